@@ -1,0 +1,201 @@
+/**
+ * @fileoverview The graph IR: nodes with an op, tensor inputs, control inputs, attributes, a
+ * dtype and static shape, a TF1 name and the source span of the expression that made them.
+ * A Graph owns its nodes, TF1's name bookkeeping (unique_name, name scopes), collections
+ * (global and trainable variables, summaries) and the variable store used by get_variable.
+ *
+ * Every node has at most one output. Nodes whose op produces no value (no_op, group,
+ * initializers) have dtype null; fetching them gives None, as fetching a TF1 Operation does.
+ */
+import type { DType } from '../../session/dtype.js';
+import type { Span } from '../diagnostics/span.js';
+import type { Shape } from './shape.js';
+
+/** Attribute values: plain data only, so graphs print, hash and serialise. */
+export type AttrValue = number | string | boolean | null | AttrValue[] | { [k: string]: AttrValue };
+export type Attrs = Record<string, AttrValue>;
+
+export class Node {
+  /** Gradient bookkeeping: the forward node a backward node was made for (issue 3). */
+  forward: Node | null = null;
+  constructor(
+    readonly graph: Graph,
+    readonly id: number,
+    readonly op: string,
+    readonly name: string,
+    public inputs: Node[],
+    public controlInputs: Node[],
+    public attrs: Attrs,
+    public dtype: DType | null,
+    public shape: Shape,
+    public span: Span | null,
+  ) {}
+
+  /** TF1 tensor name, `name:0`. */
+  get tensorName(): string {
+    return `${this.name}:0`;
+  }
+
+  /** True when the node produces a value (a TF1 Tensor); false for pure operations. */
+  get hasOutput(): boolean {
+    return this.dtype !== null;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+}
+
+/** A handle on a node as a TF1 Operation: fetching it runs it and gives None. */
+export class Operation {
+  constructor(readonly node: Node) {}
+  get name(): string {
+    return this.node.name;
+  }
+}
+
+export interface VariableInfo {
+  /** The variable node (op 'variable'). */
+  node: Node;
+  /** Its initializer (an 'assign' node from the initial value). */
+  initializer: Node;
+  /** The initial-value node. */
+  initialValue: Node;
+  trainable: boolean;
+  /** Created by get_variable (true) or variable()/tf.Variable (false). */
+  fromGetVariable: boolean;
+}
+
+export interface NodeOptions {
+  controlInputs?: Node[];
+  span?: Span | null;
+}
+
+export type GraphHook = (node: Node) => void;
+
+export class Graph {
+  readonly nodes: Node[] = [];
+  private byName = new Map<string, Node>();
+  /** TF1's _names_in_use: lower-cased name → count. */
+  private namesInUse = new Map<string, number>();
+  /** Current name scope (no trailing slash; '' at the root). */
+  nameStack = '';
+  /** Graph-level random seed (set_random_seed), or null. */
+  seed: number | null = null;
+  /** Collections, TF1 style. */
+  readonly collections = new Map<string, Node[]>();
+  /** Variables by variable node name. */
+  readonly variables = new Map<string, VariableInfo>();
+  /** get_variable's store: full variable name → info. */
+  readonly varStore = new Map<string, VariableInfo>();
+  /** Control-dependency stack (with control_dependencies(...)). */
+  controlStack: Node[][] = [];
+  /** Called for every node added (used by gradient bookkeeping, tracing). */
+  hooks: GraphHook[] = [];
+
+  constructor(readonly name: string = 'default') {}
+
+  // ---- naming (tensorflow/python/framework/ops.py: Graph.unique_name, name_scope) ----
+
+  /** TF1's Graph.unique_name: prefixes the name scope, dedups case-insensitively. */
+  uniqueName(name: string, markAsUsed = true): string {
+    if (this.nameStack) name = `${this.nameStack}/${name}`;
+    let nameKey = name.toLowerCase();
+    let i = this.namesInUse.get(nameKey) ?? 0;
+    if (markAsUsed) this.namesInUse.set(nameKey, i + 1);
+    if (i > 0) {
+      const baseKey = nameKey;
+      while (this.namesInUse.has(nameKey)) {
+        nameKey = `${baseKey}_${i}`;
+        i += 1;
+      }
+      if (markAsUsed) this.namesInUse.set(nameKey, 1);
+      name = `${name}_${i - 1}`;
+    }
+    return name;
+  }
+
+  /**
+   * Enter a name scope as TF1's `Graph.name_scope(name)`: returns the new scope string (with a
+   * trailing '/', or '' for the root) and the previous stack to restore.
+   * A name ending in '/' re-enters that scope as is; null or '' resets to the root.
+   */
+  enterNameScope(name: string | null): { scope: string; previous: string } {
+    const previous = this.nameStack;
+    let newStack: string;
+    if (name) {
+      if (name.endsWith('/')) newStack = name.slice(0, -1);
+      else newStack = this.uniqueName(name);
+    } else newStack = '';
+    this.nameStack = newStack;
+    return { scope: newStack ? `${newStack}/` : '', previous };
+  }
+
+  exitNameScope(previous: string): void {
+    this.nameStack = previous;
+  }
+
+  /** Run `fn` inside a name scope; returns fn's result. */
+  withNameScope<T>(name: string | null, fn: (scope: string) => T): T {
+    const { scope, previous } = this.enterNameScope(name);
+    try {
+      return fn(scope);
+    } finally {
+      this.exitNameScope(previous);
+    }
+  }
+
+  /** The name an op gets: a name ending in '/' is used exactly (minus the slash), else unique_name. */
+  opName(name: string): string {
+    if (name.endsWith('/')) return name.slice(0, -1);
+    return this.uniqueName(name);
+  }
+
+  // ---- nodes ----
+
+  /**
+   * Add a node. The caller (ops/build.ts) has already inferred dtype and shape and chosen the
+   * final name via opName(). Control dependencies from the control stack are added here.
+   */
+  addNode(op: string, name: string, inputs: Node[], attrs: Attrs, dtype: DType | null, shape: Shape, opts: NodeOptions = {}): Node {
+    for (const i of inputs) if (i.graph !== this) throw new Error(`Tensor ${i.name} must be from the same graph as ${name}`);
+    const ctrl = [...(opts.controlInputs ?? [])];
+    for (const level of this.controlStack) for (const c of level) if (!ctrl.includes(c)) ctrl.push(c);
+    const node = new Node(this, this.nodes.length, op, name, inputs, ctrl, attrs, dtype, shape, opts.span ?? null);
+    this.nodes.push(node);
+    this.byName.set(name, node);
+    for (const h of this.hooks) h(node);
+    return node;
+  }
+
+  get(name: string): Node | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Id of the last node created (TF1's Graph._last_id, used for op seeds). */
+  get lastId(): number {
+    return this.nodes.length;
+  }
+
+  addToCollection(key: string, node: Node): void {
+    const list = this.collections.get(key) ?? [];
+    if (!list.includes(node)) list.push(node);
+    this.collections.set(key, list);
+  }
+
+  getCollection(key: string): Node[] {
+    return [...(this.collections.get(key) ?? [])];
+  }
+
+  globalVariables(): VariableInfo[] {
+    return this.getCollection(GLOBAL_VARIABLES).map((n) => this.variables.get(n.name)!);
+  }
+
+  trainableVariables(): VariableInfo[] {
+    return this.getCollection(TRAINABLE_VARIABLES).map((n) => this.variables.get(n.name)!);
+  }
+}
+
+export const GLOBAL_VARIABLES = 'variables';
+export const TRAINABLE_VARIABLES = 'trainable_variables';
+export const SUMMARIES = 'summaries';

@@ -1,0 +1,82 @@
+/**
+ * @fileoverview What an op is. Each op is defined once, in one `OpDef` in a family file of
+ * this folder (elementwise.ts, reduce.ts, matmul.ts, ...), holding everything about it: its
+ * TF1 name, its static shape/dtype rule, its reference evaluation, and later its gradient
+ * (compiler/grad/) and its lowering (compiler/codegen/). `registry.ts` gathers the families
+ * into one table keyed by op name; tests loop over that table.
+ */
+import type { DType } from '../../session/dtype.js';
+import type { Tensor } from '../../session/tensor.js';
+import type { Attrs, Node } from '../ir/graph.js';
+import type { Shape } from '../ir/shape.js';
+
+/** Static signature of a tensor: dtype and static shape. */
+export interface TensorSig {
+  dtype: DType;
+  shape: Shape;
+}
+
+/**
+ * Families, for fusion and codegen (after TVM's op patterns):
+ * - elementwise: out[i] = f(in0[i], in1[i], ...) with numpy broadcasting between inputs
+ * - reduce: reduces some axes of one input
+ * - matmul: contraction (matmul, matrix_inverse)
+ * - layout: moves or selects elements (transpose, reshape, concat, slice, gather, ...)
+ * - source: no tensor inputs (const, placeholder, fill, range, random)
+ * - state: variables and assignments
+ * - control: no output (no_op, group)
+ * - opaque: anything else (softmax, cross-entropies, one_hot, in_top_k, ...)
+ */
+export type OpKind = 'elementwise' | 'reduce' | 'matmul' | 'layout' | 'source' | 'state' | 'control' | 'opaque';
+
+/** What the reference interpreter offers an op while evaluating it. */
+export interface EvalContext {
+  /** The node being evaluated (its attrs, name, inputs for ref ops). */
+  readonly node: Node;
+  /** Current value of a variable node; throws FailedPreconditionError when uninitialized. */
+  readVariable(variable: Node): Tensor;
+  /** Set a variable's value (assign ops). */
+  writeVariable(variable: Node, value: Tensor): void;
+  /**
+   * Next `count` raw 32-bit random words of this node's Philox stream for the current run.
+   * The stream is keyed by the node's (seed, seed2) attrs and advances across runs of one
+   * session, as TF1's stateful random ops do.
+   */
+  randomBits(count: number): Uint32Array;
+}
+
+export interface OpDef {
+  /** IR op name (snake_case), the registry key. */
+  readonly name: string;
+  /** TF1 op type, the default node name where the frontend does not choose one (e.g. 'MatMul'). */
+  readonly tfType: string;
+  /** One line for docs/language.md. */
+  readonly doc: string;
+  readonly kind: OpKind;
+  /** True for ops whose value depends on state or randomness (never CSE'd or folded). */
+  readonly stateful?: boolean;
+  /** Indices of inputs passed by reference (the variable of assign ops): not evaluated first. */
+  readonly refInputs?: readonly number[];
+  /**
+   * Static rule: dtype and shape of the output from the inputs' signatures and the attrs, or
+   * null for ops with no output. Throws ShapeError (compiler/ir/shape.ts) or OpTypeError with a
+   * TF1-worded message; the builder turns it into a diagnostic at the expression's span.
+   */
+  infer(inputs: readonly TensorSig[], attrs: Attrs): TensorSig | null;
+  /**
+   * Reference evaluation: the definition of what the op means. Inputs listed in refInputs are
+   * passed as null. Throws OpError subclasses (session/errors.ts) for run-time failures
+   * (e.g. InvalidArgumentError for an out-of-range gather index).
+   */
+  eval(inputs: (Tensor | null)[], attrs: Attrs, ctx: EvalContext): Tensor | null;
+}
+
+/** A dtype error at graph construction (TF1 raises TypeError/ValueError). */
+export class OpTypeError extends Error {
+  override name = 'OpTypeError';
+}
+
+/** Helper for families: define an op with its name as the key. */
+export function defineOp<T extends OpDef>(def: T): T {
+  return def;
+}

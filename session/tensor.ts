@@ -1,0 +1,154 @@
+/**
+ * @fileoverview Concrete tensor values: a dtype, a fully known shape and a flat row-major typed
+ * array. Used by the reference interpreter and by the wasm loader alike.
+ */
+import { AnyTypedArray, DType, allocArray, pyDTypeName } from './dtype.js';
+
+export class Tensor {
+  constructor(
+    readonly dtype: DType,
+    readonly shape: readonly number[],
+    readonly data: AnyTypedArray,
+  ) {
+    const n = sizeOf(shape);
+    if (data.length !== n) throw new Error(`Tensor data has ${data.length} elements but shape [${shape.join(',')}] needs ${n}`);
+  }
+
+  static zeros(dtype: DType, shape: readonly number[]): Tensor {
+    return new Tensor(dtype, shape, allocArray(dtype, sizeOf(shape)));
+  }
+
+  static scalar(dtype: DType, v: number | boolean): Tensor {
+    const t = Tensor.zeros(dtype, []);
+    t.data[0] = typeof v === 'boolean' ? (v ? 1 : 0) : v;
+    return t;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Value at a flat index, as a JS number (bool as 0/1). */
+  at(i: number): number {
+    return this.data[i];
+  }
+
+  /** Nested JS arrays (numbers, or booleans for bool), or a number for a scalar. */
+  toNested(): NestedValue {
+    const vals: (number | boolean)[] = Array.from(this.data, (v) => (this.dtype === 'bool' ? v !== 0 : v));
+    if (this.shape.length === 0) return vals[0];
+    const build = (dim: number, off: number): NestedValue[] => {
+      const n = this.shape[dim];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedValue[] = [];
+      for (let i = 0; i < n; i++) out.push(dim === this.shape.length - 1 ? vals[off + i] : build(dim + 1, off + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** numpy-like text, e.g. `[[1. 2.]\n [3. 4.]]`. */
+  toString(): string {
+    return formatTensor(this);
+  }
+}
+
+export type NestedValue = number | boolean | NestedValue[];
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Shape of a nested JS array; throws on ragged input. */
+export function nestedShape(v: unknown): number[] {
+  const shape: number[] = [];
+  let cur: unknown = v;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  const check = (x: unknown, dim: number): void => {
+    if (dim === shape.length) {
+      if (Array.isArray(x)) throw new Error('ragged nested array');
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[dim]) throw new Error('ragged nested array');
+    for (const e of x) check(e, dim + 1);
+  };
+  check(v, 0);
+  return shape;
+}
+
+/** Build a tensor from nested JS arrays of numbers/booleans. */
+export function fromNested(dtype: DType, v: NestedValue): Tensor {
+  const shape = nestedShape(v);
+  const flat: (number | boolean)[] = [];
+  const walk = (x: NestedValue): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else flat.push(x);
+  };
+  walk(v);
+  const t = Tensor.zeros(dtype, shape);
+  for (let i = 0; i < flat.length; i++) {
+    const x = flat[i];
+    t.data[i] = typeof x === 'boolean' ? (x ? 1 : 0) : dtype === 'i32' ? Math.trunc(x) : x;
+  }
+  return t;
+}
+
+function formatScalar(dtype: DType, v: number): string {
+  if (dtype === 'bool') return v ? 'True' : 'False';
+  if (dtype === 'i32') return String(v);
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.`;
+  const digits = dtype === 'f32' ? 8 : 17;
+  let s = Number(v.toPrecision(digits)).toString();
+  if (s.includes('e')) {
+    const [m, e] = s.split('e');
+    const exp = Number(e);
+    s = `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return s;
+}
+
+/** numpy-style printing (scalars as numpy prints them, arrays bracketed). */
+export function formatTensor(t: Tensor): string {
+  const strs = Array.from(t.data, (v) => formatScalar(t.dtype, v));
+  if (t.shape.length === 0) return strs[0];
+  const width = Math.max(...strs.map((s) => s.length), 0);
+  const rec = (dim: number, off: number, indent: string): string => {
+    const n = t.shape[dim];
+    const stride = sizeOf(t.shape.slice(dim + 1));
+    if (dim === t.shape.length - 1) {
+      const items = [];
+      for (let i = 0; i < n; i++) items.push(strs[off + i].padStart(width));
+      return `[${items.join(' ')}]`;
+    }
+    const parts = [];
+    for (let i = 0; i < n; i++) parts.push(rec(dim + 1, off + i * stride, indent + ' '));
+    const sep = '\n'.repeat(t.shape.length - dim - 1) + indent + ' ';
+    return `[${parts.join(sep)}]`;
+  };
+  return rec(0, 0, '');
+}
+
+export function describe(t: Tensor): string {
+  return `${pyDTypeName(t.dtype)}[${t.shape.join(',')}]`;
+}
