@@ -1,0 +1,56 @@
+/**
+ * @fileoverview Syntax diagnostic codes (1xxx) and their message texts, in one table so tests,
+ * docs and the CLI agree. Parser mismatch messages themselves are built in parser.ts from token
+ * labels (`Expected ')' but found 'x'`).
+ */
+
+export const SyntaxCode = {
+  /** A character no token starts with. */
+  UnexpectedCharacter: 1001,
+  /** The parser expected one token and found another. */
+  ExpectedToken: 1002,
+  UnterminatedString: 1003,
+  ChainedComparison: 1004,
+  /** None of the alternatives (statement, expression, ...) can start with the token found. */
+  NoViableAlternative: 1005,
+  /** Input left over after a complete program. */
+  UnexpectedToken: 1006,
+  /** A construct that needs at least one item got none. */
+  ExpectedAtLeastOne: 1007,
+  InvalidAssignTarget: 1008,
+  InvalidEscape: 1009,
+  /** A bug in the parser itself, turned into a diagnostic instead of a crash. */
+  InternalError: 1010,
+  DuplicateParameter: 1011,
+  NonDefaultAfterDefault: 1012,
+  DuplicateKeywordArgument: 1013,
+  PositionalAfterKeyword: 1014,
+} as const;
+
+export const messages = {
+  unexpectedCharacter: (chars: string) => `Unexpected character ${quoteChars(chars)}`,
+  unterminatedString: 'Unterminated string literal (a string must close on the line it opens)',
+  unterminatedStringExpected: 'a closing quote',
+  chainedComparison: "Comparison operators cannot be chained (as in 'a < b < c')",
+  chainedComparisonHint: "separate comparisons joined by 'and', e.g. 'a < b and b < c'",
+  assignTarget: (what: string) => `Cannot assign to ${what}`,
+  augTarget: (what: string) => `Augmented assignment needs a single name on the left, not ${what}`,
+  badEscape: (esc: string) => `Invalid escape sequence '${esc}'`,
+  badEscapeHint: (letter: string, digits: number) => `'\\${letter}' followed by ${digits} hex digits`,
+  internalError: (what: string) => `Internal parser error: ${what}`,
+  duplicateParam: (name: string) => `Duplicate parameter '${name}'`,
+  nonDefaultAfterDefault: (name: string) => `Parameter '${name}' without a default follows a parameter with one`,
+  duplicateKeyword: (name: string) => `Keyword argument '${name}' repeated`,
+  positionalAfterKeyword: 'Positional argument follows keyword argument',
+  unclosed: (open: string) => `'${open}' opened here is never closed`,
+};
+
+function quoteChars(s: string): string {
+  const shown = [...s]
+    .map((c) => {
+      const code = c.codePointAt(0) ?? 0;
+      return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+    })
+    .join('');
+  return `'${shown}'`;
+}
