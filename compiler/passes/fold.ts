@@ -1,0 +1,130 @@
+/**
+ * @fileoverview fold: constant folding with the ops' reference `eval`.
+ *
+ * A node is folded into a `const` when its op is pure (not stateful, not a placeholder or
+ * variable, not a control op), all its inputs are consts (after folding), and its result has
+ * at most `maxElements` elements, so a big constant (a `fill` of 10⁶ zeros) is not
+ * materialised a second time. `shape`, `size` and `rank` fold as soon as the input's static
+ * shape (or rank) is known, whatever the input is. The folded const keeps the node's name,
+ * span and control inputs. An evaluation that fails (an out-of-range gather index) is left
+ * for run time, so the error is raised when and where TF1 raises it. Inputs left unused are
+ * removed by `dce`.
+ *
+ * Before:
+ * ```
+ * a = const f32[] 2
+ * b = const f32[] 3
+ * c = mul(a, b)
+ * x = placeholder f32[?,3]
+ * s = shape(x)
+ * y = add(x, c)
+ * ```
+ * After:
+ * ```
+ * a = const f32[] 2
+ * b = const f32[] 3
+ * c = const f32[] 6
+ * x = placeholder f32[?,3]
+ * s = shape(x)
+ * y = add(x, c)
+ * ```
+ */
+import type { AttrValue, Attrs, Node } from '../ir/graph.js';
+import { isFullyDefined } from '../ir/shape.js';
+import type { EvalContext } from '../ops/def.js';
+import { Tensor } from '../../session/tensor.js';
+import { allocArray } from '../../session/dtype.js';
+import { hasIdentity, opDef, opKind } from './opinfo.js';
+import { GraphRewriter, GraphUnit, PassResult } from './rewrite.js';
+
+export interface FoldOptions {
+  /** Largest result (in elements) folded into a constant. */
+  maxElements?: number;
+}
+
+export const DEFAULT_FOLD_MAX_ELEMENTS = 1 << 16;
+
+/** The value of a const node as a Tensor. */
+export function constValue(n: Node): Tensor {
+  const a = n.attrs as { dtype: 'f32' | 'f64' | 'i32' | 'bool'; shape: number[]; value: AttrValue };
+  const shape = a.shape;
+  const size = shape.reduce((x, y) => x * y, 1);
+  const data = allocArray(a.dtype, size);
+  const vals = Array.isArray(a.value) ? a.value : [a.value];
+  for (let i = 0; i < size; i++) {
+    const v = vals.length === 1 ? vals[0] : vals[i];
+    data[i] = typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' ? v : Number(v);
+  }
+  return new Tensor(a.dtype, shape, data);
+}
+
+/** Const attrs for a tensor: `{dtype, shape, value}` with the value flat and row-major. */
+export function constAttrs(t: Tensor): Attrs {
+  return { dtype: t.dtype, shape: [...t.shape], value: Array.from(t.data as ArrayLike<number>) };
+}
+
+const pureContext = (node: Node): EvalContext => ({
+  node,
+  readVariable: () => {
+    throw new Error('not foldable: reads a variable');
+  },
+  writeVariable: () => {
+    throw new Error('not foldable: writes a variable');
+  },
+  randomBits: () => {
+    throw new Error('not foldable: random');
+  },
+});
+
+export function fold(unit: GraphUnit, opts: FoldOptions = {}): PassResult {
+  const cap = opts.maxElements ?? DEFAULT_FOLD_MAX_ELEMENTS;
+  const fed = new Set(unit.feeds);
+  const rw = new GraphRewriter(unit.graph);
+  /** Values of new const nodes, computed once. */
+  const values = new Map<Node, Tensor>();
+  const valueOf = (m: Node): Tensor => {
+    let v = values.get(m);
+    if (!v) values.set(m, (v = constValue(m)));
+    return v;
+  };
+  for (const n of unit.graph.nodes) {
+    const inputs = n.inputs.map((i) => rw.get(i));
+    const folded = fed.has(n) ? null : tryFold(n, inputs, valueOf, cap);
+    if (folded) {
+      const m = rw.copy(n, { op: 'const', inputs: [], attrs: constAttrs(folded), dtype: folded.dtype, shape: [...folded.shape] });
+      values.set(m, folded);
+    } else {
+      rw.copy(n, { inputs });
+    }
+  }
+  return rw.finish(unit);
+}
+
+function tryFold(n: Node, inputs: Node[], valueOf: (m: Node) => Tensor, cap: number): Tensor | null {
+  if (n.dtype === null || n.op === 'const' || hasIdentity(n)) return null;
+  const kind = opKind(n.op);
+  if (kind === 'control' || kind === 'state') return null;
+  // Shape queries fold on static shapes alone.
+  if ((n.op === 'shape' || n.op === 'size' || n.op === 'rank') && inputs.length === 1) {
+    const s = inputs[0].shape;
+    if (n.op === 'rank' && s !== null) return Tensor.scalar('i32', s.length);
+    if (isFullyDefined(s)) {
+      if (n.op === 'size') return Tensor.scalar('i32', s.reduce((a, b) => a * b, 1));
+      if (n.op === 'shape') return new Tensor('i32', [s.length], Int32Array.from(s));
+    }
+  }
+  if (!inputs.every((i) => i.op === 'const')) return null;
+  // Results bigger than the cap stay computed (also avoids evaluating them here).
+  if (!isFullyDefined(n.shape)) return null;
+  const size = n.shape.reduce((a, b) => a * b, 1);
+  if (size > cap) return null;
+  const def = opDef(n.op);
+  if (!def) return null;
+  try {
+    const out = def.eval(inputs.map(valueOf), n.attrs, pureContext(n));
+    if (!out || out.dtype !== n.dtype) return null;
+    return out;
+  } catch {
+    return null;
+  }
+}
