@@ -65,3 +65,8 @@ export class TypeError_ extends Error {
 export class ValueError extends Error {
   override name = 'ValueError';
 }
+
+/** Python's RuntimeError, raised by TF1's Session when closed or its graph is empty. */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}

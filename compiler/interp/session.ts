@@ -1,0 +1,453 @@
+/**
+ * @fileoverview The reference Session: runs a graph IR the way TF1's `Session.run` does, and
+ * so defines what every program means (the wasm Session is tested against it).
+ *
+ * Input: a `Graph`, fetches (nodes, operations, names, nested lists/dicts of them) and feeds
+ * (tensor → value). Output: the fetched values in the structure of the fetches.
+ *
+ * Rules (TF1's `client/session.py` and executor):
+ * - only the subgraph the fetches need runs: a node's inputs and control inputs, transitively;
+ *   a fed tensor's producer and everything above it are pruned;
+ * - each node runs at most once per run (`run([r + 1, r + 2])` sees one `r`);
+ * - control inputs run before data inputs, both depth-first in list order, so the order is
+ *   deterministic; variables are read when their consumer runs (TF1's ref semantics: after
+ *   the consumer's control dependencies, e.g. an `assign`, have run);
+ * - `refInputs` of an op (the variable of `assign`) are not evaluated; the op gets null there;
+ * - variables persist across runs; writes made before a failing node stay (as in TF1);
+ * - errors: `OpError`s carry the failing node's name and `.tfg` location; Python-side errors
+ *   (bad fetch, bad feed) are `ValueError`/`TypeError_` with TF1's messages.
+ * Evaluation is iterative, so deep graphs (10k-node chains) do not hit a recursion limit.
+ */
+import { type DType, tfDTypeName } from '../../session/dtype.js';
+import {
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  OpError,
+  RuntimeError,
+  type SourceLocation,
+  TypeError_,
+  ValueError,
+} from '../../session/errors.js';
+import { PhiloxStream } from '../../session/random.js';
+import { type NestedValue, Tensor } from '../../session/tensor.js';
+import { type Graph, Node, Operation } from '../ir/graph.js';
+import { ShapeError, formatShape, formatShapePy, isCompatible } from '../ir/shape.js';
+import { type EvalContext, type OpDef, OpTypeError } from '../ops/def.js';
+import { getOp } from '../ops/registry.js';
+import {
+  type Element,
+  ElementError,
+  SessionTypeError,
+  SessionValueError,
+  asGraphElement,
+  nodeLocation,
+  pyRepr,
+  pyTypeName,
+  pyValueRepr,
+  tensorStr,
+} from './elements.js';
+import { convertFeedValue } from './feeds.js';
+
+/** What can be fetched: a node (its tensor), an Operation, a name, or lists/dicts of those. */
+export type Fetch = Node | Operation | string | readonly Fetch[] | { readonly [k: string]: Fetch };
+
+/** What can be fed: a Tensor, nested arrays, a number or a boolean (converted to the dtype). */
+export type FeedValue = Tensor | NestedValue | number | boolean;
+
+/** Feeds: keys are nodes or names (`"X"` or `"X:0"`). */
+export type Feeds = Map<Node | string, FeedValue> | Record<string, FeedValue>;
+
+/** The result of `run(f)`: f's structure with a Tensor per tensor and null per operation. */
+export type FetchResult<F> = F extends Node
+  ? Tensor
+  : F extends Operation
+    ? null
+    : F extends string
+      ? Tensor | null
+      : F extends readonly unknown[]
+        ? { -readonly [K in keyof F]: FetchResult<F[K]> }
+        : F extends { readonly [k: string]: unknown }
+          ? { -readonly [K in keyof F]: FetchResult<F[K]> }
+          : never;
+
+/** A source of raw random words continuing across calls (session/random.ts's PhiloxStream). */
+export interface RandomSource {
+  next(count: number): Uint32Array;
+}
+
+export interface SessionOptions {
+  /**
+   * Session seed for random ops whose seed and seed2 are both 0 or absent (TF1 draws a
+   * nondeterministic seed there; a given seed makes such runs reproducible). Absent: random.
+   */
+  seed?: number;
+  /** Op lookup (defaults to the registry); lets tests run the Session on their own ops. */
+  ops?: (name: string) => OpDef;
+  /** Random stream factory (defaults to `new PhiloxStream(seed, seed2)`). */
+  random?: (seed: number, seed2: number) => RandomSource;
+}
+
+/** A fetch structure flattened: leaves point into the list of unique elements. */
+type Mapper = { kind: 'leaf'; index: number } | { kind: 'list'; items: Mapper[] } | { kind: 'dict'; keys: string[]; items: Mapper[] };
+
+export class ReferenceSession {
+  private values = new Map<string, Tensor>();
+  private streams = new Map<Node, RandomSource>();
+  private closed = false;
+  private readonly lookupOp: (name: string) => OpDef;
+  private readonly makeRandom: (seed: number, seed2: number) => RandomSource;
+
+  constructor(
+    readonly graph: Graph,
+    readonly options: SessionOptions = {},
+  ) {
+    this.lookupOp = options.ops ?? getOp;
+    this.makeRandom = options.random ?? ((s, s2) => new PhiloxStream(s, s2));
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** TF1's `Session.run(fetches, feed_dict)`. */
+  run<const F extends Fetch>(fetches: F, feeds?: Feeds): FetchResult<F> {
+    return this.runAny(fetches, feeds) as FetchResult<F>;
+  }
+
+  /** Run one node (or operation, or name): its tensor, or null for an operation. */
+  runOne(fetch: Node | Operation | string, feeds?: Feeds): Tensor | null {
+    return this.runAny(fetch, feeds) as Tensor | null;
+  }
+
+  private runAny(fetches: unknown, feeds?: Feeds): unknown {
+    this.checkOpen();
+    if (this.graph.nodes.length === 0) {
+      throw new RuntimeError('The Session graph is empty.  Add operations to the graph before calling run().');
+    }
+    const fed = this.convertFeeds(feeds);
+    const unique: Element[] = [];
+    const mapper = this.mapFetch(fetches, unique);
+    if (unique.length === 0) return this.build(mapper, []);
+    const values = this.execute(
+      unique.map((e) => e.node),
+      fed,
+    );
+    const results = unique.map((e) => (e.asOp ? null : (fed.get(e.node) ?? values.get(e.node) ?? null)));
+    return this.build(mapper, results);
+  }
+
+  /** Current value of a variable (by variable node name); a copy. */
+  readVariable(name: string): Tensor {
+    this.checkOpen();
+    const node = this.variableNode(name);
+    const v = this.values.get(node.name);
+    if (!v) throw new FailedPreconditionError(`Attempting to use uninitialized value ${node.name}`, node.name, nodeLocation(node));
+    return new Tensor(v.dtype, [...v.shape], v.data.slice());
+  }
+
+  /**
+   * Set a variable (as TF1's `Variable.load(value, session)`): the value is converted to the
+   * variable's dtype like a feed; its shape must be the variable's.
+   */
+  writeVariable(name: string, value: Tensor | FeedValue): void {
+    this.checkOpen();
+    const node = this.variableNode(name);
+    let t: Tensor;
+    try {
+      t = convertFeedValue(value, node.dtype!);
+    } catch (e) {
+      throw this.locatePython(e, node);
+    }
+    this.storeVariable(node, t);
+  }
+
+  /** Names of the graph's variable nodes, in creation order. */
+  variableNames(): string[] {
+    return this.graph.nodes.filter((n) => n.op === 'variable').map((n) => n.name);
+  }
+
+  /** Is the variable initialized in this session? */
+  isInitialized(name: string): boolean {
+    this.checkOpen();
+    return this.values.has(this.variableNode(name).name);
+  }
+
+  /** Release the session's state; any later use raises TF1's RuntimeError. */
+  close(): void {
+    this.closed = true;
+    this.values.clear();
+    this.streams.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  // ---------------------------------------------------------------- fetches
+
+  private checkOpen(): void {
+    if (this.closed) throw new RuntimeError('Attempted to use a closed Session.');
+  }
+
+  private variableNode(name: string): Node {
+    const info = this.graph.variables.get(name);
+    const node = info?.node ?? this.graph.get(name);
+    if (!node || node.op !== 'variable') throw new ValueError(`${pyRepr(name)} is not a variable of this graph.`);
+    return node;
+  }
+
+  /** session.py's _FetchMapper.for_fetch: flatten, resolve and dedup the fetches. */
+  private mapFetch(fetch: unknown, unique: Element[]): Mapper {
+    if (fetch === null || fetch === undefined) {
+      throw new TypeError_(`Fetch argument ${pyValueRepr(fetch)} has invalid type <class '${pyTypeName(fetch)}'>`);
+    }
+    if (Array.isArray(fetch)) return { kind: 'list', items: fetch.map((f) => this.mapFetch(f, unique)) };
+    if (typeof fetch === 'string' || fetch instanceof Node || fetch instanceof Operation) {
+      let el: Element;
+      try {
+        el = asGraphElement(this.graph, fetch, true);
+      } catch (e) {
+        if (!(e instanceof ElementError)) throw e;
+        if (e.kind === 'TypeError') {
+          throw new TypeError_(`Fetch argument ${pyValueRepr(fetch)} has invalid type <class '${pyTypeName(fetch)}'>, must be a string or Tensor. (${e.pyStr})`);
+        }
+        throw new ValueError(`Fetch argument ${pyValueRepr(fetch)} cannot be interpreted as a Tensor. (${e.pyStr})`);
+      }
+      // A node without output fetched as a Node is an operation (gives null), as in TF1.
+      if (!el.node.hasOutput) el = { node: el.node, asOp: true };
+      let index = unique.findIndex((u) => u.node === el.node && u.asOp === el.asOp);
+      if (index < 0) index = unique.push(el) - 1;
+      return { kind: 'leaf', index };
+    }
+    if (typeof fetch === 'object' && (Object.getPrototypeOf(fetch) === Object.prototype || Object.getPrototypeOf(fetch) === null)) {
+      const keys = Object.keys(fetch);
+      return { kind: 'dict', keys, items: keys.map((k) => this.mapFetch((fetch as Record<string, unknown>)[k], unique)) };
+    }
+    throw new TypeError_(`Fetch argument ${pyValueRepr(fetch)} has invalid type <class '${pyTypeName(fetch)}'>`);
+  }
+
+  private build(m: Mapper, results: (Tensor | null)[]): unknown {
+    switch (m.kind) {
+      case 'leaf':
+        return results[m.index];
+      case 'list':
+        return m.items.map((x) => this.build(x, results));
+      case 'dict': {
+        const out: Record<string, unknown> = {};
+        m.keys.forEach((k, i) => (out[k] = this.build(m.items[i], results)));
+        return out;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- feeds
+
+  private convertFeeds(feeds: Feeds | undefined): Map<Node, Tensor> {
+    const out = new Map<Node, Tensor>();
+    if (!feeds) return out;
+    const entries: [unknown, unknown][] = feeds instanceof Map ? [...feeds.entries()] : Object.entries(feeds);
+    for (const [key, value] of entries) {
+      let node: Node;
+      try {
+        node = asGraphElement(this.graph, key, false).node;
+      } catch (e) {
+        if (!(e instanceof ElementError)) throw e;
+        throw new TypeError_(`Cannot interpret feed_dict key as Tensor: ${e.message}`);
+      }
+      if (value instanceof Node || value instanceof Operation) {
+        throw new SessionTypeError(
+          `The value of a feed cannot be a tf.Tensor object. Acceptable feed values include Python scalars, strings, lists, numpy ndarrays, or TensorHandles. For reference, the tensor object was ${value instanceof Node ? tensorStr(value) : pyValueRepr(value)} which was passed to the feed with key ${tensorStr(node)}.`,
+          node.name,
+          nodeLocation(node),
+        );
+      }
+      let t: Tensor;
+      try {
+        t = convertFeedValue(value, node.dtype as DType);
+      } catch (e) {
+        throw this.locatePython(e, node);
+      }
+      if (!isCompatible(t.shape, node.shape)) {
+        throw new SessionValueError(
+          `Cannot feed value of shape ${formatShapePy([...t.shape])} for Tensor ${pyRepr(node.tensorName)}, which has shape ${pyRepr(formatShapePy(node.shape))}`,
+          node.name,
+          nodeLocation(node),
+        );
+      }
+      out.set(node, t);
+    }
+    return out;
+  }
+
+  /** Attach a node's name and location to a Python-side error from feed conversion. */
+  private locatePython(e: unknown, node: Node): Error {
+    if (e instanceof TypeError_) {
+      const t = new SessionTypeError(e.message, node.name, nodeLocation(node));
+      if (e.name !== 'TypeError') t.name = e.name;
+      return t;
+    }
+    if (e instanceof ValueError) {
+      const v = new SessionValueError(e.message, node.name, nodeLocation(node));
+      if (e.name !== 'ValueError') v.name = e.name;
+      return v;
+    }
+    return e instanceof Error ? e : new Error(String(e));
+  }
+
+  // ---------------------------------------------------------------- execution
+
+  /**
+   * Evaluate `targets` (and what they need) in a deterministic depth-first order: for each
+   * node, its control inputs, then its non-ref data inputs, then the node. Returns the values
+   * of the nodes that ran (null for operations); fed nodes are not in the map.
+   */
+  private execute(targets: Node[], fed: Map<Node, Tensor>): Map<Node, Tensor | null> {
+    const values = new Map<Node, Tensor | null>();
+    const inProgress = new Set<Node>();
+    const stack: Node[] = [];
+    const expanded = new Set<Node>();
+    for (const target of targets) {
+      if (fed.has(target) || values.has(target)) continue;
+      stack.push(target);
+      while (stack.length > 0) {
+        const node = stack[stack.length - 1];
+        if (values.has(node) || fed.has(node)) {
+          stack.pop();
+          continue;
+        }
+        if (!expanded.has(node)) {
+          expanded.add(node);
+          inProgress.add(node);
+          const def = this.opDef(node);
+          const refs = new Set(def.refInputs ?? []);
+          const deps: Node[] = [...node.controlInputs];
+          node.inputs.forEach((inp, i) => {
+            if (!refs.has(i)) deps.push(inp);
+          });
+          // Push in reverse so the first dependency is evaluated first.
+          for (let i = deps.length - 1; i >= 0; i--) {
+            const d = deps[i];
+            if (values.has(d) || fed.has(d)) continue;
+            if (inProgress.has(d)) throw new InternalError(`Graph has a cycle through ${d.name}`, node.name, nodeLocation(node));
+            stack.push(d);
+          }
+          continue;
+        }
+        stack.pop();
+        inProgress.delete(node);
+        values.set(node, this.evalNode(node, values, fed));
+      }
+    }
+    return values;
+  }
+
+  private opDef(node: Node): OpDef {
+    try {
+      return this.lookupOp(node.op);
+    } catch (e) {
+      throw new InternalError(`No reference evaluation for op '${node.op}': ${(e as Error).message}`, node.name, nodeLocation(node));
+    }
+  }
+
+  /** Value of an input when its consumer runs: fed, a fresh variable read, or the cached value. */
+  private inputValue(inp: Node, values: Map<Node, Tensor | null>, fed: Map<Node, Tensor>, consumer: Node): Tensor {
+    const f = fed.get(inp);
+    if (f) return f;
+    if (inp.op === 'variable') {
+      const v = this.values.get(inp.name);
+      if (!v) throw new FailedPreconditionError(`Attempting to use uninitialized value ${inp.name}`, consumer.name, nodeLocation(consumer));
+      return v;
+    }
+    const v = values.get(inp);
+    if (!v) throw new InternalError(`Input ${inp.name} of ${consumer.name} has no value`, consumer.name, nodeLocation(consumer));
+    return v;
+  }
+
+  private evalNode(node: Node, values: Map<Node, Tensor | null>, fed: Map<Node, Tensor>): Tensor | null {
+    if (node.op === 'placeholder') {
+      const dtype = tfDTypeName(node.dtype!);
+      const withShape = node.shape !== null && node.shape.length > 0 ? ` and shape ${formatShape(node.shape)}` : '';
+      throw new InvalidArgumentError(`You must feed a value for placeholder tensor '${node.name}' with dtype ${dtype}${withShape}`, node.name, nodeLocation(node));
+    }
+    const def = this.opDef(node);
+    const refs = new Set(def.refInputs ?? []);
+    let out: Tensor | null;
+    try {
+      const inputs = node.inputs.map((inp, i) => (refs.has(i) ? null : this.inputValue(inp, values, fed, node)));
+      out = def.eval(inputs, node.attrs, this.context(node));
+    } catch (e) {
+      throw this.locate(e, node);
+    }
+    if (node.dtype === null) return null;
+    if (!(out instanceof Tensor) || out.dtype !== node.dtype || !isCompatible(out.shape, node.shape)) {
+      const got = out instanceof Tensor ? `${tfDTypeName(out.dtype)}${formatShape([...out.shape])}` : String(out);
+      throw new InternalError(`Op '${node.op}' produced ${got} but the graph says ${tfDTypeName(node.dtype)}${formatShape(node.shape)}`, node.name, nodeLocation(node));
+    }
+    return out;
+  }
+
+  /** The EvalContext an op sees while `node` runs. */
+  private context(node: Node): EvalContext {
+    return {
+      node,
+      readVariable: (variable: Node): Tensor => {
+        const v = this.values.get(variable.name);
+        if (!v) throw new FailedPreconditionError(`Attempting to use uninitialized value ${variable.name}`, node.name, nodeLocation(node));
+        return v;
+      },
+      writeVariable: (variable: Node, value: Tensor): void => this.storeVariable(variable, value, node),
+      randomBits: (count: number): Uint32Array => this.stream(node).next(count),
+    };
+  }
+
+  private storeVariable(variable: Node, value: Tensor, by: Node = variable): void {
+    if (variable.op !== 'variable') {
+      throw new InvalidArgumentError(`${variable.name} is not a variable (op ${variable.op})`, by.name, nodeLocation(by));
+    }
+    if (value.dtype !== variable.dtype) {
+      throw new InvalidArgumentError(
+        `Assign requires the value's dtype to match the variable's: ${variable.name} is ${tfDTypeName(variable.dtype!)}, the value is ${tfDTypeName(value.dtype)}`,
+        by.name,
+        nodeLocation(by),
+      );
+    }
+    if (!isCompatible(value.shape, variable.shape)) {
+      throw new InvalidArgumentError(
+        `Assign requires shapes of both tensors to match. lhs shape= ${formatShape(variable.shape)} rhs shape= ${formatShape([...value.shape])}`,
+        by.name,
+        nodeLocation(by),
+      );
+    }
+    this.values.set(variable.name, value);
+  }
+
+  /** The node's Philox stream, created on first use, advancing across runs. */
+  private stream(node: Node): RandomSource {
+    let s = this.streams.get(node);
+    if (!s) {
+      const seed = typeof node.attrs.seed === 'number' ? node.attrs.seed : 0;
+      const seed2 = typeof node.attrs.seed2 === 'number' ? node.attrs.seed2 : 0;
+      if (seed === 0 && seed2 === 0) {
+        // TF1: both zero means "nondeterministic"; a session seed makes it reproducible.
+        const base = this.options.seed ?? Math.floor(Math.random() * 0x7fffffff) + 1;
+        s = this.makeRandom(base, node.id + 1);
+      } else s = this.makeRandom(seed, seed2);
+      this.streams.set(node, s);
+    }
+    return s;
+  }
+
+  /** Give an error thrown while `node` ran the node's name and location, as an OpError. */
+  private locate(e: unknown, node: Node): OpError {
+    const loc: SourceLocation | null = nodeLocation(node);
+    if (e instanceof OpError) {
+      if (e.nodeName !== null) return e;
+      const Ctor = e.constructor as new (m: string, n: string | null, l: SourceLocation | null) => OpError;
+      return new Ctor(e.tfMessage, node.name, loc);
+    }
+    if (e instanceof ShapeError || e instanceof OpTypeError || e instanceof ValueError || e instanceof TypeError_) {
+      return new InvalidArgumentError(e.message, node.name, loc);
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    return new InternalError(msg, node.name, loc);
+  }
+}
