@@ -1,0 +1,420 @@
+/**
+ * @fileoverview The one place that imports binaryen (as AssemblyScript's `src/module.ts` does):
+ * a small typed wrapper to build a WebAssembly module with SIMD — memory (imported or owned),
+ * imported functions (e.g. the AssemblyScript runtime kernels), functions with named locals,
+ * scalar and v128 expressions, loops and blocks, exports and custom sections — then validate
+ * (throwing with binaryen's own message), optimize (-O3 with SIMD features) and emit binary/text.
+ *
+ * Input: calls from codegen. Output: `Uint8Array` module bytes (or `.wat` text).
+ * Codegen never sees binaryen's types: expressions are the opaque `Expr`.
+ */
+import binaryen from 'binaryen';
+
+/** A WebAssembly value type. */
+export type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
+/** A function result type (`none` for no result). */
+export type ResultType = ValType | 'none';
+/** An expression under construction (a binaryen ExpressionRef; opaque to callers). */
+export type Expr = number & { readonly __expr: unique symbol };
+
+/** Features every tfg module is built with. */
+export const FEATURES: number =
+  binaryen.Features.SIMD128 |
+  binaryen.Features.BulkMemory |
+  binaryen.Features.MutableGlobals |
+  binaryen.Features.SignExt |
+  binaryen.Features.NontrappingFPToInt;
+
+/** Bytes in a wasm page. */
+export const PAGE_BYTES = 65536;
+
+function btype(t: ResultType): binaryen.Type {
+  switch (t) {
+    case 'i32': return binaryen.i32;
+    case 'i64': return binaryen.i64;
+    case 'f32': return binaryen.f32;
+    case 'f64': return binaryen.f64;
+    case 'v128': return binaryen.v128;
+    case 'none': return binaryen.none;
+  }
+}
+function btypes(ts: readonly ValType[]): binaryen.Type {
+  return ts.length === 0 ? binaryen.none : ts.length === 1 ? btype(ts[0]!) : binaryen.createType(ts.map(btype));
+}
+
+/** Natural alignment (bytes) of a load/store of this type. */
+export function naturalAlign(t: ValType): number {
+  return t === 'i32' || t === 'f32' ? 4 : t === 'v128' ? 16 : 8;
+}
+
+type Scalar = 'i32' | 'i64' | 'f32' | 'f64';
+type IntBin = 'add' | 'sub' | 'mul' | 'div_s' | 'div_u' | 'rem_s' | 'rem_u' | 'and' | 'or' | 'xor' | 'shl' | 'shr_s' | 'shr_u' | 'rotl' | 'rotr' | 'eq' | 'ne' | 'lt_s' | 'lt_u' | 'le_s' | 'le_u' | 'gt_s' | 'gt_u' | 'ge_s' | 'ge_u';
+type FloatBin = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'copysign' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+type FloatVecBin = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'pmin' | 'pmax' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+type IntVecBin = 'add' | 'sub' | 'mul' | 'eq' | 'ne' | 'lt_s' | 'gt_s' | 'le_s' | 'ge_s' | 'shl' | 'shr_s' | 'shr_u' | 'min_s' | 'max_s';
+/** Binary operators, spelled as in the text format. */
+export type BinaryOp =
+  | `${'i32' | 'i64'}.${IntBin}`
+  | `${'f32' | 'f64'}.${FloatBin}`
+  | `${'f32x4' | 'f64x2'}.${FloatVecBin}`
+  | `i32x4.${IntVecBin}`
+  | `v128.${'and' | 'or' | 'xor' | 'andnot'}`;
+/** Unary operators, spelled as in the text format. */
+export type UnaryOp =
+  | `${'f32' | 'f64'}.${'neg' | 'abs' | 'sqrt' | 'ceil' | 'floor' | 'trunc' | 'nearest'}`
+  | `${'i32' | 'i64'}.${'eqz' | 'clz' | 'ctz' | 'popcnt'}`
+  | `${'f32x4' | 'f64x2'}.${'neg' | 'abs' | 'sqrt' | 'ceil' | 'floor' | 'trunc' | 'nearest' | 'splat'}`
+  | `${'i32x4'}.${'neg' | 'abs' | 'splat' | 'all_true' | 'bitmask' | 'trunc_sat_f32x4_s'}`
+  | 'v128.not' | 'v128.any_true'
+  | 'f32x4.convert_i32x4_s' | 'f32x4.demote_f64x2_zero' | 'f64x2.promote_low_f32x4' | 'f64x2.convert_low_i32x4_s'
+  | 'f32.demote_f64' | 'f64.promote_f32'
+  | 'f32.convert_i32_s' | 'f64.convert_i32_s' | 'i32.trunc_sat_f32_s' | 'i32.trunc_sat_f64_s'
+  | 'i32.reinterpret_f32' | 'f32.reinterpret_i32' | 'i64.reinterpret_f64' | 'f64.reinterpret_i64'
+  | 'i64.extend_i32_s' | 'i64.extend_i32_u' | 'i32.wrap_i64';
+
+/** Thrown by `validate()` with binaryen's validator output. */
+export class ModuleValidationError extends Error {
+  constructor(readonly details: string) {
+    super(`generated WebAssembly module is invalid:\n${details}`);
+  }
+  override get name(): string {
+    return 'ModuleValidationError';
+  }
+}
+
+/** A local variable (parameter or declared local) of a function under construction. */
+export interface Local {
+  readonly index: number;
+  readonly type: ValType;
+}
+
+/** Memory of the module: imported (shared with the runtime), or owned by it. */
+export type MemoryOptions =
+  | { kind: 'import'; module?: string; name?: string; initialPages: number; maximumPages?: number }
+  | { kind: 'own'; initialPages: number; maximumPages?: number; exportAs?: string };
+
+export interface OptimizeOptions {
+  /** 0..4 (default 3). */
+  optimizeLevel?: number;
+  /** 0..2 (default 0: speed). */
+  shrinkLevel?: number;
+}
+
+/** Builds one function: parameters are locals 0..n-1, `local(type)` adds more. */
+export class FunctionBuilder {
+  private readonly locals: ValType[] = [];
+  readonly params: readonly Local[];
+  constructor(
+    readonly module: WasmModule,
+    readonly name: string,
+    paramTypes: readonly ValType[],
+    readonly result: ResultType,
+  ) {
+    this.params = paramTypes.map((type, index) => ({ index, type }));
+  }
+  /** Parameter i. */
+  param(i: number): Local {
+    const p = this.params[i];
+    if (!p) throw new RangeError(`function ${this.name} has no parameter ${i}`);
+    return p;
+  }
+  /** A new local of this type. */
+  local(type: ValType): Local {
+    this.locals.push(type);
+    return { index: this.params.length + this.locals.length - 1, type };
+  }
+  get(l: Local): Expr {
+    return this.module.getLocal(l);
+  }
+  set(l: Local, value: Expr): Expr {
+    return this.module.setLocal(l, value);
+  }
+  tee(l: Local, value: Expr): Expr {
+    return this.module.teeLocal(l, value);
+  }
+  /** Add the function to the module with this body (a list becomes a block). */
+  finish(body: Expr | readonly Expr[], exportAs?: string): void {
+    const b = Array.isArray(body) ? this.module.block(null, body as readonly Expr[], this.result === 'none' ? 'none' : this.result) : (body as Expr);
+    this.module.addFunction(this.name, this.params.map((p) => p.type), this.result, this.locals, b);
+    if (exportAs !== undefined) this.module.exportFunction(this.name, exportAs);
+  }
+}
+
+/** A WebAssembly module under construction. Call `dispose()` when done with it. */
+export class WasmModule {
+  private readonly m: binaryen.Module;
+  private labelCounter = 0;
+  private disposed = false;
+
+  constructor(memory: MemoryOptions) {
+    this.m = new binaryen.Module();
+    this.m.setFeatures(FEATURES);
+    if (memory.kind === 'import') {
+      this.m.addMemoryImport('0', memory.module ?? 'env', memory.name ?? 'memory');
+      this.m.setMemory(memory.initialPages, memory.maximumPages ?? 65536, null, [], false, false, '0');
+    } else {
+      this.m.setMemory(memory.initialPages, memory.maximumPages ?? 65536, memory.exportAs ?? null, [], false, false, '0');
+    }
+  }
+
+  // ---- module-level ------------------------------------------------------------------------
+
+  /** Declare an imported function, callable as `call(name, ...)`. */
+  importFunction(name: string, from: { module: string; base: string }, params: readonly ValType[], result: ResultType): void {
+    this.m.addFunctionImport(name, from.module, from.base, btypes(params), btype(result));
+  }
+  /** Add a function (prefer `func()` which tracks locals). */
+  addFunction(name: string, params: readonly ValType[], result: ResultType, locals: readonly ValType[], body: Expr): void {
+    this.m.addFunction(name, btypes(params), btype(result), locals.map(btype), body);
+  }
+  /** Start building a function. */
+  func(name: string, params: readonly ValType[], result: ResultType): FunctionBuilder {
+    return new FunctionBuilder(this, name, params, result);
+  }
+  exportFunction(internal: string, external: string): void {
+    this.m.addFunctionExport(internal, external);
+  }
+  /** A mutable or constant global of a scalar type. */
+  addGlobal(name: string, type: Scalar, mutable: boolean, init: number | bigint): void {
+    this.m.addGlobal(name, btype(type), mutable, this.const(type, init));
+  }
+  getGlobal(name: string, type: Scalar): Expr {
+    return this.m.global.get(name, btype(type)) as Expr;
+  }
+  setGlobal(name: string, value: Expr): Expr {
+    return this.m.global.set(name, value) as Expr;
+  }
+  /** A custom section (e.g. the manifest, or the embedded runtime). */
+  addCustomSection(name: string, contents: Uint8Array): void {
+    this.m.addCustomSection(name, contents);
+  }
+
+  // ---- expressions: constants, locals, control ------------------------------------------
+
+  const(type: Scalar, value: number | bigint): Expr {
+    switch (type) {
+      case 'i32': return this.m.i32.const(Number(value) | 0) as Expr;
+      case 'i64': {
+        const v = BigInt.asUintN(64, BigInt(value));
+        return this.m.i64.const(Number(v & 0xffffffffn) | 0, Number(v >> 32n) | 0) as Expr;
+      }
+      case 'f32': return this.m.f32.const(Number(value)) as Expr;
+      case 'f64': return this.m.f64.const(Number(value)) as Expr;
+    }
+  }
+  i32(v: number): Expr {
+    return this.const('i32', v);
+  }
+  f32(v: number): Expr {
+    return this.const('f32', v);
+  }
+  f64(v: number): Expr {
+    return this.const('f64', v);
+  }
+  /** A v128 constant from 16 bytes. */
+  v128Const(bytes: ArrayLike<number>): Expr {
+    if (bytes.length !== 16) throw new RangeError('v128 constant needs 16 bytes');
+    return this.m.v128.const(bytes) as Expr;
+  }
+  getLocal(l: Local): Expr {
+    return this.m.local.get(l.index, btype(l.type)) as Expr;
+  }
+  setLocal(l: Local, value: Expr): Expr {
+    return this.m.local.set(l.index, value) as Expr;
+  }
+  teeLocal(l: Local, value: Expr): Expr {
+    return this.m.local.tee(l.index, value, btype(l.type)) as Expr;
+  }
+  block(label: string | null, children: readonly Expr[], result: ResultType = 'none'): Expr {
+    return this.m.block(label, children as unknown as number[], btype(result)) as Expr;
+  }
+  loop(label: string, body: Expr): Expr {
+    return this.m.loop(label, body) as Expr;
+  }
+  /** `br label` (conditional when `cond` is given). */
+  br(label: string, cond?: Expr): Expr {
+    return this.m.br(label, cond) as Expr;
+  }
+  if(cond: Expr, then: Expr, otherwise?: Expr): Expr {
+    return this.m.if(cond, then, otherwise) as Expr;
+  }
+  select(cond: Expr, ifTrue: Expr, ifFalse: Expr): Expr {
+    return this.m.select(cond, ifTrue, ifFalse) as Expr;
+  }
+  call(name: string, args: readonly Expr[], result: ResultType): Expr {
+    return this.m.call(name, args as unknown as number[], btype(result)) as Expr;
+  }
+  return(value?: Expr): Expr {
+    return this.m.return(value) as Expr;
+  }
+  drop(value: Expr): Expr {
+    return this.m.drop(value) as Expr;
+  }
+  nop(): Expr {
+    return this.m.nop() as Expr;
+  }
+  unreachable(): Expr {
+    return this.m.unreachable() as Expr;
+  }
+  /** A fresh label with this prefix. */
+  label(prefix = 'L'): string {
+    return `${prefix}${this.labelCounter++}`;
+  }
+
+  /**
+   * `for (i = start; i < end; i += step) body` over an i32 local; the loop is skipped when
+   * start >= end. `end` is re-evaluated each iteration (pass a local.get or a constant).
+   */
+  forRange(i: Local, start: Expr, end: Expr | (() => Expr), step: number, body: readonly Expr[]): Expr {
+    const brk = this.label('for_end');
+    const cont = this.label('for_loop');
+    // `end` is needed twice (entry test and back edge): copy it when given as an expression.
+    const endExpr = typeof end === 'function' ? end : () => this.m.copyExpression(end) as Expr;
+    return this.block(brk, [
+      this.setLocal(i, start),
+      this.br(brk, this.binary('i32.ge_s', this.getLocal(i), endExpr())),
+      this.loop(cont, this.block(null, [
+        ...body,
+        this.setLocal(i, this.binary('i32.add', this.getLocal(i), this.i32(step))),
+        this.br(cont, this.binary('i32.lt_s', this.getLocal(i), endExpr())),
+      ])),
+    ]);
+  }
+
+  // ---- expressions: arithmetic --------------------------------------------------------------
+
+  binary(op: BinaryOp, a: Expr, b: Expr): Expr {
+    const [ns, name] = op.split('.') as [string, string];
+    const table = (this.m as unknown as Record<string, Record<string, (x: number, y: number) => number>>)[ns];
+    const f = table?.[name];
+    if (typeof f !== 'function') throw new Error(`binaryen has no binary op ${op}`);
+    return f.call(table, a, b) as Expr;
+  }
+  unary(op: UnaryOp, a: Expr): Expr {
+    const m = this.m;
+    switch (op) {
+      case 'f32.demote_f64': return m.f32.demote(a) as Expr;
+      case 'f64.promote_f32': return m.f64.promote(a) as Expr;
+      case 'f32.convert_i32_s': return m.f32.convert_s.i32(a) as Expr;
+      case 'f64.convert_i32_s': return m.f64.convert_s.i32(a) as Expr;
+      case 'i32.trunc_sat_f32_s': return m.i32.trunc_s_sat.f32(a) as Expr;
+      case 'i32.trunc_sat_f64_s': return m.i32.trunc_s_sat.f64(a) as Expr;
+      case 'i32.reinterpret_f32': return m.i32.reinterpret(a) as Expr;
+      case 'f32.reinterpret_i32': return m.f32.reinterpret(a) as Expr;
+      case 'i64.reinterpret_f64': return m.i64.reinterpret(a) as Expr;
+      case 'f64.reinterpret_i64': return m.f64.reinterpret(a) as Expr;
+      case 'i64.extend_i32_s': return m.i64.extend_s(a) as Expr;
+      case 'i64.extend_i32_u': return m.i64.extend_u(a) as Expr;
+      case 'i32.wrap_i64': return m.i32.wrap(a) as Expr;
+    }
+    const [ns, name] = op.split('.') as [string, string];
+    const table = (m as unknown as Record<string, Record<string, (x: number) => number>>)[ns];
+    const f = table?.[name];
+    if (typeof f !== 'function') throw new Error(`binaryen has no unary op ${op}`);
+    return f.call(table, a) as Expr;
+  }
+
+  // ---- memory ---------------------------------------------------------------------------
+
+  /** Scalar load `type.load offset=… align=…` from ptr (i32 address). */
+  load(type: Scalar, ptr: Expr, offset = 0, align = naturalAlign(type)): Expr {
+    return this.m[type].load(offset, align, ptr) as Expr;
+  }
+  store(type: Scalar, ptr: Expr, value: Expr, offset = 0, align = naturalAlign(type)): Expr {
+    return this.m[type].store(offset, align, ptr, value) as Expr;
+  }
+  /** `v128.load` (align defaults to 16; pass 4 for element-aligned data). */
+  v128Load(ptr: Expr, offset = 0, align = 16): Expr {
+    return this.m.v128.load(offset, align, ptr) as Expr;
+  }
+  v128Store(ptr: Expr, value: Expr, offset = 0, align = 16): Expr {
+    return this.m.v128.store(offset, align, ptr, value) as Expr;
+  }
+  /** Load one 32-bit element and broadcast it to all four lanes. */
+  load32Splat(ptr: Expr, offset = 0): Expr {
+    return this.m.v128.load32_splat(offset, 4, ptr) as Expr;
+  }
+  /** Load one 64-bit element and broadcast it to both lanes. */
+  load64Splat(ptr: Expr, offset = 0): Expr {
+    return this.m.v128.load64_splat(offset, 8, ptr) as Expr;
+  }
+  /** Broadcast a scalar to every lane: f32→f32x4, f64→f64x2, i32→i32x4. */
+  splat(lanes: 'f32x4' | 'f64x2' | 'i32x4', x: Expr): Expr {
+    return this.m[lanes].splat(x) as Expr;
+  }
+  extractLane(lanes: 'f32x4' | 'f64x2' | 'i32x4', v: Expr, index: number): Expr {
+    return this.m[lanes].extract_lane(v, index as unknown as number) as Expr;
+  }
+  replaceLane(lanes: 'f32x4' | 'f64x2' | 'i32x4', v: Expr, index: number, x: Expr): Expr {
+    return this.m[lanes].replace_lane(v, index as unknown as number, x) as Expr;
+  }
+  /** Lanes of `a` where mask bits are 1, else of `b`. */
+  bitselect(a: Expr, b: Expr, mask: Expr): Expr {
+    return this.m.v128.bitselect(a, b, mask) as Expr;
+  }
+  shuffle(a: Expr, b: Expr, bytes: readonly number[]): Expr {
+    return this.m.i8x16.shuffle(a, b, bytes) as Expr;
+  }
+  memoryCopy(dst: Expr, src: Expr, bytes: Expr): Expr {
+    return this.m.memory.copy(dst, src, bytes) as Expr;
+  }
+  memoryFill(dst: Expr, value: Expr, bytes: Expr): Expr {
+    return this.m.memory.fill(dst, value, bytes) as Expr;
+  }
+  memorySize(): Expr {
+    return this.m.memory.size() as Expr;
+  }
+  memoryGrow(pages: Expr): Expr {
+    return this.m.memory.grow(pages) as Expr;
+  }
+
+  // ---- finishing ---------------------------------------------------------------------------
+
+  /** Validate; throws ModuleValidationError with binaryen's message when invalid. */
+  validate(): void {
+    const out: string[] = [];
+    const errWrite = process.stderr.write, outWrite = process.stdout.write;
+    const capture = ((chunk: unknown) => { out.push(String(chunk)); return true; }) as typeof process.stderr.write;
+    const origError = console.error, origLog = console.log, origWarn = console.warn;
+    process.stderr.write = capture;
+    process.stdout.write = capture;
+    console.error = console.log = console.warn = (...a: unknown[]) => { out.push(a.join(' ') + '\n'); };
+    let ok: number;
+    try {
+      ok = this.m.validate();
+    } finally {
+      process.stderr.write = errWrite;
+      process.stdout.write = outWrite;
+      console.error = origError;
+      console.log = origLog;
+      console.warn = origWarn;
+    }
+    if (!ok) throw new ModuleValidationError(out.join('').trim() || 'binaryen validation failed');
+  }
+
+  /** binaryen's default pipeline at -O3 (speed), SIMD features on. Validate first. */
+  optimize(opts: OptimizeOptions = {}): void {
+    const prevO = binaryen.getOptimizeLevel(), prevS = binaryen.getShrinkLevel();
+    binaryen.setOptimizeLevel(opts.optimizeLevel ?? 3);
+    binaryen.setShrinkLevel(opts.shrinkLevel ?? 0);
+    try {
+      this.m.optimize();
+    } finally {
+      binaryen.setOptimizeLevel(prevO);
+      binaryen.setShrinkLevel(prevS);
+    }
+  }
+
+  emitBinary(): Uint8Array {
+    return this.m.emitBinary();
+  }
+  emitText(): string {
+    return this.m.emitText();
+  }
+  dispose(): void {
+    if (!this.disposed) {
+      this.m.dispose();
+      this.disposed = true;
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * @fileoverview The ABI of the AssemblyScript runtime (`runtime-as/build/runtime.wasm`), shared
+ * by the compiler (which declares the kernels as imports of every generated module and plans
+ * buffers around the runtime's reserved memory) and the Session loader (which instantiates the
+ * runtime on the same memory and links it). Browser-safe: no Node built-ins; never imports
+ * `compiler/`. See docs/runtime.md.
+ */
+
+/** Bump with ABI_VERSION in runtime-as/assembly/index.ts on any signature or layout change. */
+export const RUNTIME_ABI_VERSION = 1;
+/** Import module name under which generated modules import the kernels. */
+export const RUNTIME_IMPORT_MODULE = 'tfg_rt';
+/** Both the runtime and the generated module import this memory. */
+export const MEMORY_IMPORT = { module: 'env', name: 'memory' } as const;
+/** Bytes at the bottom of memory owned by the runtime's static data; buffers start here. */
+export const RUNTIME_RESERVED_BYTES = 65536;
+/** Alignment of every buffer and scratch area handed to a kernel. */
+export const BUFFER_ALIGN = 16;
+/** Custom section name in which a compiled model may embed the runtime's bytes. */
+export const RUNTIME_SECTION = 'tfg.runtime';
+/** Bytes of a Philox generator state (u32 key[2], u32 counter[4]). */
+export const PHILOX_STATE_BYTES = 24;
+
+/** Wasm-level value types of kernel parameters (bool flags are i32 0/1, pointers are i32). */
+export type AbiType = 'i32' | 'f32' | 'f64';
+export interface KernelSignature {
+  readonly params: readonly AbiType[];
+  readonly result: AbiType | 'none';
+}
+
+const P = 'i32' as const; // pointer
+const I = 'i32' as const; // int / bool
+const mm: KernelSignature = { params: [P, P, P, I, I, I, I, I, P], result: 'none' };
+const mmBatched: KernelSignature = { params: [P, P, P, I, I, I, I, I, I, P, I, I], result: 'none' };
+const scratch3: KernelSignature = { params: [I, I, I], result: 'i32' };
+const inv: KernelSignature = { params: [P, P, I, I, I, P], result: 'i32' };
+const rnd32: KernelSignature = { params: [P, P, I, 'f32', 'f32'], result: 'none' };
+const rnd64: KernelSignature = { params: [P, P, I, 'f64', 'f64'], result: 'none' };
+const sm: KernelSignature = { params: [P, P, I, I, I], result: 'none' };
+const xent: KernelSignature = { params: [P, P, P, P, I, I], result: 'none' };
+const sxent: KernelSignature = { params: [P, P, P, P, I, I], result: 'i32' };
+
+/** Every kernel the runtime exports, with its wasm signature (the import table for codegen). */
+export const RUNTIME_KERNELS = {
+  heap_base: { params: [], result: 'i32' },
+  matmul_f32_scratch: scratch3,
+  matmul_f64_scratch: scratch3,
+  matmul_f32_acc64_scratch: scratch3,
+  matmul_f32: mm,
+  matmul_f64: mm,
+  matmul_f32_acc64: mm,
+  matmul_f32_batched: mmBatched,
+  matmul_f64_batched: mmBatched,
+  matmul_f32_acc64_batched: mmBatched,
+  matrix_inverse_scratch: { params: [I], result: 'i32' },
+  matrix_inverse_f32: inv,
+  matrix_inverse_f64: inv,
+  philox_init: { params: [P, I, I, I, I], result: 'none' },
+  philox_fill_u32: { params: [P, P, I], result: 'none' },
+  random_uniform_f32: rnd32,
+  random_uniform_f64: rnd64,
+  random_normal_f32: rnd32,
+  random_normal_f64: rnd64,
+  truncated_normal_f32: rnd32,
+  truncated_normal_f64: rnd64,
+  softmax_f32: sm,
+  softmax_f64: sm,
+  log_softmax_f32: sm,
+  log_softmax_f64: sm,
+  softmax_xent_f32: xent,
+  softmax_xent_f64: xent,
+  sparse_softmax_xent_f32: sxent,
+  sparse_softmax_xent_f64: sxent,
+  argmax_f32: sm,
+  argmax_f64: sm,
+  argmin_f32: sm,
+  argmin_f64: sm,
+} as const satisfies Record<string, KernelSignature>;
+
+export type KernelName = keyof typeof RUNTIME_KERNELS;
+
+type JsFn<S extends KernelSignature> = S['result'] extends 'none' ? (...args: number[]) => void : (...args: number[]) => number;
+
+/** The runtime instance's exports, typed. */
+export type RuntimeExports = { readonly [K in KernelName]: JsFn<(typeof RUNTIME_KERNELS)[K]> } & {
+  readonly memory: WebAssembly.Memory;
+  readonly ABI_VERSION: WebAssembly.Global;
+};
+
+// Block sizes of runtime-as/assembly/matmul.ts (checked against the wasm by test/runtime).
+const MC = 64, NC = 256, KC = 256, MC64 = 64, NC64 = 128, KC64 = 256;
+const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
+const a16 = (x: number) => roundUp(x, 16);
+
+/** Scratch bytes matmul_f32(_batched) needs (same as the runtime's matmul_f32_scratch). */
+export function matmulF32ScratchBytes(M: number, N: number, K: number): number {
+  const mc = roundUp(Math.min(M, MC), 4), nc = roundUp(Math.min(N, NC), 8), kc = Math.min(K, KC);
+  return a16(mc * nc * 4) + a16(mc * kc * 4) + a16(kc * nc * 4);
+}
+/** Scratch bytes matmul_f64 and matmul_f32_acc64 (and batched forms) need. */
+export function matmulF64ScratchBytes(M: number, N: number, K: number): number {
+  const mc = roundUp(Math.min(M, MC64), 4), nc = roundUp(Math.min(N, NC64), 4), kc = Math.min(K, KC64);
+  return a16(mc * nc * 8) + a16(mc * kc * 8) + a16(kc * nc * 8);
+}
+/** Scratch bytes matrix_inverse_f32/f64 need for n×n matrices. */
+export function matrixInverseScratchBytes(n: number): number {
+  return a16(n * n * 8) + a16(n * 8) + a16(n * 4);
+}
+
+/** Thrown when the runtime cannot be linked (wrong ABI version, missing export). */
+export class RuntimeLinkError extends Error {
+  override get name(): string {
+    return 'RuntimeLinkError';
+  }
+}
+
+function checkExports(exports: WebAssembly.Exports): RuntimeExports {
+  const v = exports['ABI_VERSION'];
+  const version = v instanceof WebAssembly.Global ? Number(v.value) : NaN;
+  if (version !== RUNTIME_ABI_VERSION) {
+    throw new RuntimeLinkError(`tfg runtime ABI version ${version} does not match the loader's ${RUNTIME_ABI_VERSION}; rebuild with \`npm run build:runtime\``);
+  }
+  for (const name of Object.keys(RUNTIME_KERNELS)) {
+    if (typeof exports[name] !== 'function') throw new RuntimeLinkError(`tfg runtime does not export kernel ${name}`);
+  }
+  return exports as unknown as RuntimeExports;
+}
+
+/** Instantiate the runtime (bytes or a compiled module) on `memory`, synchronously. */
+export function instantiateRuntimeSync(source: BufferSource | WebAssembly.Module, memory: WebAssembly.Memory): RuntimeExports {
+  const mod = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+  const inst = new WebAssembly.Instance(mod, { [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory } });
+  return checkExports(inst.exports);
+}
+
+/** Instantiate the runtime (bytes or a compiled module) on `memory`. */
+export async function instantiateRuntime(source: BufferSource | WebAssembly.Module, memory: WebAssembly.Memory): Promise<RuntimeExports> {
+  const mod = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+  const inst = await WebAssembly.instantiate(mod, { [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory } });
+  return checkExports(inst.exports);
+}
+
+/** The runtime bytes a compiled model embeds in its `tfg.runtime` custom section, if any. */
+export function embeddedRuntime(model: WebAssembly.Module): ArrayBuffer | null {
+  const sections = WebAssembly.Module.customSections(model, RUNTIME_SECTION);
+  return sections.length > 0 ? sections[0]! : null;
+}
+
+/** The import object for a generated module: the shared memory and the runtime's kernels. */
+export function modelImports(memory: WebAssembly.Memory, runtime: RuntimeExports): WebAssembly.Imports {
+  const kernels: Record<string, WebAssembly.ExportValue> = {};
+  for (const name of Object.keys(RUNTIME_KERNELS)) kernels[name] = runtime[name as KernelName] as unknown as WebAssembly.ExportValue;
+  return { [MEMORY_IMPORT.module]: { [MEMORY_IMPORT.name]: memory }, [RUNTIME_IMPORT_MODULE]: kernels };
+}

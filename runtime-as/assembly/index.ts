@@ -1,0 +1,17 @@
+/**
+ * @fileoverview Entry of the tfg AssemblyScript runtime (`runtime-as/build/runtime.wasm`):
+ * re-exports every kernel. The module imports `env.memory` (shared with the generated model
+ * module) and never allocates: callers place all buffers, scratch included. ABI: docs/runtime.md.
+ */
+export * from './matmul';
+export * from './linalg';
+export * from './philox';
+export * from './softmax';
+
+/** Version of the kernel ABI; bump on any signature or layout change. */
+export const ABI_VERSION: i32 = 1;
+
+/** End of the runtime's static data; buffers must be placed at or after this (see RESERVED). */
+export function heap_base(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,500 @@
+/**
+ * @fileoverview Matrix multiplication kernels: C[M,N] = op(A)·op(B) for f32 and f64, with
+ * optional transposes, a batched form, and an f32 variant that accumulates in f64.
+ *
+ * Structure (GotoBLAS / XNNPACK style): for each block of NC columns (jc) and MC rows (ic) of C,
+ * a padded accumulator tile Cacc[MCp][NCp] lives in the caller-given scratch; for each KC slice
+ * (pc) of the reduction, op(A)[ic:ic+MC, pc:pc+KC] is packed into 4-row panels laid out [k][4]
+ * and op(B)[pc:pc+KC, jc:jc+NC] into 8-column panels laid out [k][8] (zero padded), then a
+ * register-blocked micro-kernel (f32: 4×8 = 8 f32x4 accumulators, K unrolled by 4, A values
+ * broadcast with v128.load32_splat; f64: 4×4 with f64x2) adds each panel pair into Cacc. Because
+ * panels are zero padded and Cacc is padded to whole tiles, the micro-kernel never sees a tail:
+ * M%4, N%8 and K%4 are handled by padding and by the K remainder loop. Cacc is copied out once
+ * per (jc, ic) block (memory.copy per row).
+ *
+ * No kernel allocates: the caller passes `scratch` (16-byte aligned) of at least
+ * `matmul_*_scratch(M, N, K)` bytes. See docs/runtime.md for the ABI.
+ */
+
+// Block sizes (elements). KC×8 B panel (8 KiB f32) stays in L1 while the A panels stream.
+const MC: i32 = 64;
+const NC: i32 = 256;
+const KC: i32 = 256;
+// f64 (and f32-accumulated-in-f64) blocks.
+const MC64: i32 = 64;
+const NC64: i32 = 128;
+const KC64: i32 = 256;
+
+// @ts-ignore: decorator
+@inline function min(a: i32, b: i32): i32 { return a < b ? a : b; }
+// @ts-ignore: decorator
+@inline function roundUp(x: i32, m: i32): i32 { return (x + m - 1) / m * m; }
+// @ts-ignore: decorator
+@inline function align16(x: usize): usize { return (x + 15) & ~<usize>15; }
+
+// ---------------------------------------------------------------------------------------------
+// f32
+
+/** Scratch bytes needed by matmul_f32 / matmul_f32_batched for these sizes. */
+export function matmul_f32_scratch(M: i32, N: i32, K: i32): i32 {
+  const mc = roundUp(min(M, MC), 4), nc = roundUp(min(N, NC), 8), kc = min(K, KC);
+  return <i32>(align16(<usize>(mc * nc * 4)) + align16(<usize>(mc * kc * 4)) + align16(<usize>(kc * nc * 4)));
+}
+
+/** Pack op(A)[ic:ic+mc, pc:pc+kc] into 4-row panels [k][4] (rows past mc are zero). */
+function packA32(a: usize, ta: bool, M: i32, K: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+  for (let ip = 0; ip < mc; ip += 4) {
+    const rows = min(4, mc - ip);
+    const i0 = ic + ip;
+    if (ta) {
+      // A stored [K][M]: the 4 rows of one k are contiguous.
+      let src = a + ((<usize>pc * M + i0) << 2);
+      const stride = <usize>M << 2;
+      if (rows == 4) {
+        for (let k = 0; k < kc; k++) { v128.store(dst, v128.load(src)); dst += 16; src += stride; }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let r = 0; r < 4; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
+          dst += 16; src += stride;
+        }
+      }
+    } else {
+      // A stored [M][K]: walk 4 rows side by side.
+      const stride = <usize>K << 2;
+      const r0 = a + ((<usize>i0 * K + pc) << 2);
+      if (rows == 4) {
+        const r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          // 4×4 transpose of A[i0..i0+3][k..k+3] into [k][4].
+          const o = <usize>k << 2;
+          const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o), x2 = v128.load(r2 + o), x3 = v128.load(r3 + o);
+          const t0 = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5); // a0 b0 a1 b1
+          const t1 = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5); // c0 d0 c1 d1
+          const t2 = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7); // a2 b2 a3 b3
+          const t3 = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7); // c2 d2 c3 d3
+          v128.store(dst, v128.shuffle<i64>(t0, t1, 0, 2));
+          v128.store(dst, v128.shuffle<i64>(t0, t1, 1, 3), 16);
+          v128.store(dst, v128.shuffle<i64>(t2, t3, 0, 2), 32);
+          v128.store(dst, v128.shuffle<i64>(t2, t3, 1, 3), 48);
+          dst += 64;
+        }
+        for (; k < kc; k++) {
+          const o = <usize>k << 2;
+          store<f32>(dst, load<f32>(r0 + o)); store<f32>(dst, load<f32>(r1 + o), 4);
+          store<f32>(dst, load<f32>(r2 + o), 8); store<f32>(dst, load<f32>(r3 + o), 12);
+          dst += 16;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          const o = <usize>k << 2;
+          for (let r = 0; r < 4; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(r0 + <usize>r * stride + o) : 0);
+          dst += 16;
+        }
+      }
+    }
+  }
+}
+
+/** Pack op(B)[pc:pc+kc, jc:jc+nc] into 8-column panels [k][8] (columns past nc are zero). */
+function packB32(b: usize, tb: bool, N: i32, K: i32, jc: i32, pc: i32, nc: i32, kc: i32, dst: usize): void {
+  for (let jp = 0; jp < nc; jp += 8) {
+    const cols = min(8, nc - jp);
+    const j0 = jc + jp;
+    if (!tb) {
+      // B stored [K][N]: 8 columns of one k are contiguous.
+      let src = b + ((<usize>pc * N + j0) << 2);
+      const stride = <usize>N << 2;
+      if (cols == 8) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+          dst += 32; src += stride;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let c = 0; c < 8; c++) store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(src + (<usize>c << 2)) : 0);
+          dst += 32; src += stride;
+        }
+      }
+    } else {
+      // B stored [N][K]: column n of op(B) is row n of B.
+      const stride = <usize>K << 2;
+      const base = b + ((<usize>j0 * K + pc) << 2);
+      for (let k = 0; k < kc; k++) {
+        const o = base + (<usize>k << 2);
+        for (let c = 0; c < 8; c++) store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(o + <usize>c * stride) : 0);
+        dst += 32;
+      }
+    }
+  }
+}
+
+/** 4×8 micro-kernel: Cacc[4][8] (row stride ldc bytes) (+)= Apanel[kc][4] · Bpanel[kc][8]. */
+function micro32(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let a: v128, b0: v128, b1: v128;
+  let k = kc;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    while (k >= 4) {
+    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
+    a = v128.load32_splat(pa, 0);
+    c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
+    b0 = v128.load(pb, 32); b1 = v128.load(pb, 48);
+    a = v128.load32_splat(pa, 16);
+    c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
+    a = v128.load32_splat(pa, 20);
+    c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
+    a = v128.load32_splat(pa, 24);
+    c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
+    a = v128.load32_splat(pa, 28);
+    c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
+    b0 = v128.load(pb, 64); b1 = v128.load(pb, 80);
+    a = v128.load32_splat(pa, 32);
+    c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
+    a = v128.load32_splat(pa, 36);
+    c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
+    a = v128.load32_splat(pa, 40);
+    c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
+    a = v128.load32_splat(pa, 44);
+    c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
+    b0 = v128.load(pb, 96); b1 = v128.load(pb, 112);
+    a = v128.load32_splat(pa, 48);
+    c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
+    a = v128.load32_splat(pa, 52);
+    c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
+    a = v128.load32_splat(pa, 56);
+    c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
+    a = v128.load32_splat(pa, 60);
+    c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
+      pa += 64; pb += 128; k -= 4;
+    }
+    while (k > 0) {
+    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
+    a = v128.load32_splat(pa, 0);
+    c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
+      pa += 16; pb += 32; k--;
+    }
+  } else {
+    while (k >= 4) {
+    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
+    a = v128.load32_splat(pa, 0);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    b0 = v128.load(pb, 32); b1 = v128.load(pb, 48);
+    a = v128.load32_splat(pa, 16);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 20);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 24);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 28);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    b0 = v128.load(pb, 64); b1 = v128.load(pb, 80);
+    a = v128.load32_splat(pa, 32);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 36);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 40);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 44);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    b0 = v128.load(pb, 96); b1 = v128.load(pb, 112);
+    a = v128.load32_splat(pa, 48);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 52);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 56);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 60);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      pa += 64; pb += 128; k -= 4;
+    }
+    while (k > 0) {
+    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
+    a = v128.load32_splat(pa, 0);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      pa += 16; pb += 32; k--;
+    }
+  }
+  const p1 = c + ldc, p2 = p1 + ldc, p3 = p2 + ldc;
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(p1)); c11 = f32x4.add(c11, v128.load(p1, 16));
+    c20 = f32x4.add(c20, v128.load(p2)); c21 = f32x4.add(c21, v128.load(p2, 16));
+    c30 = f32x4.add(c30, v128.load(p3)); c31 = f32x4.add(c31, v128.load(p3, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(p1, c10); v128.store(p1, c11, 16);
+  v128.store(p2, c20); v128.store(p2, c21, 16);
+  v128.store(p3, c30); v128.store(p3, c31, 16);
+}
+
+function gemm32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, tb: bool, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const mcMax = roundUp(min(M, MC), 4), ncMax = roundUp(min(N, NC), 8), kcMax = min(K, KC);
+  const cacc = align16(scratch);
+  const pA = cacc + align16(<usize>(mcMax * ncMax * 4));
+  const pB = pA + align16(<usize>(mcMax * kcMax * 4));
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc), ncp = roundUp(nc, 8);
+    const ldc = <usize>ncp << 2;
+    for (let ic = 0; ic < M; ic += MC) {
+      const mc = min(MC, M - ic), mcp = roundUp(mc, 4);
+      if (K <= 0) memory.fill(cacc, 0, <usize>(mcp * ncp * 4));
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = min(KC, K - pc);
+        packA32(a, ta, M, K, ic, pc, mc, kc, pA);
+        packB32(b, tb, N, K, jc, pc, nc, kc, pB);
+        const first = pc == 0;
+        for (let jr = 0; jr < ncp; jr += 8) {
+          const pb = pB + <usize>(jr * kc * 4);
+          for (let ir = 0; ir < mcp; ir += 4) {
+            micro32(pA + <usize>(ir * kc * 4), pb, kc, cacc + <usize>ir * ldc + (<usize>jr << 2), ldc, !first);
+          }
+        }
+      }
+      // Copy the valid mc×nc part of the tile out to C.
+      const rowBytes = <usize>nc << 2;
+      let dstRow = c + ((<usize>ic * N + jc) << 2);
+      let srcRow = cacc;
+      const dstStride = <usize>N << 2;
+      for (let i = 0; i < mc; i++) { memory.copy(dstRow, srcRow, rowBytes); dstRow += dstStride; srcRow += ldc; }
+    }
+  }
+}
+
+/**
+ * C[M,N] = op(A)·op(B) in f32. A is [M,K] ([K,M] when transA), B is [K,N] ([N,K] when transB),
+ * C is [M,N]; all row-major. C must not overlap A, B or scratch.
+ */
+export function matmul_f32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize): void {
+  gemm32(a, b, c, M, N, K, transA, transB, scratch);
+}
+
+/**
+ * Batched matmul: for i in [0, batch): C_i = op(A_i)·op(B_i) with A_i = a + i*strideA elements,
+ * B_i = b + i*strideB elements (a stride of 0 broadcasts one matrix), C_i = c + i*M*N.
+ */
+export function matmul_f32_batched(a: usize, b: usize, c: usize, batch: i32, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, strideA: i32, strideB: i32): void {
+  for (let i = 0; i < batch; i++) {
+    gemm32(a + (<usize>i * strideA << 2), b + (<usize>i * strideB << 2), c + (<usize>i * M * N << 2), M, N, K, transA, transB, scratch);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// f64 (also used for f32 inputs accumulated in f64: S = source element type, O = output type)
+
+/** Scratch bytes needed by matmul_f64 / matmul_f32_acc64 (and their batched forms). */
+export function matmul_f64_scratch(M: i32, N: i32, K: i32): i32 {
+  const mc = roundUp(min(M, MC64), 4), nc = roundUp(min(N, NC64), 4), kc = min(K, KC64);
+  return <i32>(align16(<usize>(mc * nc * 8)) + align16(<usize>(mc * kc * 8)) + align16(<usize>(kc * nc * 8)));
+}
+export function matmul_f32_acc64_scratch(M: i32, N: i32, K: i32): i32 {
+  return matmul_f64_scratch(M, N, K);
+}
+
+/** Pack op(A) rows into 4-row f64 panels [k][4]. */
+function packA64<S>(a: usize, ta: bool, M: i32, K: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+  const es = <usize>sizeof<S>();
+  for (let ip = 0; ip < mc; ip += 4) {
+    const rows = min(4, mc - ip);
+    const i0 = ic + ip;
+    for (let k = 0; k < kc; k++) {
+      for (let r = 0; r < 4; r++) {
+        let v: f64 = 0;
+        if (r < rows) {
+          const i = <usize>(i0 + r), kk = <usize>(pc + k);
+          v = <f64>load<S>(a + (ta ? kk * M + i : i * K + kk) * es);
+        }
+        store<f64>(dst + (<usize>r << 3), v);
+      }
+      dst += 32;
+    }
+  }
+}
+
+/** Pack op(B) columns into 4-column f64 panels [k][4]. */
+function packB64<S>(b: usize, tb: bool, N: i32, K: i32, jc: i32, pc: i32, nc: i32, kc: i32, dst: usize): void {
+  const es = <usize>sizeof<S>();
+  for (let jp = 0; jp < nc; jp += 4) {
+    const cols = min(4, nc - jp);
+    const j0 = jc + jp;
+    if (!tb && cols == 4 && sizeof<S>() == 8) {
+      let src = b + (<usize>pc * N + j0) * es;
+      const stride = <usize>N * es;
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+        dst += 32; src += stride;
+      }
+      continue;
+    }
+    for (let k = 0; k < kc; k++) {
+      for (let cc = 0; cc < 4; cc++) {
+        let v: f64 = 0;
+        if (cc < cols) {
+          const j = <usize>(j0 + cc), kk = <usize>(pc + k);
+          v = <f64>load<S>(b + (tb ? j * K + kk : kk * N + j) * es);
+        }
+        store<f64>(dst + (<usize>cc << 3), v);
+      }
+      dst += 32;
+    }
+  }
+}
+
+/** 4×4 f64 micro-kernel: Cacc[4][4] (+)= Apanel[kc][4] · Bpanel[kc][4] (f64x2, 8 accumulators). */
+function micro64(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  let a: v128, b0: v128, b1: v128;
+  let k = kc;
+  while (k >= 4) {
+    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
+    a = v128.load64_splat(pa, 0);
+    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 8);
+    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 16);
+    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 24);
+    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
+    b0 = v128.load(pb, 32); b1 = v128.load(pb, 48);
+    a = v128.load64_splat(pa, 32);
+    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 40);
+    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 48);
+    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 56);
+    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
+    b0 = v128.load(pb, 64); b1 = v128.load(pb, 80);
+    a = v128.load64_splat(pa, 64);
+    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 72);
+    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 80);
+    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 88);
+    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
+    b0 = v128.load(pb, 96); b1 = v128.load(pb, 112);
+    a = v128.load64_splat(pa, 96);
+    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 104);
+    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 112);
+    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 120);
+    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
+    pa += 128; pb += 128; k -= 4;
+  }
+  while (k > 0) {
+    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
+    a = v128.load64_splat(pa, 0);
+    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 8);
+    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 16);
+    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
+    a = v128.load64_splat(pa, 24);
+    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
+    pa += 32; pb += 32; k--;
+  }
+  const p1 = c + ldc, p2 = p1 + ldc, p3 = p2 + ldc;
+  if (accumulate) {
+    c00 = f64x2.add(c00, v128.load(c)); c01 = f64x2.add(c01, v128.load(c, 16));
+    c10 = f64x2.add(c10, v128.load(p1)); c11 = f64x2.add(c11, v128.load(p1, 16));
+    c20 = f64x2.add(c20, v128.load(p2)); c21 = f64x2.add(c21, v128.load(p2, 16));
+    c30 = f64x2.add(c30, v128.load(p3)); c31 = f64x2.add(c31, v128.load(p3, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(p1, c10); v128.store(p1, c11, 16);
+  v128.store(p2, c20); v128.store(p2, c21, 16);
+  v128.store(p3, c30); v128.store(p3, c31, 16);
+}
+
+function gemm64<S, O>(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, tb: bool, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const mcMax = roundUp(min(M, MC64), 4), ncMax = roundUp(min(N, NC64), 4), kcMax = min(K, KC64);
+  const cacc = align16(scratch);
+  const pA = cacc + align16(<usize>(mcMax * ncMax * 8));
+  const pB = pA + align16(<usize>(mcMax * kcMax * 8));
+  for (let jc = 0; jc < N; jc += NC64) {
+    const nc = min(NC64, N - jc), ncp = roundUp(nc, 4);
+    const ldc = <usize>ncp << 3;
+    for (let ic = 0; ic < M; ic += MC64) {
+      const mc = min(MC64, M - ic), mcp = roundUp(mc, 4);
+      if (K <= 0) memory.fill(cacc, 0, <usize>(mcp * ncp * 8));
+      for (let pc = 0; pc < K; pc += KC64) {
+        const kc = min(KC64, K - pc);
+        packA64<S>(a, ta, M, K, ic, pc, mc, kc, pA);
+        packB64<S>(b, tb, N, K, jc, pc, nc, kc, pB);
+        const first = pc == 0;
+        for (let jr = 0; jr < ncp; jr += 4) {
+          const pb = pB + <usize>(jr * kc * 8);
+          for (let ir = 0; ir < mcp; ir += 4) {
+            micro64(pA + <usize>(ir * kc * 8), pb, kc, cacc + <usize>ir * ldc + (<usize>jr << 3), ldc, !first);
+          }
+        }
+      }
+      const os = <usize>sizeof<O>();
+      for (let i = 0; i < mc; i++) {
+        const src = cacc + <usize>i * ldc;
+        const dst = c + (<usize>(ic + i) * N + jc) * os;
+        if (sizeof<O>() == 8) {
+          memory.copy(dst, src, <usize>nc << 3);
+        } else {
+          for (let j = 0; j < nc; j++) store<O>(dst + <usize>j * os, <O>load<f64>(src + (<usize>j << 3)));
+        }
+      }
+    }
+  }
+}
+
+/** C[M,N] = op(A)·op(B) in f64 (same layout rules as matmul_f32). */
+export function matmul_f64(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize): void {
+  gemm64<f64, f64>(a, b, c, M, N, K, transA, transB, scratch);
+}
+
+export function matmul_f64_batched(a: usize, b: usize, c: usize, batch: i32, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, strideA: i32, strideB: i32): void {
+  for (let i = 0; i < batch; i++) {
+    gemm64<f64, f64>(a + (<usize>i * strideA << 3), b + (<usize>i * strideB << 3), c + (<usize>i * M * N << 3), M, N, K, transA, transB, scratch);
+  }
+}
+
+/**
+ * f32 inputs and output, products and sums in f64 with one rounding per output element
+ * (every K slice accumulates into the f64 tile). Slower; for ill-conditioned graphs.
+ */
+export function matmul_f32_acc64(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize): void {
+  gemm64<f32, f32>(a, b, c, M, N, K, transA, transB, scratch);
+}
+
+export function matmul_f32_acc64_batched(a: usize, b: usize, c: usize, batch: i32, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, strideA: i32, strideB: i32): void {
+  for (let i = 0; i < batch; i++) {
+    gemm64<f32, f32>(a + (<usize>i * strideA << 2), b + (<usize>i * strideB << 2), c + (<usize>i * M * N << 2), M, N, K, transA, transB, scratch);
+  }
+}
