@@ -57,6 +57,12 @@ export interface OpDef {
   readonly stateful?: boolean;
   /** Indices of inputs passed by reference (the variable of assign ops): not evaluated first. */
   readonly refInputs?: readonly number[];
+  /** docs/ops.md: inputs and attrs, e.g. `[a, b]; {transpose_a, transpose_b}`. */
+  readonly signature?: string;
+  /** docs/ops.md: the static shape rule in a few words. */
+  readonly shapeRule?: string;
+  /** docs/ops.md: the input dtypes accepted. */
+  readonly dtypes?: string;
   /**
    * Static rule: dtype and shape of the output from the inputs' signatures and the attrs, or
    * null for ops with no output. Throws ShapeError (compiler/ir/shape.ts) or OpTypeError with a

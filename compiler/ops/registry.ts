@@ -4,8 +4,15 @@
  * (builder, interpreter, docs table, op tests that loop over OPS).
  */
 import type { OpDef } from './def.js';
+import { ELEMENTWISE_OPS } from './elementwise.js';
+import { LAYOUT_OPS } from './layout.js';
+import { MATMUL_OPS } from './matmul.js';
+import { NN_OPS } from './nn.js';
+import { REDUCE_OPS } from './reduce.js';
+import { SOURCE_OPS } from './source.js';
+import { STATE_OPS } from './state.js';
 
-const families: Record<string, OpDef>[] = [];
+const families: Record<string, OpDef>[] = [SOURCE_OPS, STATE_OPS, ELEMENTWISE_OPS, REDUCE_OPS, MATMUL_OPS, LAYOUT_OPS, NN_OPS];
 
 export const OPS: Readonly<Record<string, OpDef>> = Object.assign({}, ...families);
 

@@ -1,0 +1,267 @@
+/**
+ * @fileoverview Elementwise ops, table-driven: each unary and binary op is one line giving its
+ * TF1 type, accepted dtypes, scalar function (with an int32 variant where JS arithmetic would
+ * not wrap like C++ int32) and a note of its math for codegen. Plus cast, select and add_n.
+ * Inputs broadcast numpy-style; binary inputs must share a dtype (TF1's type attr `T`).
+ */
+import { DType, pyDTypeName } from '../../session/dtype.js';
+import { InvalidArgumentError } from '../../session/errors.js';
+import { Tensor, sizeOf } from '../../session/tensor.js';
+import { ShapeError } from '../ir/shape.js';
+import { OpDef, OpTypeError, TensorSig } from './def.js';
+import {
+  ALL,
+  BOOL,
+  FLOAT,
+  NUMERIC,
+  attrDType,
+  broadcastStatic,
+  castScalar,
+  checkArity,
+  checkDType,
+  checkSameDType,
+  dtypeList,
+  fmt,
+  mapBinary,
+  mapBroadcast,
+  mapUnary,
+  mergeShapesStrict,
+  toInt32,
+} from './kernels.js';
+
+/** An elementwise OpDef carries its scalar semantics for the fuser and codegen. */
+export interface ElementwiseOpDef extends OpDef {
+  /** Input dtypes accepted. */
+  readonly types: readonly DType[];
+  /** The math, in C-like notation over x (and y), for codegen. */
+  readonly math: string;
+  /** Scalar function (on f64 values; the result is rounded to the output dtype). */
+  readonly f: (...xs: number[]) => number;
+  /** int32 variant where it differs (wrapping multiply, truncating divide, ...). */
+  readonly fi?: (...xs: number[]) => number;
+  /** Output dtype when it is not the input's (comparisons → bool). */
+  readonly out?: DType;
+}
+
+interface UnarySpec {
+  name: string;
+  tfType: string;
+  doc: string;
+  math: string;
+  types: readonly DType[];
+  f: (x: number) => number;
+  fi?: (x: number) => number;
+  out?: DType;
+}
+
+interface BinarySpec {
+  name: string;
+  tfType: string;
+  doc: string;
+  math: string;
+  types: readonly DType[];
+  f: (x: number, y: number) => number;
+  fi?: (x: number, y: number) => number;
+  out?: DType;
+}
+
+function unary<S extends UnarySpec>(spec: S): S & ElementwiseOpDef {
+  return {
+    kind: 'elementwise',
+    signature: '[x]',
+    shapeRule: 'same as x',
+    dtypes: dtypeList(spec.types),
+    ...spec,
+    infer(inputs: readonly TensorSig[]) {
+      checkArity(spec.tfType, inputs, 1);
+      checkDType('x', inputs[0].dtype, spec.types);
+      return { dtype: spec.out ?? inputs[0].dtype, shape: inputs[0].shape };
+    },
+    eval(inputs: (Tensor | null)[]) {
+      const x = inputs[0]!;
+      const fn = x.dtype === 'i32' && spec.fi ? spec.fi : spec.f;
+      return mapUnary(x, spec.out ?? x.dtype, fn);
+    },
+  };
+}
+
+function binary<S extends BinarySpec>(spec: S): S & ElementwiseOpDef {
+  return {
+    kind: 'elementwise',
+    signature: '[x, y]',
+    shapeRule: 'broadcast(x, y)',
+    dtypes: dtypeList(spec.types) + (spec.out ? ` → ${spec.out}` : ''),
+    ...spec,
+    infer(inputs: readonly TensorSig[]) {
+      checkArity(spec.tfType, inputs, 2);
+      checkSameDType(spec.tfType, inputs, ['x', 'y']);
+      checkDType('x', inputs[0].dtype, spec.types);
+      return { dtype: spec.out ?? inputs[0].dtype, shape: broadcastStatic(inputs[0].shape, inputs[1].shape) };
+    },
+    eval(inputs: (Tensor | null)[]) {
+      const x = inputs[0]!;
+      const fn = x.dtype === 'i32' && spec.fi ? spec.fi : spec.f;
+      return mapBinary(x, inputs[1]!, spec.out ?? x.dtype, fn);
+    },
+  };
+}
+
+// ---- scalar functions that need more than one expression ----
+
+function sign(x: number): number {
+  return x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN;
+}
+
+function relu(x: number): number {
+  return x > 0 ? x : Number.isNaN(x) ? x : 0;
+}
+
+function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+function maximum(x: number, y: number): number {
+  return Number.isNaN(x) || Number.isNaN(y) ? NaN : x > y ? x : y;
+}
+
+function minimum(x: number, y: number): number {
+  return Number.isNaN(x) || Number.isNaN(y) ? NaN : x < y ? x : y;
+}
+
+/** int32 division truncating toward zero, as TF's Div kernel on integers. */
+function intDiv(x: number, y: number): number {
+  if (y === 0) throw new InvalidArgumentError('Integer division by zero');
+  return Math.trunc(x / y) | 0;
+}
+
+/** int32 power by squaring with wrapping multiplies; negative exponents are an error in TF. */
+function intPow(x: number, y: number): number {
+  if (y < 0) throw new InvalidArgumentError('Integers to negative integers are not allowed');
+  let r = 1;
+  let b = x | 0;
+  let e = y;
+  while (e > 0) {
+    if (e & 1) r = Math.imul(r, b);
+    b = Math.imul(b, b);
+    e >>>= 1;
+  }
+  return r;
+}
+
+const b = (v: boolean): number => (v ? 1 : 0);
+
+export const ELEMENTWISE_OPS = {
+  // ---- unary ----
+  identity: unary({ name: 'identity', tfType: 'Identity', doc: 'Returns its input unchanged.', math: 'x', types: ALL, f: (x) => x }),
+  stop_gradient: unary({ name: 'stop_gradient', tfType: 'StopGradient', doc: 'Identity that blocks gradients.', math: 'x', types: ALL, f: (x) => x }),
+  neg: unary({ name: 'neg', tfType: 'Neg', doc: 'Numerical negative.', math: '-x', types: NUMERIC, f: (x) => -x }),
+  square: unary({ name: 'square', tfType: 'Square', doc: 'x * x.', math: 'x * x', types: NUMERIC, f: (x) => x * x, fi: (x) => Math.imul(x, x) }),
+  sqrt: unary({ name: 'sqrt', tfType: 'Sqrt', doc: 'Square root.', math: 'sqrt(x)', types: FLOAT, f: Math.sqrt }),
+  rsqrt: unary({ name: 'rsqrt', tfType: 'Rsqrt', doc: 'Reciprocal square root.', math: '1 / sqrt(x)', types: FLOAT, f: (x) => 1 / Math.sqrt(x) }),
+  exp: unary({ name: 'exp', tfType: 'Exp', doc: 'e to the x.', math: 'exp(x)', types: FLOAT, f: Math.exp }),
+  log: unary({ name: 'log', tfType: 'Log', doc: 'Natural logarithm.', math: 'log(x)', types: FLOAT, f: Math.log }),
+  abs: unary({ name: 'abs', tfType: 'Abs', doc: 'Absolute value.', math: 'abs(x)', types: NUMERIC, f: Math.abs }),
+  sign: unary({ name: 'sign', tfType: 'Sign', doc: '-1, 0 or 1 by the sign of x (NaN stays NaN).', math: 'x > 0 ? 1 : x < 0 ? -1 : x', types: NUMERIC, f: sign }),
+  sin: unary({ name: 'sin', tfType: 'Sin', doc: 'Sine.', math: 'sin(x)', types: FLOAT, f: Math.sin }),
+  cos: unary({ name: 'cos', tfType: 'Cos', doc: 'Cosine.', math: 'cos(x)', types: FLOAT, f: Math.cos }),
+  relu: unary({ name: 'relu', tfType: 'Relu', doc: 'max(x, 0).', math: 'x > 0 ? x : 0', types: NUMERIC, f: relu }),
+  sigmoid: unary({ name: 'sigmoid', tfType: 'Sigmoid', doc: 'Logistic function 1 / (1 + exp(-x)).', math: '1 / (1 + exp(-x))', types: FLOAT, f: sigmoid }),
+  tanh: unary({ name: 'tanh', tfType: 'Tanh', doc: 'Hyperbolic tangent.', math: 'tanh(x)', types: FLOAT, f: Math.tanh }),
+  logical_not: unary({ name: 'logical_not', tfType: 'LogicalNot', doc: 'Boolean not.', math: '!x', types: BOOL, f: (x) => b(!x) }),
+
+  // ---- binary ----
+  add: binary({ name: 'add', tfType: 'Add', doc: 'x + y.', math: 'x + y', types: NUMERIC, f: (x, y) => x + y }),
+  sub: binary({ name: 'sub', tfType: 'Sub', doc: 'x - y.', math: 'x - y', types: NUMERIC, f: (x, y) => x - y }),
+  mul: binary({ name: 'mul', tfType: 'Mul', doc: 'x * y.', math: 'x * y', types: NUMERIC, f: (x, y) => x * y, fi: Math.imul }),
+  div: binary({ name: 'div', tfType: 'Div', doc: 'x / y (integers: truncating toward zero).', math: 'x / y (int: trunc)', types: NUMERIC, f: (x, y) => x / y, fi: intDiv }),
+  pow: binary({ name: 'pow', tfType: 'Pow', doc: 'x to the power y.', math: 'pow(x, y)', types: NUMERIC, f: Math.pow, fi: intPow }),
+  maximum: binary({ name: 'maximum', tfType: 'Maximum', doc: 'Elementwise max (NaN propagates).', math: 'max(x, y)', types: NUMERIC, f: maximum }),
+  minimum: binary({ name: 'minimum', tfType: 'Minimum', doc: 'Elementwise min (NaN propagates).', math: 'min(x, y)', types: NUMERIC, f: minimum }),
+  equal: binary({ name: 'equal', tfType: 'Equal', doc: 'x == y.', math: 'x == y', types: ALL, out: 'bool', f: (x, y) => b(x === y) }),
+  not_equal: binary({ name: 'not_equal', tfType: 'NotEqual', doc: 'x != y.', math: 'x != y', types: ALL, out: 'bool', f: (x, y) => b(x !== y) }),
+  less: binary({ name: 'less', tfType: 'Less', doc: 'x < y.', math: 'x < y', types: NUMERIC, out: 'bool', f: (x, y) => b(x < y) }),
+  less_equal: binary({ name: 'less_equal', tfType: 'LessEqual', doc: 'x <= y.', math: 'x <= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x <= y) }),
+  greater: binary({ name: 'greater', tfType: 'Greater', doc: 'x > y.', math: 'x > y', types: NUMERIC, out: 'bool', f: (x, y) => b(x > y) }),
+  greater_equal: binary({ name: 'greater_equal', tfType: 'GreaterEqual', doc: 'x >= y.', math: 'x >= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x >= y) }),
+  logical_and: binary({ name: 'logical_and', tfType: 'LogicalAnd', doc: 'Boolean and.', math: 'x && y', types: BOOL, f: (x, y) => b(!!x && !!y) }),
+  logical_or: binary({ name: 'logical_or', tfType: 'LogicalOr', doc: 'Boolean or.', math: 'x || y', types: BOOL, f: (x, y) => b(!!x || !!y) }),
+
+  // ---- the rest of the family ----
+  cast: {
+    name: 'cast',
+    tfType: 'Cast',
+    doc: 'Converts to attr dtype: floats to int truncate toward zero, nonzero to bool is true.',
+    kind: 'elementwise',
+    signature: '[x]; {dtype}',
+    shapeRule: 'same as x',
+    dtypes: 'any → any',
+    infer(inputs, attrs) {
+      checkArity('Cast', inputs, 1);
+      return { dtype: attrDType(attrs), shape: inputs[0].shape };
+    },
+    eval(inputs, attrs) {
+      const x = inputs[0]!;
+      const to = attrDType(attrs);
+      const fromFloat = x.dtype === 'f32' || x.dtype === 'f64';
+      const fn = to === 'i32' && fromFloat ? toInt32 : (v: number) => castScalar(v, to);
+      return mapUnary(x, to, fn);
+    },
+  },
+  select: {
+    name: 'select',
+    tfType: 'Select',
+    doc: 'Where cond is true take x, else y (cond, x, y broadcast together).',
+    kind: 'elementwise',
+    signature: '[cond, x, y]',
+    shapeRule: 'broadcast(cond, x, y)',
+    dtypes: 'cond bool; x, y any (equal)',
+    infer(inputs) {
+      checkArity('Select', inputs, 3);
+      checkDType('condition', inputs[0].dtype, BOOL);
+      checkSameDType('Select', inputs, ['condition', 'x', 'y'], 1);
+      return { dtype: inputs[1].dtype, shape: broadcastStatic(inputs[0].shape, broadcastStatic(inputs[1].shape, inputs[2].shape)) };
+    },
+    eval(inputs) {
+      const [c, x, y] = inputs as Tensor[];
+      return mapBroadcast([c, x, y], x.dtype, (v) => (v[0] ? v[1] : v[2]));
+    },
+  },
+  add_n: {
+    name: 'add_n',
+    tfType: 'AddN',
+    doc: 'Sum of a list of tensors of one shape and dtype (accumulated in f64, rounded once).',
+    kind: 'elementwise',
+    signature: '[x0, x1, ...]',
+    shapeRule: 'all equal; same as x0',
+    dtypes: dtypeList(NUMERIC),
+    infer(inputs) {
+      if (inputs.length === 0) throw new ShapeError('AddN needs at least one input');
+      const types = inputs.map((s) => s.dtype);
+      if (types.some((d) => d !== types[0])) {
+        throw new OpTypeError(`Tensors in list passed to 'inputs' of 'AddN' Op have types [${types.map(pyDTypeName).join(', ')}] that don't all match.`);
+      }
+      checkDType('inputs', types[0], NUMERIC);
+      let shape = inputs[0].shape;
+      for (let i = 1; i < inputs.length; i++) shape = mergeShapesStrict(shape, inputs[i].shape);
+      return { dtype: types[0], shape };
+    },
+    eval(inputs) {
+      const xs = inputs as Tensor[];
+      const x0 = xs[0];
+      for (let i = 1; i < xs.length; i++) {
+        if (xs[i].shape.length !== x0.shape.length || xs[i].shape.some((d, j) => d !== x0.shape[j])) {
+          throw new InvalidArgumentError(`Inputs to operation AddN of type AddN must have the same size and shape.  Input 0: ${fmt(x0.shape)} != input ${i}: ${fmt(xs[i].shape)}`);
+        }
+      }
+      const out = Tensor.zeros(x0.dtype, x0.shape);
+      const n = sizeOf(x0.shape);
+      const isInt = x0.dtype === 'i32';
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (const x of xs) acc = isInt ? (acc + x.data[j]) | 0 : acc + x.data[j];
+        out.data[j] = acc;
+      }
+      return out;
+    },
+  },
+} satisfies Record<string, OpDef>;

@@ -1,0 +1,594 @@
+/**
+ * @fileoverview Layout ops: move or select elements without arithmetic. transpose, reshape,
+ * expand_dims, squeeze, concat, stack, slice, strided_slice (Python basic indexing), gather,
+ * shape/size/rank (metadata as int32) and one_hot. Static rules propagate unknown dims; the
+ * reference kernels re-check at run time what was unknown statically, with TF1's messages.
+ */
+import { DType, allocArray, pyDTypeName } from '../../session/dtype.js';
+import { InvalidArgumentError } from '../../session/errors.js';
+import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
+import type { AttrValue, Attrs } from '../ir/graph.js';
+import { Dim, Shape, ShapeError, formatShape, isFullyDefined } from '../ir/shape.js';
+import { OpDef, OpTypeError, TensorSig } from './def.js';
+import { ALL, INT, attrDType, attrNum, attrNums, axisOf, castScalar, checkArity, checkDType, dtypeList, fmt, forEachStrided, takeAlongAxis } from './kernels.js';
+
+// ---------------------------------------------------------------- helpers
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function checkListDTypes(tfType: string, param: string, sigs: readonly TensorSig[]): DType {
+  const types = sigs.map((s) => s.dtype);
+  if (types.some((d) => d !== types[0])) {
+    throw new OpTypeError(`Tensors in list passed to '${param}' of '${tfType}' Op have types [${types.map(pyDTypeName).join(', ')}] that don't all match.`);
+  }
+  return types[0];
+}
+
+function permOf(attrs: Attrs, rank: number): number[] {
+  const perm = attrNums(attrs, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  if (perm.length !== rank) throw new ShapeError(`Dimension must be ${rank} but is ${perm.length}`);
+  const seen = new Set<number>();
+  for (const p of perm) {
+    if (!Number.isInteger(p) || p < 0 || p >= rank) throw new ShapeError(`${p} is out of range [0 .. ${rank})`);
+    seen.add(p);
+  }
+  for (let i = 0; i < rank; i++) if (!seen.has(i)) throw new ShapeError(`${i} is missing from {${perm.join(',')}}.`);
+  return perm;
+}
+
+/** Copy `x` viewed through strides into a new row-major tensor of `shape` starting at `base`. */
+function gatherStrided(x: Tensor, shape: readonly number[], strides: readonly number[], base = 0): Tensor {
+  const out = allocArray(x.dtype, sizeOf(shape));
+  const d = x.data;
+  forEachStrided(shape, [strides], (o, offs) => {
+    out[o] = d[base + offs[0]];
+  });
+  return new Tensor(x.dtype, shape, out);
+}
+
+/** Validated reshape target (at most one -1, others non-negative). */
+function reshapeTarget(attrs: Attrs): { shape: number[]; unknown: number } {
+  const shape = attrNums(attrs, 'shape');
+  if (shape === null) throw new OpTypeError(`missing attribute 'shape'`);
+  let unknown = -1;
+  shape.forEach((d, i) => {
+    if (d === -1) {
+      if (unknown >= 0) throw new ShapeError(`Only one input size may be -1, not both ${unknown} and ${i}`);
+      unknown = i;
+    } else if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Size ${i} must be non-negative, not ${d}`);
+  });
+  return { shape, unknown };
+}
+
+/** One entry of a strided_slice index. */
+type IndexItem = number | 'newaxis' | { start: number | null; stop: number | null; step: number | null };
+
+interface SlicePlan {
+  /** Per output dim: its size (null if unknown statically) with the input axis and step. */
+  dims: { size: Dim; axis: number; start: number; step: number }[];
+  /** Fixed integer indices: input axis → index (normalized when the dim is known). */
+  fixed: { axis: number; index: number }[];
+}
+
+function parseIndex(attrs: Attrs): IndexItem[] {
+  const v = attrs.index;
+  if (!Array.isArray(v)) throw new OpTypeError(`attribute 'index' must be a list`);
+  return v.map((e: AttrValue) => {
+    if (typeof e === 'number' || e === 'newaxis') return e;
+    if (e && typeof e === 'object' && !Array.isArray(e)) {
+      const num = (k: string): number | null => {
+        const x = (e as Record<string, AttrValue>)[k];
+        return typeof x === 'number' ? x : null;
+      };
+      return { start: num('start'), stop: num('stop'), step: num('step') };
+    }
+    throw new OpTypeError(`bad strided_slice index entry ${JSON.stringify(e)}`);
+  });
+}
+
+/** Python's slice.indices(n) → [start, count]. */
+function sliceRange(start: number | null, stop: number | null, step: number, n: number): [number, number] {
+  let lo: number;
+  let hi: number;
+  if (step > 0) {
+    lo = start === null ? 0 : start < 0 ? Math.max(start + n, 0) : Math.min(start, n);
+    hi = stop === null ? n : stop < 0 ? Math.max(stop + n, 0) : Math.min(stop, n);
+    return [lo, Math.max(0, Math.ceil((hi - lo) / step))];
+  }
+  lo = start === null ? n - 1 : start < 0 ? Math.max(start + n, -1) : Math.min(start, n - 1);
+  hi = stop === null ? -1 : stop < 0 ? Math.max(stop + n, -1) : Math.min(stop, n - 1);
+  return [lo, Math.max(0, Math.ceil((hi - lo) / step))];
+}
+
+/**
+ * Plan a strided slice over a shape (dims may be null statically). `Err` picks ShapeError at
+ * construction, InvalidArgumentError at run time.
+ */
+function planSlice(items: IndexItem[], shape: readonly Dim[], Err: new (m: string) => Error): SlicePlan {
+  const consumed = items.filter((e) => e !== 'newaxis').length;
+  if (consumed > shape.length) throw new Err(`Index out of range using input dim ${shape.length}; input has only ${shape.length} dims`);
+  const plan: SlicePlan = { dims: [], fixed: [] };
+  let axis = 0;
+  items.forEach((e, k) => {
+    if (e === 'newaxis') {
+      plan.dims.push({ size: 1, axis: -1, start: 0, step: 0 });
+      return;
+    }
+    const n = shape[axis];
+    if (typeof e === 'number') {
+      if (!Number.isInteger(e)) throw new Err(`slice index ${e} of dimension ${axis} is not an integer`);
+      if (n !== null && (e < -n || e >= n)) throw new Err(`slice index ${e} of dimension ${axis} out of bounds.`);
+      plan.fixed.push({ axis, index: n !== null && e < 0 ? e + n : e });
+    } else {
+      const step = e.step ?? 1;
+      if (step === 0) throw new Err(`strides[${k}] must be non-zero`);
+      if (n === null) plan.dims.push({ size: null, axis, start: 0, step });
+      else {
+        const [start, count] = sliceRange(e.start, e.stop, step, n);
+        plan.dims.push({ size: count, axis, start, step });
+      }
+    }
+    axis++;
+  });
+  for (; axis < shape.length; axis++) plan.dims.push({ size: shape[axis], axis, start: 0, step: 1 });
+  return plan;
+}
+
+/** TF's SliceDebugString: `` for scalars, `[i]` for vectors, `[i,j]` beyond. */
+function sliceDebugString(shape: readonly number[], flat: number): string {
+  if (shape.length === 0) return '';
+  if (shape.length === 1) return `[${flat}]`;
+  const st = stridesOf(shape);
+  return `[${st.map((s, i) => Math.floor(flat / s) % shape[i]).join(',')}]`;
+}
+
+// ---------------------------------------------------------------- ops
+
+export const LAYOUT_OPS = {
+  transpose: {
+    name: 'transpose',
+    tfType: 'Transpose',
+    doc: 'Permutes the dims: out.shape[i] = x.shape[perm[i]] (perm null reverses them).',
+    kind: 'layout',
+    signature: '[x]; {perm: number[] | null}',
+    shapeRule: 'x.shape permuted by perm',
+    dtypes: dtypeList(ALL),
+    infer(inputs, attrs) {
+      checkArity('Transpose', inputs, 1);
+      const s = inputs[0].shape;
+      const permAttr = attrNums(attrs, 'perm');
+      if (s === null) return { dtype: inputs[0].dtype, shape: permAttr ? permAttr.map(() => null) : null };
+      const perm = permOf(attrs, s.length);
+      return { dtype: inputs[0].dtype, shape: perm.map((p) => s[p]) };
+    },
+    eval(inputs, attrs) {
+      const x = inputs[0]!;
+      let perm: number[];
+      try {
+        perm = permOf(attrs, x.rank);
+      } catch (e) {
+        const len = attrNums(attrs, 'perm')?.length ?? x.rank;
+        if (len !== x.rank) throw new InvalidArgumentError(`transpose expects a vector of size ${x.rank}. But input(1) is a vector of size ${len}`);
+        throw new InvalidArgumentError((e as Error).message);
+      }
+      const st = stridesOf(x.shape);
+      return gatherStrided(
+        x,
+        perm.map((p) => x.shape[p]),
+        perm.map((p) => st[p]),
+      );
+    },
+  },
+  reshape: {
+    name: 'reshape',
+    tfType: 'Reshape',
+    doc: 'Same elements in a new shape; one dim may be -1 (inferred).',
+    kind: 'layout',
+    signature: '[x]; {shape: number[]}',
+    shapeRule: 'attr shape (-1 inferred when x is fully known)',
+    dtypes: dtypeList(ALL),
+    infer(inputs, attrs) {
+      checkArity('Reshape', inputs, 1);
+      const { shape, unknown } = reshapeTarget(attrs);
+      const s = inputs[0].shape;
+      const known = shape.reduce((a, d, i) => (i === unknown ? a : a * d), 1);
+      const out: Dim[] = [...shape];
+      if (isFullyDefined(s)) {
+        const n = sizeOf(s);
+        if (unknown >= 0) {
+          if (known === 0) out[unknown] = null;
+          else if (n % known !== 0) throw new ShapeError(`Dimension size must be evenly divisible by ${known} but is ${n}`);
+          else out[unknown] = n / known;
+        } else if (known !== n) throw new ShapeError(`Cannot reshape a tensor with ${n} elements to shape [${shape.join(',')}] (${known} elements)`);
+      } else if (unknown >= 0) out[unknown] = null;
+      return { dtype: inputs[0].dtype, shape: out };
+    },
+    eval(inputs, attrs) {
+      const x = inputs[0]!;
+      const { shape, unknown } = reshapeTarget(attrs);
+      const known = shape.reduce((a, d, i) => (i === unknown ? a : a * d), 1);
+      const out = [...shape];
+      if (unknown >= 0) {
+        if (known === 0) throw new InvalidArgumentError('Reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero');
+        if (x.size % known !== 0) throw new InvalidArgumentError(`Input to reshape is a tensor with ${x.size} values, but the requested shape requires a multiple of ${known}`);
+        out[unknown] = x.size / known;
+      } else if (known !== x.size) throw new InvalidArgumentError(`Input to reshape is a tensor with ${x.size} values, but the requested shape has ${known}`);
+      return new Tensor(x.dtype, out, x.data);
+    },
+  },
+  expand_dims: {
+    name: 'expand_dims',
+    tfType: 'ExpandDims',
+    doc: 'Inserts a dim of size 1 at axis (in [-rank-1, rank]).',
+    kind: 'layout',
+    signature: '[x]; {axis}',
+    shapeRule: 'x.shape with 1 inserted at axis',
+    dtypes: dtypeList(ALL),
+    infer(inputs, attrs) {
+      checkArity('ExpandDims', inputs, 1);
+      const s = inputs[0].shape;
+      if (s === null) return { dtype: inputs[0].dtype, shape: null };
+      const a = expandAxis(attrNum(attrs, 'axis'), s.length, ShapeError);
+      return { dtype: inputs[0].dtype, shape: [...s.slice(0, a), 1, ...s.slice(a)] };
+    },
+    eval(inputs, attrs) {
+      const x = inputs[0]!;
+      const a = expandAxis(attrNum(attrs, 'axis'), x.rank, InvalidArgumentError);
+      return new Tensor(x.dtype, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)], x.data);
+    },
+  },
+  squeeze: {
+    name: 'squeeze',
+    tfType: 'Squeeze',
+    doc: 'Removes dims of size 1 (all of them, or those listed in axis, which must be 1).',
+    kind: 'layout',
+    signature: '[x]; {axis: number[] | null}',
+    shapeRule: 'x.shape without the squeezed 1s (unknown if axis null and a dim is unknown)',
+    dtypes: dtypeList(ALL),
+    infer(inputs, attrs) {
+      checkArity('Squeeze', inputs, 1);
+      const s = inputs[0].shape;
+      const axes = attrNums(attrs, 'axis');
+      if (s === null) return { dtype: inputs[0].dtype, shape: null };
+      if (axes === null || axes.length === 0) {
+        if (s.some((d) => d === null)) return { dtype: inputs[0].dtype, shape: null };
+        return { dtype: inputs[0].dtype, shape: s.filter((d) => d !== 1) };
+      }
+      const drop = squeezeAxes(axes, s, ShapeError);
+      return { dtype: inputs[0].dtype, shape: s.filter((_, i) => !drop.has(i)) };
+    },
+    eval(inputs, attrs) {
+      const x = inputs[0]!;
+      const axes = attrNums(attrs, 'axis');
+      if (axes === null || axes.length === 0) return new Tensor(x.dtype, x.shape.filter((d) => d !== 1), x.data);
+      const drop = squeezeAxes(axes, x.shape, InvalidArgumentError);
+      return new Tensor(x.dtype, x.shape.filter((_, i) => !drop.has(i)), x.data);
+    },
+  },
+  concat: {
+    name: 'concat',
+    tfType: 'ConcatV2',
+    doc: 'Joins tensors along an existing axis; other dims must match.',
+    kind: 'layout',
+    signature: '[x0, x1, ...]; {axis}',
+    shapeRule: 'x0.shape with the axis dims summed',
+    dtypes: dtypeList(ALL),
+    infer(inputs, attrs) {
+      if (inputs.length === 0) throw new ShapeError('List argument \'values\' to \'ConcatV2\' Op with length 0 shorter than minimum length 1.');
+      const dtype = checkListDTypes('ConcatV2', 'values', inputs);
+      const known = inputs.filter((s) => s.shape !== null).map((s) => s.shape!);
+      if (known.length === 0) return { dtype, shape: null };
+      const rank = known[0].length;
+      for (const s of known) if (s.length !== rank) throw new ShapeError(`Shape must be rank ${rank} but is rank ${s.length}`);
+      const axis = concatAxis(attrNum(attrs, 'axis'), rank, ShapeError);
+      const out: Dim[] = [...known[0]];
+      for (const s of known.slice(1)) {
+        for (let i = 0; i < rank; i++) {
+          if (i === axis) continue;
+          if (out[i] !== null && s[i] !== null && out[i] !== s[i]) {
+            throw new ShapeError(`Dimension ${i} in both shapes must be equal, but are ${out[i]} and ${s[i]}. Shapes are ${formatShape(known[0])} and ${formatShape(s)}.`);
+          }
+          out[i] = out[i] ?? s[i];
+        }
+      }
+      let total: Dim = 0;
+      for (const s of inputs) total = s.shape === null || s.shape[axis] === null || total === null ? null : total + s.shape[axis]!;
+      out[axis] = total;
+      return { dtype, shape: out };
+    },
+    eval(inputs, attrs) {
+      const xs = inputs as Tensor[];
+      const x0 = xs[0];
+      const axis = concatAxis(attrNum(attrs, 'axis'), x0.rank, InvalidArgumentError);
+      for (let i = 1; i < xs.length; i++) {
+        if (xs[i].rank !== x0.rank) throw new InvalidArgumentError(`ConcatOp : Ranks of all input tensors should match: shape[0] = ${fmt(x0.shape)} vs. shape[${i}] = ${fmt(xs[i].shape)}`);
+        if (xs[i].shape.some((d, j) => j !== axis && d !== x0.shape[j])) {
+          throw new InvalidArgumentError(`ConcatOp : Dimensions of inputs should match: shape[0] = ${fmt(x0.shape)} vs. shape[${i}] = ${fmt(xs[i].shape)}`);
+        }
+      }
+      return concatTensors(xs, axis);
+    },
+  },
+  stack: {
+    name: 'stack',
+    tfType: 'Pack',
+    doc: 'Stacks same-shaped tensors along a new axis (in [-rank-1, rank]).',
+    kind: 'layout',
+    signature: '[x0, x1, ...]; {axis}',
+    shapeRule: 'x0.shape with N inserted at axis',
+    dtypes: dtypeList(ALL),
+    infer(inputs, attrs) {
+      if (inputs.length === 0) throw new ShapeError('List argument \'values\' to \'Pack\' Op with length 0 shorter than minimum length 1.');
+      const dtype = checkListDTypes('Pack', 'values', inputs);
+      let shape: Shape = inputs[0].shape;
+      for (const s of inputs.slice(1)) {
+        if (shape === null) shape = s.shape;
+        else if (s.shape !== null) {
+          if (s.shape.length !== shape.length) throw new ShapeError(`Shapes must be equal rank, but are ${shape.length} and ${s.shape.length}`);
+          const a: Dim[] = shape;
+          const b2: Dim[] = s.shape;
+          shape = a.map((d, i) => {
+            if (d !== null && b2[i] !== null && d !== b2[i]) throw new ShapeError(`Dimension ${i} in both shapes must be equal, but are ${d} and ${b2[i]}. Shapes are ${formatShape(a)} and ${formatShape(b2)}.`);
+            return d ?? b2[i];
+          });
+        }
+      }
+      if (shape === null) return { dtype, shape: null };
+      const axis = stackAxis(attrNum(attrs, 'axis', 0), shape.length, ShapeError);
+      return { dtype, shape: [...shape.slice(0, axis), inputs.length, ...shape.slice(axis)] };
+    },
+    eval(inputs, attrs) {
+      const xs = inputs as Tensor[];
+      const x0 = xs[0];
+      const axis = stackAxis(attrNum(attrs, 'axis', 0), x0.rank, InvalidArgumentError);
+      for (let i = 1; i < xs.length; i++) {
+        if (!sameShape(xs[i].shape, x0.shape)) throw new InvalidArgumentError(`Shapes of all inputs must match: values[0].shape = ${fmt(x0.shape)} != values[${i}].shape = ${fmt(xs[i].shape)}`);
+      }
+      const expanded = xs.map((x) => new Tensor(x.dtype, [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)], x.data));
+      return concatTensors(expanded, axis);
+    },
+  },
+  slice: {
+    name: 'slice',
+    tfType: 'Slice',
+    doc: 'The block starting at begin of extent size (size -1 = to the end).',
+    kind: 'layout',
+    signature: '[x]; {begin: number[], size: number[]}',
+    shapeRule: 'size (with -1 = dim - begin)',
+    dtypes: dtypeList(ALL),
+    infer(inputs, attrs) {
+      checkArity('Slice', inputs, 1);
+      const begin = attrNums(attrs, 'begin') ?? [];
+      const size = attrNums(attrs, 'size') ?? [];
+      const s = inputs[0].shape ?? new Array<Dim>(begin.length).fill(null);
+      return { dtype: inputs[0].dtype, shape: sliceShape(s, begin, size, ShapeError) };
+    },
+    eval(inputs, attrs) {
+      const x = inputs[0]!;
+      const begin = attrNums(attrs, 'begin') ?? [];
+      const size = sliceShape(x.shape, begin, attrNums(attrs, 'size') ?? [], InvalidArgumentError) as number[];
+      const st = stridesOf(x.shape);
+      const base = begin.reduce((a, b, i) => a + b * st[i], 0);
+      return gatherStrided(x, size, st, base);
+    },
+  },
+  strided_slice: {
+    name: 'strided_slice',
+    tfType: 'StridedSlice',
+    doc: "Python basic indexing: integers drop a dim, start:stop:step slices, 'newaxis' inserts a 1.",
+    kind: 'layout',
+    signature: "[x]; {index: (int | {start, stop, step} | 'newaxis')[]}",
+    shapeRule: 'one dim per slice or newaxis, then the untouched trailing dims',
+    dtypes: dtypeList(ALL),
+    infer(inputs, attrs) {
+      checkArity('StridedSlice', inputs, 1);
+      const s = inputs[0].shape;
+      if (s === null) return { dtype: inputs[0].dtype, shape: null };
+      const plan = planSlice(parseIndex(attrs), s, ShapeError);
+      return { dtype: inputs[0].dtype, shape: plan.dims.map((d) => d.size) };
+    },
+    eval(inputs, attrs) {
+      const x = inputs[0]!;
+      const plan = planSlice(parseIndex(attrs), x.shape, InvalidArgumentError);
+      const st = stridesOf(x.shape);
+      let base = 0;
+      for (const f of plan.fixed) base += f.index * st[f.axis];
+      for (const d of plan.dims) if (d.axis >= 0) base += d.start * st[d.axis];
+      const shape = plan.dims.map((d) => d.size as number);
+      return gatherStrided(
+        x,
+        shape,
+        plan.dims.map((d) => (d.axis < 0 ? 0 : d.step * st[d.axis])),
+        base,
+      );
+    },
+  },
+  gather: {
+    name: 'gather',
+    tfType: 'GatherV2',
+    doc: 'Picks slices of params along axis at the int32 indices.',
+    kind: 'layout',
+    signature: '[params, indices]; {axis}',
+    shapeRule: 'params.shape[:axis] + indices.shape + params.shape[axis+1:]',
+    dtypes: 'params any; indices i32',
+    infer(inputs, attrs) {
+      checkArity('GatherV2', inputs, 2);
+      checkDType('indices', inputs[1].dtype, INT);
+      const p = inputs[0].shape;
+      const ix = inputs[1].shape;
+      if (p === null || ix === null) return { dtype: inputs[0].dtype, shape: null };
+      if (p.length < 1) throw new ShapeError(`Shape must be at least rank 1 but is rank 0`);
+      const axis = axisOf(attrNum(attrs, 'axis', 0), p.length);
+      return { dtype: inputs[0].dtype, shape: [...p.slice(0, axis), ...ix, ...p.slice(axis + 1)] };
+    },
+    eval(inputs, attrs) {
+      const p = inputs[0]!;
+      const ix = inputs[1]!;
+      if (p.rank < 1) throw new InvalidArgumentError('params must be at least 1 dimensional');
+      const axis = axisOf(attrNum(attrs, 'axis', 0), p.rank);
+      const limit = p.shape[axis];
+      const idx = Array.from(ix.data);
+      idx.forEach((v, i) => {
+        if (v < 0 || v >= limit) throw new InvalidArgumentError(`indices${sliceDebugString(ix.shape, i)} = ${v} is not in [0, ${limit})`);
+      });
+      return takeAlongAxis(p, axis, idx, [...p.shape.slice(0, axis), ...ix.shape, ...p.shape.slice(axis + 1)]);
+    },
+  },
+  shape: {
+    name: 'shape',
+    tfType: 'Shape',
+    doc: 'The shape of x as an int32 vector.',
+    kind: 'layout',
+    signature: '[x]',
+    shapeRule: '[rank(x)]',
+    dtypes: `${dtypeList(ALL)} → i32`,
+    infer(inputs) {
+      checkArity('Shape', inputs, 1);
+      return { dtype: 'i32', shape: [inputs[0].shape === null ? null : inputs[0].shape.length] };
+    },
+    eval(inputs) {
+      const x = inputs[0]!;
+      return new Tensor('i32', [x.rank], Int32Array.from(x.shape));
+    },
+  },
+  size: {
+    name: 'size',
+    tfType: 'Size',
+    doc: 'The number of elements of x as an int32 scalar.',
+    kind: 'layout',
+    signature: '[x]',
+    shapeRule: '[] (scalar)',
+    dtypes: `${dtypeList(ALL)} → i32`,
+    infer(inputs) {
+      checkArity('Size', inputs, 1);
+      return { dtype: 'i32', shape: [] };
+    },
+    eval(inputs) {
+      return Tensor.scalar('i32', inputs[0]!.size);
+    },
+  },
+  rank: {
+    name: 'rank',
+    tfType: 'Rank',
+    doc: 'The rank of x as an int32 scalar.',
+    kind: 'layout',
+    signature: '[x]',
+    shapeRule: '[] (scalar)',
+    dtypes: `${dtypeList(ALL)} → i32`,
+    infer(inputs) {
+      checkArity('Rank', inputs, 1);
+      return { dtype: 'i32', shape: [] };
+    },
+    eval(inputs) {
+      return Tensor.scalar('i32', inputs[0]!.rank);
+    },
+  },
+  one_hot: {
+    name: 'one_hot',
+    tfType: 'OneHot',
+    doc: 'on_value where the index equals the position along a new depth axis, else off_value (out-of-range indices give all off_value).',
+    kind: 'layout',
+    signature: '[indices]; {depth, on_value, off_value, axis, dtype}',
+    shapeRule: 'indices.shape with depth inserted at axis (-1 = last)',
+    dtypes: 'indices i32 → dtype',
+    infer(inputs, attrs) {
+      checkArity('OneHot', inputs, 1);
+      checkDType('indices', inputs[0].dtype, INT);
+      const depth = attrNum(attrs, 'depth');
+      if (depth < 0) throw new ShapeError(`depth must be non-negative, got: ${depth}`);
+      const dtype = attrDType(attrs, 'dtype', 'f32');
+      const s = inputs[0].shape;
+      if (s === null) return { dtype, shape: null };
+      const axis = oneHotAxis(attrNum(attrs, 'axis', -1), s.length, ShapeError);
+      return { dtype, shape: [...s.slice(0, axis), depth, ...s.slice(axis)] };
+    },
+    eval(inputs, attrs) {
+      const ix = inputs[0]!;
+      const depth = attrNum(attrs, 'depth');
+      if (depth < 0) throw new InvalidArgumentError(`depth must be non-negative, got: ${depth}`);
+      const dtype = attrDType(attrs, 'dtype', 'f32');
+      const on = castScalar(attrNum(attrs, 'on_value', 1), dtype);
+      const off = castScalar(attrNum(attrs, 'off_value', 0), dtype);
+      const axis = oneHotAxis(attrNum(attrs, 'axis', -1), ix.rank, InvalidArgumentError);
+      const shape = [...ix.shape.slice(0, axis), depth, ...ix.shape.slice(axis)];
+      let outer = 1;
+      for (let i = 0; i < axis; i++) outer *= ix.shape[i];
+      const inner = ix.size / Math.max(outer, 1) || 0;
+      const out = allocArray(dtype, sizeOf(shape)).fill(off);
+      for (let a = 0; a < outer; a++) {
+        for (let c = 0; c < inner; c++) {
+          const v = ix.data[a * inner + c];
+          if (v >= 0 && v < depth) out[(a * depth + v) * inner + c] = on;
+        }
+      }
+      return new Tensor(dtype, shape, out);
+    },
+  },
+} satisfies Record<string, OpDef>;
+
+// ---------------------------------------------------------------- op-specific helpers
+
+function expandAxis(axis: number, rank: number, Err: new (m: string) => Error): number {
+  if (!Number.isInteger(axis) || axis < -rank - 1 || axis > rank) throw new Err(`Tried to expand dim index ${axis} for tensor with ${rank} dimensions.`);
+  return axis < 0 ? axis + rank + 1 : axis;
+}
+
+function stackAxis(axis: number, rank: number, Err: new (m: string) => Error): number {
+  if (!Number.isInteger(axis) || axis < -rank - 1 || axis > rank) throw new Err(`axis = ${axis} not in [${-rank - 1}, ${rank + 1})`);
+  return axis < 0 ? axis + rank + 1 : axis;
+}
+
+function concatAxis(axis: number, rank: number, Err: new (m: string) => Error): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new Err(`ConcatOp : Expected concatenating dimensions in the range [${-rank}, ${rank}), but got ${axis}`);
+  return axis < 0 ? axis + rank : axis;
+}
+
+function oneHotAxis(axis: number, rank: number, Err: new (m: string) => Error): number {
+  if (!Number.isInteger(axis) || axis < -1 || axis > rank) throw new Err(`Expected axis to be -1 or between [0, ${rank + 1}).  But received: ${axis}`);
+  return axis === -1 ? rank : axis;
+}
+
+function squeezeAxes(axes: number[], s: readonly Dim[], Err: new (m: string) => Error): Set<number> {
+  const drop = new Set<number>();
+  for (const a of axes) {
+    if (!Number.isInteger(a) || a < -s.length || a >= s.length) throw new Err(`Tried to squeeze dim index ${a} for tensor with ${s.length} dimensions.`);
+    const i = a < 0 ? a + s.length : a;
+    if (s[i] !== null && s[i] !== 1) throw new Err(`Can not squeeze dim[${i}], expected a dimension of 1, got ${s[i]}`);
+    drop.add(i);
+  }
+  return drop;
+}
+
+function sliceShape(s: readonly Dim[], begin: number[], size: number[], Err: new (m: string) => Error): Dim[] {
+  if (begin.length !== s.length || size.length !== s.length) {
+    throw new Err(`Expected begin and size arguments to be 1-D tensors of size ${s.length}, but got shapes [${begin.length}] and [${size.length}] instead.`);
+  }
+  return s.map((d, i) => {
+    const b = begin[i];
+    if (!Number.isInteger(b) || b < 0 || (d !== null && b > d)) throw new Err(`Expected begin[${i}] in [0, ${d ?? '?'}], but got ${b}`);
+    if (size[i] === -1) return d === null ? null : d - b;
+    if (!Number.isInteger(size[i]) || size[i] < 0 || (d !== null && b + size[i] > d)) throw new Err(`Expected size[${i}] in [0, ${d === null ? '?' : d - b}], but got ${size[i]}`);
+    return size[i];
+  });
+}
+
+function concatTensors(xs: Tensor[], axis: number): Tensor {
+  const x0 = xs[0];
+  const shape = [...x0.shape];
+  shape[axis] = xs.reduce((a, x) => a + x.shape[axis], 0);
+  const out = allocArray(x0.dtype, sizeOf(shape));
+  let outer = 1;
+  for (let i = 0; i < axis; i++) outer *= shape[i];
+  const chunks = xs.map((x) => (outer === 0 ? 0 : x.size / outer));
+  let o = 0;
+  for (let a = 0; a < outer; a++) {
+    xs.forEach((x, j) => {
+      const c = chunks[j];
+      out.set(x.data.subarray(a * c, (a + 1) * c) as never, o);
+      o += c;
+    });
+  }
+  return new Tensor(x0.dtype, shape, out);
+}
