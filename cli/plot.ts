@@ -1,0 +1,142 @@
+/**
+ * @fileoverview `tfg plot LOGDIR [-o curves.svg]`: learning curves from the scalar summaries of
+ * every run under LOGDIR (folders holding `events.out.tfevents.*` files or a `scalars.csv`),
+ * drawn with vega-lite: one panel per tag (loss, accuracy, ...) against step, one line per run.
+ * Writes SVG, or PNG (rendered with resvg) when the output name ends in `.png`.
+ */
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, extname, join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { Resvg } from '@resvg/resvg-js';
+import { readScalarEvents } from '../session/io/events.js';
+import { splitCsv } from '../session/node/csv.js';
+import { parseNumberCell } from '../session/io/csv.js';
+import { DataLossError, NotFoundError, OpError } from '../session/errors.js';
+
+export interface CurvePoint {
+  run: string;
+  tag: string;
+  step: number;
+  value: number;
+}
+
+const EVENT_FILE = /^events\.out\.tfevents\./;
+
+function isRunDir(dir: string): { events: string[]; csv: string | null } {
+  const files = readdirSync(dir).sort();
+  return { events: files.filter((f) => EVENT_FILE.test(f)).map((f) => join(dir, f)), csv: files.includes('scalars.csv') ? join(dir, 'scalars.csv') : null };
+}
+
+/** Scalars of one run: its event files if it has any, else its scalars.csv. */
+function readRun(dir: string, run: string): CurvePoint[] {
+  const { events, csv } = isRunDir(dir);
+  const latest = new Map<string, CurvePoint>();
+  const add = (tag: string, step: number, value: number) => latest.set(`${tag}\u0000${step}`, { run, tag, step, value });
+  if (events.length) {
+    for (const f of events) for (const p of readScalarEvents(readFileSync(f), f)) add(p.tag, p.step, p.value);
+  } else if (csv) {
+    const rows = splitCsv(readFileSync(csv, 'utf8'), csv);
+    const head = rows[0]?.cells.map((c) => c.trim()) ?? [];
+    const col = (n: string) => head.indexOf(n);
+    const [si, ti, vi] = [col('step'), col('tag'), col('value')];
+    if (si < 0 || ti < 0 || vi < 0) throw new DataLossError(`${csv}:1: expected a header with step, tag and value columns`);
+    for (const { cells, line } of rows.slice(1)) {
+      const step = parseNumberCell(cells[si] ?? '');
+      const value = parseNumberCell(cells[vi] ?? '');
+      if (step === null || value === null || cells[ti] === undefined) throw new DataLossError(`${csv}:${line}: expected numeric step and value and a tag`);
+      add(cells[ti], step, value);
+    }
+  }
+  return [...latest.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : a.step - b.step));
+}
+
+/** Every run under `logdir` (the folder itself counts when it holds summaries) and its scalars. */
+export function readRuns(logdir: string): CurvePoint[] {
+  const root = resolve(logdir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new NotFoundError(`tfg plot: ${logdir} is not a directory`);
+  const points: CurvePoint[] = [];
+  const walk = (dir: string, depth: number): void => {
+    const { events, csv } = isRunDir(dir);
+    if (events.length || csv) points.push(...readRun(dir, relative(root, dir) || basename(root)));
+    if (depth >= 6) return;
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') walk(join(dir, e.name), depth + 1);
+    }
+  };
+  walk(root, 0);
+  if (points.length === 0) throw new NotFoundError(`tfg plot: no scalar summaries under ${logdir} (looked for events.out.tfevents.* files and scalars.csv)`);
+  return points;
+}
+
+/** The vega-lite spec: a panel per tag, x = step, y = value, a colour per run. */
+export function learningCurveSpec(points: CurvePoint[]): vl.TopLevelSpec {
+  const tags = [...new Set(points.map((p) => p.tag))];
+  // Non-finite values (a diverged loss) cannot be drawn; vega-lite skips nulls.
+  const values = points.map((p) => ({ ...p, value: Number.isFinite(p.value) ? p.value : null }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    background: 'white',
+    data: { values },
+    facet: { field: 'tag', type: 'nominal', title: null, sort: tags, header: { labelFontSize: 13, labelFontWeight: 'bold' } },
+    columns: Math.min(tags.length, 2),
+    spec: {
+      width: 360,
+      height: 220,
+      mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5 },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', title: 'step' },
+        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+        color: { field: 'run', type: 'nominal', title: 'run' },
+        tooltip: [{ field: 'run' }, { field: 'step' }, { field: 'value' }],
+      },
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+  } as vl.TopLevelSpec;
+}
+
+/** Render the learning curves as an SVG string. */
+export async function renderCurvesSvg(points: CurvePoint[]): Promise<string> {
+  const spec = vl.compile(learningCurveSpec(points)).spec;
+  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Draw every run under `logdir` into `out` (SVG, or PNG when `out` ends in .png). */
+export async function plotLogdir(logdir: string, out: string): Promise<void> {
+  const svg = await renderCurvesSvg(readRuns(logdir));
+  if (extname(out).toLowerCase() === '.png') {
+    const png = new Resvg(svg, {
+      background: 'white',
+      fitTo: { mode: 'zoom', value: 2 },
+      font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+    }).render();
+    writeFileSync(out, png.asPng());
+  } else {
+    writeFileSync(out, svg);
+  }
+}
+
+/** Add `plot LOGDIR [-o FILE]` to a commander program. */
+export function registerPlotCommand(program: Command): Command {
+  return program
+    .command('plot')
+    .description('draw learning curves (scalar summaries against step, one line per run) from a log directory')
+    .argument('<logdir>', 'directory of runs (folders with event files or scalars.csv)')
+    .option('-o, --output <file>', 'output file: .svg, or .png', 'curves.svg')
+    .action(async (logdir: string, opts: { output: string }) => {
+      try {
+        await plotLogdir(logdir, opts.output);
+        process.stdout.write(`wrote ${opts.output}\n`);
+      } catch (e) {
+        if (!(e instanceof OpError)) throw e;
+        process.stderr.write(`error: ${e.tfMessage}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
