@@ -7,12 +7,12 @@
  * errors, then those found while building the AST), and an "end of input" error is dropped when
  * an earlier error explains it.
  */
-import type { IRecognitionException, IToken } from 'chevrotain';
+import { tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain';
 import type { Program } from './ast.js';
 import { type Diagnostic, error } from '../compiler/diagnostics/diagnostic.js';
 import type { SourceFile, Span } from '../compiler/diagnostics/span.js';
 import { EXPECTED_SEP, parser } from './parser.js';
-import { dropBracketedNewlines, LBrace, LBracket, LParen, Newline, tfgLexer, UnterminatedString } from './tokens.js';
+import { dropBracketedNewlines, LBrace, LBracket, LParen, Newline, Separator, tfgLexer, UnterminatedString } from './tokens.js';
 import { AstBuilder } from './to-ast.js';
 import { messages, SyntaxCode } from './messages.js';
 
@@ -69,23 +69,41 @@ function parseUnsafe(file: SourceFile): ParseResult {
   for (const t of tokens) {
     if (t.tokenType !== Newline && Number.isFinite(t.endOffset)) lastEnd = (t.endOffset ?? t.startOffset) + 1;
   }
-  parser.input = tokens;
-  const cst = parser.program();
-  const parseDiags = parser.errors.map((e) => parserDiagnostic(file, e, lastEnd));
-  attachUnclosed(file, parseDiags, unclosed);
-
-  // 3. CST → AST
+  // The grammar stops at a token no statement can start with (a stray ')' or '}'); report it
+  // and parse on from the next line, so later errors are found in the same pass.
+  const parseDiags: Diagnostic[] = [];
   const astDiags: Diagnostic[] = [];
-  let program: Program | null = null;
-  try {
-    builder ??= new AstBuilder();
-    program = builder.build(cst, file, astDiags);
-  } catch (e) {
-    if (parseDiags.length === 0 && lexDiags.length === 0) {
-      const what = e instanceof Error ? e.message : String(e);
-      astDiags.push(error(SyntaxCode.InternalError, messages.internalError(what), spanAt(file, 0, 0)));
+  const body: Program['body'] = [];
+  let complete = true;
+  let from = 0;
+  while (from <= tokens.length) {
+    parser.input = from === 0 ? tokens : tokens.slice(from);
+    const cst = parser.program();
+    let stray: IToken | null = null;
+    for (const e of parser.errors) {
+      parseDiags.push(parserDiagnostic(file, e, lastEnd));
+      if (e.name === 'NotAllInputParsedException') stray = e.token;
     }
+    try {
+      builder ??= new AstBuilder();
+      body.push(...builder.build(cst, file, astDiags).body);
+    } catch (e) {
+      complete = false;
+      if (parseDiags.length === 0 && lexDiags.length === 0) {
+        const what = e instanceof Error ? e.message : String(e);
+        astDiags.push(error(SyntaxCode.InternalError, messages.internalError(what), spanAt(file, 0, 0)));
+      }
+    }
+    if (!stray) break;
+    const at = tokens.indexOf(stray, from);
+    if (at < 0) break;
+    let next = at + 1;
+    while (next < tokens.length && !tokenMatcher(tokens[next], Separator)) next++;
+    if (next >= tokens.length) break;
+    from = next + 1;
   }
+  attachUnclosed(file, parseDiags, unclosed);
+  const program: Program | null = complete || body.length > 0 ? { kind: 'Program', body, span: spanAt(file, 0, text.length) } : null;
   return { program, diagnostics: trimCascades(file, lexDiags, parseDiags, astDiags) };
 }
 

@@ -56,7 +56,7 @@ export const tfgErrorMessages: IParserErrorMessageProvider = {
     return `Expected ${exp} but found ${foundLabel(actual)}${EXPECTED_SEP}${exp}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `Unexpected ${foundLabel(firstRedundant)}${EXPECTED_SEP}end of input`;
+    return `Unexpected ${foundLabel(firstRedundant)}${EXPECTED_SEP}statement`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual }) {
     const firsts: TokenType[] = [];
