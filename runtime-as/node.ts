@@ -26,7 +26,7 @@ export function runtimeWasmPath(variant: RuntimeVariant = 'simd'): string {
 }
 
 /** The runtime's bytes; throws a clear error when it has not been built. */
-export function readRuntimeWasm(variant: RuntimeVariant = 'simd'): Uint8Array {
+export function readRuntimeWasm(variant: RuntimeVariant = 'simd'): Uint8Array<ArrayBuffer> {
   const p = runtimeWasmPath(variant);
   if (!existsSync(p)) throw new Error(`tfg runtime not built: ${p} is missing (run \`npm run build\` or \`npm run build:runtime\`)`);
   return new Uint8Array(readFileSync(p));

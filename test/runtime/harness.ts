@@ -1,0 +1,91 @@
+/**
+ * @fileoverview Test harness for the AssemblyScript runtime: instantiates the built
+ * `runtime-as/build/runtime.wasm` on a fresh memory, with a bump allocator for buffers placed
+ * after the runtime's reserved bytes (as the compiler's memory plan does), typed views, a seeded
+ * PRNG and naive f64 reference kernels.
+ */
+import { BUFFER_ALIGN, RUNTIME_RESERVED_BYTES, instantiateRuntimeSync, type RuntimeExports } from '../../runtime-as/abi.js';
+import { readRuntimeWasm } from '../../runtime-as/node.js';
+
+let cachedModule: WebAssembly.Module | null = null;
+export function runtimeModule(): WebAssembly.Module {
+  cachedModule ??= new WebAssembly.Module(readRuntimeWasm());
+  return cachedModule;
+}
+
+export class Harness {
+  readonly memory = new WebAssembly.Memory({ initial: 16 });
+  readonly rt: RuntimeExports;
+  private top = RUNTIME_RESERVED_BYTES;
+  constructor() {
+    this.rt = instantiateRuntimeSync(runtimeModule(), this.memory);
+  }
+  /** Reserve `bytes` (16-byte aligned), growing memory as needed. */
+  alloc(bytes: number): number {
+    const p = this.top;
+    this.top = Math.ceil((p + Math.max(bytes, 0)) / BUFFER_ALIGN) * BUFFER_ALIGN;
+    const need = this.top - this.memory.buffer.byteLength;
+    if (need > 0) this.memory.grow(Math.ceil(need / 65536));
+    return p;
+  }
+  reset(): void {
+    this.top = RUNTIME_RESERVED_BYTES;
+  }
+  f32(p: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, p, n);
+  }
+  f64(p: number, n: number): Float64Array {
+    return new Float64Array(this.memory.buffer, p, n);
+  }
+  i32(p: number, n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, p, n);
+  }
+  u32(p: number, n: number): Uint32Array {
+    return new Uint32Array(this.memory.buffer, p, n);
+  }
+  /** Copy values into a new buffer of this dtype. */
+  put(dtype: 'f32' | 'f64' | 'i32', values: ArrayLike<number>): number {
+    const es = dtype === 'f64' ? 8 : 4;
+    const p = this.alloc(values.length * es);
+    (dtype === 'f32' ? this.f32(p, values.length) : dtype === 'f64' ? this.f64(p, values.length) : this.i32(p, values.length)).set(values);
+    return p;
+  }
+}
+
+/** mulberry32: a small seeded PRNG in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomArray(n: number, r: () => number, lo = -1, hi = 1): number[] {
+  return Array.from({ length: n }, () => lo + (hi - lo) * r());
+}
+
+/**
+ * Naive op(A)·op(B) in f64 and Σ|a||b| per output (for error bounds). A is [M,K] ([K,M] when
+ * ta), B is [K,N] ([N,K] when tb).
+ */
+export function naiveMatmul(a: ArrayLike<number>, b: ArrayLike<number>, M: number, N: number, K: number, ta: boolean, tb: boolean): { c: Float64Array; mag: Float64Array } {
+  const c = new Float64Array(M * N), mag = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0, m = 0;
+      for (let k = 0; k < K; k++) {
+        const x = ta ? a[k * M + i]! : a[i * K + k]!;
+        const y = tb ? b[j * K + k]! : b[k * N + j]!;
+        s += x * y;
+        m += Math.abs(x * y);
+      }
+      c[i * N + j] = s;
+      mag[i * N + j] = m;
+    }
+  }
+  return { c, mag };
+}

@@ -1,0 +1,109 @@
+/**
+ * @fileoverview runtime.wasm matmul kernels (f32, f64, f32 accumulated in f64; plain and batched)
+ * against a naive f64 matmul, over every transpose combination and sizes that leave every tail
+ * (M%4, N%8, K%4), cross the cache blocks (MC=64, NC=256/128, KC=256) and are 0.
+ *
+ * Tolerances: |c − ref| ≤ 2·K·ε·Σ_k|a_ik·b_kj| + tiny, with ε = 2^-24 (f32) or 2^-53 (f64)
+ * (the standard dot-product error bound); acc64: one f32 rounding, |c − ref| ≤ 2^-24·|ref|·1.01.
+ * Writes past C are checked untouched (guard values).
+ */
+import t from 'tap';
+import { matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
+import { Harness, naiveMatmul, randomArray, rng } from './harness.js';
+
+type Variant = 'f32' | 'f64' | 'acc64';
+const EPS = { f32: 2 ** -24, f64: 2 ** -53 };
+const GUARD = 12345.5;
+
+function runCase(h: Harness, v: Variant, M: number, N: number, K: number, ta: boolean, tb: boolean, seed: number): string | null {
+  h.reset();
+  const r = rng(seed);
+  const dt = v === 'f64' ? 'f64' : 'f32';
+  const round = dt === 'f32' ? Math.fround : (x: number) => x;
+  const a = randomArray(M * K, r).map(round), b = randomArray(K * N, r).map(round);
+  const pa = h.put(dt, a), pb = h.put(dt, b);
+  const pc = h.put(dt, new Array(M * N + 8).fill(GUARD));
+  const scratchBytes = v === 'f32' ? h.rt.matmul_f32_scratch(M, N, K) : h.rt.matmul_f64_scratch(M, N, K);
+  const ps = h.alloc(scratchBytes);
+  const fn = v === 'f32' ? h.rt.matmul_f32 : v === 'f64' ? h.rt.matmul_f64 : h.rt.matmul_f32_acc64;
+  fn(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps);
+  const c = dt === 'f32' ? h.f32(pc, M * N + 8) : h.f64(pc, M * N + 8);
+  const { c: ref, mag } = naiveMatmul(a, b, M, N, K, ta, tb);
+  for (let i = 0; i < M * N; i++) {
+    const tol = v === 'acc64' ? EPS.f32 * Math.abs(ref[i]!) * 1.01 + 1e-37 : 2 * Math.max(K, 1) * EPS[dt] * mag[i]! + 1e-300;
+    if (!(Math.abs(c[i]! - ref[i]!) <= tol)) return `C[${Math.floor(i / N)},${i % N}] = ${c[i]} vs ${ref[i]} (tol ${tol})`;
+  }
+  for (let i = M * N; i < M * N + 8; i++) if (c[i] !== GUARD) return `wrote past C at ${i}`;
+  return null;
+}
+
+const SIZES = [0, 1, 3, 5, 7, 9, 17, 33];
+const h = new Harness();
+
+for (const v of ['f32', 'f64', 'acc64'] as const) {
+  t.test(`matmul ${v}: all transposes, sizes ${SIZES.join(',')}`, async (t) => {
+    let seed = 1;
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        const failures: string[] = [];
+        for (const M of SIZES) for (const N of SIZES) for (const K of SIZES) {
+          const f = runCase(h, v, M, N, K, ta, tb, seed++);
+          if (f) failures.push(`M=${M} N=${N} K=${K}: ${f}`);
+        }
+        t.same(failures, [], `transA=${ta} transB=${tb}: ${SIZES.length ** 3} shapes`);
+      }
+    }
+  });
+  t.test(`matmul ${v}: shapes crossing the cache blocks`, async (t) => {
+    const shapes: Array<[number, number, number]> = [[70, 300, 260], [130, 129, 513], [4, 8, 1000], [65, 257, 2], [128, 128, 128]];
+    for (const [M, N, K] of shapes) {
+      for (const ta of [false, true]) for (const tb of [false, true]) {
+        t.equal(runCase(h, v, M, N, K, ta, tb, M * 7 + N * 3 + K), null, `${M}x${N}x${K} transA=${ta} transB=${tb}`);
+      }
+    }
+  });
+}
+
+t.test('batched matmul with strides (0 broadcasts)', async (t) => {
+  for (const v of ['f32', 'f64', 'acc64'] as const) {
+    h.reset();
+    const dt = v === 'f64' ? 'f64' : 'f32';
+    const round = dt === 'f32' ? Math.fround : (x: number) => x;
+    const r = rng(99);
+    const batch = 3, M = 5, N = 9, K = 7;
+    const a = randomArray(batch * M * K, r).map(round), b = randomArray(K * N, r).map(round);
+    const pa = h.put(dt, a), pb = h.put(dt, b), pc = h.alloc(batch * M * N * 8);
+    const ps = h.alloc(Math.max(h.rt.matmul_f32_scratch(M, N, K), h.rt.matmul_f64_scratch(M, N, K)));
+    const fn = v === 'f32' ? h.rt.matmul_f32_batched : v === 'f64' ? h.rt.matmul_f64_batched : h.rt.matmul_f32_acc64_batched;
+    fn(pa, pb, pc, batch, M, N, K, 0, 0, ps, M * K, 0);
+    const c = dt === 'f32' ? h.f32(pc, batch * M * N) : h.f64(pc, batch * M * N);
+    let worst = 0;
+    for (let i = 0; i < batch; i++) {
+      const { c: ref } = naiveMatmul(a.slice(i * M * K, (i + 1) * M * K), b, M, N, K, false, false);
+      for (let j = 0; j < M * N; j++) worst = Math.max(worst, Math.abs(c[i * M * N + j]! - ref[j]!));
+    }
+    t.ok(worst < (dt === 'f32' ? 1e-5 : 1e-13), `${v}: max error ${worst}`);
+  }
+});
+
+t.test('scratch sizes: TS mirror in abi.ts equals the runtime', async (t) => {
+  const mismatches: string[] = [];
+  for (const M of [0, 1, 4, 63, 64, 65, 1000]) for (const N of [0, 1, 8, 255, 256, 300]) for (const K of [0, 1, 255, 256, 1000]) {
+    if (h.rt.matmul_f32_scratch(M, N, K) !== matmulF32ScratchBytes(M, N, K)) mismatches.push(`f32 ${M},${N},${K}`);
+    if (h.rt.matmul_f64_scratch(M, N, K) !== matmulF64ScratchBytes(M, N, K)) mismatches.push(`f64 ${M},${N},${K}`);
+    if (h.rt.matmul_f32_acc64_scratch(M, N, K) !== matmulF64ScratchBytes(M, N, K)) mismatches.push(`acc64 ${M},${N},${K}`);
+  }
+  t.same(mismatches, []);
+});
+
+t.test('acc64 is more accurate than f32 accumulation on a cancelling sum', async (t) => {
+  h.reset();
+  // Row [1e4, 1, -1e4, ...] · ones: exact sum is K/4 * 1 but f32 accumulation loses the ones.
+  const K = 1024;
+  const a = Array.from({ length: K }, (_, k) => (k % 4 === 0 ? 1e4 : k % 4 === 2 ? -1e4 : k % 4 === 1 ? 1e-3 : 0));
+  const b = new Array(K).fill(1);
+  const pa = h.put('f32', a), pb = h.put('f32', b), pc = h.alloc(16), ps = h.alloc(h.rt.matmul_f64_scratch(1, 1, K));
+  h.rt.matmul_f32_acc64(pa, pb, pc, 1, 1, K, 0, 0, ps);
+  const exact = a.map(Math.fround).reduce((s, x) => s + x, 0);
+  t.equal(h.f32(pc, 1)[0], Math.fround(exact));
+});
