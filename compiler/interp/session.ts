@@ -394,12 +394,13 @@ export class ReferenceSession {
         if (!v) throw new FailedPreconditionError(`Attempting to use uninitialized value ${variable.name}`, node.name, nodeLocation(node));
         return v;
       },
-      writeVariable: (variable: Node, value: Tensor): void => this.storeVariable(variable, value, node),
+      // The op validated the shape (assign with validate_shape=false may change it).
+      writeVariable: (variable: Node, value: Tensor): void => this.storeVariable(variable, value, node, false),
       randomBits: (count: number): Uint32Array => this.stream(node).next(count),
     };
   }
 
-  private storeVariable(variable: Node, value: Tensor, by: Node = variable): void {
+  private storeVariable(variable: Node, value: Tensor, by: Node = variable, checkShape = true): void {
     if (variable.op !== 'variable') {
       throw new InvalidArgumentError(`${variable.name} is not a variable (op ${variable.op})`, by.name, nodeLocation(by));
     }
@@ -410,7 +411,7 @@ export class ReferenceSession {
         nodeLocation(by),
       );
     }
-    if (!isCompatible(value.shape, variable.shape)) {
+    if (checkShape && !isCompatible(value.shape, variable.shape)) {
       throw new InvalidArgumentError(
         `Assign requires shapes of both tensors to match. lhs shape= ${formatShape(variable.shape)} rhs shape= ${formatShape([...value.shape])}`,
         by.name,

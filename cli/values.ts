@@ -1,0 +1,121 @@
+/**
+ * @fileoverview Values on the command line: parsing `--feed NAME=VALUE` (a JSON or number
+ * literal such as `X=[[1,2,3]]`, or a file `X=@data.npy|@data.csv|@data.json`), and printing
+ * fetched values (numpy-style text `name = value`, or JSON `{"dtype", "shape", "value"}`), and
+ * writing them as `.npy`.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { pyDTypeName } from '../session/dtype.js';
+import { writeNpy, readNpy } from '../session/io/npy.js';
+import { parseCsv } from '../session/node/csv.js';
+import { type NestedValue, Tensor, formatTensor } from '../session/tensor.js';
+import { CliError } from './io.js';
+
+export interface FeedArg {
+  name: string;
+  /** The text after `=`. */
+  text: string;
+}
+
+/** Split `NAME=VALUE` at the first `=`. */
+export function parseFeedArg(arg: string): FeedArg {
+  const i = arg.indexOf('=');
+  if (i <= 0) throw new CliError(`--feed expects NAME=VALUE (e.g. X=[[1,2,3]] or X=@data.npy), got '${arg}'`);
+  return { name: arg.slice(0, i), text: arg.slice(i + 1) };
+}
+
+/** A JSON value that is a number, a boolean or (nested) arrays of them. */
+function checkNested(v: unknown, what: string): NestedValue {
+  const ok = (x: unknown): boolean => typeof x === 'number' || typeof x === 'boolean' || (Array.isArray(x) && x.every(ok));
+  if (!ok(v)) throw new CliError(`${what}: expected a number, a boolean or nested arrays of them`);
+  return v as NestedValue;
+}
+
+/** Parse a literal: JSON (numbers, booleans, nested arrays); also `nan`, `inf`, `-inf`. */
+export function parseLiteral(text: string, what: string): NestedValue {
+  const t = text.trim();
+  const special: Record<string, number> = { nan: NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity };
+  if (t.toLowerCase() in special) return special[t.toLowerCase()];
+  let v: unknown;
+  try {
+    v = JSON.parse(t.replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false'));
+  } catch {
+    throw new CliError(`${what}: cannot parse '${text}' as a number or a JSON array`);
+  }
+  return checkNested(v, what);
+}
+
+/** Load a feed value: a literal, or `@file` (.npy → tensor, .csv → numeric table, .json → nested). */
+export function loadFeedValue(arg: FeedArg, baseDir = process.cwd()): Tensor | NestedValue {
+  const what = `--feed ${arg.name}`;
+  if (!arg.text.startsWith('@')) return parseLiteral(arg.text, what);
+  const path = resolve(baseDir, arg.text.slice(1));
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new CliError(`${what}: cannot read '${arg.text.slice(1)}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const ext = extname(path).toLowerCase();
+  switch (ext) {
+    case '.npy':
+      return readNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+    case '.csv':
+      // f64 so integer columns (labels) stay exact; the Session casts to the fed tensor's dtype.
+      return parseCsv(bytes.toString('utf8'), { source: path, dtype: 'f64', header: 'auto' }).features;
+    case '.json': {
+      let v: unknown;
+      try {
+        v = JSON.parse(bytes.toString('utf8'));
+      } catch (e) {
+        throw new CliError(`${what}: ${arg.text.slice(1)} is not valid JSON (${(e as Error).message})`);
+      }
+      return checkNested(v, `${what} (${arg.text.slice(1)})`);
+    }
+    default:
+      throw new CliError(`${what}: unsupported file type '${ext || arg.text}' (expected .npy, .csv or .json)`);
+  }
+}
+
+/** `name = value`, numpy-style (`None` for an operation). */
+export function formatFetchText(name: string, value: Tensor | null): string {
+  return `${name} = ${value === null ? 'None' : formatTensor(value)}`;
+}
+
+/** A JSON-safe element: non-finite floats become the strings "NaN", "Infinity", "-Infinity". */
+function jsonNumber(x: number | boolean): number | boolean | string {
+  if (typeof x === 'number' && !Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+  return x;
+}
+
+export interface FetchJson {
+  dtype: string;
+  shape: number[];
+  value: unknown;
+}
+
+/** `{"dtype": "int32", "shape": [], "value": 42}`, or null for an operation. */
+export function fetchToJson(value: Tensor | null): FetchJson | null {
+  if (value === null) return null;
+  const map = (v: NestedValue): unknown => (Array.isArray(v) ? v.map(map) : jsonNumber(v));
+  return { dtype: pyDTypeName(value.dtype), shape: [...value.shape], value: map(value.toNested()) };
+}
+
+/** File name of a fetch in `--out DIR`: scopes and `:` become `_` (`loss/mse` → `loss_mse.npy`). */
+export function npyFileName(name: string): string {
+  return `${name.replace(/[/:\\]/g, '_')}.npy`;
+}
+
+/** Write each tensor as DIR/<name>.npy; returns the paths written. */
+export function writeFetches(dir: string, values: readonly [string, Tensor | null][]): string[] {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, v] of values) {
+    if (v === null) continue;
+    const p = join(dir, npyFileName(name));
+    writeFileSync(p, writeNpy(v));
+    written.push(p);
+  }
+  return written;
+}
