@@ -169,7 +169,7 @@ export const allTokens: TokenType[] = [
   Separator, Keyword, StringLit, AugAssign, CompareOp, AddOp, MulOp,
 ];
 
-export const tfgLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+export const tfgLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });
 
 /** Keywords that only ever start a statement: seeing one on a new line closes open brackets. */
 const statementOnly = new Set<TokenType>([Def, Return, With, Graph, Signature, Train, Pass, Break, Continue, Elif]);
