@@ -29,11 +29,10 @@
  * y = add(x, c)
  * ```
  */
-import type { AttrValue, Attrs, Node } from '../ir/graph.js';
+import type { Attrs, Node } from '../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
 import type { EvalContext } from '../ops/def.js';
 import { Tensor } from '../../session/tensor.js';
-import { allocArray } from '../../session/dtype.js';
 import { hasIdentity, opDef, opKind } from './opinfo.js';
 import { GraphRewriter, GraphUnit, PassResult } from './rewrite.js';
 
@@ -44,18 +43,12 @@ export interface FoldOptions {
 
 export const DEFAULT_FOLD_MAX_ELEMENTS = 1 << 16;
 
-/** The value of a const node as a Tensor. */
+/** The value of a const node as a Tensor (by the const op's own reference eval). */
 export function constValue(n: Node): Tensor {
-  const a = n.attrs as { dtype: 'f32' | 'f64' | 'i32' | 'bool'; shape: number[]; value: AttrValue };
-  const shape = a.shape;
-  const size = shape.reduce((x, y) => x * y, 1);
-  const data = allocArray(a.dtype, size);
-  const vals = Array.isArray(a.value) ? a.value : [a.value];
-  for (let i = 0; i < size; i++) {
-    const v = vals.length === 1 ? vals[0] : vals[i];
-    data[i] = typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' ? v : Number(v);
-  }
-  return new Tensor(a.dtype, shape, data);
+  const def = opDef('const');
+  const t = def ? def.eval([], n.attrs, pureContext(n)) : null;
+  if (!t) throw new Error(`internal: const '${n.name}' has no value`);
+  return t;
 }
 
 /** Const attrs for a tensor: `{dtype, shape, value}` with the value flat and row-major. */

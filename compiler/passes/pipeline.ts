@@ -10,6 +10,7 @@
  * The result carries the composed map from the input graph's nodes to the output's.
  */
 import type { Graph, Node } from '../ir/graph.js';
+import { verifyGraph } from '../ir/verify.js';
 import { cse } from './cse.js';
 import { dce } from './dce.js';
 import { fold, FoldOptions } from './fold.js';
@@ -40,7 +41,7 @@ export interface PipelineOptions {
   passes?: readonly string[];
   /** Check the IR after every pass; throw naming the pass that broke it. */
   debug?: boolean;
-  /** Extra verifier run in debug mode (e.g. compiler/ir/verify.ts), after the structural checks. */
+  /** Verifier run in debug mode after the unit checks (default compiler/ir/verify.ts's verifyGraph). */
   verify?: Verifier;
   fold?: FoldOptions;
   /** Called after each pass (for --dump and tests). */
@@ -75,7 +76,7 @@ export function runPipeline(unit: GraphUnit, opts: PipelineOptions = {}): PassRe
 
 function check(pass: string, unit: GraphUnit, opts: PipelineOptions): void {
   const problems = checkUnit(unit);
-  if (opts.verify) problems.push(...opts.verify(unit.graph));
+  problems.push(...(opts.verify ?? verifyGraph)(unit.graph));
   if (problems.length) throw new PipelineError(pass, problems);
 }
 

@@ -1,0 +1,538 @@
+/**
+ * @fileoverview fuse: group the nodes of a (pruned, optimised) graph into kernels.
+ *
+ * Every value node gets one decision:
+ * - `leaf`: given by the caller or the module — placeholders and fed nodes, variables, consts;
+ * - `root`: starts a kernel (its value is materialised in a buffer);
+ * - `inline`: computed inside the kernels of its consumers (not materialised, unless fetched:
+ *   then the one kernel that computes it also stores it — multi-output fusion);
+ * - `alias`: the same buffer as its input under another shape (reshape, expand_dims, squeeze,
+ *   identity of a materialised value), no kernel and no copy.
+ *
+ * Rules (after XLA's instruction fusion and TVM's op patterns; docs/fusion.md):
+ * 1. Elementwise ops and affine layout ops (transpose, expand_dims, squeeze, slice,
+ *    strided_slice, fill) are fusible: they are inlined into every kernel that consumes them,
+ *    as index arithmetic on the loads beneath them.
+ * 2. A reduction is always a root; its fusible producers are inlined into it (input fusion).
+ * 3. matmul is a root reading materialised inputs; when its only consumer is an element-wise
+ *    loop over its output, that loop becomes its epilogue (output fusion: bias add + relu).
+ * 4. matrix_inverse, softmax/cross-entropies, gather, concat, one_hot, random, ... are opaque
+ *    roots (runtime calls) reading materialised inputs.
+ * 5. A fusible producer used by two or more kernels is recomputed in each when it is cheap
+ *    (no exp/log/tanh/pow/sigmoid/sin/cos), else materialised.
+ * 6. reshape is always an alias; its input is materialised (a reshape of a computed
+ *    expression is not affine in general).
+ * 7. assign/assign_add/assign_sub are loops writing in place into the variable's buffer, with
+ *    their value computation fused in (an SGD step is one loop).
+ * 8. `noFuse`: every value that is not a leaf or an alias is a root (one kernel per node).
+ */
+import type { DType } from '../../session/dtype.js';
+import type { Node } from '../ir/graph.js';
+import { normAxis } from '../ir/shape.js';
+import { opKind } from '../passes/opinfo.js';
+import { constValue } from '../passes/fold.js';
+import { GraphUnit, consumersOf, reachable } from '../passes/rewrite.js';
+import type { AccessPattern, Body, Combiner, Expr, Kernel, Load, LoopKernel, MatmulKernel, Store } from './kernel.js';
+import { Poly, contiguousStrides, numel } from './sym.js';
+import { ScheduleError, inferSymShapes } from './symshape.js';
+
+export type Decision = 'leaf' | 'root' | 'inline' | 'alias' | 'none';
+
+export interface FuseOptions {
+  /** One kernel per node (no fusion), for comparison. */
+  noFuse?: boolean;
+}
+
+export interface FusionResult {
+  unit: GraphUnit;
+  /** Nodes the fetches need, in graph order. */
+  nodes: Node[];
+  kernels: Kernel[];
+  decisions: Map<Node, Decision>;
+  /** alias node → the node whose buffer it shares (resolved to a non-alias). */
+  aliases: Map<Node, Node>;
+  /** Symbolic shape of every value node. */
+  shapes: Map<Node, Poly[]>;
+}
+
+/** Element-wise ops too costly to recompute in several kernels. */
+export const EXPENSIVE_OPS: ReadonlySet<string> = new Set(['exp', 'log', 'tanh', 'pow', 'sigmoid', 'sin', 'cos']);
+/** Layout ops expressed as index arithmetic on the loads beneath them. */
+const VIEW_OPS: ReadonlySet<string> = new Set(['transpose', 'expand_dims', 'squeeze', 'slice', 'strided_slice', 'fill']);
+/** Ops that may share their input's buffer. */
+const ALIAS_OPS: ReadonlySet<string> = new Set(['reshape', 'expand_dims', 'squeeze', 'identity', 'stop_gradient']);
+const ASSIGN_OPS: ReadonlySet<string> = new Set(['assign', 'assign_add', 'assign_sub']);
+const REDUCE_OPS: Readonly<Record<string, Combiner>> = {
+  reduce_sum: 'sum',
+  reduce_mean: 'sum',
+  reduce_max: 'max',
+  reduce_min: 'min',
+  reduce_prod: 'prod',
+  argmax: 'argmax',
+  argmin: 'argmin',
+};
+
+export function isFusible(n: Node): boolean {
+  return opKind(n.op) === 'elementwise' || VIEW_OPS.has(n.op) || n.op === 'zeros_like' || n.op === 'ones_like';
+}
+
+export function isCheap(n: Node): boolean {
+  return !EXPENSIVE_OPS.has(n.op);
+}
+
+type RootKind = 'loop' | 'reduce' | 'matmul' | 'assign' | 'opaque';
+
+function rootKind(n: Node): RootKind {
+  if (ASSIGN_OPS.has(n.op)) return 'assign';
+  if (REDUCE_OPS[n.op]) return 'reduce';
+  if (n.op === 'matmul') return 'matmul';
+  if (isFusible(n)) return 'loop';
+  return 'opaque';
+}
+
+/** Can root `c` compute its input number `i` inside its own kernel? */
+function absorbs(c: Node, i: number): boolean {
+  const k = rootKind(c);
+  if (k === 'loop' || k === 'reduce') return true;
+  if (k === 'assign') return i === 1;
+  return false;
+}
+
+export function fuse(unit: GraphUnit, opts: FuseOptions = {}): FusionResult {
+  const fed = new Set(unit.feeds);
+  const needed = reachable(unit.fetches, fed);
+  const nodes = unit.graph.nodes.filter((n) => needed.has(n));
+  const shapes = inferSymShapes(nodes);
+  const consumers = consumersOf(nodes);
+  const fetched = new Set(unit.fetches.filter((f) => f.dtype !== null));
+  const forced = new Set<Node>();
+  for (;;) {
+    const decisions = decide(nodes, consumers, fed, fetched, forced, !!opts.noFuse);
+    const aliases = resolveAliases(nodes, decisions);
+    const b = new KernelBuilder(decisions, aliases, shapes, fetched);
+    const kernels: Kernel[] = [];
+    for (const n of nodes) if (decisions.get(n) === 'root') kernels.push(b.build(n));
+    if (b.mustMaterialise.size) {
+      const before = forced.size;
+      for (const n of b.mustMaterialise) forced.add(n);
+      if (forced.size > before) continue;
+      throw new ScheduleError(`internal: fusion did not converge at ${[...b.mustMaterialise].map((n) => n.name).join(', ')}`);
+    }
+    const final = opts.noFuse ? kernels : fuseEpilogues(kernels, consumers, fetched);
+    final.forEach((k, i) => (k.id = i));
+    return { unit, nodes, kernels: final, decisions, aliases, shapes };
+  }
+}
+
+function decide(nodes: Node[], consumers: Map<Node, Node[]>, fed: Set<Node>, fetched: Set<Node>, forced: Set<Node>, noFuse: boolean): Map<Node, Decision> {
+  const d = new Map<Node, Decision>();
+  /** For inline nodes: the roots of the kernels that compute them. */
+  const kernelsOf = new Map<Node, Set<Node>>();
+  for (let idx = nodes.length - 1; idx >= 0; idx--) {
+    const n = nodes[idx];
+    if (n.dtype === null) {
+      d.set(n, 'none');
+      continue;
+    }
+    if (fed.has(n) || n.op === 'placeholder' || n.op === 'variable' || n.op === 'const') {
+      d.set(n, 'leaf');
+      continue;
+    }
+    if (n.op === 'reshape') {
+      d.set(n, 'alias');
+      continue;
+    }
+    if (noFuse || forced.has(n) || !isFusible(n)) {
+      d.set(n, 'root');
+      continue;
+    }
+    const ks = new Set<Node>();
+    let needsBuffer = false;
+    for (const c of consumers.get(n) ?? []) {
+      const dc = d.get(c)!;
+      if (dc === 'inline') for (const k of kernelsOf.get(c)!) ks.add(k);
+      else if (dc === 'root' && c.inputs.every((x, i) => x !== n || absorbs(c, i))) ks.add(c);
+      else needsBuffer = true;
+    }
+    if (needsBuffer || ks.size === 0 || (ks.size > 1 && (!isCheap(n) || fetched.has(n)))) d.set(n, 'root');
+    else {
+      d.set(n, 'inline');
+      kernelsOf.set(n, ks);
+    }
+  }
+  // A root that only renames a materialised value shares its buffer.
+  for (const n of nodes) {
+    if (d.get(n) !== 'root' || !ALIAS_OPS.has(n.op)) continue;
+    const di = d.get(n.inputs[0]);
+    if (di === 'leaf' || di === 'root' || di === 'alias') d.set(n, 'alias');
+  }
+  return d;
+}
+
+function resolveAliases(nodes: Node[], d: Map<Node, Decision>): Map<Node, Node> {
+  const a = new Map<Node, Node>();
+  for (const n of nodes) {
+    if (d.get(n) === 'alias') a.set(n, a.get(n.inputs[0]) ?? n.inputs[0]);
+    else if (ASSIGN_OPS.has(n.op) && d.get(n) === 'root') a.set(n, a.get(n.inputs[0]) ?? n.inputs[0]);
+  }
+  return a;
+}
+
+/** How a node's index depends on the kernel's iteration index: node_idx = M·idx + o. */
+interface View {
+  m: number[][];
+  o: Poly[];
+}
+
+const identityView = (rank: number): View => ({
+  m: Array.from({ length: rank }, (_, i) => Array.from({ length: rank }, (_, j) => (i === j ? 1 : 0))),
+  o: Array.from({ length: rank }, () => Poly.const(0)),
+});
+
+const viewKey = (v: View): string => `${v.m.map((r) => r.join(',')).join(';')}|${v.o.map(String).join(',')}`;
+
+class KernelBuilder {
+  readonly mustMaterialise = new Set<Node>();
+
+  constructor(
+    readonly d: Map<Node, Decision>,
+    readonly aliases: Map<Node, Node>,
+    readonly shapes: Map<Node, Poly[]>,
+    readonly fetched: Set<Node>,
+  ) {}
+
+  shape(n: Node): Poly[] {
+    return this.shapes.get(n)!;
+  }
+
+  build(root: Node): Kernel {
+    const kind = rootKind(root);
+    const common = { id: 0, name: root.name };
+    if (kind === 'matmul' || kind === 'opaque') {
+      const inputs = uniq(root.inputs);
+      if (kind === 'opaque') return { ...common, kind, node: root, nodes: [root], inputs, outputs: [root] };
+      return {
+        ...common,
+        kind,
+        node: root,
+        a: root.inputs[0],
+        b: root.inputs[1],
+        transposeA: !!root.attrs.transpose_a,
+        transposeB: !!root.attrs.transpose_b,
+        space: this.shape(root),
+        epilogue: null,
+        nodes: [root],
+        inputs,
+        outputs: [root],
+      };
+    }
+    if (kind === 'reduce') {
+      const x = root.inputs[0];
+      const space = this.shape(x);
+      const ctx = new BodyContext(this, space);
+      const value = ctx.expr(x, identityView(space.length));
+      const comb = REDUCE_OPS[root.op];
+      const axes = root.op === 'argmax' || root.op === 'argmin'
+        ? [normAxis(root.attrs.axis as number, space.length)]
+        : root.attrs.axis === null || root.attrs.axis === undefined
+          ? space.map((_, i) => i)
+          : [...new Set((Array.isArray(root.attrs.axis) ? (root.attrs.axis as number[]) : [root.attrs.axis as number]).map((a) => normAxis(a, space.length)))].sort((p, q) => p - q);
+      ctx.members.add(root);
+      return {
+        ...common,
+        kind,
+        space,
+        body: ctx.body(),
+        value,
+        axes,
+        combiner: comb,
+        mean: root.op === 'reduce_mean',
+        keepdims: !!root.attrs.keepdims,
+        output: root,
+        outShape: this.shape(root),
+        nodes: ctx.memberList(),
+        inputs: ctx.inputs(),
+        outputs: [...ctx.stores.map((s) => s.node), root],
+      };
+    }
+    const space = this.shape(root);
+    const ctx = new BodyContext(this, space);
+    const view = identityView(space.length);
+    let e: number;
+    if (kind === 'assign') {
+      const v = root.inputs[0];
+      const value = ctx.expr(root.inputs[1], broadcastView(view, space, this.shape(root.inputs[1])));
+      if (root.op === 'assign') e = value;
+      else e = ctx.push({ op: root.op === 'assign_add' ? 'add' : 'sub', args: [ctx.load(v, view), value], attrs: {}, dtype: root.dtype!, node: root });
+      // In place: every read of the variable in this loop must be at the index written.
+      const base = this.aliases.get(v) ?? v;
+      for (const l of ctx.loads) {
+        if ((this.aliases.get(l.node) ?? l.node) === base && !(l.pattern === 'contiguous' && numel(this.shape(l.node)).equals(numel(space)))) {
+          this.mustMaterialise.add(root.inputs[1]);
+        }
+      }
+    } else {
+      e = ctx.def(root, view);
+    }
+    ctx.members.add(root);
+    ctx.stores.push({ ...ctx.access(root, view), expr: e });
+    return { ...common, kind: 'loop', space, body: ctx.body(), nodes: ctx.memberList(), inputs: ctx.inputs(), outputs: ctx.stores.map((s) => s.node) };
+  }
+}
+
+class BodyContext {
+  readonly loads: Load[] = [];
+  readonly exprs: Expr[] = [];
+  readonly stores: Store[] = [];
+  readonly members = new Set<Node>();
+  private memo = new Map<string, number>();
+  private loadMemo = new Map<string, number>();
+
+  constructor(
+    readonly b: KernelBuilder,
+    readonly space: Poly[],
+  ) {}
+
+  push(e: Expr): number {
+    this.exprs.push(e);
+    return this.exprs.length - 1;
+  }
+
+  body(): Body {
+    return { loads: this.loads, exprs: this.exprs, stores: this.stores };
+  }
+
+  memberList(): Node[] {
+    return [...this.members].sort((p, q) => p.id - q.id);
+  }
+
+  inputs(): Node[] {
+    return uniq(this.loads.map((l) => l.node));
+  }
+
+  /** Access of a materialised node's buffer under a view. */
+  access(n: Node, v: View): Load {
+    const cs = contiguousStrides(this.b.shape(n));
+    const strides = this.space.map((_, i) => cs.reduce((acc, s, j) => acc.add(s.mul(v.m[j][i])), Poly.const(0)));
+    const offset = cs.reduce((acc, s, j) => acc.add(s.mul(v.o[j])), Poly.const(0));
+    return { node: n, dtype: n.dtype!, strides, offset, pattern: classify(strides, offset, this.space) };
+  }
+
+  load(n: Node, v: View): number {
+    if (n.op === 'const' && n.shape !== null && n.shape.every((x) => x === 1)) {
+      const key = `c${n.id}`;
+      let e = this.memo.get(key);
+      if (e === undefined) this.memo.set(key, (e = this.push({ op: 'const', value: constValue(n).data[0], dtype: n.dtype! })));
+      return e;
+    }
+    const acc = this.access(n, v);
+    const key = `${n.id}|${acc.strides.join(',')}|${acc.offset}`;
+    let li = this.loadMemo.get(key);
+    if (li === undefined) {
+      this.loads.push(acc);
+      this.loadMemo.set(key, (li = this.loads.length - 1));
+    }
+    return this.push({ op: 'load', load: li, dtype: n.dtype! });
+  }
+
+  /** The value of `n` under view `v`: a load of its buffer, or its inlined definition. */
+  expr(n: Node, v: View): number {
+    const key = `${n.id}#${viewKey(v)}`;
+    const hit = this.memo.get(key);
+    if (hit !== undefined) return hit;
+    let e: number;
+    if (this.b.d.get(n) === 'inline') {
+      this.members.add(n);
+      e = this.def(n, v);
+      if (this.b.fetched.has(n) && !this.stores.some((s) => s.node === n)) {
+        if (isBijective(v, this.b.shape(n), this.space)) this.stores.push({ ...this.access(n, v), expr: e });
+        else this.b.mustMaterialise.add(n);
+      }
+    } else {
+      e = this.load(n, v);
+    }
+    this.memo.set(key, e);
+    return e;
+  }
+
+  /** The definition of a fusible node from its inputs. */
+  def(n: Node, v: View): number {
+    const shape = this.b.shape(n);
+    const x = n.inputs[0];
+    switch (n.op) {
+      case 'identity':
+      case 'stop_gradient':
+        return this.expr(x, v);
+      case 'zeros_like':
+        return this.push({ op: 'const', value: 0, dtype: n.dtype! });
+      case 'ones_like':
+        return this.push({ op: 'const', value: 1, dtype: n.dtype! });
+      case 'fill':
+        return this.expr(x, { m: [], o: [] });
+      case 'transpose': {
+        const xs = this.b.shape(x);
+        const perm = n.attrs.perm === null || n.attrs.perm === undefined ? xs.map((_, i) => xs.length - 1 - i) : (n.attrs.perm as number[]);
+        const m: number[][] = new Array(xs.length);
+        const o: Poly[] = new Array(xs.length);
+        perm.forEach((p, k) => {
+          m[p] = v.m[k];
+          o[p] = v.o[k];
+        });
+        return this.expr(x, { m, o });
+      }
+      case 'expand_dims': {
+        const ax = normAxis(n.attrs.axis as number, shape.length);
+        return this.expr(x, { m: v.m.filter((_, i) => i !== ax), o: v.o.filter((_, i) => i !== ax) });
+      }
+      case 'squeeze': {
+        const xs = this.b.shape(x);
+        const axes = n.attrs.axis === null || n.attrs.axis === undefined
+          ? xs.flatMap((d, i) => (d.equals(1) ? [i] : []))
+          : (n.attrs.axis as number[]).map((a) => normAxis(a, xs.length));
+        const m: number[][] = [];
+        const o: Poly[] = [];
+        let k = 0;
+        for (let i = 0; i < xs.length; i++) {
+          if (axes.includes(i)) {
+            m.push(this.space.map(() => 0));
+            o.push(Poly.const(0));
+          } else {
+            m.push(v.m[k]);
+            o.push(v.o[k++]);
+          }
+        }
+        return this.expr(x, { m, o });
+      }
+      case 'slice': {
+        const begin = n.attrs.begin as number[];
+        return this.expr(x, { m: v.m, o: v.o.map((p, i) => p.add(begin[i])) });
+      }
+      case 'strided_slice':
+        return this.expr(x, stridedSliceView(n, v, this.b.shape(x), this.space.length));
+      default: {
+        const args = n.inputs.map((i) => this.expr(i, broadcastView(v, shape, this.b.shape(i))));
+        return this.push({ op: n.op, args, attrs: n.attrs, dtype: n.dtype as DType, node: n });
+      }
+    }
+  }
+}
+
+/** View of a broadcast input `xs` from the view of the output (shape `ys`). */
+function broadcastView(v: View, ys: Poly[], xs: Poly[]): View {
+  const k = ys.length - xs.length;
+  const cols = v.m.length ? v.m[0].length : 0;
+  const zero = (): number[] => new Array(cols).fill(0);
+  return {
+    m: xs.map((d, j) => (d.equals(1) && !ys[j + k].equals(1) ? zero() : v.m[j + k] ?? zero())),
+    o: xs.map((d, j) => (d.equals(1) && !ys[j + k].equals(1) ? Poly.const(0) : v.o[j + k])),
+  };
+}
+
+function stridedSliceView(n: Node, v: View, xs: Poly[], cols: number): View {
+  const index = n.attrs.index as Array<number | 'newaxis' | { start: number | null; stop: number | null; step: number | null }>;
+  const m: number[][] = [];
+  const o: Poly[] = [];
+  let k = 0;
+  const zero = (): number[] => new Array(cols).fill(0);
+  for (const it of index) {
+    const d = m.length;
+    if (it === 'newaxis') {
+      k++;
+      continue;
+    }
+    if (typeof it === 'number') {
+      m.push(zero());
+      o.push(it < 0 ? xs[d].add(it) : Poly.const(it));
+      continue;
+    }
+    const step = it.step ?? 1;
+    const dim = xs[d];
+    let start: Poly;
+    if (dim.isConst()) {
+      const len = dim.constValue();
+      let s = it.start ?? (step > 0 ? 0 : len - 1);
+      if (s < 0) s += len;
+      s = step > 0 ? Math.min(Math.max(s, 0), len) : Math.min(Math.max(s, -1), len - 1);
+      start = Poly.const(s);
+    } else {
+      start = it.start === null ? (step > 0 ? Poly.const(0) : dim.sub(1)) : it.start < 0 ? dim.add(it.start) : Poly.const(it.start);
+    }
+    m.push(v.m[k].map((x) => x * step));
+    o.push(v.o[k].scale(step).add(start));
+    k++;
+  }
+  while (m.length < xs.length) {
+    m.push(v.m[k]);
+    o.push(v.o[k++]);
+  }
+  return { m, o };
+}
+
+/** Does the view visit every element of a node of shape `ns` exactly once over `space`? */
+function isBijective(v: View, ns: Poly[], space: Poly[]): boolean {
+  if (!v.o.every((p) => p.equals(0))) return false;
+  const used = new Set<number>();
+  for (let j = 0; j < ns.length; j++) {
+    const nz = v.m[j].flatMap((x, i) => (x !== 0 ? [i] : []));
+    if (nz.length === 0) {
+      if (!ns[j].equals(1)) return false;
+      continue;
+    }
+    if (nz.length !== 1 || v.m[j][nz[0]] !== 1 || used.has(nz[0]) || !space[nz[0]].equals(ns[j])) return false;
+    used.add(nz[0]);
+  }
+  return space.every((d, i) => used.has(i) || d.equals(1));
+}
+
+function classify(strides: Poly[], offset: Poly, space: Poly[]): AccessPattern {
+  const cs = contiguousStrides(space);
+  const same = (i: number): boolean => space[i].equals(1) || strides[i].equals(cs[i]);
+  const zero = (i: number): boolean => space[i].equals(1) || strides[i].equals(0);
+  if (space.every((_, i) => zero(i))) return 'scalar';
+  if (!offset.equals(0)) return 'strided';
+  if (space.every((_, i) => same(i))) return 'contiguous';
+  // row: a prefix of broadcast dims, then the trailing dims contiguous among themselves.
+  for (let p = 1; p < space.length; p++) {
+    if (!space.slice(0, p).every((_, i) => zero(i))) break;
+    const tail = contiguousStrides(space.slice(p));
+    if (space.slice(p).every((d, i) => d.equals(1) || strides[p + i].equals(tail[i]))) return 'row';
+  }
+  return 'strided';
+}
+
+/** Output fusion: a matmul whose only consumer is an element-wise loop over its result. */
+function fuseEpilogues(kernels: Kernel[], consumers: Map<Node, Node[]>, fetched: Set<Node>): Kernel[] {
+  const removed = new Set<Kernel>();
+  for (const km of kernels) {
+    if (km.kind !== 'matmul' || fetched.has(km.node)) continue;
+    const cs = consumers.get(km.node) ?? [];
+    const users = kernels.filter((k) => k !== km && k.inputs.includes(km.node));
+    if (users.length !== 1) continue;
+    const kc = users[0];
+    if (kc.kind !== 'loop' || !cs.every((c) => kc.nodes.includes(c))) continue;
+    if (kc.space.length !== km.space.length || !kc.space.every((d, i) => d.equals(km.space[i]))) continue;
+    // The product must be read once, element for element.
+    const li = kc.body.loads.map((l, i) => (l.node === km.node ? i : -1)).filter((i) => i >= 0);
+    if (li.length !== 1 || kc.body.loads[li[0]].pattern !== 'contiguous') continue;
+    if (kc.nodes.some((n) => ASSIGN_OPS.has(n.op))) continue;
+    const idx = li[0];
+    const exprs: Expr[] = kc.body.exprs.map((e) => {
+      if (e.op !== 'load') return e;
+      const l = (e as { load: number }).load;
+      if (l === idx) return { op: 'acc', dtype: e.dtype };
+      return { op: 'load', load: l > idx ? l - 1 : l, dtype: e.dtype };
+    });
+    const mk = km as MatmulKernel;
+    mk.epilogue = { loads: kc.body.loads.filter((_, i) => i !== idx), exprs, stores: kc.body.stores };
+    mk.nodes = [...mk.nodes, ...kc.nodes].sort((p, q) => p.id - q.id);
+    mk.inputs = uniq([...mk.inputs, ...kc.inputs.filter((n) => n !== km.node)]);
+    mk.outputs = [...kc.outputs];
+    mk.name = (kc as LoopKernel).name;
+    removed.add(kc);
+  }
+  return kernels.filter((k) => !removed.has(k));
+}
+
+function uniq<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}

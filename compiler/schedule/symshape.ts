@@ -1,0 +1,197 @@
+/**
+ * @fileoverview Symbolic shapes: the static shape of every node with its unknown dims
+ * written in terms of the run-time batch symbol `B`.
+ *
+ * Convention (documented in docs/fusion.md): every unknown dim of a placeholder is the batch
+ * size `B`. Unknown dims of other nodes follow from their inputs by the op's shape rule
+ * (broadcasting, reductions, matmul, transpose, reshape with -1, concat, slices, ...); a dim
+ * the static shape knows is always taken from it. A dim no rule explains also becomes `B`.
+ * An unknown rank cannot be compiled and is reported with the node's name.
+ */
+import type { Node } from '../ir/graph.js';
+import { normAxis } from '../ir/shape.js';
+import { Poly, numel } from './sym.js';
+
+export const BATCH = 'B';
+
+export class ScheduleError extends Error {
+  override name = 'ScheduleError';
+}
+
+export function inferSymShapes(nodes: readonly Node[]): Map<Node, Poly[]> {
+  const out = new Map<Node, Poly[]>();
+  const get = (n: Node): Poly[] => {
+    const s = out.get(n);
+    if (!s) throw new ScheduleError(`internal: no symbolic shape for '${n.name}'`);
+    return s;
+  };
+  for (const n of nodes) {
+    if (n.dtype === null) continue;
+    if (n.shape === null) throw new ScheduleError(`Cannot compile '${n.name}' (op ${n.op}): its rank is unknown; give the placeholder a shape`);
+    let rule: (Poly | null)[] | null = null;
+    if (n.shape.some((d) => d === null) && n.op !== 'placeholder') {
+      try {
+        rule = symRule(n, n.inputs.map((i) => (i.dtype === null ? [] : get(i))));
+      } catch (e) {
+        if (e instanceof ScheduleError) throw e;
+        rule = null;
+      }
+    }
+    out.set(
+      n,
+      n.shape.map((d, i) => (d !== null ? Poly.const(d) : rule && rule.length === n.shape!.length && rule[i] ? rule[i]! : Poly.sym(BATCH))),
+    );
+  }
+  return out;
+}
+
+const asNums = (v: unknown): number[] => (Array.isArray(v) ? (v as number[]) : []);
+
+/** The op's shape rule over symbolic dims; null entries (or a null result) mean "unknown". */
+function symRule(n: Node, ins: Poly[][]): (Poly | null)[] | null {
+  const a = n.attrs;
+  const x = ins[0];
+  switch (n.op) {
+    case 'reduce_sum':
+    case 'reduce_mean':
+    case 'reduce_max':
+    case 'reduce_min':
+    case 'reduce_prod': {
+      const axes = a.axis === null || a.axis === undefined ? x.map((_, i) => i) : (Array.isArray(a.axis) ? asNums(a.axis) : [a.axis as number]).map((ax) => normAxis(ax, x.length));
+      if (a.keepdims) return x.map((d, i) => (axes.includes(i) ? Poly.const(1) : d));
+      return x.filter((_, i) => !axes.includes(i));
+    }
+    case 'argmax':
+    case 'argmin': {
+      const ax = normAxis(a.axis as number, x.length);
+      return x.filter((_, i) => i !== ax);
+    }
+    case 'matmul': {
+      const b = ins[1];
+      const r = x.length;
+      const m = a.transpose_a ? x[r - 1] : x[r - 2];
+      const nn = a.transpose_b ? b[b.length - 2] : b[b.length - 1];
+      return [...x.slice(0, r - 2), m, nn];
+    }
+    case 'transpose': {
+      const perm = a.perm === null || a.perm === undefined ? x.map((_, i) => x.length - 1 - i) : asNums(a.perm);
+      return perm.map((p) => x[p]);
+    }
+    case 'expand_dims': {
+      const ax = normAxis(a.axis as number, x.length + 1);
+      return [...x.slice(0, ax), Poly.const(1), ...x.slice(ax)];
+    }
+    case 'squeeze': {
+      const st = n.shape!;
+      if (a.axis === null || a.axis === undefined) return x.filter((d) => !d.equals(1)).length === st.length ? x.filter((d) => !d.equals(1)) : null;
+      const axes = asNums(a.axis).map((ax) => normAxis(ax, x.length));
+      return x.filter((_, i) => !axes.includes(i));
+    }
+    case 'reshape': {
+      const target = asNums(a.shape);
+      const known = target.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+      const rest = known === 0 ? null : numel(x).divExact(known);
+      return target.map((d) => (d === -1 ? rest : Poly.const(d)));
+    }
+    case 'concat': {
+      const ax = normAxis(a.axis as number, x.length);
+      return x.map((d, i) => (i === ax ? ins.reduce((s, t) => s.add(t[ax]), Poly.const(0)) : d));
+    }
+    case 'stack': {
+      const ax = normAxis(a.axis as number, x.length + 1);
+      return [...x.slice(0, ax), Poly.const(ins.length), ...x.slice(ax)];
+    }
+    case 'slice': {
+      const begin = asNums(a.begin);
+      const size = asNums(a.size);
+      return x.map((d, i) => (size[i] === -1 ? d.sub(begin[i]) : Poly.const(size[i])));
+    }
+    case 'strided_slice':
+      return stridedSliceRule(a.index, x);
+    case 'gather': {
+      const ax = normAxis(a.axis as number, x.length);
+      return [...x.slice(0, ax), ...ins[1], ...x.slice(ax + 1)];
+    }
+    case 'one_hot': {
+      const axis = (a.axis as number | undefined) ?? -1;
+      const depth = Poly.const(a.depth as number);
+      const ax = axis === -1 ? x.length : axis;
+      return [...x.slice(0, ax), depth, ...x.slice(ax)];
+    }
+    case 'sparse_softmax_cross_entropy_with_logits':
+    case 'softmax_cross_entropy_with_logits':
+      return ins[1].slice(0, -1);
+    case 'in_top_k':
+      return [x[0]];
+    case 'shape':
+      return [Poly.const(x.length)];
+    case 'assign':
+    case 'assign_add':
+    case 'assign_sub':
+      return x;
+    default:
+      // Elementwise and everything shaped like its broadcast inputs.
+      if (ins.length === 0) return null;
+      return broadcastSym(ins);
+  }
+}
+
+function broadcastSym(ins: Poly[][]): (Poly | null)[] {
+  const r = Math.max(...ins.map((s) => s.length));
+  const out: (Poly | null)[] = [];
+  for (let i = 0; i < r; i++) {
+    let d: Poly | null = null;
+    for (const s of ins) {
+      const k = i - (r - s.length);
+      if (k < 0) continue;
+      const e = s[k];
+      if (e.equals(1)) {
+        if (d === null) d = e;
+        continue;
+      }
+      if (d === null || d.equals(1)) d = e;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/** Python basic indexing over symbolic dims; only unit steps over unknown dims. */
+function stridedSliceRule(index: unknown, x: Poly[]): (Poly | null)[] | null {
+  if (!Array.isArray(index)) return null;
+  const out: (Poly | null)[] = [];
+  let d = 0;
+  for (const it of index as unknown[]) {
+    if (it === 'newaxis') {
+      out.push(Poly.const(1));
+      continue;
+    }
+    if (typeof it === 'number') {
+      d++;
+      continue;
+    }
+    const sl = it as { start: number | null; stop: number | null; step: number | null };
+    const dim = x[d++];
+    const step = sl.step ?? 1;
+    if (!dim || Math.abs(step) !== 1) {
+      out.push(null);
+      continue;
+    }
+    out.push(sliceLen(dim, sl.start, sl.stop, step));
+  }
+  for (; d < x.length; d++) out.push(x[d]);
+  return out;
+}
+
+/** Length of x[start:stop:±1] over a symbolic dim, assuming indices within range. */
+function sliceLen(dim: Poly, start: number | null, stop: number | null, step: number): Poly | null {
+  const norm = (v: number): Poly => (v < 0 ? dim.add(v) : Poly.const(v));
+  if (step === 1) {
+    const s = start === null ? Poly.const(0) : norm(start);
+    const e = stop === null ? dim : norm(stop);
+    return e.sub(s);
+  }
+  const s = start === null ? dim.sub(1) : norm(start);
+  const e = stop === null ? Poly.const(-1) : norm(stop);
+  return s.sub(e);
+}
