@@ -107,6 +107,17 @@ export function matrixInverseScratchBytes(n: number): number {
   return a16(n * n * 8) + a16(n * 8) + a16(n * 4);
 }
 
+/** Largest memory (pages) a generated module declares; wasm32's 4 GiB. */
+export const MAX_MEMORY_PAGES = 65536;
+
+/**
+ * The one memory shared by the runtime and a generated module. It must have a maximum (≤ the
+ * module's declared maximum, MAX_MEMORY_PAGES unless the compiler was told otherwise).
+ */
+export function createSharedMemory(initialPages: number, maximumPages: number = MAX_MEMORY_PAGES): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages });
+}
+
 /** Thrown when the runtime cannot be linked (wrong ABI version, missing export). */
 export class RuntimeLinkError extends Error {
   override get name(): string {

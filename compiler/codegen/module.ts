@@ -27,6 +27,12 @@ export const FEATURES: number =
 
 /** Bytes in a wasm page. */
 export const PAGE_BYTES = 65536;
+/**
+ * Default declared maximum of the module's memory (4 GiB, the wasm32 cap). binaryen always
+ * declares a maximum, and an imported memory must then be created with a maximum no larger
+ * (`new WebAssembly.Memory({ initial, maximum })`, see `createSharedMemory` in runtime-as/abi.ts).
+ */
+export const MAX_MEMORY_PAGES = 65536;
 
 function btype(t: ResultType): binaryen.Type {
   switch (t) {
@@ -150,10 +156,11 @@ export class WasmModule {
     this.m = new binaryen.Module();
     this.m.setFeatures(FEATURES);
     if (memory.kind === 'import') {
+      // Declare the memory, then turn it into an import (binaryen's order).
+      this.m.setMemory(memory.initialPages, memory.maximumPages ?? MAX_MEMORY_PAGES, null, [], false, false, '0');
       this.m.addMemoryImport('0', memory.module ?? 'env', memory.name ?? 'memory');
-      this.m.setMemory(memory.initialPages, memory.maximumPages ?? 65536, null, [], false, false, '0');
     } else {
-      this.m.setMemory(memory.initialPages, memory.maximumPages ?? 65536, memory.exportAs ?? null, [], false, false, '0');
+      this.m.setMemory(memory.initialPages, memory.maximumPages ?? MAX_MEMORY_PAGES, memory.exportAs ?? null, [], false, false, '0');
     }
   }
 
@@ -405,8 +412,8 @@ export class WasmModule {
     }
   }
 
-  emitBinary(): Uint8Array {
-    return this.m.emitBinary();
+  emitBinary(): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(this.m.emitBinary());
   }
   emitText(): string {
     return this.m.emitText();

@@ -4,7 +4,7 @@
  * after the runtime's reserved bytes (as the compiler's memory plan does), typed views, a seeded
  * PRNG and naive f64 reference kernels.
  */
-import { BUFFER_ALIGN, RUNTIME_RESERVED_BYTES, instantiateRuntimeSync, type RuntimeExports } from '../../runtime-as/abi.js';
+import { BUFFER_ALIGN, createSharedMemory, RUNTIME_RESERVED_BYTES, instantiateRuntimeSync, type RuntimeExports } from '../../runtime-as/abi.js';
 import { readRuntimeWasm } from '../../runtime-as/node.js';
 
 let cachedModule: WebAssembly.Module | null = null;
@@ -14,7 +14,7 @@ export function runtimeModule(): WebAssembly.Module {
 }
 
 export class Harness {
-  readonly memory = new WebAssembly.Memory({ initial: 16 });
+  readonly memory = createSharedMemory(16);
   readonly rt: RuntimeExports;
   private top = RUNTIME_RESERVED_BYTES;
   constructor() {
