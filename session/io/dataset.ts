@@ -364,6 +364,15 @@ export class BatchIterator {
     const start = this.position;
     const end = Math.min(start + this.batchSize, this.epochRows);
     const size = end - start;
+    // Check every destination before writing anything (a full batch must fit, whatever this one's size).
+    for (const [name, d] of Object.entries(dest)) {
+      const t = this.dataset.columns[name];
+      if (!d) continue;
+      if (!t) throw new InvalidArgumentError(`BatchIterator.next: destination given for unknown column "${name}" (columns: ${this.dataset.names.join(', ')})`);
+      if (d.constructor !== t.data.constructor) throw new InvalidArgumentError(`BatchIterator.next: destination for "${name}" is a ${d.constructor.name}, column is ${t.dtype as DType} (${t.data.constructor.name})`);
+      const need = this.batchSize * rowSizeOf(t);
+      if (d.length < need) throw new InvalidArgumentError(`BatchIterator.next: destination for "${name}" holds ${d.length} values, a batch needs ${need}`);
+    }
     const tensors: Record<string, Tensor> = {};
     for (const [name, t] of Object.entries(this.dataset.columns)) {
       const row = rowSizeOf(t);
@@ -371,8 +380,6 @@ export class BatchIterator {
       const d = dest[name];
       let data: AnyTypedArray;
       if (d) {
-        if (d.constructor !== t.data.constructor) throw new InvalidArgumentError(`BatchIterator.next: destination for "${name}" is a ${d.constructor.name}, column is ${t.dtype as DType} (${t.data.constructor.name})`);
-        if (d.length < size * row) throw new InvalidArgumentError(`BatchIterator.next: destination for "${name}" holds ${d.length} values, a batch needs ${size * row}`);
         data = d.subarray(0, size * row);
         if (this.order) gatherRows(t, this.order, start, end, data);
         else data.set(t.data.subarray(start * row, end * row) as never);
