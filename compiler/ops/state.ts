@@ -80,15 +80,15 @@ function controlOp<S extends { name: string; tfType: string; doc: string }>(spec
 export const STATE_OPS = {
   variable: {
     name: 'variable',
-    tfType: 'VariableV2',
-    doc: 'A mutable tensor owned by the session; reading an unset one is a FailedPrecondition.',
+    tfType: 'Variable',
+    doc: 'A mutable tensor owned by the session (TF1 op VariableV2, default name Variable); reading an unset one is a FailedPrecondition.',
     kind: 'state',
     stateful: true,
     signature: '{dtype, shape, trainable}',
     shapeRule: 'attr shape',
     dtypes: dtypeList(ALL),
     infer(inputs, attrs) {
-      checkArity('VariableV2', inputs, 0);
+      checkArity('Variable', inputs, 0);
       return { dtype: attrDType(attrs), shape: attrNums(attrs, 'shape') };
     },
     eval(_inputs, _attrs, ctx) {
