@@ -8,7 +8,7 @@
 import { Tensor } from '../../session/tensor.js';
 import type { Node } from '../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
-import type { EvalContext } from '../ops/def.js';
+import type { EvalContext, OpDef } from '../ops/def.js';
 import { getOp, hasOp } from '../ops/registry.js';
 
 const memo = new WeakMap<Node, Tensor | null>();
@@ -49,6 +49,22 @@ function compute(node: Node): Tensor | null {
   }
   if (!hasOp(node.op)) return null;
   const def = getOp(node.op);
+  // Selecting known entries of a partially known shape (`shape(X)[1]` with X of shape [?, 3]):
+  // evaluate with -1 for unknown dims and accept the result when no -1 was picked.
+  const src = node.inputs[0];
+  if (SELECTORS.has(node.op) && src?.op === 'shape' && src.inputs[0].shape !== null && !isFullyDefined(src.inputs[0].shape)) {
+    const dims = src.inputs[0].shape;
+    const st = Tensor.zeros('i32', [dims.length]);
+    dims.forEach((d, i) => (st.data[i] = d ?? -1));
+    const rest: Tensor[] = [];
+    for (const i of node.inputs.slice(1)) {
+      const v = constantValue(i);
+      if (!v) return null;
+      rest.push(v);
+    }
+    const out = safeEval(def, node, [st, ...rest]);
+    return out && !Array.from(out.data).includes(-1) ? out : null;
+  }
   if (def.stateful || def.kind === 'source' || def.kind === 'state' || def.kind === 'control' || (def.refInputs?.length ?? 0) > 0) return null;
   const inputs: Tensor[] = [];
   for (const i of node.inputs) {
@@ -56,6 +72,13 @@ function compute(node: Node): Tensor | null {
     if (!v) return null;
     inputs.push(v);
   }
+  return safeEval(def, node, inputs);
+}
+
+/** Ops that pick elements without computing new ones. */
+const SELECTORS = new Set(['strided_slice', 'slice', 'gather']);
+
+function safeEval(def: OpDef, node: Node, inputs: Tensor[]): Tensor | null {
   const ctx: EvalContext = {
     node,
     readVariable: () => {

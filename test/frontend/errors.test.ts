@@ -104,7 +104,7 @@ t.test('variable scope errors: TF1 message and location', async (t) => {
   for (const [name, src, expected] of errorCases) {
     const r = build(src);
     t.equal(firstError(r), expected, name);
-    t.notOk(r.ok, `${name}: not ok`);
+    t.notOk(r.ok, `${name}: the build fails`);
   }
 });
 
