@@ -9,6 +9,7 @@ import type { DType } from '../../session/dtype.js';
 import type { Tensor } from '../../session/tensor.js';
 import type { Attrs, Node } from '../ir/graph.js';
 import type { Shape } from '../ir/shape.js';
+import type { GradRule } from '../grad/builder.js';
 
 /** Static signature of a tensor: dtype and static shape. */
 export interface TensorSig {
@@ -75,7 +76,18 @@ export interface OpDef {
    * (e.g. InvalidArgumentError for an out-of-range gather index).
    */
   eval(inputs: (Tensor | null)[], attrs: Attrs, ctx: EvalContext): Tensor | null;
+  /**
+   * Reverse-mode gradient (issue 3, compiler/grad/): given a GradBuilder (makes nodes in the
+   * current `gradients/<op>_grad` scope, tagged with the forward node and its span), the
+   * forward node and the incoming gradient dy, one gradient node (or null: none) per input.
+   * `NOT_DIFFERENTIABLE` declares that the op has no gradient (TF1's ops.NotDifferentiable):
+   * gradients stop there. An op with neither is an error when a gradient must flow through it.
+   */
+  readonly grad?: GradRule | typeof NOT_DIFFERENTIABLE;
 }
+
+/** Marker for `OpDef.grad`: the op has no gradient (comparisons, argmax, shape, random, ...). */
+export const NOT_DIFFERENTIABLE = 'not_differentiable' as const;
 
 /** A dtype error at graph construction (TF1 raises TypeError/ValueError). */
 export class OpTypeError extends Error {

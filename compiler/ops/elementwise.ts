@@ -8,7 +8,9 @@ import { DType, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
 import { ShapeError } from '../ir/shape.js';
-import { OpDef, OpTypeError, TensorSig } from './def.js';
+import type { GradBuilder, GradRule } from '../grad/builder.js';
+import type { Node } from '../ir/graph.js';
+import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
 import {
   ALL,
   BOOL,
@@ -52,6 +54,7 @@ interface UnarySpec {
   f: (x: number) => number;
   fi?: (x: number) => number;
   out?: DType;
+  grad: GradRule | typeof NOT_DIFFERENTIABLE;
 }
 
 interface BinarySpec {
@@ -63,6 +66,7 @@ interface BinarySpec {
   f: (x: number, y: number) => number;
   fi?: (x: number, y: number) => number;
   out?: DType;
+  grad: GradRule | typeof NOT_DIFFERENTIABLE;
 }
 
 function unary<S extends UnarySpec>(spec: S): S & ElementwiseOpDef {
@@ -150,41 +154,73 @@ function intPow(x: number, y: number): number {
 
 const b = (v: boolean): number => (v ? 1 : 0);
 
+// ---- gradient helpers (rules are written in each op's definition below) ----
+
+const ND = NOT_DIFFERENTIABLE;
+
+/** A unary rule from dy, x and y (the op's output): dx. */
+const ugrad = (f: (b: GradBuilder, dy: Node, x: Node, y: Node) => Node): GradRule => (b, n, dy) => [f(b, dy, n.inputs[0], n)];
+
+/** A binary rule: per-input gradients at the broadcast shape, summed back to each input's shape. */
+const bgrad =
+  (f: (b: GradBuilder, dy: Node, x: Node, y: Node, z: Node) => [Node | null, Node | null]): GradRule =>
+  (b, n, dy) => {
+    const [x, y] = n.inputs;
+    const [gx, gy] = f(b, dy, x, y, n);
+    return [gx && b.sumToShape(gx, x), gy && b.sumToShape(gy, y)];
+  };
+
+/** maximum/minimum: the gradient goes to x where mask(x, y) holds (ties to x, as TF1), else to y. */
+const maxMinGrad = (mask: 'greater_equal' | 'less_equal'): GradRule =>
+  bgrad((b, dy, x, y) => {
+    const m = b.compare(mask, x, y);
+    const zeros = b.zerosLike(dy);
+    return [b.select(m, dy, zeros), b.select(m, zeros, dy)];
+  });
+
+const one = (b: GradBuilder, like: Node): Node => b.scalar(1, like.dtype!);
+
 export const ELEMENTWISE_OPS = {
   // ---- unary ----
-  identity: unary({ name: 'identity', tfType: 'Identity', doc: 'Returns its input unchanged.', math: 'x', types: ALL, f: (x) => x }),
-  stop_gradient: unary({ name: 'stop_gradient', tfType: 'StopGradient', doc: 'Identity that blocks gradients.', math: 'x', types: ALL, f: (x) => x }),
-  neg: unary({ name: 'neg', tfType: 'Neg', doc: 'Numerical negative.', math: '-x', types: NUMERIC, f: (x) => -x }),
-  square: unary({ name: 'square', tfType: 'Square', doc: 'x * x.', math: 'x * x', types: NUMERIC, f: (x) => x * x, fi: (x) => Math.imul(x, x) }),
-  sqrt: unary({ name: 'sqrt', tfType: 'Sqrt', doc: 'Square root.', math: 'sqrt(x)', types: FLOAT, f: Math.sqrt }),
-  rsqrt: unary({ name: 'rsqrt', tfType: 'Rsqrt', doc: 'Reciprocal square root.', math: '1 / sqrt(x)', types: FLOAT, f: (x) => 1 / Math.sqrt(x) }),
-  exp: unary({ name: 'exp', tfType: 'Exp', doc: 'e to the x.', math: 'exp(x)', types: FLOAT, f: Math.exp }),
-  log: unary({ name: 'log', tfType: 'Log', doc: 'Natural logarithm.', math: 'log(x)', types: FLOAT, f: Math.log }),
-  abs: unary({ name: 'abs', tfType: 'Abs', doc: 'Absolute value.', math: 'abs(x)', types: NUMERIC, f: Math.abs }),
-  sign: unary({ name: 'sign', tfType: 'Sign', doc: '-1, 0 or 1 by the sign of x (NaN stays NaN).', math: 'x > 0 ? 1 : x < 0 ? -1 : x', types: NUMERIC, f: sign }),
-  sin: unary({ name: 'sin', tfType: 'Sin', doc: 'Sine.', math: 'sin(x)', types: FLOAT, f: Math.sin }),
-  cos: unary({ name: 'cos', tfType: 'Cos', doc: 'Cosine.', math: 'cos(x)', types: FLOAT, f: Math.cos }),
-  relu: unary({ name: 'relu', tfType: 'Relu', doc: 'max(x, 0).', math: 'x > 0 ? x : 0', types: NUMERIC, f: relu }),
-  sigmoid: unary({ name: 'sigmoid', tfType: 'Sigmoid', doc: 'Logistic function 1 / (1 + exp(-x)).', math: '1 / (1 + exp(-x))', types: FLOAT, f: sigmoid }),
-  tanh: unary({ name: 'tanh', tfType: 'Tanh', doc: 'Hyperbolic tangent.', math: 'tanh(x)', types: FLOAT, f: Math.tanh }),
-  logical_not: unary({ name: 'logical_not', tfType: 'LogicalNot', doc: 'Boolean not.', math: '!x', types: BOOL, f: (x) => b(!x) }),
+  identity: unary({ name: 'identity', tfType: 'Identity', doc: 'Returns its input unchanged.', math: 'x', types: ALL, f: (x) => x , grad: (_b, _n, dy) => [dy] }),
+  stop_gradient: unary({ name: 'stop_gradient', tfType: 'StopGradient', doc: 'Identity that blocks gradients.', math: 'x', types: ALL, f: (x) => x , grad: ND }),
+  neg: unary({ name: 'neg', tfType: 'Neg', doc: 'Numerical negative.', math: '-x', types: NUMERIC, f: (x) => -x , grad: ugrad((b, dy) => b.neg(dy)) }),
+  square: unary({ name: 'square', tfType: 'Square', doc: 'x * x.', math: 'x * x', types: NUMERIC, f: (x) => x * x, fi: (x) => Math.imul(x, x) , grad: ugrad((b, dy, x) => b.mul(dy, b.scale(x, 2))) }),
+  sqrt: unary({ name: 'sqrt', tfType: 'Sqrt', doc: 'Square root.', math: 'sqrt(x)', types: FLOAT, f: Math.sqrt , grad: ugrad((b, dy, _x, y) => b.div(b.scale(dy, 0.5), y)) }),
+  rsqrt: unary({ name: 'rsqrt', tfType: 'Rsqrt', doc: 'Reciprocal square root.', math: '1 / sqrt(x)', types: FLOAT, f: (x) => 1 / Math.sqrt(x) , grad: ugrad((b, dy, _x, y) => b.mul(dy, b.scale(b.mul(b.square(y), y), -0.5))) }),
+  exp: unary({ name: 'exp', tfType: 'Exp', doc: 'e to the x.', math: 'exp(x)', types: FLOAT, f: Math.exp , grad: ugrad((b, dy, _x, y) => b.mul(dy, y)) }),
+  log: unary({ name: 'log', tfType: 'Log', doc: 'Natural logarithm.', math: 'log(x)', types: FLOAT, f: Math.log , grad: ugrad((b, dy, x) => b.div(dy, x)) }),
+  abs: unary({ name: 'abs', tfType: 'Abs', doc: 'Absolute value.', math: 'abs(x)', types: NUMERIC, f: Math.abs , grad: ugrad((b, dy, x) => b.mul(dy, b.sign(x))) }),
+  sign: unary({ name: 'sign', tfType: 'Sign', doc: '-1, 0 or 1 by the sign of x (NaN stays NaN).', math: 'x > 0 ? 1 : x < 0 ? -1 : x', types: NUMERIC, f: sign , grad: ugrad((b, _dy, x) => b.zerosLike(x)) }),
+  sin: unary({ name: 'sin', tfType: 'Sin', doc: 'Sine.', math: 'sin(x)', types: FLOAT, f: Math.sin , grad: ugrad((b, dy, x) => b.mul(dy, b.cos(x))) }),
+  cos: unary({ name: 'cos', tfType: 'Cos', doc: 'Cosine.', math: 'cos(x)', types: FLOAT, f: Math.cos , grad: ugrad((b, dy, x) => b.neg(b.mul(dy, b.sin(x)))) }),
+  relu: unary({ name: 'relu', tfType: 'Relu', doc: 'max(x, 0).', math: 'x > 0 ? x : 0', types: NUMERIC, f: relu , grad: ugrad((b, dy, _x, y) => b.select(b.compare('greater', y, b.scalar(0, y.dtype!)), dy, b.zerosLike(dy))) }),
+  sigmoid: unary({ name: 'sigmoid', tfType: 'Sigmoid', doc: 'Logistic function 1 / (1 + exp(-x)).', math: '1 / (1 + exp(-x))', types: FLOAT, f: sigmoid , grad: ugrad((b, dy, _x, y) => b.mul(dy, b.mul(y, b.sub(one(b, y), y)))) }),
+  tanh: unary({ name: 'tanh', tfType: 'Tanh', doc: 'Hyperbolic tangent.', math: 'tanh(x)', types: FLOAT, f: Math.tanh , grad: ugrad((b, dy, _x, y) => b.mul(dy, b.sub(one(b, y), b.square(y)))) }),
+  logical_not: unary({ name: 'logical_not', tfType: 'LogicalNot', doc: 'Boolean not.', math: '!x', types: BOOL, f: (x) => b(!x) , grad: ND }),
 
   // ---- binary ----
-  add: binary({ name: 'add', tfType: 'Add', doc: 'x + y.', math: 'x + y', types: NUMERIC, f: (x, y) => x + y }),
-  sub: binary({ name: 'sub', tfType: 'Sub', doc: 'x - y.', math: 'x - y', types: NUMERIC, f: (x, y) => x - y }),
-  mul: binary({ name: 'mul', tfType: 'Mul', doc: 'x * y.', math: 'x * y', types: NUMERIC, f: (x, y) => x * y, fi: Math.imul }),
-  div: binary({ name: 'div', tfType: 'Div', doc: 'x / y (integers: truncating toward zero).', math: 'x / y (int: trunc)', types: NUMERIC, f: (x, y) => x / y, fi: intDiv }),
-  pow: binary({ name: 'pow', tfType: 'Pow', doc: 'x to the power y.', math: 'pow(x, y)', types: NUMERIC, f: Math.pow, fi: intPow }),
-  maximum: binary({ name: 'maximum', tfType: 'Maximum', doc: 'Elementwise max (NaN propagates).', math: 'max(x, y)', types: NUMERIC, f: maximum }),
-  minimum: binary({ name: 'minimum', tfType: 'Minimum', doc: 'Elementwise min (NaN propagates).', math: 'min(x, y)', types: NUMERIC, f: minimum }),
-  equal: binary({ name: 'equal', tfType: 'Equal', doc: 'x == y.', math: 'x == y', types: ALL, out: 'bool', f: (x, y) => b(x === y) }),
-  not_equal: binary({ name: 'not_equal', tfType: 'NotEqual', doc: 'x != y.', math: 'x != y', types: ALL, out: 'bool', f: (x, y) => b(x !== y) }),
-  less: binary({ name: 'less', tfType: 'Less', doc: 'x < y.', math: 'x < y', types: NUMERIC, out: 'bool', f: (x, y) => b(x < y) }),
-  less_equal: binary({ name: 'less_equal', tfType: 'LessEqual', doc: 'x <= y.', math: 'x <= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x <= y) }),
-  greater: binary({ name: 'greater', tfType: 'Greater', doc: 'x > y.', math: 'x > y', types: NUMERIC, out: 'bool', f: (x, y) => b(x > y) }),
-  greater_equal: binary({ name: 'greater_equal', tfType: 'GreaterEqual', doc: 'x >= y.', math: 'x >= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x >= y) }),
-  logical_and: binary({ name: 'logical_and', tfType: 'LogicalAnd', doc: 'Boolean and.', math: 'x && y', types: BOOL, f: (x, y) => b(!!x && !!y) }),
-  logical_or: binary({ name: 'logical_or', tfType: 'LogicalOr', doc: 'Boolean or.', math: 'x || y', types: BOOL, f: (x, y) => b(!!x || !!y) }),
+  add: binary({ name: 'add', tfType: 'Add', doc: 'x + y.', math: 'x + y', types: NUMERIC, f: (x, y) => x + y , grad: bgrad((_b, dy) => [dy, dy]) }),
+  sub: binary({ name: 'sub', tfType: 'Sub', doc: 'x - y.', math: 'x - y', types: NUMERIC, f: (x, y) => x - y , grad: bgrad((b, dy) => [dy, b.neg(dy)]) }),
+  mul: binary({ name: 'mul', tfType: 'Mul', doc: 'x * y.', math: 'x * y', types: NUMERIC, f: (x, y) => x * y, fi: Math.imul , grad: bgrad((b, dy, x, y) => [b.mul(dy, y), b.mul(x, dy)]) }),
+  div: binary({ name: 'div', tfType: 'Div', doc: 'x / y (integers: truncating toward zero).', math: 'x / y (int: trunc)', types: NUMERIC, f: (x, y) => x / y, fi: intDiv , grad: bgrad((b, dy, x, y) => [b.div(dy, y), b.mul(dy, b.div(b.div(b.neg(x), y), y))]) }),
+  pow: binary({ name: 'pow', tfType: 'Pow', doc: 'x to the power y.', math: 'pow(x, y)', types: NUMERIC, f: Math.pow, fi: intPow , grad: bgrad((b, dy, x, y, z) => {
+      // TF1: dz/dx = y * x^(y-1); dz/dy = z * log(x) where x > 0, else 0
+      const gx = b.mul(dy, b.mul(y, b.op('pow', [x, b.sub(y, one(b, y))])));
+      const pos = b.compare('greater', x, b.scalar(0, x.dtype!));
+      const logX = b.select(pos, b.log(b.select(pos, x, b.onesLike(x))), b.zerosLike(x));
+      return [gx, b.mul(dy, b.mul(z, logX))];
+    }) }),
+  maximum: binary({ name: 'maximum', tfType: 'Maximum', doc: 'Elementwise max (NaN propagates).', math: 'max(x, y)', types: NUMERIC, f: maximum , grad: maxMinGrad('greater_equal') }),
+  minimum: binary({ name: 'minimum', tfType: 'Minimum', doc: 'Elementwise min (NaN propagates).', math: 'min(x, y)', types: NUMERIC, f: minimum , grad: maxMinGrad('less_equal') }),
+  equal: binary({ name: 'equal', tfType: 'Equal', doc: 'x == y.', math: 'x == y', types: ALL, out: 'bool', f: (x, y) => b(x === y) , grad: ND }),
+  not_equal: binary({ name: 'not_equal', tfType: 'NotEqual', doc: 'x != y.', math: 'x != y', types: ALL, out: 'bool', f: (x, y) => b(x !== y) , grad: ND }),
+  less: binary({ name: 'less', tfType: 'Less', doc: 'x < y.', math: 'x < y', types: NUMERIC, out: 'bool', f: (x, y) => b(x < y) , grad: ND }),
+  less_equal: binary({ name: 'less_equal', tfType: 'LessEqual', doc: 'x <= y.', math: 'x <= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x <= y) , grad: ND }),
+  greater: binary({ name: 'greater', tfType: 'Greater', doc: 'x > y.', math: 'x > y', types: NUMERIC, out: 'bool', f: (x, y) => b(x > y) , grad: ND }),
+  greater_equal: binary({ name: 'greater_equal', tfType: 'GreaterEqual', doc: 'x >= y.', math: 'x >= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x >= y) , grad: ND }),
+  logical_and: binary({ name: 'logical_and', tfType: 'LogicalAnd', doc: 'Boolean and.', math: 'x && y', types: BOOL, f: (x, y) => b(!!x && !!y) , grad: ND }),
+  logical_or: binary({ name: 'logical_or', tfType: 'LogicalOr', doc: 'Boolean or.', math: 'x || y', types: BOOL, f: (x, y) => b(!!x || !!y) , grad: ND }),
 
   // ---- the rest of the family ----
   cast: {
@@ -206,6 +242,12 @@ export const ELEMENTWISE_OPS = {
       const fn = to === 'i32' && fromFloat ? toInt32 : (v: number) => castScalar(v, to);
       return mapUnary(x, to, fn);
     },
+    grad(b, n, dy) {
+      // gradients flow only between float types (TF1's _CastGrad)
+      const x = n.inputs[0];
+      const isF = (d: DType | null): boolean => d === 'f32' || d === 'f64';
+      return [isF(x.dtype) && isF(n.dtype) ? b.cast(dy, x.dtype!) : null];
+    },
   },
   select: {
     name: 'select',
@@ -224,6 +266,11 @@ export const ELEMENTWISE_OPS = {
     eval(inputs) {
       const [c, x, y] = inputs as Tensor[];
       return mapBroadcast([c, x, y], x.dtype, (v) => (v[0] ? v[1] : v[2]));
+    },
+    grad(b, n, dy) {
+      const [c, x, y] = n.inputs;
+      const zeros = b.zerosLike(dy);
+      return [null, b.sumToShape(b.select(c, dy, zeros), x), b.sumToShape(b.select(c, zeros, dy), y)];
     },
   },
   add_n: {
@@ -262,6 +309,9 @@ export const ELEMENTWISE_OPS = {
         out.data[j] = acc;
       }
       return out;
+    },
+    grad(_b, n, dy) {
+      return n.inputs.map(() => dy);
     },
   },
 } satisfies Record<string, OpDef>;

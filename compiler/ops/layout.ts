@@ -8,9 +8,26 @@ import { DType, allocArray, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
 import type { AttrValue, Attrs } from '../ir/graph.js';
-import { Dim, Shape, ShapeError, formatShape, isFullyDefined } from '../ir/shape.js';
-import { OpDef, OpTypeError, TensorSig } from './def.js';
-import { ALL, INT, attrDType, attrNum, attrNums, axisOf, castScalar, checkArity, checkDType, dtypeList, fmt, forEachStrided, takeAlongAxis } from './kernels.js';
+import { Dim, Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined } from '../ir/shape.js';
+import type { GradRule } from '../grad/builder.js';
+import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import {
+  ALL,
+  INT,
+  attrDType,
+  attrNum,
+  attrNums,
+  axisOf,
+  broadcastStrides,
+  castScalar,
+  checkArity,
+  checkDType,
+  dtypeList,
+  fmt,
+  forEachStrided,
+  splitAxis,
+  takeAlongAxis,
+} from './kernels.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -145,6 +162,9 @@ function sliceDebugString(shape: readonly number[], flat: number): string {
 }
 
 // ---------------------------------------------------------------- ops
+/** Gradient of ops that only change the shape: dy reshaped back to x's shape. */
+const reshapeGrad: GradRule = (b, n, dy) => [b.reshapeTo(dy, n.inputs[0])];
+
 
 export const LAYOUT_OPS = {
   transpose: {
@@ -179,6 +199,13 @@ export const LAYOUT_OPS = {
         perm.map((p) => x.shape[p]),
         perm.map((p) => st[p]),
       );
+    },
+    grad(b, n, dy) {
+      const perm = attrNums(n.attrs, 'perm');
+      if (perm === null) return [b.transpose(dy, null)];
+      const inv = new Array<number>(perm.length);
+      perm.forEach((p, i) => (inv[p] = i));
+      return [b.transpose(dy, inv)];
     },
   },
   reshape: {
@@ -217,6 +244,7 @@ export const LAYOUT_OPS = {
       } else if (known !== x.size) throw new InvalidArgumentError(`Input to reshape is a tensor with ${x.size} values, but the requested shape has ${known}`);
       return new Tensor(x.dtype, out, x.data);
     },
+    grad: reshapeGrad,
   },
   expand_dims: {
     name: 'expand_dims',
@@ -238,6 +266,7 @@ export const LAYOUT_OPS = {
       const a = expandAxis(attrNum(attrs, 'axis'), x.rank, InvalidArgumentError);
       return new Tensor(x.dtype, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)], x.data);
     },
+    grad: reshapeGrad,
   },
   squeeze: {
     name: 'squeeze',
@@ -266,6 +295,7 @@ export const LAYOUT_OPS = {
       const drop = squeezeAxes(axes, x.shape, InvalidArgumentError);
       return new Tensor(x.dtype, x.shape.filter((_, i) => !drop.has(i)), x.data);
     },
+    grad: reshapeGrad,
   },
   concat: {
     name: 'concat',
@@ -310,6 +340,26 @@ export const LAYOUT_OPS = {
       }
       return concatTensors(xs, axis);
     },
+    grad(b, n, dy) {
+      // TF1's _ConcatGradHelper: the slice of dy each input came from
+      const xs = n.inputs;
+      const rank = (dy.shape ?? xs.find((x) => x.shape !== null)?.shape)?.length;
+      if (rank === undefined) return b.fail(3003, `the gradient of ${n.name} (concat) needs the rank of its inputs to be known when the graph is built`);
+      const axis = concatAxis(attrNum(n.attrs, 'axis'), rank, ShapeError);
+      const sizes = xs.map((x) => (x.shape === null ? null : x.shape[axis]));
+      if (sizes.every((d) => d !== null)) {
+        let offset = 0;
+        return xs.map((_, j) => {
+          const begin = new Array<number>(rank).fill(0);
+          const size = new Array<number>(rank).fill(-1);
+          begin[axis] = offset;
+          size[axis] = sizes[j]!;
+          offset += sizes[j]!;
+          return b.op('slice', [dy], { begin, size });
+        });
+      }
+      return xs.map((_, j) => b.op('concat_slice', [dy, ...xs], { axis, index: j }, 'Slice'));
+    },
   },
   stack: {
     name: 'stack',
@@ -349,6 +399,14 @@ export const LAYOUT_OPS = {
       const expanded = xs.map((x) => new Tensor(x.dtype, [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)], x.data));
       return concatTensors(expanded, axis);
     },
+    grad(b, n, dy) {
+      // unstack dy along the stacked axis
+      const rank = dy.shape?.length;
+      if (rank === undefined) return b.fail(3003, `the gradient of ${n.name} (stack) needs the rank of its inputs to be known when the graph is built`);
+      const axis = stackAxis(attrNum(n.attrs, 'axis', 0), rank - 1, ShapeError);
+      const all = { start: null, stop: null, step: null };
+      return n.inputs.map((_, i) => b.stridedSlice(dy, [...new Array<AttrValue>(axis).fill(all), i]));
+    },
   },
   slice: {
     name: 'slice',
@@ -372,6 +430,12 @@ export const LAYOUT_OPS = {
       const st = stridesOf(x.shape);
       const base = begin.reduce((a, b, i) => a + b * st[i], 0);
       return gatherStrided(x, size, st, base);
+    },
+    grad(b, n, dy) {
+      const begin = attrNums(n.attrs, 'begin') ?? [];
+      const size = attrNums(n.attrs, 'size') ?? [];
+      const index: AttrValue[] = begin.map((s0, i) => ({ start: s0, stop: size[i] === -1 ? null : s0 + size[i], step: 1 }));
+      return [b.op('strided_slice_grad', [dy, n.inputs[0]], { index }, 'Pad')];
     },
   },
   strided_slice: {
@@ -404,6 +468,9 @@ export const LAYOUT_OPS = {
         base,
       );
     },
+    grad(b, n, dy) {
+      return [b.op('strided_slice_grad', [dy, n.inputs[0]], { index: n.attrs.index }, 'StridedSliceGrad')];
+    },
   },
   gather: {
     name: 'gather',
@@ -435,6 +502,11 @@ export const LAYOUT_OPS = {
       });
       return takeAlongAxis(p, axis, idx, [...p.shape.slice(0, axis), ...ix.shape, ...p.shape.slice(axis + 1)]);
     },
+    grad(b, n, dy) {
+      // TF1 gives IndexedSlices; densely: scatter-add dy into zeros of params' shape
+      const [params, indices] = n.inputs;
+      return [b.op('scatter_add', [params, indices, dy], { axis: attrNum(n.attrs, 'axis', 0) }, 'UnsortedSegmentSum'), null];
+    },
   },
   shape: {
     name: 'shape',
@@ -452,6 +524,7 @@ export const LAYOUT_OPS = {
       const x = inputs[0]!;
       return new Tensor('i32', [x.rank], Int32Array.from(x.shape));
     },
+    grad: NOT_DIFFERENTIABLE,
   },
   size: {
     name: 'size',
@@ -468,6 +541,7 @@ export const LAYOUT_OPS = {
     eval(inputs) {
       return Tensor.scalar('i32', inputs[0]!.size);
     },
+    grad: NOT_DIFFERENTIABLE,
   },
   rank: {
     name: 'rank',
@@ -484,6 +558,7 @@ export const LAYOUT_OPS = {
     eval(inputs) {
       return Tensor.scalar('i32', inputs[0]!.rank);
     },
+    grad: NOT_DIFFERENTIABLE,
   },
   one_hot: {
     name: 'one_hot',
@@ -525,8 +600,168 @@ export const LAYOUT_OPS = {
       }
       return new Tensor(dtype, shape, out);
     },
+    grad: NOT_DIFFERENTIABLE,
+  },
+  // ---- internal ops made by gradients (compiler/grad/) ----
+  broadcast_like: {
+    name: 'broadcast_like',
+    tfType: 'BroadcastTo',
+    doc: "Internal (gradients): g broadcast numpy-style to like's run-time shape.",
+    kind: 'layout',
+    signature: '[g, like]',
+    shapeRule: 'like.shape',
+    dtypes: 'g any; like any',
+    infer(inputs) {
+      checkArity('BroadcastTo', inputs, 2);
+      return { dtype: inputs[0].dtype, shape: inputs[1].shape };
+    },
+    eval(inputs) {
+      const g = inputs[0]!;
+      const target = inputs[1]!.shape;
+      const b = broadcastConcrete(g.shape, target);
+      if (!b || !sameShape(b, target)) throw new InvalidArgumentError(`Unable to broadcast tensor of shape ${fmt(g.shape)} to tensor of shape ${fmt(target)}`);
+      return gatherStrided(g, target, broadcastStrides(g.shape, target));
+    },
+    grad(b, n, dy) {
+      return [b.sumToShape(dy, n.inputs[0]), null];
+    },
+  },
+  reshape_like: {
+    name: 'reshape_like',
+    tfType: 'Reshape',
+    doc: "Internal (gradients): x reshaped to like's run-time shape.",
+    kind: 'layout',
+    signature: '[x, like]',
+    shapeRule: 'like.shape',
+    dtypes: 'x any; like any',
+    infer(inputs) {
+      checkArity('Reshape', inputs, 2);
+      return { dtype: inputs[0].dtype, shape: inputs[1].shape };
+    },
+    eval(inputs) {
+      const x = inputs[0]!;
+      const like = inputs[1]!;
+      if (x.size !== like.size) throw new InvalidArgumentError(`Input to reshape is a tensor with ${x.size} values, but the requested shape has ${like.size}`);
+      return new Tensor(x.dtype, like.shape, x.data);
+    },
+    grad(b, n, dy) {
+      return [b.reshapeTo(dy, n.inputs[0]), null];
+    },
+  },
+  strided_slice_grad: {
+    name: 'strided_slice_grad',
+    tfType: 'StridedSliceGrad',
+    doc: "Internal (gradients of slice and strided_slice): zeros of x's shape with dy written where x[index] reads.",
+    kind: 'layout',
+    signature: "[dy, x]; {index}",
+    shapeRule: 'x.shape',
+    dtypes: 'dy any; x any',
+    infer(inputs, attrs) {
+      checkArity('StridedSliceGrad', inputs, 2);
+      parseIndex(attrs);
+      return { dtype: inputs[0].dtype, shape: inputs[1].shape };
+    },
+    eval(inputs, attrs) {
+      const dy = inputs[0]!;
+      const x = inputs[1]!;
+      const plan = planSlice(parseIndex(attrs), x.shape, InvalidArgumentError);
+      const shape = plan.dims.map((d) => d.size as number);
+      if (!sameShape(shape, dy.shape)) throw new InvalidArgumentError(`StridedSliceGrad: dy has shape ${fmt(dy.shape)} but the slice has shape ${fmt(shape)}`);
+      const st = stridesOf(x.shape);
+      let base = 0;
+      for (const f of plan.fixed) base += f.index * st[f.axis];
+      for (const d of plan.dims) if (d.axis >= 0) base += d.start * st[d.axis];
+      const out = allocArray(dy.dtype, x.size);
+      const src = dy.data;
+      forEachStrided(shape, [plan.dims.map((d) => (d.axis < 0 ? 0 : d.step * st[d.axis]))], (o, offs) => {
+        out[base + offs[0]] = src[o];
+      });
+      return new Tensor(dy.dtype, x.shape, out);
+    },
+    grad(b, n, dy) {
+      return [b.stridedSlice(dy, n.attrs.index as AttrValue[]), null];
+    },
+  },
+  concat_slice: {
+    name: 'concat_slice',
+    tfType: 'Slice',
+    doc: 'Internal (gradient of concat with unknown sizes): the part of dy along axis that input `index` of [x0, x1, ...] occupies, from their run-time shapes.',
+    kind: 'layout',
+    signature: '[dy, x0, x1, ...]; {axis, index}',
+    shapeRule: 'x_index.shape',
+    dtypes: 'dy any; xs any',
+    infer(inputs, attrs) {
+      checkArity('Slice', inputs, [2, Infinity]);
+      const index = attrNum(attrs, 'index');
+      if (!Number.isInteger(index) || index < 0 || index >= inputs.length - 1) throw new ShapeError(`concat_slice index ${index} out of range`);
+      return { dtype: inputs[0].dtype, shape: inputs[1 + index].shape };
+    },
+    eval(inputs, attrs) {
+      const dy = inputs[0]!;
+      const xs = inputs.slice(1) as Tensor[];
+      const axis = concatAxis(attrNum(attrs, 'axis'), dy.rank, InvalidArgumentError);
+      const index = attrNum(attrs, 'index');
+      let offset = 0;
+      for (let j = 0; j < index; j++) offset += xs[j].shape[axis];
+      const shape = [...dy.shape];
+      shape[axis] = xs[index].shape[axis];
+      if (offset + shape[axis] > dy.shape[axis]) throw new InvalidArgumentError(`concat_slice: inputs do not fit in dy of shape ${fmt(dy.shape)}`);
+      const st = stridesOf(dy.shape);
+      return gatherStrided(dy, shape, st, offset * st[axis]);
+    },
+    grad(b, n, dy) {
+      const index = attrNum(n.attrs, 'index');
+      const xs = n.inputs.slice(1);
+      const parts = xs.map((x, j) => (j === index ? dy : b.zerosLike(x)));
+      return [b.op('concat', parts, { axis: attrNum(n.attrs, 'axis') }), ...xs.map(() => null)];
+    },
+  },
+  scatter_add: {
+    name: 'scatter_add',
+    tfType: 'UnsortedSegmentSum',
+    doc: "Internal (gradient of gather): zeros of params' shape plus each updates slice added at its index along axis (repeated indices add up).",
+    kind: 'layout',
+    signature: '[params, indices, updates]; {axis}',
+    shapeRule: 'params.shape',
+    dtypes: 'params any; indices i32; updates any',
+    infer(inputs, attrs) {
+      checkArity('UnsortedSegmentSum', inputs, 3);
+      checkDType('indices', inputs[1].dtype, INT);
+      const p = inputs[0].shape;
+      if (p !== null) axisOf(attrNum(attrs, 'axis', 0), p.length);
+      return { dtype: inputs[2].dtype, shape: p };
+    },
+    eval(inputs, attrs) {
+      const p = inputs[0]!;
+      const ix = inputs[1]!;
+      const upd = inputs[2]!;
+      const axis = axisOf(attrNum(attrs, 'axis', 0), p.rank);
+      const want = [...p.shape.slice(0, axis), ...ix.shape, ...p.shape.slice(axis + 1)];
+      if (!sameShape(want, upd.shape)) throw new InvalidArgumentError(`updates has shape ${fmt(upd.shape)}, expected ${fmt(want)}`);
+      const { outer, n, inner } = splitAxis(p.shape, axis);
+      const out = allocArray(upd.dtype, p.size);
+      const k = ix.size;
+      for (let i = 0; i < k; i++) {
+        const v = ix.data[i];
+        if (v < 0 || v >= n) throw new InvalidArgumentError(`indices${sliceDebugString(ix.shape, i)} = ${v} is not in [0, ${n})`);
+      }
+      for (let a = 0; a < outer; a++) {
+        for (let i = 0; i < k; i++) {
+          const dst = (a * n + ix.data[i]) * inner;
+          const src = (a * k + i) * inner;
+          for (let c = 0; c < inner; c++) out[dst + c] += upd.data[src + c];
+        }
+      }
+      return new Tensor(upd.dtype, p.shape, out);
+    },
+    grad(b, n, dy) {
+      const indices = n.inputs[1];
+      return [null, null, b.op('gather', [dy, indices], { axis: attrNum(n.attrs, 'axis', 0) })];
+    },
   },
 } satisfies Record<string, OpDef>;
+
+
 
 // ---------------------------------------------------------------- op-specific helpers
 

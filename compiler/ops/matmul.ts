@@ -92,6 +92,16 @@ export const MATMUL_OPS = {
       }
       return new Tensor(a.dtype, [...batch, m, n], out);
     },
+    grad(b, node, dy) {
+      // TF1's _MatMulGrad / _BatchMatMul grad, per transpose combination
+      const [x, y] = node.inputs;
+      const ta = attrBool(node.attrs, 'transpose_a', false);
+      const tb = attrBool(node.attrs, 'transpose_b', false);
+      if (!ta && !tb) return [b.matmul(dy, y, false, true), b.matmul(x, dy, true, false)];
+      if (!ta && tb) return [b.matmul(dy, y), b.matmul(dy, x, true, false)];
+      if (ta && !tb) return [b.matmul(y, dy, false, true), b.matmul(x, dy)];
+      return [b.matmul(y, dy, true, true), b.matmul(dy, x, true, true)];
+    },
   },
   matrix_inverse: {
     name: 'matrix_inverse',
@@ -128,6 +138,11 @@ export const MATMUL_OPS = {
         for (let i = 0; i < n * n; i++) out[o + i] = inv[i];
       }
       return new Tensor(x.dtype, x.shape, out);
+    },
+    grad(b, node, dy) {
+      // TF1's _MatrixInverseGrad: -A^-T · dy · A^-T (adjoint: -A^-1 · dy^T... per the attr)
+      const adj = attrBool(node.attrs, 'adjoint', false);
+      return [b.neg(b.matmul(node, b.matmul(dy, node, adj, !adj), !adj, false))];
     },
   },
 } satisfies Record<string, OpDef>;

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor } from '../../session/tensor.js';
 import type { Attrs } from '../ir/graph.js';
 import { Dim, Shape, ShapeError, formatShapePy } from '../ir/shape.js';
-import { OpDef, OpTypeError, TensorSig } from './def.js';
+import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
 import { FLOAT, INT, attrNum, axisOf, checkArity, checkDType, checkRank, checkRankAtLeast, dtypeList, fmt, mergeDim, mergeShapesStrict, splitAxis } from './kernels.js';
 
 /** log(sum(exp(x))) of a strided row, computed stably in f64. */
@@ -69,6 +69,12 @@ function softmaxLike<S extends SoftmaxSpec>(spec: S): S & OpDef {
       }
       return new Tensor(x.dtype, x.shape, out);
     },
+    grad(b, n, dy) {
+      const axis = attrNum(n.attrs, 'axis', -1);
+      // softmax: (dy - sum(dy * y)) * y; log_softmax: dy - sum(dy) * exp(y)
+      if (log) return [b.sub(dy, b.mul(b.reduceSum(dy, [axis], true), b.exp(n)))];
+      return [b.mul(b.sub(dy, b.reduceSum(b.mul(dy, n), [axis], true)), n)];
+    },
   };
 }
 
@@ -127,6 +133,14 @@ export const NN_OPS = {
       for (let r = 0; r < labels.size; r++) out[r] = logSumExp(x.data, r * n, n, 1) - x.data[r * n + labels.data[r]];
       return new Tensor(x.dtype, labels.shape, out);
     },
+    grad(b, n, dy) {
+      // TF1's fused backprop: softmax(logits) - one_hot(labels), scaled by the row's dy
+      const [labels, logits] = n.inputs;
+      const depth = logits.shape === null ? null : logits.shape[logits.shape.length - 1];
+      if (depth === null) return b.fail(3003, `the gradient of ${n.name} needs the number of classes (the last dim of the logits) to be known when the graph is built`);
+      const onehot = b.op('one_hot', [labels], { depth, on_value: 1, off_value: 0, axis: -1, dtype: logits.dtype! });
+      return [null, b.mul(b.expandDims(dy, -1), b.sub(b.softmax(logits, -1), onehot))];
+    },
   },
   softmax_cross_entropy_with_logits: {
     name: 'softmax_cross_entropy_with_logits',
@@ -173,6 +187,15 @@ export const NN_OPS = {
       }
       return new Tensor(x.dtype, x.shape.filter((_, i) => i !== axis), out);
     },
+    grad(b, n, dy) {
+      // TF1's fused backprop softmax(logits) - labels for the logits; -log_softmax(logits) for the labels
+      const [labels, logits] = n.inputs;
+      const rank = logits.shape?.length ?? labels.shape?.length;
+      if (rank === undefined) return b.fail(3003, `the gradient of ${n.name} needs the rank of the logits to be known when the graph is built`);
+      const axis = axisOf(attrNum(n.attrs, 'axis', -1), rank);
+      const g = b.expandDims(dy, axis);
+      return [b.mul(g, b.neg(b.logSoftmax(logits, axis))), b.mul(g, b.sub(b.softmax(logits, axis), labels))];
+    },
   },
   sigmoid_cross_entropy_with_logits: {
     name: 'sigmoid_cross_entropy_with_logits',
@@ -202,6 +225,11 @@ export const NN_OPS = {
         out[i] = Math.max(v, 0) - v * z.data[i] + Math.log1p(Math.exp(-Math.abs(v)));
       }
       return new Tensor(x.dtype, x.shape, out);
+    },
+    grad(b, n, dy) {
+      // d/dlogits = sigmoid(x) - z; d/dlabels = -x
+      const [z, x] = n.inputs;
+      return [b.mul(dy, b.neg(x)), b.mul(dy, b.sub(b.sigmoid(x), z))];
     },
   },
   in_top_k: {
@@ -253,5 +281,6 @@ export const NN_OPS = {
       }
       return out;
     },
+    grad: NOT_DIFFERENTIABLE,
   },
 } satisfies Record<string, OpDef>;

@@ -10,7 +10,7 @@ import { normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBit
 import { Tensor, sizeOf } from '../../session/tensor.js';
 import type { AttrValue, Attrs } from '../ir/graph.js';
 import { Shape, ShapeError } from '../ir/shape.js';
-import { EvalContext, OpDef, OpTypeError, TensorSig } from './def.js';
+import { EvalContext, NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
 import { ALL, FLOAT, NUMERIC, attrDType, attrNum, attrNums, castScalar, checkArity, checkDType, checkRank, dtypeList, fmt } from './kernels.js';
 
 /** A fully defined shape attr (non-negative integers). */
@@ -82,6 +82,7 @@ function randomOp<S extends RandomSpec>(spec: S): S & OpDef {
   return {
     kind: 'source',
     stateful: true,
+    grad: NOT_DIFFERENTIABLE,
     shapeRule: 'attr shape',
     dtypes: dtypeList(spec.types),
     ...spec,
@@ -126,6 +127,7 @@ export const SOURCE_OPS = {
       for (let i = 0; i < out.length; i++) out[i] = castScalar(vals[Math.min(i, vals.length - 1)], dtype);
       return new Tensor(dtype, shape, out);
     },
+    grad: NOT_DIFFERENTIABLE,
   },
   placeholder: {
     name: 'placeholder',
@@ -152,6 +154,7 @@ export const SOURCE_OPS = {
     eval(_inputs, _attrs, ctx) {
       throw new InternalError(`placeholder '${ctx.node.name}' reached evaluation: the Session must feed placeholders`, ctx.node.name);
     },
+    grad: NOT_DIFFERENTIABLE,
   },
   fill: {
     name: 'fill',
@@ -173,6 +176,10 @@ export const SOURCE_OPS = {
       const out = allocArray(v.dtype, sizeOf(shape)).fill(v.data[0]);
       return new Tensor(v.dtype, shape, out);
     },
+    grad(b, _n, dy) {
+      // TF1's _FillGrad: the scalar value gets the sum of dy
+      return [b.reduceSum(dy, null)];
+    },
   },
   zeros_like: {
     name: 'zeros_like',
@@ -189,6 +196,7 @@ export const SOURCE_OPS = {
     eval(inputs) {
       return Tensor.zeros(inputs[0]!.dtype, inputs[0]!.shape);
     },
+    grad: NOT_DIFFERENTIABLE,
   },
   ones_like: {
     name: 'ones_like',
@@ -206,6 +214,7 @@ export const SOURCE_OPS = {
       const x = inputs[0]!;
       return new Tensor(x.dtype, x.shape, allocArray(x.dtype, x.size).fill(1));
     },
+    grad: NOT_DIFFERENTIABLE,
   },
   range: {
     name: 'range',
@@ -229,6 +238,36 @@ export const SOURCE_OPS = {
         v = castScalar(v + delta, dtype);
       }
       return new Tensor(dtype, [size], out);
+    },
+    grad: NOT_DIFFERENTIABLE,
+  },
+  fill_dims: {
+    name: 'fill_dims',
+    tfType: 'Fill',
+    doc: 'Internal (gradients\' default grad_ys): a tensor of the run-time shape `dims` (an int32 vector, e.g. shape(y)) filled with the scalar value; attr shape is the static shape.',
+    kind: 'source',
+    signature: '[dims, value]; {shape: (number | null)[] | null}',
+    shapeRule: 'attr shape',
+    dtypes: 'dims i32; value any',
+    infer(inputs, attrs) {
+      checkArity('Fill', inputs, 2);
+      checkDType('dims', inputs[0].dtype, ['i32']);
+      checkRank(inputs[0].shape, 1);
+      checkRank(inputs[1].shape, 0);
+      const raw = attrs.shape;
+      const shape: Shape = Array.isArray(raw) ? raw.map((d) => (typeof d === 'number' ? d : null)) : null;
+      return { dtype: inputs[1].dtype, shape };
+    },
+    eval(inputs) {
+      const dims = inputs[0]!;
+      const v = inputs[1]!;
+      if (dims.rank !== 1) throw new InvalidArgumentError(`dims must be a vector, got shape ${fmt(dims.shape)}`);
+      if (v.rank !== 0) throw new InvalidArgumentError(`value must be a scalar, got shape ${fmt(v.shape)}`);
+      const shape = Array.from(dims.data);
+      return new Tensor(v.dtype, shape, allocArray(v.dtype, sizeOf(shape)).fill(v.data[0]));
+    },
+    grad(b, _n, dy) {
+      return [null, b.reduceSum(dy, null)];
     },
   },
   random_uniform: randomOp({

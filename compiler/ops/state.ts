@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor } from '../../session/tensor.js';
 import type { Attrs } from '../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
-import { EvalContext, OpDef, OpTypeError, TensorSig } from './def.js';
+import { EvalContext, NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
 import { ALL, NUMERIC, attrBool, attrDType, attrNums, checkArity, checkDType, checkSameDType, dtypeList, fmt, mapBinary, mergeShapesStrict } from './kernels.js';
 
 interface AssignSpec {
@@ -24,6 +24,7 @@ function assignOp<S extends AssignSpec>(spec: S): S & OpDef {
   return {
     kind: 'state',
     stateful: true,
+    grad: NOT_DIFFERENTIABLE,
     refInputs: [0],
     signature: update ? '[variable (ref), value]' : '[variable (ref), value]; {validate_shape}',
     shapeRule: update ? 'variable shape (value must match)' : 'variable shape (value shape when validate_shape is false)',
@@ -63,6 +64,7 @@ function controlOp<S extends { name: string; tfType: string; doc: string }>(spec
   const { name } = spec;
   return {
     kind: 'control',
+    grad: NOT_DIFFERENTIABLE,
     signature: '— (control inputs only)',
     shapeRule: 'no output',
     dtypes: '—',
@@ -94,6 +96,7 @@ export const STATE_OPS = {
     eval(_inputs, _attrs, ctx) {
       return ctx.readVariable(ctx.node);
     },
+    grad: NOT_DIFFERENTIABLE,
   },
   assign: assignOp({ name: 'assign', tfType: 'Assign', doc: 'Sets the variable to value and returns it.', update: null }),
   assign_add: assignOp({ name: 'assign_add', tfType: 'AssignAdd', doc: 'Adds value to the variable and returns the new value.', update: (old, v) => mapBinary(old, v, old.dtype, (a, b) => a + b) }),
