@@ -3,17 +3,18 @@
  *
  * Layout: `[constants][variables][arena]`. Constants and variables are persistent (live
  * across calls; a variable's buffer is never reused). Everything else — feeds, fetched
- * values and temporaries — lives in the arena and is placed by interval allocation over the
- * kernel order: a buffer is live from the kernel that writes it (feeds: from the start) to
- * the last kernel that reads it or any alias of it (fetches: to the end), and two buffers
- * share bytes only when their live ranges are disjoint. Every offset and size is a multiple
- * of 16 bytes, for v128 loads.
+ * values and temporaries — lives in the arena, placed by interval allocation over the kernel
+ * order, greedy by size: a buffer is live from the kernel that writes it (feeds: from the
+ * start) to the last kernel that reads it or any alias of it (fetches: to the end), and two
+ * buffers share bytes only when their live ranges are disjoint. Every offset and size is a
+ * multiple of 16 bytes, for v128 loads.
  *
  * Sizes and offsets are `Poly`s in the run-time symbols (`B`): a `[?, 784]` f32 input is
- * `3136*B` bytes. Placement only takes decisions that hold for every B ≥ 1 (`Poly.le`), so the
- * loader evaluates the offsets once per call for the fed batch size and grows memory to
- * `peakBytes({B})` (B = 0 uses the layout of B = 1). Symbolic sizes are aligned coefficient by coefficient (a `[?]` f32 vector
- * takes `16*B` bytes), which keeps every offset aligned for all B.
+ * `3136*B` bytes. Placement only takes decisions that hold for every B ≥ 1 (`Poly.le`), so
+ * the loader evaluates the offsets once per call for the fed batch size and grows memory to
+ * `peakBytes({B})` (B = 0 uses the layout of B = 1). Symbolic sizes are aligned coefficient
+ * by coefficient (a `[?]` f32 vector takes `16*B` bytes), which keeps every offset aligned
+ * for all B.
  */
 import { byteSize, type DType } from '../../session/dtype.js';
 import type { Node } from '../ir/graph.js';
@@ -135,11 +136,12 @@ export function planMemory(input: MemoryInput): MemoryPlan {
   }
   const persistentBytes = top;
 
-  // Arena: interval allocation, in order of first use, larger first.
+  // Arena: interval allocation, greedy by size (TFLite's arena planner): larger buffers first,
+  // each at the lowest offset free of every placed buffer whose live range meets its own.
   const symbols = [...new Set(buffers.flatMap((b) => b.size.symbols()))].sort();
   const ref: Record<string, number> = Object.fromEntries(symbols.map((s) => [s, REF_ENV_VALUE]));
   const ones: Record<string, number> = Object.fromEntries(symbols.map((s) => [s, 1]));
-  const arena = buffers.filter((b) => b.region === 'arena').sort((p, q) => p.live[0] - q.live[0] || q.size.eval(ref) - p.size.eval(ref) || p.id - q.id);
+  const arena = buffers.filter((b) => b.region === 'arena').sort((p, q) => q.size.eval(ref) - p.size.eval(ref) || p.live[0] - q.live[0] || p.id - q.id);
   const placed: BufferPlan[] = [];
   for (const b of arena) {
     const live = placed.filter((x) => x.live[0] <= b.live[1] && b.live[0] <= x.live[1]);
