@@ -150,6 +150,7 @@ function decide(nodes: Node[], consumers: Map<Node, Node[]>, fed: Set<Node>, fet
     let needsBuffer = false;
     for (const c of consumers.get(n) ?? []) {
       const dc = d.get(c)!;
+      if (dc === 'leaf') continue; // a fed consumer does not run
       if (dc === 'inline') for (const k of kernelsOf.get(c)!) ks.add(k);
       else if (dc === 'root' && c.inputs.every((x, i) => x !== n || absorbs(c, i))) ks.add(c);
       else needsBuffer = true;

@@ -188,3 +188,15 @@ t.test('control dependencies order kernels; a fetched group runs its inputs', (t
   t.same(q.kernels.map((k) => k.name), ['upd']);
   t.end();
 });
+
+t.test('a fed consumer does not force its producer into a buffer', (t) => {
+  const b = new B();
+  const x = b.ph('x', [4]);
+  const m = b.op('mul', [x, x], {}, 'm');
+  const fedNode = b.op('exp', [m], {}, 'fedNode');
+  const y = b.op('add', [m, fedNode], {}, 'y');
+  const p = schedule(makeUnit(b.g, [y], [x, fedNode]));
+  t.same(p.kernels.map((k) => k.name), ['y']);
+  t.same(p.kernels[0].inputs.map((n) => n.name), ['x', 'fedNode']);
+  t.end();
+});
