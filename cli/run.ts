@@ -1,0 +1,109 @@
+/**
+ * @fileoverview `tfg run FILE --fetch NAME... [--feed NAME=VALUE ...] [--graph G] [--json]
+ * [--out DIR] [--no-init] [--seed N] [--backend reference]`: build the program, open a
+ * ReferenceSession on one graph, run the global variable initializers (on by default, so
+ * `tfg run f.tfg --fetch f` prints 42 for the seed's first graph), then fetch.
+ *
+ * Fetch and feed names resolve first as the program's top-level bindings (`f` in `f = x*x*y`),
+ * then as graph node names. Unlike TF1's `Session.run("name")`, which fetches the operation
+ * (None), a bare node name that has an output is fetched as its tensor here: `--fetch f` and
+ * `--fetch f:0` print the same value. Operations print `None`.
+ */
+import { type Command, Option } from 'commander';
+import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
+import { type FeedValue, ReferenceSession } from '../compiler/interp/session.js';
+import type { Tensor } from '../session/tensor.js';
+import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
+import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
+import { fetchToJson, formatFetchText, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
+
+export interface RunOptions {
+  fetch?: string[];
+  feed?: string[];
+  graph?: string;
+  json?: boolean;
+  out?: string;
+  /** Run the global variable initializers first (default true; `--no-init` turns it off). */
+  init?: boolean;
+  seed?: string;
+  backend?: string;
+}
+
+export const BACKENDS = ['reference', 'wasm'] as const;
+
+/** A fetch or feed name as a graph element: a binding, else a node name (`x` or `x:0`). */
+export function resolveName(r: BuildResult, g: Graph, name: string): Node | string {
+  const found = r.lookup(name, g === r.defaultGraph ? undefined : g.name);
+  if (found instanceof Operation) return found.node;
+  if (found instanceof Node) return found;
+  if (name.includes(':')) return name; // the Session raises TF1's error for a bad tensor name
+  const node = g.get(name);
+  if (node) return node;
+  throw new CliError(`no variable or node named '${name}' in graph '${g.name}'`);
+}
+
+export function runRun(file: string, opts: RunOptions, io: Io = processIo): number {
+  let graphs: Graph[] = [];
+  try {
+    const backend = opts.backend ?? 'reference';
+    if (backend === 'wasm') throw new CliError("--backend wasm is not available yet in 'tfg run'; use --backend reference (the default)");
+    if (backend !== 'reference') throw new CliError(`unknown --backend '${backend}' (expected ${BACKENDS.join(' or ')})`);
+    const fetchNames = opts.fetch ?? [];
+    if (fetchNames.length === 0) throw new CliError('nothing to fetch: give --fetch NAME...');
+    let seed: number | undefined;
+    if (opts.seed !== undefined) {
+      seed = Number(opts.seed);
+      if (!Number.isInteger(seed)) throw new CliError(`--seed expects an integer, got '${opts.seed}'`);
+    }
+    const feedArgs = (opts.feed ?? []).map(parseFeedArg);
+    const r = loadProgram(file);
+    if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
+    graphs = allGraphs(r);
+    const g = selectGraph(r, opts.graph);
+    const feeds = new Map<Node | string, FeedValue>();
+    for (const a of feedArgs) feeds.set(resolveName(r, g, a.name), loadFeedValue(a));
+    const fetches = fetchNames.map((n) => resolveName(r, g, n));
+    const sess = new ReferenceSession(g, seed === undefined ? {} : { seed });
+    try {
+      if (opts.init !== false) {
+        const inits = g.globalVariables().map((v) => new Operation(v.initializer));
+        if (inits.length) sess.run(inits, feeds);
+      }
+      const values = sess.run(fetches, feeds) as (Tensor | null)[];
+      const named = fetchNames.map((n, i) => [n, values[i]] as [string, Tensor | null]);
+      if (opts.json) {
+        const obj: Record<string, unknown> = {};
+        for (const [n, v] of named) obj[n] = fetchToJson(v);
+        io.out(JSON.stringify(obj));
+      } else {
+        for (const [n, v] of named) io.out(formatFetchText(n, v));
+      }
+      if (opts.out) writeFetches(opts.out, named);
+    } finally {
+      sess.close();
+    }
+    return 0;
+  } catch (e) {
+    io.err(renderError(e, graphs, io.color));
+    return 1;
+  }
+}
+
+export function registerRunCommand(program: Command, io: Io = processIo): Command {
+  return program
+    .command('run')
+    .description('run a .tfg program in the reference Session and print fetched values')
+    .argument('<file>', 'the .tfg program')
+    .requiredOption('--fetch <names...>', 'tensors or operations to fetch (bindings or node names, x or x:0)')
+    .option('--feed <pairs...>', 'NAME=VALUE feeds: a JSON/number literal (X=[[1,2,3]]) or a file (X=@data.npy|@data.csv|@data.json)')
+    .option('--graph <name>', 'which graph (default: the default graph)')
+    .option('--json', 'print one JSON object {name: {dtype, shape, value}}')
+    .option('--out <dir>', 'also write each fetched tensor as DIR/<name>.npy')
+    .option('--init', 'run the global variable initializers first (the default)')
+    .option('--no-init', 'do not run the variable initializers')
+    .option('--seed <n>', 'session seed for random ops without a seed')
+    .addOption(new Option('--backend <name>', 'execution backend').choices([...BACKENDS]).default('reference'))
+    .action((file: string, opts: RunOptions) => {
+      process.exitCode = runRun(file, opts, io);
+    });
+}
