@@ -10,6 +10,7 @@
  */
 import type { Node } from '../ir/graph.js';
 import { normAxis } from '../ir/shape.js';
+import { opKind } from '../passes/opinfo.js';
 import { Poly, numel } from './sym.js';
 
 export const BATCH = 'B';
@@ -128,10 +129,15 @@ function symRule(n: Node, ins: Poly[][]): (Poly | null)[] | null {
     case 'assign':
     case 'assign_add':
     case 'assign_sub':
-      return x;
+    case 'softmax':
+    case 'log_softmax':
+    case 'sigmoid_cross_entropy_with_logits':
+    case 'zeros_like':
+    case 'ones_like':
+      return n.op === 'sigmoid_cross_entropy_with_logits' ? ins[1] : x;
     default:
-      // Elementwise and everything shaped like its broadcast inputs.
-      if (ins.length === 0) return null;
+      // Elementwise ops broadcast their inputs; other ops fall back to the batch convention.
+      if (ins.length === 0 || opKind(n.op) !== 'elementwise') return null;
       return broadcastSym(ins);
   }
 }
