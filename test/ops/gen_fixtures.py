@@ -491,6 +491,52 @@ case('no_op', [], {}, None, None, 'no output')
 case('group', [], {}, None, None, 'no output')
 case('placeholder', [], {'dtype': 'f32', 'shape': [None, 3]}, None, None, 'never evaluated', error='InternalError')
 
+# ---------------------------------------------------------------- internal ops of the gradients
+for dims, v, dt, static in [([2, 3], 1.0, 'f32', [None, None]), ([4], -2, 'i32', [4]), ([], 0.5, 'f64', [])]:
+    case('fill_dims', [(np.array(dims, np.int32), 'i32'), (np.array(v, NP[dt]), dt)], {'shape': static}, np.full(dims, v, NP[dt]), dt, f'{dims}')
+for gs, ls, dt in [((2, 3, 4), (3, 1), 'f32'), ((2, 3), (2, 3), 'f64'), ((4, 3), (), 'f64'), ((2, 1, 3), (1, 1, 3), 'i32')]:
+    g, like = rand(gs, dt), rand(ls, dt)
+    lead = len(gs) - len(ls)
+    r = np.sum(g.astype(np.int64) if dt == 'i32' else f64(g), axis=tuple(range(lead))) if lead else (g.astype(np.int64) if dt == 'i32' else f64(g))
+    r = np.sum(r, axis=tuple(i for i, d in enumerate(ls) if d == 1 and r.shape[i] != 1), keepdims=True) if ls else r
+    case('sum_to_like', [(g, dt), (like, dt)], {}, out(np.reshape(r, ls), dt), dt, f'{gs} -> {ls}')
+    case('broadcast_like', [(np.asarray(out(np.reshape(r, ls), dt)), dt), (g, dt)], {}, np.broadcast_to(out(np.reshape(r, ls), dt), gs), dt, f'{ls} -> {gs}')
+for xs, ls in [((2, 3), (3, 2)), ((6,), (1, 2, 3)), ((1,), ())]:
+    x, like = rand(xs, 'f32'), rand(ls, 'f32')
+    case('reshape_like', [(x, 'f32'), (like, 'f32')], {}, np.reshape(x, ls), 'f32', f'{xs} -> {ls}')
+
+
+def prod_except(x, axis):
+    xm = np.moveaxis(f64(x), axis, -1) if axis is not None else f64(x).reshape(1, -1)
+    flat = xm.reshape(-1, xm.shape[-1])
+    res = np.array([[np.prod(np.delete(row, j)) for j in range(row.size)] for row in flat]).reshape(xm.shape)
+    return np.moveaxis(res, -1, axis) if axis is not None else res.reshape(x.shape)
+
+
+for shape, axis, dt in [((2, 3), 1, 'f32'), ((3, 2), 0, 'f64'), ((2, 2), None, 'f64')]:
+    x = rand(shape, dt, 0.5, 2)
+    x[0, 0] = 0
+    case('prod_except', [(x, dt)], {'axis': None if axis is None else [axis]}, out(prod_except(x, axis), dt), dt, f'{shape} axis={axis} with a zero')
+for shape, idx in [((3, 4), [S(), 0]), ((3, 4), [S(None, None, -1)]), ((2, 3, 4), [0, S(None, None, -2), 'newaxis', 1]), ((5,), [S(1, 4, 2)])]:
+    x = rand(shape, 'f64')
+    dy = rand(np.asarray(x[to_py(idx)]).shape, 'f64')
+    z = np.zeros(shape)
+    z[tuple(e for e in to_py(idx) if e is not None)] = dy.reshape(np.asarray(z[tuple(e for e in to_py(idx) if e is not None)]).shape)
+    case('strided_slice_grad', [(dy, 'f64'), (x, 'f64')], {'index': idx}, z, 'f64', f'{shape}{idx}')
+for shapes, axis in [([(2, 3), (2, 4)], 1), ([(2, 2), (1, 2), (3, 2)], 0)]:
+    xs = [rand(sh, 'f32') for sh in shapes]
+    dy = rand(np.concatenate(xs, axis).shape, 'f32')
+    parts = np.split(dy, np.cumsum([sh[axis] for sh in shapes])[:-1], axis)
+    for k in range(len(shapes)):
+        case('concat_slice', [(dy, 'f32')] + [(x, 'f32') for x in xs], {'axis': axis, 'index': k}, parts[k], 'f32', f'{shapes} axis={axis} part {k}')
+for pshape, ishape, axis in [((5, 3), (4,), 0), ((3, 5), (2, 2), 1), ((4,), (6,), 0)]:
+    params = rand(pshape, 'f32')
+    ix = rng.integers(0, pshape[axis], size=ishape).astype(np.int32)
+    upd = rand(np.take(params, ix, axis=axis).shape, 'f32')
+    acc = np.zeros(np.moveaxis(params, axis, 0).shape)
+    np.add.at(acc, ix.reshape(-1), f64(np.moveaxis(upd, list(range(axis, axis + ix.ndim)), list(range(ix.ndim)))).reshape((-1,) + acc.shape[1:]))
+    case('scatter_add', [(params, 'f32'), (ix, 'i32'), (upd, 'f32')], {'axis': axis}, out(np.moveaxis(acc, 0, axis), 'f32'), 'f32', f'{pshape} {ishape} axis={axis} (repeats add)')
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures.json')
 with open(path, 'w') as f:
     json.dump({'generator': 'test/ops/gen_fixtures.py', 'numpy': np.__version__, 'cases': CASES}, f, separators=(',', ':'))
