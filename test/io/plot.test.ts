@@ -1,0 +1,116 @@
+/**
+ * @fileoverview `tfg plot`: runs found under a logdir (event files or scalars.csv), an SVG that
+ * is well-formed XML naming every run and tag, a PNG with the PNG signature, and clear errors.
+ */
+import t from 'tap';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { plotLogdir, readRuns, registerPlotCommand } from '../../cli/plot.js';
+import { SummaryWriter } from '../../session/node/summary-writer.js';
+import { NotFoundError } from '../../session/errors.js';
+
+/** Minimal XML well-formedness: balanced, properly nested tags with quoted attributes. */
+function checkXml(xml: string): string | null {
+  const stack: string[] = [];
+  const re = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!\[CDATA\[[\s\S]*?\]\]>|<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|<|>/g;
+  for (const m of xml.matchAll(re)) {
+    if (m[0] === '<') return `stray '<' at ${m.index}`;
+    if (m[0] === '>') continue; // '>' is allowed in text
+    if (!m[2]) continue;
+    if (m[1]) {
+      if (stack.pop() !== m[2]) return `mismatched </${m[2]}> at ${m.index}`;
+    } else if (!m[4]) stack.push(m[2]);
+  }
+  return stack.length ? `unclosed <${stack[stack.length - 1]}>` : null;
+}
+
+function makeLogdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tfg-plot-'));
+  for (const [run, lr] of [
+    ['sgd-lr0.1', 0.1],
+    ['adam', 0.3],
+  ] as const) {
+    const w = new SummaryWriter(join(dir, run), { now: () => 1700000000 });
+    for (let s = 0; s <= 50; s += 5) w.scalars({ 'loss/xent': Math.exp(-lr * s), accuracy: 1 - 0.9 * Math.exp(-lr * s) }, s);
+    w.close();
+  }
+  // A run with only a CSV, nested one level deeper.
+  mkdirSync(join(dir, 'old', 'csv-run'), { recursive: true });
+  writeFileSync(join(dir, 'old', 'csv-run', 'scalars.csv'), 'step,tag,value,wall_time\n0,loss/xent,1,0\n10,loss/xent,0.5,1\n20,loss/xent,0.4,2\n');
+  return dir;
+}
+
+t.test('runs are found and read', (t) => {
+  const dir = makeLogdir();
+  const pts = readRuns(dir);
+  t.same([...new Set(pts.map((p) => p.run))].sort(), ['adam', 'old/csv-run', 'sgd-lr0.1']);
+  t.same([...new Set(pts.map((p) => p.tag))].sort(), ['accuracy', 'loss/xent']);
+  t.same(
+    pts.filter((p) => p.run === 'old/csv-run').map((p) => [p.step, p.value]),
+    [
+      [0, 1],
+      [10, 0.5],
+      [20, 0.4],
+    ],
+  );
+  t.equal(pts.filter((p) => p.run === 'adam' && p.tag === 'accuracy').length, 11);
+  t.end();
+});
+
+t.test('SVG: well-formed, names every run and tag', async (t) => {
+  const dir = makeLogdir();
+  const out = join(dir, 'curves.svg');
+  await plotLogdir(dir, out);
+  const svg = readFileSync(out, 'utf8');
+  t.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  t.equal(checkXml(svg), null, 'well-formed');
+  for (const name of ['sgd-lr0.1', 'adam', 'old/csv-run', 'loss/xent', 'accuracy', 'step']) t.ok(svg.includes(`>${name}<`), `mentions ${name}`);
+  t.ok((svg.match(/class="mark-line role-mark/g) ?? []).length >= 2, 'line marks drawn in each panel');
+});
+
+t.test('PNG output', async (t) => {
+  const dir = makeLogdir();
+  const out = join(dir, 'curves.png');
+  await plotLogdir(dir, out);
+  const png = readFileSync(out);
+  t.same([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+  t.ok(png.length > 10000, 'has content');
+});
+
+t.test('a single run as the logdir, errors, and the commander command', async (t) => {
+  const dir = makeLogdir();
+  t.same([...new Set(readRuns(join(dir, 'adam')).map((p) => p.run))], ['adam']);
+  const empty = mkdtempSync(join(tmpdir(), 'tfg-plot-empty-'));
+  t.throws(() => readRuns(empty), { name: 'NotFoundError', message: /no scalar summaries under/ });
+  t.throws(() => readRuns(join(empty, 'nope')), NotFoundError);
+  writeFileSync(join(empty, 'scalars.csv'), 'a,b\n1,2\n');
+  t.throws(() => readRuns(empty), { name: 'DataLossError', message: /scalars\.csv:1: expected a header with step, tag and value columns/ });
+
+  const program = new Command();
+  program.exitOverride();
+  registerPlotCommand(program);
+  const out = join(dir, 'cmd.svg');
+  const writes: string[] = [];
+  const orig = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((s: string) => (writes.push(String(s)), true)) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(['plot', dir, '-o', out], { from: 'user' });
+  } finally {
+    process.stdout.write = orig;
+  }
+  t.same(writes, [`wrote ${out}\n`]);
+  t.match(readFileSync(out, 'utf8'), /<svg/);
+  const errs: string[] = [];
+  const origErr = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    await program.parseAsync(['plot', join(empty, 'missing')], { from: 'user' });
+  } finally {
+    process.stderr.write = origErr;
+  }
+  t.match(errs.join(''), /^error: tfg plot: .*missing is not a directory\n$/);
+  t.equal(process.exitCode, 1);
+  process.exitCode = 0;
+});
