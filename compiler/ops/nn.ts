@@ -188,13 +188,15 @@ export const NN_OPS = {
       return new Tensor(x.dtype, x.shape.filter((_, i) => i !== axis), out);
     },
     grad(b, n, dy) {
-      // TF1's fused backprop softmax(logits) - labels for the logits; -log_softmax(logits) for the labels
+      // TF1's fused backprop is softmax(logits) - labels, exact when each row of labels sums to
+      // 1; sum(labels) * softmax(logits) - labels is exact for any labels. -log_softmax for labels.
       const [labels, logits] = n.inputs;
       const rank = logits.shape?.length ?? labels.shape?.length;
       if (rank === undefined) return b.fail(3003, `the gradient of ${n.name} needs the rank of the logits to be known when the graph is built`);
       const axis = axisOf(attrNum(n.attrs, 'axis', -1), rank);
       const g = b.expandDims(dy, axis);
-      return [b.mul(g, b.neg(b.logSoftmax(logits, axis))), b.mul(g, b.sub(b.softmax(logits, axis), labels))];
+      const total = b.reduceSum(labels, [axis], true);
+      return [b.mul(g, b.neg(b.logSoftmax(logits, axis))), b.mul(g, b.sub(b.mul(total, b.softmax(logits, axis)), labels))];
     },
   },
   sigmoid_cross_entropy_with_logits: {
