@@ -9,7 +9,7 @@ import type { DType } from '../../session/dtype.js';
 import type { Graph, Node } from '../ir/graph.js';
 import type { Ctx } from './context.js';
 import { makeConst, node, requireOp } from './convert.js';
-import { FE, valueError } from './errors.js';
+import { FE } from './errors.js';
 import { float, int, bool as boolV, type Value } from './values.js';
 
 export const DEFAULT_GRAPH_SEED = 87654321;

@@ -14,7 +14,7 @@ import type { BinaryOp, CompareOp } from '../../grammar/ast.js';
 import type { Attrs, Node } from '../ir/graph.js';
 import type { Ctx } from './context.js';
 import { applyOp, convertInputs, convertToTensor, node, requireOp } from './convert.js';
-import { FE, FrontendError, typeError, zeroDivision } from './errors.js';
+import { FrontendError, typeError, zeroDivision } from './errors.js';
 import {
   type Value,
   asTensorNode,

@@ -16,7 +16,8 @@ import type { Related } from '../diagnostics/diagnostic.js';
 import { GLOBAL_VARIABLES, type Graph, type Node, TRAINABLE_VARIABLES, type VariableInfo } from '../ir/graph.js';
 import { formatShapePy, isFullyDefined, shapesCompatible, type Shape } from '../ir/shape.js';
 import type { Ctx } from './context.js';
-import { convertToTensor, inferPyDType, node, pyData, validateScopeName } from './convert.js';
+import { filled, randomNode } from './builders.js';
+import { convertToTensor, inferPyDType, makeConst, node, pyData, validateScopeName } from './convert.js';
 import { FE, FrontendError, typeError, valueError } from './errors.js';
 import { type ContextValue, type InitializerValue, type Value, type VariableValue, NONE, asTensorNode, isCallable, str } from './values.js';
 
@@ -353,9 +354,6 @@ export function callInitializer(ctx: Ctx, init: Value, shape: number[], dtype: D
 }
 
 // ---- initializer objects (tensorflow/python/ops/init_ops.py) ----
-
-import { filled, randomNode } from './builders.js';
-import { makeConst } from './convert.js';
 
 export function constantLikeInitializer(name: 'zeros_initializer' | 'ones_initializer', value: number, dtype: DType): InitializerValue {
   return {

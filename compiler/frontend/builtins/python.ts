@@ -5,7 +5,6 @@
  * tuple, dict, sorted, reversed, any, all, round, and hasattr/getattr/setattr (function
  * attributes, for the `relu.threshold` idiom). `isinstance` is deliberately absent.
  */
-import type { Ctx } from '../context.js';
 import { binaryOp, pyCompare } from '../operators.js';
 import { typeError, valueError } from '../errors.js';
 import { getAttribute, hasAttribute } from '../attributes.js';
