@@ -6,10 +6,10 @@
  * a padded accumulator tile Cacc[MCp][NCp] lives in the caller-given scratch; for each KC slice
  * (pc) of the reduction, op(A)[ic:ic+MC, pc:pc+KC] is packed into 4-row panels laid out [k][4]
  * and op(B)[pc:pc+KC, jc:jc+NC] into 8-column panels laid out [k][8] (zero padded), then a
- * register-blocked micro-kernel (f32: 4×8 = 8 f32x4 accumulators, K unrolled by 4, A values
- * broadcast with v128.load32_splat; f64: 4×4 with f64x2) adds each panel pair into Cacc. Because
+ * register-blocked micro-kernel (f32: 4×8 = 8 f32x4 accumulators, A values broadcast with
+ * v128.load32_splat, one k per iteration; f64: 4×4 with f64x2) adds each panel pair into Cacc. Because
  * panels are zero padded and Cacc is padded to whole tiles, the micro-kernel never sees a tail:
- * M%4, N%8 and K%4 are handled by padding and by the K remainder loop. Cacc is copied out once
+ * M%4 and N%8 are handled by padding; any K works since k steps one at a time. Cacc is copied out once
  * per (jc, ic) block (memory.copy per row).
  *
  * No kernel allocates: the caller passes `scratch` (16-byte aligned) of at least
@@ -129,52 +129,19 @@ function packB32(b: usize, tb: bool, N: i32, K: i32, jc: i32, pc: i32, nc: i32, 
   }
 }
 
-/** 4×8 micro-kernel: Cacc[4][8] (row stride ldc bytes) (+)= Apanel[kc][4] · Bpanel[kc][8]. */
+/**
+ * 4×8 micro-kernel: Cacc[4][8] (row stride ldc bytes) (+)= Apanel[kc][4] · Bpanel[kc][8].
+ * The k loop is deliberately NOT unrolled: binaryen's optimizer interleaves unrolled steps so
+ * that the B vectors of all steps are live at once (8 accumulators + 8 B + 4 A > 15 xmm), and
+ * V8 then spills; one step per iteration keeps 14 v128 values live (measured 30 → 48 GFLOP/s
+ * at n = 256 on the project's machine, see docs/runtime.md).
+ */
 function micro32(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let a: v128, b0: v128, b1: v128;
   let k = kc;
   if (ASC_FEATURE_RELAXED_SIMD) {
-    while (k >= 4) {
-    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
-    a = v128.load32_splat(pa, 0);
-    c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
-    c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
-    c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
-    c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
-    b0 = v128.load(pb, 32); b1 = v128.load(pb, 48);
-    a = v128.load32_splat(pa, 16);
-    c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
-    a = v128.load32_splat(pa, 20);
-    c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
-    a = v128.load32_splat(pa, 24);
-    c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
-    a = v128.load32_splat(pa, 28);
-    c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
-    b0 = v128.load(pb, 64); b1 = v128.load(pb, 80);
-    a = v128.load32_splat(pa, 32);
-    c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
-    a = v128.load32_splat(pa, 36);
-    c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
-    a = v128.load32_splat(pa, 40);
-    c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
-    a = v128.load32_splat(pa, 44);
-    c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
-    b0 = v128.load(pb, 96); b1 = v128.load(pb, 112);
-    a = v128.load32_splat(pa, 48);
-    c00 = f32x4.relaxed_madd(a, b0, c00); c01 = f32x4.relaxed_madd(a, b1, c01);
-    a = v128.load32_splat(pa, 52);
-    c10 = f32x4.relaxed_madd(a, b0, c10); c11 = f32x4.relaxed_madd(a, b1, c11);
-    a = v128.load32_splat(pa, 56);
-    c20 = f32x4.relaxed_madd(a, b0, c20); c21 = f32x4.relaxed_madd(a, b1, c21);
-    a = v128.load32_splat(pa, 60);
-    c30 = f32x4.relaxed_madd(a, b0, c30); c31 = f32x4.relaxed_madd(a, b1, c31);
-      pa += 64; pb += 128; k -= 4;
-    }
     while (k > 0) {
     b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
     a = v128.load32_splat(pa, 0);
@@ -188,45 +155,6 @@ function micro32(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, accumulate
       pa += 16; pb += 32; k--;
     }
   } else {
-    while (k >= 4) {
-    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
-    a = v128.load32_splat(pa, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    b0 = v128.load(pb, 32); b1 = v128.load(pb, 48);
-    a = v128.load32_splat(pa, 16);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 20);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 24);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 28);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    b0 = v128.load(pb, 64); b1 = v128.load(pb, 80);
-    a = v128.load32_splat(pa, 32);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 36);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 40);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 44);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    b0 = v128.load(pb, 96); b1 = v128.load(pb, 112);
-    a = v128.load32_splat(pa, 48);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 52);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 56);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 60);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-      pa += 64; pb += 128; k -= 4;
-    }
     while (k > 0) {
     b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
     a = v128.load32_splat(pa, 0);
@@ -372,45 +300,6 @@ function micro64(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, accumulate
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
   let a: v128, b0: v128, b1: v128;
   let k = kc;
-  while (k >= 4) {
-    b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
-    a = v128.load64_splat(pa, 0);
-    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 8);
-    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 16);
-    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 24);
-    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
-    b0 = v128.load(pb, 32); b1 = v128.load(pb, 48);
-    a = v128.load64_splat(pa, 32);
-    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 40);
-    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 48);
-    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 56);
-    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
-    b0 = v128.load(pb, 64); b1 = v128.load(pb, 80);
-    a = v128.load64_splat(pa, 64);
-    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 72);
-    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 80);
-    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 88);
-    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
-    b0 = v128.load(pb, 96); b1 = v128.load(pb, 112);
-    a = v128.load64_splat(pa, 96);
-    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 104);
-    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 112);
-    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
-    a = v128.load64_splat(pa, 120);
-    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
-    pa += 128; pb += 128; k -= 4;
-  }
   while (k > 0) {
     b0 = v128.load(pb, 0); b1 = v128.load(pb, 16);
     a = v128.load64_splat(pa, 0);
