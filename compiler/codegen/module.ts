@@ -263,6 +263,10 @@ export class WasmModule {
   unreachable(): Expr {
     return this.m.unreachable() as Expr;
   }
+  /** A deep copy of an expression (an expression may appear only once in a tree). */
+  copyExpr(e: Expr): Expr {
+    return this.m.copyExpression(e) as Expr;
+  }
   /** A fresh label with this prefix. */
   label(prefix = 'L'): string {
     return `${prefix}${this.labelCounter++}`;
@@ -329,6 +333,14 @@ export class WasmModule {
   }
   store(type: Scalar, ptr: Expr, value: Expr, offset = 0, align = naturalAlign(type)): Expr {
     return this.m[type].store(offset, align, ptr, value) as Expr;
+  }
+  /** `i32.load8_u`: one byte, zero-extended (bool elements). */
+  load8u(ptr: Expr, offset = 0): Expr {
+    return this.m.i32.load8_u(offset, 1, ptr) as Expr;
+  }
+  /** `i32.store8`: the low byte of an i32 (bool elements). */
+  store8(ptr: Expr, value: Expr, offset = 0): Expr {
+    return this.m.i32.store8(offset, 1, ptr, value) as Expr;
   }
   /** `v128.load` (align defaults to 16; pass 4 for element-aligned data). */
   v128Load(ptr: Expr, offset = 0, align = 16): Expr {

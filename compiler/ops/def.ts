@@ -10,6 +10,7 @@ import type { Tensor } from '../../session/tensor.js';
 import type { Attrs, Node } from '../ir/graph.js';
 import type { Shape } from '../ir/shape.js';
 import type { GradRule } from '../grad/builder.js';
+import type { ElementwiseLowering } from '../codegen/lower-api.js';
 
 /** Static signature of a tensor: dtype and static shape. */
 export interface TensorSig {
@@ -84,6 +85,12 @@ export interface OpDef {
    * gradients stop there. An op with neither is an error when a gradient must flow through it.
    */
   readonly grad?: GradRule | typeof NOT_DIFFERENTIABLE;
+  /**
+   * Codegen (compiler/codegen/): for elementwise ops, the value from the input values on a
+   * `LowerBuilder` (one rule for scalar and SIMD loops). Other families are lowered by kernel
+   * kind in compiler/codegen/ (reduce, matmul, opaque runtime calls, layout views).
+   */
+  readonly lower?: ElementwiseLowering;
 }
 
 /** Marker for `OpDef.grad`: the op has no gradient (comparisons, argmax, shape, random, ...). */

@@ -10,6 +10,7 @@ import { Tensor, sizeOf } from '../../session/tensor.js';
 import { ShapeError } from '../ir/shape.js';
 import type { GradBuilder, GradRule } from '../grad/builder.js';
 import type { Node } from '../ir/graph.js';
+import type { ElementwiseLowering } from '../codegen/lower-api.js';
 import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
 import {
   ALL,
@@ -46,6 +47,7 @@ export interface ElementwiseOpDef extends OpDef {
 }
 
 interface UnarySpec {
+  lower: ElementwiseLowering;
   name: string;
   tfType: string;
   doc: string;
@@ -58,6 +60,7 @@ interface UnarySpec {
 }
 
 interface BinarySpec {
+  lower: ElementwiseLowering;
   name: string;
   tfType: string;
   doc: string;
@@ -182,45 +185,45 @@ const one = (b: GradBuilder, like: Node): Node => b.scalar(1, like.dtype!);
 
 export const ELEMENTWISE_OPS = {
   // ---- unary ----
-  identity: unary({ name: 'identity', tfType: 'Identity', doc: 'Returns its input unchanged.', math: 'x', types: ALL, f: (x) => x , grad: (_b, _n, dy) => [dy] }),
-  stop_gradient: unary({ name: 'stop_gradient', tfType: 'StopGradient', doc: 'Identity that blocks gradients.', math: 'x', types: ALL, f: (x) => x , grad: ND }),
-  neg: unary({ name: 'neg', tfType: 'Neg', doc: 'Numerical negative.', math: '-x', types: NUMERIC, f: (x) => -x , grad: ugrad((b, dy) => b.neg(dy)) }),
-  square: unary({ name: 'square', tfType: 'Square', doc: 'x * x.', math: 'x * x', types: NUMERIC, f: (x) => x * x, fi: (x) => Math.imul(x, x) , grad: ugrad((b, dy, x) => b.mul(dy, b.scale(x, 2))) }),
-  sqrt: unary({ name: 'sqrt', tfType: 'Sqrt', doc: 'Square root.', math: 'sqrt(x)', types: FLOAT, f: Math.sqrt , grad: ugrad((b, dy, _x, y) => b.div(b.scale(dy, 0.5), y)) }),
-  rsqrt: unary({ name: 'rsqrt', tfType: 'Rsqrt', doc: 'Reciprocal square root.', math: '1 / sqrt(x)', types: FLOAT, f: (x) => 1 / Math.sqrt(x) , grad: ugrad((b, dy, _x, y) => b.mul(dy, b.scale(b.mul(b.square(y), y), -0.5))) }),
-  exp: unary({ name: 'exp', tfType: 'Exp', doc: 'e to the x.', math: 'exp(x)', types: FLOAT, f: Math.exp , grad: ugrad((b, dy, _x, y) => b.mul(dy, y)) }),
-  log: unary({ name: 'log', tfType: 'Log', doc: 'Natural logarithm.', math: 'log(x)', types: FLOAT, f: Math.log , grad: ugrad((b, dy, x) => b.div(dy, x)) }),
-  abs: unary({ name: 'abs', tfType: 'Abs', doc: 'Absolute value.', math: 'abs(x)', types: NUMERIC, f: Math.abs , grad: ugrad((b, dy, x) => b.mul(dy, b.sign(x))) }),
-  sign: unary({ name: 'sign', tfType: 'Sign', doc: '-1, 0 or 1 by the sign of x (NaN stays NaN).', math: 'x > 0 ? 1 : x < 0 ? -1 : x', types: NUMERIC, f: sign , grad: ugrad((b, _dy, x) => b.zerosLike(x)) }),
-  sin: unary({ name: 'sin', tfType: 'Sin', doc: 'Sine.', math: 'sin(x)', types: FLOAT, f: Math.sin , grad: ugrad((b, dy, x) => b.mul(dy, b.cos(x))) }),
-  cos: unary({ name: 'cos', tfType: 'Cos', doc: 'Cosine.', math: 'cos(x)', types: FLOAT, f: Math.cos , grad: ugrad((b, dy, x) => b.neg(b.mul(dy, b.sin(x)))) }),
-  relu: unary({ name: 'relu', tfType: 'Relu', doc: 'max(x, 0).', math: 'x > 0 ? x : 0', types: NUMERIC, f: relu , grad: ugrad((b, dy, _x, y) => b.select(b.compare('greater', y, b.scalar(0, y.dtype!)), dy, b.zerosLike(dy))) }),
-  sigmoid: unary({ name: 'sigmoid', tfType: 'Sigmoid', doc: 'Logistic function 1 / (1 + exp(-x)).', math: '1 / (1 + exp(-x))', types: FLOAT, f: sigmoid , grad: ugrad((b, dy, _x, y) => b.mul(dy, b.mul(y, b.sub(one(b, y), y)))) }),
-  tanh: unary({ name: 'tanh', tfType: 'Tanh', doc: 'Hyperbolic tangent.', math: 'tanh(x)', types: FLOAT, f: Math.tanh , grad: ugrad((b, dy, _x, y) => b.mul(dy, b.sub(one(b, y), b.square(y)))) }),
-  logical_not: unary({ name: 'logical_not', tfType: 'LogicalNot', doc: 'Boolean not.', math: '!x', types: BOOL, f: (x) => b(!x) , grad: ND }),
+  identity: unary({ name: 'identity', tfType: 'Identity', doc: 'Returns its input unchanged.', math: 'x', types: ALL, f: (x) => x , lower: (_b, [x]) => x, grad: (_b, _n, dy) => [dy] }),
+  stop_gradient: unary({ name: 'stop_gradient', tfType: 'StopGradient', doc: 'Identity that blocks gradients.', math: 'x', types: ALL, f: (x) => x , lower: (_b, [x]) => x, grad: ND }),
+  neg: unary({ name: 'neg', tfType: 'Neg', doc: 'Numerical negative.', math: '-x', types: NUMERIC, f: (x) => -x , lower: (b, [x]) => b.neg(x), grad: ugrad((b, dy) => b.neg(dy)) }),
+  square: unary({ name: 'square', tfType: 'Square', doc: 'x * x.', math: 'x * x', types: NUMERIC, f: (x) => x * x, fi: (x) => Math.imul(x, x) , lower: (b, [x]) => b.mul(x, x), grad: ugrad((b, dy, x) => b.mul(dy, b.scale(x, 2))) }),
+  sqrt: unary({ name: 'sqrt', tfType: 'Sqrt', doc: 'Square root.', math: 'sqrt(x)', types: FLOAT, f: Math.sqrt , lower: (b, [x]) => b.sqrt(x), grad: ugrad((b, dy, _x, y) => b.div(b.scale(dy, 0.5), y)) }),
+  rsqrt: unary({ name: 'rsqrt', tfType: 'Rsqrt', doc: 'Reciprocal square root.', math: '1 / sqrt(x)', types: FLOAT, f: (x) => 1 / Math.sqrt(x) , lower: (b, [x]) => b.div(b.const(1, x.dtype), b.sqrt(x)), grad: ugrad((b, dy, _x, y) => b.mul(dy, b.scale(b.mul(b.square(y), y), -0.5))) }),
+  exp: unary({ name: 'exp', tfType: 'Exp', doc: 'e to the x.', math: 'exp(x)', types: FLOAT, f: Math.exp , lower: (b, [x]) => b.math('exp', x), grad: ugrad((b, dy, _x, y) => b.mul(dy, y)) }),
+  log: unary({ name: 'log', tfType: 'Log', doc: 'Natural logarithm.', math: 'log(x)', types: FLOAT, f: Math.log , lower: (b, [x]) => b.math('log', x), grad: ugrad((b, dy, x) => b.div(dy, x)) }),
+  abs: unary({ name: 'abs', tfType: 'Abs', doc: 'Absolute value.', math: 'abs(x)', types: NUMERIC, f: Math.abs , lower: (b, [x]) => b.abs(x), grad: ugrad((b, dy, x) => b.mul(dy, b.sign(x))) }),
+  sign: unary({ name: 'sign', tfType: 'Sign', doc: '-1, 0 or 1 by the sign of x (NaN stays NaN).', math: 'x > 0 ? 1 : x < 0 ? -1 : x', types: NUMERIC, f: sign , lower: (b, [x]) => b.select(b.cmp('gt', x, b.const(0, x.dtype)), b.const(1, x.dtype), b.select(b.cmp('lt', x, b.const(0, x.dtype)), b.const(-1, x.dtype), x)), grad: ugrad((b, _dy, x) => b.zerosLike(x)) }),
+  sin: unary({ name: 'sin', tfType: 'Sin', doc: 'Sine.', math: 'sin(x)', types: FLOAT, f: Math.sin , lower: (b, [x]) => b.math('sin', x), grad: ugrad((b, dy, x) => b.mul(dy, b.cos(x))) }),
+  cos: unary({ name: 'cos', tfType: 'Cos', doc: 'Cosine.', math: 'cos(x)', types: FLOAT, f: Math.cos , lower: (b, [x]) => b.math('cos', x), grad: ugrad((b, dy, x) => b.neg(b.mul(dy, b.sin(x)))) }),
+  relu: unary({ name: 'relu', tfType: 'Relu', doc: 'max(x, 0).', math: 'x > 0 ? x : 0', types: NUMERIC, f: relu , lower: (b, [x]) => b.max(x, b.const(0, x.dtype)), grad: ugrad((b, dy, _x, y) => b.select(b.compare('greater', y, b.scalar(0, y.dtype!)), dy, b.zerosLike(dy))) }),
+  sigmoid: unary({ name: 'sigmoid', tfType: 'Sigmoid', doc: 'Logistic function 1 / (1 + exp(-x)).', math: '1 / (1 + exp(-x))', types: FLOAT, f: sigmoid , lower: (b, [x]) => b.math('sigmoid', x), grad: ugrad((b, dy, _x, y) => b.mul(dy, b.mul(y, b.sub(one(b, y), y)))) }),
+  tanh: unary({ name: 'tanh', tfType: 'Tanh', doc: 'Hyperbolic tangent.', math: 'tanh(x)', types: FLOAT, f: Math.tanh , lower: (b, [x]) => b.math('tanh', x), grad: ugrad((b, dy, _x, y) => b.mul(dy, b.sub(one(b, y), b.square(y)))) }),
+  logical_not: unary({ name: 'logical_not', tfType: 'LogicalNot', doc: 'Boolean not.', math: '!x', types: BOOL, f: (x) => b(!x) , lower: (b, [x]) => b.not(x), grad: ND }),
 
   // ---- binary ----
-  add: binary({ name: 'add', tfType: 'Add', doc: 'x + y.', math: 'x + y', types: NUMERIC, f: (x, y) => x + y , grad: bgrad((_b, dy) => [dy, dy]) }),
-  sub: binary({ name: 'sub', tfType: 'Sub', doc: 'x - y.', math: 'x - y', types: NUMERIC, f: (x, y) => x - y , grad: bgrad((b, dy) => [dy, b.neg(dy)]) }),
-  mul: binary({ name: 'mul', tfType: 'Mul', doc: 'x * y.', math: 'x * y', types: NUMERIC, f: (x, y) => x * y, fi: Math.imul , grad: bgrad((b, dy, x, y) => [b.mul(dy, y), b.mul(x, dy)]) }),
-  div: binary({ name: 'div', tfType: 'Div', doc: 'x / y (integers: truncating toward zero).', math: 'x / y (int: trunc)', types: NUMERIC, f: (x, y) => x / y, fi: intDiv , grad: bgrad((b, dy, x, y) => [b.div(dy, y), b.mul(dy, b.div(b.div(b.neg(x), y), y))]) }),
-  pow: binary({ name: 'pow', tfType: 'Pow', doc: 'x to the power y.', math: 'pow(x, y)', types: NUMERIC, f: Math.pow, fi: intPow , grad: bgrad((b, dy, x, y, z) => {
+  add: binary({ name: 'add', tfType: 'Add', doc: 'x + y.', math: 'x + y', types: NUMERIC, f: (x, y) => x + y , lower: (b, [x, y]) => b.add(x, y), grad: bgrad((_b, dy) => [dy, dy]) }),
+  sub: binary({ name: 'sub', tfType: 'Sub', doc: 'x - y.', math: 'x - y', types: NUMERIC, f: (x, y) => x - y , lower: (b, [x, y]) => b.sub(x, y), grad: bgrad((b, dy) => [dy, b.neg(dy)]) }),
+  mul: binary({ name: 'mul', tfType: 'Mul', doc: 'x * y.', math: 'x * y', types: NUMERIC, f: (x, y) => x * y, fi: Math.imul , lower: (b, [x, y]) => b.mul(x, y), grad: bgrad((b, dy, x, y) => [b.mul(dy, y), b.mul(x, dy)]) }),
+  div: binary({ name: 'div', tfType: 'Div', doc: 'x / y (integers: truncating toward zero).', math: 'x / y (int: trunc)', types: NUMERIC, f: (x, y) => x / y, fi: intDiv , lower: (b, [x, y]) => (x.dtype === 'i32' ? b.idiv(x, y) : b.div(x, y)), grad: bgrad((b, dy, x, y) => [b.div(dy, y), b.mul(dy, b.div(b.div(b.neg(x), y), y))]) }),
+  pow: binary({ name: 'pow', tfType: 'Pow', doc: 'x to the power y.', math: 'pow(x, y)', types: NUMERIC, f: Math.pow, fi: intPow , lower: (b, [x, y]) => (x.dtype === 'i32' ? b.ipow(x, y) : b.math('pow', x, y)), grad: bgrad((b, dy, x, y, z) => {
       // TF1: dz/dx = y * x^(y-1); dz/dy = z * log(x) where x > 0, else 0
       const gx = b.mul(dy, b.mul(y, b.op('pow', [x, b.sub(y, one(b, y))])));
       const pos = b.compare('greater', x, b.scalar(0, x.dtype!));
       const logX = b.select(pos, b.log(b.select(pos, x, b.onesLike(x))), b.zerosLike(x));
       return [gx, b.mul(dy, b.mul(z, logX))];
     }) }),
-  maximum: binary({ name: 'maximum', tfType: 'Maximum', doc: 'Elementwise max (NaN propagates).', math: 'max(x, y)', types: NUMERIC, f: maximum , grad: maxMinGrad('greater_equal') }),
-  minimum: binary({ name: 'minimum', tfType: 'Minimum', doc: 'Elementwise min (NaN propagates).', math: 'min(x, y)', types: NUMERIC, f: minimum , grad: maxMinGrad('less_equal') }),
-  equal: binary({ name: 'equal', tfType: 'Equal', doc: 'x == y.', math: 'x == y', types: ALL, out: 'bool', f: (x, y) => b(x === y) , grad: ND }),
-  not_equal: binary({ name: 'not_equal', tfType: 'NotEqual', doc: 'x != y.', math: 'x != y', types: ALL, out: 'bool', f: (x, y) => b(x !== y) , grad: ND }),
-  less: binary({ name: 'less', tfType: 'Less', doc: 'x < y.', math: 'x < y', types: NUMERIC, out: 'bool', f: (x, y) => b(x < y) , grad: ND }),
-  less_equal: binary({ name: 'less_equal', tfType: 'LessEqual', doc: 'x <= y.', math: 'x <= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x <= y) , grad: ND }),
-  greater: binary({ name: 'greater', tfType: 'Greater', doc: 'x > y.', math: 'x > y', types: NUMERIC, out: 'bool', f: (x, y) => b(x > y) , grad: ND }),
-  greater_equal: binary({ name: 'greater_equal', tfType: 'GreaterEqual', doc: 'x >= y.', math: 'x >= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x >= y) , grad: ND }),
-  logical_and: binary({ name: 'logical_and', tfType: 'LogicalAnd', doc: 'Boolean and.', math: 'x && y', types: BOOL, f: (x, y) => b(!!x && !!y) , grad: ND }),
-  logical_or: binary({ name: 'logical_or', tfType: 'LogicalOr', doc: 'Boolean or.', math: 'x || y', types: BOOL, f: (x, y) => b(!!x || !!y) , grad: ND }),
+  maximum: binary({ name: 'maximum', tfType: 'Maximum', doc: 'Elementwise max (NaN propagates).', math: 'max(x, y)', types: NUMERIC, f: maximum , lower: (b, [x, y]) => b.max(x, y), grad: maxMinGrad('greater_equal') }),
+  minimum: binary({ name: 'minimum', tfType: 'Minimum', doc: 'Elementwise min (NaN propagates).', math: 'min(x, y)', types: NUMERIC, f: minimum , lower: (b, [x, y]) => b.min(x, y), grad: maxMinGrad('less_equal') }),
+  equal: binary({ name: 'equal', tfType: 'Equal', doc: 'x == y.', math: 'x == y', types: ALL, out: 'bool', f: (x, y) => b(x === y) , lower: (b, [x, y]) => b.cmp('eq', x, y), grad: ND }),
+  not_equal: binary({ name: 'not_equal', tfType: 'NotEqual', doc: 'x != y.', math: 'x != y', types: ALL, out: 'bool', f: (x, y) => b(x !== y) , lower: (b, [x, y]) => b.cmp('ne', x, y), grad: ND }),
+  less: binary({ name: 'less', tfType: 'Less', doc: 'x < y.', math: 'x < y', types: NUMERIC, out: 'bool', f: (x, y) => b(x < y) , lower: (b, [x, y]) => b.cmp('lt', x, y), grad: ND }),
+  less_equal: binary({ name: 'less_equal', tfType: 'LessEqual', doc: 'x <= y.', math: 'x <= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x <= y) , lower: (b, [x, y]) => b.cmp('le', x, y), grad: ND }),
+  greater: binary({ name: 'greater', tfType: 'Greater', doc: 'x > y.', math: 'x > y', types: NUMERIC, out: 'bool', f: (x, y) => b(x > y) , lower: (b, [x, y]) => b.cmp('gt', x, y), grad: ND }),
+  greater_equal: binary({ name: 'greater_equal', tfType: 'GreaterEqual', doc: 'x >= y.', math: 'x >= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x >= y) , lower: (b, [x, y]) => b.cmp('ge', x, y), grad: ND }),
+  logical_and: binary({ name: 'logical_and', tfType: 'LogicalAnd', doc: 'Boolean and.', math: 'x && y', types: BOOL, f: (x, y) => b(!!x && !!y) , lower: (b, [x, y]) => b.and(x, y), grad: ND }),
+  logical_or: binary({ name: 'logical_or', tfType: 'LogicalOr', doc: 'Boolean or.', math: 'x || y', types: BOOL, f: (x, y) => b(!!x || !!y) , lower: (b, [x, y]) => b.or(x, y), grad: ND }),
 
   // ---- the rest of the family ----
   cast: {
@@ -231,6 +234,7 @@ export const ELEMENTWISE_OPS = {
     signature: '[x]; {dtype}',
     shapeRule: 'same as x',
     dtypes: 'any → any',
+    lower: (b, [x], attrs) => b.cast(x, attrDType(attrs)),
     infer(inputs, attrs) {
       checkArity('Cast', inputs, 1);
       return { dtype: attrDType(attrs), shape: inputs[0].shape };
@@ -257,6 +261,7 @@ export const ELEMENTWISE_OPS = {
     signature: '[cond, x, y]',
     shapeRule: 'broadcast(cond, x, y)',
     dtypes: 'cond bool; x, y any (equal)',
+    lower: (b, [c, x, y]) => b.select(c, x, y),
     infer(inputs) {
       checkArity('Select', inputs, 3);
       checkDType('condition', inputs[0].dtype, BOOL);
@@ -281,6 +286,7 @@ export const ELEMENTWISE_OPS = {
     signature: '[x0, x1, ...]',
     shapeRule: 'all equal; same as x0',
     dtypes: dtypeList(NUMERIC),
+    lower: (b, xs) => b.sumF64(xs),
     infer(inputs) {
       if (inputs.length === 0) throw new ShapeError('AddN needs at least one input');
       const types = inputs.map((s) => s.dtype);

@@ -1,0 +1,529 @@
+/**
+ * @fileoverview Lowering: one kernel of a SchedulePlan → one wasm function `(B: i32) → i32`
+ * (0 = ok, 1 = failed with the status words set; see expr.ts).
+ *
+ * - loop: the fused expression DAG over the iteration space (loops.ts: merged dims, f32x4/f64x2/
+ *   i32x4 inner loop with a scalar tail, splats for broadcast loads), op rules from `OpDef.lower`;
+ * - reduce: the same body with the reduced dims innermost; sum/mean/prod accumulate floats in f64
+ *   (as the reference does), max/min in the dtype; a SIMD accumulator (f64x2 pairs for f32 sums)
+ *   when the reduced inner dim is contiguous, horizontal combine at the end, mean scaling;
+ *   argmax/argmin keep value and index;
+ * - matmul: the runtime's packed SIMD matmul (f32, f64; i32 by a generated loop) into the output,
+ *   or into the per-call scratch when an epilogue follows, then the epilogue loop;
+ * - opaque: runtime calls (softmax, log_softmax, cross-entropies, matrix_inverse), host calls
+ *   (random: the loader's Philox streams, state in memory) or generated loops (gather, concat,
+ *   stack, one_hot, in_top_k, sigmoid cross-entropy, shape/size/rank, range).
+ */
+import { byteSize, type DType } from '../../session/dtype.js';
+import type { Node } from '../ir/graph.js';
+import { normAxis } from '../ir/shape.js';
+import { getOp } from '../ops/registry.js';
+import type { Body, Kernel, LoopKernel, MatmulKernel, OpaqueKernel, ReduceKernel } from '../schedule/kernel.js';
+import { Poly, contiguousStrides, numel } from '../schedule/sym.js';
+import { FAIL, STATUS_ADDR, ValueBuilder, lanesFor, scalarType, type BValue, type Lanes } from './expr.js';
+import { emitNest, polyExpr, type BodyEnv, type NestAccess } from './loops.js';
+import type { Expr, FunctionBuilder, Local, WasmModule } from './module.js';
+
+/** Thrown for a node codegen cannot lower (the caller turns it into a located diagnostic). */
+export class LoweringError extends Error {
+  constructor(
+    message: string,
+    readonly node: Node | null,
+  ) {
+    super(message);
+  }
+  override get name(): string {
+    return 'LoweringError';
+  }
+}
+
+export interface KernelContext {
+  m: WasmModule;
+  shapes: Map<Node, Poly[]>;
+  /** Base address of a materialised node's buffer (read from the plan's slot table). */
+  addr(f: FunctionBuilder, n: Node): Expr;
+  /** Per-call scratch above the arena (matmul products under an epilogue). */
+  scratch(f: FunctionBuilder): Expr;
+  /** Fixed scratch for the runtime's matmul packing and inverse. */
+  runtimeScratch: number;
+  /** Manifest index of a node (recorded with failures). */
+  nodeIndex(n: Node): number;
+  /** Constant bytes for a compile-time value (range); returns its address. */
+  constData(bytes: Uint8Array): number;
+  /** Vectorise loops (false: scalar loops only, for tests). */
+  simd: boolean;
+}
+
+/** Ops lowered as opaque kernels (plus the elementwise/reduce/matmul/layout-view families). */
+export const OPAQUE_LOWERED: ReadonlySet<string> = new Set([
+  'softmax', 'log_softmax', 'sparse_softmax_cross_entropy_with_logits', 'softmax_cross_entropy_with_logits',
+  'sigmoid_cross_entropy_with_logits', 'matrix_inverse', 'gather', 'concat', 'stack', 'one_hot', 'in_top_k',
+  'shape', 'size', 'rank', 'range', 'random_uniform', 'random_normal', 'truncated_normal',
+]);
+
+export function emitKernel(ctx: KernelContext, k: Kernel, name: string): void {
+  const f = ctx.m.func(name, ['i32'], 'i32');
+  const B = f.param(0);
+  let stmts: Expr[];
+  switch (k.kind) {
+    case 'loop':
+      stmts = emitLoop(ctx, f, B, k);
+      break;
+    case 'reduce':
+      stmts = emitReduce(ctx, f, B, k);
+      break;
+    case 'matmul':
+      stmts = emitMatmul(ctx, f, B, k);
+      break;
+    case 'opaque':
+      stmts = emitOpaque(ctx, f, B, k);
+      break;
+  }
+  const m = ctx.m;
+  f.finish([...stmts, m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0))]);
+}
+
+// ---------------------------------------------------------------- bodies
+
+function bodyDTypes(body: Body, extra: DType[] = []): DType[] {
+  return [...body.loads.map((l) => l.dtype), ...body.exprs.map((e) => e.dtype), ...body.stores.map((s) => s.dtype), ...extra];
+}
+
+/**
+ * Evaluate a body's expression DAG on `env`; loads use accesses [0, loads); `accAccess` is the
+ * access index of the matmul product for `acc` exprs. Returns the value of every expr.
+ */
+function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1): BValue[] {
+  const b = env.b;
+  const vals: BValue[] = [];
+  for (const e of body.exprs) {
+    if (e.op === 'load') {
+      const li = (e as { load: number }).load;
+      vals.push(env.splat(li) ? b.loadSplat(e.dtype, env.ptr(li)) : b.load(e.dtype, env.ptr(li)));
+    } else if (e.op === 'const') {
+      vals.push(b.const((e as { value: number }).value, e.dtype));
+    } else if (e.op === 'acc') {
+      vals.push(env.splat(accAccess) ? b.loadSplat(e.dtype, env.ptr(accAccess)) : b.load(e.dtype, env.ptr(accAccess)));
+    } else {
+      const x = e as { op: string; args: number[]; attrs: Record<string, never>; node: Node; dtype: DType };
+      const def = getOp(x.op);
+      if (!def.lower) throw new LoweringError(`op '${x.op}' has no lowering`, x.node);
+      b.node = ctx.nodeIndex(x.node);
+      const v = def.lower(b, x.args.map((a) => vals[a]), x.attrs) as BValue;
+      vals.push(v.dtype === x.dtype ? v : (b.cast(v, x.dtype) as BValue));
+    }
+  }
+  return vals;
+}
+
+function accessOf(ctx: KernelContext, f: FunctionBuilder, a: { node: Node; dtype: DType; strides: Poly[]; offset: Poly }): NestAccess {
+  return { dtype: a.dtype, strides: a.strides, offset: a.offset, base: () => ctx.addr(f, a.node) };
+}
+
+function lanesOf(ctx: KernelContext, dts: DType[]): Lanes {
+  return ctx.simd ? lanesFor(dts) : 1;
+}
+
+function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKernel): Expr[] {
+  const accs = [...k.body.loads, ...k.body.stores].map((a) => accessOf(ctx, f, a));
+  const nl = k.body.loads.length;
+  return emitNest(ctx.m, f, B, k.space, k.space.map((_, i) => i), accs, {
+    lanes: lanesOf(ctx, bodyDTypes(k.body)),
+    body: (env) => {
+      const vals = evalBody(ctx, env, k.body);
+      return k.body.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
+    },
+  });
+}
+
+// ---------------------------------------------------------------- reduce
+
+function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: ReduceKernel): Expr[] {
+  const m = ctx.m;
+  const space = k.space;
+  const axes = new Set(k.axes);
+  const kept = space.map((_, i) => i).filter((i) => !axes.has(i));
+  const order = [...kept, ...k.axes];
+  // Output strides over the space: contiguous over kept dims, 0 on reduced ones.
+  const keptStrides = contiguousStrides(kept.map((i) => space[i]));
+  const outStrides = space.map((_, i) => (axes.has(i) ? Poly.const(0) : keptStrides[kept.indexOf(i)]));
+  const outDT = k.output.dtype!;
+  const valDT = k.body.exprs[k.value].dtype;
+  const accs = [...k.body.loads, ...k.body.stores].map((a) => accessOf(ctx, f, a));
+  const outIdx = accs.length;
+  accs.push({ dtype: outDT, strides: outStrides, offset: Poly.const(0), base: () => ctx.addr(f, k.output) });
+  const nl = k.body.loads.length;
+  const comb = k.combiner;
+  const isArg = comb === 'argmax' || comb === 'argmin';
+  const floatAcc = (valDT === 'f32' || valDT === 'f64') && (comb === 'sum' || comb === 'prod');
+  const accT = floatAcc ? 'f64' : scalarType(valDT);
+  const acc = f.local(accT);
+  const idx = f.local('i32');
+  const best = f.local('i32');
+  const count = f.local('i32');
+  const pre: Expr[] = [];
+  // Number of reduced elements, and the empty-axis check of argmax/argmin.
+  pre.push(f.set(count, polyExpr(m, f, numel(k.axes.map((i) => space[i])), B)));
+  if (isArg) {
+    const vb = new ValueBuilder(m, f, 1);
+    vb.node = ctx.nodeIndex(k.output);
+    vb.fail(m.unary('i32.eqz', f.get(count)), FAIL.emptyReduction);
+    pre.push(...vb.stmts);
+  }
+  const init = (): Expr => {
+    if (comb === 'sum') return m.const(accT, 0);
+    if (comb === 'prod') return m.const(accT, 1);
+    if (comb === 'max') return accT === 'i32' ? m.i32(-2147483648) : m.const(accT, -Infinity);
+    if (comb === 'min') return accT === 'i32' ? m.i32(2147483647) : m.const(accT, Infinity);
+    return m.const(accT, 0);
+  };
+  // Vector accumulation: sum/max/min with no extra stores, reduced inner dim contiguous or splat.
+  const lanes = k.body.stores.length === 0 && !isArg && comb !== 'prod' ? lanesOf(ctx, bodyDTypes(k.body)) : 1;
+  const vacc = [f.local('v128'), f.local('v128')];
+  const combineScalar = (a: Expr, v: Expr): Expr => {
+    const t = accT;
+    switch (comb) {
+      case 'sum':
+        return m.binary(`${t}.add` as never, a, v);
+      case 'prod':
+        return t === 'i32' ? m.binary('i32.mul', a, v) : m.binary('f64.mul', a, v);
+      case 'max':
+        return t === 'i32' ? m.select(m.binary('i32.gt_s', v, f.get(acc)), v, a) : m.binary(`${t}.max` as never, a, v);
+      case 'min':
+        return t === 'i32' ? m.select(m.binary('i32.lt_s', v, f.get(acc)), v, a) : m.binary(`${t}.min` as never, a, v);
+      default:
+        return a;
+    }
+  };
+  const vt = valDT === 'f32' ? 'f32x4' : valDT === 'f64' ? 'f64x2' : 'i32x4';
+  const body = (env: BodyEnv): Expr[] => {
+    const vals = evalBody(ctx, env, k.body);
+    const stores = k.body.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
+    const v = vals[k.value];
+    if (env.b.vector) {
+      const x = v.get();
+      if (comb === 'sum' && valDT === 'f32') {
+        // Two f64x2 accumulators of the promoted low and high halves.
+        const lo = m.unary('f64x2.promote_low_f32x4', x);
+        const hi = m.unary('f64x2.promote_low_f32x4', m.shuffle(v.get(), v.get(), [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]));
+        return [...stores, f.set(vacc[0], m.binary('f64x2.add', f.get(vacc[0]), lo)), f.set(vacc[1], m.binary('f64x2.add', f.get(vacc[1]), hi))];
+      }
+      const op = comb === 'sum' ? 'add' : comb === 'max' ? (valDT === 'i32' ? 'max_s' : 'max') : valDT === 'i32' ? 'min_s' : 'min';
+      return [...stores, f.set(vacc[0], m.binary(`${vt}.${op}` as never, f.get(vacc[0]), x))];
+    }
+    let x = v.get();
+    if (accT === 'f64' && valDT === 'f32') x = m.unary('f64.promote_f32', x);
+    if (isArg) {
+      // First index wins ties; a NaN wins and then sticks (the reference's rule).
+      const xv = f.local(accT);
+      const better = m.binary(`${accT}.${comb === 'argmax' ? (accT === 'i32' ? 'gt_s' : 'gt') : accT === 'i32' ? 'lt_s' : 'lt'}` as never, f.get(xv), f.get(acc));
+      const isNan = (e: Expr): Expr => (accT === 'i32' ? m.i32(0) : m.binary(`${accT}.ne` as never, e, m.copyExpr(e)));
+      const take = m.binary(
+        'i32.or',
+        m.unary('i32.eqz', f.get(idx)),
+        m.binary('i32.and', m.unary('i32.eqz', isNan(f.get(acc))), m.binary('i32.or', isNan(f.get(xv)), better)),
+      );
+      return [...stores, f.set(xv, x), m.if(take, m.block(null, [f.set(acc, f.get(xv)), f.set(best, f.get(idx))])), f.set(idx, m.binary('i32.add', f.get(idx), m.i32(1)))];
+    }
+    return [...stores, f.set(acc, combineScalar(f.get(acc), x))];
+  };
+  const enter = (): Expr[] => {
+    const out = [f.set(acc, init()), f.set(idx, m.i32(0)), f.set(best, m.i32(0))];
+    if (lanes > 1) {
+      const vinit =
+        comb === 'sum' && valDT === 'f32' ? m.splat('f64x2', m.f64(0)) : m.splat(vt, m.const(scalarType(valDT), comb === 'sum' ? 0 : valDT === 'i32' ? (comb === 'max' ? -2147483648 : 2147483647) : comb === 'max' ? -Infinity : Infinity));
+      out.push(f.set(vacc[0], vinit), f.set(vacc[1], m.copyExpr(vinit)));
+    }
+    return out;
+  };
+  const leave = (env: BodyEnv): Expr[] => {
+    const out: Expr[] = [];
+    if (lanes > 1) {
+      if (comb === 'sum' && valDT === 'f32') {
+        for (const va of vacc) for (let i = 0; i < 2; i++) out.push(f.set(acc, m.binary('f64.add', f.get(acc), m.extractLane('f64x2', f.get(va), i))));
+      } else {
+        for (let i = 0; i < lanes; i++) out.push(f.set(acc, combineScalar(f.get(acc), m.extractLane(vt, f.get(vacc[0]), i))));
+      }
+    }
+    let r: Expr = isArg ? f.get(best) : f.get(acc);
+    if (k.mean) {
+      if (accT === 'i32') r = m.select(m.unary('i32.eqz', f.get(count)), m.i32(0), m.binary('i32.div_s', r, m.select(m.unary('i32.eqz', f.get(count)), m.i32(1), f.get(count))));
+      else r = m.binary('f64.div', r, m.unary('f64.convert_i32_s', f.get(count)));
+    }
+    if (!isArg && accT === 'f64' && outDT === 'f32') r = m.unary('f32.demote_f64', r);
+    const st = env.b.val(outDT, r);
+    out.push(env.b.store(st, env.ptr(outIdx)));
+    return out;
+  };
+  return [
+    ...pre,
+    ...emitNest(m, f, B, space, order, accs, { lanes, split: kept.length, enterReduce: enter, leaveReduce: leave, body }),
+  ];
+}
+
+// ---------------------------------------------------------------- matmul
+
+function emitMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulKernel): Expr[] {
+  const m = ctx.m;
+  const as = ctx.shapes.get(k.a)!;
+  const space = k.space;
+  const r = space.length;
+  const M = space[r - 2];
+  const N = space[r - 1];
+  const K = k.transposeA ? as[as.length - 2] : as[as.length - 1];
+  const batch = numel(space.slice(0, r - 2));
+  const dt = k.node.dtype!;
+  const P = (p: Poly): Expr => polyExpr(m, f, p, B);
+  const out: Expr[] = [];
+  const c = f.local('i32');
+  out.push(f.set(c, k.epilogue ? ctx.scratch(f) : ctx.addr(f, k.node)));
+  if (dt === 'f32' || dt === 'f64') {
+    const args = [ctx.addr(f, k.a), ctx.addr(f, k.b), f.get(c)];
+    if (r > 2) {
+      out.push(m.call(`rt_matmul_${dt}_batched`, [...args, P(batch), P(M), P(N), P(K), m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch), P(M.mul(K)), P(K.mul(N))], 'none'));
+    } else {
+      out.push(m.call(`rt_matmul_${dt}`, [...args, P(M), P(N), P(K), m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch)], 'none'));
+    }
+  } else {
+    out.push(...intMatmul(ctx, f, B, k, c, batch, M, N, K));
+  }
+  if (k.epilogue) {
+    const ep = k.epilogue;
+    const accs = [...ep.loads, ...ep.stores].map((a) => accessOf(ctx, f, a));
+    const accIdx = accs.length;
+    accs.push({ dtype: dt, strides: contiguousStrides(space), offset: Poly.const(0), base: () => f.get(c) });
+    const nl = ep.loads.length;
+    out.push(
+      ...emitNest(m, f, B, space, space.map((_, i) => i), accs, {
+        lanes: lanesOf(ctx, bodyDTypes(ep, [dt])),
+        body: (env) => {
+          const vals = evalBody(ctx, env, ep, accIdx);
+          return ep.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
+        },
+      }),
+    );
+  }
+  return out;
+}
+
+/** int32 matmul (wrapping), a plain triple loop per batch entry. */
+function intMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulKernel, c: Local, batch: Poly, M: Poly, N: Poly, K: Poly): Expr[] {
+  const m = ctx.m;
+  const P = (p: Poly): Expr => polyExpr(m, f, p, B);
+  const [bi, i, j, p, acc, a0, b0, c0] = [0, 0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
+  const [nb, nm, nn, nk] = [batch, M, N, K].map(() => f.local('i32'));
+  // A element (i, p): transA ? p*M + i : i*K + p. B element (p, j): transB ? j*K + p : p*N + j.
+  const aIdx = k.transposeA ? m.binary('i32.add', m.binary('i32.mul', f.get(p), f.get(nm)), f.get(i)) : m.binary('i32.add', m.binary('i32.mul', f.get(i), f.get(nk)), f.get(p));
+  const bIdx = k.transposeB ? m.binary('i32.add', m.binary('i32.mul', f.get(j), f.get(nk)), f.get(p)) : m.binary('i32.add', m.binary('i32.mul', f.get(p), f.get(nn)), f.get(j));
+  const ld = (base: Local, ix: Expr): Expr => m.load('i32', m.binary('i32.add', f.get(base), m.binary('i32.shl', ix, m.i32(2))));
+  return [
+    f.set(nb, P(batch)), f.set(nm, P(M)), f.set(nn, P(N)), f.set(nk, P(K)),
+    m.forRange(bi, m.i32(0), () => f.get(nb), 1, [
+      f.set(a0, m.binary('i32.add', ctx.addr(f, k.a), m.binary('i32.mul', f.get(bi), m.binary('i32.shl', m.binary('i32.mul', f.get(nm), f.get(nk)), m.i32(2))))),
+      f.set(b0, m.binary('i32.add', ctx.addr(f, k.b), m.binary('i32.mul', f.get(bi), m.binary('i32.shl', m.binary('i32.mul', f.get(nk), f.get(nn)), m.i32(2))))),
+      f.set(c0, m.binary('i32.add', f.get(c), m.binary('i32.mul', f.get(bi), m.binary('i32.shl', m.binary('i32.mul', f.get(nm), f.get(nn)), m.i32(2))))),
+      m.forRange(i, m.i32(0), () => f.get(nm), 1, [
+        m.forRange(j, m.i32(0), () => f.get(nn), 1, [
+          f.set(acc, m.i32(0)),
+          m.forRange(p, m.i32(0), () => f.get(nk), 1, [f.set(acc, m.binary('i32.add', f.get(acc), m.binary('i32.mul', ld(a0, aIdx), ld(b0, bIdx))))]),
+          m.store('i32', m.binary('i32.add', f.get(c0), m.binary('i32.shl', m.binary('i32.add', m.binary('i32.mul', f.get(i), f.get(nn)), f.get(j)), m.i32(2))), f.get(acc)),
+        ]),
+      ]),
+    ]),
+  ];
+}
+
+// ---------------------------------------------------------------- opaque
+
+function emitOpaque(ctx: KernelContext, f: FunctionBuilder, B: Local, k: OpaqueKernel): Expr[] {
+  const m = ctx.m;
+  const n = k.node;
+  const shp = (x: Node): Poly[] => ctx.shapes.get(x)!;
+  const P = (p: Poly): Expr => polyExpr(m, f, p, B);
+  const dt = n.dtype!;
+  const A = (x: Node): Expr => ctx.addr(f, x);
+  const vb = new ValueBuilder(m, f, 1);
+  vb.node = ctx.nodeIndex(n);
+  const split = (s: Poly[], axis: number) => ({ outer: numel(s.slice(0, axis)), len: s[axis], inner: numel(s.slice(axis + 1)) });
+  const es = byteSize(dt);
+  switch (n.op) {
+    case 'softmax':
+    case 'log_softmax': {
+      const s = shp(n.inputs[0]);
+      const { outer, len, inner } = split(s, normAxis((n.attrs.axis as number) ?? -1, s.length));
+      return [m.call(`rt_${n.op}_${dt}`, [A(n.inputs[0]), A(n), P(outer), P(len), P(inner)], 'none')];
+    }
+    case 'sparse_softmax_cross_entropy_with_logits': {
+      const s = shp(n.inputs[1]);
+      const st = f.local('i32');
+      const out = [f.set(st, m.call(`rt_sparse_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(s[0]), P(s[1])], 'i32'))];
+      vb.fail(f.get(st), FAIL.labelOutOfRange, m.binary('i32.sub', f.get(st), m.i32(1)));
+      return [...out, ...vb.stmts];
+    }
+    case 'softmax_cross_entropy_with_logits': {
+      const s = shp(n.inputs[1]);
+      const axis = normAxis((n.attrs.axis as number) ?? -1, s.length);
+      if (axis !== s.length - 1) throw new LoweringError('softmax_cross_entropy_with_logits is lowered along the last axis only', n);
+      return [m.call(`rt_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(numel(s.slice(0, -1))), P(s[s.length - 1])], 'none')];
+    }
+    case 'matrix_inverse': {
+      const s = shp(n.inputs[0]);
+      const nn = s[s.length - 1];
+      const st = f.local('i32');
+      const out = [f.set(st, m.call(`rt_matrix_inverse_${dt}`, [A(n.inputs[0]), A(n), P(numel(s.slice(0, -2))), P(nn), m.i32(n.attrs.adjoint ? 1 : 0), m.i32(ctx.runtimeScratch)], 'i32'))];
+      vb.fail(f.get(st), FAIL.notInvertible);
+      return [...out, ...vb.stmts];
+    }
+    case 'random_uniform':
+    case 'random_normal':
+    case 'truncated_normal':
+      return [m.call('host_random', [m.i32(ctx.nodeIndex(n)), A(n), P(numel(shp(n)))], 'none')];
+    case 'shape':
+    case 'size':
+    case 'rank': {
+      const s = shp(n.inputs[0]);
+      const vals = n.op === 'shape' ? s : n.op === 'size' ? [numel(s)] : [Poly.const(s.length)];
+      return vals.map((v, i) => m.store('i32', A(n), P(v), i * 4));
+    }
+    case 'range': {
+      const t = getOp('range').eval([], n.attrs, null as never)!;
+      const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+      const at = ctx.constData(bytes.slice());
+      return [m.memoryCopy(A(n), m.i32(at), m.i32(bytes.length))];
+    }
+    case 'gather': {
+      const ps = shp(n.inputs[0]);
+      const axis = normAxis((n.attrs.axis as number) ?? 0, ps.length);
+      const { outer, len, inner } = split(ps, axis);
+      const ni = numel(shp(n.inputs[1]));
+      const [o, i, ix, no, nni, nlen, rowBytes] = [0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
+      vb.stmts.length = 0;
+      vb.fail(m.binary('i32.or', m.binary('i32.lt_s', f.get(ix), m.i32(0)), m.binary('i32.ge_s', f.get(ix), f.get(nlen))), FAIL.indexOutOfRange, f.get(i), f.get(ix));
+      const check = [...vb.stmts];
+      return [
+        f.set(no, P(outer)), f.set(nni, P(ni)), f.set(nlen, P(len)), f.set(rowBytes, P(inner.scale(es))),
+        m.forRange(o, m.i32(0), () => f.get(no), 1, [
+          m.forRange(i, m.i32(0), () => f.get(nni), 1, [
+            f.set(ix, m.load('i32', m.binary('i32.add', A(n.inputs[1]), m.binary('i32.shl', f.get(i), m.i32(2))))),
+            ...check,
+            m.if(
+              m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)),
+              m.return(m.i32(1)),
+            ),
+            m.memoryCopy(
+              m.binary('i32.add', A(n), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), f.get(nni)), f.get(i)), f.get(rowBytes))),
+              m.binary('i32.add', A(n.inputs[0]), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), f.get(nlen)), f.get(ix)), f.get(rowBytes))),
+              f.get(rowBytes),
+            ),
+          ]),
+        ]),
+      ];
+    }
+    case 'concat':
+    case 'stack': {
+      const os = shp(n);
+      const axis = normAxis((n.attrs.axis as number) ?? 0, os.length);
+      const outer = numel(os.slice(0, axis));
+      const outRow = numel(os.slice(axis)).scale(es);
+      const out: Expr[] = [];
+      let at = Poly.const(0);
+      const o = f.local('i32');
+      for (const x of n.inputs) {
+        const xs = shp(x);
+        const xRow = n.op === 'stack' ? numel(xs.slice(axis)).scale(es) : numel(xs.slice(axis)).scale(es);
+        const off = at;
+        out.push(
+          m.forRange(o, m.i32(0), () => P(outer), 1, [
+            m.memoryCopy(
+              m.binary('i32.add', m.binary('i32.add', A(n), m.binary('i32.mul', f.get(o), P(outRow))), P(off)),
+              m.binary('i32.add', A(x), m.binary('i32.mul', f.get(o), P(xRow))),
+              P(xRow),
+            ),
+          ]),
+        );
+        at = at.add(xRow);
+      }
+      return out;
+    }
+    case 'one_hot': {
+      const is = shp(n.inputs[0]);
+      const a = n.attrs.axis === undefined || n.attrs.axis === null || (n.attrs.axis as number) === -1 ? is.length : (n.attrs.axis as number);
+      const depth = n.attrs.depth as number;
+      const outer = numel(is.slice(0, a));
+      const inner = numel(is.slice(a));
+      const [o, d, i, v] = [0, 0, 0, 0].map(() => f.local('i32'));
+      const on = vb.const((n.attrs.on_value as number) ?? 1, dt);
+      const off = vb.const((n.attrs.off_value as number) ?? 0, dt);
+      const sel = vb.scalar();
+      const addr = (): Expr =>
+        m.binary('i32.add', A(n), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), m.i32(depth)), f.get(d)), P(inner)), f.get(i)), m.i32(es)));
+      const valL = f.local(scalarType(dt));
+      const st = sel.store({ dtype: dt, get: () => f.get(valL) } as BValue, addr);
+      return [
+        ...vb.stmts,
+        m.forRange(o, m.i32(0), () => P(outer), 1, [
+          m.forRange(d, m.i32(0), m.i32(depth), 1, [
+            m.forRange(i, m.i32(0), () => P(inner), 1, [
+              f.set(v, m.load('i32', m.binary('i32.add', A(n.inputs[0]), m.binary('i32.shl', m.binary('i32.add', m.binary('i32.mul', f.get(o), P(inner)), f.get(i)), m.i32(2))))),
+              f.set(valL, m.select(m.binary('i32.eq', f.get(v), f.get(d)), on.get(), off.get())),
+              st,
+            ]),
+          ]),
+        ]),
+      ];
+    }
+    case 'in_top_k': {
+      const ps = shp(n.inputs[0]);
+      const pdt = n.inputs[0].dtype!;
+      const t = scalarType(pdt) as 'f32' | 'f64';
+      const pes = byteSize(pdt);
+      const kk = n.attrs.k as number;
+      const [b, i, tg, more, bad, nb, nc] = [0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
+      const tp = f.local(t);
+      const v = f.local(t);
+      const pAt = (ix: Expr): Expr => m.load(t, m.binary('i32.add', A(n.inputs[0]), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(b), f.get(nc)), ix), m.i32(pes))));
+      const finite = (e: () => Expr): Expr => m.binary(`${t}.lt` as never, m.unary(`${t}.abs` as never, e()), m.const(t, Infinity));
+      return [
+        f.set(nb, P(ps[0])), f.set(nc, P(ps[1])),
+        m.forRange(b, m.i32(0), () => f.get(nb), 1, [
+          f.set(tg, m.load('i32', m.binary('i32.add', A(n.inputs[1]), m.binary('i32.shl', f.get(b), m.i32(2))))),
+          f.set(more, m.i32(0)),
+          f.set(bad, m.binary('i32.or', m.binary('i32.lt_s', f.get(tg), m.i32(0)), m.binary('i32.ge_s', f.get(tg), f.get(nc)))),
+          m.if(m.unary('i32.eqz', f.get(bad)), m.block(null, [
+            f.set(tp, pAt(f.get(tg))),
+            f.set(bad, m.unary('i32.eqz', finite(() => f.get(tp)))),
+            m.forRange(i, m.i32(0), () => f.get(nc), 1, [
+              f.set(v, pAt(f.get(i))),
+              f.set(bad, m.binary('i32.or', f.get(bad), m.unary('i32.eqz', finite(() => f.get(v))))),
+              m.if(m.binary(`${t}.gt` as never, f.get(v), f.get(tp)), f.set(more, m.binary('i32.add', f.get(more), m.i32(1)))),
+            ]),
+          ])),
+          m.store8(m.binary('i32.add', A(n), f.get(b)), m.binary('i32.and', m.unary('i32.eqz', f.get(bad)), m.binary('i32.lt_s', f.get(more), m.i32(kk)))),
+        ]),
+      ];
+    }
+    case 'sigmoid_cross_entropy_with_logits': {
+      const total = numel(shp(n));
+      const t = scalarType(dt) as 'f32' | 'f64';
+      const [i] = [f.local('i32')];
+      const [x, z] = [f.local('f64'), f.local('f64')];
+      const ld = (node: Node): Expr => {
+        const e = m.load(t, m.binary('i32.add', A(node), m.binary('i32.mul', f.get(i), m.i32(es))));
+        return t === 'f32' ? m.unary('f64.promote_f32', e) : e;
+      };
+      const lossE = m.binary(
+        'f64.add',
+        m.binary('f64.sub', m.binary('f64.max', f.get(x), m.f64(0)), m.binary('f64.mul', f.get(x), f.get(z))),
+        m.call('math_log1p', [m.call('math_exp', [m.unary('f64.neg', m.unary('f64.abs', f.get(x)))], 'f64')], 'f64'),
+      );
+      return [
+        m.forRange(i, m.i32(0), () => P(total), 1, [
+          f.set(z, ld(n.inputs[0])),
+          f.set(x, ld(n.inputs[1])),
+          m.store(t, m.binary('i32.add', A(n), m.binary('i32.mul', f.get(i), m.i32(es))), t === 'f32' ? m.unary('f32.demote_f64', lossE) : lossE),
+        ]),
+      ];
+    }
+  }
+  throw new LoweringError(`op '${n.op}' has no lowering in the WebAssembly backend`, n);
+}
