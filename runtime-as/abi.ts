@@ -88,14 +88,14 @@ export type RuntimeExports = { readonly [K in KernelName]: JsFn<(typeof RUNTIME_
 };
 
 // Block sizes of runtime-as/assembly/matmul.ts (checked against the wasm by test/runtime).
-const MC = 64, NC = 256, KC = 256, MC64 = 64, NC64 = 128, KC64 = 256;
+const MB = 512, MC = 64, NC = 256, KC = 256, MC64 = 64, NC64 = 128, KC64 = 256;
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 const a16 = (x: number) => roundUp(x, 16);
 
 /** Scratch bytes matmul_f32(_batched) needs (same as the runtime's matmul_f32_scratch). */
 export function matmulF32ScratchBytes(M: number, N: number, K: number): number {
-  const mc = roundUp(Math.min(M, MC), 4), nc = roundUp(Math.min(N, NC), 8), kc = Math.min(K, KC);
-  return a16(mc * nc * 4) + a16(mc * kc * 4) + a16(kc * nc * 4);
+  const mb = roundUp(Math.min(M, MB), 4), mc = roundUp(Math.min(M, MC), 4), nc = roundUp(Math.min(N, NC), 8), kc = Math.min(K, KC);
+  return a16(mb * nc * 4) + a16(mc * kc * 4) + a16(kc * nc * 4);
 }
 /** Scratch bytes matmul_f64 and matmul_f32_acc64 (and batched forms) need. */
 export function matmulF64ScratchBytes(M: number, N: number, K: number): number {

@@ -2,15 +2,16 @@
  * @fileoverview Matrix multiplication kernels: C[M,N] = op(A)·op(B) for f32 and f64, with
  * optional transposes, a batched form, and an f32 variant that accumulates in f64.
  *
- * Structure (GotoBLAS / XNNPACK style): for each block of NC columns (jc) and MC rows (ic) of C,
- * a padded accumulator tile Cacc[MCp][NCp] lives in the caller-given scratch; for each KC slice
- * (pc) of the reduction, op(A)[ic:ic+MC, pc:pc+KC] is packed into 4-row panels laid out [k][4]
- * and op(B)[pc:pc+KC, jc:jc+NC] into 8-column panels laid out [k][8] (zero padded), then a
+ * Structure (GotoBLAS / XNNPACK style): for each block of NC columns (jc) and MB rows (mb) of C,
+ * a padded accumulator Cacc[MBp][NCp] lives in the caller-given scratch; for each KC slice (pc)
+ * of the reduction, op(B)[pc:pc+KC, jc:jc+NC] is packed once into 8-column panels laid out
+ * [k][8] (zero padded), and for each MC rows (ic) op(A)[ic:ic+MC, pc:pc+KC] into 4-row panels
+ * laid out [k][4]; then a
  * register-blocked micro-kernel (f32: 4×8 = 8 f32x4 accumulators, A values broadcast with
  * v128.load32_splat, one k per iteration; f64: 4×4 with f64x2) adds each panel pair into Cacc. Because
  * panels are zero padded and Cacc is padded to whole tiles, the micro-kernel never sees a tail:
  * M%4 and N%8 are handled by padding; any K works since k steps one at a time. Cacc is copied out once
- * per (jc, ic) block (memory.copy per row).
+ * per (jc, mb) block (memory.copy per row). (f64 keeps the simpler MC-row accumulator.)
  *
  * No kernel allocates: the caller passes `scratch` (16-byte aligned) of at least
  * `matmul_*_scratch(M, N, K)` bytes. See docs/runtime.md for the ABI.
@@ -20,6 +21,8 @@
 const MC: i32 = 64;
 const NC: i32 = 256;
 const KC: i32 = 256;
+// Rows of C accumulated against one packed B block (bounds the accumulator to MB×NC).
+const MB: i32 = 512;
 // f64 (and f32-accumulated-in-f64) blocks.
 const MC64: i32 = 64;
 const NC64: i32 = 128;
@@ -37,8 +40,8 @@ const KC64: i32 = 256;
 
 /** Scratch bytes needed by matmul_f32 / matmul_f32_batched for these sizes. */
 export function matmul_f32_scratch(M: i32, N: i32, K: i32): i32 {
-  const mc = roundUp(min(M, MC), 4), nc = roundUp(min(N, NC), 8), kc = min(K, KC);
-  return <i32>(align16(<usize>(mc * nc * 4)) + align16(<usize>(mc * kc * 4)) + align16(<usize>(kc * nc * 4)));
+  const mb = roundUp(min(M, MB), 4), mc = roundUp(min(M, MC), 4), nc = roundUp(min(N, NC), 8), kc = min(K, KC);
+  return <i32>(align16(<usize>(mb * nc * 4)) + align16(<usize>(mc * kc * 4)) + align16(<usize>(kc * nc * 4)));
 }
 
 /** Pack op(A)[ic:ic+mc, pc:pc+kc] into 4-row panels [k][4] (rows past mc are zero). */
@@ -183,34 +186,39 @@ function micro32(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, accumulate
 
 function gemm32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, tb: bool, scratch: usize): void {
   if (M <= 0 || N <= 0) return;
-  const mcMax = roundUp(min(M, MC), 4), ncMax = roundUp(min(N, NC), 8), kcMax = min(K, KC);
+  const mbMax = roundUp(min(M, MB), 4), mcMax = roundUp(min(M, MC), 4), ncMax = roundUp(min(N, NC), 8), kcMax = min(K, KC);
   const cacc = align16(scratch);
-  const pA = cacc + align16(<usize>(mcMax * ncMax * 4));
+  const pA = cacc + align16(<usize>(mbMax * ncMax * 4));
   const pB = pA + align16(<usize>(mcMax * kcMax * 4));
+  const dstStride = <usize>N << 2;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc), ncp = roundUp(nc, 8);
     const ldc = <usize>ncp << 2;
-    for (let ic = 0; ic < M; ic += MC) {
-      const mc = min(MC, M - ic), mcp = roundUp(mc, 4);
-      if (K <= 0) memory.fill(cacc, 0, <usize>(mcp * ncp * 4));
+    for (let mb = 0; mb < M; mb += MB) {
+      const mbn = min(MB, M - mb);
+      if (K <= 0) memory.fill(cacc, 0, <usize>(roundUp(mbn, 4) * ncp * 4));
       for (let pc = 0; pc < K; pc += KC) {
         const kc = min(KC, K - pc);
-        packA32(a, ta, M, K, ic, pc, mc, kc, pA);
+        // One packed B block serves every row of the chunk.
         packB32(b, tb, N, K, jc, pc, nc, kc, pB);
         const first = pc == 0;
-        for (let jr = 0; jr < ncp; jr += 8) {
-          const pb = pB + <usize>(jr * kc * 4);
-          for (let ir = 0; ir < mcp; ir += 4) {
-            micro32(pA + <usize>(ir * kc * 4), pb, kc, cacc + <usize>ir * ldc + (<usize>jr << 2), ldc, !first);
+        for (let ic = mb; ic < mb + mbn; ic += MC) {
+          const mc = min(MC, mb + mbn - ic), mcp = roundUp(mc, 4);
+          packA32(a, ta, M, K, ic, pc, mc, kc, pA);
+          const crow = cacc + <usize>(ic - mb) * ldc;
+          for (let jr = 0; jr < ncp; jr += 8) {
+            const pb = pB + <usize>(jr * kc * 4);
+            for (let ir = 0; ir < mcp; ir += 4) {
+              micro32(pA + <usize>(ir * kc * 4), pb, kc, crow + <usize>ir * ldc + (<usize>jr << 2), ldc, !first);
+            }
           }
         }
       }
-      // Copy the valid mc×nc part of the tile out to C.
+      // Copy the valid rows × nc part of the accumulator out to C.
       const rowBytes = <usize>nc << 2;
-      let dstRow = c + ((<usize>ic * N + jc) << 2);
+      let dstRow = c + ((<usize>mb * N + jc) << 2);
       let srcRow = cacc;
-      const dstStride = <usize>N << 2;
-      for (let i = 0; i < mc; i++) { memory.copy(dstRow, srcRow, rowBytes); dstRow += dstStride; srcRow += ldc; }
+      for (let i = 0; i < mbn; i++) { memory.copy(dstRow, srcRow, rowBytes); dstRow += dstStride; srcRow += ldc; }
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * @fileoverview runtime.wasm matmul kernels (f32, f64, f32 accumulated in f64; plain and batched)
  * against a naive f64 matmul, over every transpose combination and sizes that leave every tail
- * (M%4, N%8, K%4), cross the cache blocks (MC=64, NC=256/128, KC=256) and are 0.
+ * (M%4, N%8, K%4), cross the cache blocks (MB=512, MC=64, NC=256/128, KC=256) and are 0.
  *
  * Tolerances: |c − ref| ≤ 2·K·ε·Σ_k|a_ik·b_kj| + tiny, with ε = 2^-24 (f32) or 2^-53 (f64)
  * (the standard dot-product error bound); acc64: one f32 rounding, |c − ref| ≤ 2^-24·|ref|·1.01.
@@ -55,7 +55,7 @@ for (const v of ['f32', 'f64', 'acc64'] as const) {
     }
   });
   t.test(`matmul ${v}: shapes crossing the cache blocks`, async (t) => {
-    const shapes: Array<[number, number, number]> = [[70, 300, 260], [130, 129, 513], [4, 8, 1000], [65, 257, 2], [128, 128, 128]];
+    const shapes: Array<[number, number, number]> = [[70, 300, 260], [130, 129, 513], [4, 8, 1000], [65, 257, 2], [128, 128, 128], [1030, 9, 300], [517, 260, 3]];
     for (const [M, N, K] of shapes) {
       for (const ta of [false, true]) for (const tb of [false, true]) {
         t.equal(runCase(h, v, M, N, K, ta, tb, M * 7 + N * 3 + K), null, `${M}x${N}x${K} transA=${ta} transB=${tb}`);
