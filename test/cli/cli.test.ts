@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readNpy } from '../../session/io/npy.js';
 import { repoPath } from '../helpers.js';
 
@@ -20,10 +20,9 @@ function tfg(...args: string[]): { code: number; out: string; err: string } {
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-function noStack(t: Tap, r: { out: string; err: string }): void {
+function noStack(t: Test, r: { out: string; err: string }): void {
   t.notMatch(r.err, /\n\s+at .+:\d+:\d+\)?\n/, 'no stack trace');
 }
-type Tap = typeof t;
 
 t.test('tfg run prints f = 42 for the seed graph (initializers run by default)', (t) => {
   const r = tfg('run', fx('f.tfg'), '--fetch', 'f');
