@@ -130,3 +130,18 @@ t.test('9.12 shared threshold, four ways', (t) => {
   t.test('auto_reuse', (t) => { checkSharedThreshold(t, 'samples/threshold_auto_reuse.tfg', 'relu/threshold'); t.end(); });
   t.end();
 });
+
+t.test('9.5 normal equation on California housing, float64 and float32', (t) => {
+  const r = buildSample('samples/normal_equation.tfg');
+  const s = new ReferenceSession(r.defaultGraph);
+  const out = s.run({ theta64: tensorOf(r, 'theta64'), mse64: tensorOf(r, 'mse64'), theta32: tensorOf(r, 'theta32'), mse32: tensorOf(r, 'mse32') });
+  t.equal(out.theta64.dtype, 'f64');
+  t.equal(out.theta32.dtype, 'f32');
+  t.same(out.theta64.shape, [9, 1]);
+  const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+  // Check values from ../shared/data/README.md (least squares in float64).
+  t.ok(rel(out.theta64.data[0], -36.9419202) < 1e-6, `f64 intercept ${out.theta64.data[0]}`);
+  t.ok(rel(out.mse64.data[0], 0.524321) < 1e-6, `f64 mse ${out.mse64.data[0]}`);
+  t.ok(Math.abs(out.theta32.data[0] - out.theta64.data[0]) < 0.05, `f32 intercept ${out.theta32.data[0]} within 0.05 of f64`);
+  t.end();
+});
