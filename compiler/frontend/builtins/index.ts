@@ -11,8 +11,10 @@ import { OP_BUILTINS } from './ops.js';
 import { PYTHON_BUILTINS } from './python.js';
 import { type BuiltinDef, bindArgs } from './spec.js';
 import { STATE_BUILTINS, STATE_CONSTANTS } from './state.js';
+import { DATA_BUILTINS } from './data.js';
+import { TRAIN_BUILTINS } from './train.js';
 
-export const BUILTIN_TABLE: readonly BuiltinDef[] = [...PYTHON_BUILTINS, ...OP_BUILTINS, ...STATE_BUILTINS];
+export const BUILTIN_TABLE: readonly BuiltinDef[] = [...PYTHON_BUILTINS, ...OP_BUILTINS, ...STATE_BUILTINS, ...TRAIN_BUILTINS, ...DATA_BUILTINS];
 
 /** dtype constants: tfg short names, TF names, and C-style aliases (`float` and `bool` also act as Python's float()/bool() when called). */
 export const DTYPE_NAMES: Record<string, DType> = {

@@ -1,0 +1,114 @@
+/**
+ * @fileoverview Data sets at construction time (the seed's `fetch_california_housing()` and
+ * `make_moons()`): `load_csv(path, target=None)` reads a numeric CSV (path relative to the
+ * `.tfg` file) and `make_moons(n_samples=1000, noise=0.1, seed=None, shuffle=True)` generates
+ * scikit-learn's two moons. Both give a `Dataset` object whose `.data` (rows of floats) and
+ * `.target` (floats for CSV, ints for moons) are Python lists that `constant()` accepts, plus
+ * `.shape` (m, n) and `.feature_names`.
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { readCsv } from '../../../session/node/csv.js';
+import type { Ctx } from '../context.js';
+import { intArg, numberArg, optStrArg, strArg } from '../convert.js';
+import { FE, FrontendError, valueError } from '../errors.js';
+import { type Value, NONE, float, int, list, object, str, tuple } from '../values.js';
+import { type BuiltinDef, arg, builtin } from './spec.js';
+
+/** A Dataset value from rows of features and optional targets. */
+function dataset(rows: number[][], target: number[] | null, names: string[], intTarget: boolean): Value {
+  const m = rows.length;
+  const n = m ? rows[0].length : names.length;
+  return object('Dataset', {
+    data: list(rows.map((r) => list(r.map(float)))),
+    target: target ? list(target.map((v) => (intTarget ? int(v) : float(v)))) : NONE,
+    shape: tuple([int(m), int(n)]),
+    feature_names: list(names.map(str)),
+  });
+}
+
+/** mulberry32 uniform floats in [0, 1) from a 32-bit seed. */
+function uniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * scikit-learn's make_moons recipe: n_out = n // 2 points (cos t, sin t) and n - n_out points
+ * (1 - cos t, 1 - sin t - 0.5), t = linspace(0, pi, ·); labels 0 then 1; shuffled and Gaussian
+ * noise added (Box–Muller) from a seeded generator. The stream differs from numpy's, so the
+ * points are not sklearn's, only their distribution.
+ */
+export function makeMoons(nSamples: number, noise: number, seed: number, shuffle: boolean): { X: number[][]; y: number[] } {
+  const nOut = Math.floor(nSamples / 2);
+  const nIn = nSamples - nOut;
+  const lin = (k: number, i: number): number => (k === 1 ? 0 : (Math.PI * i) / (k - 1));
+  const X: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < nOut; i++) {
+    X.push([Math.cos(lin(nOut, i)), Math.sin(lin(nOut, i))]);
+    y.push(0);
+  }
+  for (let i = 0; i < nIn; i++) {
+    X.push([1 - Math.cos(lin(nIn, i)), 1 - Math.sin(lin(nIn, i)) - 0.5]);
+    y.push(1);
+  }
+  const r = uniform(seed);
+  if (shuffle) {
+    for (let i = X.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [X[i], X[j]] = [X[j], X[i]];
+      [y[i], y[j]] = [y[j], y[i]];
+    }
+  }
+  if (noise > 0) {
+    for (const row of X) {
+      for (let k = 0; k < 2; k++) {
+        const u1 = 1 - r();
+        const u2 = r();
+        row[k] += noise * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+      }
+    }
+  }
+  return { X, y };
+}
+
+function loadCsv(ctx: Ctx, path: string, target: string | null): Value {
+  const base = ctx.span ? dirname(ctx.span.file.name) : process.cwd();
+  const full = isAbsolute(path) ? path : resolve(base, path);
+  let table;
+  try {
+    table = readCsv(full, { dtype: 'f64', target: target ?? undefined, source: path });
+  } catch (e) {
+    throw new FrontendError(FE.VALUE, 'OSError', `load_csv(${JSON.stringify(path)}): ${(e as Error).message}`);
+  }
+  const f = table.features;
+  const n = f.shape[1];
+  const rows: number[][] = [];
+  for (let i = 0; i < f.shape[0]; i++) rows.push(Array.from(f.data.subarray(i * n, (i + 1) * n)));
+  return dataset(rows, table.target ? Array.from(table.target.data) : null, table.columns, false);
+}
+
+const G = 'Data';
+
+export const DATA_BUILTINS: BuiltinDef[] = [
+  builtin(G, 'load_csv', 'path, target=None', 'sklearn.datasets.fetch_* (a CSV)', 'A Dataset from a numeric CSV (path relative to the .tfg file; header detected): `.data` rows of floats, `.target` (the `target` column), `.shape`, `.feature_names`.', (a, ctx) =>
+    loadCsv(ctx, strArg(arg(a, 'path'), 'path'), optStrArg(arg(a, 'target'), 'target')),
+  ),
+  builtin(G, 'make_moons', 'n_samples=1000, noise=0.1, seed=None, shuffle=True', 'sklearn.datasets.make_moons', "Two interleaving half circles (scikit-learn's recipe), seeded: `.data` [n, 2], `.target` ints 0/1, `.shape`.", (a) => {
+    const n = intArg(arg(a, 'n_samples'), 'n_samples');
+    if (n < 2) throw valueError(`make_moons(): n_samples must be at least 2, got ${n}`);
+    const noise = numberArg(arg(a, 'noise'), 'noise');
+    const sd = arg(a, 'seed');
+    const sh = arg(a, 'shuffle');
+    const { X, y } = makeMoons(n, noise, sd.kind === 'none' ? 42 : intArg(sd, 'seed'), sh.kind === 'bool' ? sh.value : true);
+    return dataset(X, y, ['x1', 'x2'], true);
+  }),
+];
+
+
