@@ -252,6 +252,7 @@ function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: ReduceK
     }
     if (!isArg && accT === 'f64' && outDT === 'f32') r = m.unary('f32.demote_f64', r);
     const st = env.b.val(outDT, r);
+    out.push(...(env.b as ValueBuilder).stmts.splice(0));
     out.push(env.b.store(st, env.ptr(outIdx)));
     return out;
   };

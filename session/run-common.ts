@@ -1,0 +1,256 @@
+/**
+ * @fileoverview Session.run rules shared by the reference Session (compiler/interp) and the
+ * WebAssembly Session (session/wasm): fed-value conversion as TF1's `np.asarray(value, dtype)`
+ * (numbers, booleans, nested arrays, Tensors; numpy's casts and error wording), static-shape
+ * compatibility and TF1's shape spellings, Python reprs quoted by messages, and the fetch
+ * structure mapper (flatten lists/dicts of fetches to unique leaves, rebuild the results).
+ * Never imports compiler/.
+ *
+ * Feed conversion errors carry TF1's (numpy's) wording:
+ * - a Python-int scalar that the dtype cannot hold exactly: `TypeError: Type of feed value ...`
+ * - a ragged list: `ValueError: setting an array element with a sequence.`
+ * - NaN or infinity into int32: `ValueError: cannot convert float NaN to integer`
+ * - None or an object: `TypeError: float() argument must be a string or a number, not 'NoneType'`
+ */
+import { type DType, allocArray, pyDTypeName } from './dtype.js';
+import { type SourceLocation, TypeError_, ValueError } from './errors.js';
+import { Tensor } from './tensor.js';
+
+/** Python `repr` of a string: single quotes unless the text holds a single quote only. */
+export function pyRepr(s: string): string {
+  if (s.includes("'") && !s.includes('"')) return `"${s}"`;
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Python's type name of a plain JS value (`NoneType`, `int`, `float`, `str`, `list`, ...). */
+export function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'string') return 'str';
+  if (Array.isArray(v)) return 'list';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v;
+}
+
+/** Python's repr of a plain JS value (`None`, `True`, `'x:0'`, numbers, lists). */
+export function pyValueRepr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return pyRepr(v);
+  if (Array.isArray(v)) return `[${v.map(pyValueRepr).join(', ')}]`;
+  return String(v);
+}
+
+/** A static shape: dims (null = unknown), or null for an unknown rank. */
+export type StaticShape = (number | null)[] | null;
+
+export function formatShape(s: StaticShape | readonly number[]): string {
+  if (s === null) return '<unknown>';
+  return `[${s.map((d) => (d === null ? '?' : String(d))).join(',')}]`;
+}
+
+/** TF1's Python-style rendering: `(?, 3)`, `()`, `(2,)`. */
+export function formatShapePy(s: StaticShape | readonly number[]): string {
+  if (s === null) return '<unknown>';
+  const items = s.map((d) => (d === null ? '?' : String(d)));
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+}
+
+export function isCompatible(concrete: readonly number[], s: StaticShape): boolean {
+  if (s === null) return true;
+  if (concrete.length !== s.length) return false;
+  return s.every((d, i) => d === null || d === concrete[i]);
+}
+
+/** ValueError raised by a Session about one tensor (a feed), with that tensor's location. */
+export class FeedValueError extends ValueError {
+  constructor(
+    message: string,
+    readonly nodeName: string | null = null,
+    readonly location: SourceLocation | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** TypeError raised by a Session about one tensor (a feed), with that tensor's location. */
+export class FeedTypeError extends TypeError_ {
+  constructor(
+    message: string,
+    readonly nodeName: string | null = null,
+    readonly location: SourceLocation | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Attach a tensor's name and location to a Python-side error from feed conversion. */
+export function locateFeedError(e: unknown, nodeName: string, location: SourceLocation | null): Error {
+  if (e instanceof TypeError_) {
+    const t = new FeedTypeError(e.message, nodeName, location);
+    if (e.name !== 'TypeError') t.name = e.name;
+    return t;
+  }
+  if (e instanceof ValueError) {
+    const v = new FeedValueError(e.message, nodeName, location);
+    if (e.name !== 'ValueError') v.name = e.name;
+    return v;
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+// ---------------------------------------------------------------- fetch structures
+
+/** A fetch structure flattened: leaves point into the list of unique elements. */
+export type FetchMapper = { kind: 'leaf'; index: number } | { kind: 'list'; items: FetchMapper[] } | { kind: 'dict'; keys: string[]; items: FetchMapper[] };
+
+/** Is `x` a plain dict of fetches (not a class instance)? */
+export function isPlainDict(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
+}
+
+/**
+ * session.py's _FetchMapper: lists and plain dicts are structure, anything else a leaf that
+ * `leaf` resolves (or throws) to a unique element (deduplicated by `same`).
+ */
+export function mapFetches<E>(fetch: unknown, leaf: (x: unknown) => E, same: (a: E, b: E) => boolean, unique: E[]): FetchMapper {
+  if (fetch === null || fetch === undefined) {
+    throw new TypeError_(`Fetch argument ${pyValueRepr(fetch)} has invalid type <class '${pyTypeName(fetch)}'>`);
+  }
+  if (Array.isArray(fetch)) return { kind: 'list', items: fetch.map((f) => mapFetches(f, leaf, same, unique)) };
+  if (isPlainDict(fetch)) {
+    const keys = Object.keys(fetch);
+    return { kind: 'dict', keys, items: keys.map((k) => mapFetches(fetch[k], leaf, same, unique)) };
+  }
+  const el = leaf(fetch);
+  let index = unique.findIndex((u) => same(u, el));
+  if (index < 0) index = unique.push(el) - 1;
+  return { kind: 'leaf', index };
+}
+
+/** Rebuild the fetch structure with one result per unique element. */
+export function buildFetchResult<R>(m: FetchMapper, results: R[]): unknown {
+  switch (m.kind) {
+    case 'leaf':
+      return results[m.index];
+    case 'list':
+      return m.items.map((x) => buildFetchResult(x, results));
+    case 'dict': {
+      const out: Record<string, unknown> = {};
+      m.keys.forEach((k, i) => (out[k] = buildFetchResult(m.items[i], results)));
+      return out;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- feed values
+
+/** The value of one element after numpy's cast to `dtype` (no range check). */
+export function castScalar(dtype: DType, x: number): number {
+  switch (dtype) {
+    case 'f32':
+      return Math.fround(x);
+    case 'f64':
+      return x;
+    case 'i32':
+      return Math.trunc(x) | 0;
+    case 'bool':
+      return x !== 0 && !Number.isNaN(x) ? 1 : 0;
+  }
+}
+
+function intNotCompatible(v: number, dtype: DType): TypeError_ {
+  return new TypeError_(
+    `Type of feed value ${v} with type <class 'int'> is not compatible with Tensor type <class 'numpy.${pyDTypeName(dtype) === 'bool' ? 'bool_' : pyDTypeName(dtype)}'>. Try explicitly setting the type of the feed tensor to a larger type (e.g. int64).`,
+  );
+}
+
+/** One element of a nested value to a number of `dtype`, numpy-style. */
+function element(dtype: DType, x: unknown): number {
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  if (typeof x === 'string') {
+    const t = x.trim();
+    const v = t === '' ? NaN : Number(t);
+    if (dtype === 'bool' || Number.isNaN(v) || (dtype === 'i32' && !Number.isInteger(v))) {
+      throw new ValueError(dtype === 'i32' ? `invalid literal for int() with base 10: ${pyValueRepr(x)}` : `could not convert string to float: ${pyValueRepr(x)}`);
+    }
+    return element(dtype, v);
+  }
+  if (typeof x === 'number') {
+    if (dtype === 'i32') {
+      if (Number.isNaN(x)) throw new ValueError('cannot convert float NaN to integer');
+      if (!Number.isFinite(x)) throw new OverflowLikeError('cannot convert float infinity to integer');
+      const t = Math.trunc(x);
+      if (t > 2147483647 || t < -2147483648) throw intNotCompatible(x, dtype);
+      return t;
+    }
+    return x;
+  }
+  const what = dtype === 'i32' ? "int() argument must be a string, a bytes-like object or a number" : 'float() argument must be a string or a number';
+  throw new TypeError_(`${what}, not '${pyTypeName(x)}'`);
+}
+
+/** Python raises OverflowError for int(inf); TF1 surfaces it as is. */
+class OverflowLikeError extends ValueError {
+  override name = 'OverflowError';
+}
+
+/** Is `v` a plain nested array of scalars? Returns its shape, or throws numpy's ValueError. */
+function shapeOfNested(v: unknown[]): number[] {
+  const shape: number[] = [];
+  let cur: unknown = v;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  const ragged = (): ValueError => new ValueError('setting an array element with a sequence.');
+  const check = (x: unknown, dim: number): void => {
+    if (dim === shape.length) {
+      if (Array.isArray(x) || x instanceof Tensor) throw ragged();
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[dim]) throw ragged();
+    for (const e of x) check(e, dim + 1);
+  };
+  check(v, 0);
+  return shape;
+}
+
+/**
+ * `np.asarray(value, dtype)`: a Tensor of `dtype` from a fed value. Throws TypeError_/ValueError
+ * with numpy's or TF1's message.
+ */
+export function convertFeedValue(value: unknown, dtype: DType): Tensor {
+  if (value instanceof Tensor) {
+    if (value.dtype === dtype) return value;
+    const data = allocArray(dtype, value.size);
+    for (let i = 0; i < value.size; i++) {
+      const x = value.data[i];
+      if (dtype === 'i32' && !Number.isFinite(x)) throw new ValueError(Number.isNaN(x) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
+      data[i] = castScalar(dtype, x);
+    }
+    return new Tensor(dtype, [...value.shape], data);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') {
+    // session.py: a Python int must survive the cast to the tensor's numpy type unchanged.
+    if (typeof value === 'number' && Number.isInteger(value) && castScalar(dtype, element(dtype, value)) !== value) throw intNotCompatible(value, dtype);
+    const t = Tensor.zeros(dtype, []);
+    t.data[0] = castScalar(dtype, element(dtype, value));
+    return t;
+  }
+  if (Array.isArray(value)) {
+    const shape = shapeOfNested(value);
+    const t = Tensor.zeros(dtype, shape);
+    let k = 0;
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) for (const e of x) walk(e);
+      else t.data[k++] = castScalar(dtype, element(dtype, x));
+    };
+    walk(value);
+    return t;
+  }
+  return Tensor.scalar(dtype, element(dtype, value));
+}

@@ -1,0 +1,780 @@
+/**
+ * @fileoverview The WebAssembly Session: load a compiled model (the `.wasm` with its manifest,
+ * embedded or given) and run it with TF1's `Session.run` semantics — the reference Session's
+ * fetch structures, feed conversion and checks, error classes and messages, node names and
+ * `.tfg` locations. Browser-safe (no Node built-ins); never imports compiler/.
+ *
+ * A run takes the fast path when its feeds are exactly a signature's and its fetches among the
+ * signature's: one call of the exported entry `sig_<name>(B)`. Any other run takes the generic
+ * path: the needed nodes in the reference's depth-first order, each by its exported per-node
+ * kernel `g_k<i>` of the unfused whole-graph plan; fed values are written into the node's
+ * buffer (or a buffer of their own for aliases and variables) and replace its computation.
+ *
+ * Memory per call: buffers are laid out for the batch size B solved from the feeds, memory
+ * grows as needed and a run needing more than `maxMemoryBytes` (default 1 GiB) raises
+ * ResourceExhaustedError. Variables live in wasm memory across runs (initialized flags are
+ * tracked per variable); each session has its own instance and memory.
+ */
+import { type DType, allocArray, byteSize, tfDTypeName } from '../dtype.js';
+import {
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  OpError,
+  ResourceExhaustedError,
+  RuntimeError,
+  type SourceLocation,
+  TypeError_,
+  UnimplementedError,
+  ValueError,
+} from '../errors.js';
+import { PhiloxStream, normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBits, wordsFor } from '../random.js';
+import {
+  type FetchMapper,
+  FeedTypeError,
+  FeedValueError,
+  buildFetchResult,
+  convertFeedValue,
+  formatShape,
+  formatShapePy,
+  isCompatible,
+  locateFeedError,
+  mapFetches,
+  pyRepr,
+  pyTypeName,
+  pyValueRepr,
+} from '../run-common.js';
+import { type NestedValue, Tensor, sizeOf } from '../tensor.js';
+import { readNpy as decodeNpy } from '../io/npy.js';
+import { RUNTIME_ABI_VERSION, RuntimeLinkError, createSharedMemory, embeddedRuntime, instantiateRuntimeSync, modelImports } from '../../runtime-as/abi.js';
+import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest, type ManifestNode, type ManifestPlan, type ManifestPoly, evalPoly, validateManifest } from './manifest.js';
+
+/** A fed value: a Tensor, nested arrays, a number/boolean, a typed array (flat, shaped by the tensor's static shape) or `.npy` bytes. */
+export type WasmFeedValue = Tensor | NestedValue | number | boolean | Uint8Array | { npy: Uint8Array };
+export type WasmFeeds = Map<string, WasmFeedValue> | Record<string, WasmFeedValue>;
+
+export interface LoadOptions {
+  /** Runtime bytes when the model does not embed them. */
+  runtime?: BufferSource;
+}
+
+export interface WasmSessionOptions {
+  /** Session seed for random ops whose seeds are both 0 (as the reference Session's). */
+  seed?: number;
+  /** Largest memory a run may use (default: the manifest's, 1 GiB). */
+  maxMemoryBytes?: number;
+}
+
+const PAGE = 65536;
+
+/** A loaded model: compiled modules and the manifest; sessions are created from it. */
+export class Model {
+  private readonly nodeIndex: Map<string, number>;
+  constructor(
+    readonly module: WebAssembly.Module,
+    readonly runtime: WebAssembly.Module,
+    readonly manifest: Manifest,
+    readonly consts: Uint8Array,
+  ) {
+    this.nodeIndex = new Map(manifest.nodes.map((n, i) => [n.name, i]));
+  }
+
+  node(name: string): ManifestNode | undefined {
+    const i = this.nodeIndex.get(name);
+    return i === undefined ? undefined : this.manifest.nodes[i];
+  }
+
+  createSession(opts: WasmSessionOptions = {}): WasmSession {
+    return new WasmSession(this, opts);
+  }
+
+  variableNames(): string[] {
+    return this.manifest.variables.map((v) => v.name);
+  }
+}
+
+function readSection(mod: WebAssembly.Module, name: string): Uint8Array | null {
+  const s = WebAssembly.Module.customSections(mod, name);
+  return s.length ? new Uint8Array(s[0]) : null;
+}
+
+function finishLoad(mod: WebAssembly.Module, manifest: Manifest | undefined, runtimeMod: WebAssembly.Module | null): Model {
+  let man = manifest;
+  if (!man) {
+    const bytes = readSection(mod, MANIFEST_SECTION);
+    if (!bytes) throw new RuntimeLinkError(`the module has no '${MANIFEST_SECTION}' section; pass the manifest`);
+    man = JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
+  }
+  const m = validateManifest(man);
+  if (m.runtimeAbiVersion !== RUNTIME_ABI_VERSION) throw new RuntimeLinkError(`model built for runtime ABI ${m.runtimeAbiVersion}, loader has ${RUNTIME_ABI_VERSION}`);
+  if (!runtimeMod) throw new RuntimeLinkError('the model does not embed the tfg runtime; pass it as options.runtime');
+  return new Model(mod, runtimeMod, m, readSection(mod, CONSTS_SECTION) ?? new Uint8Array(0));
+}
+
+/** Load a model (async compile, fine on a browser's main thread). */
+export async function loadModel(wasm: BufferSource, manifest?: Manifest, opts: LoadOptions = {}): Promise<Model> {
+  const mod = await WebAssembly.compile(wasm);
+  const rt = opts.runtime ?? embeddedRuntime(mod);
+  return finishLoad(mod, manifest, rt ? await WebAssembly.compile(rt) : null);
+}
+
+/** Load a model synchronously (Node, workers). */
+export function loadModelSync(wasm: BufferSource, manifest?: Manifest, opts: LoadOptions = {}): Model {
+  const mod = new WebAssembly.Module(wasm);
+  const rt = opts.runtime ?? embeddedRuntime(mod);
+  return finishLoad(mod, manifest, rt ? new WebAssembly.Module(rt) : null);
+}
+
+interface Element {
+  node: ManifestNode;
+  asOp: boolean;
+}
+
+class ElementError extends Error {
+  constructor(
+    readonly kind: 'KeyError' | 'ValueError' | 'TypeError',
+    message: string,
+  ) {
+    super(message);
+  }
+  get pyStr(): string {
+    return this.kind === 'KeyError' ? pyRepr(this.message) : this.message;
+  }
+}
+
+/** Thrown inside a run: the status words told of a failure. */
+interface Status {
+  code: number;
+  node: number;
+  a0: number;
+  a1: number;
+}
+
+type Exports = Record<string, (B: number) => number>;
+
+export class WasmSession {
+  readonly manifest: Manifest;
+  private memory: WebAssembly.Memory;
+  private exports: Exports;
+  private initialized = new Set<string>();
+  private streams = new Map<string, PhiloxStream>();
+  private closed = false;
+  private readonly maxBytes: number;
+  private readonly varByName: Map<string, Manifest['variables'][number]>;
+  private readonly randomState: Map<string, number>;
+  /** Buffer shapes of the running plan for the current B (for failure messages). */
+  private current: { plan: ManifestPlan; B: number } | null = null;
+
+  constructor(
+    readonly model: Model,
+    readonly options: WasmSessionOptions = {},
+  ) {
+    const m = model.manifest;
+    this.manifest = m;
+    this.maxBytes = options.maxMemoryBytes ?? m.memory.maxMemoryBytes;
+    const initial = Math.ceil((m.memory.arenaBase + PAGE) / PAGE);
+    this.memory = createSharedMemory(initial, Math.max(initial, Math.ceil(this.maxBytes / PAGE)));
+    const runtime = instantiateRuntimeSync(model.runtime, this.memory);
+    const imports = modelImports(this.memory, runtime);
+    imports.tfg_math = {
+      exp: Math.exp,
+      log: Math.log,
+      sin: Math.sin,
+      cos: Math.cos,
+      tanh: Math.tanh,
+      pow: Math.pow,
+      log1p: Math.log1p,
+      sigmoid: (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+    };
+    imports.tfg_host = { random: (node: number, out: number, n: number) => this.hostRandom(node, out, n) };
+    const inst = new WebAssembly.Instance(model.module, imports);
+    this.exports = inst.exports as unknown as Exports;
+    new Uint8Array(this.memory.buffer).set(model.consts, m.memory.constBase);
+    this.varByName = new Map(m.variables.map((v) => [v.name, v]));
+    this.randomState = new Map(m.randoms.map((r) => [r.node, r.stateAddr]));
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** TF1's `Session.run(fetches, feed_dict)`; fetches are names (`"x:0"`, `"x"` = operation) in lists/dicts. */
+  run(fetches: unknown, feeds?: WasmFeeds): unknown {
+    this.checkOpen();
+    if (this.manifest.nodes.length === 0) throw new RuntimeError('The Session graph is empty.  Add operations to the graph before calling run().');
+    const fed = this.convertFeeds(feeds);
+    const unique: Element[] = [];
+    const mapper = mapFetches(fetches, (x) => this.fetchElement(x), (a, b) => a.node === b.node && a.asOp === b.asOp, unique);
+    if (unique.length === 0) return buildFetchResult(mapper, []);
+    const results = this.execute(unique, fed);
+    return buildFetchResult(mapper as FetchMapper, results);
+  }
+
+  /** Run one fetch (a name): its tensor, or null for an operation. */
+  runOne(fetch: string, feeds?: WasmFeeds): Tensor | null {
+    return this.run(fetch, feeds) as Tensor | null;
+  }
+
+  readVariable(name: string): Tensor {
+    this.checkOpen();
+    const v = this.variable(name);
+    const node = this.model.node(v.name)!;
+    if (!this.initialized.has(v.name)) throw new FailedPreconditionError(`Attempting to use uninitialized value ${v.name}`, v.name, node.location);
+    return this.readTensor(v.dtype, v.shape, v.address);
+  }
+
+  writeVariable(name: string, value: WasmFeedValue): void {
+    this.checkOpen();
+    const v = this.variable(name);
+    const node = this.model.node(v.name)!;
+    let t: Tensor;
+    try {
+      t = this.toTensor(value, v.dtype, node);
+    } catch (e) {
+      throw locateFeedError(e, v.name, node.location);
+    }
+    if (!isCompatible(t.shape, v.shape)) {
+      throw new InvalidArgumentError(`Assign requires shapes of both tensors to match. lhs shape= ${formatShape(v.shape)} rhs shape= ${formatShape(t.shape)}`, v.name, node.location);
+    }
+    this.writeTensor(t, v.address);
+    this.initialized.add(v.name);
+  }
+
+  variableNames(): string[] {
+    return this.manifest.variables.map((v) => v.name);
+  }
+
+  isInitialized(name: string): boolean {
+    this.checkOpen();
+    return this.initialized.has(this.variable(name).name);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.initialized.clear();
+    this.streams.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Bytes of wasm memory this session holds now. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  // ---------------------------------------------------------------- elements and feeds
+
+  private checkOpen(): void {
+    if (this.closed) throw new RuntimeError('Attempted to use a closed Session.');
+  }
+
+  private variable(name: string): Manifest['variables'][number] {
+    const v = this.varByName.get(name);
+    if (!v) throw new ValueError(`${pyRepr(name)} is not a variable of this graph.`);
+    return v;
+  }
+
+  /** TF1's as_graph_element on the manifest's nodes (names only). */
+  private element(obj: unknown, allowOperation: boolean): Element {
+    const typesStr = allowOperation ? 'Tensor or Operation' : 'Tensor';
+    if (typeof obj !== 'string') throw new ElementError('TypeError', `Can not convert a ${pyTypeName(obj)} into a ${typesStr}.`);
+    const name = obj;
+    if (name.includes(':')) {
+      const parts = name.split(':');
+      const outN = parts.length === 2 && /^-?\d+$/.test(parts[1]) ? Number(parts[1]) : NaN;
+      if (Number.isNaN(outN)) {
+        throw new ElementError('ValueError', `The name ${pyRepr(name)} looks a like a Tensor name, but is not a valid one. Tensor names must be of the form "<op_name>:<output_index>".`);
+      }
+      const node = this.model.node(parts[0]);
+      if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(parts[0])}, does not exist in the graph.`);
+      const nOut = node.dtype !== null ? 1 : 0;
+      const idx = outN < 0 ? outN + nOut : outN;
+      if (idx !== 0 || nOut === 0) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(parts[0])}, exists but only has ${nOut} outputs.`);
+      return { node, asOp: false };
+    }
+    const node = this.model.node(name);
+    if (allowOperation) {
+      if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to an Operation not in the graph.`);
+      return { node, asOp: true };
+    }
+    if (node && node.dtype !== null) return { node, asOp: false };
+    const what = node ? `The name ${pyRepr(name)} refers to an Operation, not a ${typesStr}.` : `The name ${pyRepr(name)} looks like an (invalid) Operation name, not a ${typesStr}.`;
+    throw new ElementError('ValueError', `${what} Tensor names must be of the form "<op_name>:<output_index>".`);
+  }
+
+  private fetchElement(x: unknown): Element {
+    try {
+      return this.element(x, true);
+    } catch (e) {
+      if (!(e instanceof ElementError)) throw e;
+      if (e.kind === 'TypeError') throw new TypeError_(`Fetch argument ${pyValueRepr(x)} has invalid type <class '${pyTypeName(x)}'>`);
+      throw new ValueError(`Fetch argument ${pyValueRepr(x)} cannot be interpreted as a Tensor. (${e.pyStr})`);
+    }
+  }
+
+  private toTensor(value: WasmFeedValue, dtype: DType, node: ManifestNode): Tensor {
+    if (value instanceof Uint8Array && isNpy(value)) return convertFeedValue(decodeNpy(value), dtype);
+    if (typeof value === 'object' && value !== null && 'npy' in value && (value as { npy: unknown }).npy instanceof Uint8Array) return convertFeedValue(decodeNpy((value as { npy: Uint8Array }).npy), dtype);
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      // A flat typed array: shaped by the tensor's static shape (one unknown dim is inferred).
+      const arr = value as unknown as ArrayLike<number>;
+      const shape = inferFlatShape(node.shape, arr.length);
+      const data = allocArray(dtype, arr.length);
+      for (let i = 0; i < arr.length; i++) data[i] = arr[i];
+      return convertFeedValue(new Tensor(dtype, shape ?? [arr.length], data), dtype);
+    }
+    return convertFeedValue(value, dtype);
+  }
+
+  private convertFeeds(feeds: WasmFeeds | undefined): Map<ManifestNode, Tensor> {
+    const out = new Map<ManifestNode, Tensor>();
+    if (!feeds) return out;
+    const entries: [unknown, WasmFeedValue][] = feeds instanceof Map ? [...feeds.entries()] : Object.entries(feeds);
+    for (const [key, value] of entries) {
+      let node: ManifestNode;
+      try {
+        node = this.element(key, false).node;
+      } catch (e) {
+        if (!(e instanceof ElementError)) throw e;
+        throw new TypeError_(`Cannot interpret feed_dict key as Tensor: ${e.message}`);
+      }
+      let t: Tensor;
+      try {
+        t = this.toTensor(value, node.dtype!, node);
+      } catch (e) {
+        throw locateFeedError(e, node.name, node.location);
+      }
+      if (!isCompatible(t.shape, node.shape)) {
+        throw new FeedValueError(
+          `Cannot feed value of shape ${formatShapePy(t.shape)} for Tensor ${pyRepr(`${node.name}:0`)}, which has shape ${pyRepr(formatShapePy(node.shape))}`,
+          node.name,
+          node.location,
+        );
+      }
+      out.set(node, t);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- execution
+
+  private execute(unique: Element[], fed: Map<ManifestNode, Tensor>): (Tensor | null)[] {
+    const sig = this.fastPath(unique, fed);
+    if (sig !== null) {
+      const planIndex = this.manifest.signatures[sig].plan;
+      const B = this.solveB(this.manifest.plans[planIndex], fed);
+      if (B !== null) return this.runSignature(planIndex, B, unique, fed);
+    }
+    return this.runGeneric(unique, fed);
+  }
+
+  /** The signature whose feeds are exactly the run's and whose plan has every fetch. */
+  private fastPath(unique: Element[], fed: Map<ManifestNode, Tensor>): number | null {
+    const fedNames = new Set([...fed.keys()].map((n) => n.name));
+    for (let i = 0; i < this.manifest.signatures.length; i++) {
+      const s = this.manifest.signatures[i];
+      if (s.feeds.length !== fedNames.size || !s.feeds.every((f) => fedNames.has(f))) continue;
+      const plan = this.manifest.plans[s.plan];
+      const fetched = new Set(plan.fetches);
+      const ops = new Set<string>();
+      collectOps(s.fetches, ops);
+      if (unique.every((e) => (e.asOp ? ops.has(e.node.name) || fetched.has(e.node.name) : fetched.has(e.node.name) || fedNames.has(e.node.name)))) return i;
+    }
+    return null;
+  }
+
+  /** The batch size B from the fed shapes against the plan's symbolic buffer shapes (null: no single B). */
+  private solveB(plan: ManifestPlan, fed: Map<ManifestNode, Tensor>): number | null {
+    let B: number | null = null;
+    const slots = new Map(plan.slots.map((s) => [s.node, s.buffer]));
+    for (const [node, t] of fed) {
+      const bi = slots.get(node.name);
+      if (bi === undefined) continue;
+      const shape = plan.buffers[bi].shape;
+      if (shape.length !== t.shape.length) return null;
+      for (let d = 0; d < shape.length; d++) {
+        const p = shape[d];
+        const keys = Object.keys(p).filter((k) => k !== '');
+        if (keys.length === 0) continue;
+        if (keys.length !== 1 || keys[0] !== 'B') return null;
+        const a = p.B;
+        const c = p[''] ?? 0;
+        const v = (t.shape[d] - c) / a;
+        if (!Number.isInteger(v) || v < 0) return null;
+        if (B !== null && B !== v) return null;
+        B = v;
+      }
+    }
+    B = B ?? 1;
+    for (const [node, t] of fed) {
+      const bi = slots.get(node.name);
+      if (bi === undefined) continue;
+      const shape = plan.buffers[bi].shape.map((p) => evalPoly(p, B!));
+      if (shape.some((d, i) => d !== t.shape[i])) return null;
+    }
+    return B;
+  }
+
+  /** Lay out the plan's buffers for B, grow memory, fill the slot table; returns buffer addresses and the first free byte. */
+  private layout(plan: ManifestPlan, B: number, extra = 0): { addr: number[]; free: number } {
+    const Bl = Math.max(B, 1);
+    const base = this.manifest.memory.arenaBase;
+    const addr = plan.buffers.map((b) => (b.region === 'arena' ? base + evalPoly(b.offset, Bl) : evalPoly(b.offset, Bl)));
+    const scratch = align16(base + evalPoly(plan.arenaBytes, Bl));
+    const free = align16(scratch + evalPoly(plan.scratchBytes, Bl));
+    this.ensureMemory(free + extra);
+    const mem = new Int32Array(this.memory.buffer);
+    mem[plan.slotTable >> 2] = scratch;
+    plan.slots.forEach((s, i) => (mem[(plan.slotTable >> 2) + i + 1] = addr[s.buffer]));
+    return { addr, free };
+  }
+
+  private ensureMemory(bytes: number): void {
+    if (bytes > this.maxBytes) {
+      throw new ResourceExhaustedError(`OOM when allocating the buffers of this run: ${bytes} bytes needed, more than the session's limit of ${this.maxBytes} bytes (maxMemoryBytes)`);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) {
+      try {
+        this.memory.grow(Math.ceil((bytes - have) / PAGE));
+      } catch (e) {
+        throw new ResourceExhaustedError(`OOM when growing wasm memory to ${bytes} bytes: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private runSignature(planIndex: number, B: number, unique: Element[], fed: Map<ManifestNode, Tensor>): (Tensor | null)[] {
+    const plan = this.manifest.plans[planIndex];
+    for (const name of plan.unfed) this.placeholderError(this.model.node(name)!);
+    for (const r of plan.varReads) if (!r.guarded && !this.initialized.has(r.variable)) this.uninitialized(r.variable);
+    const { addr } = this.layout(plan, B);
+    const slot = new Map(plan.slots.map((s) => [s.node, s.buffer]));
+    for (const [node, t] of fed) {
+      const bi = slot.get(node.name);
+      if (bi !== undefined) this.writeTensor(t, addr[bi]);
+    }
+    this.current = { plan, B };
+    this.clearStatus();
+    const failed = this.exports[plan.export!](B);
+    for (const v of plan.varWrites) this.initialized.add(v);
+    if (failed) this.raiseStatus();
+    return unique.map((e) => {
+      if (e.asOp) return null;
+      const f = fed.get(e.node);
+      if (f) return f;
+      const bi = slot.get(e.node.name)!;
+      const b = plan.buffers[bi];
+      return this.readTensor(b.dtype, b.shape.map((p) => evalPoly(p, B)), addr[bi]);
+    });
+  }
+
+  private runGeneric(unique: Element[], fed: Map<ManifestNode, Tensor>): (Tensor | null)[] {
+    const gi = this.manifest.generic;
+    if (gi === null) throw new UnimplementedError(`This run needs the generic path, which could not be compiled for graph '${this.manifest.graph}': ${this.manifest.genericError ?? 'unknown reason'}`);
+    const plan = this.manifest.plans[gi];
+    const order = this.order(unique.map((e) => e.node), fed);
+    let B = this.solveB(plan, fed);
+    if (B === null) {
+      throw new InvalidArgumentError(
+        `The fed tensors' unknown dimensions disagree (${[...fed].map(([n, t]) => `${n.name}: ${formatShape(t.shape)}`).join(', ')}); the compiled model plans every unknown dimension as one batch size B`,
+      );
+    }
+    // Fed aliases and variables get buffers of their own above the plan's.
+    const slot = new Map(plan.slots.map((s, i) => [s.node, { buffer: s.buffer, index: i + 1 }]));
+    const owners = new Map<number, number>();
+    for (const s of plan.slots) owners.set(s.buffer, (owners.get(s.buffer) ?? 0) + 1);
+    let extra = 0;
+    const own: [ManifestNode, Tensor][] = [];
+    for (const [node, t] of fed) {
+      const s = slot.get(node.name);
+      if (!s) continue;
+      if (node.op === 'variable' || this.manifest.plans[gi].buffers[s.buffer].region !== 'arena' || (owners.get(s.buffer) ?? 0) > 1) {
+        own.push([node, t]);
+        extra += align16(t.data.byteLength);
+      }
+    }
+    const { addr, free } = this.layout(plan, B, extra);
+    const mem = (): Int32Array => new Int32Array(this.memory.buffer);
+    let at = free;
+    const ownAddr = new Map<ManifestNode, number>();
+    for (const [node, t] of own) {
+      ownAddr.set(node, at);
+      mem()[(plan.slotTable >> 2) + slot.get(node.name)!.index] = at;
+      this.writeTensor(t, at);
+      at += align16(t.data.byteLength);
+    }
+    for (const [node, t] of fed) {
+      const s = slot.get(node.name);
+      if (s && !ownAddr.has(node)) this.writeTensor(t, addr[s.buffer]);
+    }
+    this.current = { plan, B };
+    for (const node of order) {
+      if (node.op === 'placeholder') this.placeholderError(node);
+      if (node.op === 'variable') {
+        if (!this.initialized.has(node.name)) this.uninitialized(node.name);
+        continue;
+      }
+      // assign_add/assign_sub read the variable they update.
+      if ((node.op === 'assign_add' || node.op === 'assign_sub') && !this.initialized.has(node.inputs[0])) {
+        const v = this.model.node(node.inputs[0])!;
+        throw new FailedPreconditionError(`Attempting to use uninitialized value ${v.name}`, node.name, node.location);
+      }
+      if (node.op === 'const' || node.dtype === null) continue;
+      if (node.kernel === null) {
+        if (node.unsupported) throw new UnimplementedError(`op '${node.op}' is not supported by the WebAssembly backend (${node.unsupported})`, node.name, node.location);
+        continue; // an alias: shares its input's buffer
+      }
+      this.clearStatus();
+      const failed = this.exports[plan.kernels[node.kernel].export](B);
+      if (node.op === 'assign' || node.op === 'assign_add' || node.op === 'assign_sub') this.initialized.add(node.inputs[0]);
+      if (failed) this.raiseStatus();
+    }
+    return unique.map((e) => {
+      if (e.asOp) return null;
+      const f = fed.get(e.node);
+      if (f) return f;
+      const s = slot.get(e.node.name);
+      if (!s) throw new InternalError(`no buffer for '${e.node.name}'`, e.node.name, e.node.location);
+      const b = plan.buffers[s.buffer];
+      return this.readTensor(b.dtype, b.shape.map((p) => evalPoly(p, B!)), addr[s.buffer]);
+    });
+  }
+
+  /** The reference Session's evaluation order: control inputs, then non-ref data inputs, depth first. */
+  private order(targets: ManifestNode[], fed: Map<ManifestNode, Tensor>): ManifestNode[] {
+    const out: ManifestNode[] = [];
+    const done = new Set<ManifestNode>();
+    const expanded = new Set<ManifestNode>();
+    const inProgress = new Set<ManifestNode>();
+    for (const t of targets) {
+      if (fed.has(t) || done.has(t)) continue;
+      const stack = [t];
+      while (stack.length) {
+        const n = stack[stack.length - 1];
+        if (done.has(n) || fed.has(n)) {
+          stack.pop();
+          continue;
+        }
+        if (!expanded.has(n)) {
+          expanded.add(n);
+          inProgress.add(n);
+          const refs = new Set(n.refInputs);
+          const deps = [...n.controlInputs, ...n.inputs.filter((_, i) => !refs.has(i))].map((x) => this.model.node(x)!);
+          for (let i = deps.length - 1; i >= 0; i--) {
+            const d = deps[i];
+            if (done.has(d) || fed.has(d)) continue;
+            if (inProgress.has(d)) throw new InternalError(`Graph has a cycle through ${d.name}`, n.name, n.location);
+            stack.push(d);
+          }
+          continue;
+        }
+        stack.pop();
+        inProgress.delete(n);
+        done.add(n);
+        out.push(n);
+      }
+    }
+    return out;
+  }
+
+  private placeholderError(node: ManifestNode): never {
+    const withShape = node.shape !== null && node.shape.length > 0 ? ` and shape ${formatShape(node.shape)}` : '';
+    throw new InvalidArgumentError(`You must feed a value for placeholder tensor '${node.name}' with dtype ${tfDTypeName(node.dtype!)}${withShape}`, node.name, node.location);
+  }
+
+  private uninitialized(variable: string): never {
+    const n = this.model.node(variable)!;
+    throw new FailedPreconditionError(`Attempting to use uninitialized value ${variable}`, n.name, n.location);
+  }
+
+  // ---------------------------------------------------------------- status and host calls
+
+  private clearStatus(): void {
+    new Int32Array(this.memory.buffer, this.manifest.memory.statusAddr, 4).fill(0);
+  }
+
+  private readStatus(): Status {
+    const s = new Int32Array(this.memory.buffer, this.manifest.memory.statusAddr, 4);
+    return { code: s[0], node: s[1], a0: s[2], a1: s[3] };
+  }
+
+  /** Raise the typed error the status words describe (codes of compiler/codegen/expr.ts FAIL). */
+  private raiseStatus(): never {
+    const s = this.readStatus();
+    this.clearStatus();
+    const node = this.manifest.nodes[s.node];
+    const name = node?.name ?? null;
+    const loc: SourceLocation | null = node?.location ?? null;
+    const shapeOf = (input: string): number[] => {
+      const cur = this.current;
+      const n = this.model.node(input)!;
+      if (cur) {
+        const slot = cur.plan.slots.find((x) => x.node === input);
+        if (slot) return cur.plan.buffers[slot.buffer].shape.map((p) => evalPoly(p, cur.B));
+      }
+      return (n.shape ?? []).map((d) => d ?? 0);
+    };
+    const readInput = (input: string): Tensor | null => {
+      const cur = this.current;
+      if (!cur) return null;
+      const slot = cur.plan.slots.find((x) => x.node === input);
+      if (!slot) return null;
+      const b = cur.plan.buffers[slot.buffer];
+      const at = new Int32Array(this.memory.buffer)[(cur.plan.slotTable >> 2) + cur.plan.slots.indexOf(slot) + 1];
+      return this.readTensor(b.dtype, b.shape.map((p) => evalPoly(p, cur.B)), at);
+    };
+    switch (s.code) {
+      case 1:
+        throw new InvalidArgumentError('Integer division by zero', name, loc);
+      case 2:
+        throw new InvalidArgumentError('Integers to negative integers are not allowed', name, loc);
+      case 3: {
+        const ps = shapeOf(node.inputs[0]);
+        const is = shapeOf(node.inputs[1]);
+        const axis = normAxis((node.attrs.axis as number) ?? 0, ps.length);
+        throw new InvalidArgumentError(`indices${sliceDebugString(is, s.a0)} = ${s.a1} is not in [0, ${ps[axis]})`, name, loc);
+      }
+      case 4:
+        throw new InvalidArgumentError('Input is not invertible.', name, loc);
+      case 5: {
+        const labels = readInput(node.inputs[0]);
+        const ls = shapeOf(node.inputs[1]);
+        const l = labels ? labels.data[s.a0] : NaN;
+        throw new InvalidArgumentError(`Received a label value of ${l} which is outside the valid range of [0, ${ls[1]}).  Label values: ${labels ? Array.from(labels.data).join(' ') : ''}`, name, loc);
+      }
+      case 6: {
+        const xs = shapeOf(node.inputs[0]);
+        const axis = normAxis((node.attrs.axis as number) ?? 0, xs.length);
+        throw new InvalidArgumentError(`Reduction axis ${axis} is empty in shape [${xs.join(',')}]`, name, loc);
+      }
+      case 100:
+        throw new InvalidArgumentError(`Need minval < maxval: ${String(node.attrs.minval ?? 0)} >= ${String(node.attrs.maxval)}`, name, loc);
+    }
+    throw new InternalError(`kernel failed with status ${s.code}`, name, loc);
+  }
+
+  /** Host side of the random ops: the node's Philox stream (per session), as the reference's. */
+  private hostRandom(nodeIdx: number, out: number, n: number): void {
+    const node = this.manifest.nodes[nodeIdx];
+    let st = this.streams.get(node.name);
+    if (!st) {
+      const seed = typeof node.attrs.seed === 'number' ? node.attrs.seed : 0;
+      const seed2 = typeof node.attrs.seed2 === 'number' ? node.attrs.seed2 : 0;
+      if (seed === 0 && seed2 === 0) {
+        const base = this.options.seed ?? Math.floor(Math.random() * 0x7fffffff) + 1;
+        st = new PhiloxStream(base, node.id + 1);
+      } else st = new PhiloxStream(seed, seed2);
+      this.streams.set(node.name, st);
+    }
+    const dtype = node.dtype!;
+    const num = (k: string, d: number): number => (typeof node.attrs[k] === 'number' ? (node.attrs[k] as number) : d);
+    const r = (v: number): number => (dtype === 'f32' ? Math.fround(v) : v);
+    let data: ArrayLike<number>;
+    if (node.op === 'random_uniform') {
+      const lo = num('minval', 0);
+      if (dtype === 'i32') {
+        const hi = num('maxval', 0);
+        if (!(lo < hi)) {
+          const s = new Int32Array(this.memory.buffer, this.manifest.memory.statusAddr, 4);
+          if (s[0] === 0) s.set([100, nodeIdx, 0, 0]);
+          return;
+        }
+        data = uniformIntFromBits(st.next(n), lo, hi, n);
+      } else {
+        const hi = num('maxval', 1);
+        const fd = dtype as 'f32' | 'f64';
+        data = affine(uniformFromBits(st.next(wordsFor('uniform', fd, n)), fd, n), r, r(r(hi) - r(lo)), lo);
+      }
+    } else if (node.op === 'random_normal') {
+      const fd = dtype as 'f32' | 'f64';
+      data = affine(normalFromBits(st.next(wordsFor('normal', fd, n)), fd, n), r, num('stddev', 1), num('mean', 0));
+    } else {
+      const fd = dtype as 'f32' | 'f64';
+      data = affine(truncatedNormalFrom((c) => st!.next(c), fd, n), r, num('stddev', 1), num('mean', 0));
+    }
+    const arr = allocArray(dtype, n);
+    arr.set(data as ArrayLike<number>);
+    new Uint8Array(this.memory.buffer, out, arr.byteLength).set(new Uint8Array(arr.buffer, 0, arr.byteLength));
+    const stateAddr = this.randomState.get(node.name);
+    if (stateAddr !== undefined) new Float64Array(this.memory.buffer, stateAddr, 1)[0] = st.position;
+  }
+
+  // ---------------------------------------------------------------- memory helpers
+
+  private writeTensor(t: Tensor, at: number): void {
+    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    new Uint8Array(this.memory.buffer).set(bytes, at);
+  }
+
+  private readTensor(dtype: DType, shape: readonly number[], at: number): Tensor {
+    const n = sizeOf(shape);
+    const out = allocArray(dtype, n);
+    out.set(allocView(this.memory.buffer, dtype, at, n) as never);
+    return new Tensor(dtype, [...shape], out);
+  }
+}
+
+function allocView(buf: ArrayBuffer, dtype: DType, at: number, n: number): ArrayLike<number> {
+  const bytes = new Uint8Array(buf, at, n * byteSize(dtype)).slice();
+  switch (dtype) {
+    case 'f32':
+      return new Float32Array(bytes.buffer);
+    case 'f64':
+      return new Float64Array(bytes.buffer);
+    case 'i32':
+      return new Int32Array(bytes.buffer);
+    case 'bool':
+      return bytes;
+  }
+}
+
+function affine(samples: Float64Array, r: (v: number) => number, scale: number, shift: number): Float64Array {
+  const s = r(scale);
+  const b = r(shift);
+  const out = new Float64Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = r(r(samples[i] * s) + b);
+  return out;
+}
+
+function align16(x: number): number {
+  return Math.ceil(x / 16) * 16;
+}
+
+function normAxis(a: number, rank: number): number {
+  return a < 0 ? a + rank : a;
+}
+
+function sliceDebugString(shape: readonly number[], flat: number): string {
+  if (shape.length === 0) return '';
+  if (shape.length === 1) return `[${flat}]`;
+  const st: number[] = [];
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= shape[i];
+  }
+  return `[${st.map((s, i) => Math.floor(flat / s) % shape[i]).join(',')}]`;
+}
+
+function isNpy(b: Uint8Array): boolean {
+  return b.length >= 6 && b[0] === 0x93 && b[1] === 0x4e && b[2] === 0x55 && b[3] === 0x4d && b[4] === 0x50 && b[5] === 0x59;
+}
+
+function inferFlatShape(shape: (number | null)[] | null, n: number): number[] | null {
+  if (shape === null) return null;
+  const known = shape.reduce<number>((a, d) => a * (d ?? 1), 1);
+  const unknown = shape.filter((d) => d === null).length;
+  if (unknown === 0) return shape as number[];
+  if (unknown === 1 && known > 0 && n % known === 0) return shape.map((d) => d ?? n / known);
+  return null;
+}
+
+function collectOps(f: unknown, out: Set<string>): void {
+  if (Array.isArray(f)) f.forEach((x) => collectOps(x, out));
+  else if (f && typeof f === 'object') {
+    if ('op' in f) out.add((f as { op: string }).op);
+    else if ('dict' in f) for (const [, v] of (f as { dict: [string, unknown][] }).dict) collectOps(v, out);
+  }
+}
+
+export { OpError, FeedTypeError, FeedValueError };
