@@ -143,7 +143,8 @@ export class ValueBuilder implements LowerBuilder {
   cmp(op: CmpOp, x: LValue, y: LValue): LValue {
     const int = x.dtype === 'i32' || x.dtype === 'bool';
     const name = int && op !== 'eq' && op !== 'ne' ? `${op}_s` : op;
-    if (x.dtype === 'f64' && this.vector) throw new Error('internal: f64 comparison in a 2-lane loop');
+    // f64x2 comparisons give 64-bit lane masks; bool never leaves a 2-lane loop (lanesFor), so
+    // such masks only feed bitselect/and/or/not, which are lane-width agnostic.
     return this.bin(x, y, name, 'bool');
   }
   and(x: LValue, y: LValue): LValue {

@@ -251,9 +251,9 @@ function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: ReduceK
       else r = m.binary('f64.div', r, m.unary('f64.convert_i32_s', f.get(count)));
     }
     if (!isArg && accT === 'f64' && outDT === 'f32') r = m.unary('f32.demote_f64', r);
-    const st = env.b.val(outDT, r);
-    out.push(...(env.b as ValueBuilder).stmts.splice(0));
-    out.push(env.b.store(st, env.ptr(outIdx)));
+    const l = f.local(scalarType(outDT));
+    out.push(f.set(l, r));
+    out.push(new ValueBuilder(m, f, 1).store({ dtype: outDT, get: () => f.get(l) } as BValue, env.ptr(outIdx)));
     return out;
   };
   return [

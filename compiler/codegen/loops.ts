@@ -105,7 +105,7 @@ export function emitNest(m: WasmModule, f: FunctionBuilder, B: Local, space: Pol
   const r = dims.length;
   const last = r - 1;
   const vecOk = opts.lanes > 1 && r > 0 && dims[last].strides.every((s) => s.equals(0) || s.equals(1));
-  const lanes: Lanes = vecOk ? opts.lanes : 1;
+  const lanes: Lanes = vecOk && !(reducing && split === r) ? opts.lanes : 1;
 
   const env = (b: ValueBuilder, level: number, j: Local | null): BodyEnv => ({
     b,
@@ -116,15 +116,18 @@ export function emitNest(m: WasmModule, f: FunctionBuilder, B: Local, space: Pol
     },
   });
 
+  // A reduction whose reduced dims all have size 1 reduces one element per kept index.
+  const perElement = reducing && split === r && r > 0;
   const body = (b: ValueBuilder, level: number, j: Local | null): Expr[] => {
-    const out = opts.body(env(b, level, j));
-    return out;
+    const e = env(b, level, j);
+    if (!perElement || level !== last) return opts.body(e);
+    return [...(opts.enterReduce?.(e) ?? []), ...opts.body(e), ...(opts.leaveReduce?.(e) ?? [])];
   };
 
   const level = (k: number): Expr[] => {
     const pre: Expr[] = [];
     const post: Expr[] = [];
-    if (reducing && k === split) {
+    if (reducing && k === split && !perElement) {
       const sb = new ValueBuilder(m, f, 1);
       pre.push(...(opts.enterReduce?.(env(sb, k, null)) ?? []));
       pre.push(...sb.stmts.splice(0));
@@ -171,7 +174,7 @@ export function emitNest(m: WasmModule, f: FunctionBuilder, B: Local, space: Pol
         inner.push(m.forRange(j, m.i32(0), () => f.get(sizeL[k]), 1, [...sb.stmts, ...sbody]));
       }
     }
-    if (reducing && k === split) {
+    if (reducing && k === split && !perElement) {
       const sb = new ValueBuilder(m, f, 1);
       const fin = opts.leaveReduce?.(env(sb, k, null)) ?? [];
       post.push(...sb.stmts.splice(0), ...fin);

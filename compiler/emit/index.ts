@@ -24,6 +24,8 @@ export interface CompileOptions {
   optimize?: boolean;
   /** Vectorise loops (default true). */
   simd?: boolean;
+  /** Also build the generic whole-graph plan for other fetch/feed combinations (default true). */
+  generic?: boolean;
   /** Embed the runtime in `tfg.runtime` (default true). */
   embedRuntime?: boolean;
 }
@@ -45,7 +47,7 @@ export function selectGraphOf(result: BuildResult, name?: string): Graph {
 }
 
 export function compileGraph(graph: Graph, signatures: BuildResult['signatures'], opts: CompileOptions & { text?: boolean } = {}): CompiledProgram {
-  const built = buildModel(graph, signatures.filter((s) => s.graph === graph), { fuse: opts.fuse, simd: opts.simd });
+  const built = buildModel(graph, signatures.filter((s) => s.graph === graph), { fuse: opts.fuse, simd: opts.simd, generic: opts.generic });
   const m = built.module;
   try {
     m.validate();
