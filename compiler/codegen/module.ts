@@ -21,6 +21,8 @@ export type Expr = number & { readonly __expr: unique symbol };
 export const FEATURES: number =
   binaryen.Features.SIMD128 |
   binaryen.Features.BulkMemory |
+  // memory.copy/fill need the split-off feature too in binaryen ≥ 121 (else an assertion aborts)
+  ((binaryen.Features as unknown as Record<string, number>).BulkMemoryOpt ?? 0) |
   binaryen.Features.MutableGlobals |
   binaryen.Features.SignExt |
   binaryen.Features.NontrappingFPToInt;

@@ -37,27 +37,8 @@ export class ElementError extends Error {
   }
 }
 
-/** ValueError raised by the Session about one tensor (a feed), with that tensor's location. */
-export class SessionValueError extends ValueError {
-  constructor(
-    message: string,
-    readonly nodeName: string | null = null,
-    readonly location: SourceLocation | null = null,
-  ) {
-    super(message);
-  }
-}
-
-/** TypeError raised by the Session about one tensor (a feed), with that tensor's location. */
-export class SessionTypeError extends TypeError_ {
-  constructor(
-    message: string,
-    readonly nodeName: string | null = null,
-    readonly location: SourceLocation | null = null,
-  ) {
-    super(message);
-  }
-}
+/** Errors raised by a Session about one tensor (a feed), shared with the wasm Session. */
+export { FeedValueError as SessionValueError, FeedTypeError as SessionTypeError } from '../../session/run-common.js';
 
 /** Python `repr` of a string: single quotes unless the text holds a single quote only. */
 export function pyRepr(s: string): string {

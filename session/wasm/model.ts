@@ -50,7 +50,7 @@ import { RUNTIME_ABI_VERSION, RuntimeLinkError, createSharedMemory, embeddedRunt
 import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest, type ManifestNode, type ManifestPlan, type ManifestPoly, evalPoly, validateManifest } from './manifest.js';
 
 /** A fed value: a Tensor, nested arrays, a number/boolean, a typed array (flat, shaped by the tensor's static shape) or `.npy` bytes. */
-export type WasmFeedValue = Tensor | NestedValue | number | boolean | Uint8Array | { npy: Uint8Array };
+export type WasmFeedValue = Tensor | NestedValue | number | boolean | Float32Array | Float64Array | Int32Array | Uint8Array | { npy: Uint8Array };
 export type WasmFeeds = Map<string, WasmFeedValue> | Record<string, WasmFeedValue>;
 
 export interface LoadOptions {
