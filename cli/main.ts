@@ -12,6 +12,7 @@ import { registerGraphCommand } from './graph.js';
 import { processIo, renderError } from './io.js';
 import { registerPlotCommand } from './plot.js';
 import { registerRunCommand } from './run.js';
+import { registerTrainCommand } from './train.js';
 
 /** The package version (dist/cli/main.js → ../../package.json). */
 export function packageVersion(): string {
@@ -34,6 +35,7 @@ export function makeProgram(): Command {
   registerGraphCommand(program);
   registerRunCommand(program);
   registerPlotCommand(program);
+  registerTrainCommand(program);
   return program;
 }
 

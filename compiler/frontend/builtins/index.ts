@@ -13,8 +13,9 @@ import { type BuiltinDef, bindArgs } from './spec.js';
 import { STATE_BUILTINS, STATE_CONSTANTS } from './state.js';
 import { DATA_BUILTINS } from './data.js';
 import { TRAIN_BUILTINS } from './train.js';
+import { TRAIN_RECIPE_BUILTINS } from '../../train/builtins.js';
 
-export const BUILTIN_TABLE: readonly BuiltinDef[] = [...PYTHON_BUILTINS, ...OP_BUILTINS, ...STATE_BUILTINS, ...TRAIN_BUILTINS, ...DATA_BUILTINS];
+export const BUILTIN_TABLE: readonly BuiltinDef[] = [...PYTHON_BUILTINS, ...OP_BUILTINS, ...STATE_BUILTINS, ...TRAIN_BUILTINS, ...DATA_BUILTINS, ...TRAIN_RECIPE_BUILTINS];
 
 /** dtype constants: tfg short names, TF names, and C-style aliases (`float` and `bool` also act as Python's float()/bool() when called). */
 export const DTYPE_NAMES: Record<string, DType> = {

@@ -1,0 +1,315 @@
+/**
+ * @fileoverview The training loop of a `TrainPlan` over a `TrainSession` (reference or wasm):
+ * epochs of seeded shuffled mini-batches (each batch gathered once into reused feed buffers),
+ * one run of the train op (and loss, and the summary scalars on summary steps) per step,
+ * metrics on the validation/test data every `eval_every` epochs (in batches, averaged over
+ * examples: sum(metric·batch size) / examples), early stopping, summaries and checkpoints.
+ *
+ * Exact resume: a checkpoint holds every variable plus the `TrainState` (global step, epoch,
+ * the BatchIterator's state — epoch, position, Philox block of the epoch's shuffle — and the
+ * early-stopping counters), taken after the step's evaluation and early-stopping update. A run
+ * restored from it performs exactly the steps the uninterrupted run would have, on the same
+ * batches in the same order, so it ends with bitwise the same weights (given a train step
+ * without random ops; the recipe checker notes those).
+ *
+ * Browser-safe: checkpoints and summaries go through the `CheckpointSink`/`SummarySink`
+ * interfaces (session/node/ implements them with files); `shouldStop()` (SIGINT) is checked after
+ * every step and the loop yields to the event loop every `yieldMs` so signals are seen.
+ */
+import type { AnyTypedArray } from '../dtype.js';
+import { allocArray } from '../dtype.js';
+import { InvalidArgumentError } from '../errors.js';
+import { BatchIterator, type Dataset, type IteratorState, type Splits } from '../io/dataset.js';
+import { Tensor } from '../tensor.js';
+import type { TrainPlan, TrainSession } from './plan.js';
+
+export interface TrainState {
+  format: 'tfg-train-state';
+  version: 1;
+  /** Steps done. */
+  global_step: number;
+  /** Epochs completed. */
+  epoch: number;
+  iterator: IteratorState;
+  /** Early stopping: best value so far, evaluations since it improved, and whether it stopped. */
+  best: number | null;
+  best_epoch: number | null;
+  bad_evals: number;
+  stopped_early: boolean;
+  /** Running sums of the current epoch's training loss (for the epoch line). */
+  epoch_loss_sum: number;
+  epoch_examples: number;
+  /** The latest evaluation, by split then metric. */
+  last_metrics: Record<string, Record<string, number>>;
+}
+
+export interface CheckpointSink {
+  save(vars: Map<string, Tensor>, state: TrainState, step: number): string;
+}
+
+export interface SummarySink {
+  scalars(values: Record<string, number>, step: number): void;
+  flush(): void;
+}
+
+export type TrainEvent =
+  | { type: 'start'; resumed: boolean; step: number; epoch: number; stepsPerEpoch: number; totalSteps: number; trainSize: number; validationSize: number; testSize: number }
+  | { type: 'step'; step: number; epoch: number; batchInEpoch: number; loss: number | null }
+  | { type: 'epoch'; epoch: number; step: number; trainLoss: number | null; metrics: Record<string, Record<string, number>> }
+  | { type: 'checkpoint'; step: number; path: string }
+  | { type: 'early_stop'; epoch: number; metric: string; best: number; bestEpoch: number }
+  | { type: 'interrupted'; step: number; path: string | null };
+
+export interface TrainResult {
+  state: TrainState;
+  /** How the run ended. */
+  reason: 'completed' | 'early_stopped' | 'interrupted' | 'already_done';
+  /** Final evaluation (split → metric → value). */
+  metrics: Record<string, Record<string, number>>;
+  /** Last checkpoint written (or restored), if any. */
+  checkpoint: string | null;
+  stepsRun: number;
+}
+
+export interface TrainerOptions {
+  plan: TrainPlan;
+  session: TrainSession;
+  data: Splits;
+  checkpoints?: CheckpointSink | null;
+  summaries?: SummarySink | null;
+  onEvent?: (e: TrainEvent) => void;
+  /** Polled after every step; true saves a checkpoint and returns ('interrupted'). */
+  shouldStop?: () => boolean;
+  /** Yield to the event loop when this many ms passed since the last yield (default 25). */
+  yieldMs?: number;
+  /** The state of the checkpoint the session's variables were restored from (resume), or null. */
+  resume?: TrainState | null;
+  /** The prefix that state came from. */
+  resumedFrom?: string | null;
+  /** Clock in ms (tests). */
+  now?: () => number;
+}
+
+/** A state from a checkpoint's JSON, checked enough to trust. */
+export function parseTrainState(s: unknown, where: string): TrainState {
+  const o = s as TrainState;
+  if (!o || typeof o !== 'object' || o.format !== 'tfg-train-state' || o.version !== 1 || !Number.isSafeInteger(o.global_step) || !Number.isSafeInteger(o.epoch) || typeof o.iterator !== 'object') {
+    throw new InvalidArgumentError(`${where} holds no training state (it was not written by tfg train); start without resuming (--no-resume) or pick another logdir`);
+  }
+  return o;
+}
+
+/** Feed name of a placeholder node. */
+const feedName = (ph: string): string => `${ph}:0`;
+
+export class Trainer {
+  readonly plan: TrainPlan;
+  private readonly sess: TrainSession;
+  private readonly iter: BatchIterator;
+  private readonly buffers: Record<string, AnyTypedArray> = {};
+  private readonly evalNames: [string, string][];
+  private readonly summaryTags: [string, string][];
+  private readonly now: () => number;
+
+  constructor(readonly opts: TrainerOptions) {
+    this.plan = opts.plan;
+    this.sess = opts.session;
+    this.now = opts.now ?? (() => Date.now());
+    const p = this.plan;
+    const train = opts.data.train;
+    this.iter = new BatchIterator(train, { batchSize: p.batch_size, shuffle: true, seed: p.seed });
+    // One reused buffer per fed column: each batch is gathered into it once.
+    for (const col of new Set(Object.values(p.feed))) {
+      const t = train.columns[col];
+      this.buffers[col] = allocArray(t.dtype, p.batch_size * (t.size / Math.max(1, t.shape[0])));
+    }
+    this.evalNames = Object.entries(p.metrics);
+    if (p.loss && !Object.values(p.metrics).includes(p.loss)) this.evalNames.push(['loss', p.loss]);
+    this.summaryTags = Object.entries(p.summaries.scalars);
+    if (p.loss && !this.summaryTags.some(([, n]) => n === p.loss)) this.summaryTags.push([p.loss, p.loss]);
+  }
+
+  private constantFeeds(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [name, v] of Object.entries(this.plan.constant_feeds)) out[feedName(name)] = new Tensor('f32', [], Float32Array.of(v));
+    return out;
+  }
+
+  private freshState(): TrainState {
+    return {
+      format: 'tfg-train-state',
+      version: 1,
+      global_step: 0,
+      epoch: 0,
+      iterator: this.iter.state(),
+      best: null,
+      best_epoch: null,
+      bad_evals: 0,
+      stopped_early: false,
+      epoch_loss_sum: 0,
+      epoch_examples: 0,
+      last_metrics: {},
+    };
+  }
+
+  /** Initialize variables: the recipe's init op, else every variable's initializer (by running `init` of the graph). */
+  private initialize(): void {
+    if (this.plan.init) this.sess.run([this.plan.init], this.constantFeeds());
+  }
+
+  /** Metrics over a dataset: batches in order, each metric weighted by its batch's size. */
+  evaluate(ds: Dataset): Record<string, number> {
+    const out: Record<string, number> = {};
+    if (this.evalNames.length === 0 || ds.size === 0) return out;
+    const sums = new Float64Array(this.evalNames.length);
+    const fetches = this.evalNames.map(([, n]) => feedName(n));
+    const bs = this.plan.eval_batch_size;
+    const cf = this.constantFeeds();
+    for (let start = 0; start < ds.size; start += bs) {
+      const part = ds.slice(start, Math.min(ds.size, start + bs));
+      const feeds: Record<string, Tensor> = { ...cf };
+      for (const [ph, col] of Object.entries(this.plan.feed)) feeds[feedName(ph)] = part.columns[col];
+      const vals = this.sess.run(fetches, feeds) as Tensor[];
+      vals.forEach((v, i) => (sums[i] += Number(v.data[0]) * part.size));
+    }
+    this.evalNames.forEach(([name], i) => (out[name] = sums[i] / ds.size));
+    return out;
+  }
+
+  private evaluateAll(): Record<string, Record<string, number>> {
+    const m: Record<string, Record<string, number>> = {};
+    if (this.opts.data.validation) m.validation = this.evaluate(this.opts.data.validation);
+    if (this.opts.data.test) m.test = this.evaluate(this.opts.data.test);
+    return m;
+  }
+
+  private variables(): Map<string, Tensor> {
+    return new Map(this.sess.variableNames().map((n) => [n, this.sess.readVariable(n)]));
+  }
+
+  async run(): Promise<TrainResult> {
+    const p = this.plan;
+    const emit = this.opts.onEvent ?? (() => {});
+    let state: TrainState;
+    let lastCkpt: string | null = this.opts.resumedFrom ?? null;
+    let lastCkptStep = -1;
+    if (this.opts.resume) {
+      state = structuredClone(this.opts.resume);
+      this.iter.restore(state.iterator);
+      lastCkptStep = state.global_step;
+    } else {
+      this.initialize();
+      state = this.freshState();
+    }
+    const spe = this.iter.batchesPerEpoch;
+    emit({
+      type: 'start',
+      resumed: Boolean(this.opts.resume),
+      step: state.global_step,
+      epoch: state.epoch,
+      stepsPerEpoch: spe,
+      totalSteps: spe * p.epochs,
+      trainSize: this.opts.data.train.size,
+      validationSize: this.opts.data.validation?.size ?? 0,
+      testSize: this.opts.data.test?.size ?? 0,
+    });
+    const save = (): string | null => {
+      if (!this.opts.checkpoints || lastCkptStep === state.global_step) return lastCkpt;
+      state.iterator = this.iter.state();
+      lastCkpt = this.opts.checkpoints.save(this.variables(), state, state.global_step);
+      lastCkptStep = state.global_step;
+      emit({ type: 'checkpoint', step: state.global_step, path: lastCkpt });
+      return lastCkpt;
+    };
+    if (state.stopped_early || state.epoch >= p.epochs) {
+      const metrics = Object.keys(state.last_metrics).length ? state.last_metrics : this.evaluateAll();
+      return { state, reason: 'already_done', metrics, checkpoint: lastCkpt, stepsRun: 0 };
+    }
+    const cf = this.constantFeeds();
+    const trainFetches = [p.op, ...(p.loss ? [feedName(p.loss)] : [])];
+    const summFetches = [...trainFetches, ...this.summaryTags.map(([, n]) => feedName(n))];
+    let lastYield = this.now();
+    let stepsRun = 0;
+    let reason: TrainResult['reason'] = 'completed';
+    while (state.epoch < p.epochs) {
+      const batch = this.iter.next(this.buffers);
+      const feeds: Record<string, Tensor> = { ...cf };
+      for (const [ph, col] of Object.entries(p.feed)) feeds[feedName(ph)] = batch.tensors[col];
+      const doSummary = this.opts.summaries && this.summaryTags.length > 0 && (state.global_step + 1) % p.summaries.every_steps === 0;
+      const out = this.sess.run(doSummary ? summFetches : trainFetches, feeds) as (Tensor | null)[];
+      state.global_step++;
+      stepsRun++;
+      const loss = p.loss ? Number(out[1]!.data[0]) : null;
+      if (loss !== null) {
+        state.epoch_loss_sum += loss * batch.size;
+        state.epoch_examples += batch.size;
+      }
+      if (doSummary) {
+        const vals: Record<string, number> = {};
+        this.summaryTags.forEach(([tag], i) => (vals[tag] = Number(out[trainFetches.length + i]!.data[0])));
+        this.opts.summaries!.scalars(vals, state.global_step);
+      }
+      emit({ type: 'step', step: state.global_step, epoch: state.epoch, batchInEpoch: batch.index, loss });
+      let stop = false;
+      if (batch.lastInEpoch) {
+        state.epoch++;
+        const trainLoss = state.epoch_examples ? state.epoch_loss_sum / state.epoch_examples : null;
+        state.epoch_loss_sum = 0;
+        state.epoch_examples = 0;
+        let metrics: Record<string, Record<string, number>> = {};
+        if (state.epoch % p.eval_every === 0 || state.epoch === p.epochs) {
+          metrics = this.evaluateAll();
+          state.last_metrics = metrics;
+          if (this.opts.summaries) {
+            const vals: Record<string, number> = {};
+            if (trainLoss !== null) vals['epoch/train_loss'] = trainLoss;
+            for (const [split, ms] of Object.entries(metrics)) for (const [k, v] of Object.entries(ms)) vals[`${split}/${k}`] = v;
+            if (Object.keys(vals).length) this.opts.summaries.scalars(vals, state.global_step);
+          }
+          const es = p.early_stopping;
+          if (es) {
+            const v = metrics[es.on]?.[es.metric];
+            if (v !== undefined) {
+              const better = state.best === null || (es.mode === 'min' ? v < state.best - es.min_delta : v > state.best + es.min_delta);
+              if (better) {
+                state.best = v;
+                state.best_epoch = state.epoch;
+                state.bad_evals = 0;
+              } else if (++state.bad_evals > es.patience) {
+                state.stopped_early = true;
+                stop = true;
+              }
+            }
+          }
+        }
+        emit({ type: 'epoch', epoch: state.epoch, step: state.global_step, trainLoss, metrics });
+        if (stop) emit({ type: 'early_stop', epoch: state.epoch, metric: p.early_stopping!.metric, best: state.best!, bestEpoch: state.best_epoch! });
+        if (p.checkpoint.every_epochs && state.epoch % p.checkpoint.every_epochs === 0) save();
+      }
+      if (p.checkpoint.every_steps && state.global_step % p.checkpoint.every_steps === 0) save();
+      if (stop) {
+        reason = 'early_stopped';
+        break;
+      }
+      if (this.opts.shouldStop?.()) {
+        const path = save();
+        this.opts.summaries?.flush();
+        emit({ type: 'interrupted', step: state.global_step, path });
+        return { state, reason: 'interrupted', metrics: state.last_metrics, checkpoint: path, stepsRun };
+      }
+      if (this.now() - lastYield >= (this.opts.yieldMs ?? 25)) {
+        await new Promise((r) => setTimeout(r, 0));
+        lastYield = this.now();
+        if (this.opts.shouldStop?.()) {
+          const path = save();
+          this.opts.summaries?.flush();
+          emit({ type: 'interrupted', step: state.global_step, path });
+          return { state, reason: 'interrupted', metrics: state.last_metrics, checkpoint: path, stepsRun };
+        }
+      }
+    }
+    const path = save();
+    this.opts.summaries?.flush();
+    return { state, reason, metrics: state.last_metrics, checkpoint: path, stepsRun };
+  }
+}
