@@ -8,6 +8,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { registerCheckCommand } from './check.js';
+import { registerCompileCommands } from './compile.js';
 import { registerGraphCommand } from './graph.js';
 import { processIo, renderError } from './io.js';
 import { registerPlotCommand } from './plot.js';
@@ -36,6 +37,7 @@ export function makeProgram(): Command {
   registerRunCommand(program);
   registerPlotCommand(program);
   registerTrainCommand(program);
+  registerCompileCommands(program);
   return program;
 }
 

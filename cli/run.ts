@@ -16,6 +16,33 @@ import type { Tensor } from '../session/tensor.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
 import { fetchToJson, formatFetchText, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
+import { compileProgram } from '../compiler/emit/index.js';
+import { loadModelSync } from '../session/wasm/model.js';
+
+/** What `tfg run` needs of a session (the reference's or the wasm one). */
+interface RunnableSession {
+  run(fetches: unknown, feeds?: Map<Node | string, FeedValue>): unknown;
+  close(): void;
+}
+
+/** A compiled model's session behind the reference Session's interface (nodes become names). */
+function wasmSession(r: BuildResult, g: Graph, seed: number | undefined): RunnableSession {
+  const c = compileProgram(r, { graph: g === r.defaultGraph ? undefined : g.name });
+  const s = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession(seed === undefined ? {} : { seed });
+  const name = (x: unknown): unknown => {
+    if (x instanceof Node) return x.hasOutput ? `${x.name}:0` : x.name;
+    if (x instanceof Operation) return x.name;
+    return Array.isArray(x) ? (x as unknown[]).map(name) : x;
+  };
+  return {
+    run(fetches, feeds) {
+      const f = new Map<string, never>();
+      for (const [k, v] of feeds ?? []) f.set((k instanceof Node ? `${k.name}:0` : k) as string, v as never);
+      return s.run(name(fetches), f);
+    },
+    close: () => s.close(),
+  };
+}
 
 export interface RunOptions {
   fetch?: string[];
@@ -46,8 +73,7 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
   let graphs: Graph[] = [];
   try {
     const backend = opts.backend ?? 'reference';
-    if (backend === 'wasm') throw new CliError("--backend wasm is not available yet in 'tfg run'; use --backend reference (the default)");
-    if (backend !== 'reference') throw new CliError(`unknown --backend '${backend}' (expected ${BACKENDS.join(' or ')})`);
+    if (backend !== 'reference' && backend !== 'wasm') throw new CliError(`unknown --backend '${backend}' (expected ${BACKENDS.join(' or ')})`);
     const fetchNames = opts.fetch ?? [];
     if (fetchNames.length === 0) throw new CliError('nothing to fetch: give --fetch NAME...');
     let seed: number | undefined;
@@ -63,7 +89,8 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
     const feeds = new Map<Node | string, FeedValue>();
     for (const a of feedArgs) feeds.set(resolveName(r, g, a.name), loadFeedValue(a));
     const fetches = fetchNames.map((n) => resolveName(r, g, n));
-    const sess = new ReferenceSession(g, seed === undefined ? {} : { seed });
+    const sess: RunnableSession =
+      backend === 'wasm' ? wasmSession(r, g, seed) : (new ReferenceSession(g, seed === undefined ? {} : { seed }) as unknown as RunnableSession);
     try {
       if (opts.init !== false) {
         const inits = g.globalVariables().map((v) => new Operation(v.initializer));
