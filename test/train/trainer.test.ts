@@ -1,0 +1,166 @@
+/**
+ * @fileoverview The trainer on the reference Session: a small regression converges; metrics are
+ * means over examples (not over batches); early stopping stops after `patience` evaluations
+ * without improvement; summaries land in event files that an independent decoder reads back;
+ * the Saver round-trips variables, and a corrupted or mismatched checkpoint is a clear error
+ * that leaves the variables unchanged.
+ */
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { buildProgram } from '../../compiler/frontend/index.js';
+import { ReferenceSession } from '../../compiler/interp/session.js';
+import { checkProgramRecipe } from '../../compiler/train/recipe.js';
+import { loadTrainData } from '../../compiler/train/data.js';
+import { ensureInit } from '../../compiler/train/prepare.js';
+import { Dataset } from '../../session/io/dataset.js';
+import { writeNpz } from '../../session/io/npz.js';
+import { CheckpointManager } from '../../session/node/checkpoint.js';
+import { Saver } from '../../session/node/saver.js';
+import { SummaryWriter } from '../../session/node/summary-writer.js';
+import type { TrainPlan, TrainSession } from '../../session/train/plan.js';
+import { Trainer } from '../../session/train/trainer.js';
+import { Tensor } from '../../session/tensor.js';
+import { decodeEventFile } from '../io/event-decoder.js';
+
+const LINEAR = `X = placeholder(f64, shape=[None, 2], name="X")
+y = placeholder(f64, shape=[None, 1], name="y")
+w = Variable(zeros([2, 1], dtype=f64), name="w")
+b = Variable(constant(0.0, dtype=f64), name="b")
+pred = matmul(X, w) + b
+with name_scope("loss") {
+  mse = reduce_mean(square(pred - y), name="mse")
+  s = scalar("mse", mse)
+}
+mean_y = reduce_mean(y, name="mean_y")
+op = GradientDescentOptimizer(0.1).minimize(mse, global_step=get_or_create_global_step())
+train {
+  data { train = npz("DATA"); test = 0.2 }
+  feed { X = "X"; y = "y" }
+  op = op
+  loss = mse
+  epochs = 40
+  batch_size = 8
+  seed = 3
+  metrics { mse = mse; mean_y = mean_y }
+  summaries { every_steps = 5 }
+}
+`;
+
+/** y = 2·x0 - 3·x1 + 0.5 on 50 points, written as DIR/lin.npz. */
+function linearData(dir: string): string {
+  const n = 50;
+  const X = new Float64Array(n * 2);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    X[2 * i] = Math.sin(i);
+    X[2 * i + 1] = Math.cos(3 * i);
+    y[i] = 2 * X[2 * i] - 3 * X[2 * i + 1] + 0.5;
+  }
+  const path = join(dir, 'lin.npz');
+  writeFileSync(path, writeNpz({ X: new Tensor('f64', [n, 2], X), y: new Tensor('f64', [n, 1], y) }));
+  return path;
+}
+
+async function setup(extra = '', patch: (s: string) => string = (s) => s) {
+  const dir = mkdtempSync(join(tmpdir(), 'tfg-trainer-'));
+  const data = linearData(dir);
+  const r = buildProgram(patch(LINEAR.replace('DATA', data).replace('summaries {', `${extra}\n  summaries {`)), join(dir, 'lin.tfg'));
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  const c = checkProgramRecipe(r);
+  if (!c.plan) throw new Error(c.diagnostics.map((d) => d.message).join('\n'));
+  const plan = c.plan;
+  ensureInit(r.defaultGraph, plan);
+  const sess = new ReferenceSession(r.defaultGraph);
+  return { dir, r, plan, sess, ts: sess as unknown as TrainSession, data: loadTrainData(plan, r.defaultGraph) };
+}
+
+t.test('a small regression converges, with summaries and checkpoints', async (t) => {
+  const { dir, plan, sess, ts, data } = await setup();
+  t.equal(data.train.size, 40);
+  t.equal(data.test!.size, 10);
+  const writer = new SummaryWriter(join(dir, 'logs'));
+  const ckpts = new CheckpointManager(join(dir, 'ck'), { maxToKeep: 2 });
+  const epochs: number[] = [];
+  const res = await new Trainer({ plan, session: ts, data, summaries: writer, checkpoints: ckpts, onEvent: (e) => void (e.type === 'epoch' && epochs.push(e.epoch)) }).run();
+  writer.close();
+  t.equal(res.reason, 'completed');
+  t.equal(res.state.global_step, 40 * 5);
+  t.same(epochs, Array.from({ length: 40 }, (_, i) => i + 1));
+  t.ok(res.metrics.test.mse < 0.01, `test mse ${res.metrics.test.mse}`);
+  t.equal(Number(sess.readVariable('global_step').data[0]), 200, 'the graph global step agrees');
+  const w = sess.readVariable('w').data;
+  t.ok(Math.abs(w[0] - 2) < 0.1 && Math.abs(w[1] + 3) < 0.1, `w ${Array.from(w)}`);
+  t.same(ckpts.checkpoints().map((p) => p.split('/').pop()), ['model-195', 'model-200'], 'every epoch, max_to_keep 2');
+  // Event file: an independent decoder (bitwise CRC32C) reads it back.
+  const ev = readdirSync(join(dir, 'logs')).find((f) => f.startsWith('events.out.tfevents.'))!;
+  const events = decodeEventFile(readFileSync(join(dir, 'logs', ev)));
+  t.equal(events[0].fileVersion, 'brain.Event:2');
+  const tags = new Set(events.flatMap((e) => (e.summary ?? []).map((v) => v.tag)));
+  t.ok(tags.has('loss/mse_1'), 'the scalar() summary, tagged by its name scope');
+  t.ok(tags.has('test/mse') && tags.has('epoch/train_loss'));
+  const steps = events.filter((e) => e.summary?.some((v) => v.tag === 'loss/mse_1')).map((e) => Number(e.step));
+  t.same(steps.slice(0, 3), [5, 10, 15], 'every 5 steps');
+  t.ok(readFileSync(join(dir, 'logs', 'scalars.csv'), 'utf8').startsWith('step,tag,value,wall_time\n'));
+});
+
+t.test('metrics are means over examples, not over batches', async (t) => {
+  const { plan, ts, sess } = await setup();
+  sess.run(['tfg_train/init']);
+  // 10 rows, eval batches of 4: 4 + 4 + 2. mean_y over examples is the mean of y.
+  const y = new Tensor('f64', [10, 1], Float64Array.from({ length: 10 }, (_, i) => i * i));
+  const X = new Tensor('f64', [10, 2], new Float64Array(20));
+  const tr = new Trainer({ plan: { ...plan, eval_batch_size: 4 } as TrainPlan, session: ts, data: { train: new Dataset({ X, y }) } });
+  const m = tr.evaluate(new Dataset({ X, y }));
+  t.equal(m.mean_y, 28.5, 'sum(i²)/10; the mean of the three batch means would be 35.33');
+});
+
+t.test('early stopping stops after patience evaluations without improvement', async (t) => {
+  // A metric that only grows (the global step), watched in min mode: never improves after the first.
+  const { plan, ts } = await setup('  early_stopping { metric = "gs"; mode = "min"; patience = 2; on = "test" }', (s) =>
+    s.replace('metrics { mse = mse; mean_y = mean_y }', 'metrics { mse = mse; gs = cast(get_global_step(), f64) }'),
+  );
+  const d = await setup();
+  const stops: number[] = [];
+  const res = await new Trainer({ plan, session: ts, data: d.data, onEvent: (e) => void (e.type === 'early_stop' && stops.push(e.epoch)) }).run();
+  t.equal(res.reason, 'early_stopped');
+  t.equal(res.state.epoch, 4, 'best at epoch 1, then 3 worse evaluations (patience 2) → stop at 4');
+  t.same(stops, [4]);
+  t.equal(res.state.best_epoch, 1);
+});
+
+t.test('Saver: round trip, TF1 prefixes, and a bad checkpoint keeps the variables', async (t) => {
+  const { dir, sess } = await setup();
+  sess.run(['tfg_train/init']);
+  sess.writeVariable('w', new Tensor('f64', [2, 1], Float64Array.of(1.5, -2.5)));
+  const saver = new Saver(sess, { maxToKeep: 2 });
+  const p1 = saver.save(join(dir, 'ck/'), { globalStep: 100 });
+  t.match(p1, /ck\/model-100$/);
+  const p2 = saver.save(join(dir, 'ck', 'my_model.ckpt'), { globalStep: 7 });
+  t.match(p2, /ck\/my_model\.ckpt-7$/);
+  t.equal(saver.latestCheckpoint(join(dir, 'ck')), p2);
+  sess.writeVariable('w', new Tensor('f64', [2, 1], Float64Array.of(0, 0)));
+  t.same(saver.restore(p1).step, 100);
+  t.same(Array.from(sess.readVariable('w').data), [1.5, -2.5]);
+
+  // Corrupt the data file: DataLossError, variables unchanged.
+  sess.writeVariable('w', new Tensor('f64', [2, 1], Float64Array.of(9, 9)));
+  const data = `${p1}.safetensors`;
+  const bytes = readFileSync(data);
+  bytes[bytes.length - 1] ^= 0xff;
+  writeFileSync(data, bytes);
+  t.throws(() => saver.restore(p1), { name: 'DataLossError', message: /checksum mismatch/ });
+  t.same(Array.from(sess.readVariable('w').data), [9, 9], 'unchanged');
+  writeFileSync(data, bytes.subarray(0, 20));
+  t.throws(() => saver.restore(p1), { name: 'DataLossError', message: /truncated/ });
+
+  // A checkpoint without one of the variables: NotFoundError, nothing assigned.
+  const partial = new Saver(sess, { varList: ['b'] });
+  const p3 = partial.save(join(dir, 'only_b/'), { globalStep: 1 });
+  sess.writeVariable('b', new Tensor('f64', [], Float64Array.of(4)));
+  t.throws(() => saver.restore(p3), { name: 'NotFoundError', message: 'Key w not found in checkpoint' });
+  t.same(Array.from(sess.readVariable('w').data), [9, 9]);
+  t.same(Array.from(sess.readVariable('b').data), [4], 'b not assigned either');
+  t.throws(() => new Saver(sess, { varList: ['nope'] }), /nope is not a variable/);
+});
