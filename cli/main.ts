@@ -7,6 +7,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { registerBenchCommand } from './bench.js';
 import { registerCheckCommand } from './check.js';
 import { registerCompileCommands } from './compile.js';
 import { registerGraphCommand } from './graph.js';
@@ -38,6 +39,7 @@ export function makeProgram(): Command {
   registerPlotCommand(program);
   registerTrainCommand(program);
   registerCompileCommands(program);
+  registerBenchCommand(program);
   return program;
 }
 
