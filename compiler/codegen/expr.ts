@@ -25,6 +25,8 @@ export const FAIL = {
   labelOutOfRange: 5,
   emptyReduction: 6,
   reshapeMismatch: 7,
+  /** A run-time shape fact the symbolic shapes could not prove (the loader words it per op). */
+  shapeCheck: 8,
 } as const;
 
 /** Host math functions the module imports (module `tfg_math`), f64 → f64. */

@@ -23,6 +23,7 @@ import { Poly, contiguousStrides, numel } from '../schedule/sym.js';
 import { FAIL, STATUS_ADDR, ValueBuilder, lanesFor, scalarType, type BValue, type Lanes } from './expr.js';
 import { emitNest, polyExpr, type BodyEnv, type NestAccess } from './loops.js';
 import type { Expr, FunctionBuilder, Local, WasmModule } from './module.js';
+import { emitGradOp } from './grad-ops.js';
 
 /** Thrown for a node codegen cannot lower (the caller turns it into a located diagnostic). */
 export class LoweringError extends Error {
@@ -59,6 +60,8 @@ export const OPAQUE_LOWERED: ReadonlySet<string> = new Set([
   'softmax', 'log_softmax', 'sparse_softmax_cross_entropy_with_logits', 'softmax_cross_entropy_with_logits',
   'sigmoid_cross_entropy_with_logits', 'matrix_inverse', 'gather', 'concat', 'stack', 'one_hot', 'in_top_k',
   'shape', 'size', 'rank', 'range', 'random_uniform', 'random_normal', 'truncated_normal',
+  // the gradient helper's internal ops (grad-ops.ts)
+  'fill_dims', 'broadcast_like', 'reshape_like', 'sum_to_like', 'prod_except', 'strided_slice_grad', 'concat_slice', 'scatter_add',
 ]);
 
 export function emitKernel(ctx: KernelContext, k: Kernel, name: string): void {
@@ -138,7 +141,7 @@ function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKerne
 
 // ---------------------------------------------------------------- reduce
 
-function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: ReduceKernel): Expr[] {
+export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: ReduceKernel): Expr[] {
   const m = ctx.m;
   const space = k.space;
   const axes = new Set(k.axes);
@@ -348,6 +351,15 @@ function emitOpaque(ctx: KernelContext, f: FunctionBuilder, B: Local, k: OpaqueK
   const split = (s: Poly[], axis: number) => ({ outer: numel(s.slice(0, axis)), len: s[axis], inner: numel(s.slice(axis + 1)) });
   const es = byteSize(dt);
   switch (n.op) {
+    case 'fill_dims':
+    case 'broadcast_like':
+    case 'reshape_like':
+    case 'sum_to_like':
+    case 'prod_except':
+    case 'strided_slice_grad':
+    case 'concat_slice':
+    case 'scatter_add':
+      return emitGradOp(ctx, f, B, k);
     case 'softmax':
     case 'log_softmax': {
       const s = shp(n.inputs[0]);

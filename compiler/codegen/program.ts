@@ -24,6 +24,7 @@ import type { FetchStructure, Manifest, ManifestBuffer, ManifestNode, ManifestPl
 import { MANIFEST_VERSION } from '../../session/wasm/manifest.js';
 import { MATH_IMPORTS, MATH_MODULE, STATUS_ADDR, addHelpers } from './expr.js';
 import { LoweringError, emitKernel, type KernelContext } from './kernels.js';
+import { gradOpScratch } from './grad-ops.js';
 import { WasmModule, type Expr, type FunctionBuilder } from './module.js';
 
 export const DEFAULT_MAX_MEMORY_BYTES = 1 << 30;
@@ -207,6 +208,7 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
     });
     const arenaEnd = Poly.upper(plan.memory.buffers.filter((b) => b.region === 'arena').map((b) => b.offset.add(b.size).sub(persistent)));
     const scratchPolys = plan.kernels.filter((k) => k.kind === 'matmul' && k.epilogue).map((k) => numel((k as { space: Poly[] }).space).scale(byteSize((k as { node: Node }).node.dtype!)).alignUp(16));
+    for (const k of plan.kernels) if (k.kind === 'opaque') scratchPolys.push(gradOpScratch(k.node, plan.fusion.shapes));
     const scratch = Poly.upper(scratchPolys);
     const nameIndex = (n: Node): number => index.get(n.name) ?? -1;
     const ctx: KernelContext = {

@@ -180,7 +180,7 @@ function resolveAliases(nodes: Node[], d: Map<Node, Decision>): Map<Node, Node> 
 }
 
 /** How a node's index depends on the kernel's iteration index: node_idx = M·idx + o. */
-interface View {
+export interface View {
   m: number[][];
   o: Poly[];
 }
@@ -429,7 +429,7 @@ function broadcastView(v: View, ys: Poly[], xs: Poly[]): View {
   };
 }
 
-function stridedSliceView(n: Node, v: View, xs: Poly[], cols: number): View {
+export function stridedSliceView(n: Node, v: View, xs: Poly[], cols: number): View {
   const index = n.attrs.index as Array<number | 'newaxis' | { start: number | null; stop: number | null; step: number | null }>;
   const m: number[][] = [];
   const o: Poly[] = [];

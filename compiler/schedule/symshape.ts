@@ -26,13 +26,32 @@ export function inferSymShapes(nodes: readonly Node[]): Map<Node, Poly[]> {
     if (!s) throw new ScheduleError(`internal: no symbolic shape for '${n.name}'`);
     return s;
   };
+  const refined = refineUnknownRanks(nodes);
   for (const n of nodes) {
     if (n.dtype === null) continue;
-    if (n.shape === null) throw new ScheduleError(`Cannot compile '${n.name}' (op ${n.op}): its rank is unknown; give the placeholder a shape`);
+    const known = refined.get(n);
+    if (known) {
+      out.set(n, known);
+      continue;
+    }
+    if (n.shape === null) {
+      // Unknown static rank downstream of a refined placeholder: the op's rule over its inputs.
+      let r: (Poly | null)[] | null = null;
+      if (n.op !== 'placeholder' && n.inputs.every((i) => i.dtype === null || out.has(i))) {
+        try {
+          r = symRule(n, n.inputs.map((i) => (i.dtype === null ? [] : get(i))), get);
+        } catch {
+          r = null;
+        }
+      }
+      if (!r || r.some((d) => d === null)) throw new ScheduleError(`Cannot compile '${n.name}' (op ${n.op}): its rank is unknown; give the placeholder a shape`);
+      out.set(n, r as Poly[]);
+      continue;
+    }
     let rule: (Poly | null)[] | null = null;
     if (n.shape.some((d) => d === null) && n.op !== 'placeholder') {
       try {
-        rule = symRule(n, n.inputs.map((i) => (i.dtype === null ? [] : get(i))));
+        rule = symRule(n, n.inputs.map((i) => (i.dtype === null ? [] : get(i))), get);
       } catch (e) {
         if (e instanceof ScheduleError) throw e;
         rule = null;
@@ -46,10 +65,31 @@ export function inferSymShapes(nodes: readonly Node[]): Map<Node, Poly[]> {
   return out;
 }
 
+/**
+ * Placeholders of unknown rank (TF1's `shape=(None)`) whose rank a consumer fixes: the labels of
+ * sparse_softmax_cross_entropy_with_logits are logits' shape without the last dim, in_top_k's
+ * targets are [batch]. Their dims follow the batch convention; the loader checks fed values
+ * against them like any placeholder's.
+ */
+function refineUnknownRanks(nodes: readonly Node[]): Map<Node, Poly[]> {
+  const out = new Map<Node, Poly[]>();
+  const sym = (s: readonly (number | null)[]): Poly[] => s.map((d) => (d === null ? Poly.sym(BATCH) : Poly.const(d)));
+  for (const n of nodes) {
+    const target = (i: number, shape: (number | null)[] | null): void => {
+      const x = n.inputs[i];
+      if (!x || x.op !== 'placeholder' || x.shape !== null || shape === null || out.has(x)) return;
+      out.set(x, sym(shape));
+    };
+    if (n.op === 'sparse_softmax_cross_entropy_with_logits') target(0, n.inputs[1].shape === null ? null : n.inputs[1].shape.slice(0, -1));
+    else if (n.op === 'in_top_k') target(1, n.inputs[0].shape === null ? null : n.inputs[0].shape.slice(0, 1));
+  }
+  return out;
+}
+
 const asNums = (v: unknown): number[] => (Array.isArray(v) ? (v as number[]) : []);
 
 /** The op's shape rule over symbolic dims; null entries (or a null result) mean "unknown". */
-function symRule(n: Node, ins: Poly[][]): (Poly | null)[] | null {
+function symRule(n: Node, ins: Poly[][], symShapeOf: (n: Node) => Poly[]): (Poly | null)[] | null {
   const a = n.attrs;
   const x = ins[0];
   switch (n.op) {
@@ -126,6 +166,24 @@ function symRule(n: Node, ins: Poly[][]): (Poly | null)[] | null {
       return [x[0]];
     case 'shape':
       return [Poly.const(x.length)];
+    // internal gradient ops: the run-time shape of an input (checked by their kernels)
+    case 'broadcast_like':
+    case 'reshape_like':
+    case 'sum_to_like':
+    case 'strided_slice_grad':
+      return ins[1];
+    case 'prod_except':
+      return x;
+    case 'scatter_add':
+      return x;
+    case 'concat_slice':
+      return ins[1 + (a.index as number)];
+    case 'fill_dims': {
+      // dims is usually shape(y): y's symbolic shape (the kernel checks the values)
+      const dims = n.inputs[0];
+      if (dims.op === 'shape' && dims.inputs[0].dtype !== null && dims.inputs[0].shape !== null) return symShapeOf(dims.inputs[0]);
+      return null;
+    }
     case 'assign':
     case 'assign_add':
     case 'assign_sub':

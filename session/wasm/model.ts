@@ -162,6 +162,8 @@ export class WasmSession {
   private readonly maxBytes: number;
   private readonly varByName: Map<string, Manifest['variables'][number]>;
   private readonly randomState: Map<string, number>;
+  /** How runs were executed: signature entry calls (the fast path) and generic-path runs. */
+  readonly stats = { signatureCalls: 0, genericRuns: 0 };
   /** Buffer shapes of the running plan for the current B (for failure messages). */
   private current: { plan: ManifestPlan; B: number } | null = null;
 
@@ -455,6 +457,7 @@ export class WasmSession {
     }
     this.current = { plan, B };
     this.clearStatus();
+    this.stats.signatureCalls++;
     const failed = this.exports[plan.export!](B);
     for (const v of plan.varWrites) this.initialized.add(v);
     if (failed) this.raiseStatus();
@@ -472,6 +475,7 @@ export class WasmSession {
     const gi = this.manifest.generic;
     if (gi === null) throw new UnimplementedError(`This run needs the generic path, which could not be compiled for graph '${this.manifest.graph}': ${this.manifest.genericError ?? 'unknown reason'}`);
     const plan = this.manifest.plans[gi];
+    this.stats.genericRuns++;
     const order = this.order(unique.map((e) => e.node), fed);
     let B = this.solveB(plan, fed);
     if (B === null) {
@@ -647,10 +651,44 @@ export class WasmSession {
         const axis = normAxis((node.attrs.axis as number) ?? 0, xs.length);
         throw new InvalidArgumentError(`Reduction axis ${axis} is empty in shape [${xs.join(',')}]`, name, loc);
       }
+      case 7: {
+        const have = shapeOf(node.inputs[0]).reduce((a, d) => a * d, 1);
+        const want = node.op === 'reshape_like' ? shapeOf(node.inputs[1]).reduce((a, d) => a * d, 1) : s.a0;
+        throw new InvalidArgumentError(`Input to reshape is a tensor with ${have} values, but the requested shape has ${want}`, name, loc);
+      }
+      case 8:
+        throw this.shapeCheckError(node, shapeOf, readInput, name, loc);
       case 100:
         throw new InvalidArgumentError(`Need minval < maxval: ${String(node.attrs.minval ?? 0)} >= ${String(node.attrs.maxval)}`, name, loc);
     }
     throw new InternalError(`kernel failed with status ${s.code}`, name, loc);
+  }
+
+  /** The reference's error for a failed run-time shape check (status code 8) of `node`. */
+  private shapeCheckError(node: ManifestNode, shapeOf: (input: string) => number[], readInput: (input: string) => Tensor | null, name: string | null, loc: SourceLocation | null): OpError {
+    const fmt = (s: number[]): string => `[${s.join(',')}]`;
+    const ins = node.inputs.map(shapeOf);
+    switch (node.op) {
+      case 'broadcast_like':
+        return new InvalidArgumentError(`Unable to broadcast tensor of shape ${fmt(ins[0])} to tensor of shape ${fmt(ins[1])}`, name, loc);
+      case 'sum_to_like':
+        return new InvalidArgumentError(`Incompatible shapes: cannot sum ${fmt(ins[0])} down to ${fmt(ins[1])}`, name, loc);
+      case 'concat_slice':
+        return new InvalidArgumentError(`concat_slice: inputs do not fit in dy of shape ${fmt(ins[0])}`, name, loc);
+      case 'scatter_add': {
+        const axis = normAxis((node.attrs.axis as number) ?? 0, ins[0].length);
+        const want = [...ins[0].slice(0, axis), ...ins[1], ...ins[0].slice(axis + 1)];
+        return new InvalidArgumentError(`updates has shape ${fmt(ins[2])}, expected ${fmt(want)}`, name, loc);
+      }
+      case 'fill_dims': {
+        const dims = readInput(node.inputs[0]);
+        const cur = this.current;
+        const slot = cur?.plan.slots.find((x) => x.node === node.name);
+        const compiled = cur && slot ? cur.plan.buffers[slot.buffer].shape.map((p) => evalPoly(p, cur.B)) : [];
+        return new UnimplementedError(`Fill: dims ${dims ? fmt(Array.from(dims.data)) : '?'} differ from the shape ${fmt(compiled)} this node was compiled for (every unknown dim is the batch size)`, name, loc);
+      }
+    }
+    return new InvalidArgumentError(`${node.op}: incompatible run-time shapes ${ins.map(fmt).join(', ')}`, name, loc);
   }
 
   /** Host side of the random ops: the node's Philox stream (per session), as the reference's. */
