@@ -13,6 +13,11 @@
  * M%4 and N%8 are handled by padding; any K works since k steps one at a time. Cacc is copied out once
  * per (jc, mb) block (memory.copy per row). (f64 keeps the simpler MC-row accumulator.)
  *
+ * Small M (M ≤ 4, or ≤ 8 with transB; A's rows contiguous) skips packing: GEMV-like loops read
+ * op(B) in place (B as stored: a[k] splat times 16 contiguous columns of row k into 4 f32x4
+ * accumulators, rows of C in pairs; B transposed: dot products of 4 columns). Chosen inside
+ * matmul_f32/matmul_f64 (and their batched forms), so callers do not change.
+ *
  * No kernel allocates: the caller passes `scratch` (16-byte aligned) of at least
  * `matmul_*_scratch(M, N, K)` bytes. See docs/runtime.md for the ABI.
  */
@@ -34,6 +39,238 @@ const KC64: i32 = 256;
 @inline function roundUp(x: i32, m: i32): i32 { return (x + m - 1) / m * m; }
 // @ts-ignore: decorator
 @inline function align16(x: usize): usize { return (x + 15) & ~<usize>15; }
+
+// ---------------------------------------------------------------------------------------------
+// Small M (GEMV-like, no packing). With M ≤ SMALL_M rows the packed path would repack all of op(B)
+// (K×N) for a handful of rows and run the 4×8 tile on padding rows; these loops read op(B) in
+// place once per row of C instead. Used when M ≤ SMALL_M and A's rows are contiguous
+// (!transA, or M == 1 where [K,1] is one contiguous row).
+
+/**
+ * Largest M that takes the no-packing path: B as stored (rows in pairs share each B load; at M = 4
+ * 1.5× faster than packing for 4×784×300) and B transposed (dot products; the packed path's
+ * strided B packing is slow, so the crossover is higher: 8 rows of 8×784×300 ≈ 2.5× faster).
+ */
+const SMALL_M: i32 = 4;
+const SMALL_M_TRANSB: i32 = 8;
+
+// @ts-ignore: decorator
+@inline function useSmallPath(M: i32, ta: bool, tb: bool): bool { return M <= (tb ? SMALL_M_TRANSB : SMALL_M) && (M == 1 || !ta); }
+
+/**
+ * One row of C (f32): c[0..N) = a[0..K) · B, B stored [K][N] (row-major, not transposed).
+ * Columns in blocks of 16 (4 f32x4 accumulators = one cache line of each B row per k), then
+ * blocks of 4, then a scalar tail.
+ */
+function gemvRow32(a: usize, b: usize, c: usize, N: i32, K: i32): void {
+  const ldb = <usize>N << 2;
+  let j = 0;
+  for (; j + 16 <= N; j += 16) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let pb = b + (<usize>j << 2), pa = a;
+    for (let k = 0; k < K; k++) {
+      const x = v128.load32_splat(pa);
+      s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb)));
+      s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
+      s2 = f32x4.add(s2, f32x4.mul(x, v128.load(pb, 32)));
+      s3 = f32x4.add(s3, f32x4.mul(x, v128.load(pb, 48)));
+      pa += 4; pb += ldb;
+    }
+    const pc = c + (<usize>j << 2);
+    v128.store(pc, s0); v128.store(pc, s1, 16); v128.store(pc, s2, 32); v128.store(pc, s3, 48);
+  }
+  if (j < N) gemvRow32Tail(a, b, c, N, K, j);
+}
+
+/** Columns [j, N) of one f32 GEMV row: blocks of 4 (one accumulator), then scalar. */
+function gemvRow32Tail(a: usize, b: usize, c: usize, N: i32, K: i32, j: i32): void {
+  const ldb = <usize>N << 2;
+  for (; j + 4 <= N; j += 4) {
+    let s0 = f32x4.splat(0);
+    let pb = b + (<usize>j << 2), pa = a;
+    for (let k = 0; k < K; k++) {
+      s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+      pa += 4; pb += ldb;
+    }
+    v128.store(c + (<usize>j << 2), s0);
+  }
+  for (; j < N; j++) {
+    let s: f32 = 0;
+    let pb = b + (<usize>j << 2), pa = a;
+    for (let k = 0; k < K; k++) { s += load<f32>(pa) * load<f32>(pb); pa += 4; pb += ldb; }
+    store<f32>(c + (<usize>j << 2), s);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function hsum32(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/**
+ * One row of C (f32) with B transposed: c[j] = a[0..K) · Bt[j][0..K) (both contiguous): dot
+ * products of 4 columns at a time (4 f32x4 accumulators sharing each a vector), K tail scalar.
+ */
+function gemvRowT32(a: usize, b: usize, c: usize, N: i32, K: i32): void {
+  const ldb = <usize>K << 2;
+  const K4 = K & ~3;
+  let j = 0;
+  for (; j + 4 <= N; j += 4) {
+    const b0 = b + <usize>j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    for (let k = 0; k < K4; k += 4) {
+      const o = <usize>k << 2;
+      const x = v128.load(a + o);
+      s0 = f32x4.add(s0, f32x4.mul(x, v128.load(b0 + o)));
+      s1 = f32x4.add(s1, f32x4.mul(x, v128.load(b1 + o)));
+      s2 = f32x4.add(s2, f32x4.mul(x, v128.load(b2 + o)));
+      s3 = f32x4.add(s3, f32x4.mul(x, v128.load(b3 + o)));
+    }
+    let r0 = hsum32(s0), r1 = hsum32(s1), r2 = hsum32(s2), r3 = hsum32(s3);
+    for (let k = K4; k < K; k++) {
+      const o = <usize>k << 2;
+      const x = load<f32>(a + o);
+      r0 += x * load<f32>(b0 + o); r1 += x * load<f32>(b1 + o); r2 += x * load<f32>(b2 + o); r3 += x * load<f32>(b3 + o);
+    }
+    const pc = c + (<usize>j << 2);
+    store<f32>(pc, r0); store<f32>(pc, r1, 4); store<f32>(pc, r2, 8); store<f32>(pc, r3, 12);
+  }
+  for (; j < N; j++) {
+    const bj = b + <usize>j * ldb;
+    let s0 = f32x4.splat(0);
+    for (let k = 0; k < K4; k += 4) {
+      const o = <usize>k << 2;
+      s0 = f32x4.add(s0, f32x4.mul(v128.load(a + o), v128.load(bj + o)));
+    }
+    let r = hsum32(s0);
+    for (let k = K4; k < K; k++) r += load<f32>(a + (<usize>k << 2)) * load<f32>(bj + (<usize>k << 2));
+    store<f32>(c + (<usize>j << 2), r);
+  }
+}
+
+/**
+ * Two rows of C (f32) at once, B stored [K][N]: each B vector loaded serves both rows (16 columns
+ * × 2 rows = 8 f32x4 accumulators, like the packed micro-kernel's register budget).
+ */
+function gemv2Rows32(a0: usize, a1: usize, b: usize, c0: usize, c1: usize, N: i32, K: i32): void {
+  const ldb = <usize>N << 2;
+  let j = 0;
+  for (; j + 16 <= N; j += 16) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
+    let pb = b + (<usize>j << 2);
+    for (let k = 0; k < K; k++) {
+      const o = <usize>k << 2;
+      const x = v128.load32_splat(a0 + o), y = v128.load32_splat(a1 + o);
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32), b3 = v128.load(pb, 48);
+      s0 = f32x4.add(s0, f32x4.mul(x, b0)); t0 = f32x4.add(t0, f32x4.mul(y, b0));
+      s1 = f32x4.add(s1, f32x4.mul(x, b1)); t1 = f32x4.add(t1, f32x4.mul(y, b1));
+      s2 = f32x4.add(s2, f32x4.mul(x, b2)); t2 = f32x4.add(t2, f32x4.mul(y, b2));
+      s3 = f32x4.add(s3, f32x4.mul(x, b3)); t3 = f32x4.add(t3, f32x4.mul(y, b3));
+      pb += ldb;
+    }
+    const p0 = c0 + (<usize>j << 2), p1 = c1 + (<usize>j << 2);
+    v128.store(p0, s0); v128.store(p0, s1, 16); v128.store(p0, s2, 32); v128.store(p0, s3, 48);
+    v128.store(p1, t0); v128.store(p1, t1, 16); v128.store(p1, t2, 32); v128.store(p1, t3, 48);
+  }
+  if (j < N) {
+    // The remaining < 16 columns, one row at a time (gemvRow32's 4-wide and scalar tails).
+    gemvRow32Tail(a0, b, c0, N, K, j);
+    gemvRow32Tail(a1, b, c1, N, K, j);
+  }
+}
+
+/** Small-M f32 matmul without packing (see useSmallPath): rows of C in pairs, then one. */
+function small32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, tb: bool): void {
+  const lda = <usize>K << 2, ldc = <usize>N << 2;
+  let i = 0;
+  if (!tb) {
+    for (; i + 2 <= M; i += 2) {
+      const a0 = a + <usize>i * lda, c0 = c + <usize>i * ldc;
+      gemv2Rows32(a0, a0 + lda, b, c0, c0 + ldc, N, K);
+    }
+  }
+  for (; i < M; i++) {
+    if (tb) gemvRowT32(a + <usize>i * lda, b, c + <usize>i * ldc, N, K);
+    else gemvRow32(a + <usize>i * lda, b, c + <usize>i * ldc, N, K);
+  }
+}
+
+/** One row of C (f64), B stored [K][N]: 8-column blocks (4 f64x2 accumulators), then 2, then 1. */
+function gemvRow64(a: usize, b: usize, c: usize, N: i32, K: i32): void {
+  const ldb = <usize>N << 3;
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+    let pb = b + (<usize>j << 3), pa = a;
+    for (let k = 0; k < K; k++) {
+      const x = v128.load64_splat(pa);
+      s0 = f64x2.add(s0, f64x2.mul(x, v128.load(pb)));
+      s1 = f64x2.add(s1, f64x2.mul(x, v128.load(pb, 16)));
+      s2 = f64x2.add(s2, f64x2.mul(x, v128.load(pb, 32)));
+      s3 = f64x2.add(s3, f64x2.mul(x, v128.load(pb, 48)));
+      pa += 8; pb += ldb;
+    }
+    const pc = c + (<usize>j << 3);
+    v128.store(pc, s0); v128.store(pc, s1, 16); v128.store(pc, s2, 32); v128.store(pc, s3, 48);
+  }
+  for (; j + 2 <= N; j += 2) {
+    let s0 = f64x2.splat(0);
+    let pb = b + (<usize>j << 3), pa = a;
+    for (let k = 0; k < K; k++) {
+      s0 = f64x2.add(s0, f64x2.mul(v128.load64_splat(pa), v128.load(pb)));
+      pa += 8; pb += ldb;
+    }
+    v128.store(c + (<usize>j << 3), s0);
+  }
+  for (; j < N; j++) {
+    let s: f64 = 0;
+    let pb = b + (<usize>j << 3), pa = a;
+    for (let k = 0; k < K; k++) { s += load<f64>(pa) * load<f64>(pb); pa += 8; pb += ldb; }
+    store<f64>(c + (<usize>j << 3), s);
+  }
+}
+
+/** One row of C (f64) with B transposed: dot products of 2 columns at a time (f64x2 over k). */
+function gemvRowT64(a: usize, b: usize, c: usize, N: i32, K: i32): void {
+  const ldb = <usize>K << 3;
+  const K2 = K & ~1;
+  let j = 0;
+  for (; j + 2 <= N; j += 2) {
+    const b0 = b + <usize>j * ldb, b1 = b0 + ldb;
+    let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+    for (let k = 0; k < K2; k += 2) {
+      const o = <usize>k << 3;
+      const x = v128.load(a + o);
+      s0 = f64x2.add(s0, f64x2.mul(x, v128.load(b0 + o)));
+      s1 = f64x2.add(s1, f64x2.mul(x, v128.load(b1 + o)));
+    }
+    let r0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+    let r1 = f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+    if (K2 < K) {
+      const o = <usize>K2 << 3;
+      const x = load<f64>(a + o);
+      r0 += x * load<f64>(b0 + o); r1 += x * load<f64>(b1 + o);
+    }
+    const pc = c + (<usize>j << 3);
+    store<f64>(pc, r0); store<f64>(pc, r1, 8);
+  }
+  if (j < N) {
+    const bj = b + <usize>j * ldb;
+    let r: f64 = 0;
+    for (let k = 0; k < K; k++) r += load<f64>(a + (<usize>k << 3)) * load<f64>(bj + (<usize>k << 3));
+    store<f64>(c + (<usize>j << 3), r);
+  }
+}
+
+/** Small-M f64 matmul without packing. */
+function small64(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, tb: bool): void {
+  const lda = <usize>K << 3, ldc = <usize>N << 3;
+  for (let i = 0; i < M; i++) {
+    if (tb) gemvRowT64(a + <usize>i * lda, b, c + <usize>i * ldc, N, K);
+    else gemvRow64(a + <usize>i * lda, b, c + <usize>i * ldc, N, K);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // f32
@@ -186,6 +423,7 @@ function micro32(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, accumulate
 
 function gemm32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, tb: bool, scratch: usize): void {
   if (M <= 0 || N <= 0) return;
+  if (useSmallPath(M, ta, tb)) { small32(a, b, c, M, N, K, tb); return; }
   const mbMax = roundUp(min(M, MB), 4), mcMax = roundUp(min(M, MC), 4), ncMax = roundUp(min(N, NC), 8), kcMax = min(K, KC);
   const cacc = align16(scratch);
   const pA = cacc + align16(<usize>(mbMax * ncMax * 4));
@@ -335,6 +573,7 @@ function micro64(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, accumulate
 
 function gemm64<S, O>(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, tb: bool, scratch: usize): void {
   if (M <= 0 || N <= 0) return;
+  if (sizeof<S>() == 8 && sizeof<O>() == 8 && useSmallPath(M, ta, tb)) { small64(a, b, c, M, N, K, tb); return; }
   const mcMax = roundUp(min(M, MC64), 4), ncMax = roundUp(min(N, NC64), 4), kcMax = min(K, KC64);
   const cacc = align16(scratch);
   const pA = cacc + align16(<usize>(mcMax * ncMax * 8));

@@ -64,6 +64,45 @@ for (const v of ['f32', 'f64', 'acc64'] as const) {
   });
 }
 
+t.test('small M (the no-packing GEMV path, M ≤ 4, ≤ 8 with transB): row pairs, column blocks of 16/8/4/2/1 and tails, every transpose', async (t) => {
+  const Ns = [1, 2, 3, 4, 5, 8, 15, 16, 17, 19, 33, 47, 300];
+  const Ks = [0, 1, 2, 3, 4, 5, 9, 784];
+  for (const v of ['f32', 'f64', 'acc64'] as const) {
+    for (const M of [1, 2, 3, 4, 5, 8, 9]) {
+      const failures: string[] = [];
+      let n = 0;
+      for (const ta of [false, true]) for (const tb of [false, true]) for (const N of Ns) for (const K of Ks) {
+        const f = runCase(h, v, M, N, K, ta, tb, 1000 + M * 131 + N * 17 + K + (ta ? 7 : 0) + (tb ? 3 : 0));
+        n++;
+        if (f) failures.push(`M=${M} N=${N} K=${K} transA=${ta} transB=${tb}: ${f}`);
+      }
+      t.same(failures, [], `${v} M=${M}: ${n} shapes`);
+    }
+  }
+});
+
+t.test('small M in the batched form (strides, broadcast B)', async (t) => {
+  for (const v of ['f32', 'f64'] as const) {
+    for (const tb of [false, true]) {
+      h.reset();
+      const r = rng(7);
+      const round = v === 'f32' ? Math.fround : (x: number) => x;
+      const batch = 3, M = 1, N = 21, K = 13;
+      const a = randomArray(batch * M * K, r).map(round), b = randomArray(K * N, r).map(round);
+      const pa = h.put(v, a), pb = h.put(v, b), pc = h.alloc(batch * M * N * 8);
+      const fn = v === 'f32' ? h.rt.matmul_f32_batched : h.rt.matmul_f64_batched;
+      fn(pa, pb, pc, batch, M, N, K, 0, tb ? 1 : 0, h.alloc(h.rt.matmul_f64_scratch(M, N, K)), M * K, 0);
+      const c = v === 'f32' ? h.f32(pc, batch * M * N) : h.f64(pc, batch * M * N);
+      let worst = 0;
+      for (let i = 0; i < batch; i++) {
+        const { c: ref } = naiveMatmul(a.slice(i * M * K, (i + 1) * M * K), b, M, N, K, false, tb);
+        for (let j = 0; j < M * N; j++) worst = Math.max(worst, Math.abs(c[i * M * N + j]! - ref[j]!));
+      }
+      t.ok(worst < (v === 'f32' ? 1e-5 : 1e-13), `${v} transB=${tb}: max error ${worst}`);
+    }
+  }
+});
+
 t.test('batched matmul with strides (0 broadcasts)', async (t) => {
   for (const v of ['f32', 'f64', 'acc64'] as const) {
     h.reset();
