@@ -268,7 +268,9 @@ class KernelBuilder {
       // In place: every read of the variable in this loop must be at the index written.
       const base = this.aliases.get(v) ?? v;
       for (const l of ctx.loads) {
-        if ((this.aliases.get(l.node) ?? l.node) === base && !(l.pattern === 'contiguous' && numel(this.shape(l.node)).equals(numel(space)))) {
+        // A one-element space reads and writes index 0 whatever the load's pattern (scalar variables: global_step).
+        const sameIndex = numel(this.shape(l.node)).equals(numel(space)) && (l.pattern === 'contiguous' || numel(space).equals(1));
+        if ((this.aliases.get(l.node) ?? l.node) === base && !sameIndex) {
           this.mustMaterialise.add(root.inputs[1]);
         }
       }

@@ -4,8 +4,8 @@
  * fetch structures, feed conversion and checks, error classes and messages, node names and
  * `.tfg` locations. Browser-safe (no Node built-ins); never imports compiler/.
  *
- * A run takes the fast path when its feeds are exactly a signature's and its fetches among the
- * signature's: one call of the exported entry `sig_<name>(B)`. Any other run takes the generic
+ * A run takes the fast path when its feeds are exactly a signature's and its fetches are all of
+ * the signature's: one call of the exported entry `sig_<name>(B)`. Any other run takes the generic
  * path: the needed nodes in the reference's depth-first order, each by its exported per-node
  * kernel `g_k<i>` of the unfused whole-graph plan; fed values are written into the node's
  * buffer (or a buffer of their own for aliases and variables) and replace its computation.
@@ -380,19 +380,22 @@ export class WasmSession {
       const fetched = new Set(plan.fetches);
       const ops = new Set<string>();
       collectOps(s.fetches, ops);
-      if (unique.every((e) => (e.asOp ? ops.has(e.node.name) || fetched.has(e.node.name) : fetched.has(e.node.name) || fedNames.has(e.node.name)))) return i;
+      if (!unique.every((e) => (e.asOp ? ops.has(e.node.name) || fetched.has(e.node.name) : fetched.has(e.node.name) || fedNames.has(e.node.name)))) continue;
+      // The entry runs the signature's whole subgraph: only when the run asks for all of it, so
+      // a fetch of `loss` alone never runs a signature's `train_op` (assigns, random draws).
+      const asked = new Set(unique.map((e) => e.node.name));
+      if ([...ops].every((n) => asked.has(n)) && plan.fetches.every((n) => asked.has(n) || fedNames.has(n))) return i;
     }
     return null;
   }
 
-  /** The batch size B from the fed shapes against the plan's symbolic buffer shapes (null: no single B). */
+  /** The batch size B from the fed shapes against the plan's symbolic feed shapes (null: no single B). */
   private solveB(plan: ManifestPlan, fed: Map<ManifestNode, Tensor>): number | null {
     let B: number | null = null;
-    const slots = new Map(plan.slots.map((s) => [s.node, s.buffer]));
+    const shapes = feedShapesOf(plan);
     for (const [node, t] of fed) {
-      const bi = slots.get(node.name);
-      if (bi === undefined) continue;
-      const shape = plan.buffers[bi].shape;
+      const shape = shapes.get(node.name);
+      if (shape === undefined) continue;
       if (shape.length !== t.shape.length) return null;
       for (let d = 0; d < shape.length; d++) {
         const p = shape[d];
