@@ -5,8 +5,9 @@
  * - loop: the fused expression DAG over the iteration space (loops.ts: merged dims, f32x4/f64x2/
  *   i32x4 inner loop with a scalar tail, splats for broadcast loads), op rules from `OpDef.lower`;
  * - reduce: the same body with the reduced dims innermost; sum/mean/prod accumulate floats in f64
- *   (as the reference does), max/min in the dtype; a SIMD accumulator (f64x2 pairs for f32 sums)
- *   when the reduced inner dim is contiguous, horizontal combine at the end, mean scaling;
+ *   (as the reference does), max/min in the dtype; a SIMD accumulator when the reduced inner dim
+ *   is contiguous (f32 sums: two f32x4 partials per block of 1024 elements, each block added into
+ *   f64x2 totals), horizontal combine at the end, mean scaling;
  *   argmax/argmin keep value and index;
  * - matmul: the runtime's packed SIMD matmul (f32, f64; i32 by a generated loop) into the output,
  *   or into the per-call scratch when an epilogue follows, then the epilogue loop;
@@ -23,7 +24,7 @@ import { Poly, contiguousStrides, numel } from '../schedule/sym.js';
 import { FAIL, STATUS_ADDR, ValueBuilder, lanesFor, scalarType, type BValue, type Lanes } from './expr.js';
 import { emitNest, polyExpr, type BodyEnv, type NestAccess } from './loops.js';
 import type { Expr, FunctionBuilder, Local, WasmModule } from './module.js';
-import { emitGradOp } from './grad-ops.js';
+import { emitGradOp, gradOpScratch } from './grad-ops.js';
 
 /** Thrown for a node codegen cannot lower (the caller turns it into a located diagnostic). */
 export class LoweringError extends Error {
@@ -63,6 +64,16 @@ export const OPAQUE_LOWERED: ReadonlySet<string> = new Set([
   // the gradient helper's internal ops (grad-ops.ts)
   'fill_dims', 'broadcast_like', 'reshape_like', 'sum_to_like', 'prod_except', 'strided_slice_grad', 'concat_slice', 'scatter_add',
 ]);
+
+/** Per-call scratch bytes an opaque kernel needs (above the arena; see program.ts). */
+export function opaqueScratchBytes(n: Node, shapes: Map<Node, Poly[]>): Poly {
+  if (n.op === 'softmax_cross_entropy_with_logits') {
+    const s = shapes.get(n.inputs[1])!;
+    if (normAxis((n.attrs.axis as number) ?? -1, s.length) === s.length - 1) return Poly.const(0);
+    return numel(s).scale(byteSize(n.dtype!)).alignUp(16).scale(2);
+  }
+  return gradOpScratch(n, shapes);
+}
 
 export function emitKernel(ctx: KernelContext, k: Kernel, name: string): void {
   const f = ctx.m.func(name, ['i32'], 'i32');
@@ -141,6 +152,9 @@ function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKerne
 
 // ---------------------------------------------------------------- reduce
 
+/** f32 sums: vectors per f32x4 block partial before it is added into the f64 total. */
+const F32_BLOCK = 256;
+
 export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: ReduceKernel): Expr[] {
   const m = ctx.m;
   const space = k.space;
@@ -190,15 +204,34 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
         return m.binary(`${t}.add` as never, a, v);
       case 'prod':
         return t === 'i32' ? m.binary('i32.mul', a, v) : m.binary('f64.mul', a, v);
+      // (an Expr is a tree node: a second use needs a copy)
       case 'max':
-        return t === 'i32' ? m.select(m.binary('i32.gt_s', v, f.get(acc)), v, a) : m.binary(`${t}.max` as never, a, v);
+        return t === 'i32' ? m.select(m.binary('i32.gt_s', v, f.get(acc)), m.copyExpr(v), a) : m.binary(`${t}.max` as never, a, v);
       case 'min':
-        return t === 'i32' ? m.select(m.binary('i32.lt_s', v, f.get(acc)), v, a) : m.binary(`${t}.min` as never, a, v);
+        return t === 'i32' ? m.select(m.binary('i32.lt_s', v, f.get(acc)), m.copyExpr(v), a) : m.binary(`${t}.min` as never, a, v);
       default:
         return a;
     }
   };
   const vt = valDT === 'f32' ? 'f32x4' : valDT === 'f64' ? 'f64x2' : 'i32x4';
+  // f32 sums (vector path): f32x4 partial sums over blocks of F32_BLOCK vectors (4·F32_BLOCK
+  // elements), each block's partials promoted and added into two f64x2 totals (vacc). A block
+  // partial of 256 terms per lane errs by ≤ 256·2⁻²⁴ of its Σ|x|, far inside f32 tolerance;
+  // the total stays in f64 like the reference's.
+  const facc = [f.local('v128'), f.local('v128')];
+  const ftmp = f.local('v128');
+  const fcount = f.local('i32');
+  const flushF32 = (): Expr[] => {
+    const s = m.binary('f32x4.add', f.get(facc[0]), f.get(facc[1]));
+    const sum = f.local('v128');
+    return [
+      f.set(sum, s),
+      f.set(vacc[0], m.binary('f64x2.add', f.get(vacc[0]), m.unary('f64x2.promote_low_f32x4', f.get(sum)))),
+      f.set(vacc[1], m.binary('f64x2.add', f.get(vacc[1]), m.unary('f64x2.promote_low_f32x4', m.shuffle(f.get(sum), f.get(sum), [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7])))),
+      f.set(facc[0], m.splat('f32x4', m.f32(0))),
+      f.set(facc[1], m.splat('f32x4', m.f32(0))),
+    ];
+  };
   const body = (env: BodyEnv): Expr[] => {
     const vals = evalBody(ctx, env, k.body);
     const stores = k.body.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
@@ -206,10 +239,16 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
     if (env.b.vector) {
       const x = v.get();
       if (comb === 'sum' && valDT === 'f32') {
-        // Two f64x2 accumulators of the promoted low and high halves.
-        const lo = m.unary('f64x2.promote_low_f32x4', x);
-        const hi = m.unary('f64x2.promote_low_f32x4', m.shuffle(v.get(), v.get(), [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]));
-        return [...stores, f.set(vacc[0], m.binary('f64x2.add', f.get(vacc[0]), lo)), f.set(vacc[1], m.binary('f64x2.add', f.get(vacc[1]), hi))];
+        // Two f32x4 accumulators taking turns (acc0, acc1 = acc1, acc0 + x: two independent add
+        // chains without unrolling); every F32_BLOCK vectors both are flushed into the f64 total.
+        return [
+          ...stores,
+          f.set(ftmp, f.get(facc[1])),
+          f.set(facc[1], m.binary('f32x4.add', f.get(facc[0]), x)),
+          f.set(facc[0], f.get(ftmp)),
+          f.set(fcount, m.binary('i32.sub', f.get(fcount), m.i32(1))),
+          m.if(m.unary('i32.eqz', f.get(fcount)), m.block(null, [...flushF32(), f.set(fcount, m.i32(F32_BLOCK))])),
+        ];
       }
       const op = comb === 'sum' ? 'add' : comb === 'max' ? (valDT === 'i32' ? 'max_s' : 'max') : valDT === 'i32' ? 'min_s' : 'min';
       return [...stores, f.set(vacc[0], m.binary(`${vt}.${op}` as never, f.get(vacc[0]), x))];
@@ -236,6 +275,9 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
       const vinit =
         comb === 'sum' && valDT === 'f32' ? m.splat('f64x2', m.f64(0)) : m.splat(vt, m.const(scalarType(valDT), comb === 'sum' ? 0 : valDT === 'i32' ? (comb === 'max' ? -2147483648 : 2147483647) : comb === 'max' ? -Infinity : Infinity));
       out.push(f.set(vacc[0], vinit), f.set(vacc[1], m.copyExpr(vinit)));
+      if (comb === 'sum' && valDT === 'f32') {
+        out.push(f.set(facc[0], m.splat('f32x4', m.f32(0))), f.set(facc[1], m.splat('f32x4', m.f32(0))), f.set(fcount, m.i32(F32_BLOCK)));
+      }
     }
     return out;
   };
@@ -243,6 +285,7 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
     const out: Expr[] = [];
     if (lanes > 1) {
       if (comb === 'sum' && valDT === 'f32') {
+        out.push(...flushF32());
         for (const va of vacc) for (let i = 0; i < 2; i++) out.push(f.set(acc, m.binary('f64.add', f.get(acc), m.extractLane('f64x2', f.get(va), i))));
       } else {
         for (let i = 0; i < lanes; i++) out.push(f.set(acc, combineScalar(f.get(acc), m.extractLane(vt, f.get(vacc[0]), i))));
@@ -369,15 +412,32 @@ function emitOpaque(ctx: KernelContext, f: FunctionBuilder, B: Local, k: OpaqueK
     case 'sparse_softmax_cross_entropy_with_logits': {
       const s = shp(n.inputs[1]);
       const st = f.local('i32');
-      const out = [f.set(st, m.call(`rt_sparse_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(s[0]), P(s[1])], 'i32'))];
+      const out = [f.set(st, m.call(`rt_sparse_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(numel(s.slice(0, -1))), P(s[s.length - 1])], 'i32'))];
       vb.fail(f.get(st), FAIL.labelOutOfRange, m.binary('i32.sub', f.get(st), m.i32(1)));
       return [...out, ...vb.stmts];
     }
     case 'softmax_cross_entropy_with_logits': {
       const s = shp(n.inputs[1]);
       const axis = normAxis((n.attrs.axis as number) ?? -1, s.length);
-      if (axis !== s.length - 1) throw new LoweringError('softmax_cross_entropy_with_logits is lowered along the last axis only', n);
-      return [m.call(`rt_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(numel(s.slice(0, -1))), P(s[s.length - 1])], 'none')];
+      if (axis === s.length - 1) return [m.call(`rt_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(numel(s.slice(0, -1))), P(s[s.length - 1])], 'none')];
+      // Another axis: labels and logits copied to [outer, inner, n] in the per-call scratch
+      // (rows in the loss's row-major order), then the row kernel.
+      const { outer, len, inner } = split(s, axis);
+      const total = numel(s);
+      const oSt = contiguousStrides(s.slice(0, axis));
+      const iSt = contiguousStrides(s.slice(axis + 1));
+      const dst = s.map((_, d) => (d < axis ? oSt[d].mul(inner).mul(len) : d === axis ? Poly.const(1) : iSt[d - axis - 1].mul(len)));
+      const half = (): Expr => m.binary('i32.add', ctx.scratch(f), P(total.scale(es).alignUp(16)));
+      const copy = (x: Node, base: () => Expr): Expr[] =>
+        emitNest(m, f, B, s, s.map((_, i) => i), [
+          { dtype: dt, strides: contiguousStrides(s), offset: Poly.const(0), base: () => A(x) },
+          { dtype: dt, strides: dst, offset: Poly.const(0), base },
+        ], { lanes: 1, body: (env) => [env.b.store(env.b.load(dt, env.ptr(0)), env.ptr(1))] });
+      return [
+        ...copy(n.inputs[0], () => ctx.scratch(f)),
+        ...copy(n.inputs[1], half),
+        m.call(`rt_softmax_xent_${dt}`, [ctx.scratch(f), half(), A(n), m.i32(0), P(outer.mul(inner)), P(len)], 'none'),
+      ];
     }
     case 'matrix_inverse': {
       const s = shp(n.inputs[0]);

@@ -23,8 +23,7 @@ import { RUNTIME_ABI_VERSION, RUNTIME_IMPORT_MODULE, RUNTIME_KERNELS, RUNTIME_RE
 import type { FetchStructure, Manifest, ManifestBuffer, ManifestNode, ManifestPlan, ManifestPoly } from '../../session/wasm/manifest.js';
 import { MANIFEST_VERSION } from '../../session/wasm/manifest.js';
 import { MATH_IMPORTS, MATH_MODULE, STATUS_ADDR, addHelpers } from './expr.js';
-import { LoweringError, emitKernel, type KernelContext } from './kernels.js';
-import { gradOpScratch } from './grad-ops.js';
+import { LoweringError, emitKernel, opaqueScratchBytes, type KernelContext } from './kernels.js';
 import { WasmModule, type Expr, type FunctionBuilder } from './module.js';
 
 export const DEFAULT_MAX_MEMORY_BYTES = 1 << 30;
@@ -208,7 +207,7 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
     });
     const arenaEnd = Poly.upper(plan.memory.buffers.filter((b) => b.region === 'arena').map((b) => b.offset.add(b.size).sub(persistent)));
     const scratchPolys = plan.kernels.filter((k) => k.kind === 'matmul' && k.epilogue).map((k) => numel((k as { space: Poly[] }).space).scale(byteSize((k as { node: Node }).node.dtype!)).alignUp(16));
-    for (const k of plan.kernels) if (k.kind === 'opaque') scratchPolys.push(gradOpScratch(k.node, plan.fusion.shapes));
+    for (const k of plan.kernels) if (k.kind === 'opaque') scratchPolys.push(opaqueScratchBytes(k.node, plan.fusion.shapes));
     const scratch = Poly.upper(scratchPolys);
     const nameIndex = (n: Node): number => index.get(n.name) ?? -1;
     const ctx: KernelContext = {
@@ -285,7 +284,8 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
       export: exportName,
       fused: job.kind === 'signature' ? fuse : false,
       slotTable: table,
-      slots: job.slots.map((n) => ({ node: n.name, buffer: bufIndex.get(plan.memory.bufferOf(n)!)! })),
+      slots: job.slots.map((n) => ({ node: n.name, buffer: bufIndex.get(plan.memory.bufferOf(n)!)!, shape: plan.fusion.shapes.get(n)!.map(toManifestPoly) })),
+      feedShapes: plan.unit.feeds.filter((n) => n.dtype !== null && plan.fusion.shapes.has(n)).map((n) => ({ node: n.name, shape: plan.fusion.shapes.get(n)!.map(toManifestPoly) })),
       buffers,
       arenaBytes: toManifestPoly(arenaEnd),
       scratchBytes: toManifestPoly(scratch),

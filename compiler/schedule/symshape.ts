@@ -182,6 +182,9 @@ function symRule(n: Node, ins: Poly[][], symShapeOf: (n: Node) => Poly[]): (Poly
       // dims is usually shape(y): y's symbolic shape (the kernel checks the values)
       const dims = n.inputs[0];
       if (dims.op === 'shape' && dims.inputs[0].dtype !== null && dims.inputs[0].shape !== null) return symShapeOf(dims.inputs[0]);
+      if (dims.op === 'const' && Array.isArray(dims.attrs.value) && (dims.attrs.value as unknown[]).length === (n.shape ?? []).length) {
+        return (dims.attrs.value as number[]).map((d) => Poly.const(d));
+      }
       return null;
     }
     case 'assign':
@@ -237,11 +240,14 @@ function stridedSliceRule(index: unknown, x: Poly[]): (Poly | null)[] | null {
     const sl = it as { start: number | null; stop: number | null; step: number | null };
     const dim = x[d++];
     const step = sl.step ?? 1;
-    if (!dim || Math.abs(step) !== 1) {
+    if (!dim) {
       out.push(null);
       continue;
     }
-    out.push(sliceLen(dim, sl.start, sl.stop, step));
+    if (!dim.isConst() && Math.abs(step) !== 1) throw new ScheduleError(`Cannot compile a strided slice with step ${step} over the unknown dimension ${d - 1} (every unknown dim is the batch size B; only steps of 1 and -1 are planned)`);
+    const len = sliceLen(dim, sl.start, sl.stop, step);
+    if (len && len.isConst() && len.constValue() < 0) throw new ScheduleError(`Cannot compile the slice [${sl.start ?? ''}:${sl.stop ?? ''}] over the unknown dimension ${d - 1}: its length depends on clamping to the run-time size`);
+    out.push(len);
   }
   for (; d < x.length; d++) out.push(x[d]);
   return out;

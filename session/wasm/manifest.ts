@@ -62,8 +62,10 @@ export interface ManifestPlan {
   fused: boolean;
   /** Address of the plan's slot table (i32 per slot; slot 0 = per-call scratch). */
   slotTable: number;
-  /** Slot i + 1: node name → buffer index. */
-  slots: { node: string; buffer: number }[];
+  /** Slot i + 1: node name → buffer index, and the node's own symbolic shape (an alias's differs from its buffer's; absent in older manifests: the buffer's). */
+  slots: { node: string; buffer: number; shape?: ManifestPoly[] }[];
+  /** Symbolic shape of every feed of the plan, also those no kernel reads (B is solved from them). */
+  feedShapes?: { node: string; shape: ManifestPoly[] }[];
   buffers: ManifestBuffer[];
   /** Bytes above the arena base this plan needs (buffers + scratch), as a polynomial. */
   arenaBytes: ManifestPoly;

@@ -152,6 +152,21 @@ interface Status {
 
 type Exports = Record<string, (B: number) => number>;
 
+/** A node's own symbolic shape in a plan (an alias's, not its buffer's). */
+function slotShape(plan: ManifestPlan, node: string): ManifestPoly[] {
+  const s = plan.slots.find((x) => x.node === node);
+  if (!s) throw new InternalError(`no buffer for '${node}'`);
+  return s.shape ?? plan.buffers[s.buffer].shape;
+}
+
+/** Symbolic shapes of a plan's feeds (older manifests: the buffers of fed slots). */
+function feedShapesOf(plan: ManifestPlan): Map<string, ManifestPoly[]> {
+  const out = new Map<string, ManifestPoly[]>();
+  for (const s of plan.slots) out.set(s.node, s.shape ?? plan.buffers[s.buffer].shape);
+  for (const f of plan.feedShapes ?? []) out.set(f.node, f.shape);
+  return out;
+}
+
 export class WasmSession {
   readonly manifest: Manifest;
   private memory: WebAssembly.Memory;
@@ -412,9 +427,9 @@ export class WasmSession {
     }
     B = B ?? 1;
     for (const [node, t] of fed) {
-      const bi = slots.get(node.name);
-      if (bi === undefined) continue;
-      const shape = plan.buffers[bi].shape.map((p) => evalPoly(p, B!));
+      const sh = shapes.get(node.name);
+      if (sh === undefined) continue;
+      const shape = sh.map((p) => evalPoly(p, B!));
       if (shape.some((d, i) => d !== t.shape[i])) return null;
     }
     return B;
@@ -470,7 +485,7 @@ export class WasmSession {
       if (f) return f;
       const bi = slot.get(e.node.name)!;
       const b = plan.buffers[bi];
-      return this.readTensor(b.dtype, b.shape.map((p) => evalPoly(p, B)), addr[bi]);
+      return this.readTensor(b.dtype, slotShape(plan, e.node.name).map((p) => evalPoly(p, B)), addr[bi]);
     });
   }
 
@@ -543,7 +558,7 @@ export class WasmSession {
       const s = slot.get(e.node.name);
       if (!s) throw new InternalError(`no buffer for '${e.node.name}'`, e.node.name, e.node.location);
       const b = plan.buffers[s.buffer];
-      return this.readTensor(b.dtype, b.shape.map((p) => evalPoly(p, B!)), addr[s.buffer]);
+      return this.readTensor(b.dtype, slotShape(plan, e.node.name).map((p) => evalPoly(p, B!)), addr[s.buffer]);
     });
   }
 
@@ -617,7 +632,7 @@ export class WasmSession {
       const n = this.model.node(input)!;
       if (cur) {
         const slot = cur.plan.slots.find((x) => x.node === input);
-        if (slot) return cur.plan.buffers[slot.buffer].shape.map((p) => evalPoly(p, cur.B));
+        if (slot) return slotShape(cur.plan, input).map((p) => evalPoly(p, cur.B));
       }
       return (n.shape ?? []).map((d) => d ?? 0);
     };
@@ -628,7 +643,7 @@ export class WasmSession {
       if (!slot) return null;
       const b = cur.plan.buffers[slot.buffer];
       const at = new Int32Array(this.memory.buffer)[(cur.plan.slotTable >> 2) + cur.plan.slots.indexOf(slot) + 1];
-      return this.readTensor(b.dtype, b.shape.map((p) => evalPoly(p, cur.B)), at);
+      return this.readTensor(b.dtype, slotShape(cur.plan, input).map((p) => evalPoly(p, cur.B)), at);
     };
     switch (s.code) {
       case 1:
@@ -647,7 +662,7 @@ export class WasmSession {
         const labels = readInput(node.inputs[0]);
         const ls = shapeOf(node.inputs[1]);
         const l = labels ? labels.data[s.a0] : NaN;
-        throw new InvalidArgumentError(`Received a label value of ${l} which is outside the valid range of [0, ${ls[1]}).  Label values: ${labels ? Array.from(labels.data).join(' ') : ''}`, name, loc);
+        throw new InvalidArgumentError(`Received a label value of ${l} which is outside the valid range of [0, ${ls[ls.length - 1]}).  Label values: ${labels ? Array.from(labels.data).join(' ') : ''}`, name, loc);
       }
       case 6: {
         const xs = shapeOf(node.inputs[0]);
@@ -687,7 +702,7 @@ export class WasmSession {
         const dims = readInput(node.inputs[0]);
         const cur = this.current;
         const slot = cur?.plan.slots.find((x) => x.node === node.name);
-        const compiled = cur && slot ? cur.plan.buffers[slot.buffer].shape.map((p) => evalPoly(p, cur.B)) : [];
+        const compiled = cur && slot ? slotShape(cur.plan, node.name).map((p) => evalPoly(p, cur.B)) : [];
         return new UnimplementedError(`Fill: dims ${dims ? fmt(Array.from(dims.data)) : '?'} differ from the shape ${fmt(compiled)} this node was compiled for (every unknown dim is the batch size)`, name, loc);
       }
     }
