@@ -202,7 +202,8 @@ export interface SignatureStmtCstNode extends CstNode {
 
 export type SignatureStmtCstChildren = {
   Signature: IToken[];
-  Identifier: IToken[];
+  Identifier?: IToken[];
+  Keyword?: IToken[];
   LParen: IToken[];
   test?: (TestCstNode)[];
   Comma?: (IToken)[];

@@ -282,7 +282,8 @@ export class TfgParser extends CstParser {
 
   signatureStmt = this.RULE('signatureStmt', () => {
     this.CONSUME(T.Signature);
-    this.CONSUME(T.Identifier);
+    // A signature's name may be a keyword (`signature train(X, y) -> ...`): nothing else can stand there.
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.Keyword) }]);
     this.CONSUME(T.LParen);
     this.OPTION(() => {
       this.SUBRULE(this.test);

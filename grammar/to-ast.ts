@@ -261,7 +261,7 @@ export class AstBuilder extends BaseVisitor implements C.TfgCstVisitor<unknown, 
   }
 
   signatureStmt(ctx: C.SignatureStmtCstChildren, node: CstNode): A.SignatureStmt {
-    const nameTok = need(ctx.Identifier);
+    const nameTok = ctx.Identifier ? need(ctx.Identifier) : need(ctx.Keyword);
     need(ctx.Arrow);
     return {
       kind: 'SignatureStmt',

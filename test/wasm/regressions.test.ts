@@ -14,7 +14,7 @@ w = variable(zeros([2, 1]), name="w")
 gs = get_or_create_global_step()
 loss = reduce_mean(square(matmul(X, w) - y), name="loss")
 train_op = GradientDescentOptimizer(0.1).minimize(loss, global_step=gs)
-signature step(X, y) -> [train_op, loss]
+signature train(X, y) -> [train_op, loss]
 `;
 
 function setup() {
