@@ -159,9 +159,13 @@ function slotShape(plan: ManifestPlan, node: string): ManifestPoly[] {
   return s.shape ?? plan.buffers[s.buffer].shape;
 }
 
-/** Symbolic shapes of a plan's feeds (older manifests: the buffers of fed slots). */
+/** Symbolic shapes of a plan's feeds (older manifests: the buffers of fed slots); memoized per plan. */
+const feedShapesMemo = new WeakMap<ManifestPlan, Map<string, ManifestPoly[]>>();
 function feedShapesOf(plan: ManifestPlan): Map<string, ManifestPoly[]> {
+  const memo = feedShapesMemo.get(plan);
+  if (memo) return memo;
   const out = new Map<string, ManifestPoly[]>();
+  feedShapesMemo.set(plan, out);
   for (const s of plan.slots) out.set(s.node, s.shape ?? plan.buffers[s.buffer].shape);
   for (const f of plan.feedShapes ?? []) out.set(f.node, f.shape);
   return out;
@@ -173,6 +177,10 @@ export class WasmSession {
   private exports: Exports;
   private initialized = new Set<string>();
   private streams = new Map<string, PhiloxStream>();
+  /** fastPath's answers by fed + fetched names. */
+  private fastPathMemo = new Map<string, number | null>();
+  /** Per plan, the last layout computed (buffer addresses for one B). */
+  private layoutMemo = new Map<ManifestPlan, { B: number; addr: number[]; scratch: number; free: number }>();
   private closed = false;
   private readonly maxBytes: number;
   private readonly varByName: Map<string, Manifest['variables'][number]>;
@@ -387,6 +395,19 @@ export class WasmSession {
 
   /** The signature whose feeds are exactly the run's and whose plan has every fetch. */
   private fastPath(unique: Element[], fed: Map<ManifestNode, Tensor>): number | null {
+    // The answer depends only on the fed and fetched names: remembered per combination.
+    let key = '';
+    for (const n of fed.keys()) key += n.name + '\u0000';
+    key += '|';
+    for (const e of unique) key += (e.asOp ? '^' : '') + e.node.name + '\u0000';
+    const memo = this.fastPathMemo.get(key);
+    if (memo !== undefined) return memo;
+    const found = this.searchFastPath(unique, fed);
+    if (this.fastPathMemo.size < 1024) this.fastPathMemo.set(key, found);
+    return found;
+  }
+
+  private searchFastPath(unique: Element[], fed: Map<ManifestNode, Tensor>): number | null {
     const fedNames = new Set([...fed.keys()].map((n) => n.name));
     for (let i = 0; i < this.manifest.signatures.length; i++) {
       const s = this.manifest.signatures[i];
@@ -437,11 +458,17 @@ export class WasmSession {
 
   /** Lay out the plan's buffers for B, grow memory, fill the slot table; returns buffer addresses and the first free byte. */
   private layout(plan: ManifestPlan, B: number, extra = 0): { addr: number[]; free: number } {
-    const Bl = Math.max(B, 1);
-    const base = this.manifest.memory.arenaBase;
-    const addr = plan.buffers.map((b) => (b.region === 'arena' ? base + evalPoly(b.offset, Bl) : evalPoly(b.offset, Bl)));
-    const scratch = align16(base + evalPoly(plan.arenaBytes, Bl));
-    const free = align16(scratch + evalPoly(plan.scratchBytes, Bl));
+    let memo = this.layoutMemo.get(plan);
+    if (memo === undefined || memo.B !== B) {
+      // Addresses depend on the plan and B only (the callers read, never change, `addr`).
+      const Bl = Math.max(B, 1);
+      const base = this.manifest.memory.arenaBase;
+      const addr = plan.buffers.map((b) => (b.region === 'arena' ? base + evalPoly(b.offset, Bl) : evalPoly(b.offset, Bl)));
+      const scratch = align16(base + evalPoly(plan.arenaBytes, Bl));
+      memo = { B, addr, scratch, free: align16(scratch + evalPoly(plan.scratchBytes, Bl)) };
+      this.layoutMemo.set(plan, memo);
+    }
+    const { addr, scratch, free } = memo;
     this.ensureMemory(free + extra);
     const mem = new Int32Array(this.memory.buffer);
     mem[plan.slotTable >> 2] = scratch;
@@ -764,6 +791,11 @@ export class WasmSession {
 
   private readTensor(dtype: DType, shape: readonly number[], at: number): Tensor {
     const n = sizeOf(shape);
+    if (dtype !== 'bool' && at % byteSize(dtype) === 0) {
+      // One copy out of wasm memory (aligned: a typed view's slice).
+      const view = dtype === 'f32' ? new Float32Array(this.memory.buffer, at, n) : dtype === 'f64' ? new Float64Array(this.memory.buffer, at, n) : new Int32Array(this.memory.buffer, at, n);
+      return new Tensor(dtype, [...shape], view.slice());
+    }
     const out = allocArray(dtype, n);
     out.set(allocView(this.memory.buffer, dtype, at, n) as never);
     return new Tensor(dtype, [...shape], out);
