@@ -310,6 +310,9 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
 
 // ---------------------------------------------------------------- matmul
 
+/** f32 matmuls whose (static) inner dim is at least this long accumulate in f64 (`matmul_f32_acc64`). */
+export const ACC64_MIN_K = 1024;
+
 function emitMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulKernel): Expr[] {
   const m = ctx.m;
   const as = ctx.shapes.get(k.a)!;
@@ -326,10 +329,13 @@ function emitMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulK
   out.push(f.set(c, k.epilogue ? ctx.scratch(f) : ctx.addr(f, k.node)));
   if (dt === 'f32' || dt === 'f64') {
     const args = [ctx.addr(f, k.a), ctx.addr(f, k.b), f.get(c)];
+    // Long f32 dot products keep their partial sums in f64 (one rounding per output), like the
+    // reference: X^T X over 20,640 rows in f32 otherwise drifts by ~1e-3 relative.
+    const kern = dt === 'f32' && K.isConst() && K.constValue() >= ACC64_MIN_K ? 'f32_acc64' : dt;
     if (r > 2) {
-      out.push(m.call(`rt_matmul_${dt}_batched`, [...args, P(batch), P(M), P(N), P(K), m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch), P(M.mul(K)), P(K.mul(N))], 'none'));
+      out.push(m.call(`rt_matmul_${kern}_batched`, [...args, P(batch), P(M), P(N), P(K), m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch), P(M.mul(K)), P(K.mul(N))], 'none'));
     } else {
-      out.push(m.call(`rt_matmul_${dt}`, [...args, P(M), P(N), P(K), m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch)], 'none'));
+      out.push(m.call(`rt_matmul_${kern}`, [...args, P(M), P(N), P(K), m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch)], 'none'));
     }
   } else {
     out.push(...intMatmul(ctx, f, B, k, c, batch, M, N, K));
