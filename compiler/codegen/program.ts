@@ -22,7 +22,7 @@ import type { FetchSpec, Signature } from '../frontend/index.js';
 import { RUNTIME_ABI_VERSION, RUNTIME_IMPORT_MODULE, RUNTIME_KERNELS, RUNTIME_RESERVED_BYTES, matmulF32ScratchBytes, matmulF64ScratchBytes, matrixInverseScratchBytes } from '../../runtime-as/abi.js';
 import type { FetchStructure, Manifest, ManifestBuffer, ManifestNode, ManifestPlan, ManifestPoly } from '../../session/wasm/manifest.js';
 import { MANIFEST_VERSION } from '../../session/wasm/manifest.js';
-import { MATH_IMPORTS, MATH_MODULE, STATUS_ADDR, addHelpers } from './expr.js';
+import { STATUS_ADDR, addHelpers } from './expr.js';
 import { LoweringError, emitKernel, opaqueScratchBytes, type KernelContext } from './kernels.js';
 import { WasmModule, type Expr, type FunctionBuilder } from './module.js';
 
@@ -84,7 +84,6 @@ export function buildModel(graph: Graph, signatures: readonly Signature[], opts:
 
 function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[], fuse: boolean, opts: ModelOptions): BuiltModel {
   for (const [name, sig] of Object.entries(RUNTIME_KERNELS)) m.importFunction(`rt_${name}`, { module: RUNTIME_IMPORT_MODULE, base: name }, sig.params, sig.result);
-  for (const [name, arity] of Object.entries(MATH_IMPORTS)) m.importFunction(`math_${name}`, { module: MATH_MODULE, base: name }, new Array(arity).fill('f64'), 'f64');
   m.importFunction('host_random', { module: HOST_MODULE, base: 'random' }, ['i32', 'i32', 'i32'], 'none');
   addHelpers(m);
 
@@ -138,6 +137,7 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
     sig?: Signature;
     fetchStruct?: FetchStructure;
     slots: Node[];
+    counts?: { fused: number; unfused: number };
   }
   const jobs: PlanJob[] = [];
   for (const sig of signatures) {
@@ -145,14 +145,18 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
     const fetchStruct = fetchStructure(sig.fetches, fetchNodes);
     const unit: GraphUnit = { graph, fetches: [...new Set(fetchNodes)], feeds: [...sig.feeds] };
     let plan: SchedulePlan;
+    let other: SchedulePlan;
     try {
       const r = runPipeline(unit);
       plan = schedule(r.unit, { noFuse: !fuse });
+      // the other mode, only counted (manifest: kernels fused vs unfused)
+      other = schedule(r.unit, { noFuse: fuse });
     } catch (e) {
       if (e instanceof CompileError) throw e;
       throw new CompileError(error(4002, `signature '${sig.name}' cannot be compiled: ${(e as Error).message}`, sig.span));
     }
-    jobs.push({ plan, kind: 'signature', sig, fetchStruct, slots: slotNodes(plan) });
+    const counts = fuse ? { fused: plan.kernels.length, unfused: other.kernels.length } : { fused: other.kernels.length, unfused: plan.kernels.length };
+    jobs.push({ plan, kind: 'signature', sig, fetchStruct, slots: slotNodes(plan), counts });
   }
   let genericError: string | undefined;
   if (opts.generic !== false) {
@@ -300,7 +304,7 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
     plans.push(mp);
     kernelCounts.push(plan.kernels.length);
     if (job.kind === 'signature') {
-      manifestSigs.push({ name: job.sig!.name, feeds: job.sig!.feeds.map((n) => n.name), fetches: job.fetchStruct!, plan: pi, export: exportName!, batchSymbol: 'B' });
+      manifestSigs.push({ name: job.sig!.name, feeds: job.sig!.feeds.map((n) => n.name), fetches: job.fetchStruct!, plan: pi, export: exportName!, batchSymbol: 'B', kernels: job.counts });
     }
   });
 

@@ -93,6 +93,8 @@ export interface ManifestSignature {
   plan: number;
   export: string;
   batchSymbol: 'B';
+  /** Kernels of this signature's plan fused and unfused (one per node), whichever was compiled. */
+  kernels?: { fused: number; unfused: number };
 }
 
 export interface Manifest {
