@@ -7,7 +7,7 @@
  */
 
 /** Bump with ABI_VERSION in runtime-as/assembly/index.ts on any signature or layout change. */
-export const RUNTIME_ABI_VERSION = 1;
+export const RUNTIME_ABI_VERSION = 2;
 /** Import module name under which generated modules import the kernels. */
 export const RUNTIME_IMPORT_MODULE = 'tfg_rt';
 /** Both the runtime and the generated module import this memory. */
@@ -39,6 +39,8 @@ const rnd64: KernelSignature = { params: [P, P, I, 'f64', 'f64'], result: 'none'
 const sm: KernelSignature = { params: [P, P, I, I, I], result: 'none' };
 const xent: KernelSignature = { params: [P, P, P, P, I, I], result: 'none' };
 const sxent: KernelSignature = { params: [P, P, P, P, I, I], result: 'i32' };
+const m64: KernelSignature = { params: ['f64'], result: 'f64' };
+const m32: KernelSignature = { params: ['f32'], result: 'f32' };
 
 /** Every kernel the runtime exports, with its wasm signature (the import table for codegen). */
 export const RUNTIME_KERNELS = {
@@ -75,6 +77,23 @@ export const RUNTIME_KERNELS = {
   argmax_f64: sm,
   argmin_f32: sm,
   argmin_f64: sm,
+  // Transcendentals (runtime-as/assembly/math.ts), called per lane by generated code.
+  math_exp_f64: m64,
+  math_log_f64: m64,
+  math_sin_f64: m64,
+  math_cos_f64: m64,
+  math_tanh_f64: m64,
+  math_log1p_f64: m64,
+  math_sigmoid_f64: m64,
+  math_pow_f64: { params: ['f64', 'f64'], result: 'f64' },
+  math_exp_f32: m32,
+  math_log_f32: m32,
+  math_sin_f32: m32,
+  math_cos_f32: m32,
+  math_tanh_f32: m32,
+  math_log1p_f32: m32,
+  math_sigmoid_f32: m32,
+  math_pow_f32: { params: ['f32', 'f32'], result: 'f32' },
 } as const satisfies Record<string, KernelSignature>;
 
 export type KernelName = keyof typeof RUNTIME_KERNELS;

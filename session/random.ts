@@ -133,23 +133,35 @@ export function uint64ToDouble(hi: number, lo: number): number {
 
 const TWO_PI = 2 * Math.PI;
 
+/**
+ * The f64 log/sin/cos the normal conversions use. The default is the host's `Math` (the reference
+ * interpreter); the wasm loader passes the runtime's engine-independent `math_*_f64` exports, so
+ * its normals are the same bits in every JavaScript engine (V8's Math differs across versions in
+ * the last ulp). sqrt is correctly rounded everywhere and stays `Math.sqrt`.
+ */
+export interface NormalMath {
+  log(x: number): number;
+  sin(x: number): number;
+  cos(x: number): number;
+}
+
 /** TF's BoxMullerFloat(x0, x1) → [r·sin(v), r·cos(v)] in float32 arithmetic. */
-export function boxMullerFloat(x0: number, x1: number): [number, number] {
+export function boxMullerFloat(x0: number, x1: number, math: NormalMath = Math): [number, number] {
   const fr = Math.fround;
   let u1 = uint32ToFloat(x0);
   if (u1 < fr(1e-7)) u1 = fr(1e-7);
   const v1 = fr(TWO_PI * uint32ToFloat(x1));
-  const u2 = fr(Math.sqrt(fr(-2 * fr(Math.log(u1)))));
-  return [fr(fr(Math.sin(v1)) * u2), fr(fr(Math.cos(v1)) * u2)];
+  const u2 = fr(Math.sqrt(fr(-2 * fr(math.log(u1)))));
+  return [fr(fr(math.sin(v1)) * u2), fr(fr(math.cos(v1)) * u2)];
 }
 
 /** TF's BoxMullerDouble(x0, x1, x2, x3) → two float64 normals. */
-export function boxMullerDouble(x0: number, x1: number, x2: number, x3: number): [number, number] {
+export function boxMullerDouble(x0: number, x1: number, x2: number, x3: number, math: NormalMath = Math): [number, number] {
   let u1 = uint64ToDouble(x0, x1);
   if (u1 < 1e-20) u1 = 1e-20;
   const v1 = TWO_PI * uint64ToDouble(x2, x3);
-  const u2 = Math.sqrt(-2 * Math.log(u1));
-  return [Math.sin(v1) * u2, Math.cos(v1) * u2];
+  const u2 = Math.sqrt(-2 * math.log(u1));
+  return [math.sin(v1) * u2, math.cos(v1) * u2];
 }
 
 /** Words needed for n samples of a float distribution (uniform/normal) of the given width. */
@@ -168,17 +180,17 @@ export function uniformFromBits(bits: Uint32Array, dtype: 'f32' | 'f64', n: numb
 }
 
 /** n standard normal samples: Box–Muller on word pairs (f32) or quadruples (f64). */
-export function normalFromBits(bits: Uint32Array, dtype: 'f32' | 'f64', n: number): Float64Array {
+export function normalFromBits(bits: Uint32Array, dtype: 'f32' | 'f64', n: number, math: NormalMath = Math): Float64Array {
   const out = new Float64Array(n);
   if (dtype === 'f32') {
     for (let i = 0; i < n; i += 2) {
-      const [a, b] = boxMullerFloat(bits[i], bits[i + 1]);
+      const [a, b] = boxMullerFloat(bits[i], bits[i + 1], math);
       out[i] = a;
       if (i + 1 < n) out[i + 1] = b;
     }
   } else {
     for (let i = 0, w = 0; i < n; i += 2, w += 4) {
-      const [a, b] = boxMullerDouble(bits[w], bits[w + 1], bits[w + 2], bits[w + 3]);
+      const [a, b] = boxMullerDouble(bits[w], bits[w + 1], bits[w + 2], bits[w + 3], math);
       out[i] = a;
       if (i + 1 < n) out[i + 1] = b;
     }
@@ -190,13 +202,13 @@ export function normalFromBits(bits: Uint32Array, dtype: 'f32' | 'f64', n: numbe
  * n truncated standard normals (|x| < 2): draw normals in batches from `draw(words)` and keep
  * those inside the bound, in order, drawing more from the continuing stream until n are kept.
  */
-export function truncatedNormalFrom(draw: (count: number) => Uint32Array, dtype: 'f32' | 'f64', n: number): Float64Array {
+export function truncatedNormalFrom(draw: (count: number) => Uint32Array, dtype: 'f32' | 'f64', n: number, math: NormalMath = Math): Float64Array {
   const out = new Float64Array(n);
   let have = 0;
   let want = n;
   while (have < n) {
     const batch = Math.max(want, 4);
-    const normals = normalFromBits(draw(wordsFor('normal', dtype, batch)), dtype, batch);
+    const normals = normalFromBits(draw(wordsFor('normal', dtype, batch)), dtype, batch, math);
     for (let i = 0; i < batch && have < n; i++) if (Math.abs(normals[i]) < 2) out[have++] = normals[i];
     want = n - have;
   }

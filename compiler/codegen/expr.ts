@@ -29,9 +29,6 @@ export const FAIL = {
   shapeCheck: 8,
 } as const;
 
-/** Host math functions the module imports (module `tfg_math`), f64 → f64. */
-export const MATH_IMPORTS: Readonly<Record<string, number>> = { exp: 1, log: 1, sin: 1, cos: 1, tanh: 1, sigmoid: 1, pow: 2, log1p: 1 };
-export const MATH_MODULE = 'tfg_math';
 
 export interface BValue extends LValue {
   get(): Expr;
@@ -231,12 +228,13 @@ export class ValueBuilder implements LowerBuilder {
     return this.val(d, this.callMath(fn, xs.map((x) => this.g(x)), d));
   }
 
-  /** Call host math `fn` on scalar values of dtype `d` (f32 promoted and the result demoted). */
+  /**
+   * Call the runtime's `math_<fn>_<d>` on scalar values of dtype `d` (f32 or f64): computed in
+   * wasm (runtime-as/assembly/math.ts, f32 forms in f64 rounded once), the same bits in every engine.
+   */
   callMath(fn: string, args: Expr[], d: DType): Expr {
-    const m = this.m;
-    const a = d === 'f32' ? args.map((e) => m.unary('f64.promote_f32', e)) : args;
-    const r = m.call(`math_${fn}`, a, 'f64');
-    return d === 'f32' ? m.unary('f32.demote_f64', r) : r;
+    const t = d === 'f32' ? 'f32' : 'f64';
+    return this.m.call(`rt_math_${fn}_${t}`, args, t);
   }
 
   sumF64(xs: LValue[]): LValue {

@@ -593,7 +593,7 @@ function emitOpaque(ctx: KernelContext, f: FunctionBuilder, B: Local, k: OpaqueK
       const lossE = m.binary(
         'f64.add',
         m.binary('f64.sub', m.binary('f64.max', f.get(x), m.f64(0)), m.binary('f64.mul', f.get(x), f.get(z))),
-        m.call('math_log1p', [m.call('math_exp', [m.unary('f64.neg', m.unary('f64.abs', f.get(x)))], 'f64')], 'f64'),
+        m.call('rt_math_log1p_f64', [m.call('rt_math_exp_f64', [m.unary('f64.neg', m.unary('f64.abs', f.get(x)))], 'f64')], 'f64'),
       );
       return [
         m.forRange(i, m.i32(0), () => P(total), 1, [

@@ -7,9 +7,10 @@ export * from './matmul';
 export * from './linalg';
 export * from './philox';
 export * from './softmax';
+export * from './math';
 
 /** Version of the kernel ABI; bump on any signature or layout change. */
-export const ABI_VERSION: i32 = 1;
+export const ABI_VERSION: i32 = 2;
 
 /** End of the runtime's static data; buffers must be placed at or after this (see RESERVED). */
 export function heap_base(): usize {

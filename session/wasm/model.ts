@@ -28,7 +28,7 @@ import {
   UnimplementedError,
   ValueError,
 } from '../errors.js';
-import { PhiloxStream, normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBits, wordsFor } from '../random.js';
+import { PhiloxStream, normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBits, wordsFor, type NormalMath } from '../random.js';
 import {
   type FetchMapper,
   FeedTypeError,
@@ -177,6 +177,8 @@ export class WasmSession {
   private exports: Exports;
   private initialized = new Set<string>();
   private streams = new Map<string, PhiloxStream>();
+  /** log/sin/cos of the normal samples: the runtime's (engine-independent), not the host's Math. */
+  private readonly normalMath: NormalMath;
   /** fastPath's answers by fed + fetched names. */
   private fastPathMemo = new Map<string, number | null>();
   /** Per plan, the last layout computed (buffer addresses for one B). */
@@ -201,16 +203,9 @@ export class WasmSession {
     this.memory = createSharedMemory(initial, Math.max(initial, Math.ceil(this.maxBytes / PAGE)));
     const runtime = instantiateRuntimeSync(model.runtime, this.memory);
     const imports = modelImports(this.memory, runtime);
-    imports.tfg_math = {
-      exp: Math.exp,
-      log: Math.log,
-      sin: Math.sin,
-      cos: Math.cos,
-      tanh: Math.tanh,
-      pow: Math.pow,
-      log1p: Math.log1p,
-      sigmoid: (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-    };
+    // Transcendentals are the runtime's (tfg_rt.math_*), so they are the same bits in every engine;
+    // the host's normal samples use the same functions.
+    this.normalMath = { log: runtime.math_log_f64, sin: runtime.math_sin_f64, cos: runtime.math_cos_f64 };
     imports.tfg_host = { random: (node: number, out: number, n: number) => this.hostRandom(node, out, n) };
     const inst = new WebAssembly.Instance(model.module, imports);
     this.exports = inst.exports as unknown as Exports;
@@ -770,10 +765,10 @@ export class WasmSession {
       }
     } else if (node.op === 'random_normal') {
       const fd = dtype as 'f32' | 'f64';
-      data = affine(normalFromBits(st.next(wordsFor('normal', fd, n)), fd, n), r, num('stddev', 1), num('mean', 0));
+      data = affine(normalFromBits(st.next(wordsFor('normal', fd, n)), fd, n, this.normalMath), r, num('stddev', 1), num('mean', 0));
     } else {
       const fd = dtype as 'f32' | 'f64';
-      data = affine(truncatedNormalFrom((c) => st!.next(c), fd, n), r, num('stddev', 1), num('mean', 0));
+      data = affine(truncatedNormalFrom((c) => st!.next(c), fd, n, this.normalMath), r, num('stddev', 1), num('mean', 0));
     }
     const arr = allocArray(dtype, n);
     arr.set(data as ArrayLike<number>);

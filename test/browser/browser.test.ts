@@ -133,27 +133,23 @@ big = greater(proba, 0.2, name="big")
 zz = reduce_mean(square(Z) * 0.5 - abs(Z) / (1.0 + sqrt(abs(Z))), axis=0, name="zz")
 ztt = matmul(Z, Z, transpose_b=True, name="ztt")
 zexp = reduce_mean(exp(-square(Z)) * log(1.0 + abs(Z)), axis=0, name="zexp")
+zmath = identity(sin(Z * 3.7) * cos(Z - 0.3) + tanh(Z) + sigmoid(Z * 2.0) + pow(abs(Z) + 1.0, 0.37) + exp(Z) * log(abs(Z) + 0.5), name="zmath")
 noise = random_normal([3, 5], seed=11, name="noise")
 noise64 = random_uniform([4, 5], dtype=f64, seed=12, name="noise64")
 gauss64 = random_normal([4, 5], dtype=f64, seed=13, name="gauss64")
 init = global_variables_initializer()
 signature predict(X) -> {"proba": proba, "logp": logp, "lse": lse, "mix": mix, "cls": cls, "big": big}
-signature stats(Z) -> [zz, ztt, zexp]
+signature stats(Z) -> [zz, ztt, zexp, zmath]
 `;
 
 const MATH_FETCHES = ['proba:0', 'logp:0', 'lse:0', 'mix:0', 'cls:0', 'big:0'];
 
-/**
- * Known defects (TAP todo, so they show in every run): f64 exp/log/sin/cos/pow are imported
- * from the host's JS Math (module `tfg_math` in session/wasm/model.ts) and f64 normals use JS
- * Math.log/sin/cos (session/random.ts normalFromBits), and V8's Math functions are NOT the same
- * bits across V8 versions (Node 20's V8 11.3 vs Chromium 156 differ in the last ulp for ~5–10% of
- * arguments of exp/log/sin/cos/pow). f32 results round the f64 value, which hides the last-ulp
- * difference except in rare double-rounding cases. Fix: compute these in wasm (the runtime's
- * AssemblyScript NativeMath, a musl port) instead of host imports.
+/*
+ * f64 transcendentals (zexp, zmath) and f64 normals (gauss64) are the checks that need the
+ * runtime's own math (runtime-as/assembly/math.ts, used by codegen and by the loader's normal
+ * samples): V8's Math differs between Node 20 and Chromium in the last ulp for ~5–10% of
+ * arguments, so host-Math results would not be bit-equal here.
  */
-const HOST_MATH_TODO = 'f64 transcendentals come from the host JS Math, whose bits differ between Node 20 and Chromium 156 in the last ulp (see the comment above KNOWN)';
-const KNOWN: Record<string, string> = { 'zexp:0': HOST_MATH_TODO, 'gauss64:0': HOST_MATH_TODO };
 
 function cases(): Case[] {
   const relu = readFileSync(repoPath('samples/relu_modular.tfg'), 'utf8');
@@ -167,7 +163,7 @@ function cases(): Case[] {
     { fetches: ['init'], feeds: {} },
     { fetches: MATH_FETCHES, feeds: { 'X:0': feed('f32', [11, 13], 3) } },
     { fetches: MATH_FETCHES, feeds: { 'X:0': feed('f32', [1, 13], 4) } },
-    { fetches: ['zz:0', 'ztt:0', 'zexp:0'], feeds: { 'Z:0': feed('f64', [7, 5], 5) } },
+    { fetches: ['zz:0', 'ztt:0', 'zexp:0', 'zmath:0'], feeds: { 'Z:0': feed('f64', [7, 5], 5) } },
     // generic path (no signature feeds only Z and fetches noise), twice: the stream advances
     { fetches: ['noise:0', 'zz:0'], feeds: { 'Z:0': feed('f64', [3, 5], 6) } },
     { fetches: ['noise:0', 'W1:0', 'noise64:0', 'gauss64:0'], feeds: {} },
@@ -274,8 +270,7 @@ t.test('compiled models give the same bits in headless Chromium as in Node', asy
           tensors++;
           t.equal(describe(b), describe(a), `step ${si} ${name}: dtype and shape`);
           t.ok(a.b64.length > 0 || a.shape.includes(0), `step ${si} ${name}: has data`);
-          const todo = c.file === 'math.tfg' ? KNOWN[name] : undefined;
-          t.equal(b?.b64, a.b64, `step ${si} ${name}: raw bytes equal Node's`, todo ? { todo } : {});
+          t.equal(b?.b64, a.b64, `step ${si} ${name}: raw bytes equal Node's`);
         });
       });
       t.ok(tensors > 0, `${tensors} tensors compared`);
