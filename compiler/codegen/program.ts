@@ -20,7 +20,7 @@ import { type SchedulePlan, schedule } from '../schedule/schedule.js';
 import { Poly, numel } from '../schedule/sym.js';
 import type { FetchSpec, Signature } from '../frontend/index.js';
 import { RUNTIME_ABI_VERSION, RUNTIME_IMPORT_MODULE, RUNTIME_KERNELS, RUNTIME_RESERVED_BYTES, matmulF32ScratchBytes, matmulF64ScratchBytes, matrixInverseScratchBytes } from '../../runtime-as/abi.js';
-import type { FetchStructure, Manifest, ManifestBuffer, ManifestNode, ManifestPlan, ManifestPoly } from '../../session/wasm/manifest.js';
+import type { FetchStructure, Manifest, ManifestBuffer, ManifestCheck, ManifestNode, ManifestPlan, ManifestPoly } from '../../session/wasm/manifest.js';
 import { MANIFEST_VERSION } from '../../session/wasm/manifest.js';
 import { STATUS_ADDR, addHelpers } from './expr.js';
 import { LoweringError, emitKernel, opaqueScratchBytes, type KernelContext } from './kernels.js';
@@ -105,6 +105,7 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
       id: n.id,
       stateful: !!def?.stateful,
       kernel: null,
+      ...(def ? { kind: def.kind } : {}),
     };
   });
   let top = STATUS_ADDR + 64;
@@ -289,6 +290,7 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
       fused: job.kind === 'signature' ? fuse : false,
       slotTable: table,
       slots: job.slots.map((n) => ({ node: n.name, buffer: bufIndex.get(plan.memory.bufferOf(n)!)!, shape: plan.fusion.shapes.get(n)!.map(toManifestPoly) })),
+      checks: planChecks(plan),
       feedShapes: plan.unit.feeds.filter((n) => n.dtype !== null && plan.fusion.shapes.has(n)).map((n) => ({ node: n.name, shape: plan.fusion.shapes.get(n)!.map(toManifestPoly) })),
       buffers,
       arenaBytes: toManifestPoly(arenaEnd),
@@ -331,6 +333,47 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
   };
   if (RUNTIME_RESERVED_BYTES > STATUS_ADDR) throw new Error('internal: status words inside the runtime reserve');
   return { module: m, manifest, consts, kernelCounts };
+}
+
+/**
+ * Shape facts the symbolic shapes assume but cannot prove, checked by the loader for B before
+ * the node runs: reshapes whose element counts differ as polynomials, elementwise inputs whose
+ * dims differ (neither the constant 1), matmul inner dims that differ.
+ */
+export function planChecks(plan: SchedulePlan): ManifestCheck[] {
+  const shapes = plan.fusion.shapes;
+  const fed = new Set(plan.unit.feeds);
+  const out: ManifestCheck[] = [];
+  const mp = (s: Poly[]): ManifestPoly[] => s.map(toManifestPoly);
+  for (const n of plan.fusion.nodes) {
+    if (fed.has(n) || n.dtype === null) continue;
+    const ins = n.inputs.map((x) => shapes.get(x));
+    if (ins.some((x) => x === undefined)) continue;
+    const xs = ins as Poly[][];
+    if (n.op === 'reshape') {
+      const out1 = shapes.get(n)!;
+      if (!numel(xs[0]).equals(numel(out1))) out.push({ node: n.name, kind: 'reshape', shapes: [mp(xs[0]), mp(out1)] });
+    } else if (n.op === 'matmul') {
+      const [a, b] = xs;
+      const ka = n.attrs.transpose_a ? a[a.length - 2] : a[a.length - 1];
+      const kb = n.attrs.transpose_b ? b[b.length - 1] : b[b.length - 2];
+      if (!ka.equals(kb)) out.push({ node: n.name, kind: 'matmul', shapes: [mp(a), mp(b)] });
+    } else if (hasOp(n.op) && getOp(n.op).kind === 'elementwise' && xs.length >= 2) {
+      for (let i = 0; i < xs.length; i++) {
+        for (let j = i + 1; j < xs.length; j++) {
+          const [p, q] = [xs[i], xs[j]];
+          const k = Math.min(p.length, q.length);
+          let ok = true;
+          for (let d = 1; d <= k; d++) {
+            const [x, y] = [p[p.length - d], q[q.length - d]];
+            if (!x.equals(y) && !x.equals(1) && !y.equals(1)) ok = false;
+          }
+          if (!ok) out.push({ node: n.name, kind: 'broadcast', shapes: [mp(p), mp(q)] });
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** Nodes with a buffer in a plan (values and their aliases), in graph order. */

@@ -37,6 +37,8 @@ export interface ManifestNode {
   kernel: number | null;
   /** Generic plan: why the node has no kernel when it needs one. */
   unsupported?: string;
+  /** The op's kind in the op table (elementwise, reduce, ...), for run-time shape errors. */
+  kind?: string;
 }
 
 export interface ManifestBuffer {
@@ -56,6 +58,19 @@ export interface ManifestKernel {
   outputs: string[];
 }
 
+/**
+ * A run-time shape fact the symbolic plan assumes but cannot prove (every unknown dim is B):
+ * `reshape` — shapes [input, output] hold as many elements; `broadcast` — two inputs of an
+ * elementwise node broadcast (dims equal or 1); `matmul` — [a, b] inner dims agree (with the
+ * node's transposes). The loader evaluates them for B before the node runs and raises the
+ * reference's error (TF1's wording, the node's name and location).
+ */
+export interface ManifestCheck {
+  node: string;
+  kind: 'reshape' | 'broadcast' | 'matmul';
+  shapes: ManifestPoly[][];
+}
+
 export interface ManifestPlan {
   /** Entry export (signatures); null for the generic plan (kernels are called one by one). */
   export: string | null;
@@ -64,6 +79,8 @@ export interface ManifestPlan {
   slotTable: number;
   /** Slot i + 1: node name → buffer index, and the node's own symbolic shape (an alias's differs from its buffer's; absent in older manifests: the buffer's). */
   slots: { node: string; buffer: number; shape?: ManifestPoly[] }[];
+  /** Run-time shape checks, in graph order (absent in older manifests). */
+  checks?: ManifestCheck[];
   /** Symbolic shape of every feed of the plan, also those no kernel reads (B is solved from them). */
   feedShapes?: { node: string; shape: ManifestPoly[] }[];
   buffers: ManifestBuffer[];

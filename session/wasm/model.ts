@@ -47,7 +47,7 @@ import {
 import { type NestedValue, Tensor, sizeOf } from '../tensor.js';
 import { readNpy as decodeNpy } from '../io/npy.js';
 import { RUNTIME_ABI_VERSION, RuntimeLinkError, createSharedMemory, embeddedRuntime, instantiateRuntimeSync, modelImports } from '../../runtime-as/abi.js';
-import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest, type ManifestNode, type ManifestPlan, type ManifestPoly, evalPoly, validateManifest } from './manifest.js';
+import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest, type ManifestCheck, type ManifestNode, type ManifestPlan, type ManifestPoly, evalPoly, validateManifest } from './manifest.js';
 
 /** A fed value: a Tensor, nested arrays, a number/boolean, a typed array (flat, shaped by the tensor's static shape) or `.npy` bytes. */
 export type WasmFeedValue = Tensor | NestedValue | number | boolean | Float32Array | Float64Array | Int32Array | Uint8Array | { npy: Uint8Array };
@@ -489,6 +489,7 @@ export class WasmSession {
     const plan = this.manifest.plans[planIndex];
     for (const name of plan.unfed) this.placeholderError(this.model.node(name)!);
     for (const r of plan.varReads) if (!r.guarded && !this.initialized.has(r.variable)) this.uninitialized(r.variable);
+    for (const c of plan.checks ?? []) this.check(c, B);
     const { addr } = this.layout(plan, B);
     const slot = new Map(plan.slots.map((s) => [s.node, s.buffer]));
     for (const [node, t] of fed) {
@@ -519,6 +520,7 @@ export class WasmSession {
     const order = this.order(unique.map((e) => e.node), fed);
     let B = this.solveB(plan, fed);
     if (B === null) {
+      this.shapeWalk(order, fed);
       throw new InvalidArgumentError(
         `The fed tensors' unknown dimensions disagree (${[...fed].map(([n, t]) => `${n.name}: ${formatShape(t.shape)}`).join(', ')}); the compiled model plans every unknown dimension as one batch size B`,
       );
@@ -552,8 +554,11 @@ export class WasmSession {
       if (s && !ownAddr.has(node)) this.writeTensor(t, addr[s.buffer]);
     }
     this.current = { plan, B };
+    const checks = new Map<string, ManifestCheck[]>();
+    for (const c of plan.checks ?? []) checks.set(c.node, [...(checks.get(c.node) ?? []), c]);
     for (const node of order) {
       if (node.op === 'placeholder') this.placeholderError(node);
+      for (const c of checks.get(node.name) ?? []) this.check(c, B);
       if (node.op === 'variable') {
         if (!this.initialized.has(node.name)) this.uninitialized(node.name);
         continue;
@@ -619,6 +624,97 @@ export class WasmSession {
       }
     }
     return out;
+  }
+
+  /** A run-time shape check of the plan (manifest ManifestCheck) for B: the reference's error when it fails. */
+  private check(c: ManifestCheck, B: number): void {
+    const node = this.model.node(c.node)!;
+    const [a, b] = c.shapes.map((s) => s.map((p) => evalPoly(p, B)));
+    const size = (s: number[]): number => s.reduce((x, y) => x * y, 1);
+    const fail = (m: string): never => {
+      throw new InvalidArgumentError(m, node.name, node.location);
+    };
+    const planned = (m: string): never => {
+      throw new UnimplementedError(`${m}; the module was compiled with every unknown dimension equal to the batch size B = ${B}`, node.name, node.location);
+    };
+    if (c.kind === 'reshape') {
+      const target = Array.isArray(node.attrs.shape) ? (node.attrs.shape as number[]) : b;
+      const known = target.filter((d) => d !== -1).reduce((x, y) => x * y, 1);
+      const n = size(a);
+      if (target.includes(-1)) {
+        if (known === 0) fail('Reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero');
+        if (n % known !== 0) fail(`Input to reshape is a tensor with ${n} values, but the requested shape requires a multiple of ${known}`);
+      } else if (n !== known) fail(`Input to reshape is a tensor with ${n} values, but the requested shape has ${known}`);
+      if (n !== size(b)) planned(`Reshape of ${formatShape(a)} to ${formatShape(target)} gives a shape other than the planned ${formatShape(b)}`);
+    } else if (c.kind === 'matmul') {
+      const ka = node.attrs.transpose_a ? a[a.length - 2] : a[a.length - 1];
+      const kb = node.attrs.transpose_b ? b[b.length - 1] : b[b.length - 2];
+      if (ka !== kb) fail(a.length === 2 ? `Matrix size-incompatible: In[0]: ${formatShape(a)}, In[1]: ${formatShape(b)}` : `In[0] mismatch In[1] shape: ${ka} vs. ${kb}: ${formatShape(a)} ${formatShape(b)} ${node.attrs.transpose_a ? 1 : 0} ${node.attrs.transpose_b ? 1 : 0}`);
+    } else {
+      const k = Math.min(a.length, b.length);
+      const [pa, pb] = c.shapes;
+      const isOne = (p: ManifestPoly): boolean => Object.keys(p).every((m) => m === '') && p[''] === 1;
+      const same = (p: ManifestPoly, q: ManifestPoly): boolean => JSON.stringify(Object.entries(p).sort()) === JSON.stringify(Object.entries(q).sort());
+      for (let d = 1; d <= k; d++) {
+        const [x, y] = [a[a.length - d], b[b.length - d]];
+        const [px, py] = [pa[pa.length - d], pb[pb.length - d]];
+        if (x === y || isOne(px) || isOne(py) || same(px, py)) continue;
+        if (x !== 1 && y !== 1) fail(`Incompatible shapes: ${formatShape(a)} vs. ${formatShape(b)}`);
+        planned(`Broadcasting ${formatShape(a)} with ${formatShape(b)} was planned without a size-1 dimension`);
+      }
+    }
+  }
+
+  /**
+   * The fed tensors' unknown dims disagree (no single B): follow concrete shapes through the
+   * needed nodes in the reference's order and raise the first shape error the reference would
+   * (elementwise broadcasting, matmul inner dims, reshape sizes). Returns when there is none.
+   */
+  private shapeWalk(order: ManifestNode[], fed: Map<ManifestNode, Tensor>): void {
+    const shapes = new Map<string, number[] | null>();
+    for (const [n, t] of fed) shapes.set(n.name, [...t.shape]);
+    const known = (n: ManifestNode): number[] | null => (n.shape !== null && n.shape.every((d) => d !== null) ? (n.shape as number[]) : null);
+    for (const node of order) {
+      if (shapes.has(node.name)) continue;
+      const ins = node.inputs.map((x) => shapes.get(x) ?? known(this.model.node(x)!));
+      let out: number[] | null = known(node);
+      if (ins.every((x) => x !== null)) {
+        const xs = ins as number[][];
+        const fail = (m: string): never => {
+          throw new InvalidArgumentError(m, node.name, node.location);
+        };
+        if (node.kind === 'elementwise' && xs.length >= 2) {
+          let acc = xs[0];
+          for (const x of xs.slice(1)) {
+            const r = Math.max(acc.length, x.length);
+            const o: number[] = [];
+            for (let i = 0; i < r; i++) {
+              const p = acc[acc.length - r + i] ?? 1;
+              const q = x[x.length - r + i] ?? 1;
+              if (p !== q && p !== 1 && q !== 1) fail(`Incompatible shapes: ${formatShape(acc)} vs. ${formatShape(x)}`);
+              o.push(p === 1 ? q : p);
+            }
+            acc = o;
+          }
+          out = acc;
+        } else if (node.kind === 'elementwise') out = xs[0];
+        else if (node.op === 'matmul' && xs[0].length === 2 && xs[1].length === 2) {
+          const [a, b] = xs;
+          const ta = !!node.attrs.transpose_a;
+          const tb = !!node.attrs.transpose_b;
+          if ((ta ? a[0] : a[1]) !== (tb ? b[1] : b[0])) fail(`Matrix size-incompatible: In[0]: ${formatShape(a)}, In[1]: ${formatShape(b)}`);
+          out = [ta ? a[1] : a[0], tb ? b[0] : b[1]];
+        } else if (node.op === 'reshape' && Array.isArray(node.attrs.shape)) {
+          const target = node.attrs.shape as number[];
+          const n = xs[0].reduce((x, y) => x * y, 1);
+          const k = target.filter((d) => d !== -1).reduce((x, y) => x * y, 1);
+          const target1 = target.map((d) => (d === -1 ? (k === 0 ? 0 : n / k) : d));
+          this.check({ node: node.name, kind: 'reshape', shapes: [xs[0].map((d) => ({ '': d })), target1.map((d) => ({ '': Number.isInteger(d) ? d : -1 }))] }, 1);
+          out = target1;
+        }
+      }
+      shapes.set(node.name, out);
+    }
   }
 
   private placeholderError(node: ManifestNode): never {
