@@ -3,8 +3,10 @@
  * WebAssembly Session (session/wasm): fed-value conversion as TF1's `np.asarray(value, dtype)`
  * (numbers, booleans, nested arrays, Tensors; numpy's casts and error wording), static-shape
  * compatibility and TF1's shape spellings, Python reprs quoted by messages, and the fetch
- * structure mapper (flatten lists/dicts of fetches to unique leaves, rebuild the results).
- * Never imports compiler/.
+ * structure mapper (flatten lists/dicts of fetches to unique leaves, rebuild the results), and
+ * TF1's `as_graph_element` for names (`"x:0"`, `"x"`) over any node table with the
+ * `session.py` wrapping of its errors for fetches and feed keys. Both Sessions call these, so
+ * the rules and their wording exist once. Never imports compiler/.
  *
  * Feed conversion errors carry TF1's (numpy's) wording:
  * - a Python-int scalar that the dtype cannot hold exactly: `TypeError: Type of feed value ...`
@@ -101,6 +103,12 @@ export function locateFeedError(e: unknown, nodeName: string, location: SourceLo
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/** TF1's check of a fed value's shape against the tensor's static shape (FeedValueError, located). */
+export function checkFedShape(shape: readonly number[], staticShape: StaticShape, tensorName: string, nodeName: string, location: SourceLocation | null): void {
+  if (isCompatible(shape, staticShape)) return;
+  throw new FeedValueError(`Cannot feed value of shape ${formatShapePy([...shape])} for Tensor ${pyRepr(tensorName)}, which has shape ${pyRepr(formatShapePy(staticShape))}`, nodeName, location);
+}
+
 // ---------------------------------------------------------------- fetch structures
 
 /** A fetch structure flattened: leaves point into the list of unique elements. */
@@ -143,6 +151,105 @@ export function buildFetchResult<R>(m: FetchMapper, results: R[]): unknown {
       return out;
     }
   }
+}
+
+// ---------------------------------------------------------------- graph elements by name
+
+/** Which Python exception TF1's as_graph_element raises. */
+export type ElementErrorKind = 'KeyError' | 'ValueError' | 'TypeError';
+
+/** An as_graph_element failure; `kind` is the Python exception, so callers wrap it as session.py does. */
+export class ElementError extends Error {
+  constructor(
+    readonly kind: ElementErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = kind;
+  }
+  /** Python's `str(e)`: a KeyError prints the repr of its message. */
+  get pyStr(): string {
+    return this.kind === 'KeyError' ? pyRepr(this.message) : this.message;
+  }
+}
+
+/** A node table by op name (a Graph, a compiled model's manifest). */
+export interface NodeTable<N> {
+  get(opName: string): N | null | undefined;
+  hasOutput(n: N): boolean;
+}
+
+/**
+ * TF1's `Graph._as_graph_element_locked` for a name: `"op:0"` is the op's tensor, `"op"` the
+ * operation (fetches) or — tfg extension, documented — its tensor (feeds, when it has one).
+ */
+export function elementByName<N>(table: NodeTable<N>, name: string, allowOperation: boolean): { node: N; asOp: boolean } {
+  const typesStr = allowOperation ? 'Tensor or Operation' : 'Tensor';
+  if (name.includes(':')) {
+    const parts = name.split(':');
+    const outN = parts.length === 2 && /^-?\d+$/.test(parts[1]) ? Number(parts[1]) : NaN;
+    if (Number.isNaN(outN)) {
+      throw new ElementError('ValueError', `The name ${pyRepr(name)} looks a like a Tensor name, but is not a valid one. Tensor names must be of the form "<op_name>:<output_index>".`);
+    }
+    const opName = parts[0];
+    const node = table.get(opName);
+    if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(opName)}, does not exist in the graph.`);
+    const nOut = table.hasOutput(node) ? 1 : 0;
+    // Python indexing: outputs[-1] is the last output.
+    const idx = outN < 0 ? outN + nOut : outN;
+    if (idx !== 0 || nOut === 0) {
+      throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(opName)}, exists but only has ${nOut} outputs.`);
+    }
+    return { node, asOp: false };
+  }
+  const node = table.get(name);
+  if (allowOperation) {
+    if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to an Operation not in the graph.`);
+    return { node, asOp: true };
+  }
+  if (node && table.hasOutput(node)) return { node, asOp: false };
+  const what = node ? `The name ${pyRepr(name)} refers to an Operation, not a ${typesStr}.` : `The name ${pyRepr(name)} looks like an (invalid) Operation name, not a ${typesStr}.`;
+  throw new ElementError('ValueError', `${what} Tensor names must be of the form "<op_name>:<output_index>".`);
+}
+
+/** How a Session spells the fetches it quotes (the reference knows Tensors and Operations). */
+export interface PyNames {
+  repr(v: unknown): string;
+  typeName(v: unknown): string;
+}
+
+export const PLAIN_PY_NAMES: PyNames = { repr: pyValueRepr, typeName: pyTypeName };
+
+/**
+ * session.py's `_ElementFetchMapper` for one leaf: values that are not graph elements at all
+ * (`isElement` false: None, numbers, ...) raise the plain TypeError; an as_graph_element failure
+ * is wrapped — TypeError as "has invalid type ..., must be a string or Tensor.", KeyError and
+ * ValueError as "cannot be interpreted as a Tensor." — quoting Python's `str(e)`.
+ */
+export function resolveFetch<E>(fetch: unknown, isElement: (x: unknown) => boolean, resolve: (x: unknown) => E, py: PyNames = PLAIN_PY_NAMES): E {
+  if (!isElement(fetch)) throw new TypeError_(`Fetch argument ${py.repr(fetch)} has invalid type <class '${py.typeName(fetch)}'>`);
+  try {
+    return resolve(fetch);
+  } catch (e) {
+    if (!(e instanceof ElementError)) throw e;
+    if (e.kind === 'TypeError') throw new TypeError_(`Fetch argument ${py.repr(fetch)} has invalid type <class '${py.typeName(fetch)}'>, must be a string or Tensor. (${e.pyStr})`);
+    throw new ValueError(`Fetch argument ${py.repr(fetch)} cannot be interpreted as a Tensor. (${e.pyStr})`);
+  }
+}
+
+/** session.py's wrapping of a feed key that is not a tensor of the graph. */
+export function resolveFeedKey<E>(key: unknown, resolve: (x: unknown) => E): E {
+  try {
+    return resolve(key);
+  } catch (e) {
+    if (!(e instanceof ElementError)) throw e;
+    throw new TypeError_(`Cannot interpret feed_dict key as Tensor: ${e.message}`);
+  }
+}
+
+/** Fetch structures with the same leaf twice (same node, same tensor/op role) give one value. */
+export function sameElement<N>(a: { node: N; asOp: boolean }, b: { node: N; asOp: boolean }): boolean {
+  return a.node === b.node && a.asOp === b.asOp;
 }
 
 // ---------------------------------------------------------------- feed values

@@ -18,6 +18,7 @@ import { runPipeline } from '../passes/pipeline.js';
 import type { GraphUnit } from '../passes/rewrite.js';
 import { type SchedulePlan, schedule } from '../schedule/schedule.js';
 import { Poly, numel } from '../schedule/sym.js';
+import { uncompilableNodes } from '../schedule/symshape.js';
 import type { FetchSpec, Signature } from '../frontend/index.js';
 import { RUNTIME_ABI_VERSION, RUNTIME_IMPORT_MODULE, RUNTIME_KERNELS, RUNTIME_RESERVED_BYTES, matmulF32ScratchBytes, matmulF64ScratchBytes, matrixInverseScratchBytes } from '../../runtime-as/abi.js';
 import type { FetchStructure, Manifest, ManifestBuffer, ManifestCheck, ManifestNode, ManifestPlan, ManifestPoly } from '../../session/wasm/manifest.js';
@@ -162,7 +163,11 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
   let genericError: string | undefined;
   if (opts.generic !== false) {
     try {
-      const plan = schedule({ graph, fetches: [...graph.nodes], feeds: [] }, { noFuse: true });
+      // Nodes of unknown rank (and what depends on them) are left out; a run needing one
+      // raises UnimplementedError naming it, unless it is fed.
+      const skipped = uncompilableNodes(graph.nodes);
+      for (const [n, why] of skipped) nodes[index.get(n.name)!].unsupported = why;
+      const plan = schedule({ graph, fetches: graph.nodes.filter((n) => !skipped.has(n)), feeds: [] }, { noFuse: true, constImmediates: false });
       jobs.push({ plan, kind: 'generic', slots: slotNodes(plan) });
     } catch (e) {
       genericError = (e as Error).message;

@@ -8,7 +8,8 @@
  * ValueError, TypeError) so callers can wrap it the way `session.py` does.
  */
 import { pyDTypeName } from '../../session/dtype.js';
-import { type SourceLocation, TypeError_, ValueError } from '../../session/errors.js';
+import type { SourceLocation } from '../../session/errors.js';
+import { ElementError, elementByName, pyRepr } from '../../session/run-common.js';
 import { spanInfo } from '../diagnostics/span.js';
 import { type Graph, Node, Operation } from '../ir/graph.js';
 import { formatShapePy } from '../ir/shape.js';
@@ -20,31 +21,14 @@ export interface Element {
   asOp: boolean;
 }
 
-/** Which Python exception TF1's as_graph_element raises. */
-export type ElementErrorKind = 'KeyError' | 'ValueError' | 'TypeError';
-
-export class ElementError extends Error {
-  constructor(
-    readonly kind: ElementErrorKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = kind;
-  }
-  /** Python's `str(e)`: a KeyError prints the repr of its message. */
-  get pyStr(): string {
-    return this.kind === 'KeyError' ? pyRepr(this.message) : this.message;
-  }
-}
+/** as_graph_element's error (shared with the wasm Session: session/run-common.ts). */
+export { ElementError, type ElementErrorKind } from '../../session/run-common.js';
 
 /** Errors raised by a Session about one tensor (a feed), shared with the wasm Session. */
 export { FeedValueError as SessionValueError, FeedTypeError as SessionTypeError } from '../../session/run-common.js';
 
-/** Python `repr` of a string: single quotes unless the text holds a single quote only. */
-export function pyRepr(s: string): string {
-  if (s.includes("'") && !s.includes('"')) return `"${s}"`;
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
+/** Python `repr` of a string (shared: session/run-common.ts). */
+export { pyRepr };
 
 /** `str(tensor)` in TF1: `Tensor("x:0", shape=(?, 3), dtype=float32)`. */
 export function tensorStr(n: Node): string {
@@ -73,41 +57,7 @@ export function nodeLocation(n: Node): SourceLocation | null {
  */
 export function asGraphElement(graph: Graph, obj: unknown, allowOperation: boolean): Element {
   const typesStr = allowOperation ? 'Tensor or Operation' : 'Tensor';
-  if (typeof obj === 'string') {
-    const name = obj;
-    if (name.includes(':')) {
-      const parts = name.split(':');
-      const outN = parts.length === 2 && /^-?\d+$/.test(parts[1]) ? Number(parts[1]) : NaN;
-      if (Number.isNaN(outN)) {
-        throw new ElementError(
-          'ValueError',
-          `The name ${pyRepr(name)} looks a like a Tensor name, but is not a valid one. Tensor names must be of the form "<op_name>:<output_index>".`,
-        );
-      }
-      const opName = parts[0];
-      const node = graph.get(opName);
-      if (!node) {
-        throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(opName)}, does not exist in the graph.`);
-      }
-      const nOut = node.hasOutput ? 1 : 0;
-      // Python indexing: outputs[-1] is the last output.
-      const idx = outN < 0 ? outN + nOut : outN;
-      if (idx !== 0 || nOut === 0) {
-        throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(opName)}, exists but only has ${nOut} outputs.`);
-      }
-      return { node, asOp: false };
-    }
-    const node = graph.get(name);
-    if (allowOperation) {
-      if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to an Operation not in the graph.`);
-      return { node, asOp: true };
-    }
-    if (node && node.hasOutput) return { node, asOp: false };
-    const what = node
-      ? `The name ${pyRepr(name)} refers to an Operation, not a ${typesStr}.`
-      : `The name ${pyRepr(name)} looks like an (invalid) Operation name, not a ${typesStr}.`;
-    throw new ElementError('ValueError', `${what} Tensor names must be of the form "<op_name>:<output_index>".`);
-  }
+  if (typeof obj === 'string') return elementByName<Node>({ get: (n) => graph.get(n), hasOutput: (n) => n.hasOutput }, obj, allowOperation);
   if (obj instanceof Node) {
     if (!obj.hasOutput) {
       if (allowOperation) {

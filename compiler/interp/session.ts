@@ -37,7 +37,6 @@ import { type EvalContext, type OpDef, OpTypeError } from '../ops/def.js';
 import { getOp } from '../ops/registry.js';
 import {
   type Element,
-  ElementError,
   SessionTypeError,
   SessionValueError,
   asGraphElement,
@@ -48,6 +47,7 @@ import {
   tensorStr,
 } from './elements.js';
 import { convertFeedValue } from './feeds.js';
+import { type FetchMapper, buildFetchResult, checkFedShape, mapFetches, resolveFeedKey, resolveFetch, sameElement } from '../../session/run-common.js';
 
 /** What can be fetched: a node (its tensor), an Operation, a name, or lists/dicts of those. */
 export type Fetch = Node | Operation | string | readonly Fetch[] | { readonly [k: string]: Fetch };
@@ -88,8 +88,8 @@ export interface SessionOptions {
   random?: (seed: number, seed2: number) => RandomSource;
 }
 
-/** A fetch structure flattened: leaves point into the list of unique elements. */
-type Mapper = { kind: 'leaf'; index: number } | { kind: 'list'; items: Mapper[] } | { kind: 'dict'; keys: string[]; items: Mapper[] };
+/** How the reference Session's messages quote fetches (Tensors and Operations by their TF1 reprs). */
+const REFERENCE_PY_NAMES = { repr: pyValueRepr, typeName: pyTypeName };
 
 export class ReferenceSession {
   private values = new Map<string, Tensor>();
@@ -126,13 +126,13 @@ export class ReferenceSession {
     const fed = this.convertFeeds(feeds);
     const unique: Element[] = [];
     const mapper = this.mapFetch(fetches, unique);
-    if (unique.length === 0) return this.build(mapper, []);
+    if (unique.length === 0) return buildFetchResult(mapper, []);
     const values = this.execute(
       unique.map((e) => e.node),
       fed,
     );
     const results = unique.map((e) => (e.asOp ? null : (fed.get(e.node) ?? values.get(e.node) ?? null)));
-    return this.build(mapper, results);
+    return buildFetchResult(mapper, results);
   }
 
   /** Current value of a variable (by variable node name); a copy. */
@@ -195,48 +195,14 @@ export class ReferenceSession {
     return node;
   }
 
-  /** session.py's _FetchMapper.for_fetch: flatten, resolve and dedup the fetches. */
-  private mapFetch(fetch: unknown, unique: Element[]): Mapper {
-    if (fetch === null || fetch === undefined) {
-      throw new TypeError_(`Fetch argument ${pyValueRepr(fetch)} has invalid type <class '${pyTypeName(fetch)}'>`);
-    }
-    if (Array.isArray(fetch)) return { kind: 'list', items: fetch.map((f) => this.mapFetch(f, unique)) };
-    if (typeof fetch === 'string' || fetch instanceof Node || fetch instanceof Operation) {
-      let el: Element;
-      try {
-        el = asGraphElement(this.graph, fetch, true);
-      } catch (e) {
-        if (!(e instanceof ElementError)) throw e;
-        if (e.kind === 'TypeError') {
-          throw new TypeError_(`Fetch argument ${pyValueRepr(fetch)} has invalid type <class '${pyTypeName(fetch)}'>, must be a string or Tensor. (${e.pyStr})`);
-        }
-        throw new ValueError(`Fetch argument ${pyValueRepr(fetch)} cannot be interpreted as a Tensor. (${e.pyStr})`);
-      }
+  /** session.py's _FetchMapper.for_fetch: flatten, resolve and dedup the fetches (session/run-common.ts). */
+  private mapFetch(fetch: unknown, unique: Element[]): FetchMapper {
+    const leaf = (x: unknown): Element => {
+      const el = resolveFetch(x, (y) => typeof y === 'string' || y instanceof Node || y instanceof Operation, (y) => asGraphElement(this.graph, y, true), REFERENCE_PY_NAMES);
       // A node without output fetched as a Node is an operation (gives null), as in TF1.
-      if (!el.node.hasOutput) el = { node: el.node, asOp: true };
-      let index = unique.findIndex((u) => u.node === el.node && u.asOp === el.asOp);
-      if (index < 0) index = unique.push(el) - 1;
-      return { kind: 'leaf', index };
-    }
-    if (typeof fetch === 'object' && (Object.getPrototypeOf(fetch) === Object.prototype || Object.getPrototypeOf(fetch) === null)) {
-      const keys = Object.keys(fetch);
-      return { kind: 'dict', keys, items: keys.map((k) => this.mapFetch((fetch as Record<string, unknown>)[k], unique)) };
-    }
-    throw new TypeError_(`Fetch argument ${pyValueRepr(fetch)} has invalid type <class '${pyTypeName(fetch)}'>`);
-  }
-
-  private build(m: Mapper, results: (Tensor | null)[]): unknown {
-    switch (m.kind) {
-      case 'leaf':
-        return results[m.index];
-      case 'list':
-        return m.items.map((x) => this.build(x, results));
-      case 'dict': {
-        const out: Record<string, unknown> = {};
-        m.keys.forEach((k, i) => (out[k] = this.build(m.items[i], results)));
-        return out;
-      }
-    }
+      return el.node.hasOutput ? el : { node: el.node, asOp: true };
+    };
+    return mapFetches(fetch, leaf, sameElement, unique);
   }
 
   // ---------------------------------------------------------------- feeds
@@ -246,13 +212,7 @@ export class ReferenceSession {
     if (!feeds) return out;
     const entries: [unknown, unknown][] = feeds instanceof Map ? [...feeds.entries()] : Object.entries(feeds);
     for (const [key, value] of entries) {
-      let node: Node;
-      try {
-        node = asGraphElement(this.graph, key, false).node;
-      } catch (e) {
-        if (!(e instanceof ElementError)) throw e;
-        throw new TypeError_(`Cannot interpret feed_dict key as Tensor: ${e.message}`);
-      }
+      const node = resolveFeedKey(key, (k) => asGraphElement(this.graph, k, false)).node;
       if (value instanceof Node || value instanceof Operation) {
         throw new SessionTypeError(
           `The value of a feed cannot be a tf.Tensor object. Acceptable feed values include Python scalars, strings, lists, numpy ndarrays, or TensorHandles. For reference, the tensor object was ${value instanceof Node ? tensorStr(value) : pyValueRepr(value)} which was passed to the feed with key ${tensorStr(node)}.`,
@@ -266,13 +226,7 @@ export class ReferenceSession {
       } catch (e) {
         throw this.locatePython(e, node);
       }
-      if (!isCompatible(t.shape, node.shape)) {
-        throw new SessionValueError(
-          `Cannot feed value of shape ${formatShapePy([...t.shape])} for Tensor ${pyRepr(node.tensorName)}, which has shape ${pyRepr(formatShapePy(node.shape))}`,
-          node.name,
-          nodeLocation(node),
-        );
-      }
+      checkFedShape(t.shape, node.shape, node.tensorName, node.name, nodeLocation(node));
       out.set(node, t);
     }
     return out;

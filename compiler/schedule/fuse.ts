@@ -41,6 +41,11 @@ export type Decision = 'leaf' | 'root' | 'inline' | 'alias' | 'none';
 export interface FuseOptions {
   /** One kernel per node (no fusion), for comparison. */
   noFuse?: boolean;
+  /**
+   * Scalar constants become immediates in the kernels that read them (default true). The
+   * generic plan turns this off: any tensor may be fed, a constant too, so it must be read.
+   */
+  constImmediates?: boolean;
 }
 
 export interface FusionResult {
@@ -109,7 +114,7 @@ export function fuse(unit: GraphUnit, opts: FuseOptions = {}): FusionResult {
   for (;;) {
     const decisions = decide(nodes, consumers, fed, fetched, forced, !!opts.noFuse);
     const aliases = resolveAliases(nodes, decisions);
-    const b = new KernelBuilder(decisions, aliases, shapes, fetched);
+    const b = new KernelBuilder(decisions, aliases, shapes, fetched, opts.constImmediates !== false);
     const kernels: Kernel[] = [];
     for (const n of nodes) if (decisions.get(n) === 'root') kernels.push(b.build(n));
     if (b.mustMaterialise.size) {
@@ -200,6 +205,7 @@ class KernelBuilder {
     readonly aliases: Map<Node, Node>,
     readonly shapes: Map<Node, Poly[]>,
     readonly fetched: Set<Node>,
+    readonly immediates: boolean,
   ) {}
 
   shape(n: Node): Poly[] {
@@ -322,7 +328,7 @@ class BodyContext {
   }
 
   load(n: Node, v: View): number {
-    if (n.op === 'const' && n.shape !== null && n.shape.every((x) => x === 1)) {
+    if (this.b.immediates && n.op === 'const' && n.shape !== null && n.shape.every((x) => x === 1)) {
       const key = `c${n.id}`;
       let e = this.memo.get(key);
       if (e === undefined) this.memo.set(key, (e = this.push({ op: 'const', value: constValue(n).data[0], dtype: n.dtype! })));

@@ -143,6 +143,16 @@ export function planMemory(input: MemoryInput): MemoryPlan {
   const ones: Record<string, number> = Object.fromEntries(symbols.map((s) => [s, 1]));
   const arena = buffers.filter((b) => b.region === 'arena').sort((p, q) => q.size.eval(ref) - p.size.eval(ref) || p.live[0] - q.live[0] || p.id - q.id);
   const placed: BufferPlan[] = [];
+  if (arena.every((b) => b.live[1] >= steps)) {
+    // Every buffer lives to the end (a plan fetching every node: the generic plan), so no two
+    // can share bytes: stack them (the greedy search below is cubic in the buffer count).
+    let at = Poly.const(persistentBytes);
+    for (const b of arena) {
+      b.offset = at;
+      at = at.add(b.size);
+    }
+    arena.length = 0;
+  }
   for (const b of arena) {
     const live = placed.filter((x) => x.live[0] <= b.live[1] && b.live[0] <= x.live[1]);
     const ends = live.map((x) => x.offset.add(x.size));

@@ -19,7 +19,22 @@ export class ScheduleError extends Error {
   override name = 'ScheduleError';
 }
 
-export function inferSymShapes(nodes: readonly Node[]): Map<Node, Poly[]> {
+/**
+ * Nodes a whole-graph plan must leave out: those whose rank is unknown even to the symbolic
+ * rules (a placeholder of unknown rank no consumer fixes, and what it reaches through data or
+ * control inputs), with the reason. The loader raises UnimplementedError when a run needs one.
+ */
+export function uncompilableNodes(nodes: readonly Node[]): Map<Node, string> {
+  const bad = new Map<Node, string>();
+  inferSymShapes(nodes, bad);
+  return bad;
+}
+
+/**
+ * The symbolic shape of every value node. With `skipped`, a node whose rank cannot be known
+ * (or that depends on such a node) is recorded there with the reason instead of throwing.
+ */
+export function inferSymShapes(nodes: readonly Node[], skipped?: Map<Node, string>): Map<Node, Poly[]> {
   const out = new Map<Node, Poly[]>();
   const get = (n: Node): Poly[] => {
     const s = out.get(n);
@@ -28,6 +43,13 @@ export function inferSymShapes(nodes: readonly Node[]): Map<Node, Poly[]> {
   };
   const refined = refineUnknownRanks(nodes);
   for (const n of nodes) {
+    if (skipped) {
+      const dep = [...n.inputs, ...n.controlInputs].find((x) => skipped.has(x));
+      if (dep) {
+        skipped.set(n, `it depends on '${dep.name}', which cannot be compiled`);
+        continue;
+      }
+    }
     if (n.dtype === null) continue;
     const known = refined.get(n);
     if (known) {
@@ -44,7 +66,12 @@ export function inferSymShapes(nodes: readonly Node[]): Map<Node, Poly[]> {
           r = null;
         }
       }
-      if (!r || r.some((d) => d === null)) throw new ScheduleError(`Cannot compile '${n.name}' (op ${n.op}): its rank is unknown; give the placeholder a shape`);
+      if (!r || r.some((d) => d === null)) {
+        const msg = `Cannot compile '${n.name}' (op ${n.op}): its rank is unknown; give the placeholder a shape`;
+        if (!skipped) throw new ScheduleError(msg);
+        skipped.set(n, msg);
+        continue;
+      }
       out.set(n, r as Poly[]);
       continue;
     }

@@ -39,8 +39,14 @@ import {
   formatShapePy,
   isCompatible,
   locateFeedError,
+  ElementError,
+  checkFedShape,
+  elementByName,
   mapFetches,
   pyRepr,
+  resolveFeedKey,
+  resolveFetch,
+  sameElement,
   pyTypeName,
   pyValueRepr,
 } from '../run-common.js';
@@ -130,18 +136,6 @@ interface Element {
   asOp: boolean;
 }
 
-class ElementError extends Error {
-  constructor(
-    readonly kind: 'KeyError' | 'ValueError' | 'TypeError',
-    message: string,
-  ) {
-    super(message);
-  }
-  get pyStr(): string {
-    return this.kind === 'KeyError' ? pyRepr(this.message) : this.message;
-  }
-}
-
 /** Thrown inside a run: the status words told of a failure. */
 interface Status {
   code: number;
@@ -222,7 +216,7 @@ export class WasmSession {
     if (this.manifest.nodes.length === 0) throw new RuntimeError('The Session graph is empty.  Add operations to the graph before calling run().');
     const fed = this.convertFeeds(feeds);
     const unique: Element[] = [];
-    const mapper = mapFetches(fetches, (x) => this.fetchElement(x), (a, b) => a.node === b.node && a.asOp === b.asOp, unique);
+    const mapper = mapFetches(fetches, (x) => this.fetchElement(x), sameElement, unique);
     if (unique.length === 0) return buildFetchResult(mapper, []);
     const results = this.execute(unique, fed);
     return buildFetchResult(mapper as FetchMapper, results);
@@ -294,42 +288,14 @@ export class WasmSession {
     return v;
   }
 
-  /** TF1's as_graph_element on the manifest's nodes (names only). */
+  /** TF1's as_graph_element on the manifest's nodes (names only; session/run-common.ts). */
   private element(obj: unknown, allowOperation: boolean): Element {
-    const typesStr = allowOperation ? 'Tensor or Operation' : 'Tensor';
-    if (typeof obj !== 'string') throw new ElementError('TypeError', `Can not convert a ${pyTypeName(obj)} into a ${typesStr}.`);
-    const name = obj;
-    if (name.includes(':')) {
-      const parts = name.split(':');
-      const outN = parts.length === 2 && /^-?\d+$/.test(parts[1]) ? Number(parts[1]) : NaN;
-      if (Number.isNaN(outN)) {
-        throw new ElementError('ValueError', `The name ${pyRepr(name)} looks a like a Tensor name, but is not a valid one. Tensor names must be of the form "<op_name>:<output_index>".`);
-      }
-      const node = this.model.node(parts[0]);
-      if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(parts[0])}, does not exist in the graph.`);
-      const nOut = node.dtype !== null ? 1 : 0;
-      const idx = outN < 0 ? outN + nOut : outN;
-      if (idx !== 0 || nOut === 0) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(parts[0])}, exists but only has ${nOut} outputs.`);
-      return { node, asOp: false };
-    }
-    const node = this.model.node(name);
-    if (allowOperation) {
-      if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to an Operation not in the graph.`);
-      return { node, asOp: true };
-    }
-    if (node && node.dtype !== null) return { node, asOp: false };
-    const what = node ? `The name ${pyRepr(name)} refers to an Operation, not a ${typesStr}.` : `The name ${pyRepr(name)} looks like an (invalid) Operation name, not a ${typesStr}.`;
-    throw new ElementError('ValueError', `${what} Tensor names must be of the form "<op_name>:<output_index>".`);
+    if (typeof obj !== 'string') throw new ElementError('TypeError', `Can not convert a ${pyTypeName(obj)} into a ${allowOperation ? 'Tensor or Operation' : 'Tensor'}.`);
+    return elementByName<ManifestNode>({ get: (n) => this.model.node(n), hasOutput: (n) => n.dtype !== null }, obj, allowOperation);
   }
 
   private fetchElement(x: unknown): Element {
-    try {
-      return this.element(x, true);
-    } catch (e) {
-      if (!(e instanceof ElementError)) throw e;
-      if (e.kind === 'TypeError') throw new TypeError_(`Fetch argument ${pyValueRepr(x)} has invalid type <class '${pyTypeName(x)}'>`);
-      throw new ValueError(`Fetch argument ${pyValueRepr(x)} cannot be interpreted as a Tensor. (${e.pyStr})`);
-    }
+    return resolveFetch(x, (y) => typeof y === 'string', (y) => this.element(y, true));
   }
 
   private toTensor(value: WasmFeedValue, dtype: DType, node: ManifestNode): Tensor {
@@ -351,26 +317,14 @@ export class WasmSession {
     if (!feeds) return out;
     const entries: [unknown, WasmFeedValue][] = feeds instanceof Map ? [...feeds.entries()] : Object.entries(feeds);
     for (const [key, value] of entries) {
-      let node: ManifestNode;
-      try {
-        node = this.element(key, false).node;
-      } catch (e) {
-        if (!(e instanceof ElementError)) throw e;
-        throw new TypeError_(`Cannot interpret feed_dict key as Tensor: ${e.message}`);
-      }
+      const node = resolveFeedKey(key, (k) => this.element(k, false)).node;
       let t: Tensor;
       try {
         t = this.toTensor(value, node.dtype!, node);
       } catch (e) {
         throw locateFeedError(e, node.name, node.location);
       }
-      if (!isCompatible(t.shape, node.shape)) {
-        throw new FeedValueError(
-          `Cannot feed value of shape ${formatShapePy(t.shape)} for Tensor ${pyRepr(`${node.name}:0`)}, which has shape ${pyRepr(formatShapePy(node.shape))}`,
-          node.name,
-          node.location,
-        );
-      }
+      checkFedShape(t.shape, node.shape, `${node.name}:0`, node.name, node.location);
       out.set(node, t);
     }
     return out;
@@ -570,7 +524,7 @@ export class WasmSession {
       }
       if (node.op === 'const' || node.dtype === null) continue;
       if (node.kernel === null) {
-        if (node.unsupported) throw new UnimplementedError(`op '${node.op}' is not supported by the WebAssembly backend (${node.unsupported})`, node.name, node.location);
+        if (node.unsupported) throw new UnimplementedError(`'${node.name}' (op ${node.op}) cannot run on the WebAssembly backend: ${node.unsupported}`, node.name, node.location);
         continue; // an alias: shares its input's buffer
       }
       this.clearStatus();
