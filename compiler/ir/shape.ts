@@ -51,7 +51,10 @@ export function mergeShapes(a: Shape, b: Shape): Shape {
   return a.map((d, i) => d ?? b[i]);
 }
 
-/** numpy broadcasting of static shapes; throws ShapeError with TF1's wording on mismatch. */
+/**
+ * numpy broadcasting of static shapes (unknown dims and ranks propagate); throws ShapeError with
+ * TF1's wording on mismatch (the node builder appends the op and its input shapes).
+ */
 export function broadcastShapes(a: Shape, b: Shape): Shape {
   if (a === null || b === null) return null;
   const n = Math.max(a.length, b.length);
@@ -64,7 +67,7 @@ export function broadcastShapes(a: Shape, b: Shape): Shape {
     else if (da === null) out[i] = db;
     else if (db === null) out[i] = da;
     else if (da === db) out[i] = da;
-    else throw new ShapeError(`Dimensions must be equal, but are ${da} and ${db} for shapes ${formatShape(a)} and ${formatShape(b)}`);
+    else throw new ShapeError(`Dimensions must be equal, but are ${da} and ${db}`);
   }
   return out;
 }

@@ -7,7 +7,7 @@
 import { DType, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
-import { ShapeError } from '../ir/shape.js';
+import { ShapeError, broadcastShapes } from '../ir/shape.js';
 import type { GradBuilder, GradRule } from '../grad/builder.js';
 import type { Node } from '../ir/graph.js';
 import type { ElementwiseLowering } from '../codegen/lower-api.js';
@@ -18,7 +18,6 @@ import {
   FLOAT,
   NUMERIC,
   attrDType,
-  broadcastStatic,
   castScalar,
   checkArity,
   checkDType,
@@ -103,7 +102,7 @@ function binary<S extends BinarySpec>(spec: S): S & ElementwiseOpDef {
       checkArity(spec.tfType, inputs, 2);
       checkSameDType(spec.tfType, inputs, ['x', 'y']);
       checkDType('x', inputs[0].dtype, spec.types);
-      return { dtype: spec.out ?? inputs[0].dtype, shape: broadcastStatic(inputs[0].shape, inputs[1].shape) };
+      return { dtype: spec.out ?? inputs[0].dtype, shape: broadcastShapes(inputs[0].shape, inputs[1].shape) };
     },
     eval(inputs: (Tensor | null)[]) {
       const x = inputs[0]!;
@@ -266,7 +265,7 @@ export const ELEMENTWISE_OPS = {
       checkArity('Select', inputs, 3);
       checkDType('condition', inputs[0].dtype, BOOL);
       checkSameDType('Select', inputs, ['condition', 'x', 'y'], 1);
-      return { dtype: inputs[1].dtype, shape: broadcastStatic(inputs[0].shape, broadcastStatic(inputs[1].shape, inputs[2].shape)) };
+      return { dtype: inputs[1].dtype, shape: broadcastShapes(inputs[0].shape, broadcastShapes(inputs[1].shape, inputs[2].shape)) };
     },
     eval(inputs) {
       const [c, x, y] = inputs as Tensor[];

@@ -297,24 +297,6 @@ export function toInt32(v: number): number {
   return t >= 2147483648 || t < -2147483648 ? -2147483648 : t;
 }
 
-/** numpy broadcasting of static shapes with TF1's wording (unknown dims and ranks propagate). */
-export function broadcastStatic(a: Shape, b: Shape): Shape {
-  if (a === null || b === null) return null;
-  const n = Math.max(a.length, b.length);
-  const out: (number | null)[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
-    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
-    if (da === 1) out[i] = db;
-    else if (db === 1) out[i] = da;
-    else if (da === null) out[i] = db;
-    else if (db === null) out[i] = da;
-    else if (da === db) out[i] = da;
-    else throw new ShapeError(`Dimensions must be equal, but are ${da} and ${db}`);
-  }
-  return out;
-}
-
 /** Names of dtypes for docs: `f32, f64, i32`. */
 export function dtypeList(ds: readonly DType[]): string {
   return ds.join(', ');
