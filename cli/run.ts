@@ -1,8 +1,11 @@
 /**
  * @fileoverview `tfg run FILE --fetch NAME... [--feed NAME=VALUE ...] [--graph G] [--json]
- * [--out DIR] [--no-init] [--seed N] [--backend reference]`: build the program, open a
- * ReferenceSession on one graph, run the global variable initializers (on by default, so
- * `tfg run f.tfg --fetch f` prints 42 for the seed's first graph), then fetch.
+ * [--out DIR] [--no-init] [--seed N] [--backend wasm|reference]`: build the program, compile
+ * one graph to WebAssembly and open a wasm Session on it (the default; `--backend reference`
+ * runs the reference Session instead), run the global variable initializers (on by default, so
+ * `tfg run f.tfg --fetch f` prints 42 for the seed's first graph), then fetch. Without an
+ * explicit `--backend`, a graph the WebAssembly backend cannot compile runs on the reference
+ * Session after a note on stderr naming the reason; with `--backend wasm` it is an error.
  *
  * Fetch and feed names resolve first as the program's top-level bindings (`f` in `f = x*x*y`),
  * then as graph node names. Unlike TF1's `Session.run("name")`, which fetches the operation
@@ -17,6 +20,7 @@ import { CliError, type Io, processIo, renderError, reportDiagnostics } from './
 import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
 import { fetchToJson, formatFetchText, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
 import { compileProgram } from '../compiler/emit/index.js';
+import { CompileError } from '../compiler/diagnostics/diagnostic.js';
 import { loadModelSync } from '../session/wasm/model.js';
 
 /** What `tfg run` needs of a session (the reference's or the wasm one). */
@@ -72,7 +76,8 @@ export function resolveName(r: BuildResult, g: Graph, name: string): Node | stri
 export function runRun(file: string, opts: RunOptions, io: Io = processIo): number {
   let graphs: Graph[] = [];
   try {
-    const backend = opts.backend ?? 'reference';
+    const explicit = opts.backend !== undefined;
+    const backend = opts.backend ?? 'wasm';
     if (backend !== 'reference' && backend !== 'wasm') throw new CliError(`unknown --backend '${backend}' (expected ${BACKENDS.join(' or ')})`);
     const fetchNames = opts.fetch ?? [];
     if (fetchNames.length === 0) throw new CliError('nothing to fetch: give --fetch NAME...');
@@ -89,8 +94,17 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
     const feeds = new Map<Node | string, FeedValue>();
     for (const a of feedArgs) feeds.set(resolveName(r, g, a.name), loadFeedValue(a));
     const fetches = fetchNames.map((n) => resolveName(r, g, n));
-    const sess: RunnableSession =
-      backend === 'wasm' ? wasmSession(r, g, seed) : (new ReferenceSession(g, seed === undefined ? {} : { seed }) as unknown as RunnableSession);
+    const reference = (): RunnableSession => new ReferenceSession(g, seed === undefined ? {} : { seed }) as unknown as RunnableSession;
+    let sess: RunnableSession;
+    if (backend === 'wasm') {
+      try {
+        sess = wasmSession(r, g, seed);
+      } catch (e) {
+        if (explicit || !(e instanceof CompileError)) throw e;
+        io.err(`note: graph '${g.name}' does not compile to WebAssembly (${e.diagnostics.map((d) => `TFG${d.code}: ${d.message}`).join('; ')}); running it on the reference Session`);
+        sess = reference();
+      }
+    } else sess = reference();
     try {
       if (opts.init !== false) {
         const inits = g.globalVariables().map((v) => new Operation(v.initializer));
@@ -119,7 +133,7 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
 export function registerRunCommand(program: Command, io: Io = processIo): Command {
   return program
     .command('run')
-    .description('run a .tfg program in the reference Session and print fetched values')
+    .description('run a .tfg program (compiled to WebAssembly, or in the reference Session) and print fetched values')
     .argument('<file>', 'the .tfg program')
     .requiredOption('--fetch <names...>', 'tensors or operations to fetch (bindings or node names, x or x:0)')
     .option('--feed <pairs...>', 'NAME=VALUE feeds: a JSON/number literal (X=[[1,2,3]]) or a file (X=@data.npy|@data.csv|@data.json)')
@@ -129,7 +143,7 @@ export function registerRunCommand(program: Command, io: Io = processIo): Comman
     .option('--init', 'run the global variable initializers first (the default)')
     .option('--no-init', 'do not run the variable initializers')
     .option('--seed <n>', 'session seed for random ops without a seed')
-    .addOption(new Option('--backend <name>', 'execution backend').choices([...BACKENDS]).default('reference'))
+    .addOption(new Option('--backend <name>', 'execution backend (default: wasm)').choices([...BACKENDS]))
     .action((file: string, opts: RunOptions) => {
       process.exitCode = runRun(file, opts, io);
     });

@@ -101,6 +101,29 @@ t.test('tfg run --backend: reference and wasm print the same', (t) => {
   t.equal(w.code, 0, w.err);
   t.equal(w.out, 'f = 42\n');
   t.equal(tfg('run', fx('f.tfg'), '--fetch', 'f', '--backend', 'gpu').code, 1);
+  for (const args of [
+    ['run', fx('linear.tfg'), '--fetch', 'y', 'loss/mse', 'init', '--feed', 'X=[[1,1,1],[1,0,0]]', '--json'],
+    ['run', fx('linear.tfg'), '--fetch', 'y', '--feed', 'X=[1,2]'],
+    ['run', fx('rt_error.tfg'), '--fetch', 'g', '--feed', 'i=7'],
+    ['run', fx('linear.tfg'), '--fetch', 'y'],
+  ]) {
+    const ref = tfg(...args, '--backend', 'reference');
+    const wasm = tfg(...args, '--backend', 'wasm');
+    t.same([wasm.code, wasm.out, wasm.err], [ref.code, ref.out, ref.err], `the same output and errors: ${args.join(' ')}`);
+  }
+  t.end();
+});
+
+t.test('tfg run compiles to WebAssembly by default; a graph it cannot compile runs on the reference after a note', (t) => {
+  const auto = tfg('run', fx('unknown_rank.tfg'), '--fetch', 'b', '--feed', 'a=[1,2]');
+  t.equal(auto.code, 0, auto.err);
+  t.equal(auto.out, 'b = [2. 3.]\n');
+  t.match(auto.err, /^note: graph 'default' does not compile to WebAssembly \(TFG4002: signature 'inc' cannot be compiled: Cannot compile 'a' \(op placeholder\): its rank is unknown; give the placeholder a shape\); running it on the reference Session\n$/);
+  const strict = tfg('run', fx('unknown_rank.tfg'), '--fetch', 'b', '--feed', 'a=[1,2]', '--backend', 'wasm');
+  t.equal(strict.code, 1, 'an explicit --backend wasm does not fall back');
+  t.match(strict.err, /TFG4002|cannot be compiled/);
+  noStack(t, strict);
+  t.equal(tfg('run', fx('f.tfg'), '--fetch', 'f').err, '', 'no note when the program compiles');
   t.end();
 });
 
