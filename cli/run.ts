@@ -31,7 +31,8 @@ interface RunnableSession {
 
 /** A compiled model's session behind the reference Session's interface (nodes become names). */
 function wasmSession(r: BuildResult, g: Graph, seed: number | undefined): RunnableSession {
-  const c = compileProgram(r, { graph: g === r.defaultGraph ? undefined : g.name });
+  // A one-shot run: binaryen's -O3 costs more than it saves (the module is still validated).
+  const c = compileProgram(r, { graph: g === r.defaultGraph ? undefined : g.name, optimize: false });
   const s = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession(seed === undefined ? {} : { seed });
   const name = (x: unknown): unknown => {
     if (x instanceof Node) return x.hasOutput ? `${x.name}:0` : x.name;
