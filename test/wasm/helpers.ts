@@ -22,8 +22,8 @@ export function sig(graph: Graph, name: string, feeds: Node[], fetches: Node[] |
   return { name, graph, feeds, fetches, span: SPAN } as Signature;
 }
 
-export function compileAndLoad(graph: Graph, sigs: Signature[], fuse: boolean, generic = false): { model: Model; kernels: number[] } {
-  const c = compileGraph(graph, sigs, { fuse, generic });
+export function compileAndLoad(graph: Graph, sigs: Signature[], fuse: boolean, generic = false, optimize = true): { model: Model; kernels: number[] } {
+  const c = compileGraph(graph, sigs, { fuse, generic, optimize });
   return { model: loadModelSync(c.wasm as Uint8Array<ArrayBuffer>), kernels: c.kernelCounts };
 }
 

@@ -8,7 +8,9 @@
  *   ([3,1] with [1,5], [2,9] with [9], a scalar), in every dtype the op takes;
  * - the state/control ops (placeholder, variable, assign*, no_op, group) in a small program.
  * Errors must agree too (class and message). An op without a case fails the test. Cases share
- * modules (one signature per case) so each module is compiled once. Tolerance: helpers.ts.
+ * modules (one signature per case) so each module is compiled once. The fused modules go through
+ * binaryen's -O3, the unfused ones are run as generated (what `tfg run` executes), so both the
+ * optimizer's output and the raw code generator are checked. Tolerance: helpers.ts.
  */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
@@ -158,14 +160,14 @@ for (let start = 0; start < all.length; start += PER_MODULE) {
     const compileOrName = (fuse: boolean) => {
       const sigs = built.map((b, i) => sig(g, `c${i}`, b.feeds, [b.out]));
       try {
-        return compileAndLoad(g, sigs, fuse).model;
+        return compileAndLoad(g, sigs, fuse, false, fuse).model;
       } catch (e) {
         const keep: Built[] = [];
         for (const [i, b] of built.entries()) {
           const g1 = new Graph('one');
           const b1 = build(g1, b.orig, 0);
           try {
-            if (b1) compileAndLoad(g1, [sig(g1, 'c', b1.feeds, [b1.out])], fuse);
+            if (b1) compileAndLoad(g1, [sig(g1, 'c', b1.feeds, [b1.out])], fuse, false, fuse);
             keep.push(b);
           } catch (e1) {
             const msg = (e1 as Error).message;
@@ -175,7 +177,7 @@ for (let start = 0; start < all.length; start += PER_MODULE) {
         }
         if (keep.length === built.length) throw e;
         built.splice(0, built.length, ...keep);
-        return compileAndLoad(g, built.map((b, i) => sig(g, `c${i}`, b.feeds, [b.out])), fuse).model;
+        return compileAndLoad(g, built.map((b, i) => sig(g, `c${i}`, b.feeds, [b.out])), fuse, false, fuse).model;
       }
     };
     for (const fuse of [true, false]) {
