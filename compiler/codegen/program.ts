@@ -261,6 +261,10 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
       f.finish([...body, m.i32(0)], exportName);
     } else {
       generic = pi;
+      for (const [n, d] of plan.fusion.decisions) {
+        const mn = d === 'alias' && n.graph === graph ? nodes[nameIndex(n)] : undefined;
+        if (mn) mn.alias = true;
+      }
       plan.kernels.forEach((k, ki) => {
         if (lowered[ki] === null) return;
         for (const n of k.nodes) {

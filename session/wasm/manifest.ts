@@ -35,6 +35,8 @@ export interface ManifestNode {
   stateful: boolean;
   /** Generic plan: kernel computing the node (null: a leaf, an alias, no output, or not lowered). */
   kernel: number | null;
+  /** Generic plan: the node shares its first input's buffer under its own shape (identity, reshape, expand_dims, squeeze, stop_gradient). */
+  alias?: boolean;
   /** Generic plan: why the node has no kernel when it needs one. */
   unsupported?: string;
   /** The op's kind in the op table (elementwise, reduce, ...), for run-time shape errors. */

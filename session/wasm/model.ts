@@ -479,7 +479,9 @@ export class WasmSession {
         `The fed tensors' unknown dimensions disagree (${[...fed].map(([n, t]) => `${n.name}: ${formatShape(t.shape)}`).join(', ')}); the compiled model plans every unknown dimension as one batch size B`,
       );
     }
-    // Fed aliases and variables get buffers of their own above the plan's.
+    // Fed aliases and variables get buffers of their own above the plan's; a node that shares a
+    // buffer (an alias group) is read at the address of what it aliases *in this run*: the fed
+    // value when its source is fed (its shared buffer holds nothing then).
     const slot = new Map(plan.slots.map((s, i) => [s.node, { buffer: s.buffer, index: i + 1 }]));
     const owners = new Map<number, number>();
     for (const s of plan.slots) owners.set(s.buffer, (owners.get(s.buffer) ?? 0) + 1);
@@ -488,25 +490,33 @@ export class WasmSession {
     for (const [node, t] of fed) {
       const s = slot.get(node.name);
       if (!s) continue;
-      if (node.op === 'variable' || this.manifest.plans[gi].buffers[s.buffer].region !== 'arena' || (owners.get(s.buffer) ?? 0) > 1) {
+      if (node.op === 'variable' || plan.buffers[s.buffer].region !== 'arena' || (owners.get(s.buffer) ?? 0) > 1) {
         own.push([node, t]);
         extra += align16(t.data.byteLength);
       }
     }
     const { addr, free } = this.layout(plan, B, extra);
-    const mem = (): Int32Array => new Int32Array(this.memory.buffer);
     let at = free;
-    const ownAddr = new Map<ManifestNode, number>();
+    const runAddr = new Map<string, number>();
     for (const [node, t] of own) {
-      ownAddr.set(node, at);
-      mem()[(plan.slotTable >> 2) + slot.get(node.name)!.index] = at;
+      runAddr.set(node.name, at);
       this.writeTensor(t, at);
       at += align16(t.data.byteLength);
     }
     for (const [node, t] of fed) {
       const s = slot.get(node.name);
-      if (s && !ownAddr.has(node)) this.writeTensor(t, addr[s.buffer]);
+      if (s && !runAddr.has(node.name)) this.writeTensor(t, addr[s.buffer]);
     }
+    const addrOf = (name: string): number => runAddr.get(name) ?? addr[slot.get(name)!.buffer];
+    // Slots are in graph order, so an alias's source is resolved before the alias.
+    for (const s of plan.slots) {
+      const node = this.model.node(s.node)!;
+      if (!node.alias || fed.has(node) || !slot.has(node.inputs[0])) continue;
+      const a = addrOf(node.inputs[0]);
+      if (a !== addr[s.buffer]) runAddr.set(node.name, a);
+    }
+    const table = new Int32Array(this.memory.buffer);
+    for (const [name, a] of runAddr) table[(plan.slotTable >> 2) + slot.get(name)!.index] = a;
     this.current = { plan, B };
     const checks = new Map<string, ManifestCheck[]>();
     for (const c of plan.checks ?? []) checks.set(c.node, [...(checks.get(c.node) ?? []), c]);
@@ -539,7 +549,7 @@ export class WasmSession {
       const s = slot.get(e.node.name);
       if (!s) throw new InternalError(`no buffer for '${e.node.name}'`, e.node.name, e.node.location);
       const b = plan.buffers[s.buffer];
-      return this.readTensor(b.dtype, slotShape(plan, e.node.name).map((p) => evalPoly(p, B!)), addr[s.buffer]);
+      return this.readTensor(b.dtype, slotShape(plan, e.node.name).map((p) => evalPoly(p, B!)), addrOf(e.node.name));
     });
   }
 
