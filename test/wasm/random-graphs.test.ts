@@ -1,9 +1,14 @@
 /**
- * @fileoverview Differential test: 320 generated random graphs (elementwise chains with
+ * @fileoverview Differential test: generated random graphs (elementwise chains with
  * broadcasting, reductions over random axes with and without keepdims, matmul with transposes
- * and a bias/relu epilogue; dims including 0, 1 and sizes leaving SIMD tails; f32 and f64),
- * compiled fused and unfused, against the reference Session. 16 graphs per module (one
- * signature each), so each module is compiled once. Seeds are fixed; a failure prints its seed.
+ * and a bias/relu epilogue; dims including 0, 1 and sizes leaving SIMD tails; f32 and f64;
+ * aliases — identity, stop_gradient, reshape, expand_dims/squeeze — inside the chains), compiled
+ * fused and unfused, against the reference Session. Fetch sets may include a feed, an alias or an
+ * inner node besides the result, and an inner node is sometimes fed too. Every graph runs through
+ * its own signature (fused and unfused) and on the generic path (a module without signatures).
+ * 16 graphs per module, so each module is compiled once. Seeds are fixed; a failure prints its
+ * seed. 320 graphs in the suite; `TFG_GRAPHS=1000 npx tap dist/test/wasm/random-graphs.test.js`
+ * (npm run test:graphs) runs more.
  */
 import t from 'tap';
 import { Graph, type Node } from '../../compiler/ir/graph.js';
@@ -13,7 +18,7 @@ import { Tensor } from '../../session/tensor.js';
 import type { DType } from '../../session/dtype.js';
 import { compareTensors, compileAndLoad, rng, sig } from './helpers.js';
 
-const GRAPHS = 320;
+const GRAPHS = Number(process.env.TFG_GRAPHS ?? 320);
 const PER_MODULE = 16;
 const DIMS = [0, 1, 1, 2, 3, 4, 5, 7, 8, 9, 13, 17];
 
@@ -22,6 +27,8 @@ interface Case {
   feeds: Node[];
   values: Tensor[];
   fetches: Node[];
+  /** An inner node also fed in the run, or null. */
+  fedInner?: Node | null;
 }
 
 export function genCase(g: Graph, seed: number): Case {
@@ -52,7 +59,7 @@ export function genCase(g: Graph, seed: number): Case {
     const mm = makeNode(g, 'matmul', [a, b], { transpose_a: ta, transpose_b: tb }, { name: `${p}_mm` });
     const y = makeNode(g, 'relu', [makeNode(g, 'add', [mm, bias], {}, { name: `${p}_add` })], {}, { name: `${p}_relu` });
     const fetches = r() < 0.5 ? [y] : [y, makeNode(g, 'reduce_sum', [y], { axis: null, keepdims: false }, { name: `${p}_sum` })];
-    return { seed, feeds, values, fetches };
+    return { seed, feeds, values, fetches, fedInner: null };
   }
   const rank = Math.floor(r() * 4);
   const base = Array.from({ length: rank }, () => pick(DIMS));
@@ -64,7 +71,18 @@ export function genCase(g: Graph, seed: number): Case {
   if (r() < 0.5) leaves.push(input(variant(), false));
   let cnt = 0;
   const nm = (): string => `${p}_n${cnt++}`;
-  const expr = (depth: number): Node => {
+  /** identity / stop_gradient / a reshape that keeps the shape / expand_dims followed by squeeze. */
+  const alias = (x: Node): Node => {
+    const k = r();
+    if (k < 0.3) return makeNode(g, 'identity', [x], {}, { name: nm() });
+    if (k < 0.5) return makeNode(g, 'stop_gradient', [x], {}, { name: nm() });
+    const s = x.shape!;
+    if (k < 0.75 && s.every((d) => d !== null)) return makeNode(g, 'reshape', [x], { shape: s as number[] }, { name: nm() });
+    const ax = Math.floor(r() * (s.length + 1));
+    return makeNode(g, 'squeeze', [makeNode(g, 'expand_dims', [x], { axis: ax }, { name: nm() })], { axis: [ax] }, { name: nm() });
+  };
+  let expr: (depth: number) => Node;
+  const expr0 = (depth: number): Node => {
     if (depth === 0 || r() < 0.2) return pick(leaves);
     const u = r();
     if (u < 0.35) {
@@ -84,8 +102,16 @@ export function genCase(g: Graph, seed: number): Case {
     if (op === 'select') return makeNode(g, 'select', [makeNode(g, 'greater', [x, y], {}, { name: nm() }), x, y], {}, { name: nm() });
     return makeNode(g, op, [x, y], {}, { name: nm() });
   };
+  const inner: Node[] = [];
+  const expr1 = (depth: number): Node => {
+    const x = expr0(depth);
+    if (x.op !== 'placeholder') inner.push(x);
+    return r() < 0.15 ? alias(x) : x;
+  };
+  expr = expr1;
   let e = expr(3);
   if (e.op === 'placeholder') e = makeNode(g, 'mul', [e, leaves[1]], {}, { name: nm() });
+  if (r() < 0.2) e = alias(e);
   const fetches = [e];
   const er = e.shape!.length;
   if (er > 0 && r() < 0.6) {
@@ -94,7 +120,30 @@ export function genCase(g: Graph, seed: number): Case {
     fetches.push(makeNode(g, op, [e], { axis: axes, keepdims: r() < 0.5 }, { name: nm() }));
     if (r() < 0.5) fetches.shift(); // sometimes only the reduction: pure input fusion
   }
-  return { seed, feeds, values, fetches };
+  // Wider fetch sets: a feed, or an inner node (often an alias), besides the result.
+  const extra = r();
+  if (extra < 0.15) fetches.push(pick(feeds));
+  else if (extra < 0.35 && inner.length) fetches.push(pick(inner));
+  // Sometimes an inner node is fed as well (with a value of the shape it has in this run).
+  let fedInner: Node | null = null;
+  if (r() < 0.2 && inner.length) {
+    const cand = pick(inner);
+    if (!fetches.includes(cand) || r() < 0.5) fedInner = cand;
+  }
+  return { seed, feeds, values, fetches: [...new Set(fetches)], fedInner };
+}
+
+/** The feeds of a case: its placeholders, and a fed inner node's value (the reference's value plus one, in its run shape). */
+function caseFeeds(c: Case, ref: ReferenceSession): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  c.feeds.forEach((n, i) => (feeds[`${n.name}:0`] = c.values[i]));
+  if (c.fedInner) {
+    const now = ref.run(`${c.fedInner.name}:0`, feeds) as Tensor;
+    const data = now.data.slice();
+    for (let i = 0; i < data.length; i++) data[i] = now.dtype === 'bool' ? 1 - data[i] : data[i] + 1;
+    feeds[`${c.fedInner.name}:0`] = new Tensor(now.dtype, [...now.shape], data);
+  }
+  return feeds;
 }
 
 for (let start = 0; start < (process.env.TFG_NO_RUN ? 0 : GRAPHS); start += PER_MODULE) {
@@ -102,25 +151,33 @@ for (let start = 0; start < (process.env.TFG_NO_RUN ? 0 : GRAPHS); start += PER_
     const g = new Graph();
     const cases: Case[] = [];
     for (let s = start; s < start + PER_MODULE; s++) cases.push(genCase(g, 1000 + s));
-    const sigs = cases.map((c) => sig(g, `c${c.seed}`, c.feeds, c.fetches));
     const ref = new ReferenceSession(g);
+    const feedsOf = cases.map((c) => caseFeeds(c, ref));
+    const sigs = cases.map((c, i) => sig(g, `c${c.seed}`, Object.keys(feedsOf[i]).map((k) => g.get(k.slice(0, -2))!), c.fetches));
+    const check = (sess: { run(f: unknown, d: Record<string, Tensor>): unknown }, mode: string): void => {
+      cases.forEach((c, ci) => {
+        const names = c.fetches.map((n) => `${n.name}:0`);
+        const want = ref.run(names, feedsOf[ci]) as Tensor[];
+        const got = sess.run(names, feedsOf[ci]) as Tensor[];
+        for (let i = 0; i < names.length; i++) {
+          const d = compareTensors(got[i], want[i]);
+          if (d) t.fail(`seed ${c.seed} (${mode}) ${names[i]}${c.fedInner ? ` [fed ${c.fedInner.name}]` : ''}: ${d}`);
+        }
+      });
+    };
     for (const fuse of [true, false]) {
       const { model } = compileAndLoad(g, sigs, fuse);
       const sess = model.createSession();
-      for (const c of cases) {
-        const feeds: Record<string, Tensor> = {};
-        c.feeds.forEach((n, i) => (feeds[`${n.name}:0`] = c.values[i]));
-        const names = c.fetches.map((n) => `${n.name}:0`);
-        const want = ref.run(names, feeds) as Tensor[];
-        const got = sess.run(names, feeds) as Tensor[];
-        for (let i = 0; i < names.length; i++) {
-          const d = compareTensors(got[i], want[i]);
-          if (d) t.fail(`seed ${c.seed} (${fuse ? 'fused' : 'unfused'}) ${names[i]}: ${d}`);
-        }
-      }
+      check(sess, fuse ? 'fused' : 'unfused');
+      if (sess.stats.signatureCalls !== cases.length) t.fail(`only ${sess.stats.signatureCalls} of ${cases.length} runs took their signature`);
       sess.close();
     }
-    t.pass(`${cases.length} graphs agree fused and unfused`);
+    const { model } = compileAndLoad(g, [], false, true);
+    const sess = model.createSession();
+    check(sess, 'generic');
+    if (sess.stats.genericRuns !== cases.length) t.fail(`only ${sess.stats.genericRuns} of ${cases.length} runs took the generic path`);
+    sess.close();
+    t.pass(`${cases.length} graphs agree fused, unfused and on the generic path`);
     t.end();
   });
 }
