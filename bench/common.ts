@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { formatDiagnostics } from '../compiler/diagnostics/diagnostic.js';
 import { buildProgram, type BuildResult } from '../compiler/frontend/index.js';
-import { compileProgram } from '../compiler/emit/index.js';
+import { compileProgram } from '../compiler/driver.js';
 import { loadModelSync, type Model, type WasmSession } from '../session/wasm/model.js';
 
 export interface Timing {

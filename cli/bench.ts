@@ -11,7 +11,7 @@
  */
 import type { Command } from 'commander';
 import { performance } from 'node:perf_hooks';
-import { compileProgram } from '../compiler/emit/index.js';
+import { compileProgram } from '../compiler/driver.js';
 import type { FetchSpec, Signature } from '../compiler/frontend/index.js';
 import { ReferenceSession } from '../compiler/interp/session.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';

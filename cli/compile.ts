@@ -1,32 +1,63 @@
 /**
- * @fileoverview `tfg compile FILE [-o DIR] [--no-fuse] [--graph G]`: compile a program's graph
- * (its signatures + the generic plan) to `DIR/<name>.wasm` (manifest, constants and runtime
- * embedded) and `DIR/<name>.manifest.json`, validated before writing, and print a summary.
+ * @fileoverview `tfg compile FILE [-o DIR] [--signature NAME...] [--generic] [--no-fuse]
+ * [--graph G] [--dump STAGE|all] [--verify]`: compile a program's graph to `DIR/<name>.wasm`
+ * (manifest, constants and runtime embedded) and `DIR/<name>.manifest.json`, and print a
+ * summary. With `--signature` only those entry points are compiled, and the generic path only
+ * with `--generic`. `--dump STAGE` prints the program after a stage of the driver
+ * (compiler/driver.ts: parse, build, passes, fuse, schedule, memory, lower, emit); `--dump all`
+ * writes every stage into `DIR/<name>.dump/`. `--verify` checks every stage's invariants.
  * `tfg wat FILE [--graph G] [--no-fuse]`: print the module as text (wabt's `readWasm().toText()`).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { compileProgram, writeCompiled } from '../compiler/emit/index.js';
+import { compileProgram } from '../compiler/driver.js';
+import { STAGE_NAMES, type StageName, compileSource, stageHelp } from '../compiler/driver.js';
+import { writeCompiled } from '../compiler/emit/write.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
-import { loadProgram } from './program.js';
+import { loadProgram, readSource } from './program.js';
 
 export interface CompileCliOptions {
   output?: string;
   fuse?: boolean;
   graph?: string;
+  signature?: string[];
+  generic?: boolean;
+  dump?: string;
+  verify?: boolean;
 }
 
 export function runCompile(file: string, opts: CompileCliOptions, io: Io = processIo): number {
   try {
-    const r = loadProgram(file);
-    if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
-    const c = compileProgram(r, { graph: opts.graph, fuse: opts.fuse !== false });
-    const paths = writeCompiled(c, opts.output ?? '.', file);
+    const dump = opts.dump;
+    if (dump !== undefined && dump !== 'all' && !(STAGE_NAMES as readonly string[]).includes(dump)) {
+      throw new CliError(`unknown stage '${dump}' for --dump (stages: ${STAGE_NAMES.join(', ')}, or all)`);
+    }
+    const outDir = opts.output ?? '.';
+    const stem = basename(file).replace(/\.tfg$/, '');
+    const dumpDir = join(outDir, `${stem}.dump`);
+    if (dump === 'all') mkdirSync(dumpDir, { recursive: true });
+    const onDump = (stage: StageName, text: string): void => {
+      if (dump === 'all') writeFileSync(join(dumpDir, `${STAGE_NAMES.indexOf(stage) + 1}-${stage}.txt`), text);
+      else io.out(text);
+    };
+    const state = compileSource(
+      readSource(file),
+      file,
+      { graph: opts.graph, fuse: opts.fuse !== false, signatures: opts.signature, generic: opts.generic ?? (opts.signature ? false : true) },
+      { verify: opts.verify, dump: dump === undefined ? undefined : onDump, dumpStages: dump === undefined || dump === 'all' ? undefined : new Set([dump as StageName]), until: dump === undefined || dump === 'all' ? 'emit' : (dump as StageName) },
+    );
+    if (state.build && reportDiagnostics(state.build.diagnostics, io)) return 1;
+    if (!state.compiled) return 0; // --dump of an earlier stage: printed, nothing written
+    const c = state.compiled;
+    const paths = writeCompiled(c, outDir, file);
     const m = c.manifest;
     io.out(`${paths.wasm}: ${c.wasm.length} bytes, graph '${m.graph}'`);
     m.signatures.forEach((s, i) => io.out(`  export ${s.export}(B): ${c.kernelCounts[i]} kernel${c.kernelCounts[i] === 1 ? '' : 's'}${opts.fuse === false ? ' (unfused)' : ''}`));
     if (m.generic !== null) io.out(`  generic path: ${m.plans[m.generic].kernels.filter((k) => k.export).length} per-node kernels`);
-    else io.out(`  generic path unavailable: ${m.genericError ?? '?'}`);
+    else io.out(m.genericError ? `  generic path unavailable: ${m.genericError}` : '  no generic path (compile with --generic for runs other than the signatures)');
     io.out(`${paths.manifest}: manifest v${m.manifestVersion}, ${m.variables.length} variables, ${m.placeholders.length} placeholders`);
+    if (dump === 'all') io.out(`${dumpDir}/: the program after each stage (${STAGE_NAMES.join(', ')})`);
     return 0;
   } catch (e) {
     io.err(renderError(e, [], io.color));
@@ -57,8 +88,13 @@ export function registerCompileCommands(program: Command, io: Io = processIo): v
     .description('compile a .tfg program to a WebAssembly module and manifest')
     .argument('<file>', 'the .tfg program')
     .option('-o, --output <dir>', 'output directory', '.')
+    .option('--signature <names...>', 'compile only these entry points (no generic path unless --generic)')
+    .option('--generic', 'also compile the generic path (any fetch/feed); the default without --signature')
     .option('--no-fuse', 'one kernel per node (for comparison)')
     .option('--graph <name>', 'which graph (default: the default graph)')
+    .option('--dump <stage>', `print the program after a stage (${STAGE_NAMES.join(', ')}), or 'all' into DIR/<name>.dump/`)
+    .option('--verify', "check every stage's invariants (names the stage that broke one)")
+    .addHelpText('after', `\nStages:\n${stageHelp().replace(/^/gm, '  ')}`)
     .action((file: string, opts: CompileCliOptions) => {
       process.exitCode = runCompile(file, opts, io);
     });

@@ -9,15 +9,18 @@ import { CliError } from './io.js';
 
 export type { BuildResult };
 
-/** Read and build a program. Diagnostics are in the result (`ok` false on errors). */
-export function loadProgram(file: string): BuildResult {
-  let text: string;
+/** Read a source file, or fail with a one-line CliError. */
+export function readSource(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new CliError(`cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return buildProgram(text, file);
+}
+
+/** Read and build a program. Diagnostics are in the result (`ok` false on errors). */
+export function loadProgram(file: string): BuildResult {
+  return buildProgram(readSource(file), file);
 }
 
 /** Every graph of a program, the default one first, each once. */

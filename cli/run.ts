@@ -19,7 +19,7 @@ import type { Tensor } from '../session/tensor.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
 import { fetchToJson, formatFetchText, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
-import { compileProgram } from '../compiler/emit/index.js';
+import { compileProgram } from '../compiler/driver.js';
 import { CompileError } from '../compiler/diagnostics/diagnostic.js';
 import { loadModelSync } from '../session/wasm/model.js';
 

@@ -14,20 +14,11 @@ import type { DType } from '../../session/dtype.js';
 import type { CmpOp, LValue, LowerBuilder, MathFn } from './lower-api.js';
 import type { BinaryOp, Expr, FunctionBuilder, Local, UnaryOp, ValType, WasmModule } from './module.js';
 
-/** Byte address of the status words: [code, node, arg0, arg1] (i32 each). */
-export const STATUS_ADDR = 65536;
-/** Failure codes written to the status words (the loader maps them to TF1's messages). */
-export const FAIL = {
-  intDivZero: 1,
-  intPowNegative: 2,
-  indexOutOfRange: 3,
-  notInvertible: 4,
-  labelOutOfRange: 5,
-  emptyReduction: 6,
-  reshapeMismatch: 7,
-  /** A run-time shape fact the symbolic shapes could not prove (the loader words it per op). */
-  shapeCheck: 8,
-} as const;
+import { STATUS, STATUS_ADDR } from '../../session/wasm/status.js';
+
+/** The status words and failure codes are the loader's contract (session/wasm/status.ts). */
+export { STATUS_ADDR };
+export const FAIL = STATUS;
 
 
 export interface BValue extends LValue {

@@ -6,6 +6,7 @@
  * construction error, which is reported at the span of the expression that raised it.
  */
 import { parseSource } from '../../grammar/index.js';
+import type { Program } from '../../grammar/ast.js';
 import { type Diagnostic } from '../diagnostics/diagnostic.js';
 import { SourceFile } from '../diagnostics/span.js';
 import { type Graph, type Node, Operation } from '../ir/graph.js';
@@ -38,19 +39,23 @@ export type BuildOptions = EvaluatorOptions;
 
 export function buildProgram(text: string, fileName: string, options: BuildOptions = {}): BuildResult {
   const file = new SourceFile(fileName, text);
-  const ev = new Evaluator(options);
-  const diagnostics: Diagnostic[] = [];
   let parsed: ReturnType<typeof parseSource>;
   try {
     parsed = parseSource(file);
   } catch (e) {
     parsed = { program: null, diagnostics: diagnosticsOf(e) };
   }
-  diagnostics.push(...parsed.diagnostics);
-  const parseFailed = parsed.program === null || parsed.diagnostics.some((d) => d.severity === 'error');
-  if (!parseFailed && parsed.program) {
+  return buildFromAst(file, parsed.program, parsed.diagnostics, options);
+}
+
+/** The construction phase over a parsed program (the driver's `build` stage); nothing runs when parsing failed. */
+export function buildFromAst(file: SourceFile, program: Program | null, parseDiagnostics: readonly Diagnostic[], options: BuildOptions = {}): BuildResult {
+  const ev = new Evaluator(options);
+  const diagnostics: Diagnostic[] = [...parseDiagnostics];
+  const parseFailed = program === null || parseDiagnostics.some((d) => d.severity === 'error');
+  if (!parseFailed && program) {
     try {
-      ev.run(parsed.program);
+      ev.run(program);
     } catch (e) {
       diagnostics.push(...diagnosticsOf(e));
     }

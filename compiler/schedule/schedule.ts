@@ -20,7 +20,7 @@ import { byteSize } from '../../session/dtype.js';
 import type { GraphUnit } from '../passes/rewrite.js';
 import { FuseOptions, FusionResult, fuse } from './fuse.js';
 import type { Access, Body, Kernel } from './kernel.js';
-import { MemoryPlan, planMemory } from './memory.js';
+import { type MemoryPlan, planMemory } from './memory.js';
 import { Env, Poly, formatSymShape, numel } from './sym.js';
 import { ScheduleError } from './symshape.js';
 
@@ -144,23 +144,67 @@ export interface FormatOptions {
   env?: Env;
 }
 
-/** The printed plan (`tfg --dump=fused`). */
+/** The printed plan: buffers, then the kernels in order with their accesses at buffer offsets. */
 export function formatPlan(plan: SchedulePlan, opts: FormatOptions = {}): string {
-  const { kernels, memory, fusion } = plan;
-  const shapes = fusion.shapes;
+  const { memory } = plan;
   const lines: string[] = [];
   const peak = memory.symbols.length ? '' : ` peak ${memory.peakBytes()} bytes`;
-  lines.push(`# ${kernels.length} kernel${kernels.length === 1 ? '' : 's'}, ${memory.buffers.length} buffers, persistent ${memory.persistentBytes} bytes,${peak}${memory.symbols.length ? ` symbols ${memory.symbols.join(',')}` : ''}`);
+  lines.push(`# ${plan.kernels.length} kernel${plan.kernels.length === 1 ? '' : 's'}, ${memory.buffers.length} buffers, persistent ${memory.persistentBytes} bytes,${peak}${memory.symbols.length ? ` symbols ${memory.symbols.join(',')}` : ''}`);
   if (opts.env && memory.symbols.length) lines.push(`# peak for ${Object.entries(opts.env).map(([k, v]) => `${k}=${v}`).join(',')}: ${memory.peakBytes(opts.env)} bytes`);
+  lines.push(`# feeds: ${plan.unit.feeds.map((n) => n.name).join(', ') || '-'}; fetches: ${plan.unit.fetches.map((n) => n.name).join(', ') || '-'}`);
+  lines.push(...bufferLines(memory));
+  lines.push(...kernelLines(plan.kernels, plan.fusion.shapes, memory, opts));
+  return lines.join('\n') + '\n';
+}
+
+/** Stage `fuse`: every value's decision and the kernels (fusion order, no buffers yet). */
+export function formatFusion(f: FusionResult): string {
+  const lines: string[] = [];
+  const by = new Map<string, string[]>();
+  for (const n of f.nodes) {
+    const d = f.decisions.get(n);
+    if (!d || d === 'none' || d === 'root') continue;
+    by.set(d, [...(by.get(d) ?? []), n.name]);
+  }
+  for (const [d, ns] of by) lines.push(`# ${d}: ${ns.join(', ')}`);
+  for (const [a, b] of f.aliases) if (f.decisions.get(a) === 'alias') lines.push(`# ${a.name} shares the buffer of ${b.name}`);
+  lines.push(...kernelLines(f.kernels, f.shapes, null, {}));
+  return lines.join('\n') + '\n';
+}
+
+/** Stage `schedule`: kernels in execution order, each with the kernels it waits for. */
+export function formatOrder(f: FusionResult, kernels: Kernel[]): string {
+  const writer = new Map<Node, Kernel>();
+  for (const k of kernels) for (const n of k.outputs) writer.set(f.aliases.get(n) ?? n, k);
+  const lines = kernels.map((k) => {
+    const after = [...new Set(k.inputs.map((n) => writer.get(f.aliases.get(n) ?? n)).filter((w): w is Kernel => w !== undefined && w !== k))];
+    return `k${k.id} ${k.kind} ${k.name} {${k.nodes.map((n) => n.name).join(', ')}}${after.length ? ` after ${after.map((w) => `k${w.id}`).join(', ')}` : ''}`;
+  });
+  return lines.join('\n') + '\n';
+}
+
+/** Stage `memory` (per entry): the buffers with offsets, sizes and live ranges. */
+export function formatMemory(plan: SchedulePlan, opts: FormatOptions = {}): string {
+  const m = plan.memory;
+  const lines = [`# ${m.buffers.length} buffers, persistent ${m.persistentBytes} bytes${m.symbols.length ? `, symbols ${m.symbols.join(',')}` : `, peak ${m.peakBytes()} bytes`}`];
+  if (opts.env && m.symbols.length) lines.push(`# peak for ${Object.entries(opts.env).map(([k, v]) => `${k}=${v}`).join(',')}: ${m.peakBytes(opts.env)} bytes`);
+  lines.push(...bufferLines(m));
+  return lines.join('\n') + '\n';
+}
+
+function bufferLines(memory: MemoryPlan): string[] {
+  return memory.buffers.map((b) => `# buf${b.id} ${b.role}${b.fetched ? '+fetch' : ''} ${b.nodes.map((n) => n.name).join('=')} ${b.dtype}${formatSymShape(b.shape)} @${b.offset} size ${b.size} live ${b.live[0]}..${b.live[1]}`);
+}
+
+/** One block per kernel: kind, iteration space, members, loads and stores (at buffer offsets when a memory plan is given), the expression DAG, and bytes moved. */
+function kernelLines(kernels: readonly Kernel[], shapes: Map<Node, Poly[]>, memory: MemoryPlan | null, opts: FormatOptions): string[] {
+  const lines: string[] = [];
   const name = (n: Node): string => n.name;
   const off = (n: Node): string => {
+    if (!memory) return '';
     const b = memory.bufferOf(n);
     return b ? `@${b.offset}` : '@?';
   };
-  lines.push(`# feeds: ${plan.unit.feeds.map(name).join(', ') || '-'}; fetches: ${plan.unit.fetches.map(name).join(', ') || '-'}`);
-  for (const b of memory.buffers) {
-    lines.push(`# buf${b.id} ${b.role}${b.fetched ? '+fetch' : ''} ${b.nodes.map(name).join('=')} ${b.dtype}${formatSymShape(b.shape)} @${b.offset} size ${b.size} live ${b.live[0]}..${b.live[1]}`);
-  }
   const acc = (a: Access): string => `${a.node.name}:${a.dtype}${formatSymShape(shapes.get(a.node)!)}${off(a.node)} ${a.pattern}${a.pattern === 'strided' ? ` strides [${a.strides.join(',')}] +${a.offset}` : ''}`;
   const body = (b: Body, indent: string): void => {
     for (const l of b.loads) lines.push(`${indent}in  ${acc(l)}`);
@@ -206,5 +250,5 @@ export function formatPlan(plan: SchedulePlan, opts: FormatOptions = {}): string
         break;
     }
   }
-  return lines.join('\n') + '\n';
+  return lines;
 }

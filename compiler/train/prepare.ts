@@ -12,7 +12,7 @@ import type { BuildResult } from '../frontend/index.js';
 import { ReferenceSession } from '../interp/session.js';
 import { type Graph, type Node, Operation } from '../ir/graph.js';
 import { makeNode } from '../ops/build.js';
-import { compileGraph } from '../emit/index.js';
+import { compileGraph } from '../driver.js';
 import { loadModelSync } from '../../session/wasm/model.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import type { TrainPlan, TrainSession } from '../../session/train/plan.js';

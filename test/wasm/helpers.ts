@@ -7,7 +7,7 @@
  * reference; elementwise ops are bit-exact); i32/bool exact; NaN equals NaN.
  */
 import { SourceFile, span } from '../../compiler/diagnostics/span.js';
-import { compileGraph } from '../../compiler/emit/index.js';
+import { compileGraph } from '../../compiler/driver.js';
 import type { Signature } from '../../compiler/frontend/index.js';
 import type { Graph, Node } from '../../compiler/ir/graph.js';
 import { loadModelSync, type Model } from '../../session/wasm/model.js';

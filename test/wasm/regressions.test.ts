@@ -4,7 +4,7 @@
 import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
-import { compileProgram } from '../../compiler/emit/index.js';
+import { compileProgram } from '../../compiler/driver.js';
 import { loadModelSync } from '../../session/index.js';
 
 const SRC = `

@@ -12,7 +12,7 @@
  */
 import { readdirSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { compileGraph } from '../../compiler/emit/index.js';
+import { compileGraph } from '../../compiler/driver.js';
 import type { BuildResult, Signature } from '../../compiler/frontend/index.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { type Graph, Node, Operation } from '../../compiler/ir/graph.js';

@@ -11,7 +11,7 @@
  */
 import t, { type Test } from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
-import { compileGraph, compileProgram } from '../../compiler/emit/index.js';
+import { compileGraph, compileProgram } from '../../compiler/driver.js';
 import { Graph } from '../../compiler/ir/graph.js';
 import { makeNode } from '../../compiler/ops/build.js';
 import { sig } from './helpers.js';

@@ -11,7 +11,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
-import { compileProgram } from '../../compiler/emit/index.js';
+import { compileProgram } from '../../compiler/driver.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { loadModelSync } from '../../session/wasm/model.js';
 import { FailedPreconditionError, InvalidArgumentError, OpError, ResourceExhaustedError } from '../../session/errors.js';

@@ -1,0 +1,146 @@
+/**
+ * @fileoverview The module's static memory layout (stage `memory`, after the per-entry buffer
+ * plans): where the status words, the variables, the random states, the runtime's scratch, each
+ * entry's slot table and the constants live. Everything above is the per-call arena, which the
+ * loader lays out from the entry's polynomial offsets for the fed batch size.
+ *
+ * ```
+ * [0, 64 KiB) runtime · status words · variables · random states · runtime scratch ·
+ * slot tables (one per entry) · constants · arena
+ * ```
+ * A slot table has one i32 per buffer-holding node of its entry (slot 0: the per-call scratch);
+ * generated code reads every buffer address through it, so the loader can place the arena.
+ */
+import { byteSize, type DType } from '../../session/dtype.js';
+import { STATUS_ADDR, STATUS_BYTES } from '../../session/wasm/status.js';
+import { matmulF32ScratchBytes, matmulF64ScratchBytes, matrixInverseScratchBytes } from '../../runtime-as/abi.js';
+import { CompileError, error } from '../diagnostics/diagnostic.js';
+import type { Graph, Node } from '../ir/graph.js';
+import { constValue } from '../passes/fold.js';
+import type { EntryPlan } from './entries.js';
+import type { BufferPlan } from './memory.js';
+import { Poly, numel } from './sym.js';
+
+
+export const a16 = (x: number): number => Math.ceil(x / 16) * 16;
+
+/** Constant bytes placed after the slot tables; `add` returns an absolute address. */
+export class ConstPool {
+  private chunks: Uint8Array[] = [];
+  private top: number;
+  constructor(readonly base: number) {
+    this.top = base;
+  }
+  add(bytes: Uint8Array): number {
+    const at = this.top;
+    this.chunks.push(bytes);
+    const pad = a16(bytes.length) - bytes.length;
+    if (pad) this.chunks.push(new Uint8Array(pad));
+    this.top += a16(bytes.length);
+    return at;
+  }
+  /** One past the last constant byte (16-aligned). */
+  get end(): number {
+    return this.top;
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.top - this.base);
+    let off = 0;
+    for (const c of this.chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  }
+}
+
+export interface LayoutVariable {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  initializer: string | null;
+  address: number;
+  bytes: number;
+}
+
+export interface ModuleLayout {
+  statusAddr: number;
+  variables: LayoutVariable[];
+  varAddr: Map<string, number>;
+  randoms: { node: string; stateAddr: number }[];
+  runtimeScratch: number;
+  /** Per entry: its slot table's address and the nodes with a slot (slot i + 1), in graph order. */
+  slotTables: number[];
+  slots: Node[][];
+  consts: ConstPool;
+  /** Per entry: the absolute address of each const and variable buffer. */
+  staticAddr: Map<BufferPlan, number>[];
+}
+
+function layoutError(message: string, n: Node): CompileError {
+  return new CompileError(error(4001, message, n.span ?? null));
+}
+
+/** Nodes with a buffer in an entry's plan (values and their aliases), in graph order. */
+export function slotNodes(e: EntryPlan): Node[] {
+  const plan = e.plan!;
+  return plan.fusion.nodes.filter((n) => n.dtype !== null && plan.memory.bufferOf(n) !== undefined);
+}
+
+/** Lay out the module's static memory for its entries (each must have its memory plan). */
+export function layoutModule(graph: Graph, entries: readonly EntryPlan[]): ModuleLayout {
+  let top = STATUS_ADDR + STATUS_BYTES;
+  const variables: LayoutVariable[] = [];
+  const varAddr = new Map<string, number>();
+  for (const n of graph.nodes) {
+    if (n.op !== 'variable') continue;
+    const shape = (n.shape ?? []).map((d) => d ?? 0);
+    const bytes = numel(shape.map((d) => Poly.const(d))).constValue() * byteSize(n.dtype!);
+    const info = graph.variables.get(n.name);
+    variables.push({ name: n.name, dtype: n.dtype!, shape, initializer: info?.initializer.name ?? null, address: top, bytes });
+    varAddr.set(n.name, top);
+    top += a16(Math.max(bytes, 1));
+  }
+  const randoms: ModuleLayout['randoms'] = [];
+  for (const n of graph.nodes) {
+    if (!n.op.startsWith('random_') && n.op !== 'truncated_normal') continue;
+    randoms.push({ node: n.name, stateAddr: top });
+    top += 32;
+  }
+  let scratchBytes = Math.max(matmulF32ScratchBytes(1 << 20, 1 << 20, 1 << 20), matmulF64ScratchBytes(1 << 20, 1 << 20, 1 << 20));
+  for (const n of graph.nodes) if (n.op === 'matrix_inverse' && n.shape && typeof n.shape[n.shape.length - 1] === 'number') scratchBytes = Math.max(scratchBytes, matrixInverseScratchBytes(n.shape[n.shape.length - 1] as number));
+  const runtimeScratch = a16(top);
+  top = runtimeScratch + a16(scratchBytes);
+
+  const slots = entries.map(slotNodes);
+  const slotTables: number[] = [];
+  for (const s of slots) {
+    slotTables.push(a16(top));
+    top = a16(top) + a16(4 * (s.length + 1));
+  }
+  const consts = new ConstPool(a16(top));
+  const staticAddr = entries.map((e) => {
+    const m = new Map<BufferPlan, number>();
+    for (const b of e.plan!.memory.buffers) {
+      if (b.region === 'variable') {
+        const a = varAddr.get(b.node.name);
+        if (a === undefined) throw layoutError(`variable '${b.node.name}' is not a variable of graph '${graph.name}'`, b.node);
+        m.set(b, a);
+      } else if (b.region === 'const') {
+        const t = constValue(b.node);
+        m.set(b, consts.add(new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength))));
+      }
+    }
+    return m;
+  });
+  return { statusAddr: STATUS_ADDR, variables, varAddr, randoms, runtimeScratch, slotTables, slots, consts, staticAddr };
+}
+
+/** The printer of the static layout (appended to `--dump memory`). */
+export function formatLayout(l: ModuleLayout, entries: readonly EntryPlan[]): string {
+  const lines = [`# module layout: status @${l.statusAddr}, runtime scratch @${l.runtimeScratch}, constants @${l.consts.base}..${l.consts.end}, arena from ${l.consts.end}`];
+  for (const v of l.variables) lines.push(`# variable ${v.name} ${v.dtype}[${v.shape.join(',')}] @${v.address} ${v.bytes} bytes`);
+  for (const r of l.randoms) lines.push(`# random state ${r.node} @${r.stateAddr}`);
+  entries.forEach((e, i) => lines.push(`# slot table of ${e.name} @${l.slotTables[i]}: ${l.slots[i].length} slots`));
+  return lines.join('\n') + '\n';
+}
