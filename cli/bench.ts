@@ -11,15 +11,13 @@
  */
 import type { Command } from 'commander';
 import { performance } from 'node:perf_hooks';
-import { compileProgram } from '../compiler/driver.js';
+import { openSession } from '../compiler/session.js';
 import type { FetchSpec, Signature } from '../compiler/frontend/index.js';
-import { ReferenceSession } from '../compiler/interp/session.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
 import { runPipeline } from '../compiler/passes/pipeline.js';
 import { bytesMoved, schedule } from '../compiler/schedule/schedule.js';
 import { allocArray } from '../session/dtype.js';
 import { Tensor } from '../session/tensor.js';
-import { loadModelSync } from '../session/wasm/model.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { allGraphs, loadProgram, selectGraph } from './program.js';
 
@@ -116,21 +114,17 @@ export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo
     sig.feeds.forEach((n, i) => (feeds[`${n.name}:0`] = makeFeed(n, batch, 1 + i)));
     const fetches = fetchNames(sig.fetches, []);
     const inits = g.globalVariables().map((v) => v.initializer.name);
-    const graphOpt = g === r.defaultGraph ? undefined : g.name;
 
     const t0 = performance.now();
-    const fused = compileProgram(r, { graph: graphOpt, fuse: true });
+    const fused = openSession(r, { graph: g, only: [sig.name], compile: { fuse: true, generic: false }, fallback: false, seed: 1 });
     const t1 = performance.now();
-    const unfused = compileProgram(r, { graph: graphOpt, fuse: false });
+    const unfused = openSession(r, { graph: g, only: [sig.name], compile: { fuse: false, generic: false }, fallback: false, seed: 1 });
+    const ref = openSession(r, { graph: g, backend: 'reference', seed: 1 });
     const sessions: { name: string; run: () => unknown }[] = [];
-    for (const [name, c] of [['compiled, fused', fused], ['compiled, unfused', unfused]] as const) {
-      const s = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession({ seed: 1 });
-      if (inits.length) s.run(inits);
-      sessions.push({ name, run: () => s.run(fetches, feeds) });
+    for (const [name, o] of [['compiled, fused', fused], ['compiled, unfused', unfused], ['reference Session', ref]] as const) {
+      if (inits.length) o.session.run(inits);
+      sessions.push({ name, run: () => o.session.run(fetches, feeds) });
     }
-    const ref = new ReferenceSession(g, { seed: 1 });
-    if (inits.length) ref.run(inits);
-    sessions.push({ name: 'reference Session', run: () => ref.run(fetches, feeds as never) });
 
     // Warm-up, then interleaved rounds.
     for (let i = 0; i < 3; i++) for (const s of sessions) s.run();
@@ -146,7 +140,7 @@ export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo
     const stats = times.map(stat);
     const base = stats[0]!.median;
     io.out(`tfg bench ${file}: signature ${sig.name}(${sig.feeds.map((n) => n.name).join(', ')}), batch ${batch}, ${iterations} interleaved iterations after 3 warm-up rounds`);
-    io.out(`feeds: ${Object.entries(feeds).map(([k, t]) => `${k} ${t.dtype}[${t.shape.join(',')}]`).join(', ') || '-'}; compile ${(t1 - t0).toFixed(0)} ms (fused), module ${fused.wasm.length} bytes`);
+    io.out(`feeds: ${Object.entries(feeds).map(([k, t]) => `${k} ${t.dtype}[${t.shape.join(',')}]`).join(', ') || '-'}; compile and load ${(t1 - t0).toFixed(0)} ms (fused), module ${fused.compiled!.wasm.length} bytes`);
     io.out('');
     for (const l of table(['session', 'median', 'p10', 'p90', 'vs fused'], sessions.map((s, i) => [s.name, ms(stats[i]!.median), ms(stats[i]!.p10), ms(stats[i]!.p90), `${(stats[i]!.median / base).toFixed(2)}×`]))) io.out(l);
     for (const [label, fuse] of [['fused', true], ['unfused', false]] as const) {

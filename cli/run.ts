@@ -14,39 +14,17 @@
  */
 import { type Command, Option } from 'commander';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
-import { type FeedValue, ReferenceSession } from '../compiler/interp/session.js';
+import type { FeedValue } from '../compiler/interp/session.js';
+import { openSession } from '../compiler/session.js';
 import type { Tensor } from '../session/tensor.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
 import { fetchToJson, formatFetchText, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
-import { compileProgram } from '../compiler/driver.js';
-import { CompileError } from '../compiler/diagnostics/diagnostic.js';
-import { loadModelSync } from '../session/wasm/model.js';
 
-/** What `tfg run` needs of a session (the reference's or the wasm one). */
-interface RunnableSession {
-  run(fetches: unknown, feeds?: Map<Node | string, FeedValue>): unknown;
-  close(): void;
-}
-
-/** A compiled model's session behind the reference Session's interface (nodes become names). */
-function wasmSession(r: BuildResult, g: Graph, seed: number | undefined): RunnableSession {
-  // A one-shot run: binaryen's -O3 costs more than it saves (the module is still validated).
-  const c = compileProgram(r, { graph: g === r.defaultGraph ? undefined : g.name, optimize: false });
-  const s = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession(seed === undefined ? {} : { seed });
-  const name = (x: unknown): unknown => {
-    if (x instanceof Node) return x.hasOutput ? `${x.name}:0` : x.name;
-    if (x instanceof Operation) return x.name;
-    return Array.isArray(x) ? (x as unknown[]).map(name) : x;
-  };
-  return {
-    run(fetches, feeds) {
-      const f = new Map<string, never>();
-      for (const [k, v] of feeds ?? []) f.set((k instanceof Node ? `${k.name}:0` : k) as string, v as never);
-      return s.run(name(fetches), f);
-    },
-    close: () => s.close(),
-  };
+/** A fetch or feed as the Session interface names it: `x:0` for a tensor, `x` for an operation. */
+function nameOf(x: Node | string): string {
+  if (typeof x === 'string') return x;
+  return x.hasOutput ? `${x.name}:0` : x.name;
 }
 
 export interface RunOptions {
@@ -92,23 +70,16 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
     if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
     graphs = allGraphs(r);
     const g = selectGraph(r, opts.graph);
-    const feeds = new Map<Node | string, FeedValue>();
-    for (const a of feedArgs) feeds.set(resolveName(r, g, a.name), loadFeedValue(a));
-    const fetches = fetchNames.map((n) => resolveName(r, g, n));
-    const reference = (): RunnableSession => new ReferenceSession(g, seed === undefined ? {} : { seed }) as unknown as RunnableSession;
-    let sess: RunnableSession;
-    if (backend === 'wasm') {
-      try {
-        sess = wasmSession(r, g, seed);
-      } catch (e) {
-        if (explicit || !(e instanceof CompileError)) throw e;
-        io.err(`note: graph '${g.name}' does not compile to WebAssembly (${e.diagnostics.map((d) => `TFG${d.code}: ${d.message}`).join('; ')}); running it on the reference Session`);
-        sess = reference();
-      }
-    } else sess = reference();
+    const feeds = new Map<string, FeedValue>();
+    for (const a of feedArgs) feeds.set(nameOf(resolveName(r, g, a.name)), loadFeedValue(a));
+    const fetches = fetchNames.map((n) => nameOf(resolveName(r, g, n)));
+    // A one-shot run: binaryen's -O3 costs more than it saves (the module is still validated).
+    const opened = openSession(r, { backend, fallback: !explicit, graph: g, seed, compile: { optimize: false } });
+    if (opened.fallbackReason) io.err(`note: graph '${g.name}' does not compile to WebAssembly (${opened.fallbackReason}); running it on the reference Session`);
+    const sess = opened.session;
     try {
       if (opts.init !== false) {
-        const inits = g.globalVariables().map((v) => new Operation(v.initializer));
+        const inits = g.globalVariables().map((v) => v.initializer.name);
         if (inits.length) sess.run(inits, feeds);
       }
       const values = sess.run(fetches, feeds) as (Tensor | null)[];

@@ -13,11 +13,10 @@ import { basename, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { formatDiagnostics } from '../compiler/diagnostics/diagnostic.js';
-import { CompileError } from '../compiler/diagnostics/diagnostic.js';
 import type { Graph } from '../compiler/ir/graph.js';
-import { checkProgramRecipe } from '../compiler/train/recipe.js';
-import { loadTrainData } from '../compiler/train/data.js';
-import { type Backend, type OpenedSession, ensureInit, openTrainSession, overrideLearningRate } from '../compiler/train/prepare.js';
+import { checkProgramRecipe, ensureInit, overrideLearningRate, recipeGraph, recipeSignatures } from '../compiler/frontend/recipe.js';
+import { type Backend, type OpenedSession, openSession } from '../compiler/session.js';
+import { loadTrainDataNode } from '../session/node/data.js';
 import { CheckpointManager } from '../session/node/checkpoint.js';
 import { FileCheckpointStore } from '../session/node/saver.js';
 import { SummaryWriter } from '../session/node/summary-writer.js';
@@ -206,7 +205,7 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
       return 1;
     }
     const plan = checked.plan;
-    const graph = r.trainRecipes.find((x) => x.name === plan.name)!.graph;
+    const graph = recipeGraph(r, plan);
     // ---- overrides
     const epochs = intOpt(opts.epochs, '--epochs', 0);
     if (epochs !== undefined) plan.epochs = epochs;
@@ -227,17 +226,12 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     const ckdir = resolve(plan.checkpoint.dir ?? join(logdir, 'checkpoints'));
     ensureInit(graph, plan);
 
-    // ---- session
+    // ---- session (wasm: the recipe's train and eval steps are compiled as signatures)
     const wanted = (opts.backend ?? 'wasm') as Backend;
     if (wanted !== 'wasm' && wanted !== 'reference') throw new CliError(`unknown --backend '${wanted}' (expected wasm or reference)`);
     const notes: string[] = [];
-    try {
-      opened = openTrainSession(r, graph, plan, wanted, plan.seed);
-    } catch (e) {
-      if (!(e instanceof CompileError) || opts.backend === 'wasm') throw e;
-      notes.push(`note: the wasm backend cannot compile this graph (${e.diagnostics[0]?.message ?? e.message}); training on the reference Session`);
-      opened = openTrainSession(r, graph, plan, 'reference', plan.seed);
-    }
+    opened = openSession(r, { backend: wanted, fallback: opts.backend === undefined, graph, signatures: recipeSignatures(graph, plan), seed: plan.seed });
+    if (opened.fallbackReason) notes.push(`note: the wasm backend cannot compile this graph (${opened.fallbackReason}); training on the reference Session`);
     const session = opened.session;
 
     // ---- resume
@@ -256,7 +250,7 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     }
     for (const n of [...checked.diagnostics.filter((d) => d.severity !== 'error').map((d) => `note: ${d.message}`), ...notes]) io.err(n);
 
-    const data = loadTrainData(plan, graph);
+    const data = loadTrainDataNode(plan);
     io.err(
       `backend ${opened.backend}, logdir ${logdir}; data: train ${data.train.size}${data.validation ? `, validation ${data.validation.size}` : ''}${data.test ? `, test ${data.test.size}` : ''} examples; batch ${plan.batch_size}, ${plan.epochs} epochs`,
     );
@@ -333,7 +327,7 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
   } finally {
     process.off('SIGINT', onSigint);
     writer?.close();
-    opened?.close();
+    opened?.session.close();
   }
 }
 
@@ -344,7 +338,7 @@ export function registerTrainCommand(program: Command, io: TrainIo = processIo):
     .argument('<file>', 'the .tfg program')
     .option('--epochs <n>', 'epochs (overrides the recipe)')
     .option('--batch-size <n>', 'mini-batch size (overrides the recipe)')
-    .option('--lr <x>', 'learning rate: rewrites constants / feeds placeholders named learning_rate')
+    .option('--lr <x>', "learning rate: fed to every optimizer's learning-rate tensor each step")
     .option('--set <pairs...>', 'recipe overrides key=value (early_stopping.patience=3, checkpoint.every_steps=100, data.validation=0.2)')
     .option('--limit <n>', 'use at most N examples of each data source (quick runs)')
     .option('--logdir <dir>', 'summaries and checkpoints (default: the recipe\'s logdir, else runs/<file name>)')

@@ -23,6 +23,18 @@ import { makeNode } from '../ops/build.js';
 import { GRAD } from './builder.js';
 import { gradients } from './gradients.js';
 
+/**
+ * Graph collections where optimizers record their hyper-parameter tensors, so tools find them by
+ * role, not by name (`tfg train --lr` feeds every recorded learning rate).
+ */
+export const HYPERPARAMETERS = {
+  learningRate: 'hyperparameters/learning_rate',
+  momentum: 'hyperparameters/momentum',
+  beta1: 'hyperparameters/beta1',
+  beta2: 'hyperparameters/beta2',
+  epsilon: 'hyperparameters/epsilon',
+} as const;
+
 /** A learning rate or hyper-parameter: a Python number (a float32 Const, as TF1) or a tensor. */
 export type Hyper = number | Node;
 
@@ -203,10 +215,14 @@ export abstract class Optimizer {
     return (op, inputs, attrs = {}, name, control) => makeNode(graph, op, inputs, attrs, { name: name ?? op, span, controlInputs: control });
   }
 
-  /** A hyper-parameter as a tensor of dtype (TF1: float32 Const `name` in _prepare, cast per variable). */
-  protected hyper(mk: Maker, h: Hyper, name: string): Node {
-    if (typeof h === 'number') return mk('const', [], { dtype: 'f32', shape: [], value: [Math.fround(h)] }, name);
-    return h;
+  /**
+   * A hyper-parameter as a tensor (TF1: float32 Const `name` in _prepare, cast per variable),
+   * recorded in its HYPERPARAMETERS collection.
+   */
+  protected hyper(mk: Maker, h: Hyper, name: keyof typeof HYPERPARAMETERS_BY_NAME): Node {
+    const n = typeof h === 'number' ? mk('const', [], { dtype: 'f32', shape: [], value: [Math.fround(h)] }, name) : h;
+    n.graph.addToCollection(HYPERPARAMETERS_BY_NAME[name], n);
+    return n;
   }
 
   protected cast(mk: Maker, x: Node, dtype: DType): Node {
@@ -222,6 +238,14 @@ export abstract class Optimizer {
     return mk('group', [], {}, name, updates);
   }
 }
+
+const HYPERPARAMETERS_BY_NAME = {
+  learning_rate: HYPERPARAMETERS.learningRate,
+  momentum: HYPERPARAMETERS.momentum,
+  beta1: HYPERPARAMETERS.beta1,
+  beta2: HYPERPARAMETERS.beta2,
+  epsilon: HYPERPARAMETERS.epsilon,
+} as const;
 
 export type Maker = (op: string, inputs: Node[], attrs?: Attrs, name?: string, control?: Node[]) => Node;
 

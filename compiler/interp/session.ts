@@ -18,6 +18,7 @@
  *   (bad fetch, bad feed) are `ValueError`/`TypeError_` with TF1's messages.
  * Evaluation is iterative, so deep graphs (10k-node chains) do not hit a recursion limit.
  */
+import type { Session, SessionFeeds } from '../../session/session.js';
 import { type DType, tfDTypeName } from '../../session/dtype.js';
 import {
   FailedPreconditionError,
@@ -91,7 +92,7 @@ export interface SessionOptions {
 /** How the reference Session's messages quote fetches (Tensors and Operations by their TF1 reprs). */
 const REFERENCE_PY_NAMES = { repr: pyValueRepr, typeName: pyTypeName };
 
-export class ReferenceSession {
+export class ReferenceSession implements Session {
   private values = new Map<string, Tensor>();
   private streams = new Map<Node, RandomSource>();
   private closed = false;
@@ -108,9 +109,11 @@ export class ReferenceSession {
 
   // ---------------------------------------------------------------- public API
 
-  /** TF1's `Session.run(fetches, feed_dict)`. */
-  run<const F extends Fetch>(fetches: F, feeds?: Feeds): FetchResult<F> {
-    return this.runAny(fetches, feeds) as FetchResult<F>;
+  /** TF1's `Session.run(fetches, feed_dict)`: typed by the fetch structure, or by names (the Session interface). */
+  run<const F extends Fetch>(fetches: F, feeds?: Feeds): FetchResult<F>;
+  run(fetches: unknown, feeds?: SessionFeeds): unknown;
+  run(fetches: unknown, feeds?: Feeds | SessionFeeds): unknown {
+    return this.runAny(fetches, feeds as Feeds);
   }
 
   /** Run one node (or operation, or name): its tensor, or null for an operation. */

@@ -1,10 +1,11 @@
 /**
  * @fileoverview What the trainer runs: a checked training recipe as plain JSON (`TrainPlan`,
- * produced from a `.tfg` `train { }` block by compiler/train/recipe.ts, editable by `--set`),
+ * produced from a `.tfg` `train { }` block by compiler/frontend/recipe.ts, editable by `--set`),
  * and the small session interface (`TrainSession`) both the reference Session and the wasm
  * Session satisfy. Browser-safe; never imports compiler/.
  */
-import type { Tensor } from '../tensor.js';
+import type { DType } from '../dtype.js';
+import type { Session } from '../session.js';
 
 /** A lazy data source, as the recipe's `mnist(...)`, `csv(...)`, `npz(...)`, `moons(...)` describe it. */
 export type DataSourceSpec =
@@ -75,17 +76,24 @@ export interface TrainPlan {
   checkpoint: CheckpointPlan;
   summaries: SummaryPlan;
   logdir: string | null;
-  /** Extra constant feeds every step (a `--lr` override of a placeholder), node name → value. */
+  /** Extra constant feeds every step (a `--lr` override: the optimizers' learning-rate tensors), node name → value. */
   constant_feeds: Record<string, number>;
+  /** dtype and static shape of every fed node (data columns are converted to them once). */
+  placeholders: Record<string, { dtype: DType; shape: (number | null)[] | null }>;
 }
 
+/** What the trainer needs of a session: the one Session interface (session/session.ts). */
+export type TrainSession = Pick<Session, 'run' | 'readVariable' | 'writeVariable' | 'variableNames'>;
+
 /**
- * What the trainer needs of a session: TF1's run by names (`"x:0"` a tensor, `"op"` an
- * operation), and variables by name. ReferenceSession and WasmSession both provide it.
+ * The entry points a recipe compiles to (compiler/frontend/recipe.ts `recipeSignatures`; `tfg
+ * train` and `tfg compile` both export them): each step is one call of the compiled module.
  */
-export interface TrainSession {
-  run(fetches: string[], feeds?: Record<string, Tensor>): unknown;
-  readVariable(name: string): Tensor;
-  writeVariable(name: string, value: Tensor): void;
-  variableNames(): string[];
-}
+export const TRAIN_SIGNATURES = {
+  /** feeds → [train op, loss]. */
+  step: 'tfg_train_step',
+  /** feeds → [train op, loss, summary scalars...]. */
+  stepWithSummaries: 'tfg_train_step_summaries',
+  /** feeds → [metrics..., loss]. */
+  eval: 'tfg_eval_step',
+} as const;

@@ -15,6 +15,7 @@
  * ResourceExhaustedError. Variables live in wasm memory across runs (initialized flags are
  * tracked per variable); each session has its own instance and memory.
  */
+import type { Session } from '../session.js';
 import { type DType, allocArray, byteSize, tfDTypeName } from '../dtype.js';
 import {
   FailedPreconditionError,
@@ -165,7 +166,7 @@ function feedShapesOf(plan: ManifestPlan): Map<string, ManifestPoly[]> {
   return out;
 }
 
-export class WasmSession {
+export class WasmSession implements Session {
   readonly manifest: Manifest;
   private memory: WebAssembly.Memory;
   private exports: Exports;

@@ -3,7 +3,7 @@
  * mini-batch gradient descent reaches precision and recall of at least 0.97 on the held-out 20%.
  */
 import t from 'tap';
-import { makeMoons } from '../../compiler/frontend/builtins/data.js';
+import { makeMoons } from '../../session/io/moons.js';
 import { runMoons } from '../../samples/moons_logreg.js';
 
 t.test('make_moons follows the scikit-learn recipe', async (tt) => {

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
 import { spanInfo } from '../../compiler/diagnostics/span.js';
-import { RECIPE, checkProgramRecipe } from '../../compiler/train/recipe.js';
+import { RECIPE, checkProgramRecipe } from '../../compiler/frontend/recipe.js';
 
 const MODEL = `X = placeholder(f32, shape=[None, 2], name="X")
 y = placeholder(f32, shape=[None, 1], name="y")

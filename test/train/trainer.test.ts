@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
-import { checkProgramRecipe } from '../../compiler/train/recipe.js';
-import { loadTrainData } from '../../compiler/train/data.js';
-import { ensureInit } from '../../compiler/train/prepare.js';
+import { checkProgramRecipe, ensureInit } from '../../compiler/frontend/recipe.js';
+import { loadTrainDataNode } from '../../session/node/data.js';
 import { Dataset } from '../../session/io/dataset.js';
 import { writeNpz } from '../../session/io/npz.js';
 import { CheckpointManager } from '../../session/node/checkpoint.js';
@@ -73,7 +72,7 @@ async function setup(extra = '', patch: (s: string) => string = (s) => s) {
   const plan = c.plan;
   ensureInit(r.defaultGraph, plan);
   const sess = new ReferenceSession(r.defaultGraph);
-  return { dir, r, plan, sess, ts: sess as unknown as TrainSession, data: loadTrainData(plan, r.defaultGraph) };
+  return { dir, r, plan, sess, ts: sess as TrainSession, data: loadTrainDataNode(plan) };
 }
 
 t.test('a small regression converges, with summaries and checkpoints', async (t) => {

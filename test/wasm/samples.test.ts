@@ -16,8 +16,8 @@ import { compileGraph } from '../../compiler/driver.js';
 import type { BuildResult, Signature } from '../../compiler/frontend/index.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { type Graph, Node, Operation } from '../../compiler/ir/graph.js';
-import { trainSignatures } from '../../compiler/train/prepare.js';
-import { checkRecipe } from '../../compiler/train/recipe.js';
+import { recipeSignatures } from '../../compiler/frontend/recipe.js';
+import { checkRecipe } from '../../compiler/frontend/recipe.js';
 import { type WasmSession, loadModelSync } from '../../session/wasm/model.js';
 import { Tensor } from '../../session/tensor.js';
 import type { FetchStructure } from '../../session/wasm/manifest.js';
@@ -76,7 +76,7 @@ function open(t: Test, r: BuildResult, g: Graph, file: string): Opened {
   for (const recipe of r.trainRecipes.filter((x) => x.graph === g)) {
     const checked = checkRecipe(r, recipe);
     if (!checked.plan) throw new Error(`${file}: recipe does not check: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
-    sigs.push(...trainSignatures(g, checked.plan));
+    sigs.push(...recipeSignatures(g, checked.plan));
   }
   const c = compileGraph(g, sigs);
   t.ok(WebAssembly.validate(c.wasm as Uint8Array<ArrayBuffer>), `${file} (${g.name}): a valid module`);

@@ -13,7 +13,7 @@ import { type BuiltinDef, bindArgs } from './spec.js';
 import { STATE_BUILTINS, STATE_CONSTANTS } from './state.js';
 import { DATA_BUILTINS } from './data.js';
 import { TRAIN_BUILTINS } from './train.js';
-import { TRAIN_RECIPE_BUILTINS } from '../../train/builtins.js';
+import { TRAIN_RECIPE_BUILTINS } from './sources.js';
 
 export const BUILTIN_TABLE: readonly BuiltinDef[] = [...PYTHON_BUILTINS, ...OP_BUILTINS, ...STATE_BUILTINS, ...TRAIN_BUILTINS, ...DATA_BUILTINS, ...TRAIN_RECIPE_BUILTINS];
 

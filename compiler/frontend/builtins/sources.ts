@@ -14,12 +14,12 @@
  * no strings, so the trainer fetches the list and writes one Event per step).
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { Ctx } from '../frontend/context.js';
-import { applyOp, boolArg, intArg, numberArg, optStrArg, strArg } from '../frontend/convert.js';
-import { typeError, valueError } from '../frontend/errors.js';
-import { type Value, NONE, asTensorNode, bool, float, int, list, object, str, tensor, typeName } from '../frontend/values.js';
-import { type BuiltinDef, arg, builtin } from '../frontend/builtins/spec.js';
-import { formatShapePy } from '../ir/shape.js';
+import type { Ctx } from '../context.js';
+import { applyOp, boolArg, intArg, numberArg, optStrArg, strArg } from '../convert.js';
+import { typeError, valueError } from '../errors.js';
+import { type Value, NONE, asTensorNode, bool, float, int, list, object, str, tensor, typeName } from '../values.js';
+import { type BuiltinDef, arg, builtin } from './spec.js';
+import { formatShapePy } from '../../ir/shape.js';
 
 /** The collection TF1's summary ops are added to (GraphKeys.SUMMARIES). */
 export const SUMMARIES = 'summaries';

@@ -1,28 +1,25 @@
 /**
- * @fileoverview Materialises a recipe's lazy data sources (Node: reads files) into the trainer's
- * datasets: loads each source, converts every fed column to its placeholder's dtype and static
- * shape once (so batches copy straight into the session's input buffers), splits validation and
- * test fractions off the training rows (seeded), applies `limit`, and standardises the `scale`
- * columns with statistics fitted on the training split only.
+ * @fileoverview A recipe's data, materialised for the trainer (browser-safe): loads each source
+ * through the host's loader (files in Node: session/node/data.ts; a page fetches or reads picked
+ * files), generates `moons(...)` itself, converts every fed column to its placeholder's dtype and
+ * static shape once (so batches copy straight into the session's input buffers), splits
+ * validation and test fractions off the training rows (seeded), applies `limit`, and
+ * standardises the `scale` columns with statistics fitted on the training split only.
  */
-import { readFileSync } from 'node:fs';
-import { type DType, allocArray } from '../../session/dtype.js';
-import { InvalidArgumentError, NotFoundError } from '../../session/errors.js';
-import { Dataset, type Splits, splitDataset, standardizeSplits } from '../../session/io/dataset.js';
-import { readNpz } from '../../session/io/npz.js';
-import { readCsv } from '../../session/node/csv.js';
-import { loadMnist } from '../../session/node/mnist.js';
-import type { DataSourceSpec, TrainPlan } from '../../session/train/plan.js';
-import { Tensor } from '../../session/tensor.js';
-import { makeMoons } from '../frontend/builtins/data.js';
-import type { Graph } from '../ir/graph.js';
+import { type DType, allocArray } from '../dtype.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Dataset, type Splits, splitDataset, standardizeSplits } from '../io/dataset.js';
+import { makeMoons } from '../io/moons.js';
+import { Tensor } from '../tensor.js';
+import type { DataSourceSpec, TrainPlan } from './plan.js';
 
 export interface TrainData extends Splits {
   /** Scaler statistics per scaled column (for the record in the checkpoint state). */
   scalers: Record<string, { mean: number[]; std: number[] }>;
 }
 
-function describeSource(s: DataSourceSpec): string {
+/** How a source is named in messages. */
+export function describeSource(s: DataSourceSpec): string {
   switch (s.kind) {
     case 'mnist':
       return `mnist(split="${s.split}")`;
@@ -34,46 +31,15 @@ function describeSource(s: DataSourceSpec): string {
   }
 }
 
-/** Load one source as named columns. */
-export function loadSource(s: DataSourceSpec, limit: number | null): Dataset {
-  const lim = (n: number | null) => (n === null ? limit : limit === null ? n : Math.min(n, limit));
-  switch (s.kind) {
-    case 'mnist': {
-      const m = loadMnist(s.split, { limit: lim(s.limit) ?? undefined });
-      let f = m.images;
-      if (!s.normalize) {
-        const d = new Float32Array(f.size);
-        for (let i = 0; i < d.length; i++) d[i] = Math.round(f.data[i] * 255);
-        f = new Tensor('f32', f.shape, d);
-      }
-      return new Dataset({ features: f, labels: m.labels });
-    }
-    case 'csv': {
-      const t = readCsv(s.path, { target: s.target ?? undefined, columns: s.columns_selected ?? undefined, dtype: 'f64', source: s.path });
-      const cols: Record<string, Tensor> = { features: t.features };
-      if (t.target) cols.target = t.target;
-      return cut(new Dataset(cols), limit);
-    }
-    case 'npz': {
-      let bytes: Uint8Array;
-      try {
-        bytes = readFileSync(s.path);
-      } catch (e) {
-        throw new NotFoundError(`npz("${s.path}"): cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      const m = readNpz(bytes, s.path);
-      return cut(new Dataset(Object.fromEntries(m)), limit);
-    }
-    default: {
-      const { X, y } = makeMoons(s.n_samples, s.noise, s.seed ?? 42, true);
-      const f = new Float64Array(X.length * 2);
-      X.forEach((r, i) => f.set(r, i * 2));
-      return cut(new Dataset({ features: new Tensor('f64', [X.length, 2], f), labels: new Tensor('i32', [y.length], Int32Array.from(y)) }), limit);
-    }
-  }
+/** `moons(...)`: generated, no file. */
+export function moonsSource(s: Extract<DataSourceSpec, { kind: 'moons' }>, limit: number | null): Dataset {
+  const { X, y } = makeMoons(s.n_samples, s.noise, s.seed ?? 42, true);
+  const f = new Float64Array(X.length * 2);
+  X.forEach((r, i) => f.set(r, i * 2));
+  return cut(new Dataset({ features: new Tensor('f64', [X.length, 2], f), labels: new Tensor('i32', [y.length], Int32Array.from(y)) }), limit);
 }
 
-function cut(ds: Dataset, limit: number | null): Dataset {
+export function cut(ds: Dataset, limit: number | null): Dataset {
   return limit !== null && limit < ds.size ? ds.slice(0, limit) : ds;
 }
 
@@ -104,20 +70,25 @@ function conform(t: Tensor, dtype: DType, shape: (number | null)[] | null, what:
 }
 
 /** Keep the fed columns, converted to their placeholders' dtypes and shapes. */
-function forFeeds(ds: Dataset, plan: TrainPlan, graph: Graph, what: string): Dataset {
+function forFeeds(ds: Dataset, plan: TrainPlan, what: string): Dataset {
   const cols: Record<string, Tensor> = {};
   for (const [ph, col] of Object.entries(plan.feed)) {
     const t = ds.columns[col];
     if (!t) throw new InvalidArgumentError(`${what} has no column '${col}' for placeholder '${ph}' (columns: ${ds.names.join(', ')})`);
-    const n = graph.get(ph)!;
-    if (!cols[col]) cols[col] = conform(t, n.dtype!, n.shape, `${what} column '${col}' → placeholder '${ph}'`);
+    const n = plan.placeholders[ph];
+    if (!n) throw new InvalidArgumentError(`the plan has no dtype and shape for placeholder '${ph}'`);
+    if (!cols[col]) cols[col] = conform(t, n.dtype, n.shape, `${what} column '${col}' → placeholder '${ph}'`);
   }
   return new Dataset(cols);
 }
 
+/** Loads one data source as named columns (the host's: files in Node, fetched or picked files in a page). */
+export type SourceLoader = (s: DataSourceSpec, limit: number | null) => Dataset;
+
 /** Load, split, conform and scale the data of a plan. */
-export function loadTrainData(plan: TrainPlan, graph: Graph): TrainData {
+export function loadTrainData(plan: TrainPlan, load: SourceLoader): TrainData {
   const d = plan.data;
+  const loadSource = (s: DataSourceSpec, limit: number | null): Dataset => (s.kind === 'moons' ? moonsSource(s, limit) : load(s, limit));
   const train = loadSource(d.train, d.limit);
   const fractions: { train: number; validation?: number; test?: number } = { train: 1 };
   if (typeof d.validation === 'number') fractions.validation = d.validation;
@@ -130,7 +101,7 @@ export function loadTrainData(plan: TrainPlan, graph: Graph): TrainData {
   }
   if (d.validation !== null && typeof d.validation === 'object') splits.validation = loadSource(d.validation, d.limit);
   if (d.test !== null && typeof d.test === 'object') splits.test = loadSource(d.test, d.limit);
-  const conv = (ds: Dataset | undefined, what: string) => (ds ? forFeeds(ds, plan, graph, what) : undefined);
+  const conv = (ds: Dataset | undefined, what: string) => (ds ? forFeeds(ds, plan, what) : undefined);
   splits = {
     train: conv(splits.train, describeSource(d.train))!,
     validation: conv(splits.validation, 'the validation data'),

@@ -20,11 +20,15 @@
  */
 import { type Diagnostic, error } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
-import type { BuildResult, TrainRecipe, TrainRecipeEntry, Value } from '../frontend/index.js';
-import { typeName } from '../frontend/values.js';
-import type { Graph, Node } from '../ir/graph.js';
-import type { DataSourceSpec, TrainPlan } from '../../session/train/plan.js';
-import { DATA_SOURCE, SOURCE_COLUMNS, SUMMARIES } from './builtins.js';
+import type { BuildResult, TrainRecipe, TrainRecipeEntry, Value } from './index.js';
+import { typeName } from './values.js';
+import { type Graph, type Node, Operation } from '../ir/graph.js';
+import { makeNode } from '../ops/build.js';
+import { HYPERPARAMETERS } from '../grad/optimizers.js';
+import type { Signature } from './evaluate.js';
+import { type DataSourceSpec, TRAIN_SIGNATURES, type TrainPlan } from '../../session/train/plan.js';
+import { InvalidArgumentError } from '../../session/errors.js';
+import { DATA_SOURCE, SOURCE_COLUMNS, SUMMARIES } from './builtins/sources.js';
 
 export const RECIPE = {
   UNKNOWN_KEY: 2101,
@@ -383,6 +387,7 @@ class Checker {
       summaries,
       logdir: this.str(top.get('logdir')),
       constant_feeds: {},
+      placeholders: Object.fromEntries([...fedNodes].map((n) => [n.name, { dtype: n.dtype!, shape: n.shape === null ? null : [...n.shape] }])),
     };
 
     // ---- what the runs need must be fed
@@ -431,4 +436,63 @@ export function checkProgramRecipe(result: BuildResult, name?: string): CheckedR
     return checkRecipe(result, r);
   }
   return checkRecipe(result, rs[0]);
+}
+
+// ---------------------------------------------------------------- from a plan to what runs it
+
+/**
+ * The graph a recipe trains: with an init op (the recipe's, else a `tfg_train/init` group of every
+ * global variable's initializer, made once).
+ */
+export function ensureInit(graph: Graph, plan: TrainPlan): void {
+  if (plan.init) return;
+  const existing = graph.get('tfg_train/init');
+  if (existing) {
+    plan.init = existing.name;
+    return;
+  }
+  const deps = graph.globalVariables().map((v) => v.initializer);
+  const n = graph.withNameScope(null, () => makeNode(graph, deps.length ? 'group' : 'no_op', [], {}, { name: 'tfg_train/init/', controlInputs: deps }));
+  plan.init = n.name;
+}
+
+/**
+ * `--lr`: the learning-rate tensors of the graph's optimizers (recorded by each optimizer in the
+ * `hyperparameters/learning_rate` collection, whether a number made them a constant or the user
+ * passed a tensor) are fed the value every step. Returns their names.
+ */
+export function overrideLearningRate(graph: Graph, plan: TrainPlan, lr: number): string[] {
+  const nodes = graph.getCollection(HYPERPARAMETERS.learningRate).filter((n) => n.hasOutput);
+  if (nodes.length === 0) throw new InvalidArgumentError(`--lr: graph '${graph.name}' has no optimizer (no learning rate to override)`);
+  for (const n of nodes) {
+    const size = (n.shape ?? []).reduce<number>((a, b) => a * (b ?? 1), 1);
+    if (size !== 1) throw new InvalidArgumentError(`--lr: the learning rate '${n.name}' is not a scalar (shape ${JSON.stringify(n.shape)})`);
+    plan.constant_feeds[n.name] = lr;
+    plan.placeholders[n.name] = { dtype: n.dtype!, shape: n.shape === null ? null : [...n.shape] };
+  }
+  return nodes.map((n) => n.name);
+}
+
+/**
+ * The entry points a recipe compiles to (session/train/plan.ts TRAIN_SIGNATURES), so each train
+ * and eval step is one call of the compiled module: the train step (op + loss), the train step
+ * with the summary scalars, and the eval step (metrics + loss). Their feeds are the recipe's
+ * placeholders and its constant feeds (a `--lr` override).
+ */
+export function recipeSignatures(graph: Graph, plan: TrainPlan): Signature[] {
+  const ph = [...Object.keys(plan.feed), ...Object.keys(plan.constant_feeds)].map((n) => graph.get(n)!);
+  const op = new Operation(graph.get(plan.op)!);
+  const loss = plan.loss ? [graph.get(plan.loss)!] : [];
+  const span = graph.get(plan.op)!.span!;
+  const sigs: Signature[] = [{ name: TRAIN_SIGNATURES.step, graph, feeds: ph, fetches: [op, ...loss], span }];
+  const summ = Object.values(plan.summaries.scalars).map((n) => graph.get(n)!);
+  if (summ.length) sigs.push({ name: TRAIN_SIGNATURES.stepWithSummaries, graph, feeds: ph, fetches: [op, ...loss, ...summ], span });
+  const evalNodes = [...Object.values(plan.metrics), ...(plan.loss && !Object.values(plan.metrics).includes(plan.loss) ? [plan.loss] : [])].map((n) => graph.get(n)!);
+  if (evalNodes.length) sigs.push({ name: TRAIN_SIGNATURES.eval, graph, feeds: ph, fetches: evalNodes, span });
+  return sigs;
+}
+
+/** The graph a recipe runs in. */
+export function recipeGraph(result: BuildResult, plan: TrainPlan): Graph {
+  return result.trainRecipes.find((x) => x.name === plan.name)!.graph;
 }

@@ -1,0 +1,57 @@
+/**
+ * @fileoverview scikit-learn's two moons (`make_moons`), the data of the seed's logistic
+ * regression: used at construction time (`make_moons(...)` in a .tfg program) and by training
+ * recipes (`moons(...)` data sources). Pure and browser-safe.
+ */
+
+/** mulberry32 uniform floats in [0, 1) from a 32-bit seed. */
+export function uniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * scikit-learn's make_moons recipe: n_out = n // 2 points (cos t, sin t) and n - n_out points
+ * (1 - cos t, 1 - sin t - 0.5), t = linspace(0, pi, ·); labels 0 then 1; shuffled and Gaussian
+ * noise added (Box–Muller) from a seeded generator. The stream differs from numpy's, so the
+ * points are not sklearn's, only their distribution.
+ */
+export function makeMoons(nSamples: number, noise: number, seed: number, shuffle: boolean): { X: number[][]; y: number[] } {
+  const nOut = Math.floor(nSamples / 2);
+  const nIn = nSamples - nOut;
+  const lin = (k: number, i: number): number => (k === 1 ? 0 : (Math.PI * i) / (k - 1));
+  const X: number[][] = [];
+  const y: number[] = [];
+  for (let i = 0; i < nOut; i++) {
+    X.push([Math.cos(lin(nOut, i)), Math.sin(lin(nOut, i))]);
+    y.push(0);
+  }
+  for (let i = 0; i < nIn; i++) {
+    X.push([1 - Math.cos(lin(nIn, i)), 1 - Math.sin(lin(nIn, i)) - 0.5]);
+    y.push(1);
+  }
+  const r = uniform(seed);
+  if (shuffle) {
+    for (let i = X.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [X[i], X[j]] = [X[j], X[i]];
+      [y[i], y[j]] = [y[j], y[i]];
+    }
+  }
+  if (noise > 0) {
+    for (const row of X) {
+      for (let k = 0; k < 2; k++) {
+        const u1 = 1 - r();
+        const u2 = r();
+        row[k] += noise * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+      }
+    }
+  }
+  return { X, y };
+}
