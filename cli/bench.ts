@@ -9,7 +9,6 @@
  * floats are seeded uniform in [-1, 1), int32 are zeros (valid labels and indices), bools
  * alternate. Variables are initialized first (the graph's global variable initializers).
  */
-import type { Command } from 'commander';
 import { performance } from 'node:perf_hooks';
 import { openSession } from '../compiler/session.js';
 import type { FetchSpec, Signature } from '../compiler/frontend/index.js';
@@ -155,18 +154,4 @@ export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo
     io.err(renderError(e, graphs, io.color));
     return 1;
   }
-}
-
-export function registerBenchCommand(program: Command, io: Io = processIo): Command {
-  return program
-    .command('bench')
-    .description('time a signature compiled fused vs unfused vs the reference Session, with bytes moved per kernel')
-    .argument('<file>', 'the .tfg program')
-    .option('--signature <name>', 'which signature (default: the first)')
-    .option('--batch <n>', 'size of every unknown dimension of the feeds (default 32)')
-    .option('--iterations <n>', 'timed rounds (default 50)')
-    .option('--graph <name>', 'which graph (default: the default graph)')
-    .action((file: string, opts: BenchCliOptions) => {
-      process.exitCode = runBench(file, opts, io);
-    });
 }

@@ -3,7 +3,6 @@
  * frames (colors only on a TTY), verify every graph's IR, and say
  * `ok: N nodes in M graphs`. Exit code 1 on any error.
  */
-import type { Command } from 'commander';
 import { verifyGraph } from '../compiler/ir/verify.js';
 import { type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { allGraphs, loadProgram } from './program.js';
@@ -25,14 +24,4 @@ export function runCheck(file: string, io: Io = processIo): number {
     io.err(renderError(e, [], io.color));
     return 1;
   }
-}
-
-export function registerCheckCommand(program: Command, io: Io = processIo): Command {
-  return program
-    .command('check')
-    .description('parse and build a .tfg program; print its diagnostics')
-    .argument('<file>', 'the .tfg program')
-    .action((file: string) => {
-      process.exitCode = runCheck(file, io);
-    });
 }

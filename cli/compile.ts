@@ -10,7 +10,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Command } from 'commander';
 import { compileProgram } from '../compiler/driver.js';
 import { STAGE_NAMES, type StageName, compileSource, stageHelp } from '../compiler/driver.js';
 import { writeCompiled } from '../compiler/emit/write.js';
@@ -80,31 +79,4 @@ export async function runWat(file: string, opts: CompileCliOptions, io: Io = pro
     io.err(renderError(e instanceof Error ? e : new CliError(String(e)), [], io.color));
     return 1;
   }
-}
-
-export function registerCompileCommands(program: Command, io: Io = processIo): void {
-  program
-    .command('compile')
-    .description('compile a .tfg program to a WebAssembly module and manifest')
-    .argument('<file>', 'the .tfg program')
-    .option('-o, --output <dir>', 'output directory', '.')
-    .option('--signature <names...>', 'compile only these entry points (no generic path unless --generic)')
-    .option('--generic', 'also compile the generic path (any fetch/feed); the default without --signature')
-    .option('--no-fuse', 'one kernel per node (for comparison)')
-    .option('--graph <name>', 'which graph (default: the default graph)')
-    .option('--dump <stage>', `print the program after a stage (${STAGE_NAMES.join(', ')}), or 'all' into DIR/<name>.dump/`)
-    .option('--verify', "check every stage's invariants (names the stage that broke one)")
-    .addHelpText('after', `\nStages:\n${stageHelp().replace(/^/gm, '  ')}`)
-    .action((file: string, opts: CompileCliOptions) => {
-      process.exitCode = runCompile(file, opts, io);
-    });
-  program
-    .command('wat')
-    .description('print the compiled module as WebAssembly text')
-    .argument('<file>', 'the .tfg program')
-    .option('--no-fuse', 'one kernel per node')
-    .option('--graph <name>', 'which graph')
-    .action(async (file: string, opts: CompileCliOptions) => {
-      process.exitCode = await runWat(file, opts, io);
-    });
 }

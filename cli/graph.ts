@@ -4,7 +4,6 @@
  * (compiler/ir/dot.ts), or as SVG laid out by Graphviz (compiled to WebAssembly: @viz-js/viz, so
  * nothing needs installing).
  */
-import type { Command } from 'commander';
 import { graphToDot } from '../compiler/ir/dot.js';
 import { printGraph } from '../compiler/ir/printer.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
@@ -41,16 +40,4 @@ export async function runGraph(file: string, opts: GraphOptions, io: Io = proces
     io.err(renderError(e, [], io.color));
     return 1;
   }
-}
-
-export function registerGraphCommand(program: Command, io: Io = processIo): Command {
-  return program
-    .command('graph')
-    .description('print a graph of a .tfg program: IR text (one node per line), DOT or SVG')
-    .argument('<file>', 'the .tfg program')
-    .option('--graph <name>', 'which graph (default: the default graph)')
-    .option('--format <format>', 'text, dot or svg', 'text')
-    .action(async (file: string, opts: GraphOptions) => {
-      process.exitCode = await runGraph(file, opts, io);
-    });
 }

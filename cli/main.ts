@@ -1,20 +1,16 @@
 #!/usr/bin/env node
 /**
- * @fileoverview The `tfg` command: `check`, `graph`, `run` and `plot`, each in its own file
- * (`cli/<command>.ts`) with a `register*Command(program)` and a testable `run*` function.
- * Errors print as diagnostics or `tfg: message` with exit code 1, never a stack trace.
+ * @fileoverview The `tfg` command. The command table is cli/commands.ts; each command's
+ * implementation (`cli/<command>.ts`, a testable `run*` function) is imported only when that
+ * command runs, so `tfg --version` starts at once. `runCli(args, io)` runs a command line
+ * in-process (the tests use it). Errors print as diagnostics or `tfg: message` with exit code
+ * 1, never a stack trace; a closed stdout (`tfg graph ... | head -1`) ends the command quietly.
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { registerBenchCommand } from './bench.js';
-import { registerCheckCommand } from './check.js';
-import { registerCompileCommands } from './compile.js';
-import { registerGraphCommand } from './graph.js';
-import { processIo, renderError } from './io.js';
-import { registerPlotCommand } from './plot.js';
-import { registerRunCommand } from './run.js';
-import { registerTrainCommand } from './train.js';
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands.js';
+import { type Io, processIo, renderError } from './io.js';
 
 /** The package version (dist/cli/main.js → ../../package.json). */
 export function packageVersion(): string {
@@ -26,24 +22,41 @@ export function packageVersion(): string {
   }
 }
 
-export function makeProgram(): Command {
+export function makeProgram(io: Io = processIo): Command {
   const program = new Command();
   program
     .name('tfg')
     .description('Compile and run TF1-style graph programs (.tfg)')
     .version(packageVersion(), '-V, --version', 'print the version')
-    .showHelpAfterError('(run with --help for usage)');
-  registerCheckCommand(program);
-  registerGraphCommand(program);
-  registerRunCommand(program);
-  registerPlotCommand(program);
-  registerTrainCommand(program);
-  registerCompileCommands(program);
-  registerBenchCommand(program);
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  if (io !== processIo) program.exitOverride();
+  registerCommands(program, io);
   return program;
 }
 
+/** Run a `tfg` command line (without `node tfg`) in-process; resolves to its exit code. */
+export async function runCli(args: readonly string[], io: Io): Promise<number> {
+  const saved = process.exitCode;
+  process.exitCode = 0;
+  try {
+    await makeProgram(io).parseAsync(['node', 'tfg', ...args]);
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    io.err(renderError(e, [], io.color));
+    return 1;
+  } finally {
+    process.exitCode = saved;
+  }
+}
+
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  // A reader that stops early (`| head`) closes stdout: stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   try {
     await makeProgram().parseAsync([...argv]);
   } catch (e) {

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, relative, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Io, processIo } from './io.js';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
@@ -122,21 +122,23 @@ export async function plotLogdir(logdir: string, out: string): Promise<void> {
   }
 }
 
-/** Add `plot LOGDIR [-o FILE]` to a commander program. */
-export function registerPlotCommand(program: Command): Command {
-  return program
-    .command('plot')
-    .description('draw learning curves (scalar summaries against step, one line per run) from a log directory')
-    .argument('<logdir>', 'directory of runs (folders with event files or scalars.csv)')
-    .option('-o, --output <file>', 'output file: .svg, or .png', 'curves.svg')
-    .action(async (logdir: string, opts: { output: string }) => {
-      try {
-        await plotLogdir(logdir, opts.output);
-        process.stdout.write(`wrote ${opts.output}\n`);
-      } catch (e) {
-        if (!(e instanceof OpError)) throw e;
-        process.stderr.write(`error: ${e.tfMessage}\n`);
-        process.exitCode = 1;
-      }
-    });
+/** Output formats `tfg plot` writes, by file extension. */
+export const PLOT_FORMATS = ['.svg', '.png'] as const;
+
+/** `tfg plot LOGDIR -o FILE`: draw, write, say where. An unknown extension is refused before anything is read. */
+export async function runPlot(logdir: string, opts: { output: string }, io: Io = processIo): Promise<number> {
+  const ext = extname(opts.output).toLowerCase();
+  if (!(PLOT_FORMATS as readonly string[]).includes(ext)) {
+    io.err(`tfg: cannot write '${opts.output}': tfg plot writes ${PLOT_FORMATS.join(' or ')} (got '${ext || 'no extension'}')`);
+    return 1;
+  }
+  try {
+    await plotLogdir(logdir, opts.output);
+    io.out(`wrote ${opts.output}`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof OpError)) throw e;
+    io.err(`error: ${e.tfMessage}`);
+    return 1;
+  }
 }

@@ -12,7 +12,6 @@
  * (None), a bare node name that has an output is fetched as its tensor here: `--fetch f` and
  * `--fetch f:0` print the same value. Operations print `None`.
  */
-import { type Command, Option } from 'commander';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
 import type { FeedValue } from '../compiler/interp/session.js';
 import { openSession } from '../compiler/session.js';
@@ -100,23 +99,4 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
     io.err(renderError(e, graphs, io.color));
     return 1;
   }
-}
-
-export function registerRunCommand(program: Command, io: Io = processIo): Command {
-  return program
-    .command('run')
-    .description('run a .tfg program (compiled to WebAssembly, or in the reference Session) and print fetched values')
-    .argument('<file>', 'the .tfg program')
-    .requiredOption('--fetch <names...>', 'tensors or operations to fetch (bindings or node names, x or x:0)')
-    .option('--feed <pairs...>', 'NAME=VALUE feeds: a JSON/number literal (X=[[1,2,3]]) or a file (X=@data.npy|@data.csv|@data.json)')
-    .option('--graph <name>', 'which graph (default: the default graph)')
-    .option('--json', 'print one JSON object {name: {dtype, shape, value}}')
-    .option('--out <dir>', 'also write each fetched tensor as DIR/<name>.npy')
-    .option('--init', 'run the global variable initializers first (the default)')
-    .option('--no-init', 'do not run the variable initializers')
-    .option('--seed <n>', 'session seed for random ops without a seed')
-    .addOption(new Option('--backend <name>', 'execution backend (default: wasm)').choices([...BACKENDS]))
-    .action((file: string, opts: RunOptions) => {
-      process.exitCode = runRun(file, opts, io);
-    });
 }

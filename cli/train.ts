@@ -10,7 +10,6 @@
  * checkpoint and exits cleanly; a second Ctrl-C exits at once.
  */
 import { basename, join, resolve } from 'node:path';
-import { type Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { formatDiagnostics } from '../compiler/diagnostics/diagnostic.js';
 import type { Graph } from '../compiler/ir/graph.js';
@@ -112,6 +111,9 @@ class Progress {
   private t0 = Date.now();
   private lastLine = 0;
   private lastLoss: number | null = null;
+  /** The bar's fields, kept so a restart (after a line printed above it) shows them, not the raw template. */
+  private payload = { epoch: 1, rate: '-', loss: '-' };
+  private lastStep = 0;
 
   constructor(
     private readonly io: TrainIo,
@@ -122,6 +124,7 @@ class Progress {
   start(step: number, total: number): void {
     this.total = total;
     this.startStep = step;
+    this.lastStep = step;
     this.t0 = Date.now();
     this.lastLine = this.t0;
     if (this.tty && !this.quiet) {
@@ -136,7 +139,7 @@ class Progress {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(total, step, { epoch: 1, rate: '-', loss: '-' });
+      this.bar.start(total, step, this.payload);
     }
   }
 
@@ -147,9 +150,11 @@ class Progress {
 
   step(step: number, epoch: number, loss: number | null): void {
     if (loss !== null) this.lastLoss = loss;
+    this.lastStep = step;
     if (this.quiet) return;
     if (this.bar) {
-      this.bar.update(step, { epoch: epoch + 1, rate: this.rate(step).toFixed(1), loss: this.lastLoss === null ? '-' : fmtNum(this.lastLoss) });
+      this.payload = { epoch: epoch + 1, rate: this.rate(step).toFixed(1), loss: this.lastLoss === null ? '-' : fmtNum(this.lastLoss) };
+      this.bar.update(step, this.payload);
       return;
     }
     const now = Date.now();
@@ -167,7 +172,7 @@ class Progress {
     if (this.bar) {
       this.bar.stop();
       this.io.err(text);
-      this.bar.start(this.total, (this.bar as unknown as { value: number }).value ?? 0, {});
+      this.bar.start(this.total, this.lastStep, this.payload);
     } else this.io.err(text);
   }
 
@@ -329,26 +334,4 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     writer?.close();
     opened?.session.close();
   }
-}
-
-export function registerTrainCommand(program: Command, io: TrainIo = processIo): Command {
-  return program
-    .command('train')
-    .description("train a .tfg program's train { } recipe (checkpoints, resume, summaries)")
-    .argument('<file>', 'the .tfg program')
-    .option('--epochs <n>', 'epochs (overrides the recipe)')
-    .option('--batch-size <n>', 'mini-batch size (overrides the recipe)')
-    .option('--lr <x>', "learning rate: fed to every optimizer's learning-rate tensor each step")
-    .option('--set <pairs...>', 'recipe overrides key=value (early_stopping.patience=3, checkpoint.every_steps=100, data.validation=0.2)')
-    .option('--limit <n>', 'use at most N examples of each data source (quick runs)')
-    .option('--logdir <dir>', 'summaries and checkpoints (default: the recipe\'s logdir, else runs/<file name>)')
-    .addOption(new Option('--backend <name>', 'execution backend (default wasm, falling back to reference when the graph does not compile)').choices(['wasm', 'reference']))
-    .option('--resume', 'resume from the latest checkpoint in the logdir (the default)')
-    .option('--no-resume', 'start over even if a checkpoint exists')
-    .option('--seed <n>', 'shuffling seed (overrides the recipe)')
-    .option('--recipe <name>', 'which train block (default: the first)')
-    .option('--json', 'print a JSON summary on stdout at the end')
-    .action(async (file: string, opts: TrainCliOptions) => {
-      process.exitCode = await runTrain(file, opts, io);
-    });
 }

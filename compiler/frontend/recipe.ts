@@ -345,7 +345,10 @@ class Checker {
     const summaryNodes: Node[] = [];
     const scE = sm.get('scalars');
     const addScalar = (tag: string, v: Value, e: TrainRecipeEntry): void => {
-      const n = this.scalar(e, `train.summaries.scalars '${tag}'`, v);
+      let n = this.scalar(e, `train.summaries.scalars '${tag}'`, v);
+      // A summary is an identity of the value it logs: fetch the value itself, so a summary of
+      // the loss is the loss (one tag for one value, not `loss/xentropy` beside `loss/loss`).
+      while (n.op === 'identity' && n.controlInputs.length === 0) n = n.inputs[0];
       scalars[tag] = n.name;
       summaryNodes.push(n);
     };

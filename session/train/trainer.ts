@@ -235,7 +235,10 @@ export class Trainer {
       const batch = this.iter.next(this.buffers);
       const feeds: Record<string, Tensor> = { ...cf };
       for (const [ph, col] of Object.entries(p.feed)) feeds[feedName(ph)] = batch.tensors[col];
-      const doSummary = this.opts.summaries && this.summaryTags.length > 0 && (state.global_step + 1) % p.summaries.every_steps === 0;
+      // Summaries every `every_steps`, and also at the first step of a fresh run and at the end of
+      // every epoch, so even a short run draws a curve (not one dot per tag).
+      const next = state.global_step + 1;
+      const doSummary = this.opts.summaries && this.summaryTags.length > 0 && (next % p.summaries.every_steps === 0 || next === 1 || batch.lastInEpoch);
       const out = this.sess.run(doSummary ? summFetches : trainFetches, feeds) as (Tensor | null)[];
       state.global_step++;
       stepsRun++;

@@ -3,11 +3,12 @@
  * is well-formed XML naming every run and tag, a PNG with the PNG signature, and clear errors.
  */
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { plotLogdir, readRuns, registerPlotCommand } from '../../cli/plot.js';
+import { runCli } from '../../cli/main.js';
+import { memoryIo } from '../../cli/io.js';
+import { plotLogdir, readRuns } from '../../cli/plot.js';
 import { SummaryWriter } from '../../session/node/summary-writer.js';
 import { NotFoundError } from '../../session/errors.js';
 
@@ -88,29 +89,18 @@ t.test('a single run as the logdir, errors, and the commander command', async (t
   writeFileSync(join(empty, 'scalars.csv'), 'a,b\n1,2\n');
   t.throws(() => readRuns(empty), { name: 'DataLossError', message: /scalars\.csv:1: expected a header with step, tag and value columns/ });
 
-  const program = new Command();
-  program.exitOverride();
-  registerPlotCommand(program);
   const out = join(dir, 'cmd.svg');
-  const writes: string[] = [];
-  const orig = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((s: string) => (writes.push(String(s)), true)) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(['plot', dir, '-o', out], { from: 'user' });
-  } finally {
-    process.stdout.write = orig;
-  }
-  t.same(writes, [`wrote ${out}\n`]);
+  const io = memoryIo();
+  t.equal(await runCli(['plot', dir, '-o', out], io), 0);
+  t.same(io.stdout, [`wrote ${out}`]);
   t.match(readFileSync(out, 'utf8'), /<svg/);
-  const errs: string[] = [];
-  const origErr = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    await program.parseAsync(['plot', join(empty, 'missing')], { from: 'user' });
-  } finally {
-    process.stderr.write = origErr;
-  }
-  t.match(errs.join(''), /^error: tfg plot: .*missing is not a directory\n$/);
-  t.equal(process.exitCode, 1);
-  process.exitCode = 0;
+  const io2 = memoryIo();
+  t.equal(await runCli(['plot', join(empty, 'missing')], io2), 1);
+  t.match(io2.stderr.join(''), /^error: tfg plot: .*missing is not a directory$/);
+  // An output format tfg cannot write is refused, and nothing is written.
+  const io3 = memoryIo();
+  const jpg = join(dir, 'c.jpg');
+  t.equal(await runCli(['plot', dir, '-o', jpg], io3), 1);
+  t.match(io3.stderr.join(''), /cannot write '.*c\.jpg': tfg plot writes \.svg or \.png \(got '\.jpg'\)/);
+  t.notOk(existsSync(jpg));
 });

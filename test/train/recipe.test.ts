@@ -55,7 +55,7 @@ t.test('a good recipe becomes a plan', async (t) => {
   t.equal(p.batch_size, 32);
   t.equal(p.epochs, 10);
   t.same(p.checkpoint, { dir: null, every_epochs: 1, every_steps: null, max_to_keep: 5 });
-  t.same(p.summaries.scalars, { 'loss/mse_1': 'loss/mse_1' }, 'scalar("mse") in name_scope("loss") after a node loss/mse is tagged loss/mse_1, as TF1');
+  t.same(p.summaries.scalars, { 'loss/mse_1': 'loss/mse' }, 'scalar("mse") in name_scope("loss") after a node loss/mse is tagged loss/mse_1, as TF1; the value fetched is the tensor it logs');
 });
 
 t.test('scalar() tags follow the name scope and join the summaries collection', async (t) => {

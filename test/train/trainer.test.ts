@@ -100,7 +100,8 @@ t.test('a small regression converges, with summaries and checkpoints', async (t)
   t.ok(tags.has('loss/mse_1'), 'the scalar() summary, tagged by its name scope');
   t.ok(tags.has('test/mse') && tags.has('epoch/train_loss'));
   const steps = events.filter((e) => e.summary?.some((v) => v.tag === 'loss/mse_1')).map((e) => Number(e.step));
-  t.same(steps.slice(0, 3), [5, 10, 15], 'every 5 steps');
+  t.same(steps.slice(0, 4), [1, 5, 10, 15], 'the first step, then every 5 steps (and every epoch end)');
+  t.notOk(tags.has('loss/mse'), 'the loss is logged once, under its summary tag');
   t.ok(readFileSync(join(dir, 'logs', 'scalars.csv'), 'utf8').startsWith('step,tag,value,wall_time\n'));
 });
 
@@ -162,4 +163,16 @@ t.test('Saver: round trip, TF1 prefixes, and a bad checkpoint keeps the variable
   t.same(Array.from(sess.readVariable('w').data), [9, 9]);
   t.same(Array.from(sess.readVariable('b').data), [4], 'b not assigned either');
   t.throws(() => new Saver(sess, { varList: ['nope'] }), /nope is not a variable/);
+});
+
+t.test('summaries at the first step and at every epoch end, besides every_steps', async (t) => {
+  const { dir, plan, ts, data } = await setup('', (s) => s.replace('every_steps = 5', 'every_steps = 7').replace('epochs = 40', 'epochs = 3'));
+  const writer = new SummaryWriter(join(dir, 'logs'));
+  await new Trainer({ plan, session: ts, data, summaries: writer }).run();
+  writer.close();
+  const ev = readdirSync(join(dir, 'logs')).find((f) => f.startsWith('events.out.tfevents.'))!;
+  const events = decodeEventFile(readFileSync(join(dir, 'logs', ev)));
+  const steps = events.filter((e) => e.summary?.some((v) => v.tag === 'loss/mse_1')).map((e) => Number(e.step));
+  t.same(steps, [1, 5, 7, 10, 14, 15], 'step 1, epoch ends 5, 10, 15, and every 7 steps');
+  t.end();
 });

@@ -1,0 +1,123 @@
+/**
+ * @fileoverview The `tfg` command table: every command's arguments, options and help, with an
+ * action that imports the command's implementation (`cli/<command>.ts`) only when it runs. So
+ * `tfg --version` and `tfg --help` load commander and nothing else, `tfg check` loads the
+ * frontend but not binaryen, and only the commands that plot load vega.
+ */
+import { type Command, Option } from 'commander';
+import type { Io } from './io.js';
+
+const BACKENDS = ['reference', 'wasm'] as const;
+
+/** Register every command on `program`; their output goes to `io`. */
+export function registerCommands(program: Command, io: Io): void {
+  program
+    .command('check')
+    .description('parse and build a .tfg program; print its diagnostics')
+    .argument('<file>', 'the .tfg program')
+    .action(async (file: string) => {
+      const { runCheck } = await import('./check.js');
+      process.exitCode = runCheck(file, io);
+    });
+
+  program
+    .command('graph')
+    .description('print a graph of a .tfg program: IR text (one node per line), DOT or SVG')
+    .argument('<file>', 'the .tfg program')
+    .option('--graph <name>', 'which graph (default: the default graph)')
+    .option('--format <format>', 'text, dot or svg', 'text')
+    .action(async (file: string, opts) => {
+      const { runGraph } = await import('./graph.js');
+      process.exitCode = await runGraph(file, opts, io);
+    });
+
+  program
+    .command('run')
+    .description('run a .tfg program (compiled to WebAssembly, or in the reference Session) and print fetched values')
+    .argument('<file>', 'the .tfg program')
+    .requiredOption('--fetch <names...>', 'tensors or operations to fetch (bindings or node names, x or x:0)')
+    .option('--feed <pairs...>', 'NAME=VALUE feeds: a JSON/number literal (X=[[1,2,3]]) or a file (X=@data.npy|@data.csv|@data.json)')
+    .option('--graph <name>', 'which graph (default: the default graph)')
+    .option('--json', 'print one JSON object {name: {dtype, shape, value}}')
+    .option('--out <dir>', 'also write each fetched tensor as DIR/<name>.npy')
+    .option('--init', 'run the global variable initializers first (the default)')
+    .option('--no-init', 'do not run the variable initializers')
+    .option('--seed <n>', 'session seed for random ops without a seed')
+    .addOption(new Option('--backend <name>', 'execution backend (default: wasm)').choices([...BACKENDS]))
+    .action(async (file: string, opts) => {
+      const { runRun } = await import('./run.js');
+      process.exitCode = runRun(file, opts, io);
+    });
+
+  program
+    .command('plot')
+    .description('draw learning curves (scalar summaries against step, one line per run) from a log directory')
+    .argument('<logdir>', 'directory of runs (folders with event files or scalars.csv)')
+    .option('-o, --output <file>', 'output file: .svg, or .png', 'curves.svg')
+    .action(async (logdir: string, opts: { output: string }) => {
+      const { runPlot } = await import('./plot.js');
+      process.exitCode = await runPlot(logdir, opts, io);
+    });
+
+  program
+    .command('train')
+    .description("train a .tfg program's train { } recipe (checkpoints, resume, summaries)")
+    .argument('<file>', 'the .tfg program')
+    .option('--epochs <n>', 'epochs (overrides the recipe)')
+    .option('--batch-size <n>', 'mini-batch size (overrides the recipe)')
+    .option('--lr <x>', "learning rate: fed to every optimizer's learning-rate tensor each step")
+    .option('--set <pairs...>', 'recipe overrides key=value (early_stopping.patience=3, checkpoint.every_steps=100, data.validation=0.2)')
+    .option('--limit <n>', 'use at most N examples of each data source (quick runs)')
+    .option('--logdir <dir>', "summaries and checkpoints (default: the recipe's logdir, else runs/<file name>)")
+    .addOption(new Option('--backend <name>', 'execution backend (default wasm, falling back to reference when the graph does not compile)').choices([...BACKENDS]))
+    .option('--resume', 'resume from the latest checkpoint in the logdir (the default)')
+    .option('--no-resume', 'start over even if a checkpoint exists')
+    .option('--seed <n>', 'shuffling seed (overrides the recipe)')
+    .option('--recipe <name>', 'which train block (default: the first)')
+    .option('--json', 'print a JSON summary on stdout at the end')
+    .action(async (file: string, opts) => {
+      const { runTrain } = await import('./train.js');
+      process.exitCode = await runTrain(file, opts, io);
+    });
+
+  program
+    .command('compile')
+    .description('compile a .tfg program to a WebAssembly module and manifest')
+    .argument('<file>', 'the .tfg program')
+    .option('-o, --output <dir>', 'output directory', '.')
+    .option('--signature <names...>', 'compile only these entry points (no generic path unless --generic)')
+    .option('--generic', 'also compile the generic path (any fetch/feed); the default without --signature')
+    .option('--no-fuse', 'one kernel per node (for comparison)')
+    .option('--graph <name>', 'which graph (default: the default graph)')
+    .option('--dump <stage>', "print the program after a stage (parse, build, passes, fuse, schedule, memory, lower, emit), or 'all' into DIR/<name>.dump/")
+    .option('--verify', "check every stage's invariants (names the stage that broke one)")
+    .addHelpText('after', () => '\nStages: parse → build → passes → fuse → schedule → memory → lower → emit (docs/architecture.md)')
+    .action(async (file: string, opts) => {
+      const { runCompile } = await import('./compile.js');
+      process.exitCode = runCompile(file, opts, io);
+    });
+
+  program
+    .command('wat')
+    .description('print the compiled module as WebAssembly text')
+    .argument('<file>', 'the .tfg program')
+    .option('--no-fuse', 'one kernel per node')
+    .option('--graph <name>', 'which graph')
+    .action(async (file: string, opts) => {
+      const { runWat } = await import('./compile.js');
+      process.exitCode = await runWat(file, opts, io);
+    });
+
+  program
+    .command('bench')
+    .description('time a signature compiled fused vs unfused vs the reference Session, with bytes moved per kernel')
+    .argument('<file>', 'the .tfg program')
+    .option('--signature <name>', 'which signature (default: the first)')
+    .option('--batch <n>', 'size of every unknown dimension of the feeds (default 32)')
+    .option('--iterations <n>', 'timed rounds (default 50)')
+    .option('--graph <name>', 'which graph (default: the default graph)')
+    .action(async (file: string, opts) => {
+      const { runBench } = await import('./bench.js');
+      process.exitCode = runBench(file, opts, io);
+    });
+}
