@@ -33,8 +33,11 @@ export function makeNode(graph: Graph, op: string, inputs: Node[], attrs: Attrs 
     out = def.infer(sigs, attrs);
   } catch (e) {
     if (e instanceof ShapeError || e instanceof OpTypeError) {
+      // The name the node would get (TF1 names it in the message): a name ending in '/' is used
+      // as it is (an op made in its own name scope, as matmul's 'MatMul/'), else under the scope.
       const name = opts.name ?? def.tfType;
-      const msg = e instanceof ShapeError ? `${e.message} for '${graph.nameStack ? graph.nameStack + '/' : ''}${name}' (op: '${def.tfType}') with input shapes: ${sigs.map((s) => (s.shape === null ? '?' : `[${s.shape.map((d) => d ?? '?').join(',')}]`)).join(', ')}.` : e.message;
+      const full = name.endsWith('/') ? name.slice(0, -1) : `${graph.nameStack ? graph.nameStack + '/' : ''}${name}`;
+      const msg = e instanceof ShapeError ? `${e.message} for '${full}' (op: '${def.tfType}') with input shapes: ${sigs.map((s) => (s.shape === null ? '?' : `[${s.shape.map((d) => d ?? '?').join(',')}]`)).join(', ')}.` : e.message;
       throw new CompileError(error(e instanceof ShapeError ? SHAPE_ERROR : DTYPE_ERROR, msg, opts.span ?? null));
     }
     throw e;

@@ -196,3 +196,13 @@ t.test('get_variable node names: Initializer scope, variable, Assign', async (t)
   t.same(r.defaultGraph.getCollection('trainable_variables').map((n) => n.name), ['relu/threshold']);
   t.equal(r.defaultGraph.varStore.get('relu/threshold')?.fromGetVariable, true);
 });
+
+t.test('a shape error names the node as TF1 does, also for ops made in their own name scope', async (t) => {
+  const e1 = firstError(build('a = constant([[1.0, 2.0]])\nb = constant([[1.0, 2.0]])\nc = matmul(a, b)\n'));
+  t.match(e1, "Dimensions must be equal, but are 2 and 1 for 'MatMul' (op: 'MatMul') with input shapes: [1,2], [1,2].");
+  const e2 = firstError(build('with name_scope("layer") {\n  c = matmul(constant([[1.0, 2.0]]), constant([[1.0, 2.0]]), name="mm")\n}\n'));
+  t.match(e2, "for 'layer/mm' (op: 'MatMul')");
+  const e3 = firstError(build('with name_scope("s") {\n  c = constant([1.0, 2.0]) + constant([1.0, 2.0, 3.0])\n}\n'));
+  t.match(e3, "for 's/add' (op: 'Add')");
+  t.end();
+});
