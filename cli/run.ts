@@ -18,6 +18,8 @@ import { openSession } from '../compiler/session.js';
 import type { Tensor } from '../session/tensor.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
+import type { Value } from '../compiler/frontend/index.js';
+import { pyRepr } from '../session/run-common.js';
 import { fetchToJson, formatFetchText, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
 
 /** A fetch or feed as the Session interface names it: `x:0` for a tensor, `x` for an operation. */
@@ -39,6 +41,55 @@ export interface RunOptions {
 }
 
 export const BACKENDS = ['reference', 'wasm'] as const;
+
+/** A fetch structure (names, lists, dicts), as Session.run takes it. */
+export type FetchTree = string | null | FetchTree[] | { [k: string]: FetchTree };
+
+/**
+ * A binding holding a list, tuple or dict of tensors and operations (`grads = gradients(...)`)
+ * as a fetch structure of names; null when the binding is not such a structure.
+ */
+export function structuredBinding(r: BuildResult, g: Graph, name: string): FetchTree[] | { [k: string]: FetchTree } | null {
+  const v = r.bindings.get(name);
+  if (!v || (v.kind !== 'list' && v.kind !== 'tuple' && v.kind !== 'dict')) return null;
+  const conv = (x: Value, where: string): FetchTree => {
+    switch (x.kind) {
+      case 'tensor':
+      case 'op':
+        if (x.node.graph !== g) throw new CliError(`${where} is a node of graph '${x.node.graph.name}', not of '${g.name}'`);
+        return x.kind === 'tensor' ? `${x.node.name}:0` : x.node.name;
+      case 'variable':
+        return `${x.info.node.name}:0`;
+      case 'none':
+        return null; // the Session raises TF1's TypeError for a None fetch
+      case 'list':
+      case 'tuple':
+        return x.items.map((y, i) => conv(y, `${where}[${i}]`));
+      case 'dict':
+        return Object.fromEntries([...x.map.values()].map(({ key, value }) => {
+          const k = key.kind === 'str' ? key.value : String((key as { value?: unknown }).value);
+          return [k, conv(value, `${where}[${JSON.stringify(k)}]`)];
+        }));
+      default:
+        throw new CliError(`${where} is a ${x.kind}, not a tensor or an operation`);
+    }
+  };
+  return conv(v, name) as FetchTree[] | { [k: string]: FetchTree };
+}
+
+/** The leaves of a fetched structure with their printed names: `grads[0]`, `d['w']`. */
+function leaves(name: string, v: unknown, out: [string, Tensor | null][]): void {
+  if (Array.isArray(v)) v.forEach((x, i) => leaves(`${name}[${i}]`, x, out));
+  else if (v !== null && typeof v === 'object' && !('dtype' in v)) for (const [k, x] of Object.entries(v)) leaves(`${name}[${pyRepr(k)}]`, x, out);
+  else out.push([name, v as Tensor | null]);
+}
+
+/** A fetched structure as JSON: the same nesting, a {dtype, shape, value} per tensor. */
+function treeToJson(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(treeToJson);
+  if (v !== null && typeof v === 'object' && !('dtype' in v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, treeToJson(x)]));
+  return fetchToJson(v as Tensor | null);
+}
 
 /** A fetch or feed name as a graph element: a binding, else a node name (`x` or `x:0`). */
 export function resolveName(r: BuildResult, g: Graph, name: string): Node | string {
@@ -71,7 +122,8 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
     const g = selectGraph(r, opts.graph);
     const feeds = new Map<string, FeedValue>();
     for (const a of feedArgs) feeds.set(nameOf(resolveName(r, g, a.name)), loadFeedValue(a));
-    const fetches = fetchNames.map((n) => nameOf(resolveName(r, g, n)));
+    // A name may also be a binding holding a list, tuple or dict (`grads`): fetched as that structure.
+    const fetches: FetchTree[] = fetchNames.map((n) => structuredBinding(r, g, n) ?? nameOf(resolveName(r, g, n)));
     // A one-shot run: binaryen's -O3 costs more than it saves (the module is still validated).
     const opened = openSession(r, { backend, fallback: !explicit, graph: g, seed, compile: { optimize: false } });
     if (opened.fallbackReason) io.err(`note: graph '${g.name}' does not compile to WebAssembly (${opened.fallbackReason}); running it on the reference Session`);
@@ -81,11 +133,12 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
         const inits = g.globalVariables().map((v) => v.initializer.name);
         if (inits.length) sess.run(inits, feeds);
       }
-      const values = sess.run(fetches, feeds) as (Tensor | null)[];
-      const named = fetchNames.map((n, i) => [n, values[i]] as [string, Tensor | null]);
+      const values = sess.run(fetches, feeds) as unknown[];
+      const named: [string, Tensor | null][] = [];
+      fetchNames.forEach((n, i) => leaves(n, values[i], named));
       if (opts.json) {
         const obj: Record<string, unknown> = {};
-        for (const [n, v] of named) obj[n] = fetchToJson(v);
+        fetchNames.forEach((n, i) => (obj[n] = treeToJson(values[i])));
         io.out(JSON.stringify(obj));
       } else {
         for (const [n, v] of named) io.out(formatFetchText(n, v));

@@ -208,3 +208,14 @@ t.test('the binary itself: bin entry, --version, a reader that stops early', (t)
   noStack(t, h);
   t.end();
 });
+
+t.test('tfg run fetches a binding holding a list, tuple or dict as Session.run does', async (t) => {
+  const r = await tfg('run', fx('grads.tfg'), '--fetch', 'grads', 'd', 'f');
+  t.equal(r.code, 0, r.err);
+  t.equal(r.out, "grads[0] = 12.\ngrads[1] = 9.\nd['f'] = 18.\nd['pair'][0] = 3.\nd['pair'][1] = 2.\nf = 18.\n");
+  const j = await tfg('run', fx('grads.tfg'), '--fetch', 'grads', '--json');
+  t.same(JSON.parse(j.out), { grads: [{ dtype: 'float32', shape: [], value: 12 }, { dtype: 'float32', shape: [], value: 9 }] });
+  const ref = await tfg('run', fx('grads.tfg'), '--fetch', 'grads', 'd', 'f', '--backend', 'reference');
+  t.equal(ref.out, r.out, 'the reference prints the same');
+  t.end();
+});
