@@ -2,6 +2,7 @@
  * @fileoverview Loading a `.tfg` program for the CLI: read the file, run the parser and the
  * construction-phase evaluator (`buildProgram`), and pick a graph by name.
  */
+import { didYouMean } from '../compiler/diagnostics/suggest.js';
 import { readFileSync } from 'node:fs';
 import { type BuildResult, buildProgram } from '../compiler/frontend/index.js';
 import type { Graph } from '../compiler/ir/graph.js';
@@ -36,7 +37,7 @@ export function selectGraph(r: BuildResult, name?: string): Graph {
   const g = r.graphs.get(name) ?? allGraphs(r).find((x) => x.name === name);
   if (!g) {
     const names = allGraphs(r).map((x) => x.name);
-    throw new CliError(`no graph named '${name}' (graphs: ${names.join(', ')})`);
+    throw new CliError(`no graph named '${name}'${didYouMean(name, names, 'plain')} (graphs: ${names.join(', ')})`);
   }
   return g;
 }

@@ -12,6 +12,7 @@
  * (None), a bare node name that has an output is fetched as its tensor here: `--fetch f` and
  * `--fetch f:0` print the same value. Operations print `None`.
  */
+import { didYouMean } from '../compiler/diagnostics/suggest.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
 import type { FeedValue } from '../compiler/interp/session.js';
 import { openSession } from '../compiler/session.js';
@@ -99,7 +100,7 @@ export function resolveName(r: BuildResult, g: Graph, name: string): Node | stri
   if (name.includes(':')) return name; // the Session raises TF1's error for a bad tensor name
   const node = g.get(name);
   if (node) return node;
-  throw new CliError(`no variable or node named '${name}' in graph '${g.name}'`);
+  throw new CliError(`no variable or node named '${name}' in graph '${g.name}'${didYouMean(name, [...r.bindings.keys(), ...g.nodes.map((n) => n.name)], 'plain')}`);
 }
 
 export function runRun(file: string, opts: RunOptions, io: Io = processIo): number {

@@ -9,6 +9,7 @@
  * periodic lines otherwise, one line per epoch with the metrics, a final summary. Ctrl-C saves a
  * checkpoint and exits cleanly; a second Ctrl-C exits at once.
  */
+import { didYouMean } from '../compiler/diagnostics/suggest.js';
 import { basename, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { formatDiagnostics } from '../compiler/diagnostics/diagnostic.js';
@@ -74,7 +75,7 @@ export function applySet(plan: TrainPlan, assignment: string): void {
     obj = next as Record<string, unknown>;
   }
   const key = path[path.length - 1];
-  if (!(key in obj)) throw new CliError(`--set: unknown recipe key '${path.join('.')}' (keys here: ${Object.keys(obj).join(', ')})`);
+  if (!(key in obj)) throw new CliError(`--set: unknown recipe key '${path.join('.')}'${didYouMean(key, Object.keys(obj), 'plain')} (keys here: ${Object.keys(obj).join(', ')})`);
   const cur = obj[key];
   if (['feed', 'metrics', 'op', 'loss', 'init'].includes(path[0])) throw new CliError(`--set: '${path.join('.')}' names graph nodes; change it in the .tfg file`);
   if (typeof cur === 'number' && typeof value !== 'number') throw new CliError(`--set ${path.join('.')}: expects a number, got '${text}'`);

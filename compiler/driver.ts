@@ -17,6 +17,7 @@
  * broken one throws `StageError` naming the stage. `dump` receives every stage's printout
  * (`tfg compile --dump STAGE`).
  */
+import { didYouMean } from './diagnostics/suggest.js';
 import { parseSource } from '../grammar/index.js';
 import type { Program } from '../grammar/ast.js';
 import { printAst } from '../grammar/print-ast.js';
@@ -111,7 +112,7 @@ export function selectSignatures(all: readonly Signature[], graph: Graph, names?
   if (!names) return mine;
   return names.map((n) => {
     const s = mine.find((x) => x.name === n);
-    if (!s) throw new CompileError(error(4004, `no signature named '${n}' in graph '${graph.name}' (signatures: ${mine.map((x) => x.name).join(', ') || 'none'})`, null));
+    if (!s) throw new CompileError(error(4004, `no signature named '${n}' in graph '${graph.name}'${didYouMean(n, mine.map((x) => x.name), 'plain')} (signatures: ${mine.map((x) => x.name).join(', ') || 'none'})`, null));
     return s;
   });
 }

@@ -3,6 +3,7 @@
  * `d.items()`, `l.append(x)`, `f.threshold`): what TF1's Tensor, Operation, Variable, Graph,
  * DType, TensorShape and VariableScope objects expose, plus the common list/dict/str methods.
  */
+import { didYouMean } from '../diagnostics/suggest.js';
 import { type DType, isFloat, pyDTypeName } from '../../session/dtype.js';
 import type { Node } from './../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
@@ -359,9 +360,20 @@ export function hasAttribute(ctx: Ctx, v: Value, name: string): boolean {
   return attr(ctx, v, name) !== undefined;
 }
 
+/** Attribute and method names some value kind has (candidates for "did you mean"). */
+const ATTRIBUTE_NAMES = 'append as_list assign assign_add assign_sub base_dtype control_inputs count dims dtype endswith extend format get get_collection get_operation_by_name get_shape get_tensor_by_name get_operations unique_name global_variables graph index initial_value initializer inputs is_bool is_floating is_fully_defined is_integer items join keys lower name ndims num_elements op original_name_scope outputs pop rank read_value replace reuse reuse_variables seed set_initializer shape split startswith strip trainable trainable_variables type upper value value_index values'.split(' ');
+
 export function getAttribute(ctx: Ctx, v: Value, name: string): Value {
   const r = attr(ctx, v, name);
   if (r !== undefined) return r;
   if (v.kind === 'function') throw attributeError(`'function' object has no attribute '${name}'`);
-  throw attributeError(`'${typeName(v)}' object has no attribute '${name}'`);
+  const known = ATTRIBUTE_NAMES.filter((n) => {
+    try {
+      return attr(ctx, v, n) !== undefined;
+    } catch {
+      return false;
+    }
+  });
+  if (v.kind === 'object') known.push(...v.attrs.keys());
+  throw attributeError(`'${typeName(v)}' object has no attribute '${name}'${didYouMean(name, known)}`);
 }

@@ -9,6 +9,7 @@
  * statements are recorded for the driver. Errors carry the span of the innermost expression
  * that raised them and stop evaluation, as a Python exception would.
  */
+import { didYouMean } from '../diagnostics/suggest.js';
 import type * as A from '../../grammar/ast.js';
 import { CompileError, type Diagnostic, type Related, error } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
@@ -334,6 +335,12 @@ export class Evaluator implements Ctx {
 
   // ---- names ----
 
+  /** Every name visible here: the scopes' bindings and the builtins (for "did you mean"). */
+  private *visibleNames(): Generator<string> {
+    for (let s: Scope | null = this.scope; s; s = s.parent) yield* s.vars.keys();
+    yield* this.builtins.keys();
+  }
+
   private lookup(name: string, span: Span): Value {
     for (let s: Scope | null = this.scope; s; s = s.parent) {
       const v = s.vars.get(name);
@@ -344,7 +351,7 @@ export class Evaluator implements Ctx {
     }
     const b = this.builtins.get(name);
     if (b !== undefined) return b;
-    const e = nameError(`name '${name}' is not defined`);
+    const e = nameError(`name '${name}' is not defined${didYouMean(name, this.visibleNames())}`);
     e.span = span;
     throw e;
   }
@@ -517,7 +524,7 @@ export class Evaluator implements Ctx {
     }
     args.forEach((v, i) => scope.vars.set(f.params[i].name, v));
     for (const [k, v] of kwargs) {
-      if (!f.params.some((p) => p.name === k)) throw new FrontendError(FE.ARGUMENTS, 'TypeError', `${f.name}() got an unexpected keyword argument '${k}'`);
+      if (!f.params.some((p) => p.name === k)) throw new FrontendError(FE.ARGUMENTS, 'TypeError', `${f.name}() got an unexpected keyword argument '${k}'${didYouMean(k, f.params.map((p) => p.name), 'plain')}`);
       if (scope.vars.has(k)) throw new FrontendError(FE.ARGUMENTS, 'TypeError', `${f.name}() got multiple values for argument '${k}'`);
       scope.vars.set(k, v);
     }

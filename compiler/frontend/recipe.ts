@@ -18,6 +18,7 @@
  *   checkpoint { dir = STR; every_epochs = INT; every_steps = INT; max_to_keep = INT }
  *   summaries { every_steps = INT; scalars = [TENSOR...] | {TAG: TENSOR} | merge_all() }
  */
+import { didYouMean } from '../diagnostics/suggest.js';
 import { type Diagnostic, error } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
 import type { BuildResult, TrainRecipe, TrainRecipeEntry, Value } from './index.js';
@@ -165,7 +166,7 @@ class Checker {
       if (out.has(e.key)) fail(RECIPE.DUPLICATE, `${where}: key '${e.key}' given twice`, e.keySpan, { related: [{ span: out.get(e.key)!.keySpan, message: 'first given here' }] });
       if (schema !== 'free') {
         const spec = schema[e.key];
-        if (!spec) fail(RECIPE.UNKNOWN_KEY, `${where}: unknown key '${e.key}'`, e.keySpan, { expected: Object.keys(schema).join(', ') });
+        if (!spec) fail(RECIPE.UNKNOWN_KEY, `${where}: unknown key '${e.key}'${didYouMean(e.key, Object.keys(schema), 'plain')}`, e.keySpan, { expected: Object.keys(schema).join(', ') });
         if (spec.kind === 'block' && e.entries === null) fail(RECIPE.TYPE, `${where}: '${e.key}' is a block: write ${e.key} { ... }`, e.span);
         if (spec.kind !== 'block' && e.entries !== null) fail(RECIPE.TYPE, `${where}: '${e.key}' takes a value (${e.key} = ...), not a block`, e.keySpan);
       } else if (e.entries !== null) fail(RECIPE.TYPE, `${where}: '${e.key}' takes a value, not a block`, e.keySpan);

@@ -159,7 +159,7 @@ v = random_normal([2], seed=7)
 t.test('unknown keyword, missing and extra arguments name the function', async (t) => {
   t.equal(
     firstError(build(`x = reduce_sum([1.0], axes=0)`)),
-    "1:5: TypeError: reduce_sum() got an unexpected keyword argument 'axes' (parameters: input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None)",
+    "1:5: TypeError: reduce_sum() got an unexpected keyword argument 'axes'. Did you mean 'axis'? (parameters: input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None)",
   );
   t.equal(firstError(build(`x = placeholder()`)), "1:5: TypeError: placeholder() missing 1 required positional argument: 'dtype'");
   t.equal(firstError(build(`x = square(1.0, "a", 3)`)), '1:5: TypeError: square() takes from 1 to 2 positional arguments but 3 were given');

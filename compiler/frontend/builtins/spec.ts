@@ -5,6 +5,7 @@
  * (positional, keyword, defaults); an unknown keyword is a TypeError naming the function and
  * its parameters. docs/language.md's builtin list is generated from these declarations.
  */
+import { didYouMean } from '../../diagnostics/suggest.js';
 import type { DType } from '../../../session/dtype.js';
 import type { Ctx } from '../context.js';
 import { FE, FrontendError } from '../errors.js';
@@ -95,7 +96,7 @@ export function bindArgs(def: BuiltinDef, args: Value[], kwargs: [string, Value]
   });
   for (const [k, v] of kwargs) {
     if (!def.params.some((p) => p.name === k)) {
-      throw argError(`${def.name}() got an unexpected keyword argument '${k}' (parameters: ${def.signature})`);
+      throw argError(`${def.name}() got an unexpected keyword argument '${k}'${didYouMean(k, def.params.map((p) => p.name), 'plain')} (parameters: ${def.signature})`);
     }
     if (k in out) throw argError(`${def.name}() got multiple values for argument '${k}'`);
     out[k] = v;
