@@ -201,8 +201,7 @@ export interface CreateVariableArgs {
 /** TF1's tf.Variable (RefVariable._init_from_args). */
 export function createVariable(ctx: Ctx, a: CreateVariableArgs): VariableValue {
   const graph = ctx.graph;
-  const savedControl = graph.controlStack;
-  graph.controlStack = []; // ops.init_scope(): control dependencies are cleared
+  const leaveControl = graph.enterControlDependencies(null); // ops.init_scope(): control dependencies are cleared
   try {
     if (a.name) validateScopeName(graph, a.name);
     return graph.withNameScope(a.name ?? 'Variable', (scope) => {
@@ -230,7 +229,7 @@ export function createVariable(ctx: Ctx, a: CreateVariableArgs): VariableValue {
       return { kind: 'variable', info };
     });
   } finally {
-    graph.controlStack = savedControl;
+    leaveControl();
   }
 }
 

@@ -59,15 +59,7 @@ function varList(ctx: Ctx, key: string, scope: Value): Value {
 function groupOf(ctx: Ctx, deps: Node[], name: string): Value {
   if (deps.length === 0) return operation(applyOp(ctx, { op: 'no_op', tfType: 'NoOp', name, defaultName: 'NoOp', inputs: [] }));
   validateScopeName(ctx.graph, name);
-  return operation(ctx.graph.withNameScope(name, (s) => {
-    const saved = ctx.graph.controlStack;
-    ctx.graph.controlStack = [...saved, deps];
-    try {
-      return node(ctx, 'group', [], {}, s);
-    } finally {
-      ctx.graph.controlStack = saved;
-    }
-  }));
+  return operation(ctx.graph.withNameScope(name, (s) => ctx.graph.withControlDependencies(deps, () => node(ctx, 'group', [], {}, s))));
 }
 
 function initializersOf(vars: Value[]): Node[] {
@@ -195,20 +187,15 @@ export const STATE_BUILTINS: BuiltinDef[] = [
     const ci = arg(a, 'control_inputs');
     const deps = ci.kind === 'none' ? null : ci.kind === 'list' || ci.kind === 'tuple' ? ci.items.map((v) => controlNode(v, 'control_dependencies()')) : null;
     if (ci.kind !== 'none' && !deps) throw typeError('control_inputs must be a list of tensors or operations, or None');
-    const saved: { graph: typeof ctx.graph; stack: Node[][] }[] = [];
+    const exits: (() => void)[] = [];
     return {
       kind: 'context',
       label: 'control_dependencies',
       enter: () => {
-        const g = ctx.graph;
-        saved.push({ graph: g, stack: g.controlStack });
-        g.controlStack = deps === null ? [] : [...g.controlStack, deps];
+        exits.push(ctx.graph.enterControlDependencies(deps));
         return NONE;
       },
-      exit: () => {
-        const s = saved.pop()!;
-        s.graph.controlStack = s.stack;
-      },
+      exit: () => exits.pop()!(),
     };
   }),
   builtin('Scopes', 'group', '*inputs, name=None', 'tf.group', 'An operation that runs all inputs (node `group_deps`).', (a, ctx) => {
