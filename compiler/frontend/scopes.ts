@@ -63,13 +63,13 @@ function parseReuse(v: Value): Reuse | null {
 // ---- name_scope ----
 
 /** TF1's `name_scope(name, default_name=None)` as a `with` context; `as` binds the scope string. */
-export function nameScopeContext(ctx: Ctx, name: string | null, defaultName: string | null): ContextValue {
+export function nameScopeContext(ctx: Ctx, name: string | null, defaultName: string | null, graph: Graph | null = null): ContextValue {
   const stack: { graph: Graph; previous: string }[] = [];
   return {
     kind: 'context',
     label: 'name_scope',
     enter: () => {
-      const g = ctx.graph;
+      const g = graph ?? ctx.graph;
       const n = name ?? defaultName;
       if (n) validateScopeName(g, n);
       const { scope, previous } = g.enterNameScope(n);

@@ -42,6 +42,8 @@ function notImplementedError(msg: string, span: Span | null): never {
 }
 
 export const GLOBAL_STEP = 'global_step';
+/** TF1's GraphKeys.TRAIN_OP: the ops apply_gradients made. */
+export const TRAIN_OP = 'train_op';
 
 function valueError(msg: string, span: Span | null): never {
   throw new CompileError(error(GRAD.BAD_ARGUMENT, `ValueError: ${msg}`, span));
@@ -177,7 +179,7 @@ export abstract class Optimizer {
       if (g.dtype !== v.node.dtype) typeError(`gradient of dtype ${pyDTypeName(g.dtype!)} for variable ${v.node.name} of dtype ${pyDTypeName(v.node.dtype!)}`, span);
     }
     this.createSlots(graph, withGrad.map(([, v]) => v), span);
-    return graph.withNameScope(opts.name ?? this.name, (scope) => {
+    const train = graph.withNameScope(opts.name ?? this.name, (scope) => {
       const mk = this.maker(graph, span);
       this.prepare(graph, mk);
       const updates: Node[] = [];
@@ -194,6 +196,9 @@ export abstract class Optimizer {
         return mk('assign_add', [gs.node, one], {}, scope);
       });
     });
+    // TF1 records the op in GraphKeys.TRAIN_OP
+    graph.addToCollection(TRAIN_OP, train);
+    return train;
   }
 
   /** TF1's minimize: compute_gradients then apply_gradients; an error if no variable gets a gradient. */

@@ -255,6 +255,22 @@ export class Graph {
     return [...(this.collections.get(key) ?? [])];
   }
 
+  /** TF1's Graph.add_to_collection: appends (collections are lists, not sets). */
+  appendToCollection(key: string, node: Node): void {
+    const list = this.collections.get(key) ?? [];
+    list.push(node);
+    this.collections.set(key, list);
+  }
+
+  /** The collection keys in creation order (TF1's `Graph.collections`). */
+  collectionKeys(): string[] {
+    return [...this.collections.keys()];
+  }
+
+  clearCollection(key: string): void {
+    this.collections.delete(key);
+  }
+
   globalVariables(): VariableInfo[] {
     return this.getCollection(GLOBAL_VARIABLES).map((n) => this.variables.get(n.name)!);
   }
