@@ -13,6 +13,7 @@ import { spanInfo } from '../diagnostics/span.js';
 import { CompileError, error } from '../diagnostics/diagnostic.js';
 import { type Graph, Node, Operation } from '../ir/graph.js';
 import { getOp, hasOp } from '../ops/registry.js';
+import { shapeInputsOf, staticValue } from '../ops/static-value.js';
 import { constValue } from '../passes/fold.js';
 import { runPipeline } from '../passes/pipeline.js';
 import type { GraphUnit } from '../passes/rewrite.js';
@@ -150,6 +151,7 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
     let other: SchedulePlan;
     try {
       const r = runPipeline(unit);
+      checkStaticOperands(r.unit, sig);
       plan = schedule(r.unit, { noFuse: !fuse });
       // the other mode, only counted (manifest: kernels fused vs unfused)
       other = schedule(r.unit, { noFuse: fuse });
@@ -342,6 +344,53 @@ function buildInto(m: WasmModule, graph: Graph, signatures: readonly Signature[]
   };
   if (RUNTIME_RESERVED_BYTES > STATUS_ADDR) throw new Error('internal: status words inside the runtime reserve');
   return { module: m, manifest, consts, kernelCounts };
+}
+
+/**
+ * A signature's entry runs without the loader between kernels, so a node compiled for the
+ * static value of a shape input (reshape's shape, slice's begin and size) needs that input to be
+ * known in the signature's graph: computed from constants and static shapes, not from the
+ * signature's feeds or run-time values (fill_dims and slice_grad read theirs at run time).
+ * Otherwise the signature does not compile, with the node's location.
+ */
+function checkStaticOperands(unit: GraphUnit, sig: Signature): void {
+  const fed = new Set(unit.feeds);
+  for (const n of unit.graph.nodes) {
+    if (n.op !== 'reshape' && n.op !== 'slice') continue;
+    for (const { index, attr } of shapeInputsOf(n) ?? []) {
+      const input = n.inputs[index];
+      const v = staticValue(input);
+      if (v) {
+        // The attr holds what was known when the graph was built; here the value is known: the
+        // plan is made for it (the signature's graph is a copy, so the refinement stays here).
+        const built = n.attrs[attr];
+        const value = Array.from(v.data);
+        const agrees = built === null || built === undefined || (Array.isArray(built) && built.length === value.length && built.every((d, i) => d === null || d === value[i]));
+        if (!agrees) throw new CompileError(error(4002, `internal: '${n.name}' was built for ${attr} ${JSON.stringify(built)} but '${input.name}' is [${value.join(', ')}] in signature '${sig.name}'`, n.span));
+        n.attrs = { ...n.attrs, [attr]: value };
+        continue;
+      }
+      const feed = upstreamFeed(input, fed);
+      const why = feed ? `it depends on the signature's feed '${feed.tensorName}'` : 'it is computed at run time';
+      throw new CompileError(
+        error(4002, `signature '${sig.name}' cannot be compiled: the ${attr} of '${n.name}' (op ${n.op}) comes from '${input.name}' and ${why}; the WebAssembly backend compiles ${n.op} with a ${attr} known when the module is compiled (the reference Session reads it at run time)`, n.span),
+      );
+    }
+  }
+}
+
+/** A fed node `n` depends on through data inputs, or null. */
+function upstreamFeed(n: Node, fed: Set<Node>): Node | null {
+  const seen = new Set<Node>();
+  const stack = [n];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (fed.has(x)) return x;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    stack.push(...x.inputs);
+  }
+  return null;
 }
 
 /**
