@@ -6,10 +6,12 @@
  * at most `maxElements` elements, so a big constant (a `fill` of 10⁶ zeros) is not
  * materialised a second time. `shape`, `size` and `rank` fold as soon as the input's static
  * shape (or rank) is known, whatever the input is, and so do known dims picked from a partially
- * known shape (`shape(X)[1]` with X [?, 3]): compiler/ops/static-value.ts's rules. The folded const keeps the node's name,
- * span and control inputs. An evaluation that fails (an out-of-range gather index) is left
- * for run time, so the error is raised when and where TF1 raises it. Inputs left unused are
- * removed by `dce`.
+ * known shape (`shape(X)[1]` with X [?, 3]): compiler/ops/static-value.ts's rules. The folded
+ * const keeps the node's name, span and control inputs, and takes over the control inputs of
+ * its const inputs (TF1 prunes a control edge that a data edge implies, so a block's edge may
+ * sit on a constant: folding must not drop it). An evaluation that fails (an out-of-range
+ * gather index) is left for run time, so the error is raised when and where TF1 raises it.
+ * Inputs left unused are removed by `dce`.
  *
  * Before:
  * ```
@@ -86,7 +88,10 @@ export function fold(unit: GraphUnit, opts: FoldOptions = {}): PassResult {
     const inputs = n.inputs.map((i) => rw.get(i));
     const folded = fed.has(n) ? null : tryFold(n, inputs, valueOf, cap);
     if (folded) {
-      const m = rw.copy(n, { op: 'const', inputs: [], attrs: constAttrs(folded), dtype: folded.dtype, shape: [...folded.shape] });
+      // The inputs' control inputs move to the constant: what had to run before them still runs
+      // before its consumers (a dependency carried by a folded input is not lost).
+      const controlInputs = [...new Set([...n.controlInputs.map((c) => rw.get(c)), ...inputs.flatMap((i) => (i.op === 'const' ? i.controlInputs : []))])];
+      const m = rw.copy(n, { op: 'const', inputs: [], controlInputs, attrs: constAttrs(folded), dtype: folded.dtype, shape: [...folded.shape] });
       values.set(m, folded);
     } else {
       rw.copy(n, { inputs });
