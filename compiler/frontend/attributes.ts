@@ -267,7 +267,8 @@ function graphAttr(ctx: Ctx, g: Graph, name: string): Value | undefined {
       return method('Graph', name, 'name, scope=None', (a) => list(collectionItems(g, strArg(arg(a, 'name'), 'name'), optStrArg(arg(a, 'scope'), 'scope'))));
     case 'add_to_collection':
       return method('Graph', name, 'name, value', (a) => {
-        g.appendToCollection(strArg(arg(a, 'name'), 'name'), controlNode(arg(a, 'value'), 'add_to_collection()'));
+        const value = arg(a, 'value');
+        g.appendToCollection(strArg(arg(a, 'name'), 'name'), controlNode(value, 'add_to_collection()'), value.kind === 'op');
         return NONE;
       });
     case 'add_to_collections':
@@ -275,8 +276,9 @@ function graphAttr(ctx: Ctx, g: Graph, name: string): Value | undefined {
         const names = arg(a, 'names');
         // a string is one collection name; otherwise each name once (TF1 makes a set)
         const keys = names.kind === 'str' ? [names.value] : [...new Set(iterate(names).map((k) => strArg(k, 'names')))];
-        const value = controlNode(arg(a, 'value'), 'add_to_collections()');
-        for (const k of keys) g.appendToCollection(k, value);
+        const value = arg(a, 'value');
+        const node = controlNode(value, 'add_to_collections()');
+        for (const k of keys) g.appendToCollection(k, node, value.kind === 'op');
         return NONE;
       });
     case 'clear_collection':

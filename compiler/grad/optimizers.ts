@@ -134,6 +134,8 @@ export function getOrCreateGlobalStep(graph: Graph, span: Span | null): Variable
 export interface MinimizeOptions {
   globalStep?: VariableInfo | null;
   varList?: OptTarget[] | null;
+  /** TF1's grad_loss: the gradient of the loss (default ones). */
+  gradLoss?: Node | null;
   name?: string | null;
   span?: Span | null;
 }
@@ -152,18 +154,22 @@ export abstract class Optimizer {
    * TF1's compute_gradients: `gradients(loss, var_list)` as (grad, var) pairs (grad null when
    * unconnected). var_list may hold tensors too: their gradients are computed like a variable's.
    */
-  computeGradients(graph: Graph, loss: Node, varList: OptTarget[] | null = null, span: Span | null = null): GradAndVar[] {
-    if (loss.dtype === null || !isFloat(loss.dtype)) {
-      valueError(`Invalid type ${loss.dtype ? `tf.${pyDTypeName(loss.dtype)}` : 'None'} for ${loss.tensorName}, expected: [tf.float32, tf.float64].`, span);
+  computeGradients(graph: Graph, loss: Node, varList: OptTarget[] | null = null, span: Span | null = null, gradLoss: Node | null = null): GradAndVar[] {
+    for (const t of gradLoss ? [loss, gradLoss] : [loss]) {
+      if (t.dtype === null || !isFloat(t.dtype)) {
+        valueError(`Invalid type ${t.dtype ? `tf.${pyDTypeName(t.dtype)}` : 'None'} for ${t.tensorName}, expected: [tf.float32, tf.float64].`, span);
+      }
     }
     const vars = varList ?? graph.trainableVariables();
     if (vars.length === 0) valueError('No variables to optimize.', span);
-    for (const v of vars) {
-      const n = targetNode(v);
-      if (!isFloat(n.dtype!)) valueError(`Invalid type tf.${pyDTypeName(n.dtype!)} for ${n.tensorName}, expected: [tf.float32, tf.float64].`, span);
-    }
-    const grads = gradients(graph, [loss], vars.map(targetNode), { span });
-    return vars.map((v, i) => [grads[i], v]);
+    // Integer tensors are constants to gradients (TF1): an int variable gets None, and TF1's
+    // _assert_valid_dtypes only looks at the variables that got a gradient.
+    const floats = vars.filter((v) => isFloat(targetNode(v).dtype!));
+    const grads = floats.length ? gradients(graph, [loss], floats.map(targetNode), { span, gradYs: gradLoss ? [gradLoss] : null }) : [];
+    return vars.map((v) => {
+      const k = floats.indexOf(v);
+      return [k >= 0 ? grads[k] : null, v];
+    });
   }
 
   /** TF1's apply_gradients: the op that applies one step of updates. */
@@ -197,13 +203,13 @@ export abstract class Optimizer {
       });
     });
     // TF1 records the op in GraphKeys.TRAIN_OP
-    graph.addToCollection(TRAIN_OP, train);
+    graph.addToCollection(TRAIN_OP, train, true);
     return train;
   }
 
   /** TF1's minimize: compute_gradients then apply_gradients; an error if no variable gets a gradient. */
   minimize(graph: Graph, loss: Node, opts: MinimizeOptions = {}): Node {
-    const gv = this.computeGradients(graph, loss, opts.varList ?? null, opts.span ?? null);
+    const gv = this.computeGradients(graph, loss, opts.varList ?? null, opts.span ?? null, opts.gradLoss ?? null);
     if (!gv.some(([g]) => g !== null)) {
       valueError(
         `No gradients provided for any variable, check your graph for ops that do not support gradients, between variables [${gv.map(([, v]) => `"${targetStr(v)}"`).join(', ')}] and loss Tensor("${loss.tensorName}", shape=${formatShapePy(loss.shape)}, dtype=${pyDTypeName(loss.dtype!)}).`,

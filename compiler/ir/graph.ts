@@ -245,10 +245,25 @@ export class Graph {
     return this.nodes.length;
   }
 
-  addToCollection(key: string, node: Node): void {
+  /** Members added as operations (TF1 keeps the Operation object, not its tensor), by key. */
+  private readonly operationMembers = new Map<string, Set<Node>>();
+
+  addToCollection(key: string, node: Node, asOperation = false): void {
     const list = this.collections.get(key) ?? [];
     if (!list.includes(node)) list.push(node);
     this.collections.set(key, list);
+    if (asOperation) this.markOperationMember(key, node);
+  }
+
+  private markOperationMember(key: string, node: Node): void {
+    const s = this.operationMembers.get(key) ?? new Set<Node>();
+    s.add(node);
+    this.operationMembers.set(key, s);
+  }
+
+  /** Was `node` added to the collection as an Operation (rather than as its tensor)? */
+  isOperationMember(key: string, node: Node): boolean {
+    return !node.hasOutput || (this.operationMembers.get(key)?.has(node) ?? false);
   }
 
   getCollection(key: string): Node[] {
@@ -256,10 +271,11 @@ export class Graph {
   }
 
   /** TF1's Graph.add_to_collection: appends (collections are lists, not sets). */
-  appendToCollection(key: string, node: Node): void {
+  appendToCollection(key: string, node: Node, asOperation = false): void {
     const list = this.collections.get(key) ?? [];
     list.push(node);
     this.collections.set(key, list);
+    if (asOperation) this.markOperationMember(key, node);
   }
 
   /** The collection keys in creation order (TF1's `Graph.collections`). */
@@ -269,6 +285,7 @@ export class Graph {
 
   clearCollection(key: string): void {
     this.collections.delete(key);
+    this.operationMembers.delete(key);
   }
 
   globalVariables(): VariableInfo[] {

@@ -220,6 +220,22 @@ export const OP_BUILTINS: BuiltinDef[] = [
     const name = optStrArg(arg(a, 'name'), 'name') ?? 'range';
     return t(scoped(ctx, name, 'range', (sc) => node(ctx, 'range', [], { start: s, limit: l, delta: d, dtype }, sc)));
   }),
+  builtin('Tensors', 'convert_to_tensor', 'value, dtype=None, name=None, preferred_dtype=None', 'tf.convert_to_tensor', 'A tensor or variable as is (its dtype checked), Python data as a Const named `name` (default Const), a list holding tensors packed.', (a, ctx) => {
+    const v = arg(a, 'value');
+    const dtype = optDTypeArg(arg(a, 'dtype'));
+    const name = nameOf(a) ?? undefined;
+    if (name) validateScopeName(ctx.graph, name);
+    const preferred = optDTypeArg(arg(a, 'preferred_dtype'), 'preferred_dtype');
+    if (dtype === null && preferred !== null && !asTensorNode(v)) {
+      // TF1: try the preferred dtype, fall back to the value's own when it does not fit
+      try {
+        return t(convertToTensor(ctx, v, { dtype: preferred, name }));
+      } catch {
+        return t(convertToTensor(ctx, v, { name }));
+      }
+    }
+    return t(convertToTensor(ctx, v, { dtype, name }));
+  }),
   builtin('Tensors', 'identity', 'input, name=None', 'tf.identity', 'Returns its input (a new node).', (a, ctx) =>
     t(applyOp(ctx, { op: 'identity', tfType: 'Identity', name: nameOf(a), defaultName: 'Identity', inputs: [{ arg: 'input', value: arg(a, 'input'), type: 'T' }] })),
   ),

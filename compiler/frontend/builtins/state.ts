@@ -82,7 +82,7 @@ export function collectionItems(graph: Graph, key: string, scope: string | null)
   const out: Value[] = [];
   for (const n of graph.getCollection(key)) {
     const info = graph.variables.get(n.name);
-    const v: Value = info ? { kind: 'variable', info } : n.hasOutput ? tensor(n) : operation(n);
+    const v: Value = info ? { kind: 'variable', info } : graph.isOperationMember(key, n) ? operation(n) : tensor(n);
     if (re && !re.test(n.hasOutput ? n.tensorName : n.name)) continue;
     out.push(v);
   }
@@ -166,7 +166,8 @@ export const STATE_BUILTINS: BuiltinDef[] = [
     list(collectionItems(ctx.graph, strArg(arg(a, 'key'), 'key'), optStrArg(arg(a, 'scope'), 'scope'))),
   ),
   builtin('Variables', 'add_to_collection', 'name, value', 'tf.add_to_collection', 'Adds a tensor, op or variable to a graph collection.', (a, ctx) => {
-    ctx.graph.appendToCollection(strArg(arg(a, 'name'), 'name'), controlNode(arg(a, 'value'), 'add_to_collection()'));
+    const value = arg(a, 'value');
+    ctx.graph.appendToCollection(strArg(arg(a, 'name'), 'name'), controlNode(value, 'add_to_collection()'), value.kind === 'op');
     return NONE;
   }),
   // ---- initializers ----

@@ -44,6 +44,14 @@ function targetList(v: Value): OptTarget[] | null {
   return flat(v).map(optTarget);
 }
 
+/** grad_loss: the gradient of the loss (TF1's grad_ys for it), or None for ones. */
+function gradLossArg(v: Value): Node | null {
+  if (v.kind === 'none') return null;
+  const n = asTensorNode(v);
+  if (!n) throw typeError(`grad_loss must be a Tensor, got ${typeName(v)}`);
+  return n;
+}
+
 function targetValue(t: OptTarget): Value {
   return t instanceof Node ? tensor(t) : { kind: 'variable', info: t };
 }
@@ -87,13 +95,12 @@ function optimizerValue(cls: string, opt: Optimizer): Value {
   return object(cls, {
     minimize: method(cls, 'minimize', 'loss, global_step=None, var_list=None, gate_gradients=1, aggregation_method=None, colocate_gradients_with_ops=False, name=None, grad_loss=None', (a, ctx) => {
       const loss = lossArg(arg(a, 'loss'));
-      if (arg(a, 'grad_loss').kind !== 'none') throw typeError('minimize(): grad_loss is not supported by tfg');
-      const op = opt.minimize(loss.graph, loss, { globalStep: globalStepArg(arg(a, 'global_step')), varList: targetList(arg(a, 'var_list')), name: optStrArg(arg(a, 'name'), 'name'), span: span(ctx) });
+      const op = opt.minimize(loss.graph, loss, { globalStep: globalStepArg(arg(a, 'global_step')), varList: targetList(arg(a, 'var_list')), gradLoss: gradLossArg(arg(a, 'grad_loss')), name: optStrArg(arg(a, 'name'), 'name'), span: span(ctx) });
       return operation(op);
     }),
     compute_gradients: method(cls, 'compute_gradients', 'loss, var_list=None, gate_gradients=1, aggregation_method=None, colocate_gradients_with_ops=False, grad_loss=None', (a, ctx) => {
       const loss = lossArg(arg(a, 'loss'));
-      return gradsAndVarsValue(opt.computeGradients(loss.graph, loss, targetList(arg(a, 'var_list')), span(ctx)));
+      return gradsAndVarsValue(opt.computeGradients(loss.graph, loss, targetList(arg(a, 'var_list')), span(ctx), gradLossArg(arg(a, 'grad_loss'))));
     }),
     apply_gradients: method(cls, 'apply_gradients', 'grads_and_vars, global_step=None, name=None', (a, ctx) => {
       const gv = gradsAndVarsArg(arg(a, 'grads_and_vars'));
