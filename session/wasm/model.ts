@@ -530,7 +530,7 @@ export class WasmSession {
     };
     for (const node of order) {
       if (node.op === 'placeholder') this.placeholderError(node);
-      this.checkShapeInputs(node, plan, B, valueOf);
+      this.checkShapeInputs(node, plan, B, valueOf, (name) => fed.get(this.model.node(name)!)?.shape ?? slotShape(plan, name).map((p) => evalPoly(p, B!)));
       for (const c of checks.get(node.name) ?? []) this.check(c, B);
       if (node.op === 'variable') {
         if (!this.initialized.has(node.name)) this.uninitialized(node.name);
@@ -608,7 +608,7 @@ export class WasmSession {
    * difference UnimplementedError naming the node — never the compiled value silently.
    * (fill_dims and slice_grad read their inputs in their kernels.)
    */
-  private checkShapeInputs(node: ManifestNode, plan: ManifestPlan, B: number, valueOf: (name: string) => Tensor): void {
+  private checkShapeInputs(node: ManifestNode, plan: ManifestPlan, B: number, valueOf: (name: string) => Tensor, shapeOf: (name: string) => readonly number[]): void {
     const isReshape = node.op === 'reshape' && node.inputs.length === 2;
     const isSlice = node.op === 'slice' && node.inputs.length === 3;
     if (!isReshape && !isSlice) return;
@@ -620,7 +620,7 @@ export class WasmSession {
       if (t.shape.length !== 1) fail(`${what} must be 1-D, not ${formatShape(t.shape)}`);
       return Array.from(t.data);
     };
-    const x = valueOf(node.inputs[0]).shape;
+    const x = shapeOf(node.inputs[0]);
     const planned = slotShape(plan, node.name).map((p) => evalPoly(p, B));
     const differs = (what: string, got: readonly number[], want: readonly number[]): never => {
       throw new UnimplementedError(
