@@ -129,7 +129,7 @@ function attr(ctx: Ctx, v: Value, name: string): Value | undefined {
       return undefined;
     }
     case 'graph':
-      return graphAttr(ctx, v.graph, name);
+      return graphAttr(v.graph, name);
     case 'dtype': {
       const d: DType = v.dtype;
       switch (name) {
@@ -222,7 +222,7 @@ function attr(ctx: Ctx, v: Value, name: string): Value | undefined {
  * (`as_graph_element`, `get_operation_by_name`, `get_tensor_by_name`, `get_operations`),
  * collections, `control_dependencies` and `as_default`.
  */
-function graphAttr(ctx: Ctx, g: Graph, name: string): Value | undefined {
+function graphAttr(g: Graph, name: string): Value | undefined {
   switch (name) {
     case 'name':
       return str(g.name);

@@ -149,6 +149,18 @@ t.test("ops.py _as_graph_element_locked: TF1's errors for names of the wrong kin
   t.equal(buildError(`${pre}graph other { b = constant(2.0, name="b") }\nx = g.as_graph_element(b)`), 'ValueError: Tensor Tensor("b:0", shape=(), dtype=float32) is not an element of this graph.');
 });
 
+t.test('ops_test.py ControlDependenciesTest through Graph.control_dependencies and Graph.name_scope', async (t) => {
+  const r = build(`
+g = get_default_graph()
+a = constant(1.0, name="a")
+with g.control_dependencies([a]) {
+  with g.name_scope("s") as scope { b = constant(2.0, name="b") }
+}
+`);
+  t.equal(str(r, 'scope'), 's/');
+  t.equal(r.defaultGraph.get('s/b')!.controlInputs.map((n) => n.name).join(), 'a');
+});
+
 t.test('ops_test.py GraphTest.testGraphContextManager: with g.as_default() as g1, g1 is g and ops go to g', async (t) => {
   const src = `
 graph g0 { pass }
