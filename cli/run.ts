@@ -10,7 +10,9 @@
  * Fetch and feed names resolve first as the program's top-level bindings (`f` in `f = x*x*y`),
  * then as graph node names. Unlike TF1's `Session.run("name")`, which fetches the operation
  * (None), a bare node name that has an output is fetched as its tensor here: `--fetch f` and
- * `--fetch f:0` print the same value. Operations print `None`.
+ * `--fetch f:0` print the same value. Operations print `None`. A feed `--feed X=...` names a
+ * binding or node and feeds its tensor (`X:0`): the Sessions, like TF1's, take tensor names as
+ * feed keys (a bare `"X"` in a feed_dict is TF1's TypeError).
  */
 import { didYouMean } from '../compiler/diagnostics/suggest.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';

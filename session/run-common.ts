@@ -181,11 +181,16 @@ export interface NodeTable<N> {
 
 /**
  * TF1's `Graph._as_graph_element_locked` for a name: `"op:0"` is the op's tensor, `"op"` the
- * operation (fetches) or — tfg extension, documented — its tensor (feeds, when it has one).
+ * operation, with TF1's errors (a KeyError for a missing name, a ValueError for a name of the
+ * wrong kind). Fetches allow both; feed keys (`allowOperation` false) must be tensor names, so
+ * `"a"` for an op `a` is TF1's `The name 'a' refers to an Operation, not a Tensor.`;
+ * `Graph.get_operation_by_name` allows operations only (`allowTensor` false).
  */
-export function elementByName<N>(table: NodeTable<N>, name: string, allowOperation: boolean): { node: N; asOp: boolean } {
-  const typesStr = allowOperation ? 'Tensor or Operation' : 'Tensor';
+export function elementByName<N>(table: NodeTable<N>, name: string, allowOperation: boolean, allowTensor = true): { node: N; asOp: boolean } {
+  if (!allowTensor && !allowOperation) throw new ElementError('ValueError', "allow_tensor and allow_operation can't both be False.");
+  const typesStr = allowTensor && allowOperation ? 'Tensor or Operation' : allowTensor ? 'Tensor' : 'Operation';
   if (name.includes(':')) {
+    if (!allowTensor) throw new ElementError('ValueError', `Name ${pyRepr(name)} appears to refer to a Tensor, not a ${typesStr}.`);
     const parts = name.split(':');
     const outN = parts.length === 2 && /^-?\d+$/.test(parts[1]) ? Number(parts[1]) : NaN;
     if (Number.isNaN(outN)) {
@@ -207,7 +212,6 @@ export function elementByName<N>(table: NodeTable<N>, name: string, allowOperati
     if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to an Operation not in the graph.`);
     return { node, asOp: true };
   }
-  if (node && table.hasOutput(node)) return { node, asOp: false };
   const what = node ? `The name ${pyRepr(name)} refers to an Operation, not a ${typesStr}.` : `The name ${pyRepr(name)} looks like an (invalid) Operation name, not a ${typesStr}.`;
   throw new ElementError('ValueError', `${what} Tensor names must be of the form "<op_name>:<output_index>".`);
 }

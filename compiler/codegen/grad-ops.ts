@@ -1,12 +1,13 @@
 /**
  * @fileoverview Lowering of the gradient helper's internal ops (compiler/grad/), which exist
- * for unknown (run-time) shapes: `fill_dims`, `broadcast_like`, `reshape_like`, `sum_to_like`,
+ * for unknown (run-time) shapes: `fill_dims`, `broadcast_like`, `reshape_like`, `sum_to_like`, `slice_grad`,
  * `prod_except`, `strided_slice_grad`, `concat_slice`, `scatter_add`. Each is one opaque kernel
  * `(B) → status` over the node's symbolic shapes (every unknown dim is the batch B):
  *
  * - copies through `loops.ts` nests (SIMD where the strides allow): broadcast_like (stride 0 on
  *   broadcast dims), concat_slice (an offset window of dy), strided_slice_grad (zero fill, then
- *   dy stored through the slice's view of x), fill_dims (a splat of the value);
+ *   dy stored through the slice's view of x), slice_grad (the same at a begin read at run
+ *   time), fill_dims (a splat of the value);
  * - sum_to_like: a sum reduce kernel over g's space (kernels.ts `emitReduce`);
  * - prod_except: two nests — per-group product of the non-zero elements and zero count (f64, in
  *   the per-call scratch), then each element from its group's (the reference's zero-safe rule);
@@ -74,6 +75,9 @@ export function emitGradOp(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
       break;
     case 'strided_slice_grad':
       body = stridedSliceGrad(e, n);
+      break;
+    case 'slice_grad':
+      body = sliceGrad(e, n);
       break;
     case 'concat_slice':
       body = concatSlice(e, n);
@@ -272,6 +276,31 @@ function stridedSliceGrad(e: Env, n: Node): Expr[] {
   const offset = v.o.reduce((s, o, d) => s.add(o.mul(xst[d])), Poly.const(0));
   const dt = n.dtype!;
   return [zeroFill(e, n), ...copyNest(e, ds, access(e, dy, dt, contiguousStrides(ds)), access(e, n, dt, strides, offset))];
+}
+
+/**
+ * slice_grad: zeros of x's shape, then dy stored at the run-time `begin` (read from its buffer;
+ * each begin[i] must lie in [0, x[i] - dy[i]], else FAIL.shapeCheck).
+ */
+function sliceGrad(e: Env, n: Node): Expr[] {
+  const m = e.ctx.m;
+  const [dy, , begin] = n.inputs;
+  const ds = shp(e, dy);
+  const xs = shp(e, n);
+  const bs = shp(e, begin);
+  if (ds.length !== xs.length || bs.length !== 1 || !bs[0].equals(xs.length)) throw new LoweringError(`slice_grad: begin must be a vector of ${xs.length} values for dy of rank ${ds.length}`, n);
+  const dt = n.dtype!;
+  const xst = contiguousStrides(xs);
+  const beginAt = (i: number): Expr => m.load('i32', e.ctx.addr(e.f, begin), i * 4);
+  const off = e.f.local('i32');
+  const body: Expr[] = [e.f.set(off, m.i32(0))];
+  xs.forEach((d, i) => {
+    e.vb.fail(m.binary('i32.lt_s', beginAt(i), m.i32(0)), FAIL.shapeCheck);
+    e.vb.fail(m.binary('i32.gt_s', m.binary('i32.add', beginAt(i), P(e, ds[i])), P(e, d)), FAIL.shapeCheck);
+    body.push(e.f.set(off, m.binary('i32.add', e.f.get(off), m.binary('i32.mul', beginAt(i), P(e, xst[i].scale(byteSize(dt)))))));
+  });
+  const dst = access(e, n, dt, xst, Poly.const(0), () => m.binary('i32.add', e.ctx.addr(e.f, n), e.f.get(off)));
+  return [...body, zeroFill(e, n), ...copyNest(e, ds, access(e, dy, dt, contiguousStrides(ds)), dst)];
 }
 
 function concatSlice(e: Env, n: Node): Expr[] {

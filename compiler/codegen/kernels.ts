@@ -62,7 +62,7 @@ export const OPAQUE_LOWERED: ReadonlySet<string> = new Set([
   'sigmoid_cross_entropy_with_logits', 'matrix_inverse', 'gather', 'concat', 'stack', 'one_hot', 'in_top_k',
   'shape', 'size', 'rank', 'range', 'random_uniform', 'random_normal', 'truncated_normal',
   // the gradient helper's internal ops (grad-ops.ts)
-  'fill_dims', 'broadcast_like', 'reshape_like', 'sum_to_like', 'prod_except', 'strided_slice_grad', 'concat_slice', 'scatter_add',
+  'fill_dims', 'broadcast_like', 'reshape_like', 'sum_to_like', 'prod_except', 'strided_slice_grad', 'slice_grad', 'concat_slice', 'scatter_add',
 ]);
 
 /** Per-call scratch bytes an opaque kernel needs (above the arena; see program.ts). */
@@ -406,6 +406,7 @@ function emitOpaque(ctx: KernelContext, f: FunctionBuilder, B: Local, k: OpaqueK
     case 'sum_to_like':
     case 'prod_except':
     case 'strided_slice_grad':
+    case 'slice_grad':
     case 'concat_slice':
     case 'scatter_add':
       return emitGradOp(ctx, f, B, k);

@@ -5,11 +5,14 @@
  */
 import { didYouMean } from '../diagnostics/suggest.js';
 import { type DType, isFloat, pyDTypeName } from '../../session/dtype.js';
-import type { Node } from './../ir/graph.js';
+import type { Graph, Node } from './../ir/graph.js';
+import { ElementError, elementByName } from '../../session/run-common.js';
+import { collectionItems, controlDependenciesContext, controlNode } from './builtins/state.js';
+import { nameScopeContext } from './scopes.js';
 import { isFullyDefined } from '../ir/shape.js';
 import { type Args, arg, bindArgs, builtin } from './builtins/spec.js';
 import type { Ctx } from './context.js';
-import { applyOp, intArg, optStrArg, strArg } from './convert.js';
+import { applyOp, boolArg, intArg, optStrArg, strArg } from './convert.js';
 import { attributeError, keyError, typeError, valueError } from './errors.js';
 import { type Reuse, AUTO_REUSE, VariableScope, callInitializer } from './scopes.js';
 import { fullShapeArg } from './convert.js';
@@ -126,44 +129,8 @@ function attr(ctx: Ctx, v: Value, name: string): Value | undefined {
       }
       return undefined;
     }
-    case 'graph': {
-      const g = v.graph;
-      switch (name) {
-        case 'name':
-          return str(g.name);
-        case 'seed':
-          return g.seed === null ? NONE : int(g.seed);
-        case 'get_operation_by_name':
-          return method('Graph', name, 'name', (a) => {
-            const nm = strArg(arg(a, 'name'), 'name');
-            const n = g.get(nm);
-            if (!n) throw keyError(`"The name '${nm}' refers to an Operation not in the graph."`);
-            return operation(n);
-          });
-        case 'get_tensor_by_name':
-          return method('Graph', name, 'name', (a) => {
-            const nm = strArg(arg(a, 'name'), 'name');
-            const m = /^(.*):(\d+)$/.exec(nm);
-            if (!m) throw valueError(`The name '${nm}' looks a like an Operation name, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`);
-            const n = g.get(m[1]);
-            if (!n || m[2] !== '0' || !n.hasOutput) throw keyError(`"The name '${nm}' refers to a Tensor which does not exist."`);
-            return tensor(n);
-          });
-        case 'get_collection':
-          return method('Graph', name, 'name, scope=None', (a) => {
-            const prefix = optStrArg(arg(a, 'scope'), 'scope');
-            return list(
-              g.getCollection(strArg(arg(a, 'name'), 'name'))
-                .filter((n) => prefix === null || n.name.startsWith(prefix))
-                .map((n) => {
-                  const info = g.variables.get(n.name);
-                  return info ? { kind: 'variable' as const, info } : nodeValue(n);
-                }),
-            );
-          });
-      }
-      return undefined;
-    }
+    case 'graph':
+      return graphAttr(v.graph, name);
     case 'dtype': {
       const d: DType = v.dtype;
       switch (name) {
@@ -248,6 +215,109 @@ function attr(ctx: Ctx, v: Value, name: string): Value | undefined {
       return strMethod(v.value, name);
   }
   return undefined;
+}
+
+/**
+ * TF1's `Graph` methods a graph-building script calls (tensorflow/python/framework/ops.py):
+ * naming (`unique_name`, `get_name_scope`, `name_scope`), lookups with TF1's errors
+ * (`as_graph_element`, `get_operation_by_name`, `get_tensor_by_name`, `get_operations`),
+ * collections, `control_dependencies` and `as_default`.
+ */
+function graphAttr(g: Graph, name: string): Value | undefined {
+  switch (name) {
+    case 'name':
+      return str(g.name);
+    case 'seed':
+      return g.seed === null ? NONE : int(g.seed);
+    case 'unique_name':
+      return method('Graph', name, 'name, mark_as_used=True', (a) => str(g.uniqueName(strArg(arg(a, 'name'), 'name'), boolArg(arg(a, 'mark_as_used'), 'mark_as_used'))));
+    case 'get_name_scope':
+      return method('Graph', name, '', () => str(g.nameStack));
+    case 'name_scope':
+      return method('Graph', name, 'name', (a, c) => nameScopeContext(c, optStrArg(arg(a, 'name'), 'name'), null, g));
+    case 'control_dependencies':
+      return method('Graph', name, 'control_inputs', (a, c) => controlDependenciesContext(c, arg(a, 'control_inputs'), g));
+    case 'as_default':
+      return method('Graph', name, '', (_a, c) => {
+        const exits: (() => void)[] = [];
+        return { kind: 'context', label: 'as_default', enter: () => (exits.push(c.pushGraph(g)), { kind: 'graph', graph: g }), exit: () => exits.pop()!() };
+      });
+    case 'get_operations':
+      return method('Graph', name, '', () => list(g.nodes.map((n) => operation(n))));
+    case 'as_graph_element':
+      return method('Graph', name, 'obj, allow_tensor=True, allow_operation=True', (a) =>
+        asGraphElement(g, arg(a, 'obj'), boolArg(arg(a, 'allow_tensor'), 'allow_tensor'), boolArg(arg(a, 'allow_operation'), 'allow_operation')),
+      );
+    case 'get_operation_by_name':
+      return method('Graph', name, 'name', (a) => {
+        const n = arg(a, 'name');
+        if (n.kind !== 'str') throw typeError(`Operation names are strings (or similar), not ${typeName(n)}.`);
+        return asGraphElement(g, n, false, true);
+      });
+    case 'get_tensor_by_name':
+      return method('Graph', name, 'name', (a) => {
+        const n = arg(a, 'name');
+        if (n.kind !== 'str') throw typeError(`Tensor names are strings (or similar), not ${typeName(n)}.`);
+        return asGraphElement(g, n, true, false);
+      });
+    case 'collections':
+      return list(g.collectionKeys().map(str));
+    case 'get_all_collection_keys':
+      return method('Graph', name, '', () => list(g.collectionKeys().map(str)));
+    case 'get_collection':
+      return method('Graph', name, 'name, scope=None', (a) => list(collectionItems(g, strArg(arg(a, 'name'), 'name'), optStrArg(arg(a, 'scope'), 'scope'))));
+    case 'add_to_collection':
+      return method('Graph', name, 'name, value', (a) => {
+        const value = arg(a, 'value');
+        g.appendToCollection(strArg(arg(a, 'name'), 'name'), controlNode(value, 'add_to_collection()'), value.kind === 'op');
+        return NONE;
+      });
+    case 'add_to_collections':
+      return method('Graph', name, 'names, value', (a) => {
+        const names = arg(a, 'names');
+        // a string is one collection name; otherwise each name once (TF1 makes a set)
+        const keys = names.kind === 'str' ? [names.value] : [...new Set(iterate(names).map((k) => strArg(k, 'names')))];
+        const value = arg(a, 'value');
+        const node = controlNode(value, 'add_to_collections()');
+        for (const k of keys) g.appendToCollection(k, node, value.kind === 'op');
+        return NONE;
+      });
+    case 'clear_collection':
+      return method('Graph', name, 'name', (a) => {
+        g.clearCollection(strArg(arg(a, 'name'), 'name'));
+        return NONE;
+      });
+  }
+  return undefined;
+}
+
+/**
+ * TF1's `Graph.as_graph_element(obj, allow_tensor, allow_operation)` for a language value: a
+ * name (`"x:0"` a tensor, `"x"` an operation: session/run-common.ts's rules and messages), a
+ * tensor, an operation or a variable (its tensor, as `Variable._as_graph_element`).
+ */
+function asGraphElement(g: Graph, obj: Value, allowTensor: boolean, allowOperation: boolean): Value {
+  const typesStr = allowTensor && allowOperation ? 'Tensor or Operation' : allowTensor ? 'Tensor' : 'Operation';
+  if (obj.kind === 'str') {
+    try {
+      const el = elementByName<Node>({ get: (n) => g.get(n), hasOutput: (n) => n.hasOutput }, obj.value, allowOperation, allowTensor);
+      return el.asOp ? operation(el.node) : tensor(el.node);
+    } catch (e) {
+      if (!(e instanceof ElementError)) throw e;
+      if (e.kind === 'KeyError') throw keyError(e.pyStr);
+      throw e.kind === 'ValueError' ? valueError(e.message) : typeError(e.message);
+    }
+  }
+  const node = obj.kind === 'tensor' ? obj.node : obj.kind === 'variable' ? obj.info.node : null;
+  if (node && allowTensor) {
+    if (node.graph !== g) throw valueError(`Tensor ${pyStr(tensor(node))} is not an element of this graph.`);
+    return tensor(node);
+  }
+  if (obj.kind === 'op' && allowOperation) {
+    if (obj.node.graph !== g) throw valueError(`Operation ${pyStr(obj)} is not an element of this graph.`);
+    return obj;
+  }
+  throw typeError(`Can not convert a ${typeName(obj).replace('RefVariable', 'Variable')} into a ${typesStr}.`);
 }
 
 export function initializerCall(v: Value & { kind: 'initializer' }): BuiltinValue {

@@ -8,7 +8,8 @@
 import type { DType } from '../../session/dtype.js';
 import type { Graph, Node } from '../ir/graph.js';
 import type { Ctx } from './context.js';
-import { makeConst, node, requireOp } from './convert.js';
+import { convertToTensor, makeConst, node, requireOp } from './convert.js';
+import { staticShapeValue } from '../ops/static-value.js';
 import { FE } from './errors.js';
 import { float, int, bool as boolV, type Value } from './values.js';
 
@@ -59,6 +60,21 @@ export function filled(ctx: Ctx, shape: number[], dtype: DType, value: number, n
     if (n < 1000) return makeConst(ctx, scalar, dtype, scope, shape);
     const c = makeConst(ctx, scalar, dtype, 'Const');
     return node(ctx, 'fill', [c], { shape }, scope, 'zeros()/ones()');
+  });
+}
+
+/**
+ * TF1's zeros/ones with a shape tensor (or a list holding tensors, packed as `name/packed`):
+ * `fill(shape, Const)` named `name`, reading the shape at run time (a scalar shape is first
+ * reshaped to a vector, `name/Reshape`, as TF1).
+ */
+export function filledDynamic(ctx: Ctx, shape: Value, dtype: DType, value: number, name: string): Node {
+  return ctx.graph.withNameScope(name, (scope) => {
+    let dims = convertToTensor(ctx, shape, { dtype: 'i32' });
+    if (dims.shape !== null && dims.shape.length === 0) dims = node(ctx, 'reshape', [dims], { shape: [-1] }, 'Reshape', 'zeros()/ones()');
+    const scalar: Value = dtype === 'bool' ? boolV(value !== 0) : dtype === 'i32' ? int(value) : float(value);
+    const c = makeConst(ctx, scalar, dtype, 'Const');
+    return node(ctx, 'fill_dims', [dims, c], { shape: staticShapeValue(dims) }, scope, 'zeros()/ones()');
   });
 }
 

@@ -25,4 +25,6 @@ export interface Ctx {
   print(text: string): void;
   /** A note-level diagnostic at the current span (once per message). */
   note(code: number, message: string): void;
+  /** Make `g` the default graph until the returned function is called (TF1's `g.as_default()`). */
+  pushGraph(g: Graph): () => void;
 }

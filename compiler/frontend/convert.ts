@@ -12,7 +12,7 @@ import type { Attrs, Graph, Node } from '../ir/graph.js';
 import { formatShapePy, isFullyDefined } from '../ir/shape.js';
 import { makeNode } from '../ops/build.js';
 import { hasOp } from '../ops/registry.js';
-import { constantValue } from './const-eval.js';
+import { staticValue as constantValue } from '../ops/static-value.js';
 import type { Ctx } from './context.js';
 import { FE, FrontendError, missingOp, typeError, valueError } from './errors.js';
 import { type Value, asTensorNode, numberOf, pyFloatRepr, pyRepr, pyStr, typeName } from './values.js';
@@ -173,7 +173,12 @@ export function convertToTensor(ctx: Ctx, v: Value, opts: ConvertOptions = {}): 
   }
 }
 
-function containsTensor(v: Value): boolean {
+/**
+ * Does a value hold a tensor (a tensor or variable, or a list/tuple with one inside)? A shape
+ * argument that does (reshape's shape, fill's dims, slice's begin and size) is converted to an
+ * int32 tensor and becomes a data input of the op, as in TF1; Python data stays an attribute.
+ */
+export function containsTensor(v: Value): boolean {
   if (asTensorNode(v)) return true;
   if (v.kind === 'list' || v.kind === 'tuple') return v.items.some(containsTensor);
   return false;

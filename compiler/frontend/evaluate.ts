@@ -179,6 +179,14 @@ export class Evaluator implements Ctx {
     (this.opts.print ?? ((s: string) => process.stderr.write(s)))(text);
   }
 
+  pushGraph(g: Graph): () => void {
+    const depth = this.graphStack.length;
+    this.graphStack.push(g);
+    return () => {
+      this.graphStack.length = depth;
+    };
+  }
+
   note(code: number, message: string): void {
     if (this.noted.has(message)) return;
     this.noted.add(message);

@@ -63,13 +63,13 @@ function parseReuse(v: Value): Reuse | null {
 // ---- name_scope ----
 
 /** TF1's `name_scope(name, default_name=None)` as a `with` context; `as` binds the scope string. */
-export function nameScopeContext(ctx: Ctx, name: string | null, defaultName: string | null): ContextValue {
+export function nameScopeContext(ctx: Ctx, name: string | null, defaultName: string | null, graph: Graph | null = null): ContextValue {
   const stack: { graph: Graph; previous: string }[] = [];
   return {
     kind: 'context',
     label: 'name_scope',
     enter: () => {
-      const g = ctx.graph;
+      const g = graph ?? ctx.graph;
       const n = name ?? defaultName;
       if (n) validateScopeName(g, n);
       const { scope, previous } = g.enterNameScope(n);
@@ -201,8 +201,7 @@ export interface CreateVariableArgs {
 /** TF1's tf.Variable (RefVariable._init_from_args). */
 export function createVariable(ctx: Ctx, a: CreateVariableArgs): VariableValue {
   const graph = ctx.graph;
-  const savedControl = graph.controlStack;
-  graph.controlStack = []; // ops.init_scope(): control dependencies are cleared
+  const leaveControl = graph.enterControlDependencies(null); // ops.init_scope(): control dependencies are cleared
   try {
     if (a.name) validateScopeName(graph, a.name);
     return graph.withNameScope(a.name ?? 'Variable', (scope) => {
@@ -230,7 +229,7 @@ export function createVariable(ctx: Ctx, a: CreateVariableArgs): VariableValue {
       return { kind: 'variable', info };
     });
   } finally {
-    graph.controlStack = savedControl;
+    leaveControl();
   }
 }
 

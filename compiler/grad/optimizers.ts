@@ -15,9 +15,10 @@
  * dependencies on it). The result is the node to run for one training step.
  */
 import { type DType, isFloat, pyDTypeName } from '../../session/dtype.js';
+import { pyRepr } from '../../session/run-common.js';
 import { CompileError, error } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
-import { GLOBAL_VARIABLES, type Attrs, type Graph, type Node, type VariableInfo } from '../ir/graph.js';
+import { GLOBAL_VARIABLES, type Attrs, type Graph, Node, type VariableInfo } from '../ir/graph.js';
 import { formatShapePy } from '../ir/shape.js';
 import { makeNode } from '../ops/build.js';
 import { GRAD } from './builder.js';
@@ -38,9 +39,23 @@ export const HYPERPARAMETERS = {
 /** A learning rate or hyper-parameter: a Python number (a float32 Const, as TF1) or a tensor. */
 export type Hyper = number | Node;
 
-export type GradAndVar = [Node | null, VariableInfo];
+/**
+ * What compute_gradients differentiates with respect to: a variable, or a plain tensor (TF1's
+ * `_TensorProcessor`: its gradient can be computed, but apply_gradients cannot update it).
+ */
+export type OptTarget = VariableInfo | Node;
+
+export type GradAndVar = [Node | null, OptTarget];
+
+const targetNode = (t: OptTarget): Node => (t instanceof Node ? t : t.node);
+
+function notImplementedError(msg: string, span: Span | null): never {
+  throw new CompileError(error(GRAD.BAD_ARGUMENT, `NotImplementedError: ${msg}`, span));
+}
 
 export const GLOBAL_STEP = 'global_step';
+/** TF1's GraphKeys.TRAIN_OP: the ops apply_gradients made. */
+export const TRAIN_OP = 'train_op';
 
 function valueError(msg: string, span: Span | null): never {
   throw new CompileError(error(GRAD.BAD_ARGUMENT, `ValueError: ${msg}`, span));
@@ -54,17 +69,25 @@ function varRepr(v: VariableInfo): string {
   return `<tf.Variable '${v.node.tensorName}' shape=${formatShapePy(v.node.shape)} dtype=${pyDTypeName(v.node.dtype!)}_ref>`;
 }
 
+/** TF1's `repr(tensor)`: `<tf.Tensor 'x:0' shape=() dtype=float32>`. */
+function tensorRepr(n: Node): string {
+  return `<tf.Tensor '${n.tensorName}' shape=${formatShapePy(n.shape)} dtype=${pyDTypeName(n.dtype!)}>`;
+}
+
+/** `str(v)` of a var_list entry: a variable's repr, or a tensor's `Tensor("x:0", ...)`. */
+function targetStr(t: OptTarget): string {
+  if (!(t instanceof Node)) return varRepr(t);
+  return `Tensor("${t.tensorName}", shape=${formatShapePy(t.shape)}, dtype=${pyDTypeName(t.dtype!)})`;
+}
+
 /** Run fn at the root name scope with no control dependencies (TF1's ops.init_scope()). */
 function initScope<T>(graph: Graph, fn: () => T): T {
   const stack = graph.nameStack;
-  const control = graph.controlStack;
   graph.nameStack = '';
-  graph.controlStack = [];
   try {
-    return fn();
+    return graph.withControlDependencies(null, fn);
   } finally {
     graph.nameStack = stack;
-    graph.controlStack = control;
   }
 }
 
@@ -122,7 +145,9 @@ export function getOrCreateGlobalStep(graph: Graph, span: Span | null): Variable
 
 export interface MinimizeOptions {
   globalStep?: VariableInfo | null;
-  varList?: VariableInfo[] | null;
+  varList?: OptTarget[] | null;
+  /** TF1's grad_loss: the gradient of the loss (default ones). */
+  gradLoss?: Node | null;
   name?: string | null;
   span?: Span | null;
 }
@@ -137,31 +162,42 @@ export abstract class Optimizer {
     readonly name: string,
   ) {}
 
-  /** TF1's compute_gradients: `gradients(loss, var_list)` as (grad, var) pairs (grad null when unconnected). */
-  computeGradients(graph: Graph, loss: Node, varList: VariableInfo[] | null = null, span: Span | null = null): GradAndVar[] {
-    if (loss.dtype === null || !isFloat(loss.dtype)) {
-      valueError(`Invalid type ${loss.dtype ? `tf.${pyDTypeName(loss.dtype)}` : 'None'} for ${loss.tensorName}, expected: [tf.float32, tf.float64].`, span);
+  /**
+   * TF1's compute_gradients: `gradients(loss, var_list)` as (grad, var) pairs (grad null when
+   * unconnected). var_list may hold tensors too: their gradients are computed like a variable's.
+   */
+  computeGradients(graph: Graph, loss: Node, varList: OptTarget[] | null = null, span: Span | null = null, gradLoss: Node | null = null): GradAndVar[] {
+    for (const t of gradLoss ? [loss, gradLoss] : [loss]) {
+      if (t.dtype === null || !isFloat(t.dtype)) {
+        valueError(`Invalid type ${t.dtype ? `tf.${pyDTypeName(t.dtype)}` : 'None'} for ${t.tensorName}, expected: [tf.float32, tf.float64].`, span);
+      }
     }
     const vars = varList ?? graph.trainableVariables();
     if (vars.length === 0) valueError('No variables to optimize.', span);
-    for (const v of vars) {
-      if (!isFloat(v.node.dtype!)) valueError(`Invalid type tf.${pyDTypeName(v.node.dtype!)} for ${v.node.tensorName}, expected: [tf.float32, tf.float64].`, span);
-    }
-    const grads = gradients(graph, [loss], vars.map((v) => v.node), { span });
-    return vars.map((v, i) => [grads[i], v]);
+    // Integer tensors are constants to gradients (TF1): an int variable gets None, and TF1's
+    // _assert_valid_dtypes only looks at the variables that got a gradient.
+    const floats = vars.filter((v) => isFloat(targetNode(v).dtype!));
+    const grads = floats.length ? gradients(graph, [loss], floats.map(targetNode), { span, gradYs: gradLoss ? [gradLoss] : null }) : [];
+    return vars.map((v) => {
+      const k = floats.indexOf(v);
+      return [k >= 0 ? grads[k] : null, v];
+    });
   }
 
   /** TF1's apply_gradients: the op that applies one step of updates. */
   applyGradients(graph: Graph, gradsAndVars: GradAndVar[], opts: MinimizeOptions = {}): Node {
     const span = opts.span ?? null;
     if (gradsAndVars.length === 0) valueError('No variables provided.', span);
-    const withGrad = gradsAndVars.filter(([g]) => g !== null) as [Node, VariableInfo][];
-    if (withGrad.length === 0) valueError(`No gradients provided for any variable: [${gradsAndVars.map(([, v]) => `'${varRepr(v)}'`).join(', ')}].`, span);
+    const withTarget = gradsAndVars.filter(([g]) => g !== null) as [Node, OptTarget][];
+    if (withTarget.length === 0) valueError(`No gradients provided for any variable: [${gradsAndVars.map(([, v]) => pyRepr(targetStr(v))).join(', ')}].`, span);
+    // TF1's _TensorProcessor.update_op: a tensor with a gradient cannot be updated.
+    for (const [, v] of withTarget) if (v instanceof Node) notImplementedError(`('Trying to update a Tensor ', ${tensorRepr(v)})`, span);
+    const withGrad = withTarget as [Node, VariableInfo][];
     for (const [g, v] of withGrad) {
       if (g.dtype !== v.node.dtype) typeError(`gradient of dtype ${pyDTypeName(g.dtype!)} for variable ${v.node.name} of dtype ${pyDTypeName(v.node.dtype!)}`, span);
     }
     this.createSlots(graph, withGrad.map(([, v]) => v), span);
-    return graph.withNameScope(opts.name ?? this.name, (scope) => {
+    const train = graph.withNameScope(opts.name ?? this.name, (scope) => {
       const mk = this.maker(graph, span);
       this.prepare(graph, mk);
       const updates: Node[] = [];
@@ -170,18 +206,25 @@ export abstract class Optimizer {
       }
       const gs = opts.globalStep ?? null;
       if (gs === null) return this.finish(graph, mk, updates, scope);
+      // TF1: `with control_dependencies([finish]): assign_add(global_step, 1, name=scope)`; the
+      // converted `value` is made in the block, so it carries the control edge (pruning).
       const finished = this.finish(graph, mk, updates, 'update');
-      const one = mk('const', [], { dtype: gs.node.dtype!, shape: [], value: [1] }, 'value');
-      return mk('assign_add', [gs.node, one], {}, scope, [finished]);
+      return graph.withControlDependencies([finished], () => {
+        const one = mk('const', [], { dtype: gs.node.dtype!, shape: [], value: [1] }, 'value');
+        return mk('assign_add', [gs.node, one], {}, scope);
+      });
     });
+    // TF1 records the op in GraphKeys.TRAIN_OP
+    graph.addToCollection(TRAIN_OP, train, true);
+    return train;
   }
 
   /** TF1's minimize: compute_gradients then apply_gradients; an error if no variable gets a gradient. */
   minimize(graph: Graph, loss: Node, opts: MinimizeOptions = {}): Node {
-    const gv = this.computeGradients(graph, loss, opts.varList ?? null, opts.span ?? null);
+    const gv = this.computeGradients(graph, loss, opts.varList ?? null, opts.span ?? null, opts.gradLoss ?? null);
     if (!gv.some(([g]) => g !== null)) {
       valueError(
-        `No gradients provided for any variable, check your graph for ops that do not support gradients, between variables [${gv.map(([, v]) => `"${varRepr(v)}"`).join(', ')}] and loss Tensor("${loss.tensorName}", shape=${formatShapePy(loss.shape)}, dtype=${pyDTypeName(loss.dtype!)}).`,
+        `No gradients provided for any variable, check your graph for ops that do not support gradients, between variables [${gv.map(([, v]) => `"${targetStr(v)}"`).join(', ')}] and loss Tensor("${loss.tensorName}", shape=${formatShapePy(loss.shape)}, dtype=${pyDTypeName(loss.dtype!)}).`,
         opts.span ?? null,
       );
     }
@@ -361,16 +404,10 @@ export class AdamOptimizer extends Optimizer {
   }
   protected override finish(graph: Graph, mk: Maker, updates: Node[], name: string): Node {
     const [p1, p2] = this.powers.get(graph)!;
-    const saved = graph.controlStack;
-    graph.controlStack = [...saved, updates];
-    let a1: Node;
-    let a2: Node;
-    try {
-      a1 = mk('assign', [p1.node, mk('mul', [p1.node, this.cast(mk, this.t!.beta1, 'f32')], {}, 'mul')], {}, 'Assign');
-      a2 = mk('assign', [p2.node, mk('mul', [p2.node, this.cast(mk, this.t!.beta2, 'f32')], {}, 'mul')], {}, 'Assign');
-    } finally {
-      graph.controlStack = saved;
-    }
+    const [a1, a2] = graph.withControlDependencies(updates, () => [
+      mk('assign', [p1.node, mk('mul', [p1.node, this.cast(mk, this.t!.beta1, 'f32')], {}, 'mul')], {}, 'Assign'),
+      mk('assign', [p2.node, mk('mul', [p2.node, this.cast(mk, this.t!.beta2, 'f32')], {}, 'mul')], {}, 'Assign'),
+    ]);
     return mk('group', [], {}, name, [...updates, a1, a2]);
   }
 }

@@ -51,9 +51,9 @@ export function nodeLocation(n: Node): SourceLocation | null {
 }
 
 /**
- * TF1's `Graph._as_graph_element_locked(obj, allow_tensor=True, allow_operation)`.
- * tfg extension (documented): with `allow_operation = false` (feeds), a bare node name `"X"`
- * is accepted as `"X:0"` when X has an output.
+ * TF1's `Graph._as_graph_element_locked(obj, allow_tensor=True, allow_operation)`. With
+ * `allow_operation = false` (feed keys) a name must be a tensor name (`"X:0"`): `"X"` is TF1's
+ * ValueError `The name 'X' refers to an Operation, not a Tensor.`
  */
 export function asGraphElement(graph: Graph, obj: unknown, allowOperation: boolean): Element {
   const typesStr = allowOperation ? 'Tensor or Operation' : 'Tensor';

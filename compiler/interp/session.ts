@@ -28,6 +28,7 @@ import {
   RuntimeError,
   type SourceLocation,
   TypeError_,
+  UnimplementedError,
   ValueError,
 } from '../../session/errors.js';
 import { PhiloxStream } from '../../session/random.js';
@@ -36,6 +37,7 @@ import { type Graph, Node, Operation } from '../ir/graph.js';
 import { ShapeError, formatShape, formatShapePy, isCompatible } from '../ir/shape.js';
 import { type EvalContext, type OpDef, OpTypeError } from '../ops/def.js';
 import { getOp } from '../ops/registry.js';
+import { hasShapeInput } from '../ops/static-value.js';
 import {
   type Element,
   SessionTypeError,
@@ -335,6 +337,14 @@ export class ReferenceSession implements Session {
       throw this.locate(e, node);
     }
     if (node.dtype === null) return null;
+    if (out instanceof Tensor && out.dtype === node.dtype && !isCompatible(out.shape, node.shape) && hasShapeInput(node)) {
+      // TF1 lets a fed shape tensor contradict the static shape; tfg's graphs rely on static shapes.
+      throw new UnimplementedError(
+        `'${node.name}' (op ${node.op}) gives shape ${formatShape([...out.shape])} from the run-time value of its shape input, but the graph was built with its static shape ${formatShape(node.shape)} (from the value that input had then); tfg needs the two to agree`,
+        node.name,
+        nodeLocation(node),
+      );
+    }
     if (!(out instanceof Tensor) || out.dtype !== node.dtype || !isCompatible(out.shape, node.shape)) {
       const got = out instanceof Tensor ? `${tfDTypeName(out.dtype)}${formatShape([...out.shape])}` : String(out);
       throw new InternalError(`Op '${node.op}' produced ${got} but the graph says ${tfDTypeName(node.dtype)}${formatShape(node.shape)}`, node.name, nodeLocation(node));

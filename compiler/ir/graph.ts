@@ -73,6 +73,16 @@ export interface NodeOptions {
 
 export type GraphHook = (node: Node) => void;
 
+/**
+ * One `with control_dependencies(inputs)` block (TF1's `_ControlDependenciesController`): its
+ * control inputs and the nodes created while it was on the stack (`seen`), which TF1 uses to
+ * prune control edges a data edge already implies.
+ */
+export interface ControlController {
+  readonly inputs: readonly Node[];
+  readonly seen: Set<Node>;
+}
+
 export class Graph {
   readonly nodes: Node[] = [];
   private byName = new Map<string, Node>();
@@ -88,8 +98,8 @@ export class Graph {
   readonly variables = new Map<string, VariableInfo>();
   /** get_variable's store: full variable name → info. */
   readonly varStore = new Map<string, VariableInfo>();
-  /** Control-dependency stack (with control_dependencies(...)). */
-  controlStack: Node[][] = [];
+  /** Control-dependency stack (`with control_dependencies(...)`): see enterControlDependencies. */
+  controlStack: ControlController[] = [];
   /** Called for every node added (used by gradient bookkeeping, tracing). */
   hooks: GraphHook[] = [];
 
@@ -160,12 +170,70 @@ export class Graph {
   addNode(op: string, name: string, inputs: Node[], attrs: Attrs, dtype: DType | null, shape: Shape, opts: NodeOptions = {}): Node {
     for (const i of inputs) if (i.graph !== this) throw new Error(`Tensor ${i.name} must be from the same graph as ${name}`);
     const ctrl = [...(opts.controlInputs ?? [])];
-    for (const level of this.controlStack) for (const c of level) if (!ctrl.includes(c)) ctrl.push(c);
+    for (const c of this.controlDependenciesFor(inputs)) if (!ctrl.includes(c)) ctrl.push(c);
     const node = new Node(this, this.nodes.length, op, name, inputs, ctrl, attrs, dtype, shape, opts.span ?? null);
     this.nodes.push(node);
     this.byName.set(name, node);
+    // TF1's _record_op_seen_by_control_dependencies
+    for (const c of this.controlStack) c.seen.add(node);
     for (const h of this.hooks) h(node);
     return node;
+  }
+
+  // ---- control dependencies (ops.py: Graph.control_dependencies, _ControlDependenciesController) ----
+
+  /**
+   * TF1's `_control_dependencies_for_inputs`: the control inputs a node with these data inputs
+   * gets. A block whose own nodes include one of the inputs adds nothing (the input already
+   * runs after the block's dependencies), and a dependency that is already a data input is not
+   * repeated as a control input.
+   */
+  controlDependenciesFor(inputs: readonly Node[]): Node[] {
+    const out: Node[] = [];
+    for (const c of this.controlStack) {
+      if (inputs.some((i) => c.seen.has(i))) continue;
+      for (const d of c.inputs) if (!inputs.includes(d) && !out.includes(d)) out.push(d);
+    }
+    return out;
+  }
+
+  /** The control inputs of every open block (TF1's `_current_control_dependencies`). */
+  currentControlDependencies(): Set<Node> {
+    const out = new Set<Node>();
+    for (const c of this.controlStack) for (const d of c.inputs) out.add(d);
+    return out;
+  }
+
+  /**
+   * Enter `with control_dependencies(inputs)`: inputs already in force are dropped (TF1
+   * deduplicates against the open blocks); null clears them (a new stack, as TF1's
+   * `control_dependencies(None)` and `init_scope()`). Returns the function that leaves the block.
+   */
+  enterControlDependencies(inputs: readonly Node[] | null): () => void {
+    const saved = this.controlStack;
+    if (inputs === null) this.controlStack = [];
+    const current = this.currentControlDependencies();
+    const fresh: Node[] = [];
+    for (const d of inputs ?? []) {
+      if (current.has(d)) continue;
+      current.add(d);
+      fresh.push(d);
+    }
+    const controller: ControlController = { inputs: fresh, seen: new Set() };
+    this.controlStack = [...this.controlStack, controller];
+    return () => {
+      this.controlStack = saved;
+    };
+  }
+
+  /** Run `fn` inside `with control_dependencies(inputs)` (null: with none). */
+  withControlDependencies<T>(inputs: readonly Node[] | null, fn: () => T): T {
+    const exit = this.enterControlDependencies(inputs);
+    try {
+      return fn();
+    } finally {
+      exit();
+    }
   }
 
   get(name: string): Node | undefined {
@@ -177,14 +245,47 @@ export class Graph {
     return this.nodes.length;
   }
 
-  addToCollection(key: string, node: Node): void {
+  /** Members added as operations (TF1 keeps the Operation object, not its tensor), by key. */
+  private readonly operationMembers = new Map<string, Set<Node>>();
+
+  addToCollection(key: string, node: Node, asOperation = false): void {
     const list = this.collections.get(key) ?? [];
     if (!list.includes(node)) list.push(node);
     this.collections.set(key, list);
+    if (asOperation) this.markOperationMember(key, node);
+  }
+
+  private markOperationMember(key: string, node: Node): void {
+    const s = this.operationMembers.get(key) ?? new Set<Node>();
+    s.add(node);
+    this.operationMembers.set(key, s);
+  }
+
+  /** Was `node` added to the collection as an Operation (rather than as its tensor)? */
+  isOperationMember(key: string, node: Node): boolean {
+    return !node.hasOutput || (this.operationMembers.get(key)?.has(node) ?? false);
   }
 
   getCollection(key: string): Node[] {
     return [...(this.collections.get(key) ?? [])];
+  }
+
+  /** TF1's Graph.add_to_collection: appends (collections are lists, not sets). */
+  appendToCollection(key: string, node: Node, asOperation = false): void {
+    const list = this.collections.get(key) ?? [];
+    list.push(node);
+    this.collections.set(key, list);
+    if (asOperation) this.markOperationMember(key, node);
+  }
+
+  /** The collection keys in creation order (TF1's `Graph.collections`). */
+  collectionKeys(): string[] {
+    return [...this.collections.keys()];
+  }
+
+  clearCollection(key: string): void {
+    this.collections.delete(key);
+    this.operationMembers.delete(key);
   }
 
   globalVariables(): VariableInfo[] {

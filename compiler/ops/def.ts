@@ -59,6 +59,15 @@ export interface OpDef {
   readonly stateful?: boolean;
   /** Indices of inputs passed by reference (the variable of assign ops): not evaluated first. */
   readonly refInputs?: readonly number[];
+  /**
+   * Shape-like arguments TF1 takes as tensors (reshape's shape, slice's begin and size, Fill's
+   * dims): when the node has `arity` inputs, the inputs that carry them and, for each, the attr
+   * holding what is known of its value when the graph is built (compiler/ops/static-value.ts's
+   * staticShapeValue), which the static shape rule reads. The reference evaluation reads the
+   * input; the input gets no gradient; the WebAssembly backend compiles the node for the static
+   * value and checks the run-time value against it (docs/backend.md).
+   */
+  readonly shapeInputs?: ShapeInputs;
   /** docs/ops.md: inputs and attrs, e.g. `[a, b]; {transpose_a, transpose_b}`. */
   readonly signature?: string;
   /** docs/ops.md: the static shape rule in a few words. */
@@ -91,6 +100,12 @@ export interface OpDef {
    * kind in compiler/codegen/ (reduce, matmul, opaque runtime calls, layout views).
    */
   readonly lower?: ElementwiseLowering;
+}
+
+/** See `OpDef.shapeInputs`. */
+export interface ShapeInputs {
+  readonly arity: number;
+  readonly inputs: readonly { readonly index: number; readonly attr: string }[];
 }
 
 /** Marker for `OpDef.grad`: the op has no gradient (comparisons, argmax, shape, random, ...). */

@@ -65,9 +65,35 @@ function gatherStrided(x: Tensor, shape: readonly number[], strides: readonly nu
   return new Tensor(x.dtype, shape, out);
 }
 
+/**
+ * A shape-like attribute of an op that may take the value as a tensor input instead (reshape's
+ * `shape`, slice's `begin` and `size`): with the input, the attr holds the input's value as far
+ * as it is known when the graph is built (compiler/ops/static-value.ts's staticShapeValue: null
+ * entries unknown, null itself for an unknown length), used by the static shape rule only; the
+ * reference evaluation reads the input.
+ */
+function partialAttr(attrs: Attrs, key: string): Dim[] | null {
+  const v = attrs[key];
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v) || !v.every((x) => x === null || typeof x === 'number')) throw new OpTypeError(`attribute '${key}' must be a list of numbers or nulls, got ${JSON.stringify(v)}`);
+  return v as Dim[];
+}
+
+/** Checks of a shape-like int32 vector input (`shape`, `begin`, `size`): dtype and rank 1. */
+function checkShapeInput(param: string, sig: TensorSig): void {
+  checkDType(param, sig.dtype, ['i32']);
+  if (sig.shape !== null && sig.shape.length !== 1) throw new ShapeError(`Shape must be rank 1 but is rank ${sig.shape.length}`);
+}
+
+/** A shape-like input's run-time value (TF1's kernels: `<param> must be 1-D, not [2,2]`-style errors). */
+function vectorInput(t: Tensor, what: string): number[] {
+  if (t.rank !== 1) throw new InvalidArgumentError(`${what} must be 1-D, not ${fmt(t.shape)}`);
+  return Array.from(t.data);
+}
+
 /** Validated reshape target (at most one -1, others non-negative). */
-function reshapeTarget(attrs: Attrs): { shape: number[]; unknown: number } {
-  const shape = attrNums(attrs, 'shape');
+function reshapeTarget(attrs: Attrs, value: number[] | null = null): { shape: number[]; unknown: number } {
+  const shape = value ?? attrNums(attrs, 'shape');
   if (shape === null) throw new OpTypeError(`missing attribute 'shape'`);
   let unknown = -1;
   shape.forEach((d, i) => {
@@ -211,13 +237,15 @@ export const LAYOUT_OPS = {
   reshape: {
     name: 'reshape',
     tfType: 'Reshape',
-    doc: 'Same elements in a new shape; one dim may be -1 (inferred).',
+    doc: 'Same elements in a new shape; one dim may be -1 (inferred). With a `shape` input (TF1: a shape tensor) the target is read at run time; attr shape is then what is known of it when the graph is built.',
     kind: 'layout',
-    signature: '[x]; {shape: number[]}',
-    shapeRule: 'attr shape (-1 inferred when x is fully known)',
+    signature: '[x] or [x, shape]; {shape: number[]}',
+    shapeInputs: { arity: 2, inputs: [{ index: 1, attr: 'shape' }] },
+    shapeRule: 'attr shape (-1 inferred when x is fully known); with the input, its static value',
     dtypes: dtypeList(ALL),
     infer(inputs, attrs) {
-      checkArity('Reshape', inputs, 1);
+      checkArity('Reshape', inputs, [1, 2]);
+      if (inputs.length === 2) return { dtype: inputs[0].dtype, shape: reshapeStatic(inputs[0].shape, inputs[1], partialAttr(attrs, 'shape')) };
       const { shape, unknown } = reshapeTarget(attrs);
       const s = inputs[0].shape;
       const known = shape.reduce((a, d, i) => (i === unknown ? a : a * d), 1);
@@ -234,7 +262,7 @@ export const LAYOUT_OPS = {
     },
     eval(inputs, attrs) {
       const x = inputs[0]!;
-      const { shape, unknown } = reshapeTarget(attrs);
+      const { shape, unknown } = reshapeTarget(attrs, inputs.length === 2 ? vectorInput(inputs[1]!, 'sizes input') : null);
       const known = shape.reduce((a, d, i) => (i === unknown ? a : a * d), 1);
       const out = [...shape];
       if (unknown >= 0) {
@@ -244,7 +272,7 @@ export const LAYOUT_OPS = {
       } else if (known !== x.size) throw new InvalidArgumentError(`Input to reshape is a tensor with ${x.size} values, but the requested shape has ${known}`);
       return new Tensor(x.dtype, out, x.data);
     },
-    grad: reshapeGrad,
+    grad: (b, n, dy) => (n.inputs.length === 2 ? [b.reshapeTo(dy, n.inputs[0]), null] : [b.reshapeTo(dy, n.inputs[0])]),
   },
   expand_dims: {
     name: 'expand_dims',
@@ -411,13 +439,20 @@ export const LAYOUT_OPS = {
   slice: {
     name: 'slice',
     tfType: 'Slice',
-    doc: 'The block starting at begin of extent size (size -1 = to the end).',
+    doc: 'The block starting at begin of extent size (size -1 = to the end). With `begin` and `size` inputs (TF1: tensors) they are read at run time; the attrs are then what is known of them when the graph is built.',
     kind: 'layout',
-    signature: '[x]; {begin: number[], size: number[]}',
-    shapeRule: 'size (with -1 = dim - begin)',
+    signature: '[x] or [x, begin, size]; {begin: number[], size: number[]}',
+    shapeInputs: { arity: 3, inputs: [{ index: 1, attr: 'begin' }, { index: 2, attr: 'size' }] },
+    shapeRule: 'size (with -1 = dim - begin); with the inputs, their static values',
     dtypes: dtypeList(ALL),
     infer(inputs, attrs) {
-      checkArity('Slice', inputs, 1);
+      checkArity('Slice', inputs, [1, 3]);
+      if (inputs.length === 2) throw new OpTypeError('Slice takes 1 or 3 inputs, got 2');
+      if (inputs.length === 3) {
+        checkShapeInput('begin', inputs[1]);
+        checkShapeInput('size', inputs[2]);
+        return { dtype: inputs[0].dtype, shape: sliceStatic(inputs[0].shape, partialAttr(attrs, 'begin'), partialAttr(attrs, 'size'), inputs[1].shape, inputs[2].shape) };
+      }
       const begin = attrNums(attrs, 'begin') ?? [];
       const size = attrNums(attrs, 'size') ?? [];
       const s = inputs[0].shape ?? new Array<Dim>(begin.length).fill(null);
@@ -425,13 +460,18 @@ export const LAYOUT_OPS = {
     },
     eval(inputs, attrs) {
       const x = inputs[0]!;
-      const begin = attrNums(attrs, 'begin') ?? [];
-      const size = sliceShape(x.shape, begin, attrNums(attrs, 'size') ?? [], InvalidArgumentError) as number[];
+      const dynamic = inputs.length === 3;
+      const begin = dynamic ? vectorInput(inputs[1]!, 'begin') : (attrNums(attrs, 'begin') ?? []);
+      const size = sliceShape(x.shape, begin, dynamic ? vectorInput(inputs[2]!, 'size') : (attrNums(attrs, 'size') ?? []), InvalidArgumentError) as number[];
       const st = stridesOf(x.shape);
       const base = begin.reduce((a, b, i) => a + b * st[i], 0);
       return gatherStrided(x, size, st, base);
     },
     grad(b, n, dy) {
+      if (n.inputs.length === 3) {
+        // TF1's _SliceGrad pads dy by the run-time begin: slice_grad reads it (begin, size: no gradient)
+        return [b.op('slice_grad', [dy, n.inputs[0], n.inputs[1]], { begin: n.attrs.begin ?? null }, 'Pad'), null, null];
+      }
       const begin = attrNums(n.attrs, 'begin') ?? [];
       const size = attrNums(n.attrs, 'size') ?? [];
       const index: AttrValue[] = begin.map((s0, i) => ({ start: s0, stop: size[i] === -1 ? null : s0 + size[i], step: 1 }));
@@ -682,6 +722,42 @@ export const LAYOUT_OPS = {
       return [b.stridedSlice(dy, n.attrs.index as AttrValue[]), null];
     },
   },
+  slice_grad: {
+    name: 'slice_grad',
+    tfType: 'Pad',
+    doc: "Internal (gradient of slice with begin and size inputs): zeros of x's shape with dy written at the run-time begin (TF1's _SliceGrad pads dy); attr begin is what is known of it when the graph is built.",
+    kind: 'layout',
+    signature: '[dy, x, begin]; {begin: (number | null)[] | null}',
+    shapeInputs: { arity: 3, inputs: [{ index: 2, attr: 'begin' }] },
+    shapeRule: 'x.shape',
+    dtypes: 'dy any; x any; begin i32',
+    infer(inputs, attrs) {
+      checkArity('Pad', inputs, 3);
+      checkShapeInput('begin', inputs[2]);
+      partialAttr(attrs, 'begin');
+      return { dtype: inputs[0].dtype, shape: inputs[1].shape };
+    },
+    eval(inputs) {
+      const dy = inputs[0]!;
+      const x = inputs[1]!;
+      const begin = vectorInput(inputs[2]!, 'begin');
+      const size = sliceShape(x.shape, begin, [...dy.shape], InvalidArgumentError) as number[];
+      if (!sameShape(size, dy.shape)) throw new InvalidArgumentError(`Pad: dy has shape ${fmt(dy.shape)} but the slice has shape ${fmt(size)}`);
+      const st = stridesOf(x.shape);
+      const base = begin.reduce((a, b0, i) => a + b0 * st[i], 0);
+      const out = allocArray(dy.dtype, x.size);
+      const src = dy.data;
+      forEachStrided(size, [st], (o, offs) => {
+        out[base + offs[0]] = src[o];
+      });
+      return new Tensor(dy.dtype, x.shape, out);
+    },
+    grad(b, n, dy) {
+      // the slice of dy at begin, of the incoming gradient's shape
+      const sizeOf = b.op('shape', [n.inputs[0]], {}, 'Shape');
+      return [b.op('slice', [dy, n.inputs[2], sizeOf], { begin: n.attrs.begin ?? null, size: n.inputs[0].shape === null ? null : [...n.inputs[0].shape] }, 'Slice'), null, null];
+    },
+  },
   concat_slice: {
     name: 'concat_slice',
     tfType: 'Slice',
@@ -794,6 +870,63 @@ function squeezeAxes(axes: number[], s: readonly Dim[], Err: new (m: string) => 
     drop.add(i);
   }
   return drop;
+}
+
+/**
+ * Reshape's static shape from a partially known target (TF1's Reshape shape function with
+ * constant_value_as_shape): known entries stay; -1 and unknown entries are unknown dims, except
+ * that a single one of them is inferred when x's size and every other entry are known.
+ */
+function reshapeStatic(x: Shape, shapeSig: TensorSig, target: Dim[] | null): Shape {
+  checkShapeInput('shape', shapeSig);
+  if (target === null) {
+    const k = shapeSig.shape?.[0];
+    return k === null || k === undefined ? null : new Array<Dim>(k).fill(null);
+  }
+  if (shapeSig.shape !== null && shapeSig.shape[0] !== null && shapeSig.shape[0] !== target.length) throw new OpTypeError(`attribute 'shape' has ${target.length} entries for a shape input of ${shapeSig.shape[0]}`);
+  let minusOne = -1;
+  target.forEach((d, i) => {
+    if (d === null) return;
+    if (d === -1) {
+      if (minusOne >= 0) throw new ShapeError(`Only one input size may be -1, not both ${minusOne} and ${i}`);
+      minusOne = i;
+    } else if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Size ${i} must be non-negative, not ${d}`);
+  });
+  const out: Dim[] = target.map((d) => (d === -1 ? null : d));
+  const unknown = out.flatMap((d, i) => (d === null ? [i] : []));
+  const known = (out.filter((d) => d !== null) as number[]).reduce((a, d) => a * d, 1);
+  if (isFullyDefined(x)) {
+    const n = sizeOf(x);
+    if (unknown.length === 0 && known !== n) throw new ShapeError(`Cannot reshape a tensor with ${n} elements to shape [${target.join(',')}] (${known} elements)`);
+    if (unknown.length === 1 && known > 0) {
+      if (n % known !== 0) throw new ShapeError(`Dimension size must be evenly divisible by ${known} but is ${n}`);
+      out[unknown[0]] = n / known;
+    }
+  }
+  return out;
+}
+
+/** Slice's static shape from partially known begin and size (unknown entries: unknown dims). */
+function sliceStatic(x: Shape, begin: Dim[] | null, size: Dim[] | null, beginShape: Shape, sizeShape: Shape): Shape {
+  const rank = x?.length ?? size?.length ?? begin?.length ?? beginShape?.[0] ?? sizeShape?.[0] ?? null;
+  if (rank === null) return null;
+  const b = begin ?? new Array<Dim>(rank).fill(null);
+  const z = size ?? new Array<Dim>(rank).fill(null);
+  const s = x ?? new Array<Dim>(rank).fill(null);
+  if (b.length !== rank || z.length !== rank) {
+    throw new ShapeError(`Expected begin and size arguments to be 1-D tensors of size ${rank}, but got shapes [${b.length}] and [${z.length}] instead.`);
+  }
+  if (b.every((d) => d !== null) && z.every((d) => d !== null)) return sliceShape(s, b as number[], z as number[], ShapeError);
+  return s.map((d, i) => {
+    const zi = z[i];
+    const bi = b[i];
+    if (zi !== null && zi !== -1) {
+      if (!Number.isInteger(zi) || zi < 0) throw new ShapeError(`Expected size[${i}] in [0, ${d ?? '?'}], but got ${zi}`);
+      return zi;
+    }
+    if (zi === -1 && bi !== null && d !== null) return d - bi;
+    return null;
+  });
 }
 
 function sliceShape(s: readonly Dim[], begin: number[], size: number[], Err: new (m: string) => Error): Dim[] {

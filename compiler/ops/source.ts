@@ -244,9 +244,10 @@ export const SOURCE_OPS = {
   fill_dims: {
     name: 'fill_dims',
     tfType: 'Fill',
-    doc: 'Internal (gradients\' default grad_ys): a tensor of the run-time shape `dims` (an int32 vector, e.g. shape(y)) filled with the scalar value; attr shape is the static shape.',
+    doc: "TF1's Fill with a dims tensor (`fill(dims, v)`, `zeros(dims)`, `ones(dims)` when dims is a tensor; gradients' default grad_ys): a tensor of the run-time shape `dims` (an int32 vector, e.g. shape(y)) filled with the scalar value; attr shape is what is known of dims when the graph is built.",
     kind: 'source',
     signature: '[dims, value]; {shape: (number | null)[] | null}',
+    shapeInputs: { arity: 2, inputs: [{ index: 0, attr: 'shape' }] },
     shapeRule: 'attr shape',
     dtypes: 'dims i32; value any',
     infer(inputs, attrs) {
@@ -255,7 +256,8 @@ export const SOURCE_OPS = {
       checkRank(inputs[0].shape, 1);
       checkRank(inputs[1].shape, 0);
       const raw = attrs.shape;
-      const shape: Shape = Array.isArray(raw) ? raw.map((d) => (typeof d === 'number' ? d : null)) : null;
+      // a negative entry (a -1 in a constant) is an unknown dim statically, an error at run time (TF1)
+      const shape: Shape = Array.isArray(raw) ? raw.map((d) => (typeof d === 'number' && d >= 0 ? d : null)) : inputs[0].shape?.[0] != null ? new Array<null>(inputs[0].shape[0]).fill(null) : null;
       return { dtype: inputs[1].dtype, shape };
     },
     eval(inputs) {
@@ -264,6 +266,7 @@ export const SOURCE_OPS = {
       if (dims.rank !== 1) throw new InvalidArgumentError(`dims must be a vector, got shape ${fmt(dims.shape)}`);
       if (v.rank !== 0) throw new InvalidArgumentError(`value must be a scalar, got shape ${fmt(v.shape)}`);
       const shape = Array.from(dims.data);
+      for (const d of shape) if (d < 0) throw new InvalidArgumentError(`Dimension ${d} must be >= 0`);
       return new Tensor(v.dtype, shape, allocArray(v.dtype, sizeOf(shape)).fill(v.data[0]));
     },
     grad(b, _n, dy) {

@@ -5,10 +5,13 @@
  * variable, not a control op), all its inputs are consts (after folding), and its result has
  * at most `maxElements` elements, so a big constant (a `fill` of 10⁶ zeros) is not
  * materialised a second time. `shape`, `size` and `rank` fold as soon as the input's static
- * shape (or rank) is known, whatever the input is. The folded const keeps the node's name,
- * span and control inputs. An evaluation that fails (an out-of-range gather index) is left
- * for run time, so the error is raised when and where TF1 raises it. Inputs left unused are
- * removed by `dce`.
+ * shape (or rank) is known, whatever the input is, and so do known dims picked from a partially
+ * known shape (`shape(X)[1]` with X [?, 3]): compiler/ops/static-value.ts's rules. The folded
+ * const keeps the node's name, span and control inputs, and takes over the control inputs of
+ * its const inputs (TF1 prunes a control edge that a data edge implies, so a block's edge may
+ * sit on a constant: folding must not drop it). An evaluation that fails (an out-of-range
+ * gather index) is left for run time, so the error is raised when and where TF1 raises it.
+ * Inputs left unused are removed by `dce`.
  *
  * Before:
  * ```
@@ -33,6 +36,7 @@ import type { Attrs, Node } from '../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
 import type { EvalContext } from '../ops/def.js';
 import { Tensor } from '../../session/tensor.js';
+import { staticEval } from '../ops/static-value.js';
 import { hasIdentity, opDef, opKind } from './opinfo.js';
 import { GraphRewriter, GraphUnit, PassResult } from './rewrite.js';
 
@@ -84,7 +88,10 @@ export function fold(unit: GraphUnit, opts: FoldOptions = {}): PassResult {
     const inputs = n.inputs.map((i) => rw.get(i));
     const folded = fed.has(n) ? null : tryFold(n, inputs, valueOf, cap);
     if (folded) {
-      const m = rw.copy(n, { op: 'const', inputs: [], attrs: constAttrs(folded), dtype: folded.dtype, shape: [...folded.shape] });
+      // The inputs' control inputs move to the constant: what had to run before them still runs
+      // before its consumers (a dependency carried by a folded input is not lost).
+      const controlInputs = [...new Set([...n.controlInputs.map((c) => rw.get(c)), ...inputs.flatMap((i) => (i.op === 'const' ? i.controlInputs : []))])];
+      const m = rw.copy(n, { op: 'const', inputs: [], controlInputs, attrs: constAttrs(folded), dtype: folded.dtype, shape: [...folded.shape] });
       values.set(m, folded);
     } else {
       rw.copy(n, { inputs });
@@ -97,27 +104,12 @@ function tryFold(n: Node, inputs: Node[], valueOf: (m: Node) => Tensor, cap: num
   if (n.dtype === null || n.op === 'const' || hasIdentity(n)) return null;
   const kind = opKind(n.op);
   if (kind === 'control' || kind === 'state') return null;
-  // Shape queries fold on static shapes alone.
-  if ((n.op === 'shape' || n.op === 'size' || n.op === 'rank') && inputs.length === 1) {
-    const s = inputs[0].shape;
-    if (n.op === 'rank' && s !== null) return Tensor.scalar('i32', s.length);
-    if (isFullyDefined(s)) {
-      if (n.op === 'size') return Tensor.scalar('i32', s.reduce((a, b) => a * b, 1));
-      if (n.op === 'shape') return new Tensor('i32', [s.length], Int32Array.from(s));
-    }
-  }
-  if (!inputs.every((i) => i.op === 'const')) return null;
   // Results bigger than the cap stay computed (also avoids evaluating them here).
   if (!isFullyDefined(n.shape)) return null;
   const size = n.shape.reduce((a, b) => a * b, 1);
   if (size > cap) return null;
-  const def = opDef(n.op);
-  if (!def) return null;
-  try {
-    const out = def.eval(inputs.map(valueOf), n.attrs, pureContext(n));
-    if (!out || out.dtype !== n.dtype) return null;
-    return out;
-  } catch {
-    return null;
-  }
+  // compiler/ops/static-value.ts: consts, shape queries on static shapes (and known dims picked
+  // from a partially known shape), pure ops of known inputs. An evaluation that fails is left
+  // for run time.
+  return staticEval(n, inputs, (i) => (i.op === 'const' ? valueOf(i) : null));
 }

@@ -143,7 +143,7 @@ export class GraphRewriter {
     for (const [key, list] of this.old.collections) {
       for (const n of list) {
         const m = this.map.get(n);
-        if (m) g.addToCollection(key, m);
+        if (m) g.addToCollection(key, m, this.old.isOperationMember(key, n));
       }
     }
     const mapInfo = (v: VariableInfo): VariableInfo | null => {

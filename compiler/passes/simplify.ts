@@ -7,7 +7,8 @@
  *   (zeros) and broadcasting it cannot change x's shape or dtype
  * - `neg(neg(x))` → `x`
  * - `reshape(reshape(x, s1), s2)` → `reshape(x, s2)`; `reshape(x, s)` → `x` when x's static shape
- *   is fully known and equal to s
+ *   is fully known and equal to s (a reshape whose shape is an input only when that input is a
+ *   constant: anything else is read at run time)
  * A replaced node maps to its replacement; nodes left unused are removed by `dce`.
  *
  * Before:
@@ -66,9 +67,12 @@ function rewrite(n: Node, inputs: Node[]): Node | Node[] | null {
       return inputs[0].op === 'neg' && inputs[0].controlInputs.length === 0 ? inputs[0].inputs[0] : null;
     case 'reshape': {
       const x = inputs[0];
+      // A shape input is a run-time value (it may be fed) unless it is a constant here.
+      const shapeInput = inputs.slice(1);
+      if (shapeInput.some((s) => s.op !== 'const')) return null;
       const target = n.shape;
       if (target !== null && x.shape !== null && target.every((d) => d !== null) && x.shape.every((d) => d !== null) && sameShape(target, x.shape)) return x;
-      if (x.op === 'reshape' && x.controlInputs.length === 0) return [x.inputs[0]];
+      if (x.op === 'reshape' && x.controlInputs.length === 0) return [x.inputs[0], ...shapeInput];
       return null;
     }
     default:

@@ -19,6 +19,7 @@ import { CompileError, error } from '../diagnostics/diagnostic.js';
 import type { FetchSpec, Signature } from '../frontend/index.js';
 import type { Graph } from '../ir/graph.js';
 import { runPipeline, type PipelineOptions } from '../passes/pipeline.js';
+import { shapeInputsOf, staticValue } from '../ops/static-value.js';
 import type { GraphUnit } from '../passes/rewrite.js';
 import type { FetchStructure } from '../../session/wasm/manifest.js';
 import { fuse, type FusionResult } from './fuse.js';
@@ -105,10 +106,58 @@ export function optimizeEntries(entries: EntryPlan[], opts: EntryOptions = {}): 
     }
     try {
       e.unit = runPipeline(e.input, opts.pipeline).unit;
+      checkStaticOperands(e.unit, e.sig!);
     } catch (err) {
       entryError(err, e.sig);
     }
   }
+}
+
+/**
+ * A signature's entry runs without the loader between kernels, so a node compiled for the
+ * static value of a shape input (reshape's shape, slice's begin and size) needs that input to be
+ * known in the signature's graph: computed from constants and static shapes, not from the
+ * signature's feeds or run-time values (fill_dims and slice_grad read theirs at run time).
+ * Otherwise the signature does not compile, with the node's location.
+ */
+function checkStaticOperands(unit: GraphUnit, sig: Signature): void {
+  const fed = new Set(unit.feeds);
+  for (const n of unit.graph.nodes) {
+    if (n.op !== 'reshape' && n.op !== 'slice') continue;
+    for (const { index, attr } of shapeInputsOf(n) ?? []) {
+      const input = n.inputs[index];
+      const v = staticValue(input);
+      if (v) {
+        // The attr holds what was known when the graph was built; here the value is known: the
+        // plan is made for it (the signature's graph is a copy, so the refinement stays here).
+        const built = n.attrs[attr];
+        const value = Array.from(v.data);
+        const agrees = built === null || built === undefined || (Array.isArray(built) && built.length === value.length && built.every((d, i) => d === null || d === value[i]));
+        if (!agrees) throw new CompileError(error(4002, `internal: '${n.name}' was built for ${attr} ${JSON.stringify(built)} but '${input.name}' is [${value.join(', ')}] in signature '${sig.name}'`, n.span));
+        n.attrs = { ...n.attrs, [attr]: value };
+        continue;
+      }
+      const feed = upstreamFeed(input, fed);
+      const why = feed ? `it depends on the signature's feed '${feed.tensorName}'` : 'it is computed at run time';
+      throw new CompileError(
+        error(4002, `signature '${sig.name}' cannot be compiled: the ${attr} of '${n.name}' (op ${n.op}) comes from '${input.name}' and ${why}; the WebAssembly backend compiles ${n.op} with a ${attr} known when the module is compiled (the reference Session reads it at run time)`, n.span),
+      );
+    }
+  }
+}
+
+/** A fed node `n` depends on through data inputs, or null. */
+function upstreamFeed(n: Node, fed: Set<Node>): Node | null {
+  const seen = new Set<Node>();
+  const stack = [n];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (fed.has(x)) return x;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    stack.push(...x.inputs);
+  }
+  return null;
 }
 
 /** Stage `fuse`: kernels of every entry (signatures also fused the other way, to count). */

@@ -49,6 +49,11 @@ export function inferSymShapes(nodes: readonly Node[], skipped?: Map<Node, strin
         skipped.set(n, `it depends on '${dep.name}', which cannot be compiled`);
         continue;
       }
+      const why = unknownStaticOperand(n);
+      if (why) {
+        skipped.set(n, why);
+        continue;
+      }
     }
     if (n.dtype === null) continue;
     const known = refined.get(n);
@@ -90,6 +95,22 @@ export function inferSymShapes(nodes: readonly Node[], skipped?: Map<Node, strin
     );
   }
   return out;
+}
+
+/**
+ * A node whose kernel needs a shape-like input's value when it is compiled but whose value was
+ * not known when the graph was built: a slice with begin and size inputs lowers to a view at a
+ * fixed offset, so its begin must be known (its size may follow the batch convention; the loader
+ * checks both at run time).
+ */
+export function unknownStaticOperand(n: Node): string | null {
+  if (n.op === 'slice' && n.inputs.length === 3) {
+    const begin = n.attrs.begin;
+    if (!Array.isArray(begin) || begin.some((d) => typeof d !== 'number')) {
+      return `its begin ('${n.inputs[1].name}') is only known at run time; the WebAssembly backend compiles a slice at a begin known when the graph is built`;
+    }
+  }
+  return null;
 }
 
 /**
@@ -156,10 +177,15 @@ function symRule(n: Node, ins: Poly[][], symShapeOf: (n: Node) => Poly[]): (Poly
       return x.filter((_, i) => !axes.includes(i));
     }
     case 'reshape': {
-      const target = asNums(a.shape);
-      const known = target.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
-      const rest = known === 0 ? null : numel(x).divExact(known);
-      return target.map((d) => (d === -1 ? rest : Poly.const(d)));
+      // With a shape input the attr is what was known of it when the graph was built: null
+      // entries are unknown (a single unknown or -1 entry is inferred from x's size; the loader
+      // checks the run-time value against the plan).
+      if (!Array.isArray(a.shape)) return null;
+      const target = a.shape as (number | null)[];
+      const open = target.filter((d) => d === null || d === -1).length;
+      const known = (target.filter((d) => d !== null && d !== -1) as number[]).reduce((p, d) => p * d, 1);
+      const rest = open !== 1 || known === 0 ? null : numel(x).divExact(known);
+      return target.map((d) => (d === null || d === -1 ? rest : Poly.const(d)));
     }
     case 'concat': {
       const ax = normAxis(a.axis as number, x.length);
@@ -170,9 +196,16 @@ function symRule(n: Node, ins: Poly[][], symShapeOf: (n: Node) => Poly[]): (Poly
       return [...x.slice(0, ax), Poly.const(ins.length), ...x.slice(ax)];
     }
     case 'slice': {
-      const begin = asNums(a.begin);
-      const size = asNums(a.size);
-      return x.map((d, i) => (size[i] === -1 ? d.sub(begin[i]) : Poly.const(size[i])));
+      // begin and size may be partly unknown (inputs read at run time): unknown dims follow B
+      const begin = Array.isArray(a.begin) ? (a.begin as (number | null)[]) : [];
+      const size = Array.isArray(a.size) ? (a.size as (number | null)[]) : [];
+      return x.map((d, i) => {
+        const z = size[i] ?? null;
+        const b = begin[i] ?? null;
+        if (z === null) return null;
+        if (z === -1) return b === null ? null : d.sub(b);
+        return Poly.const(z);
+      });
     }
     case 'strided_slice':
       return stridedSliceRule(a.index, x);
@@ -198,6 +231,7 @@ function symRule(n: Node, ins: Poly[][], symShapeOf: (n: Node) => Poly[]): (Poly
     case 'reshape_like':
     case 'sum_to_like':
     case 'strided_slice_grad':
+    case 'slice_grad':
       return ins[1];
     case 'prod_except':
       return x;

@@ -521,8 +521,17 @@ export class WasmSession implements Session {
     this.current = { plan, B };
     const checks = new Map<string, ManifestCheck[]>();
     for (const c of plan.checks ?? []) checks.set(c.node, [...(checks.get(c.node) ?? []), c]);
+    const valueOf = (name: string): Tensor => {
+      const n = this.model.node(name)!;
+      const f = fed.get(n);
+      if (f) return f;
+      const s = slot.get(name);
+      if (!s) throw new InternalError(`no buffer for '${name}'`, n.name, n.location);
+      return this.readTensor(plan.buffers[s.buffer].dtype, slotShape(plan, name).map((p) => evalPoly(p, B!)), addrOf(name));
+    };
     for (const node of order) {
       if (node.op === 'placeholder') this.placeholderError(node);
+      this.checkShapeInputs(node, plan, B, valueOf, (name) => fed.get(this.model.node(name)!)?.shape ?? slotShape(plan, name).map((p) => evalPoly(p, B!)));
       for (const c of checks.get(node.name) ?? []) this.check(c, B);
       if (node.op === 'variable') {
         if (!this.initialized.has(node.name)) this.uninitialized(node.name);
@@ -591,6 +600,59 @@ export class WasmSession implements Session {
     return out;
   }
 
+  /**
+   * Nodes with shape inputs (reshape's shape, slice's begin and size, compiler/ops OpDef
+   * shapeInputs) are compiled for the values those inputs had when the graph was built, with
+   * unknown entries following the batch convention. Before such a node runs on the generic path,
+   * the inputs' run-time values (computed, or fed) must give what the module was compiled for:
+   * a value the reference would reject raises the reference's InvalidArgumentError, any other
+   * difference UnimplementedError naming the node — never the compiled value silently.
+   * (fill_dims and slice_grad read their inputs in their kernels.)
+   */
+  private checkShapeInputs(node: ManifestNode, plan: ManifestPlan, B: number, valueOf: (name: string) => Tensor, shapeOf: (name: string) => readonly number[]): void {
+    const isReshape = node.op === 'reshape' && node.inputs.length === 2;
+    const isSlice = node.op === 'slice' && node.inputs.length === 3;
+    if (!isReshape && !isSlice) return;
+    const fail = (m: string): never => {
+      throw new InvalidArgumentError(m, node.name, node.location);
+    };
+    const vector = (name: string, what: string): number[] => {
+      const t = valueOf(name);
+      if (t.shape.length !== 1) fail(`${what} must be 1-D, not ${formatShape(t.shape)}`);
+      return Array.from(t.data);
+    };
+    const x = shapeOf(node.inputs[0]);
+    const planned = slotShape(plan, node.name).map((p) => evalPoly(p, B));
+    const differs = (what: string, got: readonly number[], want: readonly number[]): never => {
+      throw new UnimplementedError(
+        `'${node.name}' (op ${node.op}): its ${what} is ${formatShape(got)} at run time, but the WebAssembly module was compiled for ${formatShape(want)} (the value known when the graph was built, unknown dims = the batch size B = ${B})`,
+        node.name,
+        node.location,
+      );
+    };
+    const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+    if (isReshape) {
+      const target = vector(node.inputs[1], 'sizes input');
+      const out = reshapeTargetOrFail(x, target, fail);
+      if (!same(out, planned)) differs('shape', out, planned);
+      return;
+    }
+    const begin = vector(node.inputs[1], 'begin');
+    const size = vector(node.inputs[2], 'size');
+    if (begin.length !== x.length || size.length !== x.length) {
+      fail(`Expected begin and size arguments to be 1-D tensors of size ${x.length}, but got shapes [${begin.length}] and [${size.length}] instead.`);
+    }
+    const out = x.map((d, i) => {
+      if (!Number.isInteger(begin[i]) || begin[i] < 0 || begin[i] > d) fail(`Expected begin[${i}] in [0, ${d}], but got ${begin[i]}`);
+      if (size[i] === -1) return d - begin[i];
+      if (size[i] < 0 || begin[i] + size[i] > d) fail(`Expected size[${i}] in [0, ${d - begin[i]}], but got ${size[i]}`);
+      return size[i];
+    });
+    const compiled = node.attrs.begin as number[];
+    if (!same(begin, compiled)) differs('begin', begin, compiled);
+    if (!same(out, planned)) differs('size', out, planned);
+  }
+
   /** A run-time shape check of the plan (manifest ManifestCheck) for B: the reference's error when it fails. */
   private check(c: ManifestCheck, B: number): void {
     const node = this.model.node(c.node)!;
@@ -603,14 +665,11 @@ export class WasmSession implements Session {
       throw new UnimplementedError(`${m}; the module was compiled with every unknown dimension equal to the batch size B = ${B}`, node.name, node.location);
     };
     if (c.kind === 'reshape') {
-      const target = Array.isArray(node.attrs.shape) ? (node.attrs.shape as number[]) : b;
-      const known = target.filter((d) => d !== -1).reduce((x, y) => x * y, 1);
-      const n = size(a);
-      if (target.includes(-1)) {
-        if (known === 0) fail('Reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero');
-        if (n % known !== 0) fail(`Input to reshape is a tensor with ${n} values, but the requested shape requires a multiple of ${known}`);
-      } else if (n !== known) fail(`Input to reshape is a tensor with ${n} values, but the requested shape has ${known}`);
-      if (n !== size(b)) planned(`Reshape of ${formatShape(a)} to ${formatShape(target)} gives a shape other than the planned ${formatShape(b)}`);
+      // a shape input's value was checked by checkShapeInputs; an attr shape is the target
+      const attr = node.attrs.shape;
+      const target = Array.isArray(attr) && attr.every((d) => typeof d === 'number') ? (attr as number[]) : b;
+      reshapeTargetOrFail(a, target, fail);
+      if (size(a) !== size(b)) planned(`Reshape of ${formatShape(a)} to ${formatShape(target)} gives a shape other than the planned ${formatShape(b)}`);
     } else if (c.kind === 'matmul') {
       const ka = node.attrs.transpose_a ? a[a.length - 2] : a[a.length - 1];
       const kb = node.attrs.transpose_b ? b[b.length - 1] : b[b.length - 2];
@@ -669,7 +728,7 @@ export class WasmSession implements Session {
           const tb = !!node.attrs.transpose_b;
           if ((ta ? a[0] : a[1]) !== (tb ? b[1] : b[0])) fail(`Matrix size-incompatible: In[0]: ${formatShape(a)}, In[1]: ${formatShape(b)}`);
           out = [ta ? a[1] : a[0], tb ? b[0] : b[1]];
-        } else if (node.op === 'reshape' && Array.isArray(node.attrs.shape)) {
+        } else if (node.op === 'reshape' && node.inputs.length === 1 && Array.isArray(node.attrs.shape)) {
           const target = node.attrs.shape as number[];
           const n = xs[0].reduce((x, y) => x * y, 1);
           const k = target.filter((d) => d !== -1).reduce((x, y) => x * y, 1);
@@ -781,6 +840,17 @@ export class WasmSession implements Session {
         const want = [...ins[0].slice(0, axis), ...ins[1], ...ins[0].slice(axis + 1)];
         return new InvalidArgumentError(`updates has shape ${fmt(ins[2])}, expected ${fmt(want)}`, name, loc);
       }
+      case 'slice_grad': {
+        // the reference's slice rules for dy at the run-time begin inside x (compiler/ops/layout.ts)
+        const begin = readInput(node.inputs[2]);
+        const [dy, x] = ins;
+        const b = begin ? Array.from(begin.data) : [];
+        for (let i = 0; i < x.length; i++) {
+          if (!(b[i] >= 0 && b[i] <= x[i])) return new InvalidArgumentError(`Expected begin[${i}] in [0, ${x[i]}], but got ${b[i]}`, name, loc);
+          if (b[i] + dy[i] > x[i]) return new InvalidArgumentError(`Expected size[${i}] in [0, ${x[i] - b[i]}], but got ${dy[i]}`, name, loc);
+        }
+        return new InvalidArgumentError(`Pad: dy of shape ${fmt(dy)} does not fit in ${fmt(x)} at begin ${fmt(b)}`, name, loc);
+      }
       case 'fill_dims': {
         const dims = readInput(node.inputs[0]);
         const cur = this.current;
@@ -856,6 +926,27 @@ export class WasmSession implements Session {
     out.set(allocView(this.memory.buffer, dtype, at, n) as never);
     return new Tensor(dtype, [...shape], out);
   }
+}
+
+/**
+ * The reference's Reshape kernel rules (compiler/ops/layout.ts): the target with its -1 resolved
+ * for an input of shape `x`, or `fail` with the reference's message.
+ */
+function reshapeTargetOrFail(x: readonly number[], target: readonly number[], fail: (m: string) => never): number[] {
+  let unknown = -1;
+  target.forEach((d, i) => {
+    if (d === -1) {
+      if (unknown >= 0) fail(`Only one input size may be -1, not both ${unknown} and ${i}`);
+      unknown = i;
+    } else if (!Number.isInteger(d) || d < 0) fail(`Size ${i} must be non-negative, not ${d}`);
+  });
+  const n = x.reduce((a, d) => a * d, 1);
+  const known = target.reduce((a, d, i) => (i === unknown ? a : a * d), 1);
+  if (unknown >= 0) {
+    if (known === 0) fail('Reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero');
+    if (n % known !== 0) fail(`Input to reshape is a tensor with ${n} values, but the requested shape requires a multiple of ${known}`);
+  } else if (n !== known) fail(`Input to reshape is a tensor with ${n} values, but the requested shape has ${known}`);
+  return target.map((d, i) => (i === unknown ? n / known : d));
 }
 
 function allocView(buf: ArrayBuffer, dtype: DType, at: number, n: number): ArrayLike<number> {

@@ -58,8 +58,8 @@ t.test('names: gradients/, <op>_grad scopes, TF1 grad_ys names, unique gradients
   const xv = [[1, 2, 3], [4, 5, 6]];
   const expect = xv.flat().map((v) => (2 * (v - 1)) / 6);
   const close = (a: number[], b: number[]): boolean => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) < 1e-12);
-  tt.ok(close(values(s.run(gx!, { X: xv })), expect), 'd mse / dx = 2 (x - 1) / n');
-  tt.ok(close(values(s.run(gx2, { X: xv })), expect));
+  tt.ok(close(values(s.run(gx!, { 'X:0': xv })), expect), 'd mse / dx = 2 (x - 1) / n');
+  tt.ok(close(values(s.run(gx2, { 'X:0': xv })), expect));
 });
 
 t.test('stop_gradients: a + 2a gives [1, 1] with stop_gradients=[a, b], [3, 1] without (tf1-semantics.md)', async (tt) => {
@@ -85,7 +85,7 @@ t.test('the stop_gradient op blocks flow; integer tensors are constants; unconne
   const [g2] = gradients(g, [y2], [x]);
   tt.equal(gz, null, 'x that no y depends on → null');
   const s = new ReferenceSession(g);
-  const feeds = { x: [1.5, -2.5, 3], z: [0, 0, 0] };
+  const feeds = { 'x:0': [1.5, -2.5, 3], 'z:0': [0, 0, 0] };
   tt.same(values(s.run(g1!, feeds)), [1.5, -2.5, 3], 'd(x * stop_gradient(x))/dx = x');
   tt.same(values(s.run(g2!, feeds)), [1, -2, 3], 'd(x * float(int(x)))/dx = float(int(x))');
 });
@@ -102,10 +102,10 @@ t.test('fan-out is summed with AddN at gradients/; several ys are summed; grad_y
   const [gseed] = gradients(g, [y], [x], { gradYs: [seed] });
   const s = new ReferenceSession(g);
   const xv = [1, 2];
-  tt.same(values(s.run(gx!, { x: xv })), [3, 5]);
-  const sum = values(s.run(gsum!, { x: xv }));
+  tt.same(values(s.run(gx!, { 'x:0': xv })), [3, 5]);
+  const sum = values(s.run(gsum!, { 'x:0': xv }));
   tt.ok(Math.abs(sum[0] - (3 + Math.E)) < 1e-12 && Math.abs(sum[1] - (5 + Math.exp(2))) < 1e-12, 'sum over ys');
-  tt.same(values(s.run(gseed!, { x: xv })), [30, 500]);
+  tt.same(values(s.run(gseed!, { 'x:0': xv })), [30, 500]);
 });
 
 t.test('errors: no rule → LookupError 3001 at the forward node; non-float x → 3002; bad grad_ys', async (tt) => {
@@ -145,7 +145,7 @@ t.test('unknown dims: placeholders [?, 3] and [?] broadcasting at run time', asy
   const Yv = [[1], [2], [3], [4]];
   const wv = [[0.1], [-0.2], [0.3]];
   const bv = [0.5, 0, -0.5];
-  const [gwv, gbv] = s.run([gw!, gb!], { X: Xv, y: Yv, w: wv, b: bv });
+  const [gwv, gbv] = s.run([gw!, gb!], { 'X:0': Xv, 'y:0': Yv, 'w:0': wv, 'b:0': bv });
   const m = Xv.length;
   const Z = Xv.map((r) => r.map((v, j) => v + bv[j]));
   const e = Z.map((r, i) => r.reduce((a, v, j) => a + v * wv[j][0], 0) - Yv[i][0]);
@@ -159,7 +159,7 @@ t.test('unknown dims: placeholders [?, 3] and [?] broadcasting at run time', asy
   const q = ph(g2, 'q', [null]);
   const [gp, gq] = gradients(g2, [makeNode(g2, 'reduce_sum', [makeNode(g2, 'mul', [p, q])], { axis: null, keepdims: false })], [p, q]);
   const s2 = new ReferenceSession(g2);
-  const [a, b] = s2.run([gp!, gq!], { p: [2], q: [1, 2, 3] });
+  const [a, b] = s2.run([gp!, gq!], { 'p:0': [2], 'q:0': [1, 2, 3] });
   tt.same([a.shape, values(a)], [[1], [6]]);
   tt.same([b.shape, values(b)], [[3], [2, 2, 2]]);
 });
@@ -171,8 +171,8 @@ t.test('reduce_max splits ties equally (TF1); maximum gives ties to x', async (t
   const y = ph(g, 'y', [4]);
   const [mx, my] = gradients(g, [makeNode(g, 'maximum', [x, y])], [x, y]);
   const s = new ReferenceSession(g);
-  tt.same(values(s.run(gx!, { x: [1, 3, 3, 2] })), [0, 0.5, 0.5, 0]);
-  const [a, b] = s.run([mx!, my!], { x: [1, 2, 3, 4], y: [2, 2, 2, 5] });
+  tt.same(values(s.run(gx!, { 'x:0': [1, 3, 3, 2] })), [0, 0.5, 0.5, 0]);
+  const [a, b] = s.run([mx!, my!], { 'x:0': [1, 2, 3, 4], 'y:0': [2, 2, 2, 5] });
   tt.same(values(a), [0, 1, 1, 0]);
   tt.same(values(b), [1, 0, 0, 1]);
 });
@@ -188,7 +188,7 @@ t.test('second order: gradients(gradients(f, x)[0], x) for elementwise ops and m
   const [dA] = gradients(g, [f], [A]);
   const [ddA] = gradients(g, [makeNode(g, 'reduce_sum', [dA!], { axis: null, keepdims: false })], [A]);
   const s = new ReferenceSession(g);
-  tt.same(values(s.run(d2!, { x: [1, -2, 0.5] })), [6, -12, 3], 'd²(x³)/dx² = 6x');
+  tt.same(values(s.run(d2!, { 'x:0': [1, -2, 0.5] })), [6, -12, 3], 'd²(x³)/dx² = 6x');
   tt.ok(ddA !== null, 'second-order gradient through matmul exists');
   const res = checkGrads((gg, [a]) => {
     const h = makeNode(gg, 'matmul', [a, a]);

@@ -107,7 +107,7 @@ init = global_variables_initializer()
   const l0 = s.runOne(g.get('loss/mse')!)!.data[0];
   for (let i = 0; i < 5; i++) s.runOne(new Operation(g.get('Adam')!));
   s.run(new Operation(g.get('mom_step')!));
-  s.run(new Operation(g.get('GradientDescent')!), { lr: 0.01 });
+  s.run(new Operation(g.get('GradientDescent')!), { 'lr:0': 0.01 });
   tt.equal(s.readVariable('global_step').data[0], 5);
   tt.ok(s.runOne(g.get('loss/mse')!)!.data[0] < l0, 'loss decreases');
   tt.same(r.bindings.get('slots'), { kind: 'list', items: [{ kind: 'str', value: 'm' }, { kind: 'str', value: 'v' }] });

@@ -118,6 +118,8 @@ export const CASES: Record<string, Case[]> = {
   reshape: [
     { specs: [x(2, 6)], attrs: { shape: [3, 4] } },
     { specs: [x(2, 3)], attrs: { shape: [-1] } },
+    // the shape as an int32 input (TF1's Reshape): no gradient for it
+    { specs: [x(2, 6), { shape: [2], kind: 'i', values: [4, 3] }], attrs: { shape: [4, 3] } },
   ],
   expand_dims: [
     { specs: [x(2, 3)], attrs: { axis: 1 } },
@@ -140,6 +142,9 @@ export const CASES: Record<string, Case[]> = {
   slice: [
     { specs: [x(4, 5)], attrs: { begin: [1, 2], size: [2, -1] } },
     { specs: [x(3)], attrs: { begin: [0], size: [2] } },
+    // begin and size as int32 inputs: the gradient pads dy at the run-time begin (slice_grad)
+    { specs: [x(4, 5), { shape: [2], kind: 'i', values: [1, 2] }, { shape: [2], kind: 'i', values: [2, -1] }], attrs: { begin: [1, 2], size: [2, -1] } },
+    { specs: [x(4, 5), { shape: [2], kind: 'i', values: [2, 0] }, { shape: [2], kind: 'i', values: [1, 3] }], attrs: { begin: [null, null], size: [1, 3] } },
   ],
   strided_slice: [
     { specs: [x(4, 5)], attrs: { index: [1] } },
@@ -172,6 +177,7 @@ export const CASES: Record<string, Case[]> = {
   sum_to_like: [{ specs: [x(2, 3), { shape: [3], kind: 'c' }] }, { specs: [x(2, 3), { shape: [2, 1], kind: 'c' }] }],
   reshape_like: [{ specs: [x(6), { shape: [2, 3], kind: 'c' }] }],
   strided_slice_grad: [{ specs: [x(2, 5), { shape: [4, 5], kind: 'c' }], attrs: { index: [{ start: 1, stop: null, step: 2 }] } }],
+  slice_grad: [{ specs: [x(2, 3), { shape: [4, 5], kind: 'c' }, { shape: [2], kind: 'i', values: [1, 2] }], attrs: { begin: [1, 2] } }],
   concat_slice: [{ specs: [x(3, 4), { shape: [1, 4], kind: 'c' }, { shape: [2, 4], kind: 'c' }], attrs: { axis: 0, index: 1 } }],
   scatter_add: [{ specs: [{ shape: [5, 3], kind: 'c' }, { shape: [4], kind: 'i', values: [0, 3, 3, 1] }, x(4, 3)], attrs: { axis: 0 } }],
   prod_except: [

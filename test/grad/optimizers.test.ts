@@ -150,11 +150,11 @@ t.test('var_list, trainable=False, placeholder learning rate, errors', async (tt
   const lr = makeNode(g, 'placeholder', [], { dtype: 'f64', shape: [] }, { name: 'lr' });
   const opt = new GradientDescentOptimizer(lr);
   const gv = opt.computeGradients(g, loss2);
-  tt.same(gv.map(([, v]) => v.node.name), ['w'], 'trainable=False variables are skipped');
+  tt.same(gv.map(([, v]) => (v as VariableInfo).node.name), ['w'], 'trainable=False variables are skipped');
   const train = opt.applyGradients(g, gv);
   const s = new ReferenceSession(g);
   initAll(s, g);
-  s.run(train.name, { lr: 0.05 });
+  s.run(train.name, { 'lr:0': 0.05 });
   tt.ok(Math.abs(s.readVariable('w').data[0] - -0.004687500000000011) < 1e-12, 'placeholder learning rate fed (no float32 rounding)');
   tt.equal(s.readVariable('frozen').data[0], 2);
   const other = variable(g, 'other', [1], [0]);

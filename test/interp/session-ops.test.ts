@@ -59,14 +59,14 @@ t.test('a run-time op error carries the node name and .tfg location', (t) => {
   const s = new ReferenceSession(g);
   let err: unknown;
   try {
-    s.run(bad, { idx: 7 });
+    s.run(bad, { 'idx:0': 7 });
   } catch (e) {
     err = e;
   }
   t.ok(err instanceof InvalidArgumentError, String(err));
   t.equal((err as OpError).nodeName, 'bad');
   t.match((err as OpError).location, { file: 'g.tfg', line: 2, col: 7 });
-  t.equal(s.run(bad, { idx: 1 }).data[0], 2, 'the session is still usable');
+  t.equal(s.run(bad, { 'idx:0': 1 }).data[0], 2, 'the session is still usable');
   t.end();
 });
 

@@ -164,15 +164,15 @@ t.test('feeds: placeholders and any tensor, by node or by name; fed inputs are p
   const y = node(g, 'mul', 'y', [X, two], {}, 'f32', [null, 3]);
   const s = sess();
   t.same(s.run(y, new Map([[X, [[1, 2, 3]]]])).toNested(), [[2, 4, 6]]);
-  t.same(s.run(y, { X: [[1, 2, 3], [4, 5, 6]] }).toNested(), [[2, 4, 6], [8, 10, 12]]);
+  t.same(s.run(y, { 'X:0': [[1, 2, 3], [4, 5, 6]] }).toNested(), [[2, 4, 6], [8, 10, 12]]);
   t.same(s.run(y, { 'X:0': fromNested('f64', [[1, 1, 1]]) }).toNested(), [[2, 2, 2]], 'a Tensor of another dtype is converted');
   const before = evals.get('two');
-  t.same(s.run(y, { X: [[1, 1, 1]], 'two:0': 10 }).toNested(), [[10, 10, 10]], 'any tensor can be fed');
+  t.same(s.run(y, { 'X:0': [[1, 1, 1]], 'two:0': 10 }).toNested(), [[10, 10, 10]], 'any tensor can be fed');
   t.equal(evals.get('two'), before, 'a fed constant is not evaluated');
-  t.same(s.run(X, { X: [[7, 8, 9]] }).toNested(), [[7, 8, 9]], 'fetching a fed tensor gives the fed value');
+  t.same(s.run(X, { 'X:0': [[7, 8, 9]] }).toNested(), [[7, 8, 9]], 'fetching a fed tensor gives the fed value');
   // A fed tensor's inputs are not evaluated (the unfed placeholder X above y is not needed).
   const z = node(g, 'add', 'z', [y, two], {}, 'f32', [null, 3]);
-  t.same(s.run(z, { y: [[1, 1, 1]] }).toNested(), [[3, 3, 3]]);
+  t.same(s.run(z, { 'y:0': [[1, 1, 1]] }).toNested(), [[3, 3, 3]]);
   t.end();
 });
 
@@ -181,17 +181,17 @@ t.test('feed values are converted like np.asarray(value, dtype)', (t) => {
   const I = node(g, 'placeholder', 'I', [], { dtype: 'i32', shape: null }, 'i32', null);
   const B = node(g, 'placeholder', 'B', [], { dtype: 'bool', shape: null }, 'bool', null);
   const s = sess();
-  t.same(s.run(I, { I: [1.9, -1.9, true] }).toNested(), [1, -1, 1], 'floats in a list truncate toward zero, as numpy casts');
-  t.equal(s.run(I, { I: 2.5 }).data[0], 2, 'TF1 casts a Python float scalar with numpy (no error)');
-  t.same(s.run(B, { B: [0, 3, false] }).toNested(), [false, true, false]);
-  expectErr(t, catchErr(() => s.run(I, { I: 3e9 })), {
+  t.same(s.run(I, { 'I:0': [1.9, -1.9, true] }).toNested(), [1, -1, 1], 'floats in a list truncate toward zero, as numpy casts');
+  t.equal(s.run(I, { 'I:0': 2.5 }).data[0], 2, 'TF1 casts a Python float scalar with numpy (no error)');
+  t.same(s.run(B, { 'B:0': [0, 3, false] }).toNested(), [false, true, false]);
+  expectErr(t, catchErr(() => s.run(I, { 'I:0': 3e9 })), {
     name: 'TypeError',
     message: "Type of feed value 3000000000 with type <class 'int'> is not compatible with Tensor type <class 'numpy.int32'>. Try explicitly setting the type of the feed tensor to a larger type (e.g. int64).",
   });
-  expectErr(t, catchErr(() => s.run(I, { I: [[1, 2], [3]] })), { name: 'ValueError', message: 'setting an array element with a sequence.', nodeName: 'I' });
-  expectErr(t, catchErr(() => s.run(I, { I: [NaN] })), { name: 'ValueError', message: 'cannot convert float NaN to integer' });
-  expectErr(t, catchErr(() => s.run(I, { I: null as never })), { name: 'TypeError', message: "int() argument must be a string, a bytes-like object or a number, not 'NoneType'" });
-  expectErr(t, catchErr(() => s.run(I, { I: I as never })), { name: 'TypeError', message: /^The value of a feed cannot be a tf.Tensor object\./ });
+  expectErr(t, catchErr(() => s.run(I, { 'I:0': [[1, 2], [3]] })), { name: 'ValueError', message: 'setting an array element with a sequence.', nodeName: 'I' });
+  expectErr(t, catchErr(() => s.run(I, { 'I:0': [NaN] })), { name: 'ValueError', message: 'cannot convert float NaN to integer' });
+  expectErr(t, catchErr(() => s.run(I, { 'I:0': null as never })), { name: 'TypeError', message: "int() argument must be a string, a bytes-like object or a number, not 'NoneType'" });
+  expectErr(t, catchErr(() => s.run(I, { 'I:0': I as never })), { name: 'TypeError', message: /^The value of a feed cannot be a tf.Tensor object\./ });
   t.end();
 });
 
@@ -200,14 +200,14 @@ t.test('feed shape and key errors', (t) => {
   const X = node(g, 'placeholder', 'X', [], { dtype: 'f32', shape: [null, 3] }, 'f32', [null, 3], { span: line(1) });
   const init = node(g, 'group', 'init', [], {}, null, null);
   const s = sess();
-  expectErr(t, catchErr(() => s.run(X, { X: [1, 2] })), (e: unknown) => {
+  expectErr(t, catchErr(() => s.run(X, { 'X:0': [1, 2] })), (e: unknown) => {
     t.ok(e instanceof ValueError);
     t.equal((e as Error).message, "Cannot feed value of shape (2,) for Tensor 'X:0', which has shape '(?, 3)'");
     t.equal((e as { nodeName: string }).nodeName, 'X');
     t.match((e as { location: object }).location, { file: 'prog.tfg', line: 1, col: 1 });
     return true;
   });
-  expectErr(t, catchErr(() => s.run(X, { X: 5 })), { message: "Cannot feed value of shape () for Tensor 'X:0', which has shape '(?, 3)'" });
+  expectErr(t, catchErr(() => s.run(X, { 'X:0': 5 })), { message: "Cannot feed value of shape () for Tensor 'X:0', which has shape '(?, 3)'" });
   expectErr(t, catchErr(() => s.run(X, { init: 1 })), {
     name: 'TypeError',
     message: `Cannot interpret feed_dict key as Tensor: The name 'init' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,

@@ -537,6 +537,28 @@ for pshape, ishape, axis in [((5, 3), (4,), 0), ((3, 5), (2, 2), 1), ((4,), (6,)
     np.add.at(acc, ix.reshape(-1), f64(np.moveaxis(upd, list(range(axis, axis + ix.ndim)), list(range(ix.ndim)))).reshape((-1,) + acc.shape[1:]))
     case('scatter_add', [(params, 'f32'), (ix, 'i32'), (upd, 'f32')], {'axis': axis}, out(np.moveaxis(acc, 0, axis), 'f32'), 'f32', f'{pshape} {ishape} axis={axis} (repeats add)')
 
+# ---------------------------------------------------------------- shape-like inputs (appended: earlier draws unchanged)
+# the shape as an int32 input (TF1's Reshape); attr shape: what was known of it when the graph was built
+for shape, target, static in [((2, 3), [3, 2], [3, 2]), ((2, 3, 4), [4, -1], [4, -1]), ((2, 3), [6], [None]), ((2, 3), [1, 3, 2], [None, 3, None])]:
+    x = rand(shape, 'f32')
+    case('reshape', [(x, 'f32'), (np.array(target, np.int32), 'i32')], {'shape': static}, np.reshape(x, target), 'f32', f'{shape} -> {target} (shape input, static {static})')
+x = rand((2, 2), 'f32')
+case('reshape', [(x, 'f32'), (np.array([3, 7], np.int32), 'i32')], {'shape': [None, None]}, None, None, 'shape input [3, 7] for 4 values', error='InvalidArgumentError')
+# begin and size as int32 inputs (TF1's Slice); attrs: what was known of them when the graph was built
+for shape, begin, size, sb, ss in [((3, 4), [1, 0], [2, 3], [1, 0], [2, 3]), ((3, 4), [0, 1], [-1, -1], [0, 1], [-1, -1]), ((2, 3, 4), [1, 1, 1], [1, 2, -1], [None, 1, None], [1, None, -1])]:
+    x = rand(shape, 'f32')
+    sl = tuple(slice(b, None if s == -1 else b + s) for b, s in zip(begin, size))
+    case('slice', [(x, 'f32'), (np.array(begin, np.int32), 'i32'), (np.array(size, np.int32), 'i32')], {'begin': sb, 'size': ss}, x[sl], 'f32', f'{shape} begin={begin} size={size} (inputs)')
+x = rand((3, 4), 'f32')
+case('slice', [(x, 'f32'), (np.array([2, 0], np.int32), 'i32'), (np.array([2, 4], np.int32), 'i32')], {'begin': [None, None], 'size': [None, None]}, None, None, 'begin input [2, 0] size [2, 4] past the end', error='InvalidArgumentError')
+for xshape, begin, dshape in [((3, 4), [1, 2], (2, 2)), ((2, 3, 4), [0, 1, 0], (2, 2, 4)), ((5,), [4], (1,))]:
+    x = rand(xshape, 'f64')
+    dy = rand(dshape, 'f64')
+    z = np.zeros(xshape)
+    z[tuple(slice(b, b + d) for b, d in zip(begin, dshape))] = dy
+    case('slice_grad', [(dy, 'f64'), (x, 'f64'), (np.array(begin, np.int32), 'i32')], {'begin': begin}, z, 'f64', f'{dshape} at {begin} in {xshape}')
+case('slice_grad', [(rand((2, 2), 'f64'), 'f64'), (rand((3, 4), 'f64'), 'f64'), (np.array([2, 0], np.int32), 'i32')], {'begin': None}, None, None, 'dy [2, 2] at [2, 0] past the end of [3, 4]', error='InvalidArgumentError')
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures.json')
 with open(path, 'w') as f:
     json.dump({'generator': 'test/ops/gen_fixtures.py', 'numpy': np.__version__, 'cases': CASES}, f, separators=(',', ':'))

@@ -117,6 +117,47 @@ t.test('fold evaluates pure constant subgraphs and static shape queries, keeping
   t.end();
 });
 
+t.test("fold moves a folded const input's control inputs to the result (TF1 prunes a block's edge onto a constant)", (t) => {
+  const b = new B();
+  const v = b.v('v', []);
+  const one = b.c(1, [], 'one');
+  const inc = b.op('assign_add', [v, one], {}, 'inc');
+  const c = b.op('const', [], { dtype: 'f32', shape: [], value: [1] }, 'c', [inc]);
+  const e = b.op('identity', [c], {}, 'e');
+  const f = b.op('mul', [e, e], {}, 'f');
+  const r = fold(makeUnit(b.g, [f]));
+  t.equal(r.map.get(f)!.op, 'const');
+  t.same(r.map.get(e)!.controlInputs.map((n) => n.name), ['inc'], 'e = identity(c) carries ^inc');
+  t.same(r.map.get(f)!.controlInputs.map((n) => n.name), ['inc'], 'and so does what is folded from e');
+  t.same(dce(r.unit).unit.graph.nodes.map((n) => n.name), ['v', 'one', 'inc', 'f'], 'inc stays needed');
+  t.end();
+});
+
+t.test('fold: known dims picked from a partially known shape fold (shape(X)[1] with X [?, 3])', (t) => {
+  const b = new B();
+  const x = b.ph('x', [null, 3]);
+  const s = b.op('shape', [x]);
+  const d1 = b.op('strided_slice', [s], { index: [1] }, 'd1');
+  const d0 = b.op('strided_slice', [s], { index: [0] }, 'd0');
+  const r = fold(makeUnit(b.g, [d1, d0]));
+  t.same(r.map.get(d1)!.attrs.value, [3]);
+  t.equal(r.map.get(d0)!.op, 'strided_slice', 'the unknown dim is not folded');
+  t.end();
+});
+
+t.test('simplify rewrites a reshape with a shape input only when that input is a constant', (t) => {
+  const b = new B();
+  const x = b.ph('x', [2, 3]);
+  const p = b.ph('p', [2], 'i32');
+  const k = b.c([2, 3], [2], 'k', 'i32');
+  const rp = b.op('reshape', [x, p], { shape: [2, 3] }, 'rp');
+  const rk = b.op('reshape', [x, k], { shape: [2, 3] }, 'rk');
+  const r = simplify(makeUnit(b.g, [rp, rk]));
+  t.equal(r.map.get(rp)!.op, 'reshape', 'the run-time shape is kept');
+  t.equal(r.map.get(rk), r.map.get(x), 'a constant shape equal to x\'s: x');
+  t.end();
+});
+
 t.test('fold leaves a failing evaluation for run time', (t) => {
   const b = new B();
   const p = b.c([1, 2, 3], [3], 'p');

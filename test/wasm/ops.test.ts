@@ -126,6 +126,16 @@ function build(g: Graph, orig: OpCase, k: number): Built | null {
       ins = [makeNode(g, 'shape', [like], {}, { name: `c${k}_dims` }), feeds[1]];
       c = { ...c, inputs: [{ value: Tensor.zeros('f32', dims), static: dims }, c.inputs[1]] };
     }
+    const si = OPS[c.op as keyof typeof OPS]?.shapeInputs;
+    if (si && ins.length === si.arity && c.op !== 'slice_grad' && c.op !== 'fill_dims') {
+      // reshape's shape, slice's begin and size as inputs: signatures compile them only as
+      // constants (their values when the module is built); slice_grad reads its begin at run time
+      ins = [...ins];
+      for (const { index } of si.inputs) {
+        const v = c.inputs[index].value;
+        ins[index] = makeNode(g, 'const', [], { dtype: v.dtype, shape: [...v.shape], value: Array.from(v.data) }, { name: `c${k}_const${index}` });
+      }
+    }
     const out = makeNode(g, c.op, ins, c.attrs, { name: `c${k}_out` });
     if (out.dtype === null) return null;
     return { c, orig, feeds, out };

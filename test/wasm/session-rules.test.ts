@@ -155,43 +155,51 @@ function rules(t: Test, sess: Make): void {
     t.end();
   });
 
-  t.test('feeds: placeholders and any tensor, by name; fed inputs are pruned', (t) => {
+  t.test('feeds: placeholders and any tensor, by tensor name; fed inputs are pruned', (t) => {
     const s = sess();
-    t.same((s.run('scaled:0', { inp: [[1, 2, 3]] }) as Tensor).toNested(), [[2, 4, 6]]);
+    t.same((s.run('scaled:0', { 'inp:0': [[1, 2, 3]] }) as Tensor).toNested(), [[2, 4, 6]]);
     t.same((s.run('scaled:0', { 'inp:0': [[1, 2, 3], [4, 5, 6]] }) as Tensor).toNested(), [[2, 4, 6], [8, 10, 12]]);
     t.same((s.run('scaled:0', { 'inp:0': fromNested('f64', [[1, 1, 1]]) }) as Tensor).toNested(), [[2, 2, 2]], 'a Tensor of another dtype is converted');
-    t.same((s.run('scaled:0', { inp: [[1, 1, 1]], 'two:0': 10 }) as Tensor).toNested(), [[10, 10, 10]], 'any tensor can be fed');
-    t.same((s.run('inp:0', { inp: [[7, 8, 9]] }) as Tensor).toNested(), [[7, 8, 9]], 'fetching a fed tensor gives the fed value');
-    t.same((s.run('shifted:0', { scaled: [[1, 1, 1]] }) as Tensor).toNested(), [[3, 3, 3]], "a fed tensor's inputs (the unfed inp) are not needed");
+    t.same((s.run('scaled:0', { 'inp:0': [[1, 1, 1]], 'two:0': 10 }) as Tensor).toNested(), [[10, 10, 10]], 'any tensor can be fed');
+    t.same((s.run('inp:0', { 'inp:0': [[7, 8, 9]] }) as Tensor).toNested(), [[7, 8, 9]], 'fetching a fed tensor gives the fed value');
+    t.same((s.run('shifted:0', { 'scaled:0': [[1, 1, 1]] }) as Tensor).toNested(), [[3, 3, 3]], "a fed tensor's inputs (the unfed inp) are not needed");
     t.end();
   });
 
   t.test('feed values are converted like np.asarray(value, dtype)', (t) => {
     const s = sess();
-    t.same((s.run('I:0', { I: [1.9, -1.9, true] }) as Tensor).toNested(), [1, -1, 1], 'floats truncate toward zero, as numpy casts');
-    t.equal((s.run('I:0', { I: 2.5 }) as Tensor).data[0], 2);
-    t.same((s.run('Bo:0', { Bo: [0, 3, false] }) as Tensor).toNested(), [false, true, false]);
-    t.match(catchErr(() => s.run('I:0', { I: 3e9 })), {
+    t.same((s.run('I:0', { 'I:0': [1.9, -1.9, true] }) as Tensor).toNested(), [1, -1, 1], 'floats truncate toward zero, as numpy casts');
+    t.equal((s.run('I:0', { 'I:0': 2.5 }) as Tensor).data[0], 2);
+    t.same((s.run('Bo:0', { 'Bo:0': [0, 3, false] }) as Tensor).toNested(), [false, true, false]);
+    t.match(catchErr(() => s.run('I:0', { 'I:0': 3e9 })), {
       name: 'TypeError',
       message: "Type of feed value 3000000000 with type <class 'int'> is not compatible with Tensor type <class 'numpy.int32'>. Try explicitly setting the type of the feed tensor to a larger type (e.g. int64).",
     });
-    t.match(catchErr(() => s.run('I:0', { I: [[1, 2], [3]] })), { name: 'ValueError', message: 'setting an array element with a sequence.', nodeName: 'I' });
-    t.match(catchErr(() => s.run('I:0', { I: [NaN] })), { name: 'ValueError', message: 'cannot convert float NaN to integer' });
-    t.match(catchErr(() => s.run('I:0', { I: null })), { name: 'TypeError', message: "int() argument must be a string, a bytes-like object or a number, not 'NoneType'" });
+    t.match(catchErr(() => s.run('I:0', { 'I:0': [[1, 2], [3]] })), { name: 'ValueError', message: 'setting an array element with a sequence.', nodeName: 'I' });
+    t.match(catchErr(() => s.run('I:0', { 'I:0': [NaN] })), { name: 'ValueError', message: 'cannot convert float NaN to integer' });
+    t.match(catchErr(() => s.run('I:0', { 'I:0': null })), { name: 'TypeError', message: "int() argument must be a string, a bytes-like object or a number, not 'NoneType'" });
     t.end();
   });
 
   t.test('feed shape and key errors', (t) => {
     const s = sess();
-    const e = catchErr(() => s.run('inp:0', { inp: [1, 2] }));
+    const e = catchErr(() => s.run('inp:0', { 'inp:0': [1, 2] }));
     t.ok(e instanceof ValueError);
     t.equal(e.message, "Cannot feed value of shape (2,) for Tensor 'inp:0', which has shape '(?, 3)'");
     t.equal(e.nodeName, 'inp');
     t.match(e.location, { file: 'prog.tfg', line: 1, col: 7 });
-    t.match(catchErr(() => s.run('inp:0', { inp: 5 })), { message: "Cannot feed value of shape () for Tensor 'inp:0', which has shape '(?, 3)'" });
+    t.match(catchErr(() => s.run('inp:0', { 'inp:0': 5 })), { message: "Cannot feed value of shape () for Tensor 'inp:0', which has shape '(?, 3)'" });
     t.match(catchErr(() => s.run('inp:0', { init: 1 })), {
       name: 'TypeError',
       message: `Cannot interpret feed_dict key as Tensor: The name 'init' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+    });
+    t.match(catchErr(() => s.run('inp:0', { inp: [[1, 2, 3]] })), {
+      name: 'TypeError',
+      message: `Cannot interpret feed_dict key as Tensor: The name 'inp' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+    }, "session_test.py FeedDictKeyException: a feed key must be a tensor name ('inp:0'), a bare op name is TF1's TypeError");
+    t.match(catchErr(() => s.run('inp:0', { nope: 1 })), {
+      name: 'TypeError',
+      message: `Cannot interpret feed_dict key as Tensor: The name 'nope' looks like an (invalid) Operation name, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
     });
     t.match(catchErr(() => s.run('inp:0', { 'nope:0': 1 })), {
       name: 'TypeError',
@@ -229,12 +237,12 @@ function rules(t: Test, sess: Make): void {
 
   t.test('errors from an op carry the node name and location; the session stays usable', (t) => {
     const s = sess();
-    const e = catchErr(() => s.run('bad:0', { idx: 7 }));
+    const e = catchErr(() => s.run('bad:0', { 'idx:0': 7 }));
     t.ok(e instanceof InvalidArgumentError);
     t.equal(e.tfMessage, 'indices = 7 is not in [0, 3)');
     t.equal(e.nodeName, 'bad');
     t.match(e.location, { file: 'prog.tfg', line: 27 });
-    t.equal((s.run('bad:0', { idx: 2 }) as Tensor).data[0], 3);
+    t.equal((s.run('bad:0', { 'idx:0': 2 }) as Tensor).data[0], 3);
     t.end();
   });
 

@@ -52,6 +52,6 @@ export function builtinDocs(): string {
   }
   out.push('#### Constants', '');
   out.push(`- dtypes: ${Object.keys(DTYPE_NAMES).map((k) => `\`${k}\``).join(', ')} (calling \`float(x)\`, \`bool(x)\`, \`int32(x)\` converts like Python's float/bool/int).`);
-  out.push('- `AUTO_REUSE` (tf.AUTO_REUSE), `GraphKeys.GLOBAL_VARIABLES`, `GraphKeys.TRAINABLE_VARIABLES`, `GraphKeys.SUMMARIES`, `newaxis` (None).');
+  out.push('- `AUTO_REUSE` (tf.AUTO_REUSE), `GraphKeys.GLOBAL_VARIABLES`, `GraphKeys.TRAINABLE_VARIABLES`, `GraphKeys.SUMMARIES`, `GraphKeys.TRAIN_OP` (the ops `apply_gradients` made), `GraphKeys.GLOBAL_STEP`, `newaxis` (None).');
   return out.join('\n');
 }

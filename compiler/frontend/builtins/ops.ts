@@ -8,12 +8,14 @@
 import { type DType, isFloat } from '../../../session/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import { type Shape, formatShapePy } from '../../ir/shape.js';
-import { filled, randomNode } from '../builders.js';
+import { filled, filledDynamic, randomNode } from '../builders.js';
+import { staticShapeValue } from '../../ops/static-value.js';
 import type { Ctx } from '../context.js';
 import {
   applyOp,
   axesArg,
   boolArg,
+  containsTensor,
   convertInputs,
   convertToTensor,
   dtypeArg,
@@ -178,20 +180,28 @@ export const OP_BUILTINS: BuiltinDef[] = [
     const shape = placeholderShape(arg(a, 'shape'));
     return t(scoped(ctx, nameOf(a), 'Placeholder', (s) => node(ctx, 'placeholder', [], { dtype, shape }, s)));
   }),
-  builtin('Tensors', 'zeros', 'shape, dtype=float32, name=None', 'tf.zeros', 'All zeros (a Const below 1000 elements, else fill).', (a, ctx) => {
+  builtin('Tensors', 'zeros', 'shape, dtype=float32, name=None', 'tf.zeros', 'All zeros (a Const below 1000 elements, else fill; a shape tensor makes a Fill reading it at run time).', (a, ctx) => {
     const n = nameOf(a);
     if (n) validateScopeName(ctx.graph, n);
-    return t(filled(ctx, fullShapeArg(arg(a, 'shape'), 'zeros(): shape'), dtypeArg(arg(a, 'dtype')), 0, n ?? 'zeros'));
+    const sh = arg(a, 'shape');
+    if (containsTensor(sh)) return t(filledDynamic(ctx, sh, dtypeArg(arg(a, 'dtype')), 0, n ?? 'zeros'));
+    return t(filled(ctx, fullShapeArg(sh, 'zeros(): shape'), dtypeArg(arg(a, 'dtype')), 0, n ?? 'zeros'));
   }),
-  builtin('Tensors', 'ones', 'shape, dtype=float32, name=None', 'tf.ones', 'All ones (a Const below 1000 elements, else fill).', (a, ctx) => {
+  builtin('Tensors', 'ones', 'shape, dtype=float32, name=None', 'tf.ones', 'All ones (a Const below 1000 elements, else fill; a shape tensor makes a Fill reading it at run time).', (a, ctx) => {
     const n = nameOf(a);
     if (n) validateScopeName(ctx.graph, n);
-    return t(filled(ctx, fullShapeArg(arg(a, 'shape'), 'ones(): shape'), dtypeArg(arg(a, 'dtype')), 1, n ?? 'ones'));
+    const sh = arg(a, 'shape');
+    if (containsTensor(sh)) return t(filledDynamic(ctx, sh, dtypeArg(arg(a, 'dtype')), 1, n ?? 'ones'));
+    return t(filled(ctx, fullShapeArg(sh, 'ones(): shape'), dtypeArg(arg(a, 'dtype')), 1, n ?? 'ones'));
   }),
   builtin('Tensors', 'zeros_like', 'tensor, dtype=None, name=None, optimize=True', 'tf.zeros_like', 'Zeros of the shape of a tensor (a Const when the shape is static).', (a, ctx) => likeOp(ctx, a, 'zeros_like', 0)),
   builtin('Tensors', 'ones_like', 'tensor, dtype=None, name=None, optimize=True', 'tf.ones_like', 'Ones of the shape of a tensor.', (a, ctx) => likeOp(ctx, a, 'ones_like', 1)),
-  builtin('Tensors', 'fill', 'dims, value, name=None', 'tf.fill', 'A tensor of shape `dims` filled with a scalar.', (a, ctx) => {
-    const shape = fullShapeArg(arg(a, 'dims'), 'fill(): dims');
+  builtin('Tensors', 'fill', 'dims, value, name=None', 'tf.fill', 'A tensor of shape `dims` filled with a scalar (a dims tensor is read at run time).', (a, ctx) => {
+    const dims = arg(a, 'dims');
+    if (containsTensor(dims)) {
+      return t(applyOp(ctx, { op: 'fill_dims', tfType: 'Fill', name: nameOf(a), defaultName: 'Fill', inputs: [{ arg: 'dims', value: dims, type: 'i32' }, { arg: 'value', value: arg(a, 'value'), type: 'any' }], attrs: (ns) => ({ shape: staticShapeValue(ns[0]) }) }));
+    }
+    const shape = fullShapeArg(dims, 'fill(): dims');
     return t(applyOp(ctx, { op: 'fill', tfType: 'Fill', name: nameOf(a), defaultName: 'Fill', inputs: [{ arg: 'value', value: arg(a, 'value'), type: 'any' }], attrs: { shape } }));
   }),
   builtin('Tensors', 'tf_range', 'start, limit=None, delta=1, dtype=None, name="range"', 'tf.range', "TF's range op (`range` is Python's builtin for loops): [start, limit) by delta.", (a, ctx) => {
@@ -209,6 +219,22 @@ export const OP_BUILTINS: BuiltinDef[] = [
     if (d === 0) throw valueError('Requires delta != 0');
     const name = optStrArg(arg(a, 'name'), 'name') ?? 'range';
     return t(scoped(ctx, name, 'range', (sc) => node(ctx, 'range', [], { start: s, limit: l, delta: d, dtype }, sc)));
+  }),
+  builtin('Tensors', 'convert_to_tensor', 'value, dtype=None, name=None, preferred_dtype=None', 'tf.convert_to_tensor', 'A tensor or variable as is (its dtype checked), Python data as a Const named `name` (default Const), a list holding tensors packed.', (a, ctx) => {
+    const v = arg(a, 'value');
+    const dtype = optDTypeArg(arg(a, 'dtype'));
+    const name = nameOf(a) ?? undefined;
+    if (name) validateScopeName(ctx.graph, name);
+    const preferred = optDTypeArg(arg(a, 'preferred_dtype'), 'preferred_dtype');
+    if (dtype === null && preferred !== null && !asTensorNode(v)) {
+      // TF1: try the preferred dtype, fall back to the value's own when it does not fit
+      try {
+        return t(convertToTensor(ctx, v, { dtype: preferred, name }));
+      } catch {
+        return t(convertToTensor(ctx, v, { name }));
+      }
+    }
+    return t(convertToTensor(ctx, v, { dtype, name }));
   }),
   builtin('Tensors', 'identity', 'input, name=None', 'tf.identity', 'Returns its input (a new node).', (a, ctx) =>
     t(applyOp(ctx, { op: 'identity', tfType: 'Identity', name: nameOf(a), defaultName: 'Identity', inputs: [{ arg: 'input', value: arg(a, 'input'), type: 'T' }] })),
@@ -230,8 +256,12 @@ export const OP_BUILTINS: BuiltinDef[] = [
     t(applyOp(ctx, { op: 'rank', tfType: 'Rank', name: nameOf(a), defaultName: 'Rank', inputs: [{ arg: 'input', value: arg(a, 'input'), type: 'any' }] })),
   ),
   // ---- layout ----
-  builtin('Layout', 'reshape', 'tensor, shape, name=None', 'tf.reshape', 'Same elements, new shape (one -1 allowed); the shape must be known when the graph is built.', (a, ctx) => {
-    const shape = fullShapeArg(arg(a, 'shape'), 'reshape(): shape');
+  builtin('Layout', 'reshape', 'tensor, shape, name=None', 'tf.reshape', 'Same elements, new shape (one -1 allowed); a shape tensor (or a list holding tensors) is an input read at run time.', (a, ctx) => {
+    const sh = arg(a, 'shape');
+    if (containsTensor(sh)) {
+      return t(applyOp(ctx, { op: 'reshape', tfType: 'Reshape', name: nameOf(a), defaultName: 'Reshape', inputs: [{ arg: 'tensor', value: arg(a, 'tensor'), type: 'T' }, { arg: 'shape', value: sh, type: 'i32' }], attrs: (ns) => ({ shape: staticShapeValue(ns[1]) }) }));
+    }
+    const shape = fullShapeArg(sh, 'reshape(): shape');
     return t(applyOp(ctx, { op: 'reshape', tfType: 'Reshape', name: nameOf(a), defaultName: 'Reshape', inputs: [{ arg: 'tensor', value: arg(a, 'tensor'), type: 'T' }], attrs: { shape } }));
   }),
   builtin('Layout', 'transpose', 'a, perm=None, name="transpose", conjugate=False', 'tf.transpose', 'Permutes dimensions (reverses them when perm is None).', (a, ctx) => {
@@ -264,9 +294,21 @@ export const OP_BUILTINS: BuiltinDef[] = [
     const vals = valuesList(arg(a, 'values'), 'stack(): values');
     return t(applyOp(ctx, { op: 'stack', tfType: 'Pack', name: nameOf(a) ?? 'stack', defaultName: 'stack', inputs: vals.map((v, i) => ({ arg: `values_${i}`, value: v, type: 'T' as const })), attrs: { axis: intArg(arg(a, 'axis'), 'axis') } }));
   }),
-  builtin('Layout', 'slice', 'input_, begin, size, name=None', 'tf.slice', 'The block starting at `begin` of `size` (-1: to the end).', (a, ctx) => {
-    const begin = fullShapeArg(arg(a, 'begin'), 'slice(): begin');
-    const size = fullShapeArg(arg(a, 'size'), 'slice(): size');
+  builtin('Layout', 'slice', 'input_, begin, size, name=None', 'tf.slice', 'The block starting at `begin` of `size` (-1: to the end); tensors for begin or size are inputs read at run time.', (a, ctx) => {
+    const bv = arg(a, 'begin');
+    const sv = arg(a, 'size');
+    if (containsTensor(bv) || containsTensor(sv)) {
+      return t(applyOp(ctx, {
+        op: 'slice',
+        tfType: 'Slice',
+        name: nameOf(a),
+        defaultName: 'Slice',
+        inputs: [{ arg: 'input', value: arg(a, 'input_'), type: 'T' }, { arg: 'begin', value: bv, type: 'i32' }, { arg: 'size', value: sv, type: 'i32' }],
+        attrs: (ns) => ({ begin: staticShapeValue(ns[1]), size: staticShapeValue(ns[2]) }),
+      }));
+    }
+    const begin = fullShapeArg(bv, 'slice(): begin');
+    const size = fullShapeArg(sv, 'slice(): size');
     return t(applyOp(ctx, { op: 'slice', tfType: 'Slice', name: nameOf(a), defaultName: 'Slice', inputs: [{ arg: 'input', value: arg(a, 'input_'), type: 'T' }], attrs: { begin, size } }));
   }),
   builtin('Layout', 'gather', 'params, indices, validate_indices=None, name=None, axis=0', 'tf.gather', 'Picks slices of params along axis by int32 indices.', (a, ctx) =>

@@ -4,7 +4,7 @@
  * variable_scope, control_dependencies, group, no_op, set_random_seed, collections and
  * get_default_graph — each with TF1's signature and naming.
  */
-import { GLOBAL_VARIABLES, type Node, TRAINABLE_VARIABLES } from '../../ir/graph.js';
+import { GLOBAL_VARIABLES, type Graph, type Node, TRAINABLE_VARIABLES } from '../../ir/graph.js';
 import type { Ctx } from '../context.js';
 import { applyOp, boolArg, dtypeArg, intArg, node, numberArg, optDTypeArg, optStrArg, shapeArg, strArg, validateScopeName } from '../convert.js';
 import { typeError, valueError } from '../errors.js';
@@ -22,7 +22,7 @@ import {
   variableScopeContext,
   VariableScope,
 } from '../scopes.js';
-import { type Value, NONE, asTensorNode, list, operation, str, tensor, typeName } from '../values.js';
+import { type ContextValue, type Value, NONE, asTensorNode, list, operation, str, tensor, typeName } from '../values.js';
 import { type Args, type BuiltinDef, arg, builtin, rest } from './spec.js';
 
 const nameOf = (a: Args): string | null => optStrArg(arg(a, 'name'), 'name');
@@ -46,28 +46,57 @@ export function controlNode(v: Value, what: string): Node {
   throw typeError(`${what}: Can not convert a ${typeName(v)} into a Tensor or Operation.`);
 }
 
+/**
+ * TF1's `Graph.control_dependencies(control_inputs)` as a `with` context, on `graph` (null: the
+ * default graph when the block is entered).
+ */
+export function controlDependenciesContext(ctx: Ctx, ci: Value, graph: Graph | null): ContextValue {
+  const deps = ci.kind === 'none' ? null : ci.kind === 'list' || ci.kind === 'tuple' ? ci.items.map((v) => controlNode(v, 'control_dependencies()')) : null;
+  if (ci.kind !== 'none' && !deps) throw typeError('control_inputs must be a list of tensors or operations, or None');
+  const exits: (() => void)[] = [];
+  return {
+    kind: 'context',
+    label: 'control_dependencies',
+    enter: () => {
+      exits.push((graph ?? ctx.graph).enterControlDependencies(deps));
+      return NONE;
+    },
+    exit: () => exits.pop()!(),
+  };
+}
+
+/**
+ * TF1's `Graph.get_collection(name, scope)`: the members in order (variables as variables);
+ * with a scope, those whose name (`x:0` for tensors and variables, `x` for operations)
+ * `re.match`es it.
+ */
+export function collectionItems(graph: Graph, key: string, scope: string | null): Value[] {
+  let re: RegExp | null = null;
+  if (scope !== null) {
+    try {
+      re = new RegExp(`^(?:${scope})`);
+    } catch (e) {
+      throw valueError(`get_collection(): scope ${JSON.stringify(scope)} is not a regular expression: ${(e as Error).message}`);
+    }
+  }
+  const out: Value[] = [];
+  for (const n of graph.getCollection(key)) {
+    const info = graph.variables.get(n.name);
+    const v: Value = info ? { kind: 'variable', info } : graph.isOperationMember(key, n) ? operation(n) : tensor(n);
+    if (re && !re.test(n.hasOutput ? n.tensorName : n.name)) continue;
+    out.push(v);
+  }
+  return out;
+}
+
 function varList(ctx: Ctx, key: string, scope: Value): Value {
-  const prefix = optStrArg(scope, 'scope');
-  return list(
-    ctx.graph
-      .getCollection(key)
-      .filter((n) => prefix === null || n.name.startsWith(prefix))
-      .map((n) => ({ kind: 'variable' as const, info: ctx.graph.variables.get(n.name)! })),
-  );
+  return list(collectionItems(ctx.graph, key, optStrArg(scope, 'scope')).filter((v) => v.kind === 'variable'));
 }
 
 function groupOf(ctx: Ctx, deps: Node[], name: string): Value {
   if (deps.length === 0) return operation(applyOp(ctx, { op: 'no_op', tfType: 'NoOp', name, defaultName: 'NoOp', inputs: [] }));
   validateScopeName(ctx.graph, name);
-  return operation(ctx.graph.withNameScope(name, (s) => {
-    const saved = ctx.graph.controlStack;
-    ctx.graph.controlStack = [...saved, deps];
-    try {
-      return node(ctx, 'group', [], {}, s);
-    } finally {
-      ctx.graph.controlStack = saved;
-    }
-  }));
+  return operation(ctx.graph.withNameScope(name, (s) => ctx.graph.withControlDependencies(deps, () => node(ctx, 'group', [], {}, s))));
 }
 
 function initializersOf(vars: Value[]): Node[] {
@@ -131,23 +160,14 @@ export const STATE_BUILTINS: BuiltinDef[] = [
     if (vl.kind !== 'list' && vl.kind !== 'tuple') throw typeError('var_list must be a list of variables');
     return groupOf(ctx, initializersOf(vl.items), strArg(arg(a, 'name'), 'name'));
   }),
-  builtin('Variables', 'global_variables', 'scope=None', 'tf.global_variables', 'The variables of the GLOBAL_VARIABLES collection (names starting with scope).', (a, ctx) => varList(ctx, GLOBAL_VARIABLES, arg(a, 'scope'))),
+  builtin('Variables', 'global_variables', 'scope=None', 'tf.global_variables', 'The variables of the GLOBAL_VARIABLES collection (with scope: those whose name re.match-es it).', (a, ctx) => varList(ctx, GLOBAL_VARIABLES, arg(a, 'scope'))),
   builtin('Variables', 'trainable_variables', 'scope=None', 'tf.trainable_variables', 'The variables of the TRAINABLE_VARIABLES collection.', (a, ctx) => varList(ctx, TRAINABLE_VARIABLES, arg(a, 'scope'))),
-  builtin('Variables', 'get_collection', 'key, scope=None', 'tf.get_collection', 'Members of a graph collection (variables as variables).', (a, ctx) => {
-    const key = strArg(arg(a, 'key'), 'key');
-    const prefix = optStrArg(arg(a, 'scope'), 'scope');
-    return list(
-      ctx.graph
-        .getCollection(key)
-        .filter((n) => prefix === null || n.name.startsWith(prefix))
-        .map((n) => {
-          const info = ctx.graph.variables.get(n.name);
-          return info ? { kind: 'variable' as const, info } : n.hasOutput ? tensor(n) : operation(n);
-        }),
-    );
-  }),
+  builtin('Variables', 'get_collection', 'key, scope=None', 'tf.get_collection', 'Members of a graph collection (variables as variables); with scope, those whose name re.match-es it.', (a, ctx) =>
+    list(collectionItems(ctx.graph, strArg(arg(a, 'key'), 'key'), optStrArg(arg(a, 'scope'), 'scope'))),
+  ),
   builtin('Variables', 'add_to_collection', 'name, value', 'tf.add_to_collection', 'Adds a tensor, op or variable to a graph collection.', (a, ctx) => {
-    ctx.graph.addToCollection(strArg(arg(a, 'name'), 'name'), controlNode(arg(a, 'value'), 'add_to_collection()'));
+    const value = arg(a, 'value');
+    ctx.graph.appendToCollection(strArg(arg(a, 'name'), 'name'), controlNode(value, 'add_to_collection()'), value.kind === 'op');
     return NONE;
   }),
   // ---- initializers ----
@@ -191,26 +211,9 @@ export const STATE_BUILTINS: BuiltinDef[] = [
     });
   }),
   builtin('Scopes', 'get_variable_scope', '', 'tf.get_variable_scope', 'The current variable scope object (name, reuse, reuse_variables(), ...).', (_a, ctx) => ({ kind: 'varscope', scope: ctx.graphState().varScopes.current })),
-  builtin('Scopes', 'control_dependencies', 'control_inputs', 'tf.control_dependencies', '`with control_dependencies([a, b]) { }`: ops made inside run after a and b; None clears.', (a, ctx) => {
-    const ci = arg(a, 'control_inputs');
-    const deps = ci.kind === 'none' ? null : ci.kind === 'list' || ci.kind === 'tuple' ? ci.items.map((v) => controlNode(v, 'control_dependencies()')) : null;
-    if (ci.kind !== 'none' && !deps) throw typeError('control_inputs must be a list of tensors or operations, or None');
-    const saved: { graph: typeof ctx.graph; stack: Node[][] }[] = [];
-    return {
-      kind: 'context',
-      label: 'control_dependencies',
-      enter: () => {
-        const g = ctx.graph;
-        saved.push({ graph: g, stack: g.controlStack });
-        g.controlStack = deps === null ? [] : [...g.controlStack, deps];
-        return NONE;
-      },
-      exit: () => {
-        const s = saved.pop()!;
-        s.graph.controlStack = s.stack;
-      },
-    };
-  }),
+  builtin('Scopes', 'control_dependencies', 'control_inputs', 'tf.control_dependencies', '`with control_dependencies([a, b]) { }`: ops made inside run after a and b (a node that reads one made in the block, or reads a dependency, gets no edge, as TF1); None clears.', (a, ctx) =>
+    controlDependenciesContext(ctx, arg(a, 'control_inputs'), null),
+  ),
   builtin('Scopes', 'group', '*inputs, name=None', 'tf.group', 'An operation that runs all inputs (node `group_deps`).', (a, ctx) => {
     const deps = rest(a, 'inputs').flatMap((v) => (v.kind === 'list' || v.kind === 'tuple' ? v.items : [v])).map((v) => controlNode(v, 'group()'));
     return groupOf(ctx, deps, nameOf(a) ?? 'group_deps');
@@ -226,7 +229,7 @@ export const STATE_BUILTINS: BuiltinDef[] = [
 
 export const STATE_CONSTANTS: Record<string, Value> = {
   AUTO_REUSE,
-  GraphKeys: { kind: 'object', typeName: 'GraphKeys', attrs: new Map<string, Value>([['GLOBAL_VARIABLES', str(GLOBAL_VARIABLES)], ['TRAINABLE_VARIABLES', str(TRAINABLE_VARIABLES)], ['SUMMARIES', str('summaries')]]) },
+  GraphKeys: { kind: 'object', typeName: 'GraphKeys', attrs: new Map<string, Value>([['GLOBAL_VARIABLES', str(GLOBAL_VARIABLES)], ['TRAINABLE_VARIABLES', str(TRAINABLE_VARIABLES)], ['SUMMARIES', str('summaries')], ['TRAIN_OP', str('train_op')], ['GLOBAL_STEP', str('global_step')]]) },
 };
 
 export { VariableScope, valueError };

@@ -6,12 +6,12 @@
  * `get_name`, and the global-step helpers. The graph work is done by compiler/grad/.
  */
 import { gradients } from '../../grad/gradients.js';
-import { AdamOptimizer, type GradAndVar, GradientDescentOptimizer, type Hyper, MomentumOptimizer, type Optimizer, createGlobalStep, getGlobalStep, getOrCreateGlobalStep } from '../../grad/optimizers.js';
-import type { Node, VariableInfo } from '../../ir/graph.js';
+import { AdamOptimizer, type GradAndVar, GradientDescentOptimizer, type Hyper, MomentumOptimizer, type OptTarget, type Optimizer, createGlobalStep, getGlobalStep, getOrCreateGlobalStep } from '../../grad/optimizers.js';
+import { Node, type VariableInfo } from '../../ir/graph.js';
 import type { Ctx } from '../context.js';
 import { boolArg, optStrArg, strArg } from '../convert.js';
-import { typeError } from '../errors.js';
-import { type BuiltinValue, type Value, NONE, asTensorNode, list, numberOf, object, operation, str, tensor, tuple, typeName } from '../values.js';
+import { attributeError, typeError } from '../errors.js';
+import { type BuiltinValue, type Value, NONE, asTensorNode, list, numberOf, object, operation, pyStr, str, tensor, tuple, typeName } from '../values.js';
 import { type Args, type BuiltinDef, arg, bindArgs, builtin } from './spec.js';
 
 function method(owner: string, name: string, sig: string, impl: (a: Args, ctx: Ctx) => Value): BuiltinValue {
@@ -30,13 +30,30 @@ function tensorList(v: Value, what: string, allowNone = false): (Node | null)[] 
   });
 }
 
-function variableList(v: Value, what: string): VariableInfo[] | null {
+/** A var_list entry as TF1's `_get_processor` takes it: a variable or a tensor. */
+function optTarget(x: Value): OptTarget {
+  if (x.kind === 'variable') return x.info;
+  if (x.kind === 'tensor') return x.node;
+  throw attributeError(`'${typeName(x)}' object has no attribute 'op'`);
+}
+
+/** var_list: None (the trainable variables), or variables and tensors (nest.flatten'ed). */
+function targetList(v: Value): OptTarget[] | null {
   if (v.kind === 'none') return null;
-  const items = v.kind === 'list' || v.kind === 'tuple' ? v.items : [v];
-  return items.map((x) => {
-    if (x.kind !== 'variable') throw typeError(`${what}: expected a list of variables, got ${typeName(x)}`);
-    return x.info;
-  });
+  const flat = (x: Value): Value[] => (x.kind === 'list' || x.kind === 'tuple' ? x.items.flatMap(flat) : [x]);
+  return flat(v).map(optTarget);
+}
+
+/** grad_loss: the gradient of the loss (TF1's grad_ys for it), or None for ones. */
+function gradLossArg(v: Value): Node | null {
+  if (v.kind === 'none') return null;
+  const n = asTensorNode(v);
+  if (!n) throw typeError(`grad_loss must be a Tensor, got ${typeName(v)}`);
+  return n;
+}
+
+function targetValue(t: OptTarget): Value {
+  return t instanceof Node ? tensor(t) : { kind: 'variable', info: t };
 }
 
 function hyperArg(v: Value, what: string): Hyper {
@@ -53,7 +70,7 @@ function globalStepArg(v: Value): VariableInfo | null {
 }
 
 function gradsAndVarsValue(gv: GradAndVar[]): Value {
-  return list(gv.map(([g, v]) => tuple([g ? tensor(g) : NONE, { kind: 'variable', info: v }])));
+  return list(gv.map(([g, v]) => tuple([g ? tensor(g) : NONE, targetValue(v)])));
 }
 
 function gradsAndVarsArg(v: Value): GradAndVar[] {
@@ -61,10 +78,9 @@ function gradsAndVarsArg(v: Value): GradAndVar[] {
   return v.items.map((p, i) => {
     if ((p.kind !== 'list' && p.kind !== 'tuple') || p.items.length !== 2) throw typeError(`grads_and_vars[${i}] must be a (gradient, variable) pair`);
     const [g, x] = p.items;
-    if (x.kind !== 'variable') throw typeError(`grads_and_vars[${i}][1] must be a variable, got ${typeName(x)}`);
     const gn = g.kind === 'none' ? null : asTensorNode(g);
-    if (g.kind !== 'none' && !gn) throw typeError(`grads_and_vars[${i}][0] must be a Tensor or None, got ${typeName(g)}`);
-    return [gn, x.info] as GradAndVar;
+    if (g.kind !== 'none' && !gn) throw typeError(`Gradient must be a Tensor, IndexedSlices, or None: ${pyStr(g)}`);
+    return [gn, optTarget(x)] as GradAndVar;
   });
 }
 
@@ -79,17 +95,17 @@ function optimizerValue(cls: string, opt: Optimizer): Value {
   return object(cls, {
     minimize: method(cls, 'minimize', 'loss, global_step=None, var_list=None, gate_gradients=1, aggregation_method=None, colocate_gradients_with_ops=False, name=None, grad_loss=None', (a, ctx) => {
       const loss = lossArg(arg(a, 'loss'));
-      if (arg(a, 'grad_loss').kind !== 'none') throw typeError('minimize(): grad_loss is not supported by tfg');
-      const op = opt.minimize(loss.graph, loss, { globalStep: globalStepArg(arg(a, 'global_step')), varList: variableList(arg(a, 'var_list'), 'var_list'), name: optStrArg(arg(a, 'name'), 'name'), span: span(ctx) });
+      const op = opt.minimize(loss.graph, loss, { globalStep: globalStepArg(arg(a, 'global_step')), varList: targetList(arg(a, 'var_list')), gradLoss: gradLossArg(arg(a, 'grad_loss')), name: optStrArg(arg(a, 'name'), 'name'), span: span(ctx) });
       return operation(op);
     }),
     compute_gradients: method(cls, 'compute_gradients', 'loss, var_list=None, gate_gradients=1, aggregation_method=None, colocate_gradients_with_ops=False, grad_loss=None', (a, ctx) => {
       const loss = lossArg(arg(a, 'loss'));
-      return gradsAndVarsValue(opt.computeGradients(loss.graph, loss, variableList(arg(a, 'var_list'), 'var_list'), span(ctx)));
+      return gradsAndVarsValue(opt.computeGradients(loss.graph, loss, targetList(arg(a, 'var_list')), span(ctx), gradLossArg(arg(a, 'grad_loss'))));
     }),
     apply_gradients: method(cls, 'apply_gradients', 'grads_and_vars, global_step=None, name=None', (a, ctx) => {
       const gv = gradsAndVarsArg(arg(a, 'grads_and_vars'));
-      const graph = gv[0]?.[1].node.graph ?? ctx.graph;
+      const first = gv[0]?.[1];
+      const graph = first ? (first instanceof Node ? first : first.node).graph : ctx.graph;
       return operation(opt.applyGradients(graph, gv, { globalStep: globalStepArg(arg(a, 'global_step')), name: optStrArg(arg(a, 'name'), 'name'), span: span(ctx) }));
     }),
     get_slot: method(cls, 'get_slot', 'var, name', (a) => {
