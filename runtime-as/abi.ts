@@ -122,7 +122,7 @@ export const MATMUL_ACT = { none: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
 export type MatmulActivation = keyof typeof MATMUL_ACT;
 
 // Block sizes of runtime-as/assembly/matmul.ts (checked against the wasm by test/runtime).
-const MB = 256, MC = 64, NC = 256, KC = 256, MC64 = 64, NC64 = 128, KC64 = 256;
+const MB = 256, MC = 64, NC = 256, KC = 512, MC64 = 64, NC64 = 128, KC64 = 256;
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 const a16 = (x: number) => roundUp(x, 16);
 
