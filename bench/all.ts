@@ -21,7 +21,12 @@ const USAGE = 'usage: node dist/bench/all.js [--out FILE.md] [--min-ms 3000]';
 function child(script: string, args: string[]): string {
   const js = join(dirname(fileURLToPath(import.meta.url)), script);
   process.stderr.write(`bench/all: node ${script} ${args.join(' ')}\n`);
-  return execFileSync(process.execPath, [js, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).trim();
+  try {
+    return execFileSync(process.execPath, [js, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).trim();
+  } catch (e) {
+    // One failing benchmark must not lose the others' figures: report it in its place.
+    return `**failed**: \`node dist/bench/${script} ${args.join(' ')}\`: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+  }
 }
 
 export async function benchAll(opts: { minMs: number }): Promise<string> {

@@ -157,10 +157,15 @@ signature f(a, b, c) -> s
   tfjsDispose();
   await osess.release();
 
-  // Sanity: everybody computed the same number (tfjs and ORT sum in f32).
+  // Sanity: everybody computed the same number. Ours (fused and unfused) sum in f64 and must agree
+  // closely; tfjs and ORT sum n values in f32, which drifts at 16M (reported below, fails past 10%).
   const want = results.fused!;
+  const drift: string[] = [];
   for (const [k, v] of Object.entries(results)) {
-    if (maxRelDiff([v], [want]) > 1e-3) throw new Error(`${g.key}: contender '${k}' computed ${v}, ours fused ${want}`);
+    const d = maxRelDiff([v], [want]);
+    const ourOwn = k === 'fused' || k === 'unfused';
+    if (d > (ourOwn ? 1e-5 : 0.1)) throw new Error(`${g.key}: contender '${k}' computed ${v}, ours fused ${want}`);
+    if (!ourOwn && d > 1e-4) drift.push(`${k} ${v.toPrecision(7)}`);
   }
   const [eF, eU, oF, oU, o, tRes, tUp] = ts as [Timing, Timing, Timing, Timing, Timing, Timing?, Timing?];
   const row = (name: string, t: Timing, ref: Timing): string[] => [name, fmtMs(t.median), fmtMs(t.p10), fmtMs(t.p90), fmtRatio(t.median / ref.median)];
@@ -191,6 +196,7 @@ signature f(a, b, c) -> s
     markdownTable(['contender', 'median', 'p10', 'p90', 'time / ours fused (same view)'], rows),
     '',
     ...targets.map((x) => `- ${x.name}: ${fmtRatio(x.ratio)}`),
+    ...(drift.length ? [`- results: ours ${want.toPrecision(7)} (f64 sums); peers summing in f32 drift: ${drift.join(', ')}`] : []),
   ];
   return { markdown: lines.join('\n'), targets };
 }
