@@ -226,6 +226,77 @@ function gemvRow32(a: usize, b: usize, c: usize, N: i32, K: i32, acc: usize): vo
   if (j < N) gemvRow32Tail(a, b, c, N, K, j, acc);
 }
 
+/**
+ * One row of C (f32), B stored [K][N], for M = 1: B streamed once, row after row. Columns in
+ * blocks of NC (the f32 row partial `tmp` and its f64 accumulator stay in L1); per chunk of KCS
+ * rows of B, 8 rows at a time: a[k..k+7] broadcast into 8 registers, then for every 4 columns
+ * c += a[k]·B[k] + … + a[k+7]·B[k+7] (8 sequential row streams, each B line read once; the
+ * column-block loop of gemvRow32 re-reads B's misaligned lines once per 16 columns and strides
+ * through it: 1×784×300 took ~2× as long). Same summation order per element (k ascending), chunks
+ * folded in f64 as everywhere.
+ */
+function gemv1Row32(a: usize, b: usize, c: usize, N: i32, K: i32, acc: usize): void {
+  const ldb = <usize>N << 2;
+  const tmp = acc;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc), n4 = nc & ~3;
+    // 12·nc bytes of the f64 accumulator area (≥ 32·roundUp(nc, 8) bytes for M ≤ 4).
+    const acc64 = acc + align16(<usize>nc << 2);
+    const bj = b + (<usize>jc << 2), cj = c + (<usize>jc << 2);
+    for (let k0 = 0; k0 < K; k0 += KCS) {
+      const kc = min(KCS, K - k0), kend = k0 + kc;
+      const mode = blockMode(k0, kc, K, KCS);
+      const dst = mode == SINGLE ? cj : tmp;
+      memory.fill(dst, 0, <usize>nc << 2);
+      let k = k0;
+      for (; k + 8 <= kend; k += 8) {
+        const pa = a + (<usize>k << 2);
+        const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4), x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
+        const x4 = v128.load32_splat(pa, 16), x5 = v128.load32_splat(pa, 20), x6 = v128.load32_splat(pa, 24), x7 = v128.load32_splat(pa, 28);
+        const r0 = bj + <usize>k * ldb, r1 = r0 + ldb, r2 = r1 + ldb, r3 = r2 + ldb, r4 = r3 + ldb, r5 = r4 + ldb, r6 = r5 + ldb, r7 = r6 + ldb;
+        let j = 0;
+        for (; j < n4; j += 4) {
+          const o = <usize>j << 2;
+          let v = v128.load(dst + o);
+          v = f32x4.add(v, f32x4.mul(x0, v128.load(r0 + o)));
+          v = f32x4.add(v, f32x4.mul(x1, v128.load(r1 + o)));
+          v = f32x4.add(v, f32x4.mul(x2, v128.load(r2 + o)));
+          v = f32x4.add(v, f32x4.mul(x3, v128.load(r3 + o)));
+          v = f32x4.add(v, f32x4.mul(x4, v128.load(r4 + o)));
+          v = f32x4.add(v, f32x4.mul(x5, v128.load(r5 + o)));
+          v = f32x4.add(v, f32x4.mul(x6, v128.load(r6 + o)));
+          v = f32x4.add(v, f32x4.mul(x7, v128.load(r7 + o)));
+          v128.store(dst + o, v);
+        }
+        for (; j < nc; j++) {
+          const o = <usize>j << 2;
+          let s = load<f32>(dst + o);
+          for (let q = 0; q < 8; q++) s += load<f32>(pa + (<usize>q << 2)) * load<f32>(r0 + <usize>q * ldb + o);
+          store<f32>(dst + o, s);
+        }
+      }
+      for (; k < kend; k++) {
+        const x = v128.load32_splat(a + (<usize>k << 2)), xs = load<f32>(a + (<usize>k << 2));
+        const r0 = bj + <usize>k * ldb;
+        let j = 0;
+        for (; j < n4; j += 4) {
+          const o = <usize>j << 2;
+          v128.store(dst + o, f32x4.add(v128.load(dst + o), f32x4.mul(x, v128.load(r0 + o))));
+        }
+        for (; j < nc; j++) {
+          const o = <usize>j << 2;
+          store<f32>(dst + o, load<f32>(dst + o) + xs * load<f32>(r0 + o));
+        }
+      }
+      if (mode != SINGLE) {
+        let j = 0;
+        for (; j < n4; j += 4) fin4(mode, v128.load(tmp + (<usize>j << 2)), cj + (<usize>j << 2), acc64 + (<usize>j << 3));
+        for (; j < nc; j++) fin1(mode, load<f32>(tmp + (<usize>j << 2)), cj + (<usize>j << 2), acc64 + (<usize>j << 3));
+      }
+    }
+  }
+}
+
 /** Columns [j, N) of one f32 GEMV row: blocks of 4 (one accumulator), then scalar. */
 function gemvRow32Tail(a: usize, b: usize, c: usize, N: i32, K: i32, j: i32, acc: usize): void {
   const ldb = <usize>N << 2;
@@ -360,6 +431,7 @@ function small32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, tb: bool,
   for (; i < M; i++) {
     const ci = c + <usize>i * ldc;
     if (tb) gemvRowT32(a + <usize>i * lda, b, ci, N, K);
+    else if (M == 1) gemv1Row32(a, b, ci, N, K, acc);
     else gemvRow32(a + <usize>i * lda, b, ci, N, K, acc);
     epi32(ci, 1, N, ldc, bias, act);
   }

@@ -5,7 +5,7 @@
  *
  * Tolerances: |c − ref| ≤ 2·K·ε·Σ_k|a_ik·b_kj| + tiny, with ε = 2^-24 (f32) or 2^-53 (f64)
  * (the standard dot-product error bound); acc64: one f32 rounding, |c − ref| ≤ 2^-24·|ref|·1.01.
- * Writes past C are checked untouched (guard values).
+ * Writes past C and past the scratch size the runtime asks for are checked untouched (guard values).
  */
 import t from 'tap';
 import { matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
@@ -25,8 +25,10 @@ function runCase(h: Harness, v: Variant, M: number, N: number, K: number, ta: bo
   const pc = h.put(dt, new Array(M * N + 8).fill(GUARD));
   const scratchBytes = v === 'f32' ? h.rt.matmul_f32_scratch(M, N, K) : h.rt.matmul_f64_scratch(M, N, K);
   const ps = h.alloc(scratchBytes);
+  const guard = h.put('f32', new Array(1024).fill(GUARD));
   const fn = v === 'f32' ? h.rt.matmul_f32 : v === 'f64' ? h.rt.matmul_f64 : h.rt.matmul_f32_acc64;
   fn(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps);
+  if (h.f32(guard, 1024).some((x) => x !== GUARD)) return `wrote past the ${scratchBytes} bytes of scratch`;
   const c = dt === 'f32' ? h.f32(pc, M * N + 8) : h.f64(pc, M * N + 8);
   const { c: ref, mag } = naiveMatmul(a, b, M, N, K, ta, tb);
   for (let i = 0; i < M * N; i++) {
@@ -160,7 +162,9 @@ function blockedCase(M: number, N: number, K: number, ta: boolean, tb: boolean, 
   const r = rng(seed);
   const a = randomArray(M * K, r).map(Math.fround), b = randomArray(K * N, r).map(Math.fround);
   const pa = h.put('f32', a), pb = h.put('f32', b), pc = h.put('f32', new Array(M * N + 8).fill(GUARD));
-  h.rt.matmul_f32(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, h.alloc(h.rt.matmul_f32_scratch(M, N, K)));
+  const scratchBytes = h.rt.matmul_f32_scratch(M, N, K), ps = h.alloc(scratchBytes), guard = h.put('f32', new Array(1024).fill(GUARD));
+  h.rt.matmul_f32(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps);
+  if (h.f32(guard, 1024).some((x) => x !== GUARD)) return `wrote past the ${scratchBytes} bytes of scratch`;
   const c = h.f32(pc, M * N + 8);
   const { c: ref, mag } = naiveMatmul(a, b, M, N, K, ta, tb);
   for (let i = 0; i < M * N; i++) {
