@@ -372,7 +372,7 @@ function emitMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulK
   const rtEp = runtimeEpilogue(k);
   out.push(f.set(c, rtEp ? ctx.addr(f, rtEp.store.node) : k.epilogue ? ctx.scratch(f) : ctx.addr(f, k.node)));
   if (dt === 'f32' || dt === 'f64') {
-    // f32 accumulates in f32 within K blocks of ≤ 256 and in f64 across them (runtime-as
+    // f32 sums 64 terms at a time in f32 and combines K slices in f64 (runtime-as/assembly/
     // matmul.ts), so long dot products (XᵀX over 20,640 rows) need no separate f64 kernel.
     const args = [ctx.addr(f, k.a), ctx.addr(f, k.b), f.get(c)];
     const flags = [m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch)];
