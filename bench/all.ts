@@ -1,8 +1,11 @@
 /**
- * @fileoverview Run every benchmark and write one markdown report: the matmul benchmark (its own
- * script, run as a child process), then elementwise, MLP and MNIST training in this process one
- * after the other (each benchmark's contenders interleaved among themselves). The header records
- * the date, machine, Node version and load average before and after.
+ * @fileoverview Run every benchmark and write one markdown report. Each benchmark runs as a child
+ * process (its contenders interleaved among themselves, so every ratio comes from one process):
+ * matmul (the wasm SIMD peak probe, square sizes vs tfjs-wasm 1T and ORT 1T, the K-neighbour
+ * table), elementwise (short graph; 8-op chain at 1M and 16M) and MLP inference with ORT at 1
+ * thread (and tfjs), then the same with ORT at 2 threads (ORT's thread count is fixed per process;
+ * tfjs left out), then MNIST training. The header records the date, machine, Node version and
+ * load average before and after.
  *
  *   node dist/bench/all.js [--out bench-results.md] [--min-ms 3000]
  */
@@ -11,35 +14,41 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchElementwise } from './elementwise.js';
-import { benchMlp } from './mlp.js';
-import { benchMnistTrain } from './mnist-train.js';
 import { isMain, machineLine, parseArgs, runMain } from './common.js';
 
 const USAGE = 'usage: node dist/bench/all.js [--out FILE.md] [--min-ms 3000]';
 
+function child(script: string, args: string[]): string {
+  const js = join(dirname(fileURLToPath(import.meta.url)), script);
+  process.stderr.write(`bench/all: node ${script} ${args.join(' ')}\n`);
+  try {
+    return execFileSync(process.execPath, [js, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).trim();
+  } catch (e) {
+    // One failing benchmark must not lose the others' figures: report it in its place.
+    return `**failed**: \`node dist/bench/${script} ${args.join(' ')}\`: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+  }
+}
+
 export async function benchAll(opts: { minMs: number }): Promise<string> {
   const started = new Date();
   const loadBefore = loadavg()[0]!.toFixed(2);
-  const parts: string[] = [];
-  const log = (s: string): void => void process.stderr.write(`bench/all: ${s}\n`);
-
-  log('matmul (child process)');
-  const matmulJs = join(dirname(fileURLToPath(import.meta.url)), 'matmul.js');
-  const matmul = execFileSync(process.execPath, [matmulJs, '--min-ms', String(opts.minMs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const [title, ...table] = matmul.trim().split('\n');
-  parts.push(['### Matmul f32 (bench/matmul.ts)', '', title!, '', ...table].join('\n'));
-
-  log('elementwise');
-  const ew = await benchElementwise({ n: 1048576, minMs: opts.minMs });
-  parts.push(ew.markdown);
-  log('mlp');
-  const mlp = await benchMlp({ batches: [1, 1000], minMs: opts.minMs });
-  parts.push(mlp.markdown);
-  log('mnist-train');
-  const mn = await benchMnistTrain({ minMs: opts.minMs, batches: 40 });
-  parts.push(mn.markdown);
-
+  const ms = String(opts.minMs);
+  const parts = [
+    '### Matmul, ORT 1 thread (bench/matmul.ts)',
+    child('matmul.js', ['--min-ms', ms]),
+    '### Matmul, ORT 2 threads (tfjs and the K table left out)',
+    child('matmul.js', ['--min-ms', ms, '--ort-threads', '2', '--no-tfjs', '--no-k', '--sizes', '512,1024']),
+    '### Elementwise, ORT 1 thread (bench/elementwise.ts)',
+    child('elementwise.js', ['--min-ms', ms]),
+    '### Elementwise, ORT 2 threads (tfjs left out)',
+    child('elementwise.js', ['--min-ms', ms, '--ort-threads', '2', '--no-tfjs']),
+    '### MLP inference, ORT 1 thread (bench/mlp.ts)',
+    child('mlp.js', ['--min-ms', ms]),
+    '### MLP inference, ORT 2 threads (tfjs left out)',
+    child('mlp.js', ['--min-ms', ms, '--ort-threads', '2', '--no-tfjs']),
+    '### MNIST training step (bench/mnist-train.ts)',
+    child('mnist-train.js', ['--min-ms', ms]),
+  ];
   const header = [
     `## Benchmark run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,
     '',

@@ -1,163 +1,180 @@
 /**
- * @fileoverview Matmul benchmark (not a test): GFLOP/s of the AssemblyScript runtime's
- * matmul_f32 (runtime-as/build/runtime.wasm) at 128–1024 against @tensorflow/tfjs-backend-wasm
- * (XNNPACK, single-threaded, .wasm files loaded from node_modules, no network) and tfjs `cpu`,
- * all in this process. Each case is warmed up, then timed as the median of several runs.
+ * @fileoverview Matmul benchmark (not a test): GFLOP/s of the AssemblyScript runtime's matmul_f32
+ * (runtime.wasm, exact wasm SIMD; and runtime-relaxed.wasm, the fast-math build with
+ * f32x4.relaxed_madd) against @tensorflow/tfjs-backend-wasm (XNNPACK, 1 thread) and
+ * onnxruntime-web (wasm EP, `--ort-threads` threads), all in this process and interleaved (one
+ * call of each per round), with every result as a fraction of this machine's probed wasm SIMD
+ * peak (bench/peak.ts, run first in the same process). Then the K-neighbour table: C[1024,1024]
+ * with K and K ± 4 for K ∈ {1000, 1020, 1024, 1028, 2048}, per-FLOP time against the
+ * neighbours (the f32 kernel must have no cliff at any K), and the old f64-accumulating kernel
+ * (`matmul_f32_acc64`, which codegen used to switch to at K ≥ 1024) at K = 1024 for scale.
  *
- *   node dist/bench/matmul.js [--sizes 128,256,512,1024] [--relaxed] [--min-ms 400]
+ *   node dist/bench/matmul.js [--sizes 128,256,512,1024] [--min-ms 1500] [--ort-threads 1]
+ *                             [--no-tfjs] [--no-k]
  *
- * `--relaxed` also times runtime-relaxed.wasm (f32x4.relaxed_madd); Node 20 needs V8's
- * --experimental-wasm-relaxed-simd, set here before any module compiles.
+ * ORT's thread count is fixed per process (the first session initialises its wasm backend), so
+ * 1 and 2 ORT threads are two runs of this script (bench/all.ts does both); each run's ratios
+ * come from its own interleaved rounds. Every contender's product is checked against ours.
  */
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
+import { probePeak } from './peak.js';
+import { loadOrt, onnxModel, ortSession } from './onnx.js';
+import { fillUniform, isMain, loadTfjs, markdownTable, maxRelDiff, parseArgs, runMain, timeInterleaved, useBackend, type Timing } from './common.js';
 
-interface Options {
+const USAGE = 'usage: node dist/bench/matmul.js [--sizes 128,256,512,1024] [--min-ms 1500] [--ort-threads 1] [--no-tfjs] [--no-k]';
+
+export interface MatmulOptions {
   sizes: number[];
-  relaxed: boolean;
   minMs: number;
+  ortThreads: number;
+  tfjs: boolean;
+  kNeighbours: boolean;
 }
 
-function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { sizes: [128, 256, 512, 1024], relaxed: false, minMs: 400 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--relaxed') o.relaxed = true;
-    else if (a === '--sizes') o.sizes = (argv[++i] ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-    else if (a === '--min-ms') o.minMs = Number(argv[++i]);
-    else {
-      process.stderr.write(`bench/matmul: unknown argument ${a}\nusage: node dist/bench/matmul.js [--sizes 128,256,512,1024] [--relaxed] [--min-ms 400]\n`);
-      process.exit(2);
-    }
-  }
-  if (o.sizes.length === 0 || !(o.minMs > 0)) {
-    process.stderr.write('bench/matmul: --sizes needs positive integers and --min-ms a positive number\n');
-    process.exit(2);
-  }
-  return o;
+interface Ours {
+  name: string;
+  /** C = A·B for [M,K]·[K,N] on fresh seeded inputs; returns the call and a reader of C. */
+  prepare(M: number, N: number, K: number, kernel?: 'matmul_f32' | 'matmul_f32_acc64'): { run: () => void; result: () => Float32Array };
 }
 
-interface Timing {
-  median: number;
-  best: number;
-  runs: number;
-}
-
-/**
- * Time several contenders interleaved (one run of each per round, so all see the same machine
- * load), after 3 warm-up rounds; at least 5 rounds and at least minMs in total.
- */
-function timeInterleaved(fns: ReadonlyArray<() => void>, minMs: number): Timing[] {
-  for (let i = 0; i < 3; i++) for (const f of fns) f();
-  const times: number[][] = fns.map(() => []);
-  const start = performance.now();
-  while (times[0]!.length < 5 || (performance.now() - start < minMs && times[0]!.length < 500)) {
-    fns.forEach((f, i) => {
-      const t0 = performance.now();
-      f();
-      times[i]!.push(performance.now() - t0);
-    });
-  }
-  return times.map((ts) => {
-    ts.sort((a, b) => a - b);
-    return { median: ts[Math.floor(ts.length / 2)]!, best: ts[0]!, runs: ts.length };
+async function ourRuntimes(maxElems: number): Promise<Ours[]> {
+  const abi = await import('../runtime-as/abi.js');
+  const { readRuntimeWasm } = await import('../runtime-as/node.js');
+  return (['simd', 'relaxed'] as const).map((variant) => {
+    const scratch = Math.max(abi.matmulF32ScratchBytes(4096, 4096, 4096), abi.matmulF64ScratchBytes(4096, 4096, 4096));
+    const bytes = abi.RUNTIME_RESERVED_BYTES + 3 * maxElems * 4 + scratch + 1024;
+    const memory = abi.createSharedMemory(Math.ceil(bytes / 65536));
+    const rt = abi.instantiateRuntimeSync(readRuntimeWasm(variant), memory);
+    return {
+      name: variant === 'simd' ? 'tfg exact' : 'tfg fast-math',
+      prepare: (M, N, K, kernel = 'matmul_f32') => {
+        const a16 = (x: number) => Math.ceil(x / 16) * 16;
+        const pa = abi.RUNTIME_RESERVED_BYTES, pb = a16(pa + M * K * 4), pc = a16(pb + K * N * 4), ps = a16(pc + M * N * 4);
+        fillUniform(new Float32Array(memory.buffer, pa, M * K), 1, -0.5, 0.5);
+        fillUniform(new Float32Array(memory.buffer, pb, K * N), 2, -0.5, 0.5);
+        return { run: () => rt[kernel](pa, pb, pc, M, N, K, 0, 0, ps), result: () => new Float32Array(memory.buffer, pc, M * N) };
+      },
+    };
   });
 }
 
-function fillRandom(a: Float32Array, seed: number): void {
-  let s = seed >>> 0;
-  for (let i = 0; i < a.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 4294967296 - 0.5;
-  }
-}
+const gflops = (M: number, N: number, K: number, ms: number): number => (2 * M * N * K) / (ms * 1e6);
+const cell = (g: { median: number; best: number }): string => `${g.median.toFixed(1)} (${g.best.toFixed(1)})`;
+const rate = (M: number, N: number, K: number, t: Timing) => ({ median: gflops(M, N, K, t.median), best: gflops(M, N, K, t.best) });
 
-async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
-  if (opts.relaxed) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+export async function benchMatmul(opts: MatmulOptions): Promise<string> {
+  const peak = await probePeak({ minMs: 1000 });
+  const maxN = Math.max(...opts.sizes, 1024);
+  const ours = await ourRuntimes(maxN * Math.max(maxN, 2052));
+  const ort = await loadOrt(opts.ortThreads);
+  const tfjs = opts.tfjs ? await loadTfjs() : null;
+  if (tfjs) await useBackend(tfjs.tf, 'wasm');
+  const out: string[] = [peak.markdown, ''];
 
-  const abi = await import('../runtime-as/abi.js');
-  const { readRuntimeWasm } = await import('../runtime-as/node.js');
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-cpu');
-  const wasmBackend = await import('@tensorflow/tfjs-backend-wasm');
-
-  const require = createRequire(import.meta.url);
-  const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
-  wasmBackend.setWasmPaths(wasmDir);
-  wasmBackend.setThreadsCount(1);
-
-  // Our runtime(s), each on its own memory.
-  const ours: Array<{ name: string; prepare: (n: number) => () => void }> = [];
-  const variants: Array<'simd' | 'relaxed'> = opts.relaxed ? ['simd', 'relaxed'] : ['simd'];
-  const maxN = Math.max(...opts.sizes);
-  for (const variant of variants) {
-    const bytesNeeded = abi.RUNTIME_RESERVED_BYTES + 3 * maxN * maxN * 4 + abi.matmulF32ScratchBytes(maxN, maxN, maxN) + 256;
-    const memory = abi.createSharedMemory(Math.ceil(bytesNeeded / 65536));
-    const rt = abi.instantiateRuntimeSync(readRuntimeWasm(variant), memory);
-    ours.push({
-      name: variant === 'simd' ? 'tfg SIMD' : 'tfg relaxed',
-      prepare: (n) => {
-        const pa = abi.RUNTIME_RESERVED_BYTES, pb = pa + n * n * 4, pc = pb + n * n * 4, ps = pc + n * n * 4;
-        fillRandom(new Float32Array(memory.buffer, pa, n * n), 1);
-        fillRandom(new Float32Array(memory.buffer, pb, n * n), 2);
-        return () => rt.matmul_f32(pa, pb, pc, n, n, n, 0, 0, ps);
-      },
-    });
-  }
-
-  /** A tfjs matmul on the current backend, result read back (dataSync) like a Session fetch. */
-  const tfPrepare = (n: number) => {
-    const av = new Float32Array(n * n), bv = new Float32Array(n * n);
-    fillRandom(av, 1);
-    fillRandom(bv, 2);
-    const a = tf.tensor2d(av, [n, n]), b = tf.tensor2d(bv, [n, n]);
-    return {
-      run: () => {
-        const c = tf.matMul(a, b);
-        c.dataSync();
-        c.dispose();
-      },
-      dispose: () => { a.dispose(); b.dispose(); },
-    };
-  };
-
-  const gflops = (n: number, ms: number) => (2 * n * n * n) / (ms * 1e6);
+  // ---- square sizes ----
   const rows: string[][] = [];
-  const header = ['n', ...ours.map((o) => `${o.name} median (best)`), 'tfjs-wasm 1T median (best)', 'tfjs-cpu median', ...ours.map((o) => `${o.name} / tfjs-wasm (median, best)`)];
-  const cell = (n: number, t: Timing) => `${gflops(n, t.median).toFixed(2)} (${gflops(n, t.best).toFixed(2)})`;
+  const ortName = `ORT-web wasm ${opts.ortThreads}T`;
   for (const n of opts.sizes) {
-    await tf.setBackend('wasm');
-    await tf.ready();
-    const w = tfPrepare(n);
-    const timings = timeInterleaved([...ours.map((o) => o.prepare(n)), w.run], opts.minMs);
-    w.dispose();
-    const wt = timings[timings.length - 1]!;
-    await tf.setBackend('cpu');
-    await tf.ready();
-    const c = tfPrepare(n);
-    const [ct] = timeInterleaved([c.run], Math.min(opts.minMs, 200));
-    c.dispose();
+    const mine = ours.map((o) => o.prepare(n, n, n));
+    const av = fillUniform(new Float32Array(n * n), 1, -0.5, 0.5) as Float32Array;
+    const bv = fillUniform(new Float32Array(n * n), 2, -0.5, 0.5) as Float32Array;
+    const sess = await ortSession(ort, onnxModel({ inputs: [{ name: 'A', dims: [n, n] }, { name: 'B', dims: [n, n] }], outputs: [{ name: 'C', dims: [n, n] }], nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'] }] }));
+    const feeds = { A: new ort.Tensor('float32', av, [n, n]), B: new ort.Tensor('float32', bv, [n, n]) };
+    let ortC: ArrayLike<number> = [];
+    const runOrt = async (): Promise<void> => void (ortC = (await sess.run(feeds)).C!.data as Float32Array);
+    let tfC: ArrayLike<number> = [];
+    const ta = tfjs?.tf.tensor2d(av, [n, n]), tb = tfjs?.tf.tensor2d(bv, [n, n]);
+    const runTf = (): void => {
+      const c = tfjs!.tf.matMul(ta!, tb!);
+      tfC = c.dataSync();
+      c.dispose();
+    };
+    const fns = [...mine.map((m) => m.run), runOrt, ...(tfjs ? [runTf] : [])];
+    const ts = await timeInterleaved(fns, { minMs: opts.minMs, minRuns: 5, maxRuns: 2000 });
+    const want = mine[0]!.result();
+    for (const [name, c] of [['fast-math', mine[1]!.result()], ['ORT', ortC], ...(tfjs ? [['tfjs', tfC] as const] : [])] as const) {
+      const d = maxRelDiff(c, want);
+      if (!(d < 1e-4)) throw new Error(`matmul ${n}: ${name} differs from ours by ${d}`);
+    }
+    ta?.dispose();
+    tb?.dispose();
+    await sess.release();
+    const [ex, fm, o, w] = [rate(n, n, n, ts[0]!), rate(n, n, n, ts[1]!), rate(n, n, n, ts[2]!), tfjs ? rate(n, n, n, ts[3]!) : null];
     rows.push([
       String(n),
-      ...ours.map((_, i) => cell(n, timings[i]!)),
-      cell(n, wt),
-      gflops(n, ct!.median).toFixed(2),
-      ...ours.map((_, i) => `${(wt.median / timings[i]!.median).toFixed(2)}×, ${(wt.best / timings[i]!.best).toFixed(2)}×`),
+      cell(ex),
+      `${((100 * ex.best) / peak.mulAdd).toFixed(0)}%`,
+      cell(fm),
+      `${(fm.median / ex.median).toFixed(2)}×`,
+      ...(w ? [cell(w), `${(ex.median / w.median).toFixed(2)}×`] : []),
+      cell(o),
+      `${(ex.median / o.median).toFixed(2)}×`,
     ]);
-    process.stderr.write(`n=${n}: ${timings[0]!.runs} interleaved runs\n`);
+    process.stderr.write(`bench/matmul n=${n}: ${ts[0]!.runs} interleaved rounds\n`);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
-  console.log(`matmul f32, C = A·B (n×n), GFLOP/s = 2n³ / time (median and best of interleaved runs); Node ${process.version}; tfjs-wasm threads: ${wasmBackend.getThreadsCount()}`);
-  console.log(line(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
+  out.push(
+    `#### Square f32 matmul C = A·B (n×n), GFLOP/s = 2n³/time, median (best) of interleaved rounds; ORT threads: ${opts.ortThreads}`,
+    '',
+    markdownTable(
+      ['n', 'tfg exact', 'exact best / mul+add peak', 'tfg fast-math', 'fast-math / exact', ...(tfjs ? ['tfjs-wasm 1T', 'exact / tfjs (median)'] : []), ortName, `exact / ORT ${opts.ortThreads}T (median)`],
+      rows,
+    ),
+    '',
+  );
+
+  // ---- K neighbours ----
+  if (opts.kNeighbours) {
+    // For each K, the three shapes K − 4, K, K + 4 (exact and fast-math: 6 contenders) run
+    // interleaved in the same rounds, so the per-FLOP ratios compare like with like even when the
+    // shared machine's load changes between centres; ratios are taken per round, then the median.
+    const centers = [1000, 1020, 1024, 1028, 2048];
+    const M = 1024, N = 1024;
+    const krows: string[][] = [];
+    for (const K of centers) {
+      const Ks = [K - 4, K, K + 4];
+      const fns = ours.flatMap((o) => Ks.map((k) => o.prepare(M, N, k).run));
+      const rounds: number[][] = fns.map(() => []);
+      const timed = fns.map((f, i) => (): void => {
+        const t0 = performance.now();
+        f();
+        rounds[i]!.push(performance.now() - t0);
+      });
+      const ts = await timeInterleaved(timed, { minMs: Math.max(1500, opts.minMs), minRuns: 7, warmup: 2 });
+      const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      // Per round: time per FLOP at K over that of the faster neighbour in the same round.
+      const perFlop = (v: number): number => {
+        const r = rounds.slice(3 * v, 3 * v + 3);
+        const warm = r[0]!.length - ts[0]!.runs; // skip the warm-up rounds recorded by `timed`
+        const ratios = ts[0]!.runs > 0 ? r[1]!.slice(warm).map((t, i) => t / K / Math.min(r[0]![warm + i]! / (K - 4), r[2]![warm + i]! / (K + 4))) : [];
+        return med(ratios);
+      };
+      const g = (i: number): { median: number; best: number } => rate(M, N, Ks[i % 3]!, ts[i]!);
+      krows.push([`1024×${K}×1024`, cell(g(1)), `${cell(g(0))} / ${cell(g(2))}`, `${perFlop(0).toFixed(2)}×`, cell(g(4)), `${perFlop(1).toFixed(2)}×`]);
+      process.stderr.write(`bench/matmul K=${K}: ${ts[0]!.runs} interleaved rounds\n`);
+    }
+    const acc64 = ours[0]!.prepare(M, N, 1024, 'matmul_f32_acc64');
+    const f32at1024 = ours[0]!.prepare(M, N, 1024).run;
+    const [tAcc, tF32] = await timeInterleaved([acc64.run, f32at1024], { minMs: Math.max(600, opts.minMs / 3), minRuns: 3, warmup: 1 });
+    out.push(
+      '#### K neighbours: C[1024,1024] = A[1024,K]·B[K,1024], GFLOP/s median (best); "per-FLOP vs faster neighbour" = median over rounds of (time per FLOP at K) / (that of the faster of K − 4 and K + 4 in the same round) (goal ≤ 1.3×)',
+      '',
+      markdownTable(['shape', 'tfg exact', 'exact at K − 4 / K + 4', 'exact: per-FLOP vs faster neighbour', 'tfg fast-math', 'fast-math: per-FLOP vs faster neighbour'], krows),
+      '',
+      `The former f64-accumulating kernel at 1024×1024×1024 (\`matmul_f32_acc64\`, what codegen switched to at K ≥ 1024 before): ` +
+        `${cell(rate(M, N, 1024, tAcc!))} GFLOP/s vs ${cell(rate(M, N, 1024, tF32!))} for matmul_f32 in the same rounds ` +
+        `(${(tAcc!.median / tF32!.median).toFixed(2)}× the time).`,
+      '',
+    );
+  }
+  return out.join('\n');
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench/matmul failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+if (isMain(import.meta.url)) {
+  runMain('bench/matmul', async () => {
+    const o = parseArgs(process.argv.slice(2), { sizes: '128,256,512,1024', minMs: 1500, ortThreads: 1, noTfjs: false, noK: false }, USAGE);
+    const sizes = o.sizes.split(',').map(Number);
+    if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes needs positive integers, got '${o.sizes}'`);
+    console.log(await benchMatmul({ sizes, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, kNeighbours: !o.noK }));
+    process.exit(0); // ORT's worker threads would keep the process alive
+  });
+}

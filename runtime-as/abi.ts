@@ -7,7 +7,7 @@
  */
 
 /** Bump with ABI_VERSION in runtime-as/assembly/index.ts on any signature or layout change. */
-export const RUNTIME_ABI_VERSION = 2;
+export const RUNTIME_ABI_VERSION = 3;
 /** Import module name under which generated modules import the kernels. */
 export const RUNTIME_IMPORT_MODULE = 'tfg_rt';
 /** Both the runtime and the generated module import this memory. */
@@ -32,6 +32,9 @@ const P = 'i32' as const; // pointer
 const I = 'i32' as const; // int / bool
 const mm: KernelSignature = { params: [P, P, P, I, I, I, I, I, P], result: 'none' };
 const mmBatched: KernelSignature = { params: [P, P, P, I, I, I, I, I, I, P, I, I], result: 'none' };
+// The fused-epilogue forms: the same arguments, then bias (pointer to N values, 0 = none) and act.
+const mmEp: KernelSignature = { params: [...mm.params, P, I], result: 'none' };
+const mmBatchedEp: KernelSignature = { params: [...mmBatched.params, P, I], result: 'none' };
 const scratch3: KernelSignature = { params: [I, I, I], result: 'i32' };
 const inv: KernelSignature = { params: [P, P, I, I, I, P], result: 'i32' };
 const rnd32: KernelSignature = { params: [P, P, I, 'f32', 'f32'], result: 'none' };
@@ -54,6 +57,10 @@ export const RUNTIME_KERNELS = {
   matmul_f32_batched: mmBatched,
   matmul_f64_batched: mmBatched,
   matmul_f32_acc64_batched: mmBatched,
+  matmul_f32_ep: mmEp,
+  matmul_f64_ep: mmEp,
+  matmul_f32_batched_ep: mmBatchedEp,
+  matmul_f64_batched_ep: mmBatchedEp,
   matrix_inverse_scratch: { params: [I], result: 'i32' },
   matrix_inverse_f32: inv,
   matrix_inverse_f64: inv,
@@ -106,15 +113,23 @@ export type RuntimeExports = { readonly [K in KernelName]: JsFn<(typeof RUNTIME_
   readonly ABI_VERSION: WebAssembly.Global;
 };
 
+/**
+ * Activation codes of the `matmul_*_ep` kernels' `act` argument (runtime-as/assembly/matmul.ts
+ * ACT_*): C = act(op(A)·op(B) + bias). relu is max(x, 0) (wasm f32x4.max / f32.max), sigmoid and
+ * tanh the runtime's math_sigmoid_* / math_tanh_*, so results equal an unfused epilogue bit for bit.
+ */
+export const MATMUL_ACT = { none: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
+export type MatmulActivation = keyof typeof MATMUL_ACT;
+
 // Block sizes of runtime-as/assembly/matmul.ts (checked against the wasm by test/runtime).
-const MB = 512, MC = 64, NC = 256, KC = 256, MC64 = 64, NC64 = 128, KC64 = 256;
+const MB = 256, MC = 64, NC = 256, KC = 512, MC64 = 64, NC64 = 128, KC64 = 256;
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 const a16 = (x: number) => roundUp(x, 16);
 
-/** Scratch bytes matmul_f32(_batched) needs (same as the runtime's matmul_f32_scratch). */
+/** Scratch bytes matmul_f32(_batched)(_ep) needs (same as the runtime's matmul_f32_scratch). */
 export function matmulF32ScratchBytes(M: number, N: number, K: number): number {
   const mb = roundUp(Math.min(M, MB), 4), mc = roundUp(Math.min(M, MC), 4), nc = roundUp(Math.min(N, NC), 8), kc = Math.min(K, KC);
-  return a16(mb * nc * 4) + a16(mc * kc * 4) + a16(kc * nc * 4);
+  return a16(mb * nc * 8) + a16(mc * kc * 4) + a16(kc * nc * 4) + 256;
 }
 /** Scratch bytes matmul_f64 and matmul_f32_acc64 (and batched forms) need. */
 export function matmulF64ScratchBytes(M: number, N: number, K: number): number {

@@ -9,8 +9,10 @@
  *   is contiguous (f32 sums: two f32x4 partials per block of 1024 elements, each block added into
  *   f64x2 totals), horizontal combine at the end, mean scaling;
  *   argmax/argmin keep value and index;
- * - matmul: the runtime's packed SIMD matmul (f32, f64; i32 by a generated loop) into the output,
- *   or into the per-call scratch when an epilogue follows, then the epilogue loop;
+ * - matmul: the runtime's packed SIMD matmul (f32, f64; i32 by a generated loop) into the output;
+ *   an epilogue of the dense-layer form act(acc + bias row) (act: none, relu, sigmoid, tanh) runs
+ *   inside the runtime kernel (`matmul_*_ep`, applied to each tile as it is stored); any other
+ *   epilogue gets the product in the per-call scratch and then its own loop;
  * - opaque: runtime calls (softmax, log_softmax, cross-entropies, matrix_inverse), host calls
  *   (random: the loader's Philox streams, state in memory) or generated loops (gather, concat,
  *   stack, one_hot, in_top_k, sigmoid cross-entropy, shape/size/rank, range).
@@ -19,7 +21,8 @@ import { byteSize, type DType } from '../../session/dtype.js';
 import type { Node } from '../ir/graph.js';
 import { normAxis } from '../ir/shape.js';
 import { getOp } from '../ops/registry.js';
-import type { Body, Kernel, LoopKernel, MatmulKernel, OpaqueKernel, ReduceKernel } from '../schedule/kernel.js';
+import type { Body, Kernel, Load, LoopKernel, MatmulKernel, OpaqueKernel, ReduceKernel, Store } from '../schedule/kernel.js';
+import { MATMUL_ACT } from '../../runtime-as/abi.js';
 import { Poly, contiguousStrides, numel } from '../schedule/sym.js';
 import { FAIL, STATUS_ADDR, ValueBuilder, lanesFor, scalarType, type BValue, type Lanes } from './expr.js';
 import { emitNest, polyExpr, type BodyEnv, type NestAccess } from './loops.js';
@@ -310,8 +313,48 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
 
 // ---------------------------------------------------------------- matmul
 
-/** f32 matmuls whose (static) inner dim is at least this long accumulate in f64 (`matmul_f32_acc64`). */
-export const ACC64_MIN_K = 1024;
+/**
+ * An epilogue the runtime's `matmul_*_ep` kernels compute in their store: one store, contiguous
+ * over the output space, of act(acc + bias) / act(acc) / acc + bias, act ∈ {relu, sigmoid, tanh},
+ * bias a load of the matmul's dtype broadcast over every dim but the last (stride 1 there): a
+ * dense layer's `matmul(x, W) + b` then relu. Same operations as the epilogue loop (f32/f64 add,
+ * max(x, 0), the runtime's math_sigmoid/math_tanh), so the results are the same bits.
+ */
+interface RuntimeEpilogue {
+  store: Store;
+  bias: Load | null;
+  act: number;
+}
+
+const EPILOGUE_ACTS: Readonly<Record<string, number>> = { relu: MATMUL_ACT.relu, sigmoid: MATMUL_ACT.sigmoid, tanh: MATMUL_ACT.tanh };
+
+export function runtimeEpilogue(k: MatmulKernel): RuntimeEpilogue | null {
+  const ep = k.epilogue;
+  const dt = k.node.dtype!;
+  if (!ep || ep.stores.length !== 1 || (dt !== 'f32' && dt !== 'f64')) return null;
+  const store = ep.stores[0]!;
+  const space = k.space;
+  const rowMajor = contiguousStrides(space);
+  if (store.dtype !== dt || !store.offset.equals(0) || store.strides.length !== space.length || !store.strides.every((s, i) => s.equals(rowMajor[i]!))) return null;
+  let e = ep.exprs[store.expr]!;
+  let act: number = MATMUL_ACT.none;
+  if ('args' in e && e.op in EPILOGUE_ACTS && e.args.length === 1 && e.dtype === dt) {
+    act = EPILOGUE_ACTS[e.op]!;
+    e = ep.exprs[e.args[0]!]!;
+  }
+  if (e.op === 'acc') return e.dtype === dt ? { store, bias: null, act } : null;
+  if (!('args' in e) || e.op !== 'add' || e.args.length !== 2 || e.dtype !== dt) return null;
+  const [x, y] = e.args.map((i) => ep.exprs[i]!);
+  const other = x!.op === 'acc' ? y! : y!.op === 'acc' ? x! : null;
+  if (!other || other.op !== 'load' || other.dtype !== dt) return null;
+  const bias = ep.loads[(other as { load: number }).load]!;
+  const r = space.length;
+  const rowBroadcast = bias.dtype === dt && bias.strides.length === r && bias.strides.every((s, i) => (i < r - 1 ? s.equals(0) : s.equals(1) || space[r - 1]!.equals(1)));
+  // The kernel reads the bias while it writes C: never the same buffer (inputs and outputs of one
+  // kernel never share bytes in the memory plan; this guards a bias that is the stored node).
+  const distinct = bias.node !== store.node && store.node !== k.a && store.node !== k.b;
+  return rowBroadcast && distinct ? { store, bias, act } : null;
+}
 
 function emitMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulKernel): Expr[] {
   const m = ctx.m;
@@ -326,17 +369,23 @@ function emitMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulK
   const P = (p: Poly): Expr => polyExpr(m, f, p, B);
   const out: Expr[] = [];
   const c = f.local('i32');
-  out.push(f.set(c, k.epilogue ? ctx.scratch(f) : ctx.addr(f, k.node)));
+  const rtEp = runtimeEpilogue(k);
+  out.push(f.set(c, rtEp ? ctx.addr(f, rtEp.store.node) : k.epilogue ? ctx.scratch(f) : ctx.addr(f, k.node)));
   if (dt === 'f32' || dt === 'f64') {
+    // f32 sums 64 terms at a time in f32 and combines K slices in f64 (runtime-as/assembly/
+    // matmul.ts), so long dot products (XᵀX over 20,640 rows) need no separate f64 kernel.
     const args = [ctx.addr(f, k.a), ctx.addr(f, k.b), f.get(c)];
-    // Long f32 dot products keep their partial sums in f64 (one rounding per output), like the
-    // reference: X^T X over 20,640 rows in f32 otherwise drifts by ~1e-3 relative.
-    const kern = dt === 'f32' && K.isConst() && K.constValue() >= ACC64_MIN_K ? 'f32_acc64' : dt;
+    const flags = [m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch)];
+    const epArgs = rtEp
+      ? [rtEp.bias ? m.binary('i32.add', ctx.addr(f, rtEp.bias.node), P(rtEp.bias.offset.scale(byteSize(dt)))) : m.i32(0), m.i32(rtEp.act)]
+      : [];
+    const ep = rtEp ? '_ep' : '';
     if (r > 2) {
-      out.push(m.call(`rt_matmul_${kern}_batched`, [...args, P(batch), P(M), P(N), P(K), m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch), P(M.mul(K)), P(K.mul(N))], 'none'));
+      out.push(m.call(`rt_matmul_${dt}_batched${ep}`, [...args, P(batch), P(M), P(N), P(K), ...flags, P(M.mul(K)), P(K.mul(N)), ...epArgs], 'none'));
     } else {
-      out.push(m.call(`rt_matmul_${kern}`, [...args, P(M), P(N), P(K), m.i32(k.transposeA ? 1 : 0), m.i32(k.transposeB ? 1 : 0), m.i32(ctx.runtimeScratch)], 'none'));
+      out.push(m.call(`rt_matmul_${dt}${ep}`, [...args, P(M), P(N), P(K), ...flags, ...epArgs], 'none'));
     }
+    if (rtEp) return out;
   } else {
     out.push(...intMatmul(ctx, f, B, k, c, batch, M, N, K));
   }

@@ -1,11 +1,11 @@
 /**
  * @fileoverview runtime.wasm matmul kernels (f32, f64, f32 accumulated in f64; plain and batched)
  * against a naive f64 matmul, over every transpose combination and sizes that leave every tail
- * (M%4, N%8, K%4), cross the cache blocks (MB=512, MC=64, NC=256/128, KC=256) and are 0.
+ * (M%4, N%8, K%4), cross the cache blocks (MB=256, MC=64, NC=256/128, KC=512 f32, KC=256 f64) and are 0.
  *
  * Tolerances: |c − ref| ≤ 2·K·ε·Σ_k|a_ik·b_kj| + tiny, with ε = 2^-24 (f32) or 2^-53 (f64)
  * (the standard dot-product error bound); acc64: one f32 rounding, |c − ref| ≤ 2^-24·|ref|·1.01.
- * Writes past C are checked untouched (guard values).
+ * Writes past C and past the scratch size the runtime asks for are checked untouched (guard values).
  */
 import t from 'tap';
 import { matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
@@ -25,8 +25,10 @@ function runCase(h: Harness, v: Variant, M: number, N: number, K: number, ta: bo
   const pc = h.put(dt, new Array(M * N + 8).fill(GUARD));
   const scratchBytes = v === 'f32' ? h.rt.matmul_f32_scratch(M, N, K) : h.rt.matmul_f64_scratch(M, N, K);
   const ps = h.alloc(scratchBytes);
+  const guard = h.put('f32', new Array(1024).fill(GUARD));
   const fn = v === 'f32' ? h.rt.matmul_f32 : v === 'f64' ? h.rt.matmul_f64 : h.rt.matmul_f32_acc64;
   fn(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps);
+  if (h.f32(guard, 1024).some((x) => x !== GUARD)) return `wrote past the ${scratchBytes} bytes of scratch`;
   const c = dt === 'f32' ? h.f32(pc, M * N + 8) : h.f64(pc, M * N + 8);
   const { c: ref, mag } = naiveMatmul(a, b, M, N, K, ta, tb);
   for (let i = 0; i < M * N; i++) {
@@ -145,4 +147,116 @@ t.test('acc64 is more accurate than f32 accumulation on a cancelling sum', async
   h.rt.matmul_f32_acc64(pa, pb, pc, 1, 1, K, 0, 0, ps);
   const exact = a.map(Math.fround).reduce((s, x) => s + x, 0);
   t.equal(h.f32(pc, 1)[0], Math.fround(exact));
+});
+
+// ---- blocked accumulation (f32 within a K block, f64 across blocks), K around block sizes ----
+
+/**
+ * Tighter than the dot-product bound for long K: the packed kernel sums 64 terms in f32 registers
+ * and adds at most 8 such sums into an f32 tile per KC = 512 slice, the small-M path sums chunks of
+ * 64 terms; slices/chunks are added in f64 and C rounded once, so
+ * |c − ref| ≤ 80·ε·Σ|a||b| + ε·|ref| (+ the f64 part, ≤ K·2⁻⁵³·Σ|a||b|) whatever K is.
+ */
+function blockedCase(M: number, N: number, K: number, ta: boolean, tb: boolean, seed: number): string | null {
+  h.reset();
+  const r = rng(seed);
+  const a = randomArray(M * K, r).map(Math.fround), b = randomArray(K * N, r).map(Math.fround);
+  const pa = h.put('f32', a), pb = h.put('f32', b), pc = h.put('f32', new Array(M * N + 8).fill(GUARD));
+  const scratchBytes = h.rt.matmul_f32_scratch(M, N, K), ps = h.alloc(scratchBytes), guard = h.put('f32', new Array(1024).fill(GUARD));
+  h.rt.matmul_f32(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps);
+  if (h.f32(guard, 1024).some((x) => x !== GUARD)) return `wrote past the ${scratchBytes} bytes of scratch`;
+  const c = h.f32(pc, M * N + 8);
+  const { c: ref, mag } = naiveMatmul(a, b, M, N, K, ta, tb);
+  for (let i = 0; i < M * N; i++) {
+    const tol = (80 * EPS.f32 + K * EPS.f64) * mag[i]! + EPS.f32 * Math.abs(ref[i]!) + 1e-30;
+    if (!(Math.abs(c[i]! - ref[i]!) <= tol)) return `C[${Math.floor(i / N)},${i % N}] = ${c[i]} vs ${ref[i]} (tol ${tol})`;
+  }
+  for (let i = M * N; i < M * N + 8; i++) if (c[i] !== GUARD) return `wrote past C at ${i}`;
+  return null;
+}
+
+t.test('f32: K around the block sizes (KF = KCS = 64, KC = 512, equal slices), packed and small M, all transposes', async (t) => {
+  const Ks = [4, 63, 64, 65, 127, 128, 129, 252, 255, 256, 257, 260, 511, 512, 513, 516, 767, 768, 769, 1020, 1024, 1028, 2047, 2048, 2049];
+  for (const [M, N] of [[1, 19], [2, 33], [3, 8], [8, 5], [9, 17], [37, 70]] as const) {
+    const failures: string[] = [];
+    for (const K of Ks) for (const ta of [false, true]) for (const tb of [false, true]) {
+      const f = blockedCase(M, N, K, ta, tb, M * 1000 + N * 10 + K + (ta ? 3 : 0) + (tb ? 5 : 0));
+      if (f) failures.push(`${M}x${N}x${K} transA=${ta} transB=${tb}: ${f}`);
+    }
+    t.same(failures, [], `${M}x${N}: ${Ks.length * 4} depths × transposes`);
+  }
+});
+
+t.test('f32: long K (the normal equation’s XᵀX shape, 9×9×20640) within the blocked bound', async (t) => {
+  for (const [M, N] of [[9, 9], [1, 1], [9, 1], [4, 9]] as const) {
+    t.equal(blockedCase(M, N, 20640, true, false, 77 + M + N), null, `${M}x${N}x20640 transA`);
+    t.equal(blockedCase(M, N, 20640, false, false, 78 + M + N), null, `${M}x${N}x20640`);
+  }
+});
+
+t.test('f32: a long sum of 0.1s keeps f64-like accuracy (sequential f32 accumulation is ~6e-4 off)', async (t) => {
+  const K = 20000;
+  for (const [M, N, tb] of [[1, 1, false], [1, 1, true], [4, 16, false], [9, 9, false], [64, 64, true]] as const) {
+    h.reset();
+    const a = new Array(M * K).fill(0.1), b = new Array(K * N).fill(1);
+    const pa = h.put('f32', a), pb = h.put('f32', b), pc = h.alloc(M * N * 4);
+    h.rt.matmul_f32(pa, pb, pc, M, N, K, 0, tb ? 1 : 0, h.alloc(h.rt.matmul_f32_scratch(M, N, K)));
+    const exact = K * Math.fround(0.1);
+    const worst = Math.max(...Array.from(h.f32(pc, M * N), (x) => Math.abs(x - exact) / exact));
+    t.ok(worst < 1e-5, `${M}x${N}x${K} transB=${tb}: relative error ${worst.toExponential(2)}`);
+  }
+});
+
+// ---- fused epilogues: bit-identical to the product followed by the unfused epilogue ----
+
+const ACTS = ['none', 'relu', 'sigmoid', 'tanh'] as const;
+
+/** The unfused epilogue as generated code computes it: f32/f64 add, max(x, 0), the runtime's sigmoid/tanh. */
+function unfusedEpilogue(dt: 'f32' | 'f64', x: number, bias: number | null, act: (typeof ACTS)[number]): number {
+  const r = dt === 'f32' ? Math.fround : (v: number) => v;
+  let v = bias === null ? x : r(x + bias);
+  if (act === 'relu') v = Number.isNaN(v) ? v : v > 0 ? v : 0;
+  else if (act === 'sigmoid') v = dt === 'f32' ? h.rt.math_sigmoid_f32(v) : h.rt.math_sigmoid_f64(v);
+  else if (act === 'tanh') v = dt === 'f32' ? h.rt.math_tanh_f32(v) : h.rt.math_tanh_f64(v);
+  return v;
+}
+
+t.test('matmul_*_ep: act(A·B + bias) equals matmul then the unfused epilogue bit for bit (tails, K blocks, small M, transposes, batched)', async (t) => {
+  const shapes: Array<[number, number, number]> = [[1, 19, 7], [2, 37, 600], [3, 8, 300], [8, 5, 9], [5, 9, 1], [13, 21, 257], [70, 300, 260], [33, 17, 0]];
+  for (const dt of ['f32', 'f64'] as const) {
+    const failures: string[] = [];
+    let n = 0;
+    for (const [M, N, K] of shapes) for (const ta of [false, true]) for (const tb of [false, true]) for (const act of ACTS) for (const withBias of [false, true]) {
+      for (const batch of [1, 2]) {
+        h.reset();
+        const r = rng(M * 31 + N * 7 + K + n);
+        const round = dt === 'f32' ? Math.fround : (x: number) => x;
+        const a = randomArray(batch * M * K, r, -2, 2).map(round), b = randomArray(K * N, r, -2, 2).map(round);
+        const bias = randomArray(N, r, -1, 1).map(round);
+        const pa = h.put(dt, a), pb = h.put(dt, b), pbias = withBias ? h.put(dt, bias) : 0;
+        const es = dt === 'f32' ? 4 : 8;
+        const pc = h.put(dt, new Array(batch * M * N + 4).fill(GUARD)), pref = h.alloc(batch * M * N * es);
+        const ps = h.alloc(Math.max(h.rt.matmul_f32_scratch(M, N, K), h.rt.matmul_f64_scratch(M, N, K)));
+        const code = ACTS.indexOf(act);
+        if (batch === 1) {
+          (dt === 'f32' ? h.rt.matmul_f32_ep : h.rt.matmul_f64_ep)(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps, pbias, code);
+          (dt === 'f32' ? h.rt.matmul_f32 : h.rt.matmul_f64)(pa, pb, pref, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps);
+        } else {
+          (dt === 'f32' ? h.rt.matmul_f32_batched_ep : h.rt.matmul_f64_batched_ep)(pa, pb, pc, batch, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps, M * K, 0, pbias, code);
+          (dt === 'f32' ? h.rt.matmul_f32_batched : h.rt.matmul_f64_batched)(pa, pb, pref, batch, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps, M * K, 0);
+        }
+        const view = (p: number, len: number) => (dt === 'f32' ? h.f32(p, len) : h.f64(p, len));
+        const got = view(pc, batch * M * N + 4), prod = view(pref, batch * M * N);
+        let bad = '';
+        for (let i = 0; i < batch * M * N && !bad; i++) {
+          const want = unfusedEpilogue(dt, prod[i]!, withBias ? bias[i % N]! : null, act);
+          if (!Object.is(got[i], want)) bad = `C[${i}] = ${got[i]} vs ${want}`;
+        }
+        for (let i = batch * M * N; i < batch * M * N + 4 && !bad; i++) if (got[i] !== GUARD) bad = `wrote past C at ${i}`;
+        n++;
+        if (bad) failures.push(`${dt} ${batch}×${M}x${N}x${K} transA=${ta} transB=${tb} act=${act} bias=${withBias}: ${bad}`);
+      }
+    }
+    t.same(failures, [], `${dt}: ${n} cases`);
+  }
 });

@@ -8,7 +8,7 @@
  * the end. The values the sample tests of test/samples/ assert are asserted on wasm too: f = 42,
  * lifecycle 10/15, placeholders, assign_feed, and the normal equation (f64 intercept and MSE to
  * 1e-6 of the least-squares check values; the f32 intercept within 0.05 of the f64 one, which
- * needs matmul_f32_acc64 for XᵀX over 20,640 rows).
+ * needs the runtime matmul's f64 combination of f32 K blocks for XᵀX over 20,640 rows).
  */
 import { readdirSync } from 'node:fs';
 import t, { type Test } from 'tap';
@@ -159,7 +159,7 @@ t.test('the values the chapter 9 sample tests assert, on wasm', (t) => {
   t.end();
 });
 
-t.test('normal equation on wasm: f64 check values, f32 intercept within 0.05 (matmul_f32_acc64)', (t) => {
+t.test('normal equation on wasm: f64 check values, f32 intercept within 0.05 (f32 blocks combined in f64)', (t) => {
   const { s } = wasmOf('normal_equation.tfg');
   const calls = s.stats.signatureCalls;
   const out = s.run({ theta64: 'float64/theta:0', mse64: 'float64/mse:0', theta32: 'float32/theta:0', mse32: 'float32/mse:0' }) as Record<string, Tensor>;
