@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { formatDiagnostics } from '../compiler/diagnostics/diagnostic.js';
 import { buildProgram, type BuildResult } from '../compiler/frontend/index.js';
 import { compileProgram } from '../compiler/driver.js';
-import { loadModelSync, type Model, type WasmSession } from '../session/wasm/model.js';
+import { type Model, type WasmSession } from '../session/wasm/model.js';
+import { loadModelSync } from '../session/wasm/sync.js';
 
 export interface Timing {
   /** Milliseconds per call. */

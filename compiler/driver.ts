@@ -209,7 +209,7 @@ export const STAGES: readonly Stage[] = [
       const manifest = buildManifest(s.graph!, entriesOf(s), s.layout!, s.lowered!);
       const lowered = s.lowered!;
       s.lowered = undefined; // the module is consumed (disposed) by emitModule
-      s.compiled = emitModule(lowered.module, manifest, s.layout!.consts.bytes(), entriesOf(s).map((e) => e.plan!.kernels.length), s.opts);
+      s.compiled = emitModule(lowered.module, manifest, s.layout!.consts.stored(), entriesOf(s).map((e) => e.plan!.kernels.length), s.opts);
     },
     print: (s) => JSON.stringify(s.compiled!.manifest, null, 2) + '\n',
     verify(s) {

@@ -7,7 +7,8 @@
  * Either way the caller gets the one `Session` interface (session/session.ts).
  */
 import type { Backend, Session } from '../session/session.js';
-import { loadModelSync, type LoadOptions } from '../session/wasm/model.js';
+import { type LoadOptions } from '../session/wasm/model.js';
+import { loadModelSync } from '../session/wasm/sync.js';
 import { CompileError } from './diagnostics/diagnostic.js';
 import { type CompileOptions, compileGraph, selectSignatures } from './driver.js';
 import type { CompiledProgram } from './emit/index.js';
@@ -73,7 +74,7 @@ export function openSession(program: BuildResult, opts: OpenOptions = {}): Opene
     const why = e.diagnostics.map((d) => `TFG${d.code}: ${d.message}`).join('; ');
     return { session: reference(), backend: 'reference', graph, fallbackReason: why };
   }
-  const model = loadModelSync(compiled.wasm as Uint8Array<ArrayBuffer>, undefined, opts.load);
+  const model = loadModelSync(compiled.wasm as Uint8Array<ArrayBuffer>, opts.load);
   const session = model.createSession(opts.seed === undefined ? {} : { seed: opts.seed });
   return { session, backend: 'wasm', graph, compiled };
 }

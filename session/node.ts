@@ -1,14 +1,23 @@
 /**
- * @fileoverview Node entry of the tfg loader: everything of the browser entry plus
- * `loadModelFile(path)` (reads `<path>`, and `<path minus .wasm>.manifest.json` when the module
- * carries no manifest section).
+ * @fileoverview `tfg/node`: the loader for Node — everything of `tfg/loader`, plus synchronous
+ * loading (`loadModelSync`), `loadModelFile(path)` (reads `<path>`, and `<path minus
+ * .wasm>.manifest.json` when the module carries no manifest section), and the file formats
+ * (`.npy`, `.npz`, safetensors, CSV) and checkpoint helpers.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { loadModelSync, type LoadOptions, type Model } from './wasm/model.js';
+import type { LoadOptions, Model } from './wasm/model.js';
+import { loadModelSync } from './wasm/sync.js';
 import { type Manifest, MANIFEST_SECTION } from './wasm/manifest.js';
 
 export * from './index.js';
+export { loadModelSync } from './wasm/sync.js';
+export { readNpy, writeNpy } from './io/npy.js';
+export { readNpz, writeNpz } from './io/npz.js';
+export { readSafetensors, writeSafetensors } from './io/safetensors.js';
+export { Saver } from './node/saver.js';
+export { CheckpointManager } from './node/checkpoint.js';
 
+/** Load `<path>.wasm` (and its `.manifest.json` beside it when the module has no manifest section). */
 export function loadModelFile(path: string, opts: LoadOptions = {}): Model {
   const bytes = readFileSync(path);
   let manifest: Manifest | undefined;
@@ -17,5 +26,5 @@ export function loadModelFile(path: string, opts: LoadOptions = {}): Model {
     const side = path.replace(/\.wasm$/, '') + '.manifest.json';
     if (existsSync(side)) manifest = JSON.parse(readFileSync(side, 'utf8')) as Manifest;
   }
-  return loadModelSync(bytes, manifest, opts);
+  return loadModelSync(bytes, { ...opts, ...(manifest ? { manifest } : {}) });
 }

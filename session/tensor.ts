@@ -5,13 +5,26 @@
 import { AnyTypedArray, DType, allocArray, pyDTypeName } from './dtype.js';
 
 export class Tensor {
+  /** The shape, copied and frozen: changing the caller's array later cannot change the tensor. */
+  readonly shape: readonly number[];
+  /** The elements, row-major, in the dtype's array kind (Float32Array for f32, ...). */
+  readonly data: AnyTypedArray;
+
+  /**
+   * A tensor of `dtype` and `shape` over `data`. Data of another array kind is converted to the
+   * dtype's (as numpy's astype: f32 rounds, i32 truncates, bool is nonzero), so a Float64Array
+   * tagged f32 is an f32 tensor on every backend; a data length other than the shape's element
+   * count is an error.
+   */
   constructor(
     readonly dtype: DType,
-    readonly shape: readonly number[],
-    readonly data: AnyTypedArray,
+    shape: readonly number[],
+    data: AnyTypedArray,
   ) {
     const n = sizeOf(shape);
     if (data.length !== n) throw new Error(`Tensor data has ${data.length} elements but shape [${shape.join(',')}] needs ${n}`);
+    this.shape = Object.freeze([...shape]);
+    this.data = isArrayOf(data, dtype) ? data : convertArray(data, dtype);
   }
 
   static zeros(dtype: DType, shape: readonly number[]): Tensor {
@@ -151,4 +164,25 @@ export function formatTensor(t: Tensor): string {
 
 export function describe(t: Tensor): string {
   return `${pyDTypeName(t.dtype)}[${t.shape.join(',')}]`;
+}
+
+function isArrayOf(data: AnyTypedArray, dtype: DType): boolean {
+  switch (dtype) {
+    case 'f32':
+      return data instanceof Float32Array;
+    case 'f64':
+      return data instanceof Float64Array;
+    case 'i32':
+      return data instanceof Int32Array;
+    case 'bool':
+      return data instanceof Uint8Array;
+  }
+}
+
+function convertArray(data: AnyTypedArray, dtype: DType): AnyTypedArray {
+  const out = allocArray(dtype, data.length);
+  if (dtype === 'bool') for (let i = 0; i < data.length; i++) out[i] = data[i] !== 0 ? 1 : 0;
+  else if (dtype === 'i32') for (let i = 0; i < data.length; i++) out[i] = Math.trunc(data[i]);
+  else out.set(data as ArrayLike<number>);
+  return out;
 }

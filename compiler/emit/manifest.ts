@@ -5,6 +5,7 @@
  * buffers as polynomials in B, kernels, run-time shape checks, variable reads and writes).
  */
 import { spanInfo } from '../diagnostics/span.js';
+import type { SourceLocation } from '../../session/errors.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import type { LoweredModule } from '../codegen/lower.js';
@@ -25,6 +26,16 @@ export function toManifestPoly(p: Poly): ManifestPoly {
 
 const ASSIGN_OPS = new Set(['assign', 'assign_add', 'assign_sub']);
 
+/**
+ * A node's location as the artifact carries it: relative to the source file's folder (the
+ * program is one file, so its name), never the compiling machine's absolute path.
+ */
+function relativeLocation(l: SourceLocation | null): SourceLocation | null {
+  if (!l) return null;
+  const slash = Math.max(l.file.lastIndexOf('/'), l.file.lastIndexOf('\\'));
+  return slash < 0 ? l : { ...l, file: l.file.slice(slash + 1) };
+}
+
 export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layout: ModuleLayout, lowered: LoweredModule): Manifest {
   const index = new Map<string, number>(graph.nodes.map((n, i) => [n.name, i]));
   const nodes: ManifestNode[] = graph.nodes.map((n) => {
@@ -39,7 +50,7 @@ export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layou
       controlInputs: n.controlInputs.map((x) => x.name),
       refInputs: [...(def?.refInputs ?? [])],
       attrs,
-      location: spanInfo(n.span),
+      location: relativeLocation(spanInfo(n.span)),
       id: n.id,
       stateful: !!def?.stateful,
       kernel: null,
@@ -80,7 +91,7 @@ export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layou
     graph: graph.name,
     runtimeAbiVersion: RUNTIME_ABI_VERSION,
     runtimeEmbedded: false,
-    memory: { statusAddr: layout.statusAddr, constBase: layout.consts.base, constBytes: layout.consts.end - layout.consts.base, runtimeScratch: layout.runtimeScratch, arenaBase: layout.consts.end, maxMemoryBytes: DEFAULT_MAX_MEMORY_BYTES },
+    memory: { statusAddr: layout.statusAddr, constBase: layout.consts.base, constBytes: layout.consts.end - layout.consts.base, runtimeScratch: layout.runtimeScratch, runtimeScratchBytes: layout.runtimeScratchBytes, arenaBase: layout.consts.end, maxMemoryBytes: DEFAULT_MAX_MEMORY_BYTES, constChunks: layout.consts.chunks() },
     nodes,
     variables: layout.variables,
     placeholders: graph.nodes.filter((n) => n.op === 'placeholder').map((n) => n.name),

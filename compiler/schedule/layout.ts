@@ -24,34 +24,77 @@ import { Poly, numel } from './sym.js';
 
 export const a16 = (x: number): number => Math.ceil(x / 16) * 16;
 
-/** Constant bytes placed after the slot tables; `add` returns an absolute address. */
+/** A run of the constant region: stored bytes, or one element repeated (a zero or constant fill). */
+export interface ConstChunk {
+  at: number;
+  bytes: number;
+  /** The repeated element's bytes; absent: the chunk's bytes are stored in the section. */
+  fill?: number[];
+}
+
+/** Chunks at least this long whose elements are all equal are fills, not stored bytes. */
+const FILL_MIN_BYTES = 64;
+
+/**
+ * Constant bytes placed after the slot tables; `add` returns an absolute address. A constant
+ * whose elements are all the same (zeros of an optimizer's slot, ones, a constant fill) is
+ * recorded as a fill and not stored byte by byte: the section holds only the other chunks, and
+ * the loader expands the region.
+ */
 export class ConstPool {
-  private chunks: Uint8Array[] = [];
+  private parts: { chunk: ConstChunk; data?: Uint8Array }[] = [];
   private top: number;
   constructor(readonly base: number) {
     this.top = base;
   }
-  add(bytes: Uint8Array): number {
+
+  /** Place `bytes` (elements of `elementBytes` each) and return its address. */
+  add(bytes: Uint8Array, elementBytes = 1): number {
     const at = this.top;
-    this.chunks.push(bytes);
-    const pad = a16(bytes.length) - bytes.length;
-    if (pad) this.chunks.push(new Uint8Array(pad));
-    this.top += a16(bytes.length);
+    const size = a16(bytes.length);
+    const fill = repeatedElement(bytes, elementBytes);
+    if (fill && bytes.length >= FILL_MIN_BYTES) {
+      this.parts.push({ chunk: { at, bytes: bytes.length, fill } });
+      if (size > bytes.length) this.parts.push({ chunk: { at: at + bytes.length, bytes: size - bytes.length, fill: [0] } });
+    } else {
+      const data = new Uint8Array(size);
+      data.set(bytes);
+      this.parts.push({ chunk: { at, bytes: size }, data });
+    }
+    this.top += size;
     return at;
   }
+
   /** One past the last constant byte (16-aligned). */
   get end(): number {
     return this.top;
   }
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.top - this.base);
+
+  /** The runs of the region, in address order. */
+  chunks(): ConstChunk[] {
+    return this.parts.map((p) => p.chunk);
+  }
+
+  /** The stored bytes (the `tfg.consts` section): the non-fill chunks, concatenated. */
+  stored(): Uint8Array {
+    const n = this.parts.reduce((a, p) => a + (p.data?.length ?? 0), 0);
+    const out = new Uint8Array(n);
     let off = 0;
-    for (const c of this.chunks) {
-      out.set(c, off);
-      off += c.length;
+    for (const p of this.parts) {
+      if (!p.data) continue;
+      out.set(p.data, off);
+      off += p.data.length;
     }
     return out;
   }
+}
+
+/** The element every `elementBytes`-sized element of `bytes` equals, or null. */
+function repeatedElement(bytes: Uint8Array, elementBytes: number): number[] | null {
+  if (bytes.length === 0 || bytes.length % elementBytes !== 0) return null;
+  for (let i = elementBytes; i < bytes.length; i++) if (bytes[i] !== bytes[i % elementBytes]) return null;
+  const e = Array.from(bytes.subarray(0, elementBytes));
+  return e.every((x) => x === 0) ? [0] : e;
 }
 
 export interface LayoutVariable {
@@ -69,6 +112,7 @@ export interface ModuleLayout {
   varAddr: Map<string, number>;
   randoms: { node: string; stateAddr: number }[];
   runtimeScratch: number;
+  runtimeScratchBytes: number;
   /** Per entry: its slot table's address and the nodes with a slot (slot i + 1), in graph order. */
   slotTables: number[];
   slots: Node[][];
@@ -128,12 +172,12 @@ export function layoutModule(graph: Graph, entries: readonly EntryPlan[]): Modul
         m.set(b, a);
       } else if (b.region === 'const') {
         const t = constValue(b.node);
-        m.set(b, consts.add(new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength))));
+        m.set(b, consts.add(new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength)), byteSize(t.dtype)));
       }
     }
     return m;
   });
-  return { statusAddr: STATUS_ADDR, variables, varAddr, randoms, runtimeScratch, slotTables, slots, consts, staticAddr };
+  return { statusAddr: STATUS_ADDR, variables, varAddr, randoms, runtimeScratch, runtimeScratchBytes: a16(scratchBytes), slotTables, slots, consts, staticAddr };
 }
 
 /** The printer of the static layout (appended to `--dump memory`). */

@@ -187,7 +187,8 @@ function moduleGraph(entry: string): { files: string[]; bare: string[] } {
     const f = queue.pop()!;
     if (files.includes(f)) continue;
     files.push(f);
-    const src = readFileSync(f, 'utf8');
+    // Comments (a usage example in a file's doc comment) are not imports.
+    const src = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
     for (const m of src.matchAll(/(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm)) {
       const spec = m[1] ?? m[2] ?? m[3]!;
       if (spec.startsWith('.')) queue.push(normalize(join(f, '..', spec)));

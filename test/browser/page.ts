@@ -54,7 +54,7 @@ function decode(r: RawTensor): Tensor {
 
 /** Load the model with the loader's browser entry, open one session, run the steps in order. */
 export async function runSteps(wasm: Uint8Array, manifest: Manifest | undefined, steps: readonly RunStep[]): Promise<RunOutput> {
-  const model = await loadModel(wasm as Uint8Array<ArrayBuffer>, manifest);
+  const model = await loadModel(wasm as Uint8Array<ArrayBuffer>, manifest ? { manifest } : {});
   const sess = model.createSession();
   try {
     return steps.map((step) => {

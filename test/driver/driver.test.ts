@@ -8,7 +8,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { STAGES, STAGE_NAMES, StageError, compileSource, runStages, type CompileState, type StageName } from '../../compiler/driver.js';
 import { SourceFile } from '../../compiler/diagnostics/span.js';
-import { loadModelSync } from '../../session/wasm/model.js';
+import { loadModelSync } from '../../session/wasm/sync.js';
 import type { Tensor } from '../../session/tensor.js';
 import { repoPath } from '../helpers.js';
 

@@ -12,7 +12,7 @@ import { pyStr } from '../../compiler/frontend/values.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import type { OpError } from '../../session/errors.js';
 import type { Tensor } from '../../session/tensor.js';
-import { loadModelSync } from '../../session/wasm/model.js';
+import { loadModelSync } from '../../session/wasm/sync.js';
 
 /** What the ported tests use of a Session, by names (`"x:0"` tensors, `"x"` operations). */
 export interface Sess {

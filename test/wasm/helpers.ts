@@ -10,7 +10,8 @@ import { SourceFile, span } from '../../compiler/diagnostics/span.js';
 import { compileGraph } from '../../compiler/driver.js';
 import type { Signature } from '../../compiler/frontend/index.js';
 import type { Graph, Node } from '../../compiler/ir/graph.js';
-import { loadModelSync, type Model } from '../../session/wasm/model.js';
+import { type Model } from '../../session/wasm/model.js';
+import { loadModelSync } from '../../session/wasm/sync.js';
 import type { Tensor } from '../../session/tensor.js';
 
 export const TOL = { f32: 2e-4, f64: 1e-9 } as const;

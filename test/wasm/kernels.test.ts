@@ -8,7 +8,7 @@
 import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
 import { compileProgram } from '../../compiler/driver.js';
-import { loadModelSync } from '../../session/wasm/model.js';
+import { loadModelSync } from '../../session/wasm/sync.js';
 import type { Tensor } from '../../session/tensor.js';
 import { compareTensors } from './helpers.js';
 

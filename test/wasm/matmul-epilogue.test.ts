@@ -8,9 +8,9 @@
  */
 import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
-import { compileProgram } from '../../compiler/emit/index.js';
+import { compileProgram } from '../../compiler/driver.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
-import { loadModelSync } from '../../session/wasm/model.js';
+import { loadModelSync } from '../../session/wasm/sync.js';
 import type { Tensor } from '../../session/tensor.js';
 import { compareTensors, rng } from './helpers.js';
 

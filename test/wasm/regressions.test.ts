@@ -5,7 +5,7 @@ import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { compileProgram } from '../../compiler/driver.js';
-import { loadModelSync } from '../../session/index.js';
+import { loadModelSync } from '../../session/node.js';
 
 const SRC = `
 X = placeholder(f32, shape=[None, 2], name="X")
@@ -21,7 +21,7 @@ function setup() {
   const r = buildProgram(SRC, 'gs.tfg');
   if (!r.ok) throw new Error('does not build');
   const { wasm, manifest } = compileProgram(r, {});
-  const ws = loadModelSync(wasm as Uint8Array<ArrayBuffer>, manifest).createSession();
+  const ws = loadModelSync(wasm as Uint8Array<ArrayBuffer>, { manifest }).createSession();
   const rs = new ReferenceSession(r.defaultGraph);
   const init = [...r.defaultGraph.variables.values()].map((v) => v.initializer.name);
   ws.run(init);

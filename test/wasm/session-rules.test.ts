@@ -16,7 +16,7 @@ import { Graph } from '../../compiler/ir/graph.js';
 import { makeNode } from '../../compiler/ops/build.js';
 import { sig } from './helpers.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
-import { loadModelSync } from '../../session/wasm/model.js';
+import { loadModelSync } from '../../session/wasm/sync.js';
 import { FailedPreconditionError, InvalidArgumentError, type OpError, RuntimeError, TypeError_, ValueError } from '../../session/errors.js';
 import { Tensor, fromNested } from '../../session/tensor.js';
 

@@ -13,7 +13,7 @@ import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
 import { compileProgram } from '../../compiler/driver.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
-import { loadModelSync } from '../../session/wasm/model.js';
+import { loadModelSync } from '../../session/wasm/sync.js';
 import { FailedPreconditionError, InvalidArgumentError, OpError, ResourceExhaustedError } from '../../session/errors.js';
 import type { Tensor } from '../../session/tensor.js';
 import { compareTensors } from './helpers.js';

@@ -9,7 +9,7 @@ import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
 import { compileProgram } from '../../compiler/driver.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
-import { loadModelSync } from '../../session/wasm/model.js';
+import { loadModelSync } from '../../session/wasm/sync.js';
 import { OpError } from '../../session/errors.js';
 import { Tensor } from '../../session/tensor.js';
 import { compareTensors } from './helpers.js';

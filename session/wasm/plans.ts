@@ -1,0 +1,91 @@
+/**
+ * @fileoverview Choosing and sizing a plan for a run: the signature whose entry covers a run
+ * (its feeds are exactly the run's, and the run asks for all it fetches), the batch size B
+ * solved from the fed shapes against a plan's symbolic feed shapes, and a node's own shape in a
+ * plan (an alias's differs from its buffer's).
+ */
+import type { Tensor } from '../tensor.js';
+import type { FetchStructure, Manifest, ManifestNode, ManifestPlan, ManifestPoly } from './manifest.js';
+import { evalPoly } from './manifest.js';
+
+/** A node's own symbolic shape in a plan. */
+export function nodeShape(plan: ManifestPlan, node: string): ManifestPoly[] {
+  const s = slotsByName(plan).get(node);
+  if (!s) throw new Error(`internal: no buffer for '${node}'`);
+  return s.shape ?? plan.buffers[s.buffer].shape;
+}
+
+const slotMemo = new WeakMap<ManifestPlan, Map<string, ManifestPlan['slots'][number]>>();
+function slotsByName(plan: ManifestPlan): Map<string, ManifestPlan['slots'][number]> {
+  let m = slotMemo.get(plan);
+  if (!m) slotMemo.set(plan, (m = new Map(plan.slots.map((s) => [s.node, s]))));
+  return m;
+}
+
+/** Symbolic shapes of a plan's feeds, memoized per plan. */
+const feedShapesMemo = new WeakMap<ManifestPlan, Map<string, ManifestPoly[]>>();
+function feedShapesOf(plan: ManifestPlan): Map<string, ManifestPoly[]> {
+  const memo = feedShapesMemo.get(plan);
+  if (memo) return memo;
+  const out = new Map<string, ManifestPoly[]>();
+  feedShapesMemo.set(plan, out);
+  for (const s of plan.slots) out.set(s.node, s.shape ?? plan.buffers[s.buffer].shape);
+  for (const f of plan.feedShapes ?? []) out.set(f.node, f.shape);
+  return out;
+}
+
+/** The batch size B from the fed shapes against the plan's symbolic feed shapes (null: no single B). */
+export function solveB(plan: ManifestPlan, fed: ReadonlyMap<ManifestNode, Tensor>): number | null {
+  let B: number | null = null;
+  const shapes = feedShapesOf(plan);
+  for (const [node, t] of fed) {
+    const shape = shapes.get(node.name);
+    if (shape === undefined) continue;
+    if (shape.length !== t.shape.length) return null;
+    for (let d = 0; d < shape.length; d++) {
+      const p = shape[d];
+      const keys = Object.keys(p).filter((k) => k !== '');
+      if (keys.length === 0) continue;
+      if (keys.length !== 1 || keys[0] !== 'B') return null;
+      const v = (t.shape[d] - (p[''] ?? 0)) / p.B;
+      if (!Number.isInteger(v) || v < 0) return null;
+      if (B !== null && B !== v) return null;
+      B = v;
+    }
+  }
+  B = B ?? 1;
+  for (const [node, t] of fed) {
+    const sh = shapes.get(node.name);
+    if (sh === undefined) continue;
+    if (sh.some((p, i) => evalPoly(p, B!) !== t.shape[i])) return null;
+  }
+  return B;
+}
+
+function collectOps(f: FetchStructure | unknown, out: Set<string>): void {
+  if (Array.isArray(f)) f.forEach((x) => collectOps(x, out));
+  else if (f && typeof f === 'object') {
+    if ('op' in f) out.add((f as { op: string }).op);
+    else if ('dict' in f) for (const [, v] of (f as { dict: [string, unknown][] }).dict) collectOps(v, out);
+  }
+}
+
+/**
+ * The signature whose entry covers a run: its feeds are exactly the fed names, every fetch is
+ * one of its fetches (or fed), and the run asks for all of them — so a fetch of `loss` alone
+ * never runs a signature's `train_op` (assigns, random draws). Null when none does.
+ */
+export function coveringSignature(m: Manifest, fetched: readonly { name: string; asOp: boolean }[], fedNames: ReadonlySet<string>): number | null {
+  for (let i = 0; i < m.signatures.length; i++) {
+    const s = m.signatures[i];
+    if (s.feeds.length !== fedNames.size || !s.feeds.every((f) => fedNames.has(f))) continue;
+    const plan = m.plans[s.plan];
+    const tensors = new Set(plan.fetches);
+    const ops = new Set<string>();
+    collectOps(s.fetches, ops);
+    if (!fetched.every((e) => (e.asOp ? ops.has(e.name) || tensors.has(e.name) : tensors.has(e.name) || fedNames.has(e.name)))) continue;
+    const asked = new Set(fetched.map((e) => e.name));
+    if ([...ops].every((n) => asked.has(n)) && plan.fetches.every((n) => asked.has(n) || fedNames.has(n))) return i;
+  }
+  return null;
+}
