@@ -18,7 +18,7 @@ import { type FeedValue, ReferenceSession } from '../compiler/interp/session.js'
 import type { Tensor } from '../session/tensor.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
-import { fetchToJson, formatFetchText, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
+import { formatFetchText, formatFetchesJson, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
 import { compileProgram } from '../compiler/driver.js';
 import { CompileError } from '../compiler/diagnostics/diagnostic.js';
 import { loadModelSync } from '../session/wasm/model.js';
@@ -113,14 +113,10 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
       }
       const values = sess.run(fetches, feeds) as (Tensor | null)[];
       const named = fetchNames.map((n, i) => [n, values[i]] as [string, Tensor | null]);
-      if (opts.json) {
-        const obj: Record<string, unknown> = {};
-        for (const [n, v] of named) obj[n] = fetchToJson(v);
-        io.out(JSON.stringify(obj));
-      } else {
-        for (const [n, v] of named) io.out(formatFetchText(n, v));
-      }
+      // The files first: whatever happens to the printing, --out has the values.
       if (opts.out) writeFetches(opts.out, named);
+      if (opts.json) io.out(formatFetchesJson(named));
+      else for (const [n, v] of named) io.out(formatFetchText(n, v));
     } finally {
       sess.close();
     }
