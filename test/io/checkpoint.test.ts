@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, copyFileSync, truncateSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointManager, latestCheckpoint, parseCheckpointIndex, restoreCheckpoint } from '../../session/node/checkpoint.js';
+import { CheckpointManager, latestCheckpoint, parseCheckpointIndex, restoreCheckpoint, scanCheckpoints } from '../../session/node/checkpoint.js';
 import { Tensor } from '../../session/tensor.js';
 import { DataLossError, InvalidArgumentError, NotFoundError } from '../../session/errors.js';
 import { repoPath } from '../helpers.js';
@@ -405,34 +405,93 @@ t.test('a resumed trainer checks its state against the data position', async (t)
   });
 });
 
-/** Run the save loop in a child and SIGKILL it after `delayMs` past its first completed save. */
-function killDuringSaves(dir: string, mode: string, delayMs: number): Promise<number> {
+/** What a child printed, and how it ended. */
+interface ChildRun {
+  /** The i of every "saved i" line. */
+  saved: number[];
+  /** The i it resumed from ("resume" mode), else null. */
+  resumed: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/**
+ * Run the save loop in a child; with `killAfterMs`, SIGKILL it that long after its first
+ * completed save (else let it run `saves` saves and exit).
+ */
+function runChild(dir: string, mode: string, opts: { killAfterMs?: number; saves?: number }): Promise<ChildRun> {
   return new Promise((resolveP, reject) => {
-    const child = spawn(process.execPath, [repoPath('dist/test/io/ckpt-child.js'), dir, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [repoPath('dist/test/io/ckpt-child.js'), dir, mode, ...(opts.saves === undefined ? [] : [String(opts.saves)])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let armed = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (!armed && out.includes('saved 1\n')) {
+      if (opts.killAfterMs !== undefined && !armed && /^saved \d+$/m.test(out)) {
         armed = true;
-        setTimeout(() => child.kill('SIGKILL'), delayMs);
+        setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code}: ${err}`));
-      else resolveP(out.split('\n').filter((l) => l.startsWith('saved')).length);
+      if (opts.killAfterMs !== undefined ? signal !== 'SIGKILL' : code !== 0) return reject(new Error(`child exited with ${code ?? signal}: ${err}`));
+      const lines = out.split('\n');
+      const r = lines.find((l) => l.startsWith('resumed '));
+      resolveP({ saved: lines.filter((l) => /^saved \d+$/.test(l)).map((l) => Number(l.slice(6))), resumed: r ? Number(r.slice(8)) : null, signal, stderr: err });
     });
   });
 }
 
+/** Run the save loop in a child and SIGKILL it after `delayMs` past its first completed save. */
+async function killDuringSaves(dir: string, mode: string, delayMs: number): Promise<number> {
+  return (await runChild(dir, mode, { killAfterMs: delayMs })).saved.length;
+}
+
+const W = new Map([
+  ['layer/w', { dtype: 'f32' as const, shape: [256 * 1024] }],
+  ['layer/b', { dtype: 'f64' as const, shape: [3] }],
+]);
+
+/**
+ * The kill loop (CI: TFG_KILLS=3; `npm run soak`: 60): a child saving checkpoints is SIGKILLed
+ * at a random moment, then restarted on the same directory, resuming from its latest checkpoint,
+ * again and again. After every kill: the latest checkpoint restores intact with matching
+ * weights, no reported save is ever lost, progress never goes back, and at most max_to_keep + 1
+ * complete checkpoints are on disk (one more only when the kill fell between the index and the
+ * pruning). At the end a clean run prunes back to max_to_keep.
+ */
+t.test('kill loop: SIGKILL, resume, SIGKILL again: no progress lost, nothing damaged, nothing leaked', async (t) => {
+  const kills = Number(process.env.TFG_KILLS ?? 3);
+  const dir = tmp();
+  let reported = 0;
+  let midSave = 0;
+  for (let k = 0; k < kills; k++) {
+    const run = await runChild(dir, 'resume', { killAfterMs: Math.floor(Math.random() * 60) });
+    if (k === 0) t.equal(run.resumed, 0, 'the first run starts fresh');
+    else t.ok(run.resumed! >= reported, `kill ${k}: resumed from ${run.resumed}, at least the last reported save ${reported}`);
+    t.notMatch(run.stderr, /warning/, `kill ${k}: the index was never damaged`);
+    reported = Math.max(reported, ...run.saved);
+    if (readdirSync(dir).some((f) => f.includes('.tmp-'))) midSave++;
+    const latest = latestCheckpoint(dir, { warn: (m) => t.fail(m) });
+    const r = restoreCheckpoint(latest!, W);
+    const i = (r.state as { i: number }).i;
+    t.ok(i >= reported, `kill ${k}: latest checkpoint ${i} ≥ last reported save ${reported}`);
+    t.ok(r.tensors.get('layer/w')!.data.every((v) => v === i) && r.tensors.get('layer/b')!.data.every((v) => v === -i), `kill ${k}: weights match state i=${i}`);
+    const complete = scanCheckpoints(dir);
+    t.ok(complete.length <= 4, `kill ${k}: ${complete.length} complete checkpoints on disk (max_to_keep 3)`);
+    for (const c of complete) t.doesNotThrow(() => restoreCheckpoint(c.prefix, W), `kill ${k}: ${c.name} intact`);
+  }
+  const last = await runChild(dir, 'resume', { saves: 2 });
+  t.ok(last.resumed! >= reported);
+  t.same(scanCheckpoints(dir).map((c) => c.name), [last.resumed!, ...last.saved].map((i) => `model-${i}`), 'a clean run prunes back to max_to_keep');
+  t.notOk(readdirSync(dir).some((f) => f.includes('.tmp-') || f.endsWith('.next')), 'no temporary files left');
+  t.comment(`${kills} kills, ${midSave} of them mid-save (temporary files left behind), last reported save ${reported}`);
+});
+
 t.test('SIGKILL in the middle of a save loop never damages the latest checkpoint', async (t) => {
-  const spec = new Map([
-    ['layer/w', { dtype: 'f32' as const, shape: [256 * 1024] }],
-    ['layer/b', { dtype: 'f64' as const, shape: [3] }],
-  ]);
+  const spec = W;
   let leftovers = 0;
   for (let trial = 0; trial < 10; trial++) {
     const dir = tmp();
