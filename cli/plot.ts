@@ -2,7 +2,8 @@
  * @fileoverview `tfg plot LOGDIR [-o curves.svg]`: learning curves from the scalar summaries of
  * every run under LOGDIR (folders holding `events.out.tfevents.*` files or a `scalars.csv`),
  * drawn with vega-lite: one panel per tag (loss, accuracy, ...) against step, one line per run.
- * Writes SVG, or PNG (rendered with resvg) when the output name ends in `.png`.
+ * Writes SVG, or PNG (rendered with resvg) when the output name ends in `.png`. A damaged event
+ * file (truncated by a crash, say) is read up to its damage, as TensorBoard does, with a warning.
  */
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, relative, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
 import { readScalarEvents } from '../session/io/events.js';
+import { openFileRanges } from '../session/node/files.js';
 import { splitCsv } from '../session/node/csv.js';
 import { parseNumberCell } from '../session/io/csv.js';
 import { DataLossError, NotFoundError, OpError } from '../session/errors.js';
@@ -29,13 +31,28 @@ function isRunDir(dir: string): { events: string[]; csv: string | null } {
   return { events: files.filter((f) => EVENT_FILE.test(f)).map((f) => join(dir, f)), csv: files.includes('scalars.csv') ? join(dir, 'scalars.csv') : null };
 }
 
+/** Where warnings go (a damaged event file read up to its damage). */
+export type Warn = (message: string) => void;
+
+const warnToStderr: Warn = (m) => void process.stderr.write(`warning: ${m}\n`);
+
+/** The scalars of an event file, up to its damage if it has some (with a warning). */
+function readEventFile(path: string, warn: Warn): ReturnType<typeof readScalarEvents> {
+  const f = openFileRanges(path);
+  try {
+    return readScalarEvents(f, path, { onDamage: (e, n) => warn(`${e.tfMessage}; using the ${n} scalars before it`) });
+  } finally {
+    f.close();
+  }
+}
+
 /** Scalars of one run: its event files if it has any, else its scalars.csv. */
-function readRun(dir: string, run: string): CurvePoint[] {
+function readRun(dir: string, run: string, warn: Warn): CurvePoint[] {
   const { events, csv } = isRunDir(dir);
   const latest = new Map<string, CurvePoint>();
   const add = (tag: string, step: number, value: number) => latest.set(`${tag}\u0000${step}`, { run, tag, step, value });
   if (events.length) {
-    for (const f of events) for (const p of readScalarEvents(readFileSync(f), f)) add(p.tag, p.step, p.value);
+    for (const f of events) for (const p of readEventFile(f, warn)) add(p.tag, p.step, p.value);
   } else if (csv) {
     const rows = splitCsv(readFileSync(csv, 'utf8'), csv);
     const head = rows[0]?.cells.map((c) => c.trim()) ?? [];
@@ -53,13 +70,13 @@ function readRun(dir: string, run: string): CurvePoint[] {
 }
 
 /** Every run under `logdir` (the folder itself counts when it holds summaries) and its scalars. */
-export function readRuns(logdir: string): CurvePoint[] {
+export function readRuns(logdir: string, warn: Warn = warnToStderr): CurvePoint[] {
   const root = resolve(logdir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new NotFoundError(`tfg plot: ${logdir} is not a directory`);
   const points: CurvePoint[] = [];
   const walk = (dir: string, depth: number): void => {
     const { events, csv } = isRunDir(dir);
-    if (events.length || csv) points.push(...readRun(dir, relative(root, dir) || basename(root)));
+    if (events.length || csv) points.push(...readRun(dir, relative(root, dir) || basename(root), warn));
     if (depth >= 6) return;
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') walk(join(dir, e.name), depth + 1);
@@ -108,8 +125,8 @@ export async function renderCurvesSvg(points: CurvePoint[]): Promise<string> {
 }
 
 /** Draw every run under `logdir` into `out` (SVG, or PNG when `out` ends in .png). */
-export async function plotLogdir(logdir: string, out: string): Promise<void> {
-  const svg = await renderCurvesSvg(readRuns(logdir));
+export async function plotLogdir(logdir: string, out: string, warn: Warn = warnToStderr): Promise<void> {
+  const svg = await renderCurvesSvg(readRuns(logdir, warn));
   if (extname(out).toLowerCase() === '.png') {
     const png = new Resvg(svg, {
       background: 'white',

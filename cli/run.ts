@@ -23,7 +23,7 @@ import { CliError, type Io, processIo, renderError, reportDiagnostics } from './
 import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
 import type { Value } from '../compiler/frontend/index.js';
 import { pyRepr } from '../session/run-common.js';
-import { fetchToJson, formatFetchText, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
+import { fetchToJson, formatFetchText, formatFetchesJson, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
 
 /** A fetch or feed as the Session interface names it: `x:0` for a tensor, `x` for an operation. */
 function nameOf(x: Node | string): string {
@@ -139,14 +139,14 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
       const values = sess.run(fetches, feeds) as unknown[];
       const named: [string, Tensor | null][] = [];
       fetchNames.forEach((n, i) => leaves(n, values[i], named));
-      if (opts.json) {
-        const obj: Record<string, unknown> = {};
-        fetchNames.forEach((n, i) => (obj[n] = treeToJson(values[i])));
-        io.out(JSON.stringify(obj));
-      } else {
-        for (const [n, v] of named) io.out(formatFetchText(n, v));
-      }
+      // The files first: whatever happens to the printing, --out has the values.
       if (opts.out) writeFetches(opts.out, named);
+      if (opts.json) {
+        // Plain fetches stream through formatFetchesJson (which refuses texts too large to
+        // print); a structured fetch (a list or dict binding) keeps its nesting.
+        if (fetches.every((f) => typeof f === 'string')) io.out(formatFetchesJson(named));
+        else io.out(JSON.stringify(Object.fromEntries(fetchNames.map((n, i) => [n, treeToJson(values[i])]))));
+      } else for (const [n, v] of named) io.out(formatFetchText(n, v));
     } finally {
       sess.close();
     }

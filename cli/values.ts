@@ -1,15 +1,15 @@
 /**
  * @fileoverview Values on the command line: parsing `--feed NAME=VALUE` (a JSON or number
  * literal such as `X=[[1,2,3]]`, or a file `X=@data.npy|@data.csv|@data.json`), and printing
- * fetched values (numpy-style text `name = value`, or JSON `{"dtype", "shape", "value"}`), and
- * writing them as `.npy`.
+ * fetched values (numpy-style text `name = value`, summarised as numpy does past 1000 elements,
+ * or JSON `{"dtype", "shape", "value"}` with every value), and writing them as `.npy`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { pyDTypeName } from '../session/dtype.js';
 import { writeNpy, readNpy } from '../session/io/npy.js';
 import { parseCsv } from '../session/node/csv.js';
-import { type NestedValue, Tensor, formatTensor } from '../session/tensor.js';
+import { type NestedValue, Tensor, formatTensor, stridesOf } from '../session/tensor.js';
 import { CliError } from './io.js';
 
 export interface FeedArg {
@@ -93,6 +93,68 @@ export interface FetchJson {
   dtype: string;
   shape: number[];
   value: unknown;
+}
+
+/** The longest JSON text `--json` builds (V8's strings stop a little above 2^29 characters). */
+export const MAX_JSON_CHARS = 2 ** 28;
+
+/**
+ * The `--json` text of the fetches: `{"name": {"dtype", "shape", "value"} | null, ...}`, exactly
+ * `JSON.stringify` of `fetchToJson` of each, built row by row (no nested copy of the values), and
+ * refused with a CliError before building when it could not fit in one string.
+ */
+export function formatFetchesJson(values: readonly [string, Tensor | null][]): string {
+  // A lower bound of the text's length: every element takes a character and a comma, every
+  // array two brackets (a [65536, 65536, 0] tensor is 2^32 empty arrays).
+  let least = 0;
+  for (const [, v] of values) {
+    if (!v) continue;
+    let arrays = 1;
+    let count = 0;
+    for (const d of v.shape) {
+      count += arrays;
+      arrays *= d;
+    }
+    least += 2 * count + 2 * v.size;
+  }
+  const tooLarge = (): CliError => new CliError(`--json: the fetched values are too large to print as one JSON text (more than ${MAX_JSON_CHARS} characters); write them with --out DIR (one .npy file per fetch)`);
+  if (least > MAX_JSON_CHARS) throw tooLarge();
+  const parts: string[] = [];
+  let len = 0;
+  const push = (s: string): void => {
+    len += s.length;
+    if (len > MAX_JSON_CHARS) throw tooLarge();
+    parts.push(s);
+  };
+  push('{');
+  values.forEach(([name, v], k) => {
+    push(`${k ? ',' : ''}${JSON.stringify(name)}:`);
+    if (v === null) return push('null');
+    push(`{"dtype":${JSON.stringify(pyDTypeName(v.dtype))},"shape":${JSON.stringify(v.shape)},"value":`);
+    const elem = (i: number): string => JSON.stringify(jsonNumber(v.dtype === 'bool' ? v.data[i] !== 0 : v.data[i]));
+    if (v.rank === 0) push(elem(0));
+    else {
+      const strides = stridesOf(v.shape);
+      const rec = (axis: number, off: number): void => {
+        const n = v.shape[axis];
+        if (axis === v.rank - 1) {
+          const row: string[] = [];
+          for (let i = 0; i < n; i++) row.push(elem(off + i));
+          return push(`[${row.join(',')}]`);
+        }
+        push('[');
+        for (let i = 0; i < n; i++) {
+          if (i) push(',');
+          rec(axis + 1, off + i * strides[axis]);
+        }
+        push(']');
+      };
+      rec(0, 0);
+    }
+    push('}');
+  });
+  push('}');
+  return parts.join('');
 }
 
 /** `{"dtype": "int32", "shape": [], "value": 42}`, or null for an operation. */

@@ -18,6 +18,13 @@ import { type DType, allocArray, pyDTypeName } from './dtype.js';
 import { type SourceLocation, TypeError_, ValueError } from './errors.js';
 import { Tensor } from './tensor.js';
 
+/**
+ * The memory a Session may use by default (`maxMemoryBytes`): 1 GiB. The wasm Session counts its
+ * run's planned buffers and variables against it; the reference Session its live tensors and
+ * variables. Past it, a run raises ResourceExhaustedError.
+ */
+export const DEFAULT_MAX_MEMORY_BYTES = 2 ** 30;
+
 /** Python `repr` of a string: single quotes unless the text holds a single quote only. */
 export function pyRepr(s: string): string {
   if (s.includes("'") && !s.includes('"')) return `"${s}"`;

@@ -14,11 +14,12 @@ import type { ModuleLayout } from '../schedule/layout.js';
 import type { SchedulePlan } from '../schedule/schedule.js';
 import { Poly, numel } from '../schedule/sym.js';
 import { byteSize } from '../../session/dtype.js';
+import { DEFAULT_MAX_MEMORY_BYTES } from '../../session/run-common.js';
 import { RUNTIME_ABI_VERSION } from '../../runtime-as/abi.js';
 import { MANIFEST_VERSION, type Manifest, type ManifestBuffer, type ManifestCheck, type ManifestNode, type ManifestPlan, type ManifestPoly } from '../../session/wasm/manifest.js';
 import { opaqueScratchBytes } from '../codegen/kernels.js';
 
-export const DEFAULT_MAX_MEMORY_BYTES = 1 << 30;
+export { DEFAULT_MAX_MEMORY_BYTES };
 
 export function toManifestPoly(p: Poly): ManifestPoly {
   return Object.fromEntries(p.terms);

@@ -30,6 +30,9 @@ export function node(ctx: Ctx, op: string, inputs: Node[], attrs: Attrs, name: s
       throw valueError(`Tensor("${i.tensorName}") must be from the same graph as the op being built in graph '${ctx.graph.name}' (it belongs to graph '${i.graph.name}').`);
     }
   }
+  // TF1's Operation() check of the final name (ops.py _VALID_OP_NAME_REGEX).
+  const final = name.endsWith('/') ? name.slice(0, -1) : ctx.graph.uniqueName(name, false);
+  if (!VALID_ROOT.test(final)) throw valueError(`'${final}' is not a valid node name`);
   return makeNode(ctx.graph, op, inputs, attrs, { name, span: ctx.span });
 }
 
@@ -277,6 +280,7 @@ export function applyOp(ctx: Ctx, o: ApplyOptions): Node {
   });
 }
 
+// TF1's ops.py _VALID_OP_NAME_REGEX (root scopes and node names) and _VALID_SCOPE_NAME_REGEX.
 const VALID_ROOT = /^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$/;
 const VALID_NESTED = /^[A-Za-z0-9_.\-/>]*$/;
 

@@ -17,14 +17,23 @@
  * - errors: `OpError`s carry the failing node's name and `.tfg` location; Python-side errors
  *   (bad fetch, bad feed) are `ValueError`/`TypeError_` with TF1's messages.
  * Evaluation is iterative, so deep graphs (10k-node chains) do not hit a recursion limit.
+ *
+ * Memory: the bytes of the run's live tensors (fed values and computed values still needed by a
+ * later node or fetched; a value is dropped after its last consumer ran) plus the variables
+ * are counted (a tensor sharing another's data, a reshape say, counts once). Before a node runs,
+ * its output's size — its static shape, else the op's shape rule applied to the actual input
+ * shapes — is checked against `maxMemoryBytes` (default 1 GiB, as the wasm Session's), and a run
+ * that would pass it raises ResourceExhaustedError at that node, before allocating anything;
+ * outputs whose size depends on input values are counted (and checked) as they appear.
  */
 import type { Session, SessionFeeds } from '../../session/session.js';
-import { type DType, tfDTypeName } from '../../session/dtype.js';
+import { type DType, byteSize, tfDTypeName } from '../../session/dtype.js';
 import {
   FailedPreconditionError,
   InternalError,
   InvalidArgumentError,
   OpError,
+  ResourceExhaustedError,
   RuntimeError,
   type SourceLocation,
   TypeError_,
@@ -32,7 +41,7 @@ import {
   ValueError,
 } from '../../session/errors.js';
 import { PhiloxStream } from '../../session/random.js';
-import { type NestedValue, Tensor } from '../../session/tensor.js';
+import { type NestedValue, Tensor, sizeOf } from '../../session/tensor.js';
 import { type Graph, Node, Operation } from '../ir/graph.js';
 import { ShapeError, formatShape, formatShapePy, isCompatible } from '../ir/shape.js';
 import { type EvalContext, type OpDef, OpTypeError } from '../ops/def.js';
@@ -50,7 +59,7 @@ import {
   tensorStr,
 } from './elements.js';
 import { convertFeedValue } from './feeds.js';
-import { type FetchMapper, buildFetchResult, checkFedShape, mapFetches, resolveFeedKey, resolveFetch, sameElement } from '../../session/run-common.js';
+import { DEFAULT_MAX_MEMORY_BYTES, type FetchMapper, buildFetchResult, checkFedShape, mapFetches, resolveFeedKey, resolveFetch, sameElement } from '../../session/run-common.js';
 
 /** What can be fetched: a node (its tensor), an Operation, a name, or lists/dicts of those. */
 export type Fetch = Node | Operation | string | readonly Fetch[] | { readonly [k: string]: Fetch };
@@ -89,6 +98,48 @@ export interface SessionOptions {
   ops?: (name: string) => OpDef;
   /** Random stream factory (defaults to `new PhiloxStream(seed, seed2)`). */
   random?: (seed: number, seed2: number) => RandomSource;
+  /** Largest memory of a run: live tensors plus variables (default 1 GiB, as the wasm Session's). */
+  maxMemoryBytes?: number;
+}
+
+/**
+ * Ops whose reference evaluation returns a view of an input's data (or the variable's own
+ * value) rather than a new allocation: their output adds no bytes (test/interp checks each).
+ */
+export const VIEW_OPS: ReadonlySet<string> = new Set(['reshape', 'expand_dims', 'squeeze', 'variable', 'assign']);
+
+/** Bytes held, per typed array (a tensor sharing another's data counts once), with holders counted. */
+class MemoryMeter {
+  private readonly held = new Map<ArrayBufferView, number>();
+  total = 0;
+
+  hold(t: Tensor): void {
+    const n = this.held.get(t.data);
+    if (n === undefined) this.total += t.data.byteLength;
+    this.held.set(t.data, (n ?? 0) + 1);
+  }
+
+  release(t: Tensor): void {
+    const n = this.held.get(t.data);
+    if (n === undefined) return;
+    if (n > 1) this.held.set(t.data, n - 1);
+    else {
+      this.held.delete(t.data);
+      this.total -= t.data.byteLength;
+    }
+  }
+
+  clear(): void {
+    this.held.clear();
+    this.total = 0;
+  }
+}
+
+/** What a run holds while it executes: its counted tensors and the uses left of each value. */
+interface RunMemory {
+  /** Tensors the run counts, with how many times each is held. */
+  held: Map<Tensor, number>;
+  uses: Map<Node, number>;
 }
 
 /** How the reference Session's messages quote fetches (Tensors and Operations by their TF1 reprs). */
@@ -100,6 +151,9 @@ export class ReferenceSession implements Session {
   private closed = false;
   private readonly lookupOp: (name: string) => OpDef;
   private readonly makeRandom: (seed: number, seed2: number) => RandomSource;
+  private readonly meter = new MemoryMeter();
+  private readonly refSets = new Map<OpDef, ReadonlySet<number>>();
+  readonly maxMemoryBytes: number;
 
   constructor(
     readonly graph: Graph,
@@ -107,6 +161,14 @@ export class ReferenceSession implements Session {
   ) {
     this.lookupOp = options.ops ?? getOp;
     this.makeRandom = options.random ?? ((s, s2) => new PhiloxStream(s, s2));
+    const max = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+    if (!(max > 0)) throw new ValueError(`maxMemoryBytes must be a positive number of bytes, got ${max}`);
+    this.maxMemoryBytes = max;
+  }
+
+  /** Bytes held now: the variables between runs, plus the live tensors during one. */
+  get memoryBytes(): number {
+    return this.meter.total;
   }
 
   // ---------------------------------------------------------------- public API
@@ -180,6 +242,7 @@ export class ReferenceSession implements Session {
   close(): void {
     this.closed = true;
     this.values.clear();
+    this.meter.clear();
     this.streams.clear();
   }
 
@@ -260,6 +323,91 @@ export class ReferenceSession implements Session {
    * of the nodes that ran (null for operations); fed nodes are not in the map.
    */
   private execute(targets: Node[], fed: Map<Node, Tensor>): Map<Node, Tensor | null> {
+    const mem: RunMemory = { held: new Map(), uses: this.countUses(targets, fed) };
+    try {
+      for (const t of fed.values()) this.holdRun(mem, t);
+      return this.executeHeld(targets, fed, mem);
+    } finally {
+      for (const [t, n] of mem.held) for (let i = 0; i < n; i++) this.meter.release(t);
+    }
+  }
+
+  /**
+   * For each value the run computes, how many of the nodes that will run read it (fetched values
+   * are never dropped): the same walk as `executeHeld`, stopping at fed tensors.
+   */
+  private countUses(targets: Node[], fed: Map<Node, Tensor>): Map<Node, number> {
+    const uses = new Map<Node, number>();
+    const seen = new Set<Node>();
+    const stack = targets.filter((n) => !fed.has(n));
+    for (const n of stack) seen.add(n);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      let refs: ReadonlySet<number>;
+      try {
+        refs = this.refsOf(this.lookupOp(node.op));
+      } catch {
+        continue; // executeHeld raises the unknown op at its turn
+      }
+      for (const d of node.controlInputs) {
+        if (!seen.has(d) && !fed.has(d)) {
+          seen.add(d);
+          stack.push(d);
+        }
+      }
+      node.inputs.forEach((d, i) => {
+        if (refs.has(i) || fed.has(d)) return;
+        uses.set(d, (uses.get(d) ?? 0) + 1);
+        if (!seen.has(d)) {
+          seen.add(d);
+          stack.push(d);
+        }
+      });
+    }
+    for (const t of targets) uses.set(t, Infinity);
+    return uses;
+  }
+
+  private holdRun(mem: RunMemory, t: Tensor): void {
+    this.meter.hold(t);
+    mem.held.set(t, (mem.held.get(t) ?? 0) + 1);
+  }
+
+  private releaseRun(mem: RunMemory, t: Tensor): void {
+    const n = mem.held.get(t);
+    if (n === undefined) return;
+    this.meter.release(t);
+    if (n > 1) mem.held.set(t, n - 1);
+    else mem.held.delete(t);
+  }
+
+  /** Raise ResourceExhaustedError at `node` if `more` bytes would take the session past its limit. */
+  private checkMemory(node: Node, more: number, dtype: DType, shape: readonly number[]): void {
+    if (this.meter.total + more <= this.maxMemoryBytes) return;
+    throw new ResourceExhaustedError(
+      `OOM when allocating tensor with shape[${shape.join(',')}] and type ${tfDTypeName(dtype)}: ${more} bytes on top of the ${this.meter.total} bytes of this run's live tensors and the variables, more than the session's limit of ${this.maxMemoryBytes} bytes (maxMemoryBytes)`,
+      node.name,
+      nodeLocation(node),
+    );
+  }
+
+  /**
+   * The output shape of `node` before it runs: its static shape, else the op's shape rule on the
+   * actual input shapes; null when it depends on input values (or the rule rejects the inputs,
+   * which the evaluation then reports).
+   */
+  private outputShape(node: Node, def: OpDef, inputs: (Tensor | null)[]): readonly number[] | null {
+    if (node.shape !== null && node.shape.every((d) => d !== null)) return node.shape as number[];
+    try {
+      const sigs = inputs.map((t, i) => (t ? { dtype: t.dtype, shape: [...t.shape] } : { dtype: node.inputs[i].dtype!, shape: node.inputs[i].shape }));
+      const out = def.infer(sigs, node.attrs)?.shape ?? null;
+      return out !== null && out.every((d) => d !== null) ? (out as number[]) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private executeHeld(targets: Node[], fed: Map<Node, Tensor>, mem: RunMemory): Map<Node, Tensor | null> {
     const values = new Map<Node, Tensor | null>();
     const inProgress = new Set<Node>();
     const stack: Node[] = [];
@@ -277,7 +425,7 @@ export class ReferenceSession implements Session {
           expanded.add(node);
           inProgress.add(node);
           const def = this.opDef(node);
-          const refs = new Set(def.refInputs ?? []);
+          const refs = this.refsOf(def);
           const deps: Node[] = [...node.controlInputs];
           node.inputs.forEach((inp, i) => {
             if (!refs.has(i)) deps.push(inp);
@@ -293,10 +441,30 @@ export class ReferenceSession implements Session {
         }
         stack.pop();
         inProgress.delete(node);
-        values.set(node, this.evalNode(node, values, fed));
+        const out = this.evalNode(node, values, fed, mem);
+        values.set(node, out);
+        // Values whose last reader just ran are dropped (and stop counting).
+        const refs = this.refsOf(this.opDef(node));
+        node.inputs.forEach((d, i) => {
+          if (refs.has(i) || fed.has(d)) return;
+          const left = (mem.uses.get(d) ?? 1) - 1;
+          mem.uses.set(d, left);
+          const v = values.get(d);
+          if (left === 0 && v) {
+            this.releaseRun(mem, v);
+            values.set(d, null);
+          }
+        });
       }
     }
     return values;
+  }
+
+  /** The indices of an op's reference inputs (not evaluated), as a set. */
+  private refsOf(def: OpDef): ReadonlySet<number> {
+    let r = this.refSets.get(def);
+    if (!r) this.refSets.set(def, (r = new Set(def.refInputs ?? [])));
+    return r;
   }
 
   private opDef(node: Node): OpDef {
@@ -321,22 +489,35 @@ export class ReferenceSession implements Session {
     return v;
   }
 
-  private evalNode(node: Node, values: Map<Node, Tensor | null>, fed: Map<Node, Tensor>): Tensor | null {
+  private evalNode(node: Node, values: Map<Node, Tensor | null>, fed: Map<Node, Tensor>, mem: RunMemory): Tensor | null {
     if (node.op === 'placeholder') {
       const dtype = tfDTypeName(node.dtype!);
       const withShape = node.shape !== null && node.shape.length > 0 ? ` and shape ${formatShape(node.shape)}` : '';
       throw new InvalidArgumentError(`You must feed a value for placeholder tensor '${node.name}' with dtype ${dtype}${withShape}`, node.name, nodeLocation(node));
     }
     const def = this.opDef(node);
-    const refs = new Set(def.refInputs ?? []);
+    const refs = this.refsOf(def);
     let out: Tensor | null;
     try {
       const inputs = node.inputs.map((inp, i) => (refs.has(i) ? null : this.inputValue(inp, values, fed, node)));
+      if (node.dtype !== null && !VIEW_OPS.has(node.op)) {
+        const shape = this.outputShape(node, def, inputs);
+        if (shape) this.checkMemory(node, sizeOf(shape) * byteSize(node.dtype), node.dtype, shape);
+      }
       out = def.eval(inputs, node.attrs, this.context(node));
     } catch (e) {
       throw this.locate(e, node);
     }
     if (node.dtype === null) return null;
+    if (out instanceof Tensor) {
+      // Counted now; a size that depended on input values is checked now too.
+      this.holdRun(mem, out);
+      if (this.meter.total > this.maxMemoryBytes) {
+        const more = out.data.byteLength;
+        this.releaseRun(mem, out);
+        this.checkMemory(node, more, out.dtype, out.shape);
+      }
+    }
     if (out instanceof Tensor && out.dtype === node.dtype && !isCompatible(out.shape, node.shape) && hasShapeInput(node)) {
       // TF1 lets a fed shape tensor contradict the static shape; tfg's graphs rely on static shapes.
       throw new UnimplementedError(
@@ -385,6 +566,9 @@ export class ReferenceSession implements Session {
         nodeLocation(by),
       );
     }
+    const old = this.values.get(variable.name);
+    this.meter.hold(value);
+    if (old) this.meter.release(old);
     this.values.set(variable.name, value);
   }
 

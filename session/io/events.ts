@@ -2,7 +2,9 @@
  * @fileoverview TensorBoard event files (TF's core/util/event.proto + TFRecord framing),
  * browser-safe: CRC32C (Castagnoli), the masked CRC, TFRecord records
  * `uint64 len | uint32 masked_crc(len) | data | uint32 masked_crc(data)`, and the `Event`,
- * `Summary`, `Summary.Value` messages encoded and decoded with protobufjs.
+ * `Summary`, `Summary.Value` messages encoded and decoded with protobufjs. Records are read one
+ * at a time from a `RecordSource`, so readers can stop at a damaged record and keep what came
+ * before it (as TensorBoard does with a truncated event file).
  */
 import protobuf from 'protobufjs';
 import { DataLossError } from '../errors.js';
@@ -49,23 +51,44 @@ export function frameRecord(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Split a TFRecord file into its records, checking both CRCs of each. */
-export function readRecords(bytes: Uint8Array, what = 'TFRecord file'): Uint8Array[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Uint8Array[] = [];
+/** Random access to the bytes of a record file: a buffer, or (session/node/files.ts) a file read piece by piece. */
+export interface RecordSource {
+  readonly size: number;
+  /** `length` bytes from `offset` (within `size`). */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** A RecordSource over bytes in memory. */
+export function bytesSource(bytes: Uint8Array): RecordSource {
+  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+}
+
+/**
+ * The records of a TFRecord file in order, both CRCs of each checked, read one at a time (a file
+ * of any size costs the memory of its largest record); a DataLossError at the first damage.
+ */
+export function* iterateRecords(src: RecordSource | Uint8Array, what = 'TFRecord file'): Generator<Uint8Array> {
+  const s = src instanceof Uint8Array ? bytesSource(src) : src;
   let p = 0;
-  while (p < bytes.length) {
-    if (bytes.length - p < 12) throw new DataLossError(`${what}: truncated record header at offset ${p}`);
-    const len64 = dv.getBigUint64(p, true);
-    if (dv.getUint32(p + 8, true) !== maskCrc(crc32c(bytes.subarray(p, p + 8)))) throw new DataLossError(`${what}: corrupted record at offset ${p}: length CRC mismatch`);
-    if (len64 > BigInt(bytes.length - p - 16)) throw new DataLossError(`${what}: truncated record at offset ${p}: needs ${len64} bytes of data`);
+  while (p < s.size) {
+    if (s.size - p < 12) throw new DataLossError(`${what}: truncated record header at offset ${p}`);
+    const head = s.read(p, 12);
+    const dv = new DataView(head.buffer, head.byteOffset, 12);
+    const len64 = dv.getBigUint64(0, true);
+    if (dv.getUint32(8, true) !== maskCrc(crc32c(head.subarray(0, 8)))) throw new DataLossError(`${what}: corrupted record at offset ${p}: length CRC mismatch`);
+    if (len64 > BigInt(s.size - p - 16)) throw new DataLossError(`${what}: truncated record at offset ${p}: needs ${len64} bytes of data`);
     const len = Number(len64);
-    const data = bytes.subarray(p + 12, p + 12 + len);
-    if (dv.getUint32(p + 12 + len, true) !== maskCrc(crc32c(data))) throw new DataLossError(`${what}: corrupted record at offset ${p}: data CRC mismatch`);
-    out.push(data);
+    const body = s.read(p + 12, len + 4);
+    const data = body.subarray(0, len);
+    if (new DataView(body.buffer, body.byteOffset + len, 4).getUint32(0, true) !== maskCrc(crc32c(data))) throw new DataLossError(`${what}: corrupted record at offset ${p}: data CRC mismatch`);
+    yield data;
     p += 16 + len;
   }
-  return out;
+}
+
+/** Split a TFRecord file into its records, checking both CRCs of each. */
+export function readRecords(bytes: Uint8Array, what = 'TFRecord file'): Uint8Array[] {
+  return [...iterateRecords(bytes, what)];
 }
 
 // ---- messages (field numbers from tensorflow/core/framework/summary.proto and core/util/event.proto) ----
@@ -146,12 +169,27 @@ export interface ScalarPoint {
   wallTime: number;
 }
 
+export interface ReadEventsOptions {
+  /**
+   * Called with the damage (a truncated or corrupted record, a malformed Event) when the file has
+   * some: the scalars before it are returned, as TensorBoard reads a file up to its damage.
+   * Without it the damage is thrown.
+   */
+  onDamage?: (error: DataLossError, scalarsRead: number) => void;
+}
+
 /** Every simple_value in an event file, in file order (CRCs checked). */
-export function readScalarEvents(bytes: Uint8Array, what = 'event file'): ScalarPoint[] {
+export function readScalarEvents(src: RecordSource | Uint8Array, what = 'event file', opts: ReadEventsOptions = {}): ScalarPoint[] {
   const out: ScalarPoint[] = [];
-  readRecords(bytes, what).forEach((rec, i) => {
-    const e = decodeEvent(rec, `${what}: record ${i}`);
-    for (const v of e.summary?.value ?? []) if (v.simple_value !== undefined) out.push({ tag: v.tag, step: e.step, value: v.simple_value, wallTime: e.wall_time });
-  });
+  let i = 0;
+  try {
+    for (const rec of iterateRecords(src, what)) {
+      const e = decodeEvent(rec, `${what}: record ${i++}`);
+      for (const v of e.summary?.value ?? []) if (v.simple_value !== undefined) out.push({ tag: v.tag, step: e.step, value: v.simple_value, wallTime: e.wall_time });
+    }
+  } catch (e) {
+    if (!(e instanceof DataLossError) || !opts.onDamage) throw e;
+    opts.onDamage(e, out.length);
+  }
   return out;
 }

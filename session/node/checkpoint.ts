@@ -14,21 +14,45 @@
  * file matches the JSON's checksum).
  *
  * Restore verifies size, checksum, header, names, dtypes and shapes before returning anything,
- * and throws TF1's errors (NotFoundError, InvalidArgumentError, DataLossError) otherwise.
+ * and throws TF1's errors (NotFoundError, InvalidArgumentError, DataLossError) otherwise. Sizes
+ * come from `stat` before any read, and only the declared bytes are read: a data file longer or
+ * shorter than its JSON says is refused without reading it, and the JSON and index files have
+ * size limits (MAX_META_BYTES, MAX_INDEX_BYTES). The caller's state is checksummed too
+ * (`state_sha256`).
+ *
+ * Finding the latest checkpoint trusts the index when it names a complete checkpoint; when the
+ * index is missing, damaged, empty or names a checkpoint that is gone, the directory is scanned
+ * and the newest complete checkpoint (by save time) is used, with a warning: a damaged index never
+ * silently throws away the progress of the checkpoints beside it. Pruning to `max_to_keep` scans
+ * too, so checkpoints that dropped out of the index (a crash between the JSON and the index, a
+ * damaged index) are pruned like the others.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { DType, DTYPES, tfDTypeName } from '../dtype.js';
 import { Tensor } from '../tensor.js';
-import { DataLossError, InvalidArgumentError, NotFoundError, OpError } from '../errors.js';
+import { DataLossError, InvalidArgumentError, NotFoundError, OpError, ResourceExhaustedError } from '../errors.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { MAX_BUFFER_BYTES, fileSize, readFileLimited, readFileRange } from './files.js';
 
 export interface CheckpointManagerOptions {
   /** Checkpoints kept on disk (default 5; 0 or less keeps all, as TF1's max_to_keep=None). */
   maxToKeep?: number;
   /** File name prefix (default `model`). */
   prefix?: string;
+  /** Where warnings go (a damaged index, a fallback to a scanned checkpoint); default stderr. */
+  warn?: (message: string) => void;
+}
+
+/** Largest `<prefix>.json` read: 64 MiB (a variable list of ~500k variables). */
+export const MAX_META_BYTES = 64 * 2 ** 20;
+/** Largest `checkpoint` index read: 1 MiB; a larger one is damaged. */
+export const MAX_INDEX_BYTES = 2 ** 20;
+
+/** The default warning sink: `warning: ...` on stderr. */
+export function warnToStderr(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
 }
 
 export interface VariableInfo {
@@ -44,6 +68,8 @@ export interface CheckpointMeta {
   step: number;
   /** Caller's state: epoch, data position, RNG state, ... */
   state: unknown;
+  /** Hex sha256 of `JSON.stringify(state)` (absent in checkpoints written before it existed). */
+  state_sha256?: string;
   /** File name of the variables, relative to the directory. */
   data: string;
   /** Hex sha256 and length of the data file. */
@@ -104,7 +130,7 @@ export function atomicWriteFile(path: string, bytes: Uint8Array | string): void 
   }
 }
 
-function sha256Hex(bytes: Uint8Array): string {
+function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
@@ -150,30 +176,110 @@ export function formatCheckpointIndex(idx: CheckpointIndex): string {
 
 function readIndex(dir: string): CheckpointIndex | null {
   const p = join(dir, INDEX_FILE);
-  if (!existsSync(p)) return null;
-  return parseCheckpointIndex(readFileSync(p, 'utf8'), p);
+  if (fileSize(p) === null) return null;
+  const bytes = readFileLimited(p, MAX_INDEX_BYTES, p);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DataLossError(`${p}: not UTF-8 text`);
+  }
+  return parseCheckpointIndex(text, p);
 }
 
-/** TF1's `tf.train.latest_checkpoint(dir)`: the latest prefix whose checkpoint exists, or null. */
-export function latestCheckpoint(dir: string): string | null {
-  let idx: CheckpointIndex | null;
+/** A complete checkpoint found on disk. */
+export interface FoundCheckpoint {
+  /** Absolute prefix. */
+  prefix: string;
+  /** File name prefix (`model-200`). */
+  name: string;
+  step: number;
+  /** ISO time of the save ('' if the record has none). */
+  saved: string;
+}
+
+/** Parse and check a checkpoint record; null when `<prefix>.json` is missing. */
+function readMeta(prefix: string): CheckpointMeta | null {
+  const path = `${prefix}.json`;
+  if (fileSize(path) === null) return null;
+  return parseMeta(readFileLimited(path, MAX_META_BYTES, path), path);
+}
+
+/** The data file of a record (or its `.next` replacement) has exactly the declared size. */
+function dataComplete(dir: string, meta: CheckpointMeta): boolean {
+  const data = join(dir, meta.data);
+  return fileSize(data) === meta.bytes || fileSize(`${data}.next`) === meta.bytes;
+}
+
+/**
+ * Checkpoints in `dir` (of one file name prefix, or any) whose record parses and whose data file
+ * has the declared size, oldest first: by save time, then step, then name. Files that are not
+ * checkpoint records are skipped.
+ */
+export function scanCheckpoints(dir: string, prefix?: string): FoundCheckpoint[] {
+  const out: FoundCheckpoint[] = [];
+  let files: string[];
   try {
-    idx = readIndex(dir);
+    files = readdirSync(dir);
   } catch {
+    return out;
+  }
+  for (const f of files) {
+    const m = /^(.+)-(\d+)\.json$/.exec(f);
+    if (!m || (prefix !== undefined && m[1] !== prefix)) continue;
+    const name = f.slice(0, -5);
+    let meta: CheckpointMeta | null;
+    try {
+      meta = readMeta(join(dir, name));
+    } catch {
+      continue; // not a (readable) checkpoint record
+    }
+    if (!meta || !dataComplete(dir, meta)) continue;
+    out.push({ prefix: join(dir, name), name, step: meta.step, saved: typeof meta.saved === 'string' ? meta.saved : '' });
+  }
+  return out.sort((a, b) => (a.saved < b.saved ? -1 : a.saved > b.saved ? 1 : a.step - b.step || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+}
+
+/** True when `prefix` is a complete checkpoint (record parses, data file of the declared size). */
+function isComplete(prefix: string): boolean {
+  try {
+    const meta = readMeta(prefix);
+    return meta !== null && dataComplete(resolve(prefix, '..'), meta);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * TF1's `tf.train.latest_checkpoint(dir)`: the checkpoint the index names, when it is complete.
+ * Otherwise (no index beside checkpoints, an index that is damaged, empty, or names a missing or
+ * incomplete checkpoint) the newest complete checkpoint found by scanning `dir`, with a warning
+ * saying why; null when there is none.
+ */
+export function latestCheckpoint(dir: string, opts: { warn?: (message: string) => void } = {}): string | null {
+  const warn = opts.warn ?? warnToStderr;
+  const indexPath = join(dir, INDEX_FILE);
+  let problem: string;
+  try {
+    const idx = readIndex(dir);
+    if (idx === null) problem = `there is no ${INDEX_FILE} index in ${dir}`;
+    else if (idx.latest === null) problem = `the index ${indexPath} names no checkpoint`;
+    else {
+      const prefix = isAbsolute(idx.latest) ? idx.latest : join(dir, idx.latest);
+      if (isComplete(prefix)) return prefix;
+      problem = `the index ${indexPath} names ${idx.latest}, which is missing or incomplete`;
+    }
+  } catch (e) {
+    problem = `the index ${indexPath} is damaged (${(e as OpError).tfMessage ?? (e as Error).message})`;
+  }
+  const found = scanCheckpoints(dir);
+  if (found.length === 0) {
+    if (fileSize(indexPath) !== null) warn(`${problem}, and no complete checkpoint was found beside it`);
     return null;
   }
-  if (!idx || idx.latest === null) return null;
-  const prefix = isAbsolute(idx.latest) ? idx.latest : join(dir, idx.latest);
-  return existsSync(`${prefix}.json`) ? prefix : null;
-}
-
-function readOrThrow(path: string, prefix: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`Unsuccessful TensorSliceReader constructor: Failed to find any matching files for ${prefix}`);
-    throw e;
-  }
+  const newest = found[found.length - 1];
+  warn(`${problem}; using the newest complete checkpoint found in the directory: ${newest.prefix} (step ${newest.step})`);
+  return newest.prefix;
 }
 
 function parseMeta(bytes: Uint8Array, path: string): CheckpointMeta {
@@ -189,14 +295,21 @@ function parseMeta(bytes: Uint8Array, path: string): CheckpointMeta {
     m.format === 'tfg-checkpoint' &&
     m.version === 1 &&
     Number.isSafeInteger(m.step) &&
+    m.step >= 0 &&
     typeof m.data === 'string' &&
     basename(m.data) === m.data &&
     typeof m.sha256 === 'string' &&
     /^[0-9a-f]{64}$/.test(m.sha256) &&
     Number.isSafeInteger(m.bytes) &&
+    m.bytes >= 8 &&
+    (m.state_sha256 === undefined || (typeof m.state_sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.state_sha256))) &&
+    (m.saved === undefined || typeof m.saved === 'string') &&
     Array.isArray(m.variables) &&
     m.variables.every((v) => v && typeof v.name === 'string' && DTYPES.includes(v.dtype) && Array.isArray(v.shape) && v.shape.every((d) => Number.isSafeInteger(d) && d >= 0));
   if (!ok) throw new DataLossError(`Checkpoint ${path} is corrupted: missing or invalid fields (expected a tfg-checkpoint version 1 record)`);
+  if (m.state_sha256 !== undefined && sha256Hex(JSON.stringify(m.state ?? null)) !== m.state_sha256) {
+    throw new DataLossError(`Checkpoint ${path} is corrupted: checksum mismatch in its state: sha256 ${sha256Hex(JSON.stringify(m.state ?? null))}, expected ${m.state_sha256}`);
+  }
   return m;
 }
 
@@ -204,19 +317,26 @@ function parseMeta(bytes: Uint8Array, path: string): CheckpointMeta {
 export function restoreCheckpoint(prefix: string, expected?: Map<string, { dtype: DType; shape: readonly number[] }>): RestoredCheckpoint {
   const abs = resolve(prefix);
   const metaPath = `${abs}.json`;
-  const meta = parseMeta(readOrThrow(metaPath, abs), metaPath);
+  const meta = readMeta(abs);
+  if (!meta) throw new NotFoundError(`Unsuccessful TensorSliceReader constructor: Failed to find any matching files for ${abs}`);
   const dataPath = join(resolve(abs, '..'), meta.data);
+  if (meta.bytes > MAX_BUFFER_BYTES) throw new ResourceExhaustedError(`Checkpoint ${abs}: its data file has ${meta.bytes} bytes, more than one buffer holds (${MAX_BUFFER_BYTES} bytes)`);
   // The data file, or (mid re-save of the same step) its `.next` replacement: whichever matches.
+  // Sizes are compared before reading, and only the declared bytes are ever read.
   let bytes: Uint8Array | null = null;
   let firstProblem = '';
   for (const cand of [dataPath, `${dataPath}.next`]) {
-    if (!existsSync(cand)) {
+    const size = fileSize(cand);
+    if (size === null) {
       firstProblem ||= `data file ${cand} is missing`;
       continue;
     }
-    const b = readFileSync(cand);
-    if (b.length !== meta.bytes) firstProblem ||= b.length < meta.bytes ? `${cand} is truncated: ${b.length} bytes, expected ${meta.bytes}` : `${cand} has ${b.length} bytes, expected ${meta.bytes}`;
-    else if (sha256Hex(b) !== meta.sha256) firstProblem ||= `checksum mismatch in ${cand}: sha256 ${sha256Hex(b)}, expected ${meta.sha256}`;
+    if (size !== meta.bytes) {
+      firstProblem ||= size < meta.bytes ? `${cand} is truncated: ${size} bytes, expected ${meta.bytes}` : `${cand} has ${size} bytes, expected ${meta.bytes}`;
+      continue;
+    }
+    const b = readFileRange(cand, 0, meta.bytes);
+    if (sha256Hex(b) !== meta.sha256) firstProblem ||= `checksum mismatch in ${cand}: sha256 ${sha256Hex(b)}, expected ${meta.sha256}`;
     else {
       bytes = b;
       break;
@@ -264,11 +384,13 @@ export class CheckpointManager {
   readonly prefix: string;
   /** Kept checkpoint names (relative), oldest first. */
   private kept: string[] = [];
+  private readonly warn: (message: string) => void;
 
   constructor(dir: string, opts: CheckpointManagerOptions = {}) {
     this.dir = resolve(dir);
     this.maxToKeep = opts.maxToKeep ?? 5;
     this.prefix = opts.prefix ?? 'model';
+    this.warn = opts.warn ?? warnToStderr;
     if (!/^[A-Za-z0-9_.-]+$/.test(this.prefix)) throw new InvalidArgumentError(`CheckpointManager: prefix ${JSON.stringify(this.prefix)} must be a plain file name`);
     mkdirSync(this.dir, { recursive: true });
     // Temporary files of a writer that died mid-save are garbage: the index never names them.
@@ -278,28 +400,18 @@ export class CheckpointManager {
       const m = /^(.*)\.safetensors(\.next)?$/.exec(f);
       if (m && m[1].startsWith(`${this.prefix}-`) && !existsSync(join(this.dir, `${m[1]}.json`))) unlinkSync(join(this.dir, f));
     }
-    let idx: CheckpointIndex | null = null;
-    try {
-      idx = readIndex(this.dir);
-    } catch {
-      idx = null;
-    }
-    if (idx) {
-      const rel = (p: string) => (isAbsolute(p) && resolve(p, '..') === this.dir ? basename(p) : p);
-      const all = idx.all.map(rel);
-      if (idx.latest !== null && !all.includes(rel(idx.latest))) all.push(rel(idx.latest));
-      this.kept = all.filter((p) => existsSync(`${isAbsolute(p) ? p : join(this.dir, p)}.json`));
-    }
+    // What is kept is what is on disk (not only what the index lists): see scanCheckpoints.
+    this.kept = scanCheckpoints(this.dir, this.prefix).map((c) => c.name);
   }
 
   /** Kept checkpoint prefixes (absolute), oldest first. */
   checkpoints(): string[] {
-    return this.kept.map((p) => (isAbsolute(p) ? p : join(this.dir, p)));
+    return this.kept.map((p) => join(this.dir, p));
   }
 
-  /** The latest checkpoint prefix, or null (TF1's `latest_checkpoint`). */
+  /** The latest checkpoint prefix, or null (TF1's `latest_checkpoint`, falling back to a scan). */
   latest(): string | null {
-    return latestCheckpoint(this.dir);
+    return latestCheckpoint(this.dir, { warn: this.warn });
   }
 
   /**
@@ -321,6 +433,7 @@ export class CheckpointManager {
       version: 1,
       step,
       state: JSON.parse(stateJson),
+      state_sha256: sha256Hex(stateJson),
       data: dataName,
       sha256: sha,
       bytes: bytes.length,
@@ -331,7 +444,7 @@ export class CheckpointManager {
     if (!existsSync(dataPath)) {
       atomicWriteFile(dataPath, bytes);
       atomicWriteFile(jsonPath, metaText);
-    } else if (sha256Hex(readFileSync(dataPath)) === sha) {
+    } else if (fileSize(dataPath) === bytes.length && sha256Hex(readFileRange(dataPath, 0, bytes.length)) === sha) {
       atomicWriteFile(jsonPath, metaText);
     } else {
       // Same step, different weights: never leave the JSON and the data file disagreeing.
@@ -340,13 +453,16 @@ export class CheckpointManager {
       renameSync(`${dataPath}.next`, dataPath);
       fsyncDir(this.dir);
     }
-    const kept = this.kept.filter((p) => p !== name);
+    // Everything of this prefix on disk counts for pruning, listed in the index or not; the new
+    // checkpoint is the newest whatever the clocks say.
+    const onDisk = this.maxToKeep > 0 ? scanCheckpoints(this.dir, this.prefix).map((c) => c.name) : this.kept;
+    const kept = onDisk.filter((p) => p !== name);
     kept.push(name);
     const drop = this.maxToKeep > 0 && kept.length > this.maxToKeep ? kept.splice(0, kept.length - this.maxToKeep) : [];
     atomicWriteFile(join(this.dir, INDEX_FILE), formatCheckpointIndex({ latest: name, all: kept }));
     this.kept = kept;
     for (const old of drop) {
-      const base = isAbsolute(old) ? old : join(this.dir, old);
+      const base = join(this.dir, old);
       // The JSON first: without it the checkpoint is no longer complete, so never half-valid.
       for (const f of [`${base}.json`, `${base}.safetensors`, `${base}.safetensors.next`]) {
         try {

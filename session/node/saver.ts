@@ -8,17 +8,23 @@ import { basename, dirname, resolve } from 'node:path';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { type CheckpointStore, type SaverOptions, type SaverSession, Saver as SaverCore } from '../train/saver.js';
-import { CheckpointManager, latestCheckpoint, restoreCheckpoint } from './checkpoint.js';
+import { CheckpointManager, latestCheckpoint, restoreCheckpoint, warnToStderr } from './checkpoint.js';
 
 /** CheckpointManager-backed store; one manager per (directory, name), so pruning continues across saves. */
 export class FileCheckpointStore implements CheckpointStore {
   private managers = new Map<string, CheckpointManager>();
+  private readonly warn: (message: string) => void;
+
+  /** `warn` receives the warnings of a fallback (a damaged index, say); default stderr. */
+  constructor(opts: { warn?: (message: string) => void } = {}) {
+    this.warn = opts.warn ?? warnToStderr;
+  }
 
   manager(dir: string, name: string, maxToKeep: number): CheckpointManager {
     const key = `${resolve(dir)}\0${name}\0${maxToKeep}`;
     let m = this.managers.get(key);
     if (!m) {
-      m = new CheckpointManager(dir, { prefix: name, maxToKeep });
+      m = new CheckpointManager(dir, { prefix: name, maxToKeep, warn: this.warn });
       this.managers.set(key, m);
     }
     return m;
@@ -33,14 +39,14 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   latest(dir: string): string | null {
-    return latestCheckpoint(dir);
+    return latestCheckpoint(dir, { warn: this.warn });
   }
 }
 
 /** TF1's tf.train.Saver for Node: checkpoints as files. */
 export class Saver extends SaverCore {
-  constructor(session: SaverSession, opts: SaverOptions = {}) {
-    super(session, new FileCheckpointStore(), opts);
+  constructor(session: SaverSession, opts: SaverOptions & { warn?: (message: string) => void } = {}) {
+    super(session, new FileCheckpointStore({ warn: opts.warn }), opts);
   }
 
   /**

@@ -18,7 +18,7 @@
  */
 import type { AnyTypedArray } from '../dtype.js';
 import { allocArray } from '../dtype.js';
-import { InvalidArgumentError } from '../errors.js';
+import { DataLossError, InvalidArgumentError } from '../errors.js';
 import { BatchIterator, type Dataset, type IteratorState, type Splits } from '../io/dataset.js';
 import { Tensor } from '../tensor.js';
 import type { TrainPlan, TrainSession } from './plan.js';
@@ -90,13 +90,58 @@ export interface TrainerOptions {
   now?: () => number;
 }
 
-/** A state from a checkpoint's JSON, checked enough to trust. */
+/**
+ * A state from a checkpoint's JSON, every field checked: InvalidArgumentError when it is no
+ * training state at all, DataLossError naming the field when one is out of its range or of the
+ * wrong type (a hand-edited or damaged state never resumes a run silently). JSON turns a NaN
+ * into null, so the running loss sum and the metrics may be null (read back as NaN).
+ */
 export function parseTrainState(s: unknown, where: string): TrainState {
-  const o = s as TrainState;
-  if (!o || typeof o !== 'object' || o.format !== 'tfg-train-state' || o.version !== 1 || !Number.isSafeInteger(o.global_step) || !Number.isSafeInteger(o.epoch) || typeof o.iterator !== 'object') {
+  const o = s as Record<string, unknown> | null;
+  if (!o || typeof o !== 'object' || Array.isArray(o) || o.format !== 'tfg-train-state') {
     throw new InvalidArgumentError(`${where} holds no training state (it was not written by tfg train); start without resuming (--no-resume) or pick another logdir`);
   }
-  return o;
+  const bad = (field: string, value: unknown, expected: string): never => {
+    throw new DataLossError(`${where} holds a damaged training state: ${field} is ${JSON.stringify(value) ?? String(value)}, expected ${expected}; start without resuming (--no-resume) or delete that checkpoint`);
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const count = (v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max ? (v as number) : bad(field, v, max === Number.MAX_SAFE_INTEGER ? 'a non-negative integer' : `an integer in [0, ${max}]`));
+  const numberOrNaN = (v: unknown, field: string): number => (v === null ? NaN : typeof v === 'number' ? v : bad(field, v, 'a number (or null for NaN)'));
+  if (o.version !== 1) bad('version', o.version, '1');
+  const global_step = count(o.global_step, 'global_step');
+  // Every epoch takes at least one step.
+  const epoch = count(o.epoch, 'epoch', global_step);
+  const it = o.iterator;
+  if (!isObject(it)) return bad('iterator', it, 'an object (the data position)');
+  const iterator: IteratorState = {
+    epoch: count(it.epoch, 'iterator.epoch'),
+    position: count(it.position, 'iterator.position'),
+    rngBlock: count(it.rngBlock, 'iterator.rngBlock'),
+    seed: Number.isSafeInteger(it.seed) ? (it.seed as number) : bad('iterator.seed', it.seed, 'an integer'),
+    batchSize: Number.isSafeInteger(it.batchSize) && (it.batchSize as number) > 0 ? (it.batchSize as number) : bad('iterator.batchSize', it.batchSize, 'a positive integer'),
+    shuffle: typeof it.shuffle === 'boolean' ? it.shuffle : bad('iterator.shuffle', it.shuffle, 'true or false'),
+    dropRemainder: typeof it.dropRemainder === 'boolean' ? it.dropRemainder : bad('iterator.dropRemainder', it.dropRemainder, 'true or false'),
+    size: Number.isSafeInteger(it.size) && (it.size as number) > 0 ? (it.size as number) : bad('iterator.size', it.size, 'a positive integer'),
+  };
+  if (iterator.epoch !== epoch) bad('iterator.epoch', iterator.epoch, `the state's epoch (${epoch})`);
+  if (iterator.position >= iterator.size) bad('iterator.position', iterator.position, `a row below iterator.size (${iterator.size})`);
+  const best = o.best === null ? null : typeof o.best === 'number' ? o.best : bad('best', o.best, 'a number or null');
+  const best_epoch = o.best_epoch === null ? null : count(o.best_epoch, 'best_epoch', epoch);
+  // (best may be null beside an epoch: a NaN best is written as null.)
+  if (best !== null && best_epoch === null) bad('best_epoch', o.best_epoch, 'the epoch of best');
+  const bad_evals = count(o.bad_evals, 'bad_evals', epoch);
+  const stopped_early = typeof o.stopped_early === 'boolean' ? o.stopped_early : bad('stopped_early', o.stopped_early, 'true or false');
+  const epoch_loss_sum = numberOrNaN(o.epoch_loss_sum, 'epoch_loss_sum');
+  const epoch_examples = count(o.epoch_examples, 'epoch_examples');
+  const lm = o.last_metrics;
+  if (!isObject(lm)) return bad('last_metrics', lm, 'an object of splits');
+  const last_metrics: Record<string, Record<string, number>> = {};
+  for (const [split, ms] of Object.entries(lm)) {
+    if (!isObject(ms)) return bad(`last_metrics.${split}`, ms, 'an object of metrics');
+    last_metrics[split] = {};
+    for (const [k, v] of Object.entries(ms)) last_metrics[split][k] = numberOrNaN(v, `last_metrics.${split}.${k}`);
+  }
+  return { format: 'tfg-train-state', version: 1, global_step, epoch, iterator, best, best_epoch, bad_evals, stopped_early, epoch_loss_sum, epoch_examples, last_metrics };
 }
 
 /** Feed name of a placeholder node. */
@@ -196,6 +241,15 @@ export class Trainer {
     if (this.opts.resume) {
       state = structuredClone(this.opts.resume);
       this.iter.restore(state.iterator);
+      // With the same data and batch size (checked by restore), the step count follows from the
+      // data position: each step is one batch.
+      const spe = this.iter.batchesPerEpoch;
+      const expected = state.iterator.epoch * spe + state.iterator.position / state.iterator.batchSize;
+      if (state.global_step !== expected) {
+        throw new DataLossError(
+          `${this.opts.resumedFrom ?? 'the checkpoint'} holds a damaged training state: global_step is ${state.global_step}, but its data position (epoch ${state.iterator.epoch}, row ${state.iterator.position}, ${spe} batches of ${state.iterator.batchSize} per epoch) is step ${expected}; start without resuming (--no-resume) or delete that checkpoint`,
+        );
+      }
       lastCkptStep = state.global_step;
     } else {
       this.initialize();

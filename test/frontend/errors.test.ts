@@ -206,3 +206,16 @@ t.test('a shape error names the node as TF1 does, also for ops made in their own
   t.match(e3, "for 's/add' (op: 'Add')");
   t.end();
 });
+
+t.test("op names follow TF1's rule (ops.py _VALID_OP_NAME_REGEX), like scope names", async (t) => {
+  const cases: [string, string][] = [
+    ['z = constant(1.0, name="c d")', "1:5: ValueError: 'c d' is not a valid node name"],
+    ['z = constant(1.0, name="a\\nb/")', "1:5: ValueError: 'a\nb' is not a valid node name"],
+    ['z = constant(1.0, name="_x")', "1:5: ValueError: '_x' is not a valid node name"],
+    ['z = constant(1.0, name="x!")', "1:5: ValueError: 'x!' is not a valid node name"],
+  ];
+  for (const [src, expected] of cases) t.equal(firstError(build(src)), expected, src);
+  // Valid: dots, dashes, '>' and, inside a scope, a leading underscore (scope/_x).
+  const r = buildOk('a = constant(1.0, name="a.b-c>d")\nwith name_scope("s") { b = constant(1.0, name="_x") }\nc = constant(1.0, name="ok/")');
+  t.same(r.defaultGraph.nodes.map((n) => n.name), ['a.b-c>d', 's/_x', 'ok']);
+});

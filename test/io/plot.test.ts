@@ -3,7 +3,7 @@
  * is well-formed XML naming every run and tag, a PNG with the PNG signature, and clear errors.
  */
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../cli/main.js';
@@ -103,4 +103,43 @@ t.test('a single run as the logdir, errors, and the commander command', async (t
   t.equal(await runCli(['plot', dir, '-o', jpg], io3), 1);
   t.match(io3.stderr.join(''), /cannot write '.*c\.jpg': tfg plot writes \.svg or \.png \(got '\.jpg'\)/);
   t.notOk(existsSync(jpg));
+});
+
+t.test('a truncated or corrupted event file is read up to its damage, with a warning', async (t) => {
+  const dir = makeLogdir();
+  // adam: the last record cut in half (a writer killed mid-flush); sgd: a flipped byte mid-file.
+  const file = (run: string) => join(dir, run, readdirSync(join(dir, run)).find((f) => f.startsWith('events.out.tfevents.'))!);
+  const adam = readFileSync(file('adam'));
+  writeFileSync(file('adam'), adam.subarray(0, adam.length - 20));
+  const sgd = readFileSync(file('sgd-lr0.1'));
+  const flipped = Buffer.from(sgd);
+  flipped[Math.floor(sgd.length / 2)] ^= 0x40;
+  writeFileSync(file('sgd-lr0.1'), flipped);
+  const warnings: string[] = [];
+  const pts = readRuns(dir, (m) => warnings.push(m));
+  t.same([...new Set(pts.map((p) => p.run))].sort(), ['adam', 'old/csv-run', 'sgd-lr0.1'], 'every run is still plotted');
+  t.equal(pts.filter((p) => p.run === 'adam' && p.tag === 'accuracy').length, 10, 'adam: every step but the cut one');
+  const sgdSteps = pts.filter((p) => p.run === 'sgd-lr0.1' && p.tag === 'accuracy').map((p) => p.step);
+  t.ok(sgdSteps.length >= 3 && sgdSteps.length < 11, `sgd: the steps before the damage (${sgdSteps.join(',')})`);
+  t.same(sgdSteps, sgdSteps.map((_, i) => i * 5), 'in order, from the start');
+  t.equal(warnings.length, 2);
+  t.match(warnings.find((w) => w.includes('adam')), /adam\/events\.out\.tfevents\.[^:]+: truncated record at offset \d+: needs \d+ bytes of data; using the 20 scalars before it/);
+  t.match(warnings.find((w) => w.includes('sgd')), /sgd-lr0\.1\/events\.out\.tfevents\.[^:]+: (corrupted record at offset \d+: (data|length) CRC mismatch|truncated record .*); using the \d+ scalars before it/);
+  // The drawing still works, and the command prints the warnings on stderr.
+  const out = join(dir, 'damaged.svg');
+  const errs: string[] = [];
+  const origErr = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => (errs.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    await plotLogdir(dir, out);
+  } finally {
+    process.stderr.write = origErr;
+  }
+  t.match(readFileSync(out, 'utf8'), /<svg/);
+  t.equal(errs.filter((e) => e.startsWith('warning: ')).length, 2, errs.join(''));
+  // A file that is all damage contributes nothing, and the others still plot.
+  writeFileSync(file('adam'), Buffer.from('not an event file at all'));
+  const w2: string[] = [];
+  t.same([...new Set(readRuns(dir, (m) => w2.push(m)).map((p) => p.run))].sort(), ['old/csv-run', 'sgd-lr0.1']);
+  t.match(w2.find((w) => w.includes('adam')), /using the 0 scalars before it/);
 });
