@@ -241,7 +241,8 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     const session = opened.session;
 
     // ---- resume
-    const store = new FileCheckpointStore();
+    const warn = (m: string): void => io.err(`warning: ${m}`);
+    const store = new FileCheckpointStore({ warn });
     const saver = new Saver(session, store, { maxToKeep: plan.checkpoint.max_to_keep });
     let resume = null;
     let resumedFrom: string | null = null;
@@ -260,7 +261,7 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     io.err(
       `backend ${opened.backend}, logdir ${logdir}; data: train ${data.train.size}${data.validation ? `, validation ${data.validation.size}` : ''}${data.test ? `, test ${data.test.size}` : ''} examples; batch ${plan.batch_size}, ${plan.epochs} epochs`,
     );
-    const ckpts = new CheckpointManager(ckdir, { maxToKeep: plan.checkpoint.max_to_keep });
+    const ckpts = new CheckpointManager(ckdir, { maxToKeep: plan.checkpoint.max_to_keep, warn });
     writer = new SummaryWriter(logdir);
     const tty = opts.tty ?? io.isTTY ?? Boolean(process.stderr.isTTY);
     progress = new Progress(io, tty, false);

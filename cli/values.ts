@@ -9,7 +9,8 @@ import { extname, join, resolve } from 'node:path';
 import { pyDTypeName } from '../session/dtype.js';
 import { writeNpy, readNpy } from '../session/io/npy.js';
 import { parseCsv } from '../session/node/csv.js';
-import { type NestedValue, Tensor, formatTensor, stridesOf } from '../session/tensor.js';
+import { type NestedValue, Tensor, stridesOf } from '../session/tensor.js';
+import { formatTensor } from '../session/format.js';
 import { CliError } from './io.js';
 
 export interface FeedArg {

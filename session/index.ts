@@ -13,7 +13,7 @@
  */
 export { Model, WasmSession, loadModel, type LoadOptions, type WasmFeedValue, type WasmFeeds, type WasmSessionOptions, type ByteSource } from './wasm/model.js';
 export { MANIFEST_VERSION, type Manifest, validateManifest, ManifestError } from './wasm/manifest.js';
-export { Tensor, type NestedValue, fromNested, formatTensor } from './tensor.js';
+export { Tensor, type NestedValue, fromNested } from './tensor.js';
 export type { Session, SessionFeeds, Backend } from './session.js';
 export type { DType } from './dtype.js';
 export * from './errors.js';

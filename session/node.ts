@@ -28,3 +28,4 @@ export function loadModelFile(path: string, opts: LoadOptions = {}): Model {
   }
   return loadModelSync(bytes, { ...opts, ...(manifest ? { manifest } : {}) });
 }
+export { formatTensor } from './format.js';

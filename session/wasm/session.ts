@@ -32,9 +32,8 @@ import {
 } from '../run-common.js';
 import type { Session } from '../session.js';
 import { type NestedValue, Tensor } from '../tensor.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { matchCheckpoint } from '../train/saver.js';
-import { createSharedMemory, instantiateRuntimeSync, modelImports } from '../../runtime-as/abi.js';
+import { RuntimeLinkError, createSharedMemory, instantiateRuntimeSync, modelImports } from '../../runtime-as/abi.js';
 import { type FailureContext, placeholderError, statusError, uninitializedError, checkPlanFact } from './errors.js';
 import type { runGeneric } from './generic.js';
 import { type Manifest, type ManifestNode, type ManifestPlan, checkExports } from './manifest.js';
@@ -104,7 +103,13 @@ export class WasmSession implements Session {
     // engine; the host's normal samples use the same functions.
     this.random = new RandomHost(m.nodes, this.mem, { log: runtime.math_log_f64, sin: runtime.math_sin_f64, cos: runtime.math_cos_f64 }, new Map(m.randoms.map((r) => [r.node, r.stateAddr])), options.seed);
     imports.tfg_host = { random: (node: number, out: number, n: number) => this.random.fill(node, out, n) };
-    const instance = new WebAssembly.Instance(model.module, imports);
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(model.module, imports);
+    } catch (e) {
+      if (e instanceof WebAssembly.LinkError) throw new RuntimeLinkError(`the model does not link with this tfg runtime: ${e.message}`);
+      throw e;
+    }
     checkExports(m, instance.exports);
     this.exports = instance.exports as unknown as Exports;
     this.mem.copyIn(model.consts, m.memory.constBase);
@@ -168,12 +173,14 @@ export class WasmSession implements Session {
 
   /**
    * The variables as a safetensors file (TF1's Saver keys: the variable names), with the graph
-   * and the global step, if any, in its metadata. Every variable must be initialized.
+   * in its metadata. Every variable must be initialized. (The safetensors code is loaded when
+   * first needed: a page that never saves or restores does not fetch it.)
    */
-  save(metadata: Record<string, string> = {}): Uint8Array {
+  async save(metadata: Record<string, string> = {}): Promise<Uint8Array> {
     this.checkOpen();
     const vars = new Map<string, Tensor>();
     for (const v of this.manifest.variables) vars.set(v.name, this.readVariable(v.name));
+    const { writeSafetensors } = await import('../io/safetensors.js');
     return writeSafetensors(vars, { format: 'tfg', graph: this.manifest.graph, ...metadata });
   }
 
@@ -184,11 +191,8 @@ export class WasmSession implements Session {
    * variables keep their values.
    */
   async restore(source: ByteSource): Promise<void> {
-    this.restoreBytes(await fetchBytes(source, 'checkpoint'));
-  }
-
-  /** `restore` from bytes in hand (synchronous). */
-  restoreBytes(bytes: Uint8Array): void {
+    const bytes = await fetchBytes(source, 'checkpoint');
+    const { readSafetensors } = await import('../io/safetensors.js');
     this.checkOpen();
     const file = readSafetensors(bytes, 'checkpoint');
     const expected = new Map(this.manifest.variables.map((v) => [v.name, { dtype: v.dtype, shape: v.shape }]));

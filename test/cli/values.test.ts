@@ -14,7 +14,8 @@ import { runRun } from '../../cli/run.js';
 import { MAX_JSON_CHARS, fetchToJson, formatFetchText, formatFetchesJson, loadFeedValue, npyFileName, parseFeedArg, parseLiteral, writeFetches } from '../../cli/values.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { readNpy, writeNpy } from '../../session/io/npy.js';
-import { Tensor, formatTensor, fromNested } from '../../session/tensor.js';
+import { Tensor, fromNested } from '../../session/tensor.js';
+import { formatTensor } from '../../session/format.js';
 
 t.test('--feed NAME=VALUE parsing', (t) => {
   t.same(parseFeedArg('X=[[1,2,3]]'), { name: 'X', text: '[[1,2,3]]' });

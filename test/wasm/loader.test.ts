@@ -154,7 +154,7 @@ t.test('save and restore as safetensors; a bad checkpoint changes nothing', asyn
   const a = model.createSession();
   a.run(['W/Assign', 'b/Assign', 'Z/Assign']);
   a.run('step');
-  const file = a.save();
+  const file = await a.save();
   const b = model.createSession();
   await b.restore(file);
   t.same(Array.from(b.readVariable('W').data), [2, 3, 4]);
