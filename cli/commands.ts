@@ -91,6 +91,7 @@ export function registerCommands(program: Command, io: Io): void {
     .option('--graph <name>', 'which graph (default: the default graph)')
     .option('--dump <stage>', "print the program after a stage (parse, build, passes, fuse, schedule, memory, lower, emit), or 'all' into DIR/<name>.dump/")
     .option('--verify', "check every stage's invariants (names the stage that broke one)")
+    .option('--no-embed-runtime', 'leave the tfg runtime out of the module (pages load it once: dist/loader/tfg-runtime.wasm)')
     .addHelpText('after', () => '\nStages: parse → build → passes → fuse → schedule → memory → lower → emit (docs/architecture.md)')
     .action(async (file: string, opts) => {
       const { runCompile } = await import('./compile.js');

@@ -24,6 +24,8 @@ export interface CompileCliOptions {
   generic?: boolean;
   dump?: string;
   verify?: boolean;
+  /** Embed the runtime (default true; `--no-embed-runtime`: the loader brings it). */
+  embedRuntime?: boolean;
 }
 
 export function runCompile(file: string, opts: CompileCliOptions, io: Io = processIo): number {
@@ -43,7 +45,7 @@ export function runCompile(file: string, opts: CompileCliOptions, io: Io = proce
     const state = compileSource(
       readSource(file),
       file,
-      { graph: opts.graph, fuse: opts.fuse !== false, signatures: opts.signature, generic: opts.generic ?? (opts.signature ? false : true) },
+      { graph: opts.graph, fuse: opts.fuse !== false, signatures: opts.signature, generic: opts.generic ?? (opts.signature ? false : true), embedRuntime: opts.embedRuntime !== false },
       { verify: opts.verify, dump: dump === undefined ? undefined : onDump, dumpStages: dump === undefined || dump === 'all' ? undefined : new Set([dump as StageName]), until: dump === undefined || dump === 'all' ? 'emit' : (dump as StageName) },
     );
     if (state.build && reportDiagnostics(state.build.diagnostics, io)) return 1;
@@ -51,7 +53,7 @@ export function runCompile(file: string, opts: CompileCliOptions, io: Io = proce
     const c = state.compiled;
     const paths = writeCompiled(c, outDir, file);
     const m = c.manifest;
-    io.out(`${paths.wasm}: ${c.wasm.length} bytes, graph '${m.graph}'`);
+    io.out(`${paths.wasm}: ${c.wasm.length} bytes, graph '${m.graph}'${m.runtimeEmbedded ? '' : ' (runtime not embedded: the loader brings tfg-runtime.wasm)'}`);
     m.signatures.forEach((s, i) => io.out(`  export ${s.export}(B): ${c.kernelCounts[i]} kernel${c.kernelCounts[i] === 1 ? '' : 's'}${opts.fuse === false ? ' (unfused)' : ''}`));
     if (m.generic !== null) io.out(`  generic path: ${m.plans[m.generic].kernels.filter((k) => k.export).length} per-node kernels`);
     else io.out(m.genericError ? `  generic path unavailable: ${m.genericError}` : '  no generic path (compile with --generic for runs other than the signatures)');

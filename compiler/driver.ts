@@ -24,11 +24,13 @@ import { printAst } from '../grammar/print-ast.js';
 import { CompileError, type Diagnostic, error } from './diagnostics/diagnostic.js';
 import { SourceFile } from './diagnostics/span.js';
 import { buildFromAst, type BuildOptions, type BuildResult, type Signature } from './frontend/index.js';
-import type { Graph } from './ir/graph.js';
+import { type Graph, type Node, Operation } from './ir/graph.js';
+import { checkProgramRecipe, ensureInit, recipeSignatures } from './frontend/recipe.js';
+import { INIT_SIGNATURE } from '../session/wasm/manifest.js';
 import { printGraph } from './ir/printer.js';
 import { verifyGraph } from './ir/verify.js';
 import { checkUnit } from './passes/pipeline.js';
-import { type EntryPlan, entryUnits, formatEntries, fuseEntries, optimizeEntries, orderEntries, planEntries } from './schedule/entries.js';
+import { type EntryPlan, entryUnits, fetchStructure, formatEntries, fuseEntries, optimizeEntries, orderEntries, planEntries } from './schedule/entries.js';
 import { formatLayout, layoutModule, type ModuleLayout } from './schedule/layout.js';
 import { checkFusion, checkMemory, checkOrder } from './schedule/check.js';
 import { lowerModule, type LoweredModule } from './codegen/lower.js';
@@ -117,6 +119,44 @@ export function selectSignatures(all: readonly Signature[], graph: Graph, names?
   });
 }
 
+/**
+ * The entry points a program's `train { }` recipe for `graph` compiles to (the train step, with
+ * summaries, the eval step: as `tfg train` builds them), so a page trains through one call per
+ * step. The recipe must check; its diagnostics are the compile's errors otherwise.
+ */
+function programRecipeSignatures(b: BuildResult, graph: Graph): Signature[] {
+  if (!b.trainRecipes.some((r) => r.graph === graph)) return [];
+  const checked = checkProgramRecipe(b, b.trainRecipes.find((r) => r.graph === graph)!.name ?? undefined);
+  if (!checked.plan) throw new CompileError(checked.diagnostics.filter((d) => d.severity === 'error'));
+  ensureInit(graph, checked.plan);
+  return recipeSignatures(graph, checked.plan);
+}
+
+/**
+ * A module without the generic path cannot run arbitrary initializers, so it gets an entry that
+ * runs every variable's initializer (`tfg_init`; the loader's `session.initialize()` calls it).
+ */
+function withInitEntry(graph: Graph, sigs: Signature[]): Signature[] {
+  // The variables the entries read or write (reached from their fetches, stopping at feeds).
+  const used = new Set<Node>();
+  const seen = new Set<Node>();
+  for (const sig of sigs) {
+    const stack: Node[] = [];
+    fetchStructure(sig.fetches, stack);
+    const fed = new Set(sig.feeds);
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (seen.has(n) || fed.has(n)) continue;
+      seen.add(n);
+      if (n.op === 'variable') used.add(n);
+      stack.push(...n.inputs, ...n.controlInputs);
+    }
+  }
+  const inits = [...graph.variables.values()].filter((v) => used.has(v.node)).map((v) => v.initializer);
+  if (inits.length === 0 || sigs.some((x) => x.name === INIT_SIGNATURE)) return sigs;
+  return [...sigs, { name: INIT_SIGNATURE, graph, feeds: [], fetches: inits.map((n) => new Operation(n)), span: inits[0].span! }];
+}
+
 export const STAGES: readonly Stage[] = [
   {
     name: 'parse',
@@ -149,8 +189,9 @@ export const STAGES: readonly Stage[] = [
         const b = s.build!;
         if (!b.ok) throw new CompileError(b.diagnostics.filter((d) => d.severity === 'error'));
         s.graph = selectGraph(b, s.opts.graph);
-        s.signatures = selectSignatures(b.signatures, s.graph, s.opts.signatures);
+        s.signatures = selectSignatures([...b.signatures, ...programRecipeSignatures(b, s.graph)], s.graph, s.opts.signatures);
       }
+      if (s.opts.generic === false) s.signatures = withInitEntry(s.graph, s.signatures ?? []);
       s.entries = entryUnits(s.graph, s.signatures ?? [], { generic: s.opts.generic });
       optimizeEntries(s.entries);
     },

@@ -25,9 +25,15 @@ export function runtimeWasmPath(variant: RuntimeVariant = 'simd'): string {
   return join(packageRoot(), 'runtime-as', 'build', variant === 'relaxed' ? 'runtime-relaxed.wasm' : 'runtime.wasm');
 }
 
-/** The runtime's bytes; throws a clear error when it has not been built. */
+const cache = new Map<RuntimeVariant, Uint8Array<ArrayBuffer>>();
+
+/** The runtime's bytes (read once per process); throws a clear error when it has not been built. */
 export function readRuntimeWasm(variant: RuntimeVariant = 'simd'): Uint8Array<ArrayBuffer> {
+  const have = cache.get(variant);
+  if (have) return have;
   const p = runtimeWasmPath(variant);
   if (!existsSync(p)) throw new Error(`tfg runtime not built: ${p} is missing (run \`npm run build\` or \`npm run build:runtime\`)`);
-  return new Uint8Array(readFileSync(p));
+  const bytes = new Uint8Array(readFileSync(p));
+  cache.set(variant, bytes);
+  return bytes;
 }

@@ -6,16 +6,21 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { LoadOptions, Model } from './wasm/model.js';
-import { loadModelSync } from './wasm/sync.js';
+import { loadModelSync as loadSync } from './wasm/sync.js';
+import { readRuntimeWasm } from '../runtime-as/node.js';
 import { type Manifest, MANIFEST_SECTION } from './wasm/manifest.js';
 
 export * from './index.js';
-export { loadModelSync } from './wasm/sync.js';
 export { readNpy, writeNpy } from './io/npy.js';
 export { readNpz, writeNpz } from './io/npz.js';
 export { readSafetensors, writeSafetensors } from './io/safetensors.js';
 export { Saver } from './node/saver.js';
 export { CheckpointManager } from './node/checkpoint.js';
+
+/** `loadModelSync` that takes the package's runtime for a model compiled without it. */
+export function loadModelSync(wasm: BufferSource, opts: LoadOptions = {}): Model {
+  return loadSync(wasm, { ...opts, runtime: opts.runtime ?? readRuntimeWasm() });
+}
 
 /** Load `<path>.wasm` (and its `.manifest.json` beside it when the module has no manifest section). */
 export function loadModelFile(path: string, opts: LoadOptions = {}): Model {

@@ -49,7 +49,7 @@ export function lowerModule(graph: Graph, entries: readonly EntryPlan[], layout:
     for (const [name, sig] of Object.entries(RUNTIME_KERNELS)) m.importFunction(`rt_${name}`, { module: RUNTIME_IMPORT_MODULE, base: name }, sig.params, sig.result);
     m.importFunction('host_random', { module: HOST_MODULE, base: 'random' }, ['i32', 'i32', 'i32'], 'none');
     addHelpers(m);
-    const index = new Map<string, number>(graph.nodes.map((n, i) => [n.name, i]));
+    const index = new Map<string, number>(layout.nodes.map((n, i) => [n.name, i]));
     const lowered = entries.map((e, ei) => lowerEntry(m, e, ei, layout, index, opts));
     return { module: m, entries: lowered };
   } catch (e) {

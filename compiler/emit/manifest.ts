@@ -38,8 +38,8 @@ function relativeLocation(l: SourceLocation | null): SourceLocation | null {
 }
 
 export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layout: ModuleLayout, lowered: LoweredModule): Manifest {
-  const index = new Map<string, number>(graph.nodes.map((n, i) => [n.name, i]));
-  const nodes: ManifestNode[] = graph.nodes.map((n) => {
+  const index = new Map<string, number>(layout.nodes.map((n, i) => [n.name, i]));
+  const nodes: ManifestNode[] = layout.nodes.map((n) => {
     const { value: _v, ...attrs } = n.attrs;
     const def = hasOp(n.op) ? getOp(n.op) : null;
     return {
@@ -95,7 +95,7 @@ export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layou
     memory: { statusAddr: layout.statusAddr, constBase: layout.consts.base, constBytes: layout.consts.end - layout.consts.base, runtimeScratch: layout.runtimeScratch, runtimeScratchBytes: layout.runtimeScratchBytes, arenaBase: layout.consts.end, maxMemoryBytes: DEFAULT_MAX_MEMORY_BYTES, constChunks: layout.consts.chunks() },
     nodes,
     variables: layout.variables,
-    placeholders: graph.nodes.filter((n) => n.op === 'placeholder').map((n) => n.name),
+    placeholders: layout.nodes.filter((n) => n.op === 'placeholder').map((n) => n.name),
     randoms: layout.randoms,
     plans,
     signatures,

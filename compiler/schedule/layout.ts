@@ -108,6 +108,8 @@ export interface LayoutVariable {
 
 export interface ModuleLayout {
   statusAddr: number;
+  /** The graph's nodes the module describes (moduleNodes), in manifest order. */
+  nodes: Node[];
   variables: LayoutVariable[];
   varAddr: Map<string, number>;
   randoms: { node: string; stateAddr: number }[];
@@ -131,12 +133,37 @@ export function slotNodes(e: EntryPlan): Node[] {
   return plan.fusion.nodes.filter((n) => n.dtype !== null && plan.memory.bufferOf(n) !== undefined);
 }
 
+/**
+ * The graph's nodes a module describes (its manifest's nodes, numbered in this order in the
+ * status words): with a generic path, every node; else the nodes its entries run, their feeds and
+ * fetches, and everything those read (by name, in graph order) — a deployable module carries
+ * only what it runs, not the optimizer's slots or the training graph.
+ */
+export function moduleNodes(graph: Graph, entries: readonly EntryPlan[]): Node[] {
+  if (entries.some((e) => e.kind === 'generic')) return graph.nodes;
+  const want = new Set<string>();
+  for (const e of entries) {
+    for (const n of e.plan!.fusion.nodes) want.add(n.name);
+    for (const n of [...e.unit!.feeds, ...e.unit!.fetches]) want.add(n.name);
+  }
+  const keep = new Set<Node>();
+  const stack = graph.nodes.filter((n) => want.has(n.name));
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (keep.has(n)) continue;
+    keep.add(n);
+    stack.push(...n.inputs, ...n.controlInputs);
+  }
+  return graph.nodes.filter((n) => keep.has(n));
+}
+
 /** Lay out the module's static memory for its entries (each must have its memory plan). */
 export function layoutModule(graph: Graph, entries: readonly EntryPlan[]): ModuleLayout {
   let top = STATUS_ADDR + STATUS_BYTES;
+  const nodes = moduleNodes(graph, entries);
   const variables: LayoutVariable[] = [];
   const varAddr = new Map<string, number>();
-  for (const n of graph.nodes) {
+  for (const n of nodes) {
     if (n.op !== 'variable') continue;
     const shape = (n.shape ?? []).map((d) => d ?? 0);
     const bytes = numel(shape.map((d) => Poly.const(d))).constValue() * byteSize(n.dtype!);
@@ -146,13 +173,13 @@ export function layoutModule(graph: Graph, entries: readonly EntryPlan[]): Modul
     top += a16(Math.max(bytes, 1));
   }
   const randoms: ModuleLayout['randoms'] = [];
-  for (const n of graph.nodes) {
+  for (const n of nodes) {
     if (!n.op.startsWith('random_') && n.op !== 'truncated_normal') continue;
     randoms.push({ node: n.name, stateAddr: top });
     top += 32;
   }
   let scratchBytes = Math.max(matmulF32ScratchBytes(1 << 20, 1 << 20, 1 << 20), matmulF64ScratchBytes(1 << 20, 1 << 20, 1 << 20));
-  for (const n of graph.nodes) if (n.op === 'matrix_inverse' && n.shape && typeof n.shape[n.shape.length - 1] === 'number') scratchBytes = Math.max(scratchBytes, matrixInverseScratchBytes(n.shape[n.shape.length - 1] as number));
+  for (const n of nodes) if (n.op === 'matrix_inverse' && n.shape && typeof n.shape[n.shape.length - 1] === 'number') scratchBytes = Math.max(scratchBytes, matrixInverseScratchBytes(n.shape[n.shape.length - 1] as number));
   const runtimeScratch = a16(top);
   top = runtimeScratch + a16(scratchBytes);
 
@@ -177,7 +204,7 @@ export function layoutModule(graph: Graph, entries: readonly EntryPlan[]): Modul
     }
     return m;
   });
-  return { statusAddr: STATUS_ADDR, variables, varAddr, randoms, runtimeScratch, runtimeScratchBytes: a16(scratchBytes), slotTables, slots, consts, staticAddr };
+  return { statusAddr: STATUS_ADDR, nodes, variables, varAddr, randoms, runtimeScratch, runtimeScratchBytes: a16(scratchBytes), slotTables, slots, consts, staticAddr };
 }
 
 /** The printer of the static layout (appended to `--dump memory`). */

@@ -14,6 +14,8 @@ import { STATUS_ADDR, STATUS_BYTES } from './status.js';
 export const MANIFEST_VERSION = 1;
 export const MANIFEST_SECTION = 'tfg.manifest';
 export const CONSTS_SECTION = 'tfg.consts';
+/** The entry that runs every variable's initializer, in modules compiled without the generic path (`session.initialize()`). */
+export const INIT_SIGNATURE = 'tfg_init';
 
 /** A polynomial in the batch symbol(s): monomial ('' constant, 'B', 'B*B') → coefficient. */
 export type ManifestPoly = Record<string, number>;

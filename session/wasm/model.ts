@@ -14,8 +14,11 @@ export { WasmSession, type WasmFeedValue, type WasmFeeds, type WasmSessionOption
 export type { ByteSource } from './source.js';
 
 export interface LoadOptions {
-  /** Runtime bytes when the model does not embed them. */
-  runtime?: BufferSource;
+  /**
+   * The tfg runtime, for a model compiled without it (`tfg compile --no-embed-runtime`): its
+   * bytes, or (loadModel) a URL or Response — the loader bundle ships it as tfg-runtime.wasm.
+   */
+  runtime?: ByteSource;
   /** The manifest, when the module does not embed it (or to override it). */
   manifest?: Manifest;
 }
@@ -77,7 +80,7 @@ export function readModel(mod: WebAssembly.Module, manifest: Manifest | undefine
 }
 
 export function noRuntime(): never {
-  throw new RuntimeLinkError('the model does not embed the tfg runtime; pass it as options.runtime');
+  throw new RuntimeLinkError('the model was compiled without the tfg runtime (tfg compile --no-embed-runtime); pass it as options.runtime (the loader bundle ships it as tfg-runtime.wasm)');
 }
 
 /** Compile a module from any source; a URL or Response streams (falling back to bytes when the server's type is not application/wasm). */
@@ -100,8 +103,8 @@ async function compileSource(source: ByteSource): Promise<WebAssembly.Module> {
 export async function loadModel(source: ByteSource, opts: LoadOptions = {}): Promise<Model> {
   const mod = await compileSource(source);
   const { manifest, consts } = readModel(mod, opts.manifest);
-  const rt = opts.runtime ?? embeddedRuntime(mod);
-  if (!rt) noRuntime();
+  const embedded = embeddedRuntime(mod);
+  const runtime = embedded ? await WebAssembly.compile(embedded) : opts.runtime !== undefined ? await compileSource(opts.runtime) : noRuntime();
   const generic = manifest.generic !== null ? (await import('./generic.js')).runGeneric : null;
-  return new Model(mod, await WebAssembly.compile(rt), manifest, consts, generic);
+  return new Model(mod, runtime, manifest, consts, generic);
 }

@@ -36,7 +36,7 @@ import { matchCheckpoint } from '../train/saver.js';
 import { RuntimeLinkError, createSharedMemory, instantiateRuntimeSync, modelImports } from '../../runtime-as/abi.js';
 import { type FailureContext, placeholderError, statusError, uninitializedError, checkPlanFact } from './errors.js';
 import type { runGeneric } from './generic.js';
-import { type Manifest, type ManifestNode, type ManifestPlan, checkExports } from './manifest.js';
+import { INIT_SIGNATURE, type Manifest, type ManifestNode, type ManifestPlan, checkExports } from './manifest.js';
 import { evalPoly } from './manifest.js';
 import { ModelMemory, PAGE } from './memory.js';
 import type { Model } from './model.js';
@@ -166,6 +166,16 @@ export class WasmSession implements Session {
     return this.manifest.variables.map((v) => v.name);
   }
 
+  /**
+   * Run every variable's initializer (TF1's `sess.run(tf.global_variables_initializer())`): one
+   * call of the module's `tfg_init` entry when it was compiled without the generic path.
+   */
+  initialize(): void {
+    const entry = this.manifest.signatures.find((x) => x.name === INIT_SIGNATURE);
+    const inits = entry ? (entry.fetches as { op: string }[]).map((f) => f.op) : this.manifest.variables.map((v) => v.initializer).filter((n): n is string => n !== null);
+    if (inits.length) this.run(inits);
+  }
+
   isInitialized(name: string): boolean {
     this.checkOpen();
     return this.initialized.has(this.variable(name).name);
@@ -288,7 +298,7 @@ export class WasmSession implements Session {
       throw new UnimplementedError(
         this.manifest.genericError
           ? `This run needs the generic path, which could not be compiled for graph '${this.manifest.graph}': ${this.manifest.genericError}`
-          : `No signature of this module covers the run (feeds ${[...fed.keys()].map((n) => n.name).join(', ') || 'none'}; fetches ${unique.map((e) => e.node.name).join(', ')}), and it was compiled without the generic path (tfg compile --generic)`,
+          : `No signature of this module covers the run (feeds ${[...fed.keys()].map((n) => n.name).join(', ') || 'none'}; fetches ${unique.map((e) => e.node.name).join(', ')}), and it was compiled without the generic path (tfg compile --generic); its entries: ${this.manifest.signatures.map((x) => x.name).join(', ')}${this.manifest.signatures.some((x) => x.name === INIT_SIGNATURE) ? ' (initialize variables with session.initialize())' : ''}`,
       );
     }
     const generic = this.model.generic;
