@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { buildProgram } from '../../compiler/frontend/index.js';
-import { compileProgram } from '../../compiler/emit/index.js';
+import { compileProgram } from '../../compiler/driver.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { loadModelSync } from '../../session/wasm/model.js';
 import type { Tensor } from '../../session/tensor.js';
