@@ -93,6 +93,7 @@ export const RUNTIME_KERNELS = {
   math_log1p_f64: m64,
   math_sigmoid_f64: m64,
   math_pow_f64: { params: ['f64', 'f64'], result: 'f64' },
+  math_fmod_f64: { params: ['f64', 'f64'], result: 'f64' },
   math_exp_f32: m32,
   math_log_f32: m32,
   math_sin_f32: m32,
@@ -101,6 +102,7 @@ export const RUNTIME_KERNELS = {
   math_log1p_f32: m32,
   math_sigmoid_f32: m32,
   math_pow_f32: { params: ['f32', 'f32'], result: 'f32' },
+  math_fmod_f32: { params: ['f32', 'f32'], result: 'f32' },
 } as const satisfies Record<string, KernelSignature>;
 
 export type KernelName = keyof typeof RUNTIME_KERNELS;
