@@ -195,8 +195,9 @@ export class ValueBuilder implements ValueOps {
     const m = this.m;
     const yv = y as BValue;
     this.fail(m.unary('i32.eqz', yv.get()), FAIL.intDivZero);
-    const safe = m.select(m.unary('i32.eqz', yv.get()), m.i32(1), yv.get());
-    // INT_MIN / -1 wraps (as Math.trunc(x / y) | 0 does) instead of trapping.
+    // INT_MIN / -1 wraps (as Math.trunc(x / y) | 0 does) instead of trapping: both arms of a
+    // select run, so the divisor of div_s is 1 when y is 0 or -1 (the -1 arm is 0 - x).
+    const safe = m.select(m.binary('i32.or', m.unary('i32.eqz', yv.get()), m.binary('i32.eq', yv.get(), m.i32(-1))), m.i32(1), yv.get());
     return this.val('i32', m.select(m.binary('i32.eq', yv.get(), m.i32(-1)), m.binary('i32.sub', m.i32(0), this.g(x)), m.binary('i32.div_s', this.g(x), safe)));
   }
 
