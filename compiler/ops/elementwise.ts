@@ -19,6 +19,7 @@ import {
   FLOAT,
   NUMERIC,
   attrDType,
+  attrNum,
   broadcastSym,
   castScalar,
   checkArity,
@@ -77,6 +78,8 @@ interface BinarySpec {
   types: readonly DType[];
   f: (x: number, y: number) => number;
   fi?: (x: number, y: number) => number;
+  /** float32 variant where rounding the result of `f` once is not the op's meaning (floordiv). */
+  f32?: (x: number, y: number) => number;
   out?: DType;
   grad: GradRule | typeof NOT_DIFFERENTIABLE;
 }
@@ -131,7 +134,7 @@ function binary<S extends BinarySpec>(spec: S): S & ElementwiseOpDef {
     },
     eval(inputs: (Tensor | null)[]) {
       const x = inputs[0]!;
-      const fn = x.dtype === 'i32' && spec.fi ? spec.fi : spec.f;
+      const fn = x.dtype === 'i32' && spec.fi ? spec.fi : x.dtype === 'f32' && spec.f32 ? spec.f32 : spec.f;
       return mapBinary(x, inputs[1]!, spec.out ?? x.dtype, fn);
     },
   };
@@ -163,6 +166,28 @@ function minimum(x: number, y: number): number {
 function intDiv(x: number, y: number): number {
   if (y === 0) throw new InvalidArgumentError('Integer division by zero');
   return Math.trunc(x / y) | 0;
+}
+
+/** int32 division rounding toward -∞, as TF's FloorDiv on integers (INT_MIN // -1 wraps). */
+function intFloorDiv(x: number, y: number): number {
+  if (y === 0) throw new InvalidArgumentError('Integer division by zero');
+  const z = Math.trunc(x / y) | 0;
+  return Math.imul(z, y) !== x && x < 0 !== y < 0 ? (z - 1) | 0 : z;
+}
+
+/**
+ * TF's FloorMod: C's remainder (fmod for floats, exact: JavaScript's %), moved to the divisor's
+ * sign when it is not zero. For float32 the sum is rounded once (f64 then f32 equals the f32 add).
+ */
+function floorMod(x: number, y: number): number {
+  const r = x % y;
+  return r !== 0 && y < 0 !== r < 0 ? r + y : r;
+}
+
+function intFloorMod(x: number, y: number): number {
+  if (y === 0) throw new InvalidArgumentError('Integer division by zero');
+  const r = (x % y) | 0;
+  return r !== 0 && y < 0 !== r < 0 ? (r + y) | 0 : r;
 }
 
 /** int32 power by squaring with wrapping multiplies; negative exponents are an error in TF. */
@@ -238,6 +263,25 @@ export const ELEMENTWISE_OPS = {
       const logX = b.select(pos, b.log(b.select(pos, x, b.onesLike(x))), b.zerosLike(x));
       return [gx, b.mul(dy, b.mul(z, logX))];
     }) }),
+  floordiv: binary({
+    name: 'floordiv', tfType: 'FloorDiv', doc: 'x / y rounded toward -∞ (floats: floor(x / y); int32: division by zero fails). The `//` operator on tensors.', math: 'floor(x / y)',
+    types: NUMERIC, f: (x, y) => Math.floor(x / y), f32: (x, y) => Math.floor(Math.fround(x / y)), fi: intFloorDiv,
+    value: (b, [x, y]) => (x.dtype === 'i32' ? b.ifloordiv(x, y) : b.floor(b.div(x, y))),
+    // TF1's _FloorDivGrad: no gradient for either input
+    grad: (_b, _n, _dy) => [null, null],
+  }),
+  floormod: binary({
+    name: 'floormod', tfType: 'FloorMod', doc: 'Remainder of floor division, with the sign of y (floats: from fmod; int32: division by zero fails). The `%` operator on tensors.', math: 'x - floor(x / y) * y',
+    types: NUMERIC, expensive: true, f: floorMod, fi: intFloorMod,
+    value: (b, [x, y]) => {
+      if (x.dtype === 'i32') return b.ifloormod(x, y);
+      const r = b.math('fmod', x, y);
+      const zero = b.const(0, x.dtype);
+      return b.select(b.and(b.cmp('ne', r, zero), b.cmp('ne', b.cmp('lt', y, zero), b.cmp('lt', r, zero))), b.add(r, y), r);
+    },
+    // TF1's _FloorModGrad: dx = dy, dy = -dy * floor_div(x, y)
+    grad: bgrad((b, dy, x, y) => [dy, b.mul(dy, b.neg(b.op('floordiv', [x, y])))]),
+  }),
   maximum: binary({ name: 'maximum', tfType: 'Maximum', doc: 'Elementwise max (NaN propagates).', math: 'max(x, y)', types: NUMERIC, f: maximum, value: (b, [x, y]) => b.max(x, y), grad: maxMinGrad('greater_equal') }),
   minimum: binary({ name: 'minimum', tfType: 'Minimum', doc: 'Elementwise min (NaN propagates).', math: 'min(x, y)', types: NUMERIC, f: minimum, value: (b, [x, y]) => b.min(x, y), grad: maxMinGrad('less_equal') }),
   equal: binary({ name: 'equal', tfType: 'Equal', doc: 'x == y.', math: 'x == y', types: ALL, out: 'bool', f: (x, y) => b(x === y), value: (b, [x, y]) => b.cmp('eq', x, y), grad: ND }),
@@ -250,6 +294,35 @@ export const ELEMENTWISE_OPS = {
   logical_or: binary({ name: 'logical_or', tfType: 'LogicalOr', doc: 'Boolean or.', math: 'x || y', types: BOOL, f: (x, y) => b(!!x || !!y), value: (b, [x, y]) => b.or(x, y), grad: ND }),
 
   // ---- the rest of the family ----
+  leaky_relu: {
+    name: 'leaky_relu',
+    tfType: 'LeakyRelu',
+    doc: 'features where features > 0, else alpha·features (attr alpha, default 0.2; NaN stays NaN).',
+    kind: 'elementwise',
+    signature: '[features]; {alpha}',
+    shapeRule: 'same as features',
+    dtypes: dtypeList(FLOAT),
+    lower: elementwise((b, [x], attrs) => b.select(b.cmp('gt', x, b.const(0, x.dtype)), x, b.mul(x, b.const(attrNum(attrs, 'alpha', 0.2), x.dtype)))),
+    symShape: broadcastRule,
+    infer(inputs, attrs) {
+      checkArity('LeakyRelu', inputs, 1);
+      checkDType('features', inputs[0].dtype, FLOAT);
+      attrNum(attrs, 'alpha', 0.2);
+      return { dtype: inputs[0].dtype, shape: inputs[0].shape };
+    },
+    eval(inputs, attrs) {
+      const x = inputs[0]!;
+      // TF's kernel multiplies by alpha cast to T: (features > 0).select(features, features * alpha)
+      const alpha = castScalar(attrNum(attrs, 'alpha', 0.2), x.dtype);
+      return mapUnary(x, x.dtype, (v) => (v > 0 ? v : v * alpha));
+    },
+    grad(b, n, dy) {
+      // TF1's LeakyReluGrad: dy where features > 0, else alpha·dy
+      const x = n.inputs[0];
+      const alpha = attrNum(n.attrs, 'alpha', 0.2);
+      return [b.select(b.compare('greater', x, b.scalar(0, x.dtype!)), dy, b.scale(dy, alpha))];
+    },
+  },
   cast: {
     name: 'cast',
     tfType: 'Cast',
