@@ -20,7 +20,6 @@
  */
 import { byteSize, type DType } from '../../session/dtype.js';
 import type { Node } from '../ir/graph.js';
-import { normAxis } from '../ir/shape.js';
 import { LoweringError, type OpaqueEmitter } from '../ops/lower-api.js';
 import { getOp } from '../ops/registry.js';
 import type { Body, Kernel, Load, LoopKernel, MatmulKernel, OpaqueKernel, ReduceKernel, Store } from '../schedule/kernel.js';
