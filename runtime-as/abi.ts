@@ -7,7 +7,7 @@
  */
 
 /** Bump with ABI_VERSION in runtime-as/assembly/index.ts on any signature or layout change. */
-export const RUNTIME_ABI_VERSION = 3;
+export const RUNTIME_ABI_VERSION = 4;
 /** Import module name under which generated modules import the kernels. */
 export const RUNTIME_IMPORT_MODULE = 'tfg_rt';
 /** Both the runtime and the generated module import this memory. */
@@ -93,6 +93,7 @@ export const RUNTIME_KERNELS = {
   math_log1p_f64: m64,
   math_sigmoid_f64: m64,
   math_pow_f64: { params: ['f64', 'f64'], result: 'f64' },
+  math_fmod_f64: { params: ['f64', 'f64'], result: 'f64' },
   math_exp_f32: m32,
   math_log_f32: m32,
   math_sin_f32: m32,
@@ -101,6 +102,7 @@ export const RUNTIME_KERNELS = {
   math_log1p_f32: m32,
   math_sigmoid_f32: m32,
   math_pow_f32: { params: ['f32', 'f32'], result: 'f32' },
+  math_fmod_f32: { params: ['f32', 'f32'], result: 'f32' },
 } as const satisfies Record<string, KernelSignature>;
 
 export type KernelName = keyof typeof RUNTIME_KERNELS;

@@ -11,7 +11,7 @@
  * after its loops when the status is set, and the loader raises the typed error.
  */
 import type { DType } from '../../session/dtype.js';
-import type { CmpOp, LValue, LowerBuilder, MathFn } from './lower-api.js';
+import { lanesFor, scalarType, type CmpOp, type LValue, type MathFn, type ValueOps } from '../ops/lower-api.js';
 import type { BinaryOp, Expr, FunctionBuilder, Local, UnaryOp, ValType, WasmModule } from './module.js';
 
 import { STATUS, STATUS_ADDR } from '../../session/wasm/status.js';
@@ -27,19 +27,10 @@ export interface BValue extends LValue {
 
 export type Lanes = 1 | 2 | 4;
 
-/** Can a kernel whose values have these dtypes run with this many lanes? */
-export function lanesFor(dtypes: Iterable<DType>): Lanes {
-  const s = new Set(dtypes);
-  if ([...s].every((d) => d === 'f64')) return 2;
-  if ([...s].every((d) => d === 'f32' || d === 'i32' || d === 'bool')) return 4;
-  return 1;
-}
+/** Lanes and scalar types are the lowering interface's (compiler/ops/lower-api.ts). */
+export { lanesFor, scalarType };
 
-export function scalarType(d: DType): 'i32' | 'f32' | 'f64' {
-  return d === 'f32' ? 'f32' : d === 'f64' ? 'f64' : 'i32';
-}
-
-export class ValueBuilder implements LowerBuilder {
+export class ValueBuilder implements ValueOps {
   readonly vector: boolean;
   /** Node index recorded with a failure (set by the kernel emitter per member node). */
   node = -1;
@@ -122,6 +113,9 @@ export class ValueBuilder implements LowerBuilder {
   sqrt(x: LValue): LValue {
     return this.val(x.dtype, this.m.unary(`${this.vector ? this.vt(x.dtype) : scalarType(x.dtype)}.sqrt` as UnaryOp, this.g(x)));
   }
+  floor(x: LValue): LValue {
+    return this.val(x.dtype, this.m.unary(`${this.vector ? this.vt(x.dtype) : scalarType(x.dtype)}.floor` as UnaryOp, this.g(x)));
+  }
   max(x: LValue, y: LValue): LValue {
     if (x.dtype === 'i32') return this.vector ? this.bin(x, y, 'max_s') : this.select(this.cmp('gt', x, y), x, y);
     return this.bin(x, y, 'max');
@@ -201,9 +195,32 @@ export class ValueBuilder implements LowerBuilder {
     const m = this.m;
     const yv = y as BValue;
     this.fail(m.unary('i32.eqz', yv.get()), FAIL.intDivZero);
-    const safe = m.select(m.unary('i32.eqz', yv.get()), m.i32(1), yv.get());
-    // INT_MIN / -1 wraps (as Math.trunc(x / y) | 0 does) instead of trapping.
+    // INT_MIN / -1 wraps (as Math.trunc(x / y) | 0 does) instead of trapping: both arms of a
+    // select run, so the divisor of div_s is 1 when y is 0 or -1 (the -1 arm is 0 - x).
+    const safe = m.select(m.binary('i32.or', m.unary('i32.eqz', yv.get()), m.binary('i32.eq', yv.get(), m.i32(-1))), m.i32(1), yv.get());
     return this.val('i32', m.select(m.binary('i32.eq', yv.get(), m.i32(-1)), m.binary('i32.sub', m.i32(0), this.g(x)), m.binary('i32.div_s', this.g(x), safe)));
+  }
+
+  /** x / y rounded toward -∞ (TF's FloorDiv on int32: the truncated quotient less one when inexact and the signs differ). */
+  ifloordiv(x: LValue, y: LValue): LValue {
+    if (this.vector) return this.perLane('i32', [x, y], (s, [a, b]) => s.ifloordiv(a, b));
+    const m = this.m;
+    const z = this.idiv(x, y) as BValue;
+    const inexact = m.binary('i32.ne', m.binary('i32.mul', z.get(), this.g(y)), this.g(x));
+    const signs = m.binary('i32.ne', m.binary('i32.lt_s', this.g(x), m.i32(0)), m.binary('i32.lt_s', this.g(y), m.i32(0)));
+    return this.val('i32', m.select(m.binary('i32.and', inexact, signs), m.binary('i32.sub', z.get(), m.i32(1)), z.get()));
+  }
+
+  /** The remainder with the divisor's sign (TF's FloorMod on int32); division by zero fails the run. */
+  ifloormod(x: LValue, y: LValue): LValue {
+    if (this.vector) return this.perLane('i32', [x, y], (s, [a, b]) => s.ifloormod(a, b));
+    const m = this.m;
+    const yv = y as BValue;
+    this.fail(m.unary('i32.eqz', yv.get()), FAIL.intDivZero);
+    // INT_MIN rem -1 is 0 in wasm (no trap), as the reference's wrapping remainder
+    const r = this.val('i32', m.binary('i32.rem_s', this.g(x), m.select(m.unary('i32.eqz', yv.get()), m.i32(1), yv.get())));
+    const adjust = m.binary('i32.and', m.binary('i32.ne', r.get(), m.i32(0)), m.binary('i32.ne', m.binary('i32.lt_s', yv.get(), m.i32(0)), m.binary('i32.lt_s', r.get(), m.i32(0))));
+    return this.val('i32', m.select(adjust, m.binary('i32.add', r.get(), yv.get()), r.get()));
   }
 
   ipow(x: LValue, y: LValue): LValue {

@@ -13,34 +13,23 @@
  *   an epilogue of the dense-layer form act(acc + bias row) (act: none, relu, sigmoid, tanh) runs
  *   inside the runtime kernel (`matmul_*_ep`, applied to each tile as it is stored); any other
  *   epilogue gets the product in the per-call scratch and then its own loop;
- * - opaque: runtime calls (softmax, log_softmax, cross-entropies, matrix_inverse), host calls
- *   (random: the loader's Philox streams, state in memory) or generated loops (gather, concat,
- *   stack, one_hot, in_top_k, sigmoid cross-entropy, shape/size/rank, range).
+ * - opaque: the op's own lowering (`OpDef.lower.emit` in compiler/ops/, written on the
+ *   `OpaqueEmitter` this file implements): runtime calls (softmax, cross-entropies, inverse),
+ *   host calls (random) or generated loops (gather, concat, one_hot, the gradient helper ops, ...);
+ *   an op whose lowering is `unsupported` throws LoweringError with its reason.
  */
 import { byteSize, type DType } from '../../session/dtype.js';
 import type { Node } from '../ir/graph.js';
-import { normAxis } from '../ir/shape.js';
+import { LoweringError, type OpaqueEmitter } from '../ops/lower-api.js';
 import { getOp } from '../ops/registry.js';
 import type { Body, Kernel, Load, LoopKernel, MatmulKernel, OpaqueKernel, ReduceKernel, Store } from '../schedule/kernel.js';
 import { MATMUL_ACT } from '../../runtime-as/abi.js';
-import { Poly, contiguousStrides, numel } from '../schedule/sym.js';
+import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import { FAIL, STATUS_ADDR, ValueBuilder, lanesFor, scalarType, type BValue, type Lanes } from './expr.js';
 import { emitNest, polyExpr, type BodyEnv, type NestAccess } from './loops.js';
 import type { Expr, FunctionBuilder, Local, WasmModule } from './module.js';
-import { emitGradOp, gradOpScratch } from './grad-ops.js';
 
-/** Thrown for a node codegen cannot lower (the caller turns it into a located diagnostic). */
-export class LoweringError extends Error {
-  constructor(
-    message: string,
-    readonly node: Node | null,
-  ) {
-    super(message);
-  }
-  override get name(): string {
-    return 'LoweringError';
-  }
-}
+export { LoweringError };
 
 export interface KernelContext {
   m: WasmModule;
@@ -59,23 +48,11 @@ export interface KernelContext {
   simd: boolean;
 }
 
-/** Ops lowered as opaque kernels (plus the elementwise/reduce/matmul/layout-view families). */
-export const OPAQUE_LOWERED: ReadonlySet<string> = new Set([
-  'softmax', 'log_softmax', 'sparse_softmax_cross_entropy_with_logits', 'softmax_cross_entropy_with_logits',
-  'sigmoid_cross_entropy_with_logits', 'matrix_inverse', 'gather', 'concat', 'stack', 'one_hot', 'in_top_k',
-  'shape', 'size', 'rank', 'range', 'random_uniform', 'random_normal', 'truncated_normal',
-  // the gradient helper's internal ops (grad-ops.ts)
-  'fill_dims', 'broadcast_like', 'reshape_like', 'sum_to_like', 'prod_except', 'strided_slice_grad', 'slice_grad', 'concat_slice', 'scatter_add',
-]);
-
-/** Per-call scratch bytes an opaque kernel needs (above the arena; see program.ts). */
+/** Per-call scratch bytes an opaque kernel needs (above the arena): its lowering's `scratch`. */
 export function opaqueScratchBytes(n: Node, shapes: Map<Node, Poly[]>): Poly {
-  if (n.op === 'softmax_cross_entropy_with_logits') {
-    const s = shapes.get(n.inputs[1])!;
-    if (normAxis((n.attrs.axis as number) ?? -1, s.length) === s.length - 1) return Poly.const(0);
-    return numel(s).scale(byteSize(n.dtype!)).alignUp(16).scale(2);
-  }
-  return gradOpScratch(n, shapes);
+  const low = getOp(n.op).lower;
+  if (low.fusion !== 'opaque' || !low.scratch) return Poly.const(0);
+  return low.scratch(n, (x) => shapes.get(x)!);
 }
 
 export function emitKernel(ctx: KernelContext, k: Kernel, name: string): void {
@@ -123,10 +100,10 @@ function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1):
       vals.push(env.splat(accAccess) ? b.loadSplat(e.dtype, env.ptr(accAccess)) : b.load(e.dtype, env.ptr(accAccess)));
     } else {
       const x = e as { op: string; args: number[]; attrs: Record<string, never>; node: Node; dtype: DType };
-      const def = getOp(x.op);
-      if (!def.lower) throw new LoweringError(`op '${x.op}' has no lowering`, x.node);
+      const low = getOp(x.op).lower;
+      if (low.fusion !== 'elementwise') throw new LoweringError(`op '${x.op}' is not elementwise`, x.node);
       b.node = ctx.nodeIndex(x.node);
-      const v = def.lower(b, x.args.map((a) => vals[a]), x.attrs) as BValue;
+      const v = low.value(b, x.args.map((a) => vals[a]), x.attrs) as BValue;
       vals.push(v.dtype === x.dtype ? v : (b.cast(v, x.dtype) as BValue));
     }
   }
@@ -437,222 +414,49 @@ function intMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulKe
 
 // ---------------------------------------------------------------- opaque
 
+/** The op's own lowering (compiler/ops/), on an emitter over this kernel's function. */
 function emitOpaque(ctx: KernelContext, f: FunctionBuilder, B: Local, k: OpaqueKernel): Expr[] {
-  const m = ctx.m;
   const n = k.node;
-  const shp = (x: Node): Poly[] => ctx.shapes.get(x)!;
-  const P = (p: Poly): Expr => polyExpr(m, f, p, B);
-  const dt = n.dtype!;
-  const A = (x: Node): Expr => ctx.addr(f, x);
-  const vb = new ValueBuilder(m, f, 1);
-  vb.node = ctx.nodeIndex(n);
-  const split = (s: Poly[], axis: number) => ({ outer: numel(s.slice(0, axis)), len: s[axis], inner: numel(s.slice(axis + 1)) });
-  const es = byteSize(dt);
-  switch (n.op) {
-    case 'fill_dims':
-    case 'broadcast_like':
-    case 'reshape_like':
-    case 'sum_to_like':
-    case 'prod_except':
-    case 'strided_slice_grad':
-    case 'slice_grad':
-    case 'concat_slice':
-    case 'scatter_add':
-      return emitGradOp(ctx, f, B, k);
-    case 'softmax':
-    case 'log_softmax': {
-      const s = shp(n.inputs[0]);
-      const { outer, len, inner } = split(s, normAxis((n.attrs.axis as number) ?? -1, s.length));
-      return [m.call(`rt_${n.op}_${dt}`, [A(n.inputs[0]), A(n), P(outer), P(len), P(inner)], 'none')];
-    }
-    case 'sparse_softmax_cross_entropy_with_logits': {
-      const s = shp(n.inputs[1]);
-      const st = f.local('i32');
-      const out = [f.set(st, m.call(`rt_sparse_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(numel(s.slice(0, -1))), P(s[s.length - 1])], 'i32'))];
-      vb.fail(f.get(st), FAIL.labelOutOfRange, m.binary('i32.sub', f.get(st), m.i32(1)));
-      return [...out, ...vb.stmts];
-    }
-    case 'softmax_cross_entropy_with_logits': {
-      const s = shp(n.inputs[1]);
-      const axis = normAxis((n.attrs.axis as number) ?? -1, s.length);
-      if (axis === s.length - 1) return [m.call(`rt_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(numel(s.slice(0, -1))), P(s[s.length - 1])], 'none')];
-      // Another axis: labels and logits copied to [outer, inner, n] in the per-call scratch
-      // (rows in the loss's row-major order), then the row kernel.
-      const { outer, len, inner } = split(s, axis);
-      const total = numel(s);
-      const oSt = contiguousStrides(s.slice(0, axis));
-      const iSt = contiguousStrides(s.slice(axis + 1));
-      const dst = s.map((_, d) => (d < axis ? oSt[d].mul(inner).mul(len) : d === axis ? Poly.const(1) : iSt[d - axis - 1].mul(len)));
-      const half = (): Expr => m.binary('i32.add', ctx.scratch(f), P(total.scale(es).alignUp(16)));
-      const copy = (x: Node, base: () => Expr): Expr[] =>
-        emitNest(m, f, B, s, s.map((_, i) => i), [
-          { dtype: dt, strides: contiguousStrides(s), offset: Poly.const(0), base: () => A(x) },
-          { dtype: dt, strides: dst, offset: Poly.const(0), base },
-        ], { lanes: 1, body: (env) => [env.b.store(env.b.load(dt, env.ptr(0)), env.ptr(1))] });
-      return [
-        ...copy(n.inputs[0], () => ctx.scratch(f)),
-        ...copy(n.inputs[1], half),
-        m.call(`rt_softmax_xent_${dt}`, [ctx.scratch(f), half(), A(n), m.i32(0), P(outer.mul(inner)), P(len)], 'none'),
-      ];
-    }
-    case 'matrix_inverse': {
-      const s = shp(n.inputs[0]);
-      const nn = s[s.length - 1];
-      const st = f.local('i32');
-      const out = [f.set(st, m.call(`rt_matrix_inverse_${dt}`, [A(n.inputs[0]), A(n), P(numel(s.slice(0, -2))), P(nn), m.i32(n.attrs.adjoint ? 1 : 0), m.i32(ctx.runtimeScratch)], 'i32'))];
-      vb.fail(f.get(st), FAIL.notInvertible);
-      return [...out, ...vb.stmts];
-    }
-    case 'random_uniform':
-    case 'random_normal':
-    case 'truncated_normal':
-      return [m.call('host_random', [m.i32(ctx.nodeIndex(n)), A(n), P(numel(shp(n)))], 'none')];
-    case 'shape':
-    case 'size':
-    case 'rank': {
-      const s = shp(n.inputs[0]);
-      const vals = n.op === 'shape' ? s : n.op === 'size' ? [numel(s)] : [Poly.const(s.length)];
-      return vals.map((v, i) => m.store('i32', A(n), P(v), i * 4));
-    }
-    case 'range': {
-      const t = getOp('range').eval([], n.attrs, null as never)!;
-      const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-      const at = ctx.constData(bytes.slice());
-      return [m.memoryCopy(A(n), m.i32(at), m.i32(bytes.length))];
-    }
-    case 'gather': {
-      const ps = shp(n.inputs[0]);
-      const axis = normAxis((n.attrs.axis as number) ?? 0, ps.length);
-      const { outer, len, inner } = split(ps, axis);
-      const ni = numel(shp(n.inputs[1]));
-      const [o, i, ix, no, nni, nlen, rowBytes] = [0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
-      vb.stmts.length = 0;
-      vb.fail(m.binary('i32.or', m.binary('i32.lt_s', f.get(ix), m.i32(0)), m.binary('i32.ge_s', f.get(ix), f.get(nlen))), FAIL.indexOutOfRange, f.get(i), f.get(ix));
-      const check = [...vb.stmts];
-      return [
-        f.set(no, P(outer)), f.set(nni, P(ni)), f.set(nlen, P(len)), f.set(rowBytes, P(inner.scale(es))),
-        m.forRange(o, m.i32(0), () => f.get(no), 1, [
-          m.forRange(i, m.i32(0), () => f.get(nni), 1, [
-            f.set(ix, m.load('i32', m.binary('i32.add', A(n.inputs[1]), m.binary('i32.shl', f.get(i), m.i32(2))))),
-            ...check,
-            m.if(
-              m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)),
-              m.return(m.i32(1)),
-            ),
-            m.memoryCopy(
-              m.binary('i32.add', A(n), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), f.get(nni)), f.get(i)), f.get(rowBytes))),
-              m.binary('i32.add', A(n.inputs[0]), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), f.get(nlen)), f.get(ix)), f.get(rowBytes))),
-              f.get(rowBytes),
-            ),
-          ]),
-        ]),
-      ];
-    }
-    case 'concat':
-    case 'stack': {
-      const os = shp(n);
-      const axis = normAxis((n.attrs.axis as number) ?? 0, os.length);
-      const outer = numel(os.slice(0, axis));
-      const outRow = numel(os.slice(axis)).scale(es);
-      const out: Expr[] = [];
-      let at = Poly.const(0);
-      const o = f.local('i32');
-      for (const x of n.inputs) {
-        const xs = shp(x);
-        const xRow = n.op === 'stack' ? numel(xs.slice(axis)).scale(es) : numel(xs.slice(axis)).scale(es);
-        const off = at;
-        out.push(
-          m.forRange(o, m.i32(0), () => P(outer), 1, [
-            m.memoryCopy(
-              m.binary('i32.add', m.binary('i32.add', A(n), m.binary('i32.mul', f.get(o), P(outRow))), P(off)),
-              m.binary('i32.add', A(x), m.binary('i32.mul', f.get(o), P(xRow))),
-              P(xRow),
-            ),
-          ]),
-        );
-        at = at.add(xRow);
-      }
-      return out;
-    }
-    case 'one_hot': {
-      const is = shp(n.inputs[0]);
-      const a = n.attrs.axis === undefined || n.attrs.axis === null || (n.attrs.axis as number) === -1 ? is.length : (n.attrs.axis as number);
-      const depth = n.attrs.depth as number;
-      const outer = numel(is.slice(0, a));
-      const inner = numel(is.slice(a));
-      const [o, d, i, v] = [0, 0, 0, 0].map(() => f.local('i32'));
-      const on = vb.const((n.attrs.on_value as number) ?? 1, dt);
-      const off = vb.const((n.attrs.off_value as number) ?? 0, dt);
-      const sel = vb.scalar();
-      const addr = (): Expr =>
-        m.binary('i32.add', A(n), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), m.i32(depth)), f.get(d)), P(inner)), f.get(i)), m.i32(es)));
-      const valL = f.local(scalarType(dt));
-      const st = sel.store({ dtype: dt, get: () => f.get(valL) } as BValue, addr);
-      return [
-        ...vb.stmts,
-        m.forRange(o, m.i32(0), () => P(outer), 1, [
-          m.forRange(d, m.i32(0), m.i32(depth), 1, [
-            m.forRange(i, m.i32(0), () => P(inner), 1, [
-              f.set(v, m.load('i32', m.binary('i32.add', A(n.inputs[0]), m.binary('i32.shl', m.binary('i32.add', m.binary('i32.mul', f.get(o), P(inner)), f.get(i)), m.i32(2))))),
-              f.set(valL, m.select(m.binary('i32.eq', f.get(v), f.get(d)), on.get(), off.get())),
-              st,
-            ]),
-          ]),
-        ]),
-      ];
-    }
-    case 'in_top_k': {
-      const ps = shp(n.inputs[0]);
-      const pdt = n.inputs[0].dtype!;
-      const t = scalarType(pdt) as 'f32' | 'f64';
-      const pes = byteSize(pdt);
-      const kk = n.attrs.k as number;
-      const [b, i, tg, more, bad, nb, nc] = [0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
-      const tp = f.local(t);
-      const v = f.local(t);
-      const pAt = (ix: Expr): Expr => m.load(t, m.binary('i32.add', A(n.inputs[0]), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(b), f.get(nc)), ix), m.i32(pes))));
-      const finite = (e: () => Expr): Expr => m.binary(`${t}.lt` as never, m.unary(`${t}.abs` as never, e()), m.const(t, Infinity));
-      return [
-        f.set(nb, P(ps[0])), f.set(nc, P(ps[1])),
-        m.forRange(b, m.i32(0), () => f.get(nb), 1, [
-          f.set(tg, m.load('i32', m.binary('i32.add', A(n.inputs[1]), m.binary('i32.shl', f.get(b), m.i32(2))))),
-          f.set(more, m.i32(0)),
-          f.set(bad, m.binary('i32.or', m.binary('i32.lt_s', f.get(tg), m.i32(0)), m.binary('i32.ge_s', f.get(tg), f.get(nc)))),
-          m.if(m.unary('i32.eqz', f.get(bad)), m.block(null, [
-            f.set(tp, pAt(f.get(tg))),
-            f.set(bad, m.unary('i32.eqz', finite(() => f.get(tp)))),
-            m.forRange(i, m.i32(0), () => f.get(nc), 1, [
-              f.set(v, pAt(f.get(i))),
-              f.set(bad, m.binary('i32.or', f.get(bad), m.unary('i32.eqz', finite(() => f.get(v))))),
-              m.if(m.binary(`${t}.gt` as never, f.get(v), f.get(tp)), f.set(more, m.binary('i32.add', f.get(more), m.i32(1)))),
-            ]),
-          ])),
-          m.store8(m.binary('i32.add', A(n), f.get(b)), m.binary('i32.and', m.unary('i32.eqz', f.get(bad)), m.binary('i32.lt_s', f.get(more), m.i32(kk)))),
-        ]),
-      ];
-    }
-    case 'sigmoid_cross_entropy_with_logits': {
-      const total = numel(shp(n));
-      const t = scalarType(dt) as 'f32' | 'f64';
-      const [i] = [f.local('i32')];
-      const [x, z] = [f.local('f64'), f.local('f64')];
-      const ld = (node: Node): Expr => {
-        const e = m.load(t, m.binary('i32.add', A(node), m.binary('i32.mul', f.get(i), m.i32(es))));
-        return t === 'f32' ? m.unary('f64.promote_f32', e) : e;
-      };
-      const lossE = m.binary(
-        'f64.add',
-        m.binary('f64.sub', m.binary('f64.max', f.get(x), m.f64(0)), m.binary('f64.mul', f.get(x), f.get(z))),
-        m.call('rt_math_log1p_f64', [m.call('rt_math_exp_f64', [m.unary('f64.neg', m.unary('f64.abs', f.get(x)))], 'f64')], 'f64'),
-      );
-      return [
-        m.forRange(i, m.i32(0), () => P(total), 1, [
-          f.set(z, ld(n.inputs[0])),
-          f.set(x, ld(n.inputs[1])),
-          m.store(t, m.binary('i32.add', A(n), m.binary('i32.mul', f.get(i), m.i32(es))), t === 'f32' ? m.unary('f32.demote_f64', lossE) : lossE),
-        ]),
-      ];
-    }
-  }
-  throw new LoweringError(`op '${n.op}' has no lowering in the WebAssembly backend`, n);
+  const low = getOp(n.op).lower;
+  if (low.fusion === 'unsupported') throw new LoweringError(`op '${n.op}' cannot be lowered to WebAssembly: ${low.reason}`, n);
+  if (low.fusion !== 'opaque') throw new LoweringError(`internal: op '${n.op}' (fusion class ${low.fusion}) is not an opaque kernel`, n);
+  const m = ctx.m;
+  const emitter: OpaqueEmitter = {
+    m,
+    f,
+    B,
+    simd: ctx.simd,
+    runtimeScratch: ctx.runtimeScratch,
+    shape: (x) => ctx.shapes.get(x)!,
+    addr: (x) => ctx.addr(f, x),
+    scratch: () => ctx.scratch(f),
+    poly: (p) => polyExpr(m, f, p, B),
+    nodeIndex: (x) => ctx.nodeIndex(x),
+    constData: (bytes) => ctx.constData(bytes),
+    values: () => {
+      const vb = new ValueBuilder(m, f, 1);
+      vb.node = ctx.nodeIndex(n);
+      return vb;
+    },
+    nest: (space, order, accesses, opts) => emitNest(m, f, B, space, order, accesses, opts),
+    sumReduce: (r) =>
+      emitReduce(ctx, f, B, {
+        id: k.id,
+        name: k.name,
+        kind: 'reduce',
+        space: r.space,
+        body: { loads: [{ node: r.input, dtype: r.input.dtype!, strides: contiguousStrides(r.space), offset: Poly.const(0), pattern: 'contiguous' }], exprs: [{ op: 'load', load: 0, dtype: r.input.dtype! }], stores: [] },
+        value: 0,
+        axes: r.axes,
+        combiner: 'sum',
+        mean: false,
+        keepdims: false,
+        output: r.output,
+        outShape: r.outShape,
+        nodes: [n],
+        inputs: [r.input],
+        outputs: [n],
+      }),
+  };
+  return low.emit(emitter, n);
 }

@@ -10,7 +10,7 @@
  * not possible (general strides, mixed lane widths).
  */
 import { byteSize, type DType } from '../../session/dtype.js';
-import type { Poly } from '../schedule/sym.js';
+import type { Poly } from '../ir/sym.js';
 import { ValueBuilder, type Lanes } from './expr.js';
 import type { Expr, FunctionBuilder, Local, WasmModule } from './module.js';
 

@@ -10,12 +10,12 @@
  */
 import binaryen from 'binaryen';
 
-/** A WebAssembly value type. */
-export type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
-/** A function result type (`none` for no result). */
-export type ResultType = ValType | 'none';
-/** An expression under construction (a binaryen ExpressionRef; opaque to callers). */
-export type Expr = number & { readonly __expr: unique symbol };
+import type { BinaryOp, Expr, Local, ResultType, Scalar, UnaryOp, ValType, WasmOps } from '../ops/lower-api.js';
+
+// The vocabulary of the wrapper (value types, expressions, locals, operator names) is declared
+// beside the op definitions (compiler/ops/lower-api.ts), which lower onto it without importing
+// codegen; it is re-exported here for the rest of codegen.
+export type { BinaryOp, Expr, Local, ResultType, UnaryOp, ValType };
 
 /** Features every tfg module is built with. */
 export const FEATURES: number =
@@ -55,31 +55,6 @@ export function naturalAlign(t: ValType): number {
   return t === 'i32' || t === 'f32' ? 4 : t === 'v128' ? 16 : 8;
 }
 
-type Scalar = 'i32' | 'i64' | 'f32' | 'f64';
-type IntBin = 'add' | 'sub' | 'mul' | 'div_s' | 'div_u' | 'rem_s' | 'rem_u' | 'and' | 'or' | 'xor' | 'shl' | 'shr_s' | 'shr_u' | 'rotl' | 'rotr' | 'eq' | 'ne' | 'lt_s' | 'lt_u' | 'le_s' | 'le_u' | 'gt_s' | 'gt_u' | 'ge_s' | 'ge_u';
-type FloatBin = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'copysign' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-type FloatVecBin = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'pmin' | 'pmax' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-type IntVecBin = 'add' | 'sub' | 'mul' | 'eq' | 'ne' | 'lt_s' | 'gt_s' | 'le_s' | 'ge_s' | 'shl' | 'shr_s' | 'shr_u' | 'min_s' | 'max_s';
-/** Binary operators, spelled as in the text format. */
-export type BinaryOp =
-  | `${'i32' | 'i64'}.${IntBin}`
-  | `${'f32' | 'f64'}.${FloatBin}`
-  | `${'f32x4' | 'f64x2'}.${FloatVecBin}`
-  | `i32x4.${IntVecBin}`
-  | `v128.${'and' | 'or' | 'xor' | 'andnot'}`;
-/** Unary operators, spelled as in the text format. */
-export type UnaryOp =
-  | `${'f32' | 'f64'}.${'neg' | 'abs' | 'sqrt' | 'ceil' | 'floor' | 'trunc' | 'nearest'}`
-  | `${'i32' | 'i64'}.${'eqz' | 'clz' | 'ctz' | 'popcnt'}`
-  | `${'f32x4' | 'f64x2'}.${'neg' | 'abs' | 'sqrt' | 'ceil' | 'floor' | 'trunc' | 'nearest' | 'splat'}`
-  | `${'i32x4'}.${'neg' | 'abs' | 'splat' | 'all_true' | 'bitmask' | 'trunc_sat_f32x4_s'}`
-  | 'v128.not' | 'v128.any_true'
-  | 'f32x4.convert_i32x4_s' | 'f32x4.demote_f64x2_zero' | 'f64x2.promote_low_f32x4' | 'f64x2.convert_low_i32x4_s'
-  | 'f32.demote_f64' | 'f64.promote_f32'
-  | 'f32.convert_i32_s' | 'f64.convert_i32_s' | 'i32.trunc_sat_f32_s' | 'i32.trunc_sat_f64_s'
-  | 'i32.reinterpret_f32' | 'f32.reinterpret_i32' | 'i64.reinterpret_f64' | 'f64.reinterpret_i64'
-  | 'i64.extend_i32_s' | 'i64.extend_i32_u' | 'i32.wrap_i64';
-
 /** Thrown by `validate()` with binaryen's validator output. */
 export class ModuleValidationError extends Error {
   constructor(readonly details: string) {
@@ -88,12 +63,6 @@ export class ModuleValidationError extends Error {
   override get name(): string {
     return 'ModuleValidationError';
   }
-}
-
-/** A local variable (parameter or declared local) of a function under construction. */
-export interface Local {
-  readonly index: number;
-  readonly type: ValType;
 }
 
 /** Memory of the module: imported (shared with the runtime), or owned by it. */
@@ -149,7 +118,7 @@ export class FunctionBuilder {
 }
 
 /** A WebAssembly module under construction. Call `dispose()` when done with it. */
-export class WasmModule {
+export class WasmModule implements WasmOps {
   private readonly m: binaryen.Module;
   private labelCounter = 0;
   private disposed = false;

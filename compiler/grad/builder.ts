@@ -1,5 +1,6 @@
 /**
- * @fileoverview The small node builder gradient rules use (`OpDef.grad` in compiler/ops/*.ts).
+ * @fileoverview The small node builder gradient rules use (`OpDef.grad` in compiler/ops/*.ts),
+ * implementing the interface of compiler/ops/grad-api.ts.
  *
  * Input: the graph, the forward node a rule is differentiating. Output: new nodes made with
  * `makeNode` in the current name scope (the walker opens `gradients/<op name>_grad`), each
@@ -17,13 +18,11 @@ import { CompileError, error } from '../diagnostics/diagnostic.js';
 import type { AttrValue, Attrs, Graph, Node } from '../ir/graph.js';
 import { type Shape, isFullyDefined } from '../ir/shape.js';
 import { makeNode } from '../ops/build.js';
+import type { GradBuilder as GradBuilderApi } from '../ops/grad-api.js';
 import { getOp } from '../ops/registry.js';
 
-/**
- * A gradient rule: the gradient of the forward node's output (dy) mapped to one gradient per
- * input (null: no gradient for that input, e.g. integer indices).
- */
-export type GradRule = (b: GradBuilder, op: Node, dy: Node) => readonly (Node | null)[];
+/** The rule type lives beside OpDef (compiler/ops/grad-api.ts). */
+export type { GradRule } from '../ops/grad-api.js';
 
 /** Diagnostic codes of the gradient stage (3xxx). */
 export const GRAD = {
@@ -41,7 +40,8 @@ function sameStatic(a: Shape, b: Shape): boolean {
   return isFullyDefined(a) && isFullyDefined(b) && a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-export class GradBuilder {
+/** The `GradBuilder` of compiler/ops/grad-api.ts over a graph. */
+export class GradBuilder implements GradBuilderApi {
   constructor(
     readonly graph: Graph,
     /** The forward node being differentiated: tags and span of every node made. */

@@ -1,16 +1,25 @@
 /**
  * @fileoverview What an op is. Each op is defined once, in one `OpDef` in a family file of
  * this folder (elementwise.ts, reduce.ts, matmul.ts, ...), holding everything about it: its
- * TF1 name, its static shape/dtype rule, its reference evaluation, and later its gradient
- * (compiler/grad/) and its lowering (compiler/codegen/). `registry.ts` gathers the families
- * into one table keyed by op name; tests loop over that table.
+ * TF1 name, its static shape/dtype rule and its symbolic shape rule, its reference evaluation,
+ * its gradient (a rule on the `GradBuilder` of grad-api.ts, or NOT_DIFFERENTIABLE) and its
+ * lowering (lower-api.ts: fusion class, view index map, elementwise value rule, reduce
+ * combiner, opaque kernel and its scratch, or `unsupported` with the reason). Both `grad` and
+ * `lower` are required, so an op missing one fails `tsc`. `registry.ts` gathers the families
+ * into one table keyed by op name (`OpName`); tests loop over that table.
+ *
+ * Nothing in this folder imports a later stage (compiler/grad, compiler/passes,
+ * compiler/schedule, compiler/codegen): those stages read the table.
  */
 import type { DType } from '../../session/dtype.js';
 import type { Tensor } from '../../session/tensor.js';
 import type { Attrs, Node } from '../ir/graph.js';
 import type { Shape } from '../ir/shape.js';
-import type { GradRule } from '../grad/builder.js';
-import type { ElementwiseLowering } from '../codegen/lower-api.js';
+import type { Poly } from '../ir/sym.js';
+import { NOT_DIFFERENTIABLE, type GradRule } from './grad-api.js';
+import type { OpLowering } from './lower-api.js';
+
+export { NOT_DIFFERENTIABLE };
 
 /** Static signature of a tensor: dtype and static shape. */
 export interface TensorSig {
@@ -87,29 +96,46 @@ export interface OpDef {
    */
   eval(inputs: (Tensor | null)[], attrs: Attrs, ctx: EvalContext): Tensor | null;
   /**
-   * Reverse-mode gradient (issue 3, compiler/grad/): given a GradBuilder (makes nodes in the
+   * Reverse-mode gradient (compiler/grad/gradients.ts): given a GradBuilder (makes nodes in the
    * current `gradients/<op>_grad` scope, tagged with the forward node and its span), the
    * forward node and the incoming gradient dy, one gradient node (or null: none) per input.
    * `NOT_DIFFERENTIABLE` declares that the op has no gradient (TF1's ops.NotDifferentiable):
-   * gradients stop there. An op with neither is an error when a gradient must flow through it.
+   * gradients stop there.
    */
-  readonly grad?: GradRule | typeof NOT_DIFFERENTIABLE;
+  readonly grad: GradRule | typeof NOT_DIFFERENTIABLE;
   /**
-   * Codegen (compiler/codegen/): for elementwise ops, the value from the input values on a
-   * `LowerBuilder` (one rule for scalar and SIMD loops). Other families are lowered by kernel
-   * kind in compiler/codegen/ (reduce, matmul, opaque runtime calls, layout views).
+   * WebAssembly lowering by fusion class (lower-api.ts): what fusion does with the node and
+   * how its kernel or its part of a fused kernel is emitted.
    */
-  readonly lower?: ElementwiseLowering;
+  readonly lower: OpLowering;
+  /**
+   * Symbolic shape rule (compiler/schedule/symshape.ts): the output dims in terms of the
+   * inputs' symbolic dims (every unknown dim of a placeholder is the batch size `B`), null
+   * entries (or null) where the rule cannot tell. Without one, unknown dims follow the batch
+   * convention. A dim the static shape knows is always taken from it.
+   */
+  readonly symShape?: SymShapeRule;
+  /**
+   * Why the WebAssembly backend cannot compile this node although its shapes are known (a
+   * shape-like input it needs when compiling whose value is only known at run time), or null.
+   */
+  compileCheck?(n: Node): string | null;
+  /**
+   * Inputs whose unknown rank this op fixes (the labels of the sparse cross-entropy are the
+   * logits' shape without the last dim): input index and static shape, for placeholders of
+   * unknown rank that feed it.
+   */
+  refinesInputs?(n: Node): readonly { readonly index: number; readonly shape: (number | null)[] | null }[];
 }
+
+/** See `OpDef.symShape`. `shapeOf` gives the symbolic shape of any earlier node. */
+export type SymShapeRule = (n: Node, ins: Poly[][], shapeOf: (n: Node) => Poly[]) => (Poly | null)[] | null;
 
 /** See `OpDef.shapeInputs`. */
 export interface ShapeInputs {
   readonly arity: number;
   readonly inputs: readonly { readonly index: number; readonly attr: string }[];
 }
-
-/** Marker for `OpDef.grad`: the op has no gradient (comparisons, argmax, shape, random, ...). */
-export const NOT_DIFFERENTIABLE = 'not_differentiable' as const;
 
 /** A dtype error at graph construction (TF1 raises TypeError/ValueError). */
 export class OpTypeError extends Error {

@@ -7,17 +7,20 @@
 import { DType, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
+import type { Poly } from '../ir/sym.js';
 import { ShapeError, broadcastShapes } from '../ir/shape.js';
-import type { GradBuilder, GradRule } from '../grad/builder.js';
 import type { Node } from '../ir/graph.js';
-import type { ElementwiseLowering } from '../codegen/lower-api.js';
 import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import type { GradBuilder, GradRule } from './grad-api.js';
+import { type ElementwiseLowering, type OpLowering, type ViewRule, elementwise } from './lower-api.js';
 import {
   ALL,
   BOOL,
   FLOAT,
   NUMERIC,
   attrDType,
+  attrNum,
+  broadcastSym,
   castScalar,
   checkArity,
   checkDType,
@@ -46,7 +49,10 @@ export interface ElementwiseOpDef extends OpDef {
 }
 
 interface UnarySpec {
-  lower: ElementwiseLowering;
+  /** The lowering: the value from the input values (lower-api.ts). */
+  value: ElementwiseLowering;
+  /** Too costly to recompute in several kernels (a runtime call per lane). */
+  expensive?: boolean;
   name: string;
   tfType: string;
   doc: string;
@@ -56,10 +62,15 @@ interface UnarySpec {
   fi?: (x: number) => number;
   out?: DType;
   grad: GradRule | typeof NOT_DIFFERENTIABLE;
+  /** A pass-through (identity): index arithmetic on the input, sharing its buffer when materialised. */
+  passThrough?: boolean;
 }
 
 interface BinarySpec {
-  lower: ElementwiseLowering;
+  /** The lowering: the value from the input values (lower-api.ts). */
+  value: ElementwiseLowering;
+  /** Too costly to recompute in several kernels (a runtime call per lane). */
+  expensive?: boolean;
   name: string;
   tfType: string;
   doc: string;
@@ -67,9 +78,22 @@ interface BinarySpec {
   types: readonly DType[];
   f: (x: number, y: number) => number;
   fi?: (x: number, y: number) => number;
+  /** float32 variant where rounding the result of `f` once is not the op's meaning (floordiv). */
+  f32?: (x: number, y: number) => number;
   out?: DType;
   grad: GradRule | typeof NOT_DIFFERENTIABLE;
 }
+
+/** The view rule of a pass-through op: the output's view is the input's. */
+const passView: ViewRule = (_n, v) => v;
+
+function lowering(spec: UnarySpec | BinarySpec): OpLowering {
+  if ('passThrough' in spec && spec.passThrough) return { fusion: 'elementwise', value: spec.value, view: passView, sharesBuffer: true };
+  return elementwise(spec.value, { expensive: spec.expensive });
+}
+
+/** numpy broadcasting of the inputs' symbolic dims. */
+const broadcastRule = (_n: Node, ins: Poly[][]) => broadcastSym(ins);
 
 function unary<S extends UnarySpec>(spec: S): S & ElementwiseOpDef {
   return {
@@ -78,6 +102,8 @@ function unary<S extends UnarySpec>(spec: S): S & ElementwiseOpDef {
     shapeRule: 'same as x',
     dtypes: dtypeList(spec.types),
     ...spec,
+    lower: lowering(spec),
+    symShape: broadcastRule,
     infer(inputs: readonly TensorSig[]) {
       checkArity(spec.tfType, inputs, 1);
       checkDType('x', inputs[0].dtype, spec.types);
@@ -98,6 +124,8 @@ function binary<S extends BinarySpec>(spec: S): S & ElementwiseOpDef {
     shapeRule: 'broadcast(x, y)',
     dtypes: dtypeList(spec.types) + (spec.out ? ` → ${spec.out}` : ''),
     ...spec,
+    lower: lowering(spec),
+    symShape: broadcastRule,
     infer(inputs: readonly TensorSig[]) {
       checkArity(spec.tfType, inputs, 2);
       checkSameDType(spec.tfType, inputs, ['x', 'y']);
@@ -106,7 +134,7 @@ function binary<S extends BinarySpec>(spec: S): S & ElementwiseOpDef {
     },
     eval(inputs: (Tensor | null)[]) {
       const x = inputs[0]!;
-      const fn = x.dtype === 'i32' && spec.fi ? spec.fi : spec.f;
+      const fn = x.dtype === 'i32' && spec.fi ? spec.fi : x.dtype === 'f32' && spec.f32 ? spec.f32 : spec.f;
       return mapBinary(x, inputs[1]!, spec.out ?? x.dtype, fn);
     },
   };
@@ -138,6 +166,28 @@ function minimum(x: number, y: number): number {
 function intDiv(x: number, y: number): number {
   if (y === 0) throw new InvalidArgumentError('Integer division by zero');
   return Math.trunc(x / y) | 0;
+}
+
+/** int32 division rounding toward -∞, as TF's FloorDiv on integers (INT_MIN // -1 wraps). */
+function intFloorDiv(x: number, y: number): number {
+  if (y === 0) throw new InvalidArgumentError('Integer division by zero');
+  const z = Math.trunc(x / y) | 0;
+  return Math.imul(z, y) !== x && x < 0 !== y < 0 ? (z - 1) | 0 : z;
+}
+
+/**
+ * TF's FloorMod: C's remainder (fmod for floats, exact: JavaScript's %), moved to the divisor's
+ * sign when it is not zero. For float32 the sum is rounded once (f64 then f32 equals the f32 add).
+ */
+function floorMod(x: number, y: number): number {
+  const r = x % y;
+  return r !== 0 && y < 0 !== r < 0 ? r + y : r;
+}
+
+function intFloorMod(x: number, y: number): number {
+  if (y === 0) throw new InvalidArgumentError('Integer division by zero');
+  const r = (x % y) | 0;
+  return r !== 0 && y < 0 !== r < 0 ? (r + y) | 0 : r;
 }
 
 /** int32 power by squaring with wrapping multiplies; negative exponents are an error in TF. */
@@ -184,47 +234,95 @@ const one = (b: GradBuilder, like: Node): Node => b.scalar(1, like.dtype!);
 
 export const ELEMENTWISE_OPS = {
   // ---- unary ----
-  identity: unary({ name: 'identity', tfType: 'Identity', doc: 'Returns its input unchanged.', math: 'x', types: ALL, f: (x) => x , lower: (_b, [x]) => x, grad: (_b, _n, dy) => [dy] }),
-  stop_gradient: unary({ name: 'stop_gradient', tfType: 'StopGradient', doc: 'Identity that blocks gradients.', math: 'x', types: ALL, f: (x) => x , lower: (_b, [x]) => x, grad: ND }),
-  neg: unary({ name: 'neg', tfType: 'Neg', doc: 'Numerical negative.', math: '-x', types: NUMERIC, f: (x) => -x , lower: (b, [x]) => b.neg(x), grad: ugrad((b, dy) => b.neg(dy)) }),
-  square: unary({ name: 'square', tfType: 'Square', doc: 'x * x.', math: 'x * x', types: NUMERIC, f: (x) => x * x, fi: (x) => Math.imul(x, x) , lower: (b, [x]) => b.mul(x, x), grad: ugrad((b, dy, x) => b.mul(dy, b.scale(x, 2))) }),
-  sqrt: unary({ name: 'sqrt', tfType: 'Sqrt', doc: 'Square root.', math: 'sqrt(x)', types: FLOAT, f: Math.sqrt , lower: (b, [x]) => b.sqrt(x), grad: ugrad((b, dy, _x, y) => b.div(b.scale(dy, 0.5), y)) }),
-  rsqrt: unary({ name: 'rsqrt', tfType: 'Rsqrt', doc: 'Reciprocal square root.', math: '1 / sqrt(x)', types: FLOAT, f: (x) => 1 / Math.sqrt(x) , lower: (b, [x]) => b.div(b.const(1, x.dtype), b.sqrt(x)), grad: ugrad((b, dy, _x, y) => b.mul(dy, b.scale(b.mul(b.square(y), y), -0.5))) }),
-  exp: unary({ name: 'exp', tfType: 'Exp', doc: 'e to the x.', math: 'exp(x)', types: FLOAT, f: Math.exp , lower: (b, [x]) => b.math('exp', x), grad: ugrad((b, dy, _x, y) => b.mul(dy, y)) }),
-  log: unary({ name: 'log', tfType: 'Log', doc: 'Natural logarithm.', math: 'log(x)', types: FLOAT, f: Math.log , lower: (b, [x]) => b.math('log', x), grad: ugrad((b, dy, x) => b.div(dy, x)) }),
-  abs: unary({ name: 'abs', tfType: 'Abs', doc: 'Absolute value.', math: 'abs(x)', types: NUMERIC, f: Math.abs , lower: (b, [x]) => b.abs(x), grad: ugrad((b, dy, x) => b.mul(dy, b.sign(x))) }),
-  sign: unary({ name: 'sign', tfType: 'Sign', doc: '-1, 0 or 1 by the sign of x (NaN stays NaN).', math: 'x > 0 ? 1 : x < 0 ? -1 : x', types: NUMERIC, f: sign , lower: (b, [x]) => b.select(b.cmp('gt', x, b.const(0, x.dtype)), b.const(1, x.dtype), b.select(b.cmp('lt', x, b.const(0, x.dtype)), b.const(-1, x.dtype), x)), grad: ugrad((b, _dy, x) => b.zerosLike(x)) }),
-  sin: unary({ name: 'sin', tfType: 'Sin', doc: 'Sine.', math: 'sin(x)', types: FLOAT, f: Math.sin , lower: (b, [x]) => b.math('sin', x), grad: ugrad((b, dy, x) => b.mul(dy, b.cos(x))) }),
-  cos: unary({ name: 'cos', tfType: 'Cos', doc: 'Cosine.', math: 'cos(x)', types: FLOAT, f: Math.cos , lower: (b, [x]) => b.math('cos', x), grad: ugrad((b, dy, x) => b.neg(b.mul(dy, b.sin(x)))) }),
-  relu: unary({ name: 'relu', tfType: 'Relu', doc: 'max(x, 0).', math: 'x > 0 ? x : 0', types: NUMERIC, f: relu , lower: (b, [x]) => b.max(x, b.const(0, x.dtype)), grad: ugrad((b, dy, _x, y) => b.select(b.compare('greater', y, b.scalar(0, y.dtype!)), dy, b.zerosLike(dy))) }),
-  sigmoid: unary({ name: 'sigmoid', tfType: 'Sigmoid', doc: 'Logistic function 1 / (1 + exp(-x)).', math: '1 / (1 + exp(-x))', types: FLOAT, f: sigmoid , lower: (b, [x]) => b.math('sigmoid', x), grad: ugrad((b, dy, _x, y) => b.mul(dy, b.mul(y, b.sub(one(b, y), y)))) }),
-  tanh: unary({ name: 'tanh', tfType: 'Tanh', doc: 'Hyperbolic tangent.', math: 'tanh(x)', types: FLOAT, f: Math.tanh , lower: (b, [x]) => b.math('tanh', x), grad: ugrad((b, dy, _x, y) => b.mul(dy, b.sub(one(b, y), b.square(y)))) }),
-  logical_not: unary({ name: 'logical_not', tfType: 'LogicalNot', doc: 'Boolean not.', math: '!x', types: BOOL, f: (x) => b(!x) , lower: (b, [x]) => b.not(x), grad: ND }),
+  identity: unary({ name: 'identity', passThrough: true, tfType: 'Identity', doc: 'Returns its input unchanged.', math: 'x', types: ALL, f: (x) => x, value: (_b, [x]) => x, grad: (_b, _n, dy) => [dy] }),
+  stop_gradient: unary({ name: 'stop_gradient', passThrough: true, tfType: 'StopGradient', doc: 'Identity that blocks gradients.', math: 'x', types: ALL, f: (x) => x, value: (_b, [x]) => x, grad: ND }),
+  neg: unary({ name: 'neg', tfType: 'Neg', doc: 'Numerical negative.', math: '-x', types: NUMERIC, f: (x) => -x, value: (b, [x]) => b.neg(x), grad: ugrad((b, dy) => b.neg(dy)) }),
+  square: unary({ name: 'square', tfType: 'Square', doc: 'x * x.', math: 'x * x', types: NUMERIC, f: (x) => x * x, fi: (x) => Math.imul(x, x), value: (b, [x]) => b.mul(x, x), grad: ugrad((b, dy, x) => b.mul(dy, b.scale(x, 2))) }),
+  sqrt: unary({ name: 'sqrt', tfType: 'Sqrt', doc: 'Square root.', math: 'sqrt(x)', types: FLOAT, f: Math.sqrt, value: (b, [x]) => b.sqrt(x), grad: ugrad((b, dy, _x, y) => b.div(b.scale(dy, 0.5), y)) }),
+  rsqrt: unary({ name: 'rsqrt', tfType: 'Rsqrt', doc: 'Reciprocal square root.', math: '1 / sqrt(x)', types: FLOAT, f: (x) => 1 / Math.sqrt(x), value: (b, [x]) => b.div(b.const(1, x.dtype), b.sqrt(x)), grad: ugrad((b, dy, _x, y) => b.mul(dy, b.scale(b.mul(b.square(y), y), -0.5))) }),
+  exp: unary({ name: 'exp', expensive: true, tfType: 'Exp', doc: 'e to the x.', math: 'exp(x)', types: FLOAT, f: Math.exp, value: (b, [x]) => b.math('exp', x), grad: ugrad((b, dy, _x, y) => b.mul(dy, y)) }),
+  log: unary({ name: 'log', expensive: true, tfType: 'Log', doc: 'Natural logarithm.', math: 'log(x)', types: FLOAT, f: Math.log, value: (b, [x]) => b.math('log', x), grad: ugrad((b, dy, x) => b.div(dy, x)) }),
+  abs: unary({ name: 'abs', tfType: 'Abs', doc: 'Absolute value.', math: 'abs(x)', types: NUMERIC, f: Math.abs, value: (b, [x]) => b.abs(x), grad: ugrad((b, dy, x) => b.mul(dy, b.sign(x))) }),
+  sign: unary({ name: 'sign', tfType: 'Sign', doc: '-1, 0 or 1 by the sign of x (NaN stays NaN).', math: 'x > 0 ? 1 : x < 0 ? -1 : x', types: NUMERIC, f: sign, value: (b, [x]) => b.select(b.cmp('gt', x, b.const(0, x.dtype)), b.const(1, x.dtype), b.select(b.cmp('lt', x, b.const(0, x.dtype)), b.const(-1, x.dtype), x)), grad: ugrad((b, _dy, x) => b.zerosLike(x)) }),
+  sin: unary({ name: 'sin', expensive: true, tfType: 'Sin', doc: 'Sine.', math: 'sin(x)', types: FLOAT, f: Math.sin, value: (b, [x]) => b.math('sin', x), grad: ugrad((b, dy, x) => b.mul(dy, b.cos(x))) }),
+  cos: unary({ name: 'cos', expensive: true, tfType: 'Cos', doc: 'Cosine.', math: 'cos(x)', types: FLOAT, f: Math.cos, value: (b, [x]) => b.math('cos', x), grad: ugrad((b, dy, x) => b.neg(b.mul(dy, b.sin(x)))) }),
+  relu: unary({ name: 'relu', tfType: 'Relu', doc: 'max(x, 0).', math: 'x > 0 ? x : 0', types: NUMERIC, f: relu, value: (b, [x]) => b.max(x, b.const(0, x.dtype)), grad: ugrad((b, dy, _x, y) => b.select(b.compare('greater', y, b.scalar(0, y.dtype!)), dy, b.zerosLike(dy))) }),
+  sigmoid: unary({ name: 'sigmoid', expensive: true, tfType: 'Sigmoid', doc: 'Logistic function 1 / (1 + exp(-x)).', math: '1 / (1 + exp(-x))', types: FLOAT, f: sigmoid, value: (b, [x]) => b.math('sigmoid', x), grad: ugrad((b, dy, _x, y) => b.mul(dy, b.mul(y, b.sub(one(b, y), y)))) }),
+  tanh: unary({ name: 'tanh', expensive: true, tfType: 'Tanh', doc: 'Hyperbolic tangent.', math: 'tanh(x)', types: FLOAT, f: Math.tanh, value: (b, [x]) => b.math('tanh', x), grad: ugrad((b, dy, _x, y) => b.mul(dy, b.sub(one(b, y), b.square(y)))) }),
+  logical_not: unary({ name: 'logical_not', tfType: 'LogicalNot', doc: 'Boolean not.', math: '!x', types: BOOL, f: (x) => b(!x), value: (b, [x]) => b.not(x), grad: ND }),
 
   // ---- binary ----
-  add: binary({ name: 'add', tfType: 'Add', doc: 'x + y.', math: 'x + y', types: NUMERIC, f: (x, y) => x + y , lower: (b, [x, y]) => b.add(x, y), grad: bgrad((_b, dy) => [dy, dy]) }),
-  sub: binary({ name: 'sub', tfType: 'Sub', doc: 'x - y.', math: 'x - y', types: NUMERIC, f: (x, y) => x - y , lower: (b, [x, y]) => b.sub(x, y), grad: bgrad((b, dy) => [dy, b.neg(dy)]) }),
-  mul: binary({ name: 'mul', tfType: 'Mul', doc: 'x * y.', math: 'x * y', types: NUMERIC, f: (x, y) => x * y, fi: Math.imul , lower: (b, [x, y]) => b.mul(x, y), grad: bgrad((b, dy, x, y) => [b.mul(dy, y), b.mul(x, dy)]) }),
-  div: binary({ name: 'div', tfType: 'Div', doc: 'x / y (integers: truncating toward zero).', math: 'x / y (int: trunc)', types: NUMERIC, f: (x, y) => x / y, fi: intDiv , lower: (b, [x, y]) => (x.dtype === 'i32' ? b.idiv(x, y) : b.div(x, y)), grad: bgrad((b, dy, x, y) => [b.div(dy, y), b.mul(dy, b.div(b.div(b.neg(x), y), y))]) }),
-  pow: binary({ name: 'pow', tfType: 'Pow', doc: 'x to the power y.', math: 'pow(x, y)', types: NUMERIC, f: Math.pow, fi: intPow , lower: (b, [x, y]) => (x.dtype === 'i32' ? b.ipow(x, y) : b.math('pow', x, y)), grad: bgrad((b, dy, x, y, z) => {
+  add: binary({ name: 'add', tfType: 'Add', doc: 'x + y.', math: 'x + y', types: NUMERIC, f: (x, y) => x + y, value: (b, [x, y]) => b.add(x, y), grad: bgrad((_b, dy) => [dy, dy]) }),
+  sub: binary({ name: 'sub', tfType: 'Sub', doc: 'x - y.', math: 'x - y', types: NUMERIC, f: (x, y) => x - y, value: (b, [x, y]) => b.sub(x, y), grad: bgrad((b, dy) => [dy, b.neg(dy)]) }),
+  mul: binary({ name: 'mul', tfType: 'Mul', doc: 'x * y.', math: 'x * y', types: NUMERIC, f: (x, y) => x * y, fi: Math.imul, value: (b, [x, y]) => b.mul(x, y), grad: bgrad((b, dy, x, y) => [b.mul(dy, y), b.mul(x, dy)]) }),
+  div: binary({ name: 'div', tfType: 'Div', doc: 'x / y (integers: truncating toward zero).', math: 'x / y (int: trunc)', types: NUMERIC, f: (x, y) => x / y, fi: intDiv, value: (b, [x, y]) => (x.dtype === 'i32' ? b.idiv(x, y) : b.div(x, y)), grad: bgrad((b, dy, x, y) => [b.div(dy, y), b.mul(dy, b.div(b.div(b.neg(x), y), y))]) }),
+  pow: binary({ name: 'pow', expensive: true, tfType: 'Pow', doc: 'x to the power y.', math: 'pow(x, y)', types: NUMERIC, f: Math.pow, fi: intPow, value: (b, [x, y]) => (x.dtype === 'i32' ? b.ipow(x, y) : b.math('pow', x, y)), grad: bgrad((b, dy, x, y, z) => {
       // TF1: dz/dx = y * x^(y-1); dz/dy = z * log(x) where x > 0, else 0
       const gx = b.mul(dy, b.mul(y, b.op('pow', [x, b.sub(y, one(b, y))])));
       const pos = b.compare('greater', x, b.scalar(0, x.dtype!));
       const logX = b.select(pos, b.log(b.select(pos, x, b.onesLike(x))), b.zerosLike(x));
       return [gx, b.mul(dy, b.mul(z, logX))];
     }) }),
-  maximum: binary({ name: 'maximum', tfType: 'Maximum', doc: 'Elementwise max (NaN propagates).', math: 'max(x, y)', types: NUMERIC, f: maximum , lower: (b, [x, y]) => b.max(x, y), grad: maxMinGrad('greater_equal') }),
-  minimum: binary({ name: 'minimum', tfType: 'Minimum', doc: 'Elementwise min (NaN propagates).', math: 'min(x, y)', types: NUMERIC, f: minimum , lower: (b, [x, y]) => b.min(x, y), grad: maxMinGrad('less_equal') }),
-  equal: binary({ name: 'equal', tfType: 'Equal', doc: 'x == y.', math: 'x == y', types: ALL, out: 'bool', f: (x, y) => b(x === y) , lower: (b, [x, y]) => b.cmp('eq', x, y), grad: ND }),
-  not_equal: binary({ name: 'not_equal', tfType: 'NotEqual', doc: 'x != y.', math: 'x != y', types: ALL, out: 'bool', f: (x, y) => b(x !== y) , lower: (b, [x, y]) => b.cmp('ne', x, y), grad: ND }),
-  less: binary({ name: 'less', tfType: 'Less', doc: 'x < y.', math: 'x < y', types: NUMERIC, out: 'bool', f: (x, y) => b(x < y) , lower: (b, [x, y]) => b.cmp('lt', x, y), grad: ND }),
-  less_equal: binary({ name: 'less_equal', tfType: 'LessEqual', doc: 'x <= y.', math: 'x <= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x <= y) , lower: (b, [x, y]) => b.cmp('le', x, y), grad: ND }),
-  greater: binary({ name: 'greater', tfType: 'Greater', doc: 'x > y.', math: 'x > y', types: NUMERIC, out: 'bool', f: (x, y) => b(x > y) , lower: (b, [x, y]) => b.cmp('gt', x, y), grad: ND }),
-  greater_equal: binary({ name: 'greater_equal', tfType: 'GreaterEqual', doc: 'x >= y.', math: 'x >= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x >= y) , lower: (b, [x, y]) => b.cmp('ge', x, y), grad: ND }),
-  logical_and: binary({ name: 'logical_and', tfType: 'LogicalAnd', doc: 'Boolean and.', math: 'x && y', types: BOOL, f: (x, y) => b(!!x && !!y) , lower: (b, [x, y]) => b.and(x, y), grad: ND }),
-  logical_or: binary({ name: 'logical_or', tfType: 'LogicalOr', doc: 'Boolean or.', math: 'x || y', types: BOOL, f: (x, y) => b(!!x || !!y) , lower: (b, [x, y]) => b.or(x, y), grad: ND }),
+  floordiv: binary({
+    name: 'floordiv', tfType: 'FloorDiv', doc: 'x / y rounded toward -∞ (floats: floor(x / y); int32: division by zero fails). The `//` operator on tensors.', math: 'floor(x / y)',
+    types: NUMERIC, f: (x, y) => Math.floor(x / y), f32: (x, y) => Math.floor(Math.fround(x / y)), fi: intFloorDiv,
+    value: (b, [x, y]) => (x.dtype === 'i32' ? b.ifloordiv(x, y) : b.floor(b.div(x, y))),
+    // TF1's _FloorDivGrad: no gradient for either input
+    grad: (_b, _n, _dy) => [null, null],
+  }),
+  floormod: binary({
+    name: 'floormod', tfType: 'FloorMod', doc: 'Remainder of floor division, with the sign of y (floats: from fmod; int32: division by zero fails). The `%` operator on tensors.', math: 'x - floor(x / y) * y',
+    types: NUMERIC, expensive: true, f: floorMod, fi: intFloorMod,
+    value: (b, [x, y]) => {
+      if (x.dtype === 'i32') return b.ifloormod(x, y);
+      const r = b.math('fmod', x, y);
+      const zero = b.const(0, x.dtype);
+      return b.select(b.and(b.cmp('ne', r, zero), b.cmp('ne', b.cmp('lt', y, zero), b.cmp('lt', r, zero))), b.add(r, y), r);
+    },
+    // TF1's _FloorModGrad: dx = dy, dy = -dy * floor_div(x, y)
+    grad: bgrad((b, dy, x, y) => [dy, b.mul(dy, b.neg(b.op('floordiv', [x, y])))]),
+  }),
+  maximum: binary({ name: 'maximum', tfType: 'Maximum', doc: 'Elementwise max (NaN propagates).', math: 'max(x, y)', types: NUMERIC, f: maximum, value: (b, [x, y]) => b.max(x, y), grad: maxMinGrad('greater_equal') }),
+  minimum: binary({ name: 'minimum', tfType: 'Minimum', doc: 'Elementwise min (NaN propagates).', math: 'min(x, y)', types: NUMERIC, f: minimum, value: (b, [x, y]) => b.min(x, y), grad: maxMinGrad('less_equal') }),
+  equal: binary({ name: 'equal', tfType: 'Equal', doc: 'x == y.', math: 'x == y', types: ALL, out: 'bool', f: (x, y) => b(x === y), value: (b, [x, y]) => b.cmp('eq', x, y), grad: ND }),
+  not_equal: binary({ name: 'not_equal', tfType: 'NotEqual', doc: 'x != y.', math: 'x != y', types: ALL, out: 'bool', f: (x, y) => b(x !== y), value: (b, [x, y]) => b.cmp('ne', x, y), grad: ND }),
+  less: binary({ name: 'less', tfType: 'Less', doc: 'x < y.', math: 'x < y', types: NUMERIC, out: 'bool', f: (x, y) => b(x < y), value: (b, [x, y]) => b.cmp('lt', x, y), grad: ND }),
+  less_equal: binary({ name: 'less_equal', tfType: 'LessEqual', doc: 'x <= y.', math: 'x <= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x <= y), value: (b, [x, y]) => b.cmp('le', x, y), grad: ND }),
+  greater: binary({ name: 'greater', tfType: 'Greater', doc: 'x > y.', math: 'x > y', types: NUMERIC, out: 'bool', f: (x, y) => b(x > y), value: (b, [x, y]) => b.cmp('gt', x, y), grad: ND }),
+  greater_equal: binary({ name: 'greater_equal', tfType: 'GreaterEqual', doc: 'x >= y.', math: 'x >= y', types: NUMERIC, out: 'bool', f: (x, y) => b(x >= y), value: (b, [x, y]) => b.cmp('ge', x, y), grad: ND }),
+  logical_and: binary({ name: 'logical_and', tfType: 'LogicalAnd', doc: 'Boolean and.', math: 'x && y', types: BOOL, f: (x, y) => b(!!x && !!y), value: (b, [x, y]) => b.and(x, y), grad: ND }),
+  logical_or: binary({ name: 'logical_or', tfType: 'LogicalOr', doc: 'Boolean or.', math: 'x || y', types: BOOL, f: (x, y) => b(!!x || !!y), value: (b, [x, y]) => b.or(x, y), grad: ND }),
 
   // ---- the rest of the family ----
+  leaky_relu: {
+    name: 'leaky_relu',
+    tfType: 'LeakyRelu',
+    doc: 'features where features > 0, else alpha·features (attr alpha, default 0.2; NaN stays NaN).',
+    kind: 'elementwise',
+    signature: '[features]; {alpha}',
+    shapeRule: 'same as features',
+    dtypes: dtypeList(FLOAT),
+    lower: elementwise((b, [x], attrs) => b.select(b.cmp('gt', x, b.const(0, x.dtype)), x, b.mul(x, b.const(attrNum(attrs, 'alpha', 0.2), x.dtype)))),
+    symShape: broadcastRule,
+    infer(inputs, attrs) {
+      checkArity('LeakyRelu', inputs, 1);
+      checkDType('features', inputs[0].dtype, FLOAT);
+      attrNum(attrs, 'alpha', 0.2);
+      return { dtype: inputs[0].dtype, shape: inputs[0].shape };
+    },
+    eval(inputs, attrs) {
+      const x = inputs[0]!;
+      // TF's kernel multiplies by alpha cast to T: (features > 0).select(features, features * alpha)
+      const alpha = castScalar(attrNum(attrs, 'alpha', 0.2), x.dtype);
+      return mapUnary(x, x.dtype, (v) => (v > 0 ? v : v * alpha));
+    },
+    grad(b, n, dy) {
+      // TF1's LeakyReluGrad: dy where features > 0, else alpha·dy
+      const x = n.inputs[0];
+      const alpha = attrNum(n.attrs, 'alpha', 0.2);
+      return [b.select(b.compare('greater', x, b.scalar(0, x.dtype!)), dy, b.scale(dy, alpha))];
+    },
+  },
   cast: {
     name: 'cast',
     tfType: 'Cast',
@@ -233,7 +331,8 @@ export const ELEMENTWISE_OPS = {
     signature: '[x]; {dtype}',
     shapeRule: 'same as x',
     dtypes: 'any → any',
-    lower: (b, [x], attrs) => b.cast(x, attrDType(attrs)),
+    lower: elementwise((b, [x], attrs) => b.cast(x, attrDType(attrs))),
+    symShape: broadcastRule,
     infer(inputs, attrs) {
       checkArity('Cast', inputs, 1);
       return { dtype: attrDType(attrs), shape: inputs[0].shape };
@@ -260,7 +359,8 @@ export const ELEMENTWISE_OPS = {
     signature: '[cond, x, y]',
     shapeRule: 'broadcast(cond, x, y)',
     dtypes: 'cond bool; x, y any (equal)',
-    lower: (b, [c, x, y]) => b.select(c, x, y),
+    lower: elementwise((b, [c, x, y]) => b.select(c, x, y)),
+    symShape: broadcastRule,
     infer(inputs) {
       checkArity('Select', inputs, 3);
       checkDType('condition', inputs[0].dtype, BOOL);
@@ -285,7 +385,8 @@ export const ELEMENTWISE_OPS = {
     signature: '[x0, x1, ...]',
     shapeRule: 'all equal; same as x0',
     dtypes: dtypeList(NUMERIC),
-    lower: (b, xs) => b.sumF64(xs),
+    lower: elementwise((b, xs) => b.sumF64(xs)),
+    symShape: broadcastRule,
     infer(inputs) {
       if (inputs.length === 0) throw new ShapeError('AddN needs at least one input');
       const types = inputs.map((s) => s.dtype);

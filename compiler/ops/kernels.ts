@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
 import type { AttrValue, Attrs } from '../ir/graph.js';
 import { Shape, ShapeError, broadcastConcrete, formatShape } from '../ir/shape.js';
+import type { Poly } from '../ir/sym.js';
 import { OpTypeError, TensorSig } from './def.js';
 
 export const ALL: readonly DType[] = ['f32', 'f64', 'i32', 'bool'];
@@ -301,3 +302,33 @@ export function toInt32(v: number): number {
 export function dtypeList(ds: readonly DType[]): string {
   return ds.join(', ');
 }
+
+// ---------------------------------------------------------------- symbolic shapes
+
+/** numpy broadcasting over symbolic dims (null where no input tells). */
+export function broadcastSym(ins: Poly[][]): (Poly | null)[] | null {
+  if (ins.length === 0) return null;
+  const r = Math.max(...ins.map((s) => s.length));
+  const out: (Poly | null)[] = [];
+  for (let i = 0; i < r; i++) {
+    let d: Poly | null = null;
+    for (const s of ins) {
+      const k = i - (r - s.length);
+      if (k < 0) continue;
+      const e = s[k];
+      if (e.equals(1)) {
+        if (d === null) d = e;
+        continue;
+      }
+      if (d === null || d.equals(1)) d = e;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/** The symbolic rule of ops whose output has the shape of input `i`. */
+export const sameAsInput =
+  (i: number) =>
+  (_n: unknown, ins: Poly[][]): Poly[] =>
+    ins[i];

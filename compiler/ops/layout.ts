@@ -4,13 +4,16 @@
  * shape/size/rank (metadata as int32) and one_hot. Static rules propagate unknown dims; the
  * reference kernels re-check at run time what was unknown statically, with TF1's messages.
  */
-import { DType, allocArray, pyDTypeName } from '../../session/dtype.js';
+import { DType, allocArray, byteSize, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
-import type { AttrValue, Attrs } from '../ir/graph.js';
-import { Dim, Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined } from '../ir/shape.js';
-import type { GradRule } from '../grad/builder.js';
+import type { AttrValue, Attrs, Node } from '../ir/graph.js';
+import { Dim, Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined, normAxis } from '../ir/shape.js';
+import { Poly, ScheduleError, contiguousStrides, numel } from '../ir/sym.js';
 import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import type { GradRule } from './grad-api.js';
+import { type Expr, type KValue, type Local, LoweringError, type OpaqueEmitter, type ValueOps, type View, type ViewContext, scalarType } from './lower-api.js';
+import { FAIL, STATUS_ADDR, access, checkEq, checkedKernel, copyNest, splitSym, zeroFill } from './lowering.js';
 import {
   ALL,
   INT,
@@ -198,6 +201,11 @@ export const LAYOUT_OPS = {
     tfType: 'Transpose',
     doc: 'Permutes the dims: out.shape[i] = x.shape[perm[i]] (perm null reverses them).',
     kind: 'layout',
+    lower: { fusion: 'view', view: transposeView },
+    symShape(n, [x]) {
+      const perm = n.attrs.perm === null || n.attrs.perm === undefined ? x.map((_, i) => x.length - 1 - i) : asNums(n.attrs.perm);
+      return perm.map((p) => x[p]);
+    },
     signature: '[x]; {perm: number[] | null}',
     shapeRule: 'x.shape permuted by perm',
     dtypes: dtypeList(ALL),
@@ -239,6 +247,20 @@ export const LAYOUT_OPS = {
     tfType: 'Reshape',
     doc: 'Same elements in a new shape; one dim may be -1 (inferred). With a `shape` input (TF1: a shape tensor) the target is read at run time; attr shape is then what is known of it when the graph is built.',
     kind: 'layout',
+    // always the same buffer as x (x is materialised: a reshape of a computed expression is not affine)
+    lower: { fusion: 'alias' },
+    symShape(n, [x]) {
+      // With a shape input the attr is what was known of it when the graph was built: null
+      // entries are unknown (a single unknown or -1 entry is inferred from x's size; the loader
+      // checks the run-time value against the plan).
+      const a = n.attrs;
+      if (!Array.isArray(a.shape)) return null;
+      const target = a.shape as (number | null)[];
+      const open = target.filter((d) => d === null || d === -1).length;
+      const known = (target.filter((d) => d !== null && d !== -1) as number[]).reduce((p, d) => p * d, 1);
+      const rest = open !== 1 || known === 0 ? null : numel(x).divExact(known);
+      return target.map((d) => (d === null || d === -1 ? rest : Poly.const(d)));
+    },
     signature: '[x] or [x, shape]; {shape: number[]}',
     shapeInputs: { arity: 2, inputs: [{ index: 1, attr: 'shape' }] },
     shapeRule: 'attr shape (-1 inferred when x is fully known); with the input, its static value',
@@ -279,6 +301,14 @@ export const LAYOUT_OPS = {
     tfType: 'ExpandDims',
     doc: 'Inserts a dim of size 1 at axis (in [-rank-1, rank]).',
     kind: 'layout',
+    lower: { fusion: 'view', sharesBuffer: true, view: (n, v, ctx) => {
+      const ax = normAxis(n.attrs.axis as number, ctx.shape(n).length);
+      return { m: v.m.filter((_, i) => i !== ax), o: v.o.filter((_, i) => i !== ax) };
+    } },
+    symShape(n, [x]) {
+      const ax = normAxis(n.attrs.axis as number, x.length + 1);
+      return [...x.slice(0, ax), Poly.const(1), ...x.slice(ax)];
+    },
     signature: '[x]; {axis}',
     shapeRule: 'x.shape with 1 inserted at axis',
     dtypes: dtypeList(ALL),
@@ -301,6 +331,13 @@ export const LAYOUT_OPS = {
     tfType: 'Squeeze',
     doc: 'Removes dims of size 1 (all of them, or those listed in axis, which must be 1).',
     kind: 'layout',
+    lower: { fusion: 'view', sharesBuffer: true, view: squeezeView },
+    symShape(n, [x]) {
+      const st = n.shape!;
+      if (n.attrs.axis === null || n.attrs.axis === undefined) return x.filter((d) => !d.equals(1)).length === st.length ? x.filter((d) => !d.equals(1)) : null;
+      const axes = asNums(n.attrs.axis).map((ax) => normAxis(ax, x.length));
+      return x.filter((_, i) => !axes.includes(i));
+    },
     signature: '[x]; {axis: number[] | null}',
     shapeRule: 'x.shape without the squeezed 1s (unknown if axis null and a dim is unknown)',
     dtypes: dtypeList(ALL),
@@ -330,6 +367,13 @@ export const LAYOUT_OPS = {
     tfType: 'ConcatV2',
     doc: 'Joins tensors along an existing axis; other dims must match.',
     kind: 'layout',
+    // copies of each input's rows into the output
+    lower: { fusion: 'opaque', emit: (e, n) => concatRows(e, n) },
+    symShape(n, ins) {
+      const x = ins[0];
+      const ax = normAxis(n.attrs.axis as number, x.length);
+      return x.map((d, i) => (i === ax ? ins.reduce((s, t) => s.add(t[ax]), Poly.const(0)) : d));
+    },
     signature: '[x0, x1, ...]; {axis}',
     shapeRule: 'x0.shape with the axis dims summed',
     dtypes: dtypeList(ALL),
@@ -394,6 +438,12 @@ export const LAYOUT_OPS = {
     tfType: 'Pack',
     doc: 'Stacks same-shaped tensors along a new axis (in [-rank-1, rank]).',
     kind: 'layout',
+    lower: { fusion: 'opaque', emit: (e, n) => concatRows(e, n) },
+    symShape(n, ins) {
+      const x = ins[0];
+      const ax = normAxis(n.attrs.axis as number, x.length + 1);
+      return [...x.slice(0, ax), Poly.const(ins.length), ...x.slice(ax)];
+    },
     signature: '[x0, x1, ...]; {axis}',
     shapeRule: 'x0.shape with N inserted at axis',
     dtypes: dtypeList(ALL),
@@ -441,6 +491,33 @@ export const LAYOUT_OPS = {
     tfType: 'Slice',
     doc: 'The block starting at begin of extent size (size -1 = to the end). With `begin` and `size` inputs (TF1: tensors) they are read at run time; the attrs are then what is known of them when the graph is built.',
     kind: 'layout',
+    // a view at a fixed offset: begin must be known when compiling (size may follow B)
+    lower: { fusion: 'view', view: (n, v) => {
+      const begin = n.attrs.begin as number[];
+      return { m: v.m, o: v.o.map((p, i) => p.add(begin[i])) };
+    } },
+    compileCheck(n) {
+      if (n.inputs.length === 3) {
+        const begin = n.attrs.begin;
+        if (!Array.isArray(begin) || begin.some((d) => typeof d !== 'number')) {
+          return `its begin ('${n.inputs[1].name}') is only known at run time; the WebAssembly backend compiles a slice at a begin known when the graph is built`;
+        }
+      }
+      return null;
+    },
+    symShape(n, [x]) {
+      // begin and size may be partly unknown (inputs read at run time): unknown dims follow B
+      const a = n.attrs;
+      const begin = Array.isArray(a.begin) ? (a.begin as (number | null)[]) : [];
+      const size = Array.isArray(a.size) ? (a.size as (number | null)[]) : [];
+      return x.map((d, i) => {
+        const z = size[i] ?? null;
+        const b = begin[i] ?? null;
+        if (z === null) return null;
+        if (z === -1) return b === null ? null : d.sub(b);
+        return Poly.const(z);
+      });
+    },
     signature: '[x] or [x, begin, size]; {begin: number[], size: number[]}',
     shapeInputs: { arity: 3, inputs: [{ index: 1, attr: 'begin' }, { index: 2, attr: 'size' }] },
     shapeRule: 'size (with -1 = dim - begin); with the inputs, their static values',
@@ -483,6 +560,8 @@ export const LAYOUT_OPS = {
     tfType: 'StridedSlice',
     doc: "Python basic indexing: integers drop a dim, start:stop:step slices, 'newaxis' inserts a 1.",
     kind: 'layout',
+    lower: { fusion: 'view', view: (n, v, ctx) => stridedSliceView(n, v, ctx.shape(n.inputs[0]), ctx.cols) },
+    symShape: (n, [x]) => stridedSliceRule(n.attrs.index, x),
     signature: "[x]; {index: (int | {start, stop, step} | 'newaxis')[]}",
     shapeRule: 'one dim per slice or newaxis, then the untouched trailing dims',
     dtypes: dtypeList(ALL),
@@ -517,6 +596,12 @@ export const LAYOUT_OPS = {
     tfType: 'GatherV2',
     doc: 'Picks slices of params along axis at the int32 indices.',
     kind: 'layout',
+    // a row copy per index, each index range-checked
+    lower: { fusion: 'opaque', emit: gatherRows },
+    symShape(n, [x, ix]) {
+      const ax = normAxis(n.attrs.axis as number, x.length);
+      return [...x.slice(0, ax), ...ix, ...x.slice(ax + 1)];
+    },
     signature: '[params, indices]; {axis}',
     shapeRule: 'params.shape[:axis] + indices.shape + params.shape[axis+1:]',
     dtypes: 'params any; indices i32',
@@ -553,6 +638,8 @@ export const LAYOUT_OPS = {
     tfType: 'Shape',
     doc: 'The shape of x as an int32 vector.',
     kind: 'layout',
+    lower: { fusion: 'opaque', emit: storeShapeFacts },
+    symShape: (_n, [x]) => [Poly.const(x.length)],
     signature: '[x]',
     shapeRule: '[rank(x)]',
     dtypes: `${dtypeList(ALL)} → i32`,
@@ -571,6 +658,7 @@ export const LAYOUT_OPS = {
     tfType: 'Size',
     doc: 'The number of elements of x as an int32 scalar.',
     kind: 'layout',
+    lower: { fusion: 'opaque', emit: storeShapeFacts },
     signature: '[x]',
     shapeRule: '[] (scalar)',
     dtypes: `${dtypeList(ALL)} → i32`,
@@ -588,6 +676,7 @@ export const LAYOUT_OPS = {
     tfType: 'Rank',
     doc: 'The rank of x as an int32 scalar.',
     kind: 'layout',
+    lower: { fusion: 'opaque', emit: storeShapeFacts },
     signature: '[x]',
     shapeRule: '[] (scalar)',
     dtypes: `${dtypeList(ALL)} → i32`,
@@ -605,6 +694,13 @@ export const LAYOUT_OPS = {
     tfType: 'OneHot',
     doc: 'on_value where the index equals the position along a new depth axis, else off_value (out-of-range indices give all off_value).',
     kind: 'layout',
+    lower: { fusion: 'opaque', emit: oneHotLoop },
+    symShape(n, [x]) {
+      const axis = (n.attrs.axis as number | undefined) ?? -1;
+      const depth = Poly.const(n.attrs.depth as number);
+      const ax = axis === -1 ? x.length : axis;
+      return [...x.slice(0, ax), depth, ...x.slice(ax)];
+    },
     signature: '[indices]; {depth, on_value, off_value, axis, dtype}',
     shapeRule: 'indices.shape with depth inserted at axis (-1 = last)',
     dtypes: 'indices i32 → dtype',
@@ -648,6 +744,8 @@ export const LAYOUT_OPS = {
     tfType: 'BroadcastTo',
     doc: "Internal (gradients): g broadcast numpy-style to like's run-time shape.",
     kind: 'layout',
+    symShape: (_n, ins) => ins[1],
+    lower: checkedKernel(broadcastLike),
     signature: '[g, like]',
     shapeRule: 'like.shape',
     dtypes: 'g any; like any',
@@ -671,6 +769,8 @@ export const LAYOUT_OPS = {
     tfType: 'Reshape',
     doc: "Internal (gradients): x reshaped to like's run-time shape.",
     kind: 'layout',
+    symShape: (_n, ins) => ins[1],
+    lower: checkedKernel(reshapeLike),
     signature: '[x, like]',
     shapeRule: 'like.shape',
     dtypes: 'x any; like any',
@@ -693,6 +793,8 @@ export const LAYOUT_OPS = {
     tfType: 'StridedSliceGrad',
     doc: "Internal (gradients of slice and strided_slice): zeros of x's shape with dy written where x[index] reads.",
     kind: 'layout',
+    symShape: (_n, ins) => ins[1],
+    lower: checkedKernel(stridedSliceGrad),
     signature: "[dy, x]; {index}",
     shapeRule: 'x.shape',
     dtypes: 'dy any; x any',
@@ -727,6 +829,8 @@ export const LAYOUT_OPS = {
     tfType: 'Pad',
     doc: "Internal (gradient of slice with begin and size inputs): zeros of x's shape with dy written at the run-time begin (TF1's _SliceGrad pads dy); attr begin is what is known of it when the graph is built.",
     kind: 'layout',
+    symShape: (_n, ins) => ins[1],
+    lower: checkedKernel(sliceGrad),
     signature: '[dy, x, begin]; {begin: (number | null)[] | null}',
     shapeInputs: { arity: 3, inputs: [{ index: 2, attr: 'begin' }] },
     shapeRule: 'x.shape',
@@ -763,6 +867,8 @@ export const LAYOUT_OPS = {
     tfType: 'Slice',
     doc: 'Internal (gradient of concat with unknown sizes): the part of dy along axis that input `index` of [x0, x1, ...] occupies, from their run-time shapes.',
     kind: 'layout',
+    symShape: (n, ins) => ins[1 + (n.attrs.index as number)],
+    lower: checkedKernel(concatSlice),
     signature: '[dy, x0, x1, ...]; {axis, index}',
     shapeRule: 'x_index.shape',
     dtypes: 'dy any; xs any',
@@ -797,6 +903,8 @@ export const LAYOUT_OPS = {
     tfType: 'UnsortedSegmentSum',
     doc: "Internal (gradient of gather): zeros of params' shape plus each updates slice added at its index along axis (repeated indices add up).",
     kind: 'layout',
+    symShape: (_n, ins) => ins[0],
+    lower: checkedKernel(scatterAdd),
     signature: '[params, indices, updates]; {axis}',
     shapeRule: 'params.shape',
     dtypes: 'params any; indices i32; updates any',
@@ -959,4 +1067,370 @@ function concatTensors(xs: Tensor[], axis: number): Tensor {
     });
   }
   return new Tensor(x0.dtype, shape, out);
+}
+
+// ---------------------------------------------------------------- symbolic shapes and views
+
+const asNums = (v: unknown): number[] => (Array.isArray(v) ? (v as number[]) : []);
+
+/** transpose as index arithmetic: input dim perm[k] walks as output dim k. */
+function transposeView(n: Node, v: View, ctx: ViewContext): View {
+  const xs = ctx.shape(n.inputs[0]);
+  const perm = n.attrs.perm === null || n.attrs.perm === undefined ? xs.map((_, i) => xs.length - 1 - i) : (n.attrs.perm as number[]);
+  const m: number[][] = new Array(xs.length);
+  const o: Poly[] = new Array(xs.length);
+  perm.forEach((p, k) => {
+    m[p] = v.m[k];
+    o[p] = v.o[k];
+  });
+  return { m, o };
+}
+
+/** squeeze as index arithmetic: a squeezed dim (size 1) is always index 0. */
+function squeezeView(n: Node, v: View, ctx: ViewContext): View {
+  const xs = ctx.shape(n.inputs[0]);
+  const axes = n.attrs.axis === null || n.attrs.axis === undefined
+    ? xs.flatMap((d, i) => (d.equals(1) ? [i] : []))
+    : (n.attrs.axis as number[]).map((a) => normAxis(a, xs.length));
+  const m: number[][] = [];
+  const o: Poly[] = [];
+  let k = 0;
+  for (let i = 0; i < xs.length; i++) {
+    if (axes.includes(i)) {
+      m.push(new Array<number>(ctx.cols).fill(0));
+      o.push(Poly.const(0));
+    } else {
+      m.push(v.m[k]);
+      o.push(v.o[k++]);
+    }
+  }
+  return { m, o };
+}
+
+/** The view of x a strided_slice node reads for output view `v` (x of symbolic shape `xs`). */
+export function stridedSliceView(n: Node, v: View, xs: Poly[], cols: number): View {
+  const index = n.attrs.index as Array<number | 'newaxis' | { start: number | null; stop: number | null; step: number | null }>;
+  const m: number[][] = [];
+  const o: Poly[] = [];
+  let k = 0;
+  const zero = (): number[] => new Array(cols).fill(0);
+  for (const it of index) {
+    const d = m.length;
+    if (it === 'newaxis') {
+      k++;
+      continue;
+    }
+    if (typeof it === 'number') {
+      m.push(zero());
+      o.push(it < 0 ? xs[d].add(it) : Poly.const(it));
+      continue;
+    }
+    const step = it.step ?? 1;
+    const dim = xs[d];
+    let start: Poly;
+    if (dim.isConst()) {
+      const len = dim.constValue();
+      let s = it.start ?? (step > 0 ? 0 : len - 1);
+      if (s < 0) s += len;
+      s = step > 0 ? Math.min(Math.max(s, 0), len) : Math.min(Math.max(s, -1), len - 1);
+      start = Poly.const(s);
+    } else {
+      start = it.start === null ? (step > 0 ? Poly.const(0) : dim.sub(1)) : it.start < 0 ? dim.add(it.start) : Poly.const(it.start);
+    }
+    m.push(v.m[k].map((x) => x * step));
+    o.push(v.o[k].scale(step).add(start));
+    k++;
+  }
+  while (m.length < xs.length) {
+    m.push(v.m[k]);
+    o.push(v.o[k++]);
+  }
+  return { m, o };
+}
+
+/** Python basic indexing over symbolic dims; only unit steps over unknown dims. */
+function stridedSliceRule(index: unknown, x: Poly[]): (Poly | null)[] | null {
+  if (!Array.isArray(index)) return null;
+  const out: (Poly | null)[] = [];
+  let d = 0;
+  for (const it of index as unknown[]) {
+    if (it === 'newaxis') {
+      out.push(Poly.const(1));
+      continue;
+    }
+    if (typeof it === 'number') {
+      d++;
+      continue;
+    }
+    const sl = it as { start: number | null; stop: number | null; step: number | null };
+    const dim = x[d++];
+    const step = sl.step ?? 1;
+    if (!dim) {
+      out.push(null);
+      continue;
+    }
+    if (!dim.isConst() && Math.abs(step) !== 1) throw new ScheduleError(`Cannot compile a strided slice with step ${step} over the unknown dimension ${d - 1} (every unknown dim is the batch size B; only steps of 1 and -1 are planned)`);
+    const len = sliceLen(dim, sl.start, sl.stop, step);
+    if (len && len.isConst() && len.constValue() < 0) throw new ScheduleError(`Cannot compile the slice [${sl.start ?? ''}:${sl.stop ?? ''}] over the unknown dimension ${d - 1}: its length depends on clamping to the run-time size`);
+    out.push(len);
+  }
+  for (; d < x.length; d++) out.push(x[d]);
+  return out;
+}
+
+/** Length of x[start:stop:±1] over a symbolic dim, assuming indices within range. */
+function sliceLen(dim: Poly, start: number | null, stop: number | null, step: number): Poly | null {
+  const norm = (v: number): Poly => (v < 0 ? dim.add(v) : Poly.const(v));
+  if (step === 1) {
+    const s = start === null ? Poly.const(0) : norm(start);
+    const e = stop === null ? dim : norm(stop);
+    return e.sub(s);
+  }
+  const s = start === null ? dim.sub(1) : norm(start);
+  const e = stop === null ? Poly.const(-1) : norm(stop);
+  return s.sub(e);
+}
+
+// ---------------------------------------------------------------- opaque lowerings
+
+/** concat and stack: each input's rows copied to its offset in every output row. */
+function concatRows(e: OpaqueEmitter, n: Node): Expr[] {
+  const { m, f } = e;
+  const P = (p: Poly): Expr => e.poly(p);
+  const es = byteSize(n.dtype!);
+  const os = e.shape(n);
+  const axis = normAxis((n.attrs.axis as number) ?? 0, os.length);
+  const outer = numel(os.slice(0, axis));
+  const outRow = numel(os.slice(axis)).scale(es);
+  const out: Expr[] = [];
+  let at = Poly.const(0);
+  const o = f.local('i32');
+  for (const x of n.inputs) {
+    const xRow = numel(e.shape(x).slice(axis)).scale(es);
+    const off = at;
+    out.push(
+      m.forRange(o, m.i32(0), () => P(outer), 1, [
+        m.memoryCopy(
+          m.binary('i32.add', m.binary('i32.add', e.addr(n), m.binary('i32.mul', f.get(o), P(outRow))), P(off)),
+          m.binary('i32.add', e.addr(x), m.binary('i32.mul', f.get(o), P(xRow))),
+          P(xRow),
+        ),
+      ]),
+    );
+    at = at.add(xRow);
+  }
+  return out;
+}
+
+/** gather: one row copy per index (outer × indices), each index checked first. */
+function gatherRows(e: OpaqueEmitter, n: Node): Expr[] {
+  const { m, f } = e;
+  const P = (p: Poly): Expr => e.poly(p);
+  const A = (x: Node): Expr => e.addr(x);
+  const es = byteSize(n.dtype!);
+  const ps = e.shape(n.inputs[0]);
+  const axis = normAxis((n.attrs.axis as number) ?? 0, ps.length);
+  const { outer, len, inner } = splitSym(ps, axis);
+  const ni = numel(e.shape(n.inputs[1]));
+  const [o, i, ix, no, nni, nlen, rowBytes] = [0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
+  const vb = e.values();
+  vb.fail(m.binary('i32.or', m.binary('i32.lt_s', f.get(ix), m.i32(0)), m.binary('i32.ge_s', f.get(ix), f.get(nlen))), FAIL.indexOutOfRange, f.get(i), f.get(ix));
+  const check = [...vb.stmts];
+  return [
+    f.set(no, P(outer)), f.set(nni, P(ni)), f.set(nlen, P(len)), f.set(rowBytes, P(inner.scale(es))),
+    m.forRange(o, m.i32(0), () => f.get(no), 1, [
+      m.forRange(i, m.i32(0), () => f.get(nni), 1, [
+        f.set(ix, m.load('i32', m.binary('i32.add', A(n.inputs[1]), m.binary('i32.shl', f.get(i), m.i32(2))))),
+        ...check,
+        m.if(
+          m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)),
+          m.return(m.i32(1)),
+        ),
+        m.memoryCopy(
+          m.binary('i32.add', A(n), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), f.get(nni)), f.get(i)), f.get(rowBytes))),
+          m.binary('i32.add', A(n.inputs[0]), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), f.get(nlen)), f.get(ix)), f.get(rowBytes))),
+          f.get(rowBytes),
+        ),
+      ]),
+    ]),
+  ];
+}
+
+/** shape, size, rank: the symbolic facts stored as int32. */
+function storeShapeFacts(e: OpaqueEmitter, n: Node): Expr[] {
+  const s = e.shape(n.inputs[0]);
+  const vals = n.op === 'shape' ? s : n.op === 'size' ? [numel(s)] : [Poly.const(s.length)];
+  return vals.map((v, i) => e.m.store('i32', e.addr(n), e.poly(v), i * 4));
+}
+
+/** one_hot: on_value where the index equals the depth position, else off_value. */
+function oneHotLoop(e: OpaqueEmitter, n: Node): Expr[] {
+  const { m, f } = e;
+  const P = (p: Poly): Expr => e.poly(p);
+  const A = (x: Node): Expr => e.addr(x);
+  const dt = n.dtype!;
+  const es = byteSize(dt);
+  const vb = e.values();
+  const is = e.shape(n.inputs[0]);
+  const a = n.attrs.axis === undefined || n.attrs.axis === null || (n.attrs.axis as number) === -1 ? is.length : (n.attrs.axis as number);
+  const depth = n.attrs.depth as number;
+  const outer = numel(is.slice(0, a));
+  const inner = numel(is.slice(a));
+  const [o, d, i, v] = [0, 0, 0, 0].map(() => f.local('i32'));
+  const on = vb.const((n.attrs.on_value as number) ?? 1, dt);
+  const off = vb.const((n.attrs.off_value as number) ?? 0, dt);
+  const sel = vb.scalar();
+  const addr = (): Expr =>
+    m.binary('i32.add', A(n), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), m.i32(depth)), f.get(d)), P(inner)), f.get(i)), m.i32(es)));
+  const valL = f.local(scalarType(dt));
+  const st = sel.store({ dtype: dt, get: () => f.get(valL) } as KValue, addr);
+  return [
+    ...vb.stmts,
+    m.forRange(o, m.i32(0), () => P(outer), 1, [
+      m.forRange(d, m.i32(0), m.i32(depth), 1, [
+        m.forRange(i, m.i32(0), () => P(inner), 1, [
+          f.set(v, m.load('i32', m.binary('i32.add', A(n.inputs[0]), m.binary('i32.shl', m.binary('i32.add', m.binary('i32.mul', f.get(o), P(inner)), f.get(i)), m.i32(2))))),
+          f.set(valL, m.select(m.binary('i32.eq', f.get(v), f.get(d)), on.get(), off.get())),
+          st,
+        ]),
+      ]),
+    ]),
+  ];
+}
+
+// ---- the internal gradient ops (checkedKernel: their run-time shape checks, then the body) ----
+//
+// Shape facts the symbolic shapes cannot prove are checked at run time and fail with
+// `FAIL.shapeCheck` (the loader words the reference's error from the node's op and the run-time
+// shapes of its inputs).
+
+/** broadcast_like: a copy with stride 0 on the broadcast dims. */
+function broadcastLike(e: OpaqueEmitter, vb: ValueOps, n: Node): Expr[] {
+  const g = n.inputs[0];
+  const gs = e.shape(g);
+  const out = e.shape(n);
+  const lead = out.length - gs.length;
+  if (lead < 0) throw new LoweringError(`broadcast_like: rank ${gs.length} does not broadcast to rank ${out.length}`, n);
+  const gst = contiguousStrides(gs);
+  const strides = out.map((d, i) => {
+    const j = i - lead;
+    if (j < 0) return Poly.const(0);
+    if (gs[j].equals(1) && !d.equals(1)) return Poly.const(0);
+    checkEq(e, vb, gs[j], d);
+    return gst[j];
+  });
+  const dt = n.dtype!;
+  return copyNest(e, out, access(e, g, dt, strides), access(e, n, dt, contiguousStrides(out)));
+}
+
+/** reshape_like: a copy (the sizes checked). */
+function reshapeLike(e: OpaqueEmitter, vb: ValueOps, n: Node): Expr[] {
+  const m = e.m;
+  const x = n.inputs[0];
+  const size = numel(e.shape(x));
+  const want = numel(e.shape(n));
+  if (!size.equals(want)) vb.fail(m.binary('i32.ne', e.poly(size), e.poly(want)), FAIL.reshapeMismatch);
+  return [m.memoryCopy(e.addr(n), e.addr(x), e.poly(want.scale(byteSize(n.dtype!))))];
+}
+
+/** strided_slice_grad: zero fill, then dy stored through the slice's view of x. */
+function stridedSliceGrad(e: OpaqueEmitter, _vb: ValueOps, n: Node): Expr[] {
+  const dy = n.inputs[0];
+  const ds = e.shape(dy);
+  const xs = e.shape(n);
+  const cols = ds.length;
+  const ident = { m: ds.map((_, i) => ds.map((__, j) => (i === j ? 1 : 0))), o: ds.map(() => Poly.const(0)) };
+  const v = stridedSliceView(n, ident, xs, cols);
+  const xst = contiguousStrides(xs);
+  const strides = ds.map((_, j) => v.m.reduce((s, row, d) => s.add(xst[d].scale(row[j])), Poly.const(0)));
+  const offset = v.o.reduce((s, o, d) => s.add(o.mul(xst[d])), Poly.const(0));
+  const dt = n.dtype!;
+  return [zeroFill(e, n), ...copyNest(e, ds, access(e, dy, dt, contiguousStrides(ds)), access(e, n, dt, strides, offset))];
+}
+
+/**
+ * slice_grad: zeros of x's shape, then dy stored at the run-time `begin` (read from its buffer;
+ * each begin[i] must lie in [0, x[i] - dy[i]], else FAIL.shapeCheck).
+ */
+function sliceGrad(e: OpaqueEmitter, vb: ValueOps, n: Node): Expr[] {
+  const m = e.m;
+  const [dy, , begin] = n.inputs;
+  const ds = e.shape(dy);
+  const xs = e.shape(n);
+  const bs = e.shape(begin);
+  if (ds.length !== xs.length || bs.length !== 1 || !bs[0].equals(xs.length)) throw new LoweringError(`slice_grad: begin must be a vector of ${xs.length} values for dy of rank ${ds.length}`, n);
+  const dt = n.dtype!;
+  const xst = contiguousStrides(xs);
+  const beginAt = (i: number): Expr => m.load('i32', e.addr(begin), i * 4);
+  const off = e.f.local('i32');
+  const body: Expr[] = [e.f.set(off, m.i32(0))];
+  xs.forEach((d, i) => {
+    vb.fail(m.binary('i32.lt_s', beginAt(i), m.i32(0)), FAIL.shapeCheck);
+    vb.fail(m.binary('i32.gt_s', m.binary('i32.add', beginAt(i), e.poly(ds[i])), e.poly(d)), FAIL.shapeCheck);
+    body.push(e.f.set(off, m.binary('i32.add', e.f.get(off), m.binary('i32.mul', beginAt(i), e.poly(xst[i].scale(byteSize(dt)))))));
+  });
+  const dst = access(e, n, dt, xst, Poly.const(0), () => m.binary('i32.add', e.addr(n), e.f.get(off)));
+  return [...body, zeroFill(e, n), ...copyNest(e, ds, access(e, dy, dt, contiguousStrides(ds)), dst)];
+}
+
+/** concat_slice: a copy of the window of dy input `index` occupies. */
+function concatSlice(e: OpaqueEmitter, vb: ValueOps, n: Node): Expr[] {
+  const m = e.m;
+  const dy = n.inputs[0];
+  const ds = e.shape(dy);
+  const xs = n.inputs.slice(1);
+  const axis = normAxis(n.attrs.axis as number, ds.length);
+  const index = n.attrs.index as number;
+  let offset = Poly.const(0);
+  for (let j = 0; j < index; j++) offset = offset.add(e.shape(xs[j])[axis]);
+  const out = e.shape(n);
+  if (out.length !== ds.length) throw new LoweringError(`concat_slice: rank ${out.length} input of a rank ${ds.length} concat`, n);
+  const end = offset.add(out[axis]);
+  if (!end.le(ds[axis])) vb.fail(m.binary('i32.gt_s', e.poly(end), e.poly(ds[axis])), FAIL.shapeCheck);
+  const st = contiguousStrides(ds);
+  const dt = n.dtype!;
+  return copyNest(e, out, access(e, dy, dt, st, offset.mul(st[axis])), access(e, n, dt, contiguousStrides(out)));
+}
+
+/** scatter_add: every index checked, zero fill, then each updates row added at its index. */
+function scatterAdd(e: OpaqueEmitter, outer_vb: ValueOps, n: Node): Expr[] {
+  const { f } = e;
+  const m = e.m;
+  const [params, indices, updates] = n.inputs;
+  const ps = e.shape(params);
+  const is = e.shape(indices);
+  const us = e.shape(updates);
+  const axis = normAxis((n.attrs.axis as number) ?? 0, ps.length);
+  const want = [...ps.slice(0, axis), ...is, ...ps.slice(axis + 1)];
+  if (want.length !== us.length) throw new LoweringError(`scatter_add: updates of rank ${us.length}, expected rank ${want.length}`, n);
+  want.forEach((d, i) => checkEq(e, outer_vb, d, us[i]));
+  const outer = numel(ps.slice(0, axis));
+  const len = ps[axis];
+  const inner = numel(ps.slice(axis + 1));
+  const kk = numel(is);
+  const dt = n.dtype!;
+  const t = scalarType(dt);
+  const es = byteSize(dt);
+  const [a, i, c, ix, no, nk, nlen, ninner, dst, src] = Array.from({ length: 10 }, () => f.local('i32'));
+  const vb = e.values();
+  vb.fail(m.binary('i32.or', m.binary('i32.lt_s', f.get(ix), m.i32(0)), m.binary('i32.ge_s', f.get(ix), f.get(nlen))), FAIL.indexOutOfRange, f.get(i), f.get(ix));
+  const ldIx = (): Expr => m.load('i32', m.binary('i32.add', e.addr(indices), m.binary('i32.shl', f.get(i), m.i32(2))));
+  const at = (base: Local): Expr => m.binary('i32.add', f.get(base), m.binary('i32.mul', f.get(c), m.i32(es)));
+  const load = (p: Expr): Expr => (dt === 'bool' ? m.load8u(p) : m.load(t, p));
+  const store = (p: Expr, v: Expr): Expr => (dt === 'bool' ? m.store8(p, v) : m.store(t, p, v));
+  const add = (x: Expr, y: Expr): Expr => m.binary(`${t}.add`, x, y);
+  return [
+    f.set(no, e.poly(outer)), f.set(nk, e.poly(kk)), f.set(nlen, e.poly(len)), f.set(ninner, e.poly(inner)),
+    // every index is checked before anything is written (as the reference does)
+    m.forRange(i, m.i32(0), () => f.get(nk), 1, [f.set(ix, ldIx()), ...vb.stmts, m.if(m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)), m.return(m.i32(1)))]),
+    zeroFill(e, n),
+    m.forRange(a, m.i32(0), () => f.get(no), 1, [
+      m.forRange(i, m.i32(0), () => f.get(nk), 1, [
+        f.set(ix, ldIx()),
+        f.set(dst, m.binary('i32.add', e.addr(n), m.binary('i32.mul', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(a), f.get(nlen)), f.get(ix)), f.get(ninner)), m.i32(es)))),
+        f.set(src, m.binary('i32.add', e.addr(updates), m.binary('i32.mul', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(a), f.get(nk)), f.get(i)), f.get(ninner)), m.i32(es)))),
+        m.forRange(c, m.i32(0), () => f.get(ninner), 1, [store(at(dst), add(load(at(dst)), load(at(src))))]),
+      ]),
+    ]),
+  ];
 }

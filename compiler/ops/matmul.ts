@@ -7,7 +7,9 @@ import { allocArray } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
 import { Dim, Shape, ShapeError } from '../ir/shape.js';
+import { numel } from '../ir/sym.js';
 import { OpDef } from './def.js';
+import { FAIL } from './lowering.js';
 import { FLOAT, NUMERIC, attrBool, checkArity, checkDType, checkRankAtLeast, checkSameDType, dtypeList, fmt, mergeDim } from './kernels.js';
 
 /** Static rule of MatMul / BatchMatMul. */
@@ -40,6 +42,18 @@ export const MATMUL_OPS = {
     signature: '[a, b]; {transpose_a, transpose_b}',
     shapeRule: '[..., m, k]·[..., k, n] → [..., m, n]; batch dims equal',
     dtypes: dtypeList(NUMERIC),
+    // the runtime's packed SIMD matmul, with output fusion of an elementwise epilogue
+    // (compiler/codegen/kernels.ts emitMatmul)
+    lower: {
+      fusion: 'contraction',
+      operands: (n) => ({ a: n.inputs[0], b: n.inputs[1], transposeA: !!n.attrs.transpose_a, transposeB: !!n.attrs.transpose_b }),
+    },
+    symShape(n, [x, b]) {
+      const r = x.length;
+      const m = n.attrs.transpose_a ? x[r - 1] : x[r - 2];
+      const nn = n.attrs.transpose_b ? b[b.length - 2] : b[b.length - 1];
+      return [...x.slice(0, r - 2), m, nn];
+    },
     infer(inputs, attrs) {
       checkArity('MatMul', inputs, 2);
       checkSameDType('MatMul', inputs, ['a', 'b']);
@@ -111,6 +125,20 @@ export const MATMUL_OPS = {
     signature: '[x]; {adjoint}',
     shapeRule: '[..., n, n] → [..., n, n]',
     dtypes: dtypeList(FLOAT),
+    // the runtime's LU inverse (runtime-as/assembly/linalg.ts); a singular matrix fails the run
+    lower: {
+      fusion: 'opaque',
+      emit(e, n) {
+        const { m, f } = e;
+        const vb = e.values();
+        const s = e.shape(n.inputs[0]);
+        const nn = s[s.length - 1];
+        const st = f.local('i32');
+        const out = [f.set(st, m.call(`rt_matrix_inverse_${n.dtype!}`, [e.addr(n.inputs[0]), e.addr(n), e.poly(numel(s.slice(0, -2))), e.poly(nn), m.i32(n.attrs.adjoint ? 1 : 0), m.i32(e.runtimeScratch)], 'i32'))];
+        vb.fail(f.get(st), FAIL.notInvertible);
+        return [...out, ...vb.stmts];
+      },
+    },
     infer(inputs) {
       checkArity('MatrixInverse', inputs, 1);
       checkDType('input', inputs[0].dtype, FLOAT);

@@ -3,12 +3,16 @@
  * log_softmax along an axis (max subtracted first), the three cross-entropies (sparse, dense,
  * sigmoid) and in_top_k. All float math runs in f64 and is rounded once to the output dtype.
  */
-import { allocArray, pyDTypeName } from '../../session/dtype.js';
+import { allocArray, byteSize, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor } from '../../session/tensor.js';
-import type { Attrs } from '../ir/graph.js';
+import type { Attrs, Node } from '../ir/graph.js';
 import { Dim, Shape, ShapeError, formatShapePy } from '../ir/shape.js';
+import { normAxis } from '../ir/shape.js';
+import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import { type Expr, scalarType } from './lower-api.js';
+import { FAIL, splitSym } from './lowering.js';
 import { FLOAT, INT, attrNum, axisOf, checkArity, checkDType, checkRank, checkRankAtLeast, dtypeList, fmt, mergeDim, mergeShapesStrict, splitAxis } from './kernels.js';
 
 /** log(sum(exp(x))) of a strided row, computed stably in f64. */
@@ -40,6 +44,16 @@ function softmaxLike<S extends SoftmaxSpec>(spec: S): S & OpDef {
     shapeRule: 'same as logits',
     dtypes: dtypeList(FLOAT),
     ...spec,
+    symShape: (_n, ins) => ins[0],
+    // the runtime's row kernel (runtime-as/assembly/softmax.ts) over outer × len × inner
+    lower: {
+      fusion: 'opaque',
+      emit(e, n) {
+        const s = e.shape(n.inputs[0]);
+        const { outer, len, inner } = splitSym(s, normAxis((n.attrs.axis as number) ?? -1, s.length));
+        return [e.m.call(`rt_${n.op}_${n.dtype!}`, [e.addr(n.inputs[0]), e.addr(n), e.poly(outer), e.poly(len), e.poly(inner)], 'none')];
+      },
+    },
     infer(inputs: readonly TensorSig[], attrs: Attrs) {
       checkArity(tfType, inputs, 1);
       checkDType('logits', inputs[0].dtype, FLOAT);
@@ -98,6 +112,22 @@ export const NN_OPS = {
     signature: '[labels, logits]',
     shapeRule: 'labels.shape (= logits.shape[:-1])',
     dtypes: 'labels i32; logits f32, f64',
+    symShape: (_n, ins) => ins[1].slice(0, -1),
+    // labels of unknown rank are the logits' shape without the last dim
+    refinesInputs: (n) => [{ index: 0, shape: n.inputs[1].shape === null ? null : n.inputs[1].shape.slice(0, -1) }],
+    // the runtime's row kernel; a label out of range fails the run with the row
+    lower: {
+      fusion: 'opaque',
+      emit(e, n) {
+        const { m, f } = e;
+        const vb = e.values();
+        const s = e.shape(n.inputs[1]);
+        const st = f.local('i32');
+        const out = [f.set(st, m.call(`rt_sparse_softmax_xent_${n.dtype!}`, [e.addr(n.inputs[0]), e.addr(n.inputs[1]), e.addr(n), m.i32(0), e.poly(numel(s.slice(0, -1))), e.poly(s[s.length - 1])], 'i32'))];
+        vb.fail(f.get(st), FAIL.labelOutOfRange, m.binary('i32.sub', f.get(st), m.i32(1)));
+        return [...out, ...vb.stmts];
+      },
+    },
     infer(inputs) {
       checkArity('SparseSoftmaxCrossEntropyWithLogits', inputs, 2);
       checkDType('labels', inputs[0].dtype, INT);
@@ -150,6 +180,44 @@ export const NN_OPS = {
     signature: '[labels, logits]; {axis}',
     shapeRule: 'logits.shape without axis (labels same shape as logits)',
     dtypes: dtypeList(FLOAT),
+    symShape: (_n, ins) => ins[1].slice(0, -1),
+    lower: {
+      fusion: 'opaque',
+      emit(e, n) {
+        const m = e.m;
+        const dt = n.dtype!;
+        const es = byteSize(dt);
+        const P = (p: Poly): Expr => e.poly(p);
+        const A = (x: Node): Expr => e.addr(x);
+        const s = e.shape(n.inputs[1]);
+        const axis = normAxis((n.attrs.axis as number) ?? -1, s.length);
+        if (axis === s.length - 1) return [m.call(`rt_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(numel(s.slice(0, -1))), P(s[s.length - 1])], 'none')];
+        // Another axis: labels and logits copied to [outer, inner, n] in the per-call scratch
+        // (rows in the loss's row-major order), then the row kernel.
+        const { outer, len, inner } = splitSym(s, axis);
+        const total = numel(s);
+        const oSt = contiguousStrides(s.slice(0, axis));
+        const iSt = contiguousStrides(s.slice(axis + 1));
+        const dst = s.map((_, d) => (d < axis ? oSt[d].mul(inner).mul(len) : d === axis ? Poly.const(1) : iSt[d - axis - 1].mul(len)));
+        const half = (): Expr => m.binary('i32.add', e.scratch(), P(total.scale(es).alignUp(16)));
+        const copy = (x: Node, base: () => Expr): Expr[] =>
+          e.nest(s, s.map((_, i) => i), [
+            { dtype: dt, strides: contiguousStrides(s), offset: Poly.const(0), base: () => A(x) },
+            { dtype: dt, strides: dst, offset: Poly.const(0), base },
+          ], { lanes: 1, body: (env) => [env.b.store(env.b.load(dt, env.ptr(0)), env.ptr(1))] });
+        return [
+          ...copy(n.inputs[0], () => e.scratch()),
+          ...copy(n.inputs[1], half),
+          m.call(`rt_softmax_xent_${dt}`, [e.scratch(), half(), A(n), m.i32(0), P(outer.mul(inner)), P(len)], 'none'),
+        ];
+      },
+      // another axis than the last: labels and logits copied in the scratch
+      scratch(n, shape) {
+        const s = shape(n.inputs[1]);
+        if (normAxis((n.attrs.axis as number) ?? -1, s.length) === s.length - 1) return Poly.const(0);
+        return numel(s).scale(byteSize(n.dtype!)).alignUp(16).scale(2);
+      },
+    },
     infer(inputs, attrs) {
       checkLabelsLogits('SoftmaxCrossEntropyWithLogits', inputs);
       let s: Shape;
@@ -207,6 +275,36 @@ export const NN_OPS = {
     signature: '[labels, logits]',
     shapeRule: 'same as logits (labels same shape)',
     dtypes: dtypeList(FLOAT),
+    symShape: (_n, ins) => ins[1],
+    // a generated loop in f64: max(x, 0) - x·z + log1p(exp(-|x|)) with the runtime's exp and log1p
+    lower: {
+      fusion: 'opaque',
+      emit(e, n) {
+        const { m, f } = e;
+        const dt = n.dtype!;
+        const es = byteSize(dt);
+        const total = numel(e.shape(n));
+        const t = scalarType(dt) as 'f32' | 'f64';
+        const [i] = [f.local('i32')];
+        const [x, z] = [f.local('f64'), f.local('f64')];
+        const ld = (node: Node): Expr => {
+          const v = m.load(t, m.binary('i32.add', e.addr(node), m.binary('i32.mul', f.get(i), m.i32(es))));
+          return t === 'f32' ? m.unary('f64.promote_f32', v) : v;
+        };
+        const lossE = m.binary(
+          'f64.add',
+          m.binary('f64.sub', m.binary('f64.max', f.get(x), m.f64(0)), m.binary('f64.mul', f.get(x), f.get(z))),
+          m.call('rt_math_log1p_f64', [m.call('rt_math_exp_f64', [m.unary('f64.neg', m.unary('f64.abs', f.get(x)))], 'f64')], 'f64'),
+        );
+        return [
+          m.forRange(i, m.i32(0), () => e.poly(total), 1, [
+            f.set(z, ld(n.inputs[0])),
+            f.set(x, ld(n.inputs[1])),
+            m.store(t, m.binary('i32.add', e.addr(n), m.binary('i32.mul', f.get(i), m.i32(es))), t === 'f32' ? m.unary('f32.demote_f64', lossE) : lossE),
+          ]),
+        ];
+      },
+    },
     infer(inputs) {
       checkLabelsLogits('logistic_loss', inputs);
       let s: Shape;
@@ -242,6 +340,45 @@ export const NN_OPS = {
     signature: '[predictions, targets]; {k}',
     shapeRule: '[batch] from predictions [batch, classes] and targets [batch]',
     dtypes: 'predictions f32, f64; targets i32 → bool',
+    symShape: (_n, [x]) => [x[0]],
+    // targets of unknown rank are [batch]
+    refinesInputs: (n) => [{ index: 1, shape: n.inputs[0].shape === null ? null : n.inputs[0].shape.slice(0, 1) }],
+    // a generated loop: count the predictions above the target's (non-finite: false)
+    lower: {
+      fusion: 'opaque',
+      emit(e, n) {
+        const { m, f } = e;
+        const A = (x: Node): Expr => e.addr(x);
+        const ps = e.shape(n.inputs[0]);
+        const pdt = n.inputs[0].dtype!;
+        const t = scalarType(pdt) as 'f32' | 'f64';
+        const pes = byteSize(pdt);
+        const kk = n.attrs.k as number;
+        const [b, i, tg, more, bad, nb, nc] = [0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
+        const tp = f.local(t);
+        const v = f.local(t);
+        const pAt = (ix: Expr): Expr => m.load(t, m.binary('i32.add', A(n.inputs[0]), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(b), f.get(nc)), ix), m.i32(pes))));
+        const finite = (x: () => Expr): Expr => m.binary(`${t}.lt`, m.unary(`${t}.abs`, x()), m.const(t, Infinity));
+        return [
+          f.set(nb, e.poly(ps[0])), f.set(nc, e.poly(ps[1])),
+          m.forRange(b, m.i32(0), () => f.get(nb), 1, [
+            f.set(tg, m.load('i32', m.binary('i32.add', A(n.inputs[1]), m.binary('i32.shl', f.get(b), m.i32(2))))),
+            f.set(more, m.i32(0)),
+            f.set(bad, m.binary('i32.or', m.binary('i32.lt_s', f.get(tg), m.i32(0)), m.binary('i32.ge_s', f.get(tg), f.get(nc)))),
+            m.if(m.unary('i32.eqz', f.get(bad)), m.block(null, [
+              f.set(tp, pAt(f.get(tg))),
+              f.set(bad, m.unary('i32.eqz', finite(() => f.get(tp)))),
+              m.forRange(i, m.i32(0), () => f.get(nc), 1, [
+                f.set(v, pAt(f.get(i))),
+                f.set(bad, m.binary('i32.or', f.get(bad), m.unary('i32.eqz', finite(() => f.get(v))))),
+                m.if(m.binary(`${t}.gt`, f.get(v), f.get(tp)), f.set(more, m.binary('i32.add', f.get(more), m.i32(1)))),
+              ]),
+            ])),
+            m.store8(m.binary('i32.add', A(n), f.get(b)), m.binary('i32.and', m.unary('i32.eqz', f.get(bad)), m.binary('i32.lt_s', f.get(more), m.i32(kk)))),
+          ]),
+        ];
+      },
+    },
     infer(inputs, attrs) {
       checkArity('InTopK', inputs, 2);
       checkDType('predictions', inputs[0].dtype, FLOAT);

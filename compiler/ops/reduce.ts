@@ -8,9 +8,13 @@ import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor } from '../../session/tensor.js';
 import type { Attrs } from '../ir/graph.js';
 import { Shape } from '../ir/shape.js';
-import type { GradBuilder, GradRule } from '../grad/builder.js';
 import type { Node } from '../ir/graph.js';
+import { normAxis } from '../ir/shape.js';
+import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import { NOT_DIFFERENTIABLE, OpDef, TensorSig } from './def.js';
+import type { GradBuilder, GradRule } from './grad-api.js';
+import { type Combiner, type Expr, LoweringError, type OpLowering, scalarType } from './lower-api.js';
+import { access, checkEq, checkedKernel, reduceAxesSet } from './lowering.js';
 import {
   NUMERIC,
   Reducer,
@@ -28,7 +32,7 @@ import {
   reductionAxes,
   splitAxis,
 } from './kernels.js';
-import { allocArray } from '../../session/dtype.js';
+import { allocArray, byteSize } from '../../session/dtype.js';
 
 /** Static shape of a reduction. */
 function reducedShape(s: Shape, axes: number[] | null, keepdims: boolean): Shape {
@@ -45,6 +49,13 @@ interface ReduceSpec {
   /** Reducer for float dtypes (f64 accumulation) and for int32 (wrapping). */
   reducer(dtype: DType): Reducer;
   grad: GradRule;
+  /** The reduce kernel's combiner (codegen accumulates sums and products of floats in f64). */
+  combiner: Combiner;
+}
+
+/** The normalized, sorted reduced axes of a reduction node over an input of `rank`. */
+function reducedAxes(n: Node, rank: number): number[] {
+  return [...reduceAxesSet(n, rank)].sort((p, q) => p - q);
 }
 
 function reduction<S extends ReduceSpec>(spec: S): S & OpDef {
@@ -54,6 +65,12 @@ function reduction<S extends ReduceSpec>(spec: S): S & OpDef {
     shapeRule: 'x without the reduced axes (kept as 1 with keepdims); axis null = all',
     dtypes: dtypeList(NUMERIC),
     ...spec,
+    lower: { fusion: 'reduction', combiner: spec.combiner, mean: spec.name === 'reduce_mean', axes: reducedAxes },
+    symShape(n, [x]) {
+      const axes = reducedAxes(n, x.length);
+      if (n.attrs.keepdims) return x.map((d, i) => (axes.includes(i) ? Poly.const(1) : d));
+      return x.filter((_, i) => !axes.includes(i));
+    },
     infer(inputs: readonly TensorSig[], attrs: Attrs) {
       checkArity(spec.tfType, inputs, 1);
       checkDType('input', inputs[0].dtype, NUMERIC);
@@ -76,6 +93,7 @@ interface ArgSpec {
   /** Does value a beat the best so far b? */
   better: (a: number, b: number) => boolean;
   grad: typeof NOT_DIFFERENTIABLE;
+  combiner: 'argmax' | 'argmin';
 }
 
 function argReduce<S extends ArgSpec>(spec: S): S & OpDef {
@@ -86,6 +104,11 @@ function argReduce<S extends ArgSpec>(spec: S): S & OpDef {
     shapeRule: 'x without axis',
     dtypes: `${dtypeList(NUMERIC)} → i32`,
     ...spec,
+    lower: { fusion: 'reduction', combiner: spec.combiner, axes: (n, rank) => [normAxis(n.attrs.axis as number, rank)] },
+    symShape(n, [x]) {
+      const ax = normAxis(n.attrs.axis as number, x.length);
+      return x.filter((_, i) => i !== ax);
+    },
     infer(inputs: readonly TensorSig[], attrs: Attrs) {
       checkArity(tfType, inputs, 1);
       checkDType('input', inputs[0].dtype, NUMERIC);
@@ -141,6 +164,7 @@ const minMaxGrad = reduceGrad((b, x, y, g, axes, keepdims) => {
 export const REDUCE_OPS = {
   reduce_sum: reduction({
     name: 'reduce_sum',
+    combiner: 'sum',
     tfType: 'Sum',
     doc: 'Sum over axes.',
     reducer: (d) => (isInt(d) ? { init: 0, step: (a, x) => (a + x) | 0 } : { init: 0, step: (a, x) => a + x }),
@@ -148,6 +172,7 @@ export const REDUCE_OPS = {
   }),
   reduce_mean: reduction({
     name: 'reduce_mean',
+    combiner: 'sum',
     tfType: 'Mean',
     doc: 'Mean over axes (int32: truncating integer mean).',
     reducer: (d) =>
@@ -158,6 +183,7 @@ export const REDUCE_OPS = {
   }),
   reduce_max: reduction({
     name: 'reduce_max',
+    combiner: 'max',
     tfType: 'Max',
     doc: 'Maximum over axes (NaN propagates; empty gives the lowest value).',
     reducer: (d) => ({ init: isInt(d) ? -2147483648 : -Infinity, step: (a, x) => (Number.isNaN(a) ? a : x > a || Number.isNaN(x) ? x : a) }),
@@ -165,6 +191,7 @@ export const REDUCE_OPS = {
   }),
   reduce_min: reduction({
     name: 'reduce_min',
+    combiner: 'min',
     tfType: 'Min',
     doc: 'Minimum over axes (NaN propagates; empty gives the highest value).',
     reducer: (d) => ({ init: isInt(d) ? 2147483647 : Infinity, step: (a, x) => (Number.isNaN(a) ? a : x < a || Number.isNaN(x) ? x : a) }),
@@ -172,14 +199,15 @@ export const REDUCE_OPS = {
   }),
   reduce_prod: reduction({
     name: 'reduce_prod',
+    combiner: 'prod',
     tfType: 'Prod',
     doc: 'Product over axes.',
     reducer: (d) => (isInt(d) ? { init: 1, step: (a, x) => Math.imul(a, x) } : { init: 1, step: (a, x) => a * x }),
     // the product of the other elements of each group, computed without dividing (zero-safe)
     grad: reduceGrad((b, x, _y, g, axes) => b.mul(g, b.op('prod_except', [x], { axis: axes }))),
   }),
-  argmax: argReduce({ name: 'argmax', tfType: 'ArgMax', doc: 'Index of the largest value along axis as int32 (first on ties; a NaN wins).', better: (a, b) => a > b, grad: NOT_DIFFERENTIABLE }),
-  argmin: argReduce({ name: 'argmin', tfType: 'ArgMin', doc: 'Index of the smallest value along axis as int32 (first on ties; a NaN wins).', better: (a, b) => a < b, grad: NOT_DIFFERENTIABLE }),
+  argmax: argReduce({ name: 'argmax', tfType: 'ArgMax', doc: 'Index of the largest value along axis as int32 (first on ties; a NaN wins).', better: (a, b) => a > b, combiner: 'argmax', grad: NOT_DIFFERENTIABLE }),
+  argmin: argReduce({ name: 'argmin', tfType: 'ArgMin', doc: 'Index of the smallest value along axis as int32 (first on ties; a NaN wins).', better: (a, b) => a < b, combiner: 'argmin', grad: NOT_DIFFERENTIABLE }),
   // ---- internal ops made by gradients (compiler/grad/) ----
   sum_to_like: {
     name: 'sum_to_like',
@@ -189,6 +217,27 @@ export const REDUCE_OPS = {
     signature: '[g, like]',
     shapeRule: 'like.shape',
     dtypes: `g ${dtypeList(NUMERIC)}; like any`,
+    // the run-time shape of `like` (checked by the kernel)
+    symShape: (_n, ins) => ins[1],
+    // a sum reduce kernel over g's space
+    lower: checkedKernel((e, vb, n) => {
+      const g = n.inputs[0];
+      const gs = e.shape(g);
+      const ls = e.shape(n);
+      const lead = gs.length - ls.length;
+      if (lead < 0) throw new LoweringError(`sum_to_like: cannot sum rank ${gs.length} down to rank ${ls.length}`, n);
+      const axes: number[] = [];
+      for (let i = 0; i < lead; i++) axes.push(i);
+      ls.forEach((d, j) => {
+        const gd = gs[lead + j];
+        if (d.equals(gd)) return;
+        if (d.equals(1)) axes.push(lead + j);
+        else checkEq(e, vb, d, gd);
+      });
+      const dt = n.dtype!;
+      if (axes.length === 0) return [e.m.memoryCopy(e.addr(n), e.addr(g), e.poly(numel(ls).scale(byteSize(dt))))];
+      return e.sumReduce({ input: g, space: gs, axes, output: n, outShape: ls });
+    }),
     infer(inputs) {
       checkArity('Sum', inputs, 2);
       checkDType('input', inputs[0].dtype, NUMERIC);
@@ -225,6 +274,8 @@ export const REDUCE_OPS = {
     signature: '[x]; {axis: number[] | null}',
     shapeRule: 'same as x',
     dtypes: dtypeList(NUMERIC),
+    symShape: (_n, ins) => ins[0],
+    lower: prodExceptLowering(),
     infer(inputs) {
       checkArity('ProdExcept', inputs, 1);
       checkDType('input', inputs[0].dtype, NUMERIC);
@@ -262,4 +313,84 @@ export const REDUCE_OPS = {
 
 function REDUCE_SUM(d: DType): Reducer {
   return d === 'i32' ? { init: 0, step: (a, x) => (a + x) | 0 } : { init: 0, step: (a, x) => a + x };
+}
+
+/**
+ * prod_except's kernel: two nests — per group the product of the non-zero elements and the
+ * number of zeros (f64, in the per-call scratch: two f64 per group), then each element from its
+ * group's (the reference's zero-safe rule).
+ */
+function prodExceptLowering(): OpLowering {
+  return checkedKernel(
+    (e, _vb, n) => {
+      const { f } = e;
+      const m = e.m;
+      const x = n.inputs[0];
+      const xs = e.shape(x);
+      const dt = n.dtype!;
+      const t = scalarType(dt);
+      const axes = reduceAxesSet(n, xs.length);
+      const kept = xs.map((_, i) => i).filter((i) => !axes.has(i));
+      const red = xs.map((_, i) => i).filter((i) => axes.has(i));
+      const groups = numel(kept.map((i) => xs[i]));
+      const ks = contiguousStrides(kept.map((i) => xs[i]));
+      const gStrides = xs.map((_, i) => (axes.has(i) ? Poly.const(0) : ks[kept.indexOf(i)]));
+      const prodBase = (): Expr => e.scratch();
+      const zeroBase = (): Expr => m.binary('i32.add', e.scratch(), m.binary('i32.shl', e.poly(groups), m.i32(3)));
+      const xAcc = access(e, x, dt, contiguousStrides(xs));
+      const prodAcc = access(e, n, 'f64', gStrides, Poly.const(0), prodBase);
+      const zeroAcc = access(e, n, 'f64', gStrides, Poly.const(0), zeroBase);
+      const toF64 = (v: Expr): Expr => (t === 'f64' ? v : t === 'f32' ? m.unary('f64.promote_f32', v) : m.unary('f64.convert_i32_s', v));
+      const prod = f.local('f64');
+      const zeros = f.local('f64');
+      const xv = f.local('f64');
+      const ld = (p: () => Expr): Expr => m.load(t, p());
+      // Pass 1: per group, the product of the non-zero elements and the number of zeros.
+      const pass1 = e.nest(xs, [...kept, ...red], [xAcc, prodAcc, zeroAcc], {
+        lanes: 1,
+        split: kept.length,
+        enterReduce: () => [f.set(prod, m.f64(1)), f.set(zeros, m.f64(0))],
+        body: (env) => [
+          f.set(xv, toF64(ld(env.ptr(0)))),
+          m.if(
+            m.binary('f64.eq', f.get(xv), m.f64(0)),
+            f.set(zeros, m.binary('f64.add', f.get(zeros), m.f64(1))),
+            f.set(prod, m.binary('f64.mul', f.get(prod), f.get(xv))),
+          ),
+        ],
+        leaveReduce: (env) => [m.store('f64', env.ptr(1)(), f.get(prod)), m.store('f64', env.ptr(2)(), f.get(zeros))],
+      });
+      // Pass 2: zeros = 0 → prod / x; one zero → prod at the zero, 0 elsewhere; more → 0.
+      const r = f.local('f64');
+      const outAcc = access(e, n, dt, contiguousStrides(xs));
+      const store = (p: () => Expr): Expr => {
+        if (t === 'f64') return m.store('f64', p(), f.get(r));
+        if (t === 'f32') return m.store('f32', p(), m.unary('f32.demote_f64', f.get(r)));
+        return m.store('i32', p(), m.unary('i32.trunc_sat_f64_s', f.get(r)));
+      };
+      const pass2 = e.nest(xs, xs.map((_, i) => i), [xAcc, prodAcc, zeroAcc, outAcc], {
+        lanes: 1,
+        body: (env) => [
+          f.set(xv, toF64(ld(env.ptr(0)))),
+          f.set(prod, m.load('f64', env.ptr(1)())),
+          f.set(zeros, m.load('f64', env.ptr(2)())),
+          f.set(
+            r,
+            m.select(
+              m.binary('f64.eq', f.get(zeros), m.f64(0)),
+              m.binary('f64.div', f.get(prod), f.get(xv)),
+              m.select(m.binary('i32.and', m.binary('f64.eq', f.get(zeros), m.f64(1)), m.binary('f64.eq', f.get(xv), m.f64(0))), f.get(prod), m.f64(0)),
+            ),
+          ),
+          store(env.ptr(3)),
+        ],
+      });
+      return [...pass1, ...pass2];
+    },
+    (n, shape) => {
+      const xs = shape(n.inputs[0]);
+      const axes = reduceAxesSet(n, xs.length);
+      return numel(xs.filter((_, i) => !axes.has(i))).scale(16).alignUp(16);
+    },
+  );
 }

@@ -10,7 +10,10 @@ import { normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBit
 import { Tensor, sizeOf } from '../../session/tensor.js';
 import type { AttrValue, Attrs } from '../ir/graph.js';
 import { Shape, ShapeError } from '../ir/shape.js';
+import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import { EvalContext, NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import { LoweringError, type OpLowering } from './lower-api.js';
+import { FAIL, access, checkedKernel, copyNest } from './lowering.js';
 import { ALL, FLOAT, NUMERIC, attrDType, attrNum, attrNums, castScalar, checkArity, checkDType, checkRank, dtypeList, fmt } from './kernels.js';
 
 /** A fully defined shape attr (non-negative integers). */
@@ -78,11 +81,30 @@ interface RandomSpec {
   sample(attrs: Attrs, ctx: EvalContext, dtype: DType, shape: number[]): Tensor;
 }
 
+/** Random ops call the loader's Philox stream of the node (state in memory across runs). */
+const hostRandom: OpLowering = {
+  fusion: 'opaque',
+  emit: (e, n) => [e.m.call('host_random', [e.m.i32(e.nodeIndex(n)), e.addr(n), e.poly(numel(e.shape(n)))], 'none')],
+};
+
+/** range's values, computed when the graph is built (the kernel copies them from the module's data). */
+function rangeTensor(attrs: Attrs): Tensor {
+  const { dtype, start, delta, size } = rangeParams(attrs, InvalidArgumentError);
+  const out = allocArray(dtype, size);
+  let v = start;
+  for (let i = 0; i < size; i++) {
+    out[i] = v;
+    v = castScalar(v + delta, dtype);
+  }
+  return new Tensor(dtype, [size], out);
+}
+
 function randomOp<S extends RandomSpec>(spec: S): S & OpDef {
   return {
     kind: 'source',
     stateful: true,
     grad: NOT_DIFFERENTIABLE,
+    lower: hostRandom,
     shapeRule: 'attr shape',
     dtypes: dtypeList(spec.types),
     ...spec,
@@ -108,6 +130,7 @@ export const SOURCE_OPS = {
     signature: '{dtype, shape, value: number[]}',
     shapeRule: 'attr shape',
     dtypes: dtypeList(ALL),
+    lower: { fusion: 'leaf' },
     infer(inputs, attrs) {
       checkArity('Const', inputs, 0);
       const dtype = attrDType(attrs);
@@ -137,6 +160,7 @@ export const SOURCE_OPS = {
     signature: '{dtype, shape: (number | null)[] | null}',
     shapeRule: 'attr shape',
     dtypes: dtypeList(ALL),
+    lower: { fusion: 'leaf' },
     infer(inputs, attrs) {
       checkArity('Placeholder', inputs, 0);
       const dtype = attrDType(attrs);
@@ -164,6 +188,8 @@ export const SOURCE_OPS = {
     signature: '[value]; {shape}',
     shapeRule: 'attr shape',
     dtypes: dtypeList(ALL),
+    // every element reads the scalar: a view with no index dims
+    lower: { fusion: 'view', view: () => ({ m: [], o: [] }) },
     infer(inputs, attrs) {
       checkArity('Fill', inputs, 1);
       checkRank(inputs[0].shape, 0);
@@ -189,6 +215,8 @@ export const SOURCE_OPS = {
     signature: '[x]',
     shapeRule: 'same as x',
     dtypes: dtypeList(ALL),
+    lower: { fusion: 'view', view: () => ({ constant: 0 }) },
+    symShape: (_n, ins) => ins[0],
     infer(inputs) {
       checkArity('ZerosLike', inputs, 1);
       return { dtype: inputs[0].dtype, shape: inputs[0].shape };
@@ -206,6 +234,8 @@ export const SOURCE_OPS = {
     signature: '[x]',
     shapeRule: 'same as x',
     dtypes: dtypeList(ALL),
+    lower: { fusion: 'view', view: () => ({ constant: 1 }) },
+    symShape: (_n, ins) => ins[0],
     infer(inputs) {
       checkArity('OnesLike', inputs, 1);
       return { dtype: inputs[0].dtype, shape: inputs[0].shape };
@@ -230,14 +260,17 @@ export const SOURCE_OPS = {
       return { dtype, shape: [size] };
     },
     eval(_inputs, attrs) {
-      const { dtype, start, delta, size } = rangeParams(attrs, InvalidArgumentError);
-      const out = allocArray(dtype, size);
-      let v = start;
-      for (let i = 0; i < size; i++) {
-        out[i] = v;
-        v = castScalar(v + delta, dtype);
-      }
-      return new Tensor(dtype, [size], out);
+      return rangeTensor(attrs);
+    },
+    // the values are known when compiling: a copy from the module's constant data
+    lower: {
+      fusion: 'opaque',
+      emit(e, n) {
+        const t = rangeTensor(n.attrs);
+        const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+        const at = e.constData(bytes.slice());
+        return [e.m.memoryCopy(e.addr(n), e.m.i32(at), e.m.i32(bytes.length))];
+      },
     },
     grad: NOT_DIFFERENTIABLE,
   },
@@ -250,6 +283,26 @@ export const SOURCE_OPS = {
     shapeInputs: { arity: 2, inputs: [{ index: 0, attr: 'shape' }] },
     shapeRule: 'attr shape',
     dtypes: 'dims i32; value any',
+    // dims is usually shape(y): y's symbolic shape (the kernel checks the values)
+    symShape(n, _ins, shapeOf) {
+      const dims = n.inputs[0];
+      if (dims.op === 'shape' && dims.inputs[0].dtype !== null && dims.inputs[0].shape !== null) return shapeOf(dims.inputs[0]);
+      if (dims.op === 'const' && Array.isArray(dims.attrs.value) && (dims.attrs.value as unknown[]).length === (n.shape ?? []).length) {
+        return (dims.attrs.value as number[]).map((d) => Poly.const(d));
+      }
+      return null;
+    },
+    // a splat of the value after checking the run-time dims against the planned shape
+    lower: checkedKernel((e, vb, n) => {
+      const m = e.m;
+      const out = e.shape(n);
+      const dims = n.inputs[0];
+      const ds = e.shape(dims);
+      if (ds.length !== 1 || !ds[0].equals(out.length)) throw new LoweringError(`fill_dims: dims must be a vector of ${out.length} values`, n);
+      out.forEach((d, i) => vb.fail(m.binary('i32.ne', m.load('i32', e.addr(dims), i * 4), e.poly(d)), FAIL.shapeCheck));
+      const dt = n.dtype!;
+      return copyNest(e, out, access(e, n.inputs[1], dt, out.map(() => Poly.const(0))), access(e, n, dt, contiguousStrides(out)));
+    }),
     infer(inputs, attrs) {
       checkArity('Fill', inputs, 2);
       checkDType('dims', inputs[0].dtype, ['i32']);

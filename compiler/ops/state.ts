@@ -26,6 +26,9 @@ function assignOp<S extends AssignSpec>(spec: S): S & OpDef {
     stateful: true,
     grad: NOT_DIFFERENTIABLE,
     refInputs: [0],
+    // a loop writing in place into the variable's buffer, its value computation fused in
+    lower: { fusion: 'stateful', update: spec.name === 'assign_add' ? 'add' : spec.name === 'assign_sub' ? 'sub' : null },
+    symShape: (_n, ins) => ins[0],
     signature: update ? '[variable (ref), value]' : '[variable (ref), value]; {validate_shape}',
     shapeRule: update ? 'variable shape (value must match)' : 'variable shape (value shape when validate_shape is false)',
     dtypes: dtypeList(update ? NUMERIC : ALL),
@@ -65,6 +68,7 @@ function controlOp<S extends { name: string; tfType: string; doc: string }>(spec
   return {
     kind: 'control',
     grad: NOT_DIFFERENTIABLE,
+    lower: { fusion: 'control' },
     signature: '— (control inputs only)',
     shapeRule: 'no output',
     dtypes: '—',
@@ -88,6 +92,7 @@ export const STATE_OPS = {
     stateful: true,
     signature: '{dtype, shape, trainable}',
     shapeRule: 'attr shape',
+    lower: { fusion: 'leaf' },
     dtypes: dtypeList(ALL),
     infer(inputs, attrs) {
       checkArity('Variable', inputs, 0);

@@ -1,9 +1,10 @@
 /**
  * @fileoverview The facts about ops that passes and fusion ask for, read from the op table
- * (compiler/ops/registry.ts): kind, statefulness, reference inputs. Ops the table does not
+ * (compiler/ops/registry.ts): kind, lowering (fusion class), statefulness, reference inputs. Ops the table does not
  * know are treated as opaque and stateful, so no pass merges, folds or fuses them.
  */
 import type { OpDef, OpKind } from '../ops/def.js';
+import type { OpLowering } from '../ops/lower-api.js';
 import { getOp, hasOp } from '../ops/registry.js';
 import type { Node } from '../ir/graph.js';
 
@@ -13,6 +14,11 @@ export function opDef(op: string): OpDef | null {
 
 export function opKind(op: string): OpKind {
   return opDef(op)?.kind ?? 'opaque';
+}
+
+/** The op's lowering (fusion class first); an op the table does not know cannot be lowered. */
+export function lowering(op: string): OpLowering {
+  return opDef(op)?.lower ?? { fusion: 'unsupported', reason: `unknown op '${op}'` };
 }
 
 /** Stateful: its value depends on state or randomness, or it changes state. */

@@ -9,6 +9,9 @@
  * - `alias`: the same buffer as its input under another shape (reshape, expand_dims, squeeze,
  *   identity of a materialised value), no kernel and no copy.
  *
+ * What each op is to fusion is its fusion class, `OpDef.lower.fusion` (compiler/ops/lower-api.ts):
+ * elementwise, view (with its index map), alias, reduction, contraction, opaque, stateful, leaf.
+ *
  * Rules (after XLA's instruction fusion and TVM's op patterns; docs/fusion.md):
  * 1. Elementwise ops and affine layout ops (transpose, expand_dims, squeeze, slice,
  *    strided_slice, fill) are fusible: they are inlined into every kernel that consumes them,
@@ -28,13 +31,15 @@
  */
 import type { DType } from '../../session/dtype.js';
 import type { Node } from '../ir/graph.js';
-import { normAxis } from '../ir/shape.js';
-import { opKind } from '../passes/opinfo.js';
+import { Poly, contiguousStrides, numel } from '../ir/sym.js';
+import type { View, ViewContext } from '../ops/lower-api.js';
+import { lowering } from '../passes/opinfo.js';
 import { constValue } from '../passes/fold.js';
 import { GraphUnit, consumersOf, reachable } from '../passes/rewrite.js';
-import type { AccessPattern, Body, Combiner, Expr, Kernel, Load, LoopKernel, MatmulKernel, Store } from './kernel.js';
-import { Poly, contiguousStrides, numel } from './sym.js';
+import type { AccessPattern, Body, Expr, Kernel, Load, LoopKernel, MatmulKernel, Store } from './kernel.js';
 import { ScheduleError, inferSymShapes } from './symshape.js';
+
+export type { View };
 
 export type Decision = 'leaf' | 'root' | 'inline' | 'alias' | 'none';
 
@@ -60,39 +65,33 @@ export interface FusionResult {
   shapes: Map<Node, Poly[]>;
 }
 
-/** Element-wise ops too costly to recompute in several kernels. */
-export const EXPENSIVE_OPS: ReadonlySet<string> = new Set(['exp', 'log', 'tanh', 'pow', 'sigmoid', 'sin', 'cos']);
-/** Layout ops expressed as index arithmetic on the loads beneath them. */
-const VIEW_OPS: ReadonlySet<string> = new Set(['transpose', 'expand_dims', 'squeeze', 'slice', 'strided_slice', 'fill']);
-/** Ops that may share their input's buffer. */
-const ALIAS_OPS: ReadonlySet<string> = new Set(['reshape', 'expand_dims', 'squeeze', 'identity', 'stop_gradient']);
-const ASSIGN_OPS: ReadonlySet<string> = new Set(['assign', 'assign_add', 'assign_sub']);
-const REDUCE_OPS: Readonly<Record<string, Combiner>> = {
-  reduce_sum: 'sum',
-  reduce_mean: 'sum',
-  reduce_max: 'max',
-  reduce_min: 'min',
-  reduce_prod: 'prod',
-  argmax: 'argmax',
-  argmin: 'argmin',
-};
-
+/** Elementwise ops and views: inlined into the kernels that read them. */
 export function isFusible(n: Node): boolean {
-  return opKind(n.op) === 'elementwise' || VIEW_OPS.has(n.op) || n.op === 'zeros_like' || n.op === 'ones_like';
+  const f = lowering(n.op).fusion;
+  return f === 'elementwise' || f === 'view';
 }
 
+/** Cheap enough to recompute in each kernel that reads it (not a runtime call per element). */
 export function isCheap(n: Node): boolean {
-  return !EXPENSIVE_OPS.has(n.op);
+  const low = lowering(n.op);
+  return !(low.fusion === 'elementwise' && low.expensive);
 }
 
 type RootKind = 'loop' | 'reduce' | 'matmul' | 'assign' | 'opaque';
 
 function rootKind(n: Node): RootKind {
-  if (ASSIGN_OPS.has(n.op)) return 'assign';
-  if (REDUCE_OPS[n.op]) return 'reduce';
-  if (n.op === 'matmul') return 'matmul';
-  if (isFusible(n)) return 'loop';
+  const f = lowering(n.op).fusion;
+  if (f === 'stateful') return 'assign';
+  if (f === 'reduction') return 'reduce';
+  if (f === 'contraction') return 'matmul';
+  if (f === 'elementwise' || f === 'view') return 'loop';
   return 'opaque';
+}
+
+/** Shares its materialised input's buffer when it is a root (expand_dims, squeeze, identity). */
+function sharesBuffer(n: Node): boolean {
+  const low = lowering(n.op);
+  return (low.fusion === 'elementwise' || low.fusion === 'view') && low.sharesBuffer === true;
 }
 
 /** Can root `c` compute its input number `i` inside its own kernel? */
@@ -139,11 +138,11 @@ function decide(nodes: Node[], consumers: Map<Node, Node[]>, fed: Set<Node>, fet
       d.set(n, 'none');
       continue;
     }
-    if (fed.has(n) || n.op === 'placeholder' || n.op === 'variable' || n.op === 'const') {
+    if (fed.has(n) || lowering(n.op).fusion === 'leaf') {
       d.set(n, 'leaf');
       continue;
     }
-    if (n.op === 'reshape') {
+    if (lowering(n.op).fusion === 'alias') {
       d.set(n, 'alias');
       continue;
     }
@@ -168,7 +167,7 @@ function decide(nodes: Node[], consumers: Map<Node, Node[]>, fed: Set<Node>, fet
   }
   // A root that only renames a materialised value shares its buffer.
   for (const n of nodes) {
-    if (d.get(n) !== 'root' || !ALIAS_OPS.has(n.op)) continue;
+    if (d.get(n) !== 'root' || !sharesBuffer(n)) continue;
     const di = d.get(n.inputs[0]);
     if (di === 'leaf' || di === 'root' || di === 'alias') d.set(n, 'alias');
   }
@@ -179,15 +178,9 @@ function resolveAliases(nodes: Node[], d: Map<Node, Decision>): Map<Node, Node> 
   const a = new Map<Node, Node>();
   for (const n of nodes) {
     if (d.get(n) === 'alias') a.set(n, a.get(n.inputs[0]) ?? n.inputs[0]);
-    else if (ASSIGN_OPS.has(n.op) && d.get(n) === 'root') a.set(n, a.get(n.inputs[0]) ?? n.inputs[0]);
+    else if (rootKind(n) === 'assign' && d.get(n) === 'root') a.set(n, a.get(n.inputs[0]) ?? n.inputs[0]);
   }
   return a;
-}
-
-/** How a node's index depends on the kernel's iteration index: node_idx = M·idx + o. */
-export interface View {
-  m: number[][];
-  o: Poly[];
 }
 
 const identityView = (rank: number): View => ({
@@ -217,15 +210,17 @@ class KernelBuilder {
     const common = { id: 0, name: root.name };
     if (kind === 'matmul' || kind === 'opaque') {
       const inputs = uniq(root.inputs);
-      if (kind === 'opaque') return { ...common, kind, node: root, nodes: [root], inputs, outputs: [root] };
+      const low = lowering(root.op);
+      if (kind === 'opaque' || low.fusion !== 'contraction') return { ...common, kind: 'opaque', node: root, nodes: [root], inputs, outputs: [root] };
+      const { a, b, transposeA, transposeB } = low.operands(root);
       return {
         ...common,
         kind,
         node: root,
-        a: root.inputs[0],
-        b: root.inputs[1],
-        transposeA: !!root.attrs.transpose_a,
-        transposeB: !!root.attrs.transpose_b,
+        a,
+        b,
+        transposeA,
+        transposeB,
         space: this.shape(root),
         epilogue: null,
         nodes: [root],
@@ -234,16 +229,13 @@ class KernelBuilder {
       };
     }
     if (kind === 'reduce') {
+      const low = lowering(root.op);
+      if (low.fusion !== 'reduction') throw new ScheduleError(`internal: ${root.op} is not a reduction`);
       const x = root.inputs[0];
       const space = this.shape(x);
       const ctx = new BodyContext(this, space);
       const value = ctx.expr(x, identityView(space.length));
-      const comb = REDUCE_OPS[root.op];
-      const axes = root.op === 'argmax' || root.op === 'argmin'
-        ? [normAxis(root.attrs.axis as number, space.length)]
-        : root.attrs.axis === null || root.attrs.axis === undefined
-          ? space.map((_, i) => i)
-          : [...new Set((Array.isArray(root.attrs.axis) ? (root.attrs.axis as number[]) : [root.attrs.axis as number]).map((a) => normAxis(a, space.length)))].sort((p, q) => p - q);
+      const axes = low.axes(root, space.length);
       ctx.members.add(root);
       return {
         ...common,
@@ -252,8 +244,8 @@ class KernelBuilder {
         body: ctx.body(),
         value,
         axes,
-        combiner: comb,
-        mean: root.op === 'reduce_mean',
+        combiner: low.combiner,
+        mean: low.mean === true,
         keepdims: !!root.attrs.keepdims,
         output: root,
         outShape: this.shape(root),
@@ -269,8 +261,10 @@ class KernelBuilder {
     if (kind === 'assign') {
       const v = root.inputs[0];
       const value = ctx.expr(root.inputs[1], broadcastView(view, space, this.shape(root.inputs[1])));
-      if (root.op === 'assign') e = value;
-      else e = ctx.push({ op: root.op === 'assign_add' ? 'add' : 'sub', args: [ctx.load(v, view), value], attrs: {}, dtype: root.dtype!, node: root });
+      const low = lowering(root.op);
+      const update = low.fusion === 'stateful' ? low.update : null;
+      if (update === null) e = value;
+      else e = ctx.push({ op: update, args: [ctx.load(v, view), value], attrs: {}, dtype: root.dtype!, node: root });
       // In place: every read of the variable in this loop must be at the index written.
       const base = this.aliases.get(v) ?? v;
       for (const l of ctx.loads) {
@@ -364,65 +358,19 @@ class BodyContext {
     return e;
   }
 
-  /** The definition of a fusible node from its inputs. */
+  /** The definition of a fusible node from its inputs: its view rule, or its elementwise op. */
   def(n: Node, v: View): number {
-    const shape = this.b.shape(n);
-    const x = n.inputs[0];
-    switch (n.op) {
-      case 'identity':
-      case 'stop_gradient':
-        return this.expr(x, v);
-      case 'zeros_like':
-        return this.push({ op: 'const', value: 0, dtype: n.dtype! });
-      case 'ones_like':
-        return this.push({ op: 'const', value: 1, dtype: n.dtype! });
-      case 'fill':
-        return this.expr(x, { m: [], o: [] });
-      case 'transpose': {
-        const xs = this.b.shape(x);
-        const perm = n.attrs.perm === null || n.attrs.perm === undefined ? xs.map((_, i) => xs.length - 1 - i) : (n.attrs.perm as number[]);
-        const m: number[][] = new Array(xs.length);
-        const o: Poly[] = new Array(xs.length);
-        perm.forEach((p, k) => {
-          m[p] = v.m[k];
-          o[p] = v.o[k];
-        });
-        return this.expr(x, { m, o });
-      }
-      case 'expand_dims': {
-        const ax = normAxis(n.attrs.axis as number, shape.length);
-        return this.expr(x, { m: v.m.filter((_, i) => i !== ax), o: v.o.filter((_, i) => i !== ax) });
-      }
-      case 'squeeze': {
-        const xs = this.b.shape(x);
-        const axes = n.attrs.axis === null || n.attrs.axis === undefined
-          ? xs.flatMap((d, i) => (d.equals(1) ? [i] : []))
-          : (n.attrs.axis as number[]).map((a) => normAxis(a, xs.length));
-        const m: number[][] = [];
-        const o: Poly[] = [];
-        let k = 0;
-        for (let i = 0; i < xs.length; i++) {
-          if (axes.includes(i)) {
-            m.push(this.space.map(() => 0));
-            o.push(Poly.const(0));
-          } else {
-            m.push(v.m[k]);
-            o.push(v.o[k++]);
-          }
-        }
-        return this.expr(x, { m, o });
-      }
-      case 'slice': {
-        const begin = n.attrs.begin as number[];
-        return this.expr(x, { m: v.m, o: v.o.map((p, i) => p.add(begin[i])) });
-      }
-      case 'strided_slice':
-        return this.expr(x, stridedSliceView(n, v, this.b.shape(x), this.space.length));
-      default: {
-        const args = n.inputs.map((i) => this.expr(i, broadcastView(v, shape, this.b.shape(i))));
-        return this.push({ op: n.op, args, attrs: n.attrs, dtype: n.dtype as DType, node: n });
-      }
+    const low = lowering(n.op);
+    const view = low.fusion === 'view' || low.fusion === 'elementwise' ? low.view : undefined;
+    if (view) {
+      const ctx: ViewContext = { shape: (x) => this.b.shape(x), cols: this.space.length };
+      const r = view(n, v, ctx);
+      if ('constant' in r) return this.push({ op: 'const', value: r.constant, dtype: n.dtype! });
+      return this.expr(n.inputs[0], r);
     }
+    const shape = this.b.shape(n);
+    const args = n.inputs.map((i) => this.expr(i, broadcastView(v, shape, this.b.shape(i))));
+    return this.push({ op: n.op, args, attrs: n.attrs, dtype: n.dtype as DType, node: n });
   }
 }
 
@@ -435,46 +383,6 @@ function broadcastView(v: View, ys: Poly[], xs: Poly[]): View {
     m: xs.map((d, j) => (d.equals(1) && !ys[j + k].equals(1) ? zero() : v.m[j + k] ?? zero())),
     o: xs.map((d, j) => (d.equals(1) && !ys[j + k].equals(1) ? Poly.const(0) : v.o[j + k])),
   };
-}
-
-export function stridedSliceView(n: Node, v: View, xs: Poly[], cols: number): View {
-  const index = n.attrs.index as Array<number | 'newaxis' | { start: number | null; stop: number | null; step: number | null }>;
-  const m: number[][] = [];
-  const o: Poly[] = [];
-  let k = 0;
-  const zero = (): number[] => new Array(cols).fill(0);
-  for (const it of index) {
-    const d = m.length;
-    if (it === 'newaxis') {
-      k++;
-      continue;
-    }
-    if (typeof it === 'number') {
-      m.push(zero());
-      o.push(it < 0 ? xs[d].add(it) : Poly.const(it));
-      continue;
-    }
-    const step = it.step ?? 1;
-    const dim = xs[d];
-    let start: Poly;
-    if (dim.isConst()) {
-      const len = dim.constValue();
-      let s = it.start ?? (step > 0 ? 0 : len - 1);
-      if (s < 0) s += len;
-      s = step > 0 ? Math.min(Math.max(s, 0), len) : Math.min(Math.max(s, -1), len - 1);
-      start = Poly.const(s);
-    } else {
-      start = it.start === null ? (step > 0 ? Poly.const(0) : dim.sub(1)) : it.start < 0 ? dim.add(it.start) : Poly.const(it.start);
-    }
-    m.push(v.m[k].map((x) => x * step));
-    o.push(v.o[k].scale(step).add(start));
-    k++;
-  }
-  while (m.length < xs.length) {
-    m.push(v.m[k]);
-    o.push(v.o[k++]);
-  }
-  return { m, o };
 }
 
 /** Does the view visit every element of a node of shape `ns` exactly once over `space`? */
@@ -523,7 +431,7 @@ function fuseEpilogues(kernels: Kernel[], consumers: Map<Node, Node[]>, fetched:
     // The product must be read once, element for element.
     const li = kc.body.loads.map((l, i) => (l.node === km.node ? i : -1)).filter((i) => i >= 0);
     if (li.length !== 1 || kc.body.loads[li[0]].pattern !== 'contiguous') continue;
-    if (kc.nodes.some((n) => ASSIGN_OPS.has(n.op))) continue;
+    if (kc.nodes.some((n) => rootKind(n) === 'assign')) continue;
     const idx = li[0];
     const exprs: Expr[] = kc.body.exprs.map((e) => {
       if (e.op !== 'load') return e;

@@ -10,7 +10,7 @@ export * from './softmax';
 export * from './math';
 
 /** Version of the kernel ABI; bump on any signature or layout change (3: matmul_*_ep, f32 scratch with the f64 accumulator). */
-export const ABI_VERSION: i32 = 3;
+export const ABI_VERSION: i32 = 4;
 
 /** End of the runtime's static data; buffers must be placed at or after this (see RESERVED). */
 export function heap_base(): usize {

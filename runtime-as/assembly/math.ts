@@ -38,6 +38,8 @@ export function math_tanh_f64(x: f64): f64 { return NativeMath.tanh(x); }
 export function math_log1p_f64(x: f64): f64 { return NativeMath.log1p(x); }
 export function math_sigmoid_f64(x: f64): f64 { return sigmoid64(x); }
 export function math_pow_f64(x: f64, y: f64): f64 { return pow64(x, y); }
+/** C's fmod: x - trunc(x / y)·y exactly (the sign of x); floormod adjusts it to the divisor's sign. */
+export function math_fmod_f64(x: f64, y: f64): f64 { return NativeMath.mod(x, y); }
 
 export function math_exp_f32(x: f32): f32 { return <f32>NativeMath.exp(<f64>x); }
 export function math_log_f32(x: f32): f32 { return <f32>NativeMath.log(<f64>x); }
@@ -47,3 +49,5 @@ export function math_tanh_f32(x: f32): f32 { return <f32>NativeMath.tanh(<f64>x)
 export function math_log1p_f32(x: f32): f32 { return <f32>NativeMath.log1p(<f64>x); }
 export function math_sigmoid_f32(x: f32): f32 { return <f32>sigmoid64(<f64>x); }
 export function math_pow_f32(x: f32, y: f32): f32 { return <f32>pow64(<f64>x, <f64>y); }
+// fmod of two f32 values is exact in f64 and representable in f32
+export function math_fmod_f32(x: f32, y: f32): f32 { return <f32>NativeMath.mod(<f64>x, <f64>y); }

@@ -43,6 +43,35 @@ m = x @ w
   t.same(addY.attrs.value, [2]);
 });
 
+t.test('// and % on tensors: floordiv and mod (FloorDiv, FloorMod); floordiv(), floormod(), mod(), leaky_relu() names', async (t) => {
+  const r = buildOk(`
+x = placeholder(f32, shape=[None, 3], name="x")
+a = x // 2
+b = 7 % x
+c = floordiv(x, x)
+d = floormod(x, 2.0)
+e = mod(x, x)
+i = constant([1, -2, 3])
+f = leaky_relu(x)
+g = leaky_relu(i, alpha=0.1)
+h = 7 // 2 + 7 % -3
+`);
+  t.same(strs(r, ['a', 'b', 'c', 'd', 'e', 'f', 'g']), {
+    a: 'Tensor("floordiv:0", shape=(?, 3), dtype=float32)',
+    b: 'Tensor("mod:0", shape=(?, 3), dtype=float32)',
+    c: 'Tensor("floordiv_1:0", shape=(?, 3), dtype=float32)',
+    d: 'Tensor("FloorMod:0", shape=(?, 3), dtype=float32)',
+    e: 'Tensor("FloorMod_1:0", shape=(?, 3), dtype=float32)',
+    f: 'Tensor("LeakyRelu:0", shape=(?, 3), dtype=float32)',
+    g: 'Tensor("LeakyRelu_1:0", shape=(3,), dtype=float32)',
+  });
+  t.same(nodeNames(r), ['x', 'floordiv/y', 'floordiv', 'mod/x', 'mod', 'floordiv_1', 'FloorMod/y', 'FloorMod', 'FloorMod_1', 'Const', 'LeakyRelu', 'LeakyRelu_1/Cast', 'LeakyRelu_1']);
+  t.equal(r.defaultGraph.get('floordiv')!.op, 'floordiv');
+  t.equal(r.defaultGraph.get('mod')!.op, 'floormod');
+  t.same(r.defaultGraph.get('LeakyRelu_1')!.attrs, { alpha: 0.1 });
+  t.equal(strs(r, ['h']).h, '1', 'between Python numbers: Python floor division and modulo (3 + -2)');
+});
+
 t.test('the seed example: x*x*y + y + 2 and its names', async (t) => {
   const r = buildOk(`
 x = Variable(3, name="x")

@@ -12,7 +12,7 @@ import { gradients } from '../../compiler/grad/gradients.js';
 import { Graph, type Node } from '../../compiler/ir/graph.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { makeNode } from '../../compiler/ops/build.js';
-import type { OpDef } from '../../compiler/ops/def.js';
+import type { OpDef, TensorSig } from '../../compiler/ops/def.js';
 import { getOp } from '../../compiler/ops/registry.js';
 import { Tensor } from '../../session/tensor.js';
 import { checkGrads, constNode, op, rng } from './check.js';
@@ -115,7 +115,9 @@ t.test('errors: no rule â†’ LookupError 3001 at the forward node; non-float x â†
   const x = ph(g, 'x', [2]);
   const m = g.addNode('mystery', 'weird', [x], {}, 'f64', [2], { span: sp });
   const y = makeNode(g, 'reduce_sum', [m], { axis: null, keepdims: false });
-  const mystery: OpDef = { name: 'mystery', tfType: 'Mystery', doc: '', kind: 'opaque', infer: (s) => s[0], eval: (i) => i[0] };
+  // A definition with no rule: the typed table cannot hold one (grad is required), an op table
+  // handed to gradients() from outside can.
+  const mystery = { name: 'mystery', tfType: 'Mystery', doc: '', kind: 'opaque', lower: { fusion: 'unsupported', reason: 'test op' }, infer: (s: readonly TensorSig[]) => s[0], eval: (i: (Tensor | null)[]) => i[0] } as unknown as OpDef;
   const lookup = (n: string): OpDef => (n === 'mystery' ? mystery : getOp(n));
   const e = catchErr(() => gradients(g, [y], [x], { ops: lookup })) as CompileError;
   tt.ok(e instanceof CompileError);

@@ -81,12 +81,17 @@ export const CASES: Record<string, Case[]> = {
   sin: unary(x),
   cos: unary(x),
   relu: unary(nz).map((c) => ({ ...c, first: true })),
+  leaky_relu: [...unary(nz).map((c) => ({ ...c, attrs: { alpha: 0.2 } })), { specs: [nz(2, 3)], attrs: { alpha: 1.5 } }, { specs: [nz(4)], attrs: { alpha: -0.3 } }],
   sigmoid: unary(x),
   tanh: unary(x),
   add: binary(x, x),
   sub: binary(x, x),
   mul: binary(x, x),
   div: binary(x, nz),
+  // floordiv has no gradient (TF1's _FloorDivGrad returns None, None): zero, as finite differences away from the steps
+  floordiv: binary(x, pos),
+  // floormod: dx = dy, dy = -dy·floor(x / y) (TF1's _FloorModGrad), divisors of both signs
+  floormod: [...binary(x, pos), ...binary(x, (...shape: number[]) => ({ shape, range: [-2, -0.5] }))],
   pow: [...binary(pos, x), { specs: [{ shape: [3], values: [0, 1.5, 2] }, { shape: [3], values: [2, 1.5, 3] }], first: true }],
   maximum: BINARY_SHAPES.map(([a, b]) => ({ specs: [distinct(a, 1), distinct(b, 2)], first: true })),
   minimum: BINARY_SHAPES.map(([a, b]) => ({ specs: [distinct(a, 1), distinct(b, 2)], first: true })),

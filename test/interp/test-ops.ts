@@ -10,13 +10,15 @@ import { Tensor, fromNested } from '../../session/tensor.js';
 import type { Span } from '../../compiler/diagnostics/span.js';
 import type { Attrs, Graph, Node } from '../../compiler/ir/graph.js';
 import type { Shape } from '../../compiler/ir/shape.js';
-import type { OpDef } from '../../compiler/ops/def.js';
+import { NOT_DIFFERENTIABLE, type OpDef } from '../../compiler/ops/def.js';
 
 const def = (d: Partial<OpDef> & Pick<OpDef, 'name' | 'eval'>): OpDef => ({
   tfType: d.name,
   doc: '',
   kind: 'opaque',
   infer: () => null,
+  grad: NOT_DIFFERENTIABLE,
+  lower: { fusion: 'unsupported', reason: 'a test op of the Session tests' },
   ...d,
 });
 

@@ -9,14 +9,17 @@ import { Graph, type Node } from '../../compiler/ir/graph.js';
 import { printGraph, printNode } from '../../compiler/ir/printer.js';
 import { broadcastShapes } from '../../compiler/ir/shape.js';
 import { findCycle, verifyGraph } from '../../compiler/ir/verify.js';
-import type { OpDef } from '../../compiler/ops/def.js';
+import { NOT_DIFFERENTIABLE, type OpDef } from '../../compiler/ops/def.js';
+
+/** The gradient and lowering of the printer's test ops (never used). */
+const unused = { grad: NOT_DIFFERENTIABLE, lower: { fusion: 'unsupported', reason: 'a test op of the printer tests' } } as const;
 
 const src = new SourceFile('p.tfg', 'X = placeholder(f32, shape=[None, 3], name="X")\nwith name_scope("loss") { mse = X + X }\n');
 
 const ops: Record<string, OpDef> = {
-  placeholder: { name: 'placeholder', tfType: 'Placeholder', doc: '', kind: 'source', infer: (_i, a) => ({ dtype: a.dtype as 'f32', shape: a.shape as (number | null)[] }), eval: () => null },
-  add: { name: 'add', tfType: 'Add', doc: '', kind: 'elementwise', infer: ([a, b]) => ({ dtype: a.dtype, shape: broadcastShapes(a.shape, b.shape) }), eval: () => null },
-  group: { name: 'group', tfType: 'NoOp', doc: '', kind: 'control', infer: () => null, eval: () => null },
+  placeholder: { name: 'placeholder', tfType: 'Placeholder', doc: '', kind: 'source', ...unused, infer: (_i, a) => ({ dtype: a.dtype as 'f32', shape: a.shape as (number | null)[] }), eval: () => null },
+  add: { name: 'add', tfType: 'Add', doc: '', kind: 'elementwise', ...unused, infer: ([a, b]) => ({ dtype: a.dtype, shape: broadcastShapes(a.shape, b.shape) }), eval: () => null },
+  group: { name: 'group', tfType: 'NoOp', doc: '', kind: 'control', ...unused, infer: () => null, eval: () => null },
 };
 const lookup = (n: string): OpDef | null => ops[n] ?? null;
 

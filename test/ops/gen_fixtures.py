@@ -559,6 +559,50 @@ for xshape, begin, dshape in [((3, 4), [1, 2], (2, 2)), ((2, 3, 4), [0, 1, 0], (
     case('slice_grad', [(dy, 'f64'), (x, 'f64'), (np.array(begin, np.int32), 'i32')], {'begin': begin}, z, 'f64', f'{dshape} at {begin} in {xshape}')
 case('slice_grad', [(rand((2, 2), 'f64'), 'f64'), (rand((3, 4), 'f64'), 'f64'), (np.array([2, 0], np.int32), 'i32')], {'begin': None}, None, None, 'dy [2, 2] at [2, 0] past the end of [3, 4]', error='InvalidArgumentError')
 
+# ---------------------------------------------------------------- floordiv, floormod, leaky_relu
+# TF1's FloorDiv: floats floor(x / y) (the quotient rounded to the dtype first; numpy's
+# floor_divide corrects it by fmod, TF does not: 1 // 0.1 is 10), int32 rounding toward -inf.
+# TF1's FloorMod: C's remainder (fmod for floats) moved to the divisor's sign when nonzero.
+def tf_floordiv(a, b, dt):
+    if dt == 'i32':
+        return np.floor_divide(a.astype(np.int64), b.astype(np.int64)).astype(np.int32)
+    return np.floor(np.divide(a, b, dtype=NP[dt]))
+
+
+def tf_floormod(a, b, dt):
+    with np.errstate(invalid='ignore'):
+        r = np.fmod(a, b) if dt != 'i32' else np.fmod(a.astype(np.int64), b.astype(np.int64))
+        r = np.where((r != 0) & ((b < 0) != (r < 0)), r + b, r)
+    return r.astype(NP[dt])
+
+
+for name, fn in [('floordiv', tf_floordiv), ('floormod', tf_floormod)]:
+    for dt in ['f32', 'f64', 'i32']:
+        for sa, sb in SHAPES:
+            a, b = rand(sa, dt, -9, 9), rand(sb, dt, -4, 4)
+            b = np.where(np.abs(b) < 0.5, 3 if dt == 'i32' else 1.5, b).astype(NP[dt])
+            case(name, [(a, dt), (b, dt)], {}, fn(a, b, dt), dt, f'{dt} {sa} {sb}')
+    # signs, exact multiples, int32 extremes (INT_MIN // -1 wraps, INT_MIN % -1 is 0)
+    a = np.array([7, -7, 7, -7, 6, -6, 0, -2**31, -2**31, 2**31 - 1], np.int32)
+    b = np.array([2, 2, -2, -2, 3, 3, -5, -1, 7, -3], np.int32)
+    with np.errstate(over='ignore'):
+        case(name, [(a, 'i32'), (b, 'i32')], {}, fn(a, b, 'i32'), 'i32', 'int32 signs and extremes')
+    a = np.array([7.5, -7.5, 7.5, -7.5, 1.0, 0.0, -0.0, np.inf, 3.0, 5.0, np.nan], np.float64)
+    b = np.array([2.0, 2.0, -2.0, -2.0, 0.1, 3.0, 3.0, 2.0, 0.0, np.inf, 1.0], np.float64)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        for dt in ['f32', 'f64']:
+            case(name, [(a.astype(NP[dt]), dt), (b.astype(NP[dt]), dt)], {}, fn(a.astype(NP[dt]), b.astype(NP[dt]), dt), dt, f'{dt} signs, 1 // 0.1, zeros, inf, nan')
+    case(name, [(np.array([3, 4], np.int32), 'i32'), (np.array([1, 0], np.int32), 'i32')], {}, None, None, 'int32 division by zero', error='InvalidArgumentError')
+for dt in ['f32', 'f64']:
+    for shape in [(2, 3), (5,), ()]:
+        for alpha in [0.2, 0.01, 1.5, -0.5]:
+            x = rand(shape, dt, -3, 3)
+            y = np.where(x > 0, x, x * NP[dt](alpha))
+            case('leaky_relu', [(x, dt)], {'alpha': alpha}, out(y, dt), dt, f'{dt} {shape} alpha={alpha}')
+x = np.array([np.nan, -0.0, 0.0, -np.inf, np.inf], np.float32)
+case('leaky_relu', [(x, 'f32')], {'alpha': 0.2}, np.where(x > 0, x, x * np.float32(0.2)), 'f32', 'nan, zeros, infinities')
+case('leaky_relu', [(rand((0, 3), 'f32'), 'f32')], {'alpha': 0.2}, np.zeros((0, 3), np.float32), 'f32', 'size-0')
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures.json')
 with open(path, 'w') as f:
     json.dump({'generator': 'test/ops/gen_fixtures.py', 'numpy': np.__version__, 'cases': CASES}, f, separators=(',', ':'))

@@ -87,9 +87,24 @@ t.test("sigmoid: the reference's formula over the runtime's exp (both branches, 
   t.same(f32bad, [], 'f32 form');
 });
 
+t.test('fmod (floormod): exactly JavaScript\'s %, signs, zeros, infinities, NaN; f32 exact too', async (t) => {
+  const special = [0, -0, 1, -1, 2.5, -2.5, 7.5, -7.5, 0.1, 1e300, -1e-300, 5e-324, Infinity, -Infinity, NaN];
+  const bad: string[] = [];
+  for (const x of special) for (const y of special) if (!Object.is(rt.math_fmod_f64(x, y), x % y)) bad.push(`${x} % ${y}`);
+  const xs = uniform(-1e6, 1e6, 2000);
+  const ys = logUniform(1e-6, 1e6, 2000);
+  xs.forEach((x, i) => {
+    const y = i % 2 ? ys[i]! : -ys[i]!;
+    if (!Object.is(rt.math_fmod_f64(x, y), x % y)) bad.push(`${x} % ${y}`);
+    const a = Math.fround(x), b = Math.fround(y);
+    if (!Object.is(rt.math_fmod_f32(a, b), Math.fround(a % b)) || Math.fround(a % b) !== a % b) bad.push(`f32 ${a} % ${b}`);
+  });
+  t.same(bad.slice(0, 5), []);
+});
+
 t.test('every math_* import of RUNTIME_KERNELS is exported with its arity', async (t) => {
   const names = Object.keys(RUNTIME_KERNELS).filter((n) => n.startsWith('math_'));
-  t.equal(names.length, 16, 'exp, log, sin, cos, tanh, log1p, sigmoid, pow × f32, f64');
+  t.equal(names.length, 18, 'exp, log, sin, cos, tanh, log1p, sigmoid, pow, fmod × f32, f64');
   for (const n of names) {
     const fn = (rt as unknown as Record<string, (...a: number[]) => number>)[n]!;
     t.equal(fn.length, RUNTIME_KERNELS[n as keyof typeof RUNTIME_KERNELS].params.length, n);

@@ -346,6 +346,11 @@ export const OP_BUILTINS: BuiltinDef[] = [
   binary('Math', 'realdiv', 'div', 'RealDiv', 'tf.realdiv', 'x / y for floats.'),
   builtin('Math', 'truediv', 'x, y, name=None', 'tf.truediv', 'x / y; int32 operands are cast to float64 first (as the `/` operator).', (a, ctx) => truedivOp(ctx, a, 'truediv')),
   builtin('Math', 'divide', 'x, y, name=None', 'tf.divide', 'x / y (Python 3 division: as truediv).', (a, ctx) => truedivOp(ctx, a, 'truediv')),
+  builtin('Math', 'floordiv', 'x, y, name=None', 'tf.floordiv', 'x / y rounded toward -∞ (FloorDiv, named `floordiv` as TF1; the `//` operator on tensors makes it too).', (a, ctx) =>
+    t(scoped(ctx, nameOf(a), 'floordiv', (s) => node(ctx, 'floordiv', convertInputs(ctx, 'FloorDiv', [{ arg: 'x', value: arg(a, 'x'), type: 'T' }, { arg: 'y', value: arg(a, 'y'), type: 'T' }]), {}, s))),
+  ),
+  binary('Math', 'floormod', 'floormod', 'FloorMod', 'tf.floormod', 'Remainder of floor division, with the sign of y (the `%` operator on tensors makes `mod`).'),
+  binary('Math', 'mod', 'floormod', 'FloorMod', 'tf.mod', 'tf.floormod.'),
   binary('Math', 'pow', 'pow', 'Pow', 'tf.pow', 'x to the power y.'),
   binary('Math', 'maximum', 'maximum', 'Maximum', 'tf.maximum', 'Elementwise max.'),
   binary('Math', 'minimum', 'minimum', 'Minimum', 'tf.minimum', 'Elementwise min.'),
@@ -370,6 +375,13 @@ export const OP_BUILTINS: BuiltinDef[] = [
   unary('Math', 'sigmoid', 'sigmoid', 'Sigmoid', 'tf.sigmoid', 'Logistic function.'),
   unary('Math', 'tanh', 'tanh', 'Tanh', 'tf.tanh', 'Hyperbolic tangent.'),
   unary('NN', 'relu', 'relu', 'Relu', 'tf.nn.relu', 'max(features, 0).', 'features'),
+  builtin('NN', 'leaky_relu', 'features, alpha=0.2, name=None', 'tf.nn.leaky_relu', 'features where features > 0, else alpha·features (node `LeakyRelu`; int32 features are cast to float32 first, as TF1).', (a, ctx) =>
+    t(scoped(ctx, nameOf(a), 'LeakyRelu', (s) => {
+      let x = convertToTensor(ctx, arg(a, 'features'), { name: 'features' });
+      if (x.dtype === 'i32') x = asTensorNode(castOp(ctx, tensor(x), 'f32', null, 'Cast'))!;
+      return node(ctx, 'leaky_relu', [x], { alpha: numberArg(arg(a, 'alpha'), 'leaky_relu(): alpha') }, s);
+    })),
+  ),
   builtin('Math', 'abs', 'x, name=None', 'tf.abs / Python abs', "Python's abs on numbers; on tensors the `Abs` op.", (a, ctx) => {
     const x = arg(a, 'x');
     if (x.kind === 'int' || x.kind === 'bool') return int(Math.abs(numberOf(x)));
