@@ -11,6 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { openSession } from '../compiler/session.js';
+import { restoreInto } from './run.js';
 import type { FetchSpec, Signature } from '../compiler/frontend/index.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
 import { runPipeline } from '../compiler/passes/pipeline.js';
@@ -25,6 +26,8 @@ export interface BenchCliOptions {
   batch?: string;
   iterations?: string;
   graph?: string;
+  /** Restore the variables from a checkpoint before timing. */
+  checkpoint?: string;
 }
 
 function positiveInt(name: string, v: string | undefined, dflt: number): number {
@@ -122,6 +125,7 @@ export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo
     const sessions: { name: string; run: () => unknown }[] = [];
     for (const [name, o] of [['compiled, fused', fused], ['compiled, unfused', unfused], ['reference Session', ref]] as const) {
       if (inits.length) o.session.run(inits);
+      if (opts.checkpoint) restoreInto(o.session, g, opts.checkpoint, io);
       sessions.push({ name, run: () => o.session.run(fetches, feeds) });
     }
 

@@ -36,7 +36,7 @@ export function registerCommands(program: Command, io: Io): void {
     .description('run a .tfg program (compiled to WebAssembly, or in the reference Session) and print fetched values')
     .argument('<file>', 'the .tfg program')
     .requiredOption('--fetch <names...>', 'tensors or operations to fetch (bindings or node names, x or x:0)')
-    .option('--feed <pairs...>', 'NAME=VALUE feeds: a JSON/number literal (X=[[1,2,3]]) or a file (X=@data.npy|@data.csv|@data.json)')
+    .option('--feed <pairs...>', 'NAME=VALUE feeds: a JSON/number literal (X=[[1,2,3]]) or a file (X=@data.npy|@data.csv|@data.json); @feeds.npz feeds each array by its name')
     .option('--graph <name>', 'which graph (default: the default graph)')
     .option('--json', 'print one JSON object {name: {dtype, shape, value}}')
     .option('--out <dir>', 'also write each fetched tensor as DIR/<name>.npy')
@@ -44,6 +44,7 @@ export function registerCommands(program: Command, io: Io): void {
     .option('--no-init', 'do not run the variable initializers')
     .option('--seed <n>', 'session seed for random ops without a seed')
     .addOption(new Option('--backend <name>', 'execution backend (default: wasm)').choices([...BACKENDS]))
+    .option('--checkpoint <path>', 'restore the variables from a checkpoint (a tfg train logdir, a checkpoint prefix, or a .safetensors file)')
     .action(async (file: string, opts) => {
       const { runRun } = await import('./run.js');
       process.exitCode = runRun(file, opts, io);
@@ -92,6 +93,8 @@ export function registerCommands(program: Command, io: Io): void {
     .option('--dump <stage>', "print the program after a stage (parse, build, passes, fuse, schedule, memory, lower, emit), or 'all' into DIR/<name>.dump/")
     .option('--verify', "check every stage's invariants (names the stage that broke one)")
     .option('--no-embed-runtime', 'leave the tfg runtime out of the module (pages load it once: dist/loader/tfg-runtime.wasm)')
+    .option('--checkpoint <path>', 'bake trained values into the module (a tfg train logdir, a checkpoint prefix, or a .safetensors file)')
+    .option('--weights-file', 'with --checkpoint: write the values to DIR/<name>.safetensors beside the module instead of baking them in (session.restore loads them)')
     .addHelpText('after', () => '\nStages: parse → build → passes → fuse → schedule → memory → lower → emit (docs/architecture.md)')
     .action(async (file: string, opts) => {
       const { runCompile } = await import('./compile.js');
@@ -117,6 +120,7 @@ export function registerCommands(program: Command, io: Io): void {
     .option('--batch <n>', 'size of every unknown dimension of the feeds (default 32)')
     .option('--iterations <n>', 'timed rounds (default 50)')
     .option('--graph <name>', 'which graph (default: the default graph)')
+    .option('--checkpoint <path>', 'restore the variables from a checkpoint before timing')
     .action(async (file: string, opts) => {
       const { runBench } = await import('./bench.js');
       process.exitCode = runBench(file, opts, io);

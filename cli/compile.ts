@@ -13,6 +13,9 @@ import { basename, join } from 'node:path';
 import { compileProgram } from '../compiler/driver.js';
 import { STAGE_NAMES, type StageName, compileSource, stageHelp } from '../compiler/driver.js';
 import { writeCompiled } from '../compiler/emit/write.js';
+import { readCheckpointTensors } from '../session/node/checkpoint.js';
+import { writeSafetensors } from '../session/io/safetensors.js';
+import { matchCheckpoint } from '../session/train/saver.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { loadProgram, readSource } from './program.js';
 
@@ -26,6 +29,9 @@ export interface CompileCliOptions {
   verify?: boolean;
   /** Embed the runtime (default true; `--no-embed-runtime`: the loader brings it). */
   embedRuntime?: boolean;
+  /** A checkpoint whose values are baked in (or written beside the module with weightsFile). */
+  checkpoint?: string;
+  weightsFile?: boolean;
 }
 
 export function runCompile(file: string, opts: CompileCliOptions, io: Io = processIo): number {
@@ -42,10 +48,12 @@ export function runCompile(file: string, opts: CompileCliOptions, io: Io = proce
       if (dump === 'all') writeFileSync(join(dumpDir, `${STAGE_NAMES.indexOf(stage) + 1}-${stage}.txt`), text);
       else io.out(text);
     };
+    if (opts.weightsFile && !opts.checkpoint) throw new CliError('--weights-file writes the values of a checkpoint: give --checkpoint PATH');
+    const ckpt = opts.checkpoint ? readCheckpointTensors(opts.checkpoint, { warn: (m) => io.err(`warning: ${m}`) }) : null;
     const state = compileSource(
       readSource(file),
       file,
-      { graph: opts.graph, fuse: opts.fuse !== false, signatures: opts.signature, generic: opts.generic ?? (opts.signature ? false : true), embedRuntime: opts.embedRuntime !== false },
+      { graph: opts.graph, fuse: opts.fuse !== false, signatures: opts.signature, generic: opts.generic ?? (opts.signature ? false : true), embedRuntime: opts.embedRuntime !== false, ...(ckpt && !opts.weightsFile ? { variables: ckpt.tensors } : {}) },
       { verify: opts.verify, dump: dump === undefined ? undefined : onDump, dumpStages: dump === undefined || dump === 'all' ? undefined : new Set([dump as StageName]), until: dump === undefined || dump === 'all' ? 'emit' : (dump as StageName) },
     );
     if (state.build && reportDiagnostics(state.build.diagnostics, io)) return 1;
@@ -58,6 +66,15 @@ export function runCompile(file: string, opts: CompileCliOptions, io: Io = proce
     if (m.generic !== null) io.out(`  generic path: ${m.plans[m.generic].kernels.filter((k) => k.export).length} per-node kernels`);
     else io.out(m.genericError ? `  generic path unavailable: ${m.genericError}` : '  no generic path (compile with --generic for runs other than the signatures)');
     io.out(`${paths.manifest}: manifest v${m.manifestVersion}, ${m.variables.length} variables, ${m.placeholders.length} placeholders`);
+    if (ckpt && !opts.weightsFile) io.out(`  ${m.bakedVariables?.length ?? 0} of ${m.variables.length} variables baked in from ${ckpt.source}`);
+    if (ckpt && opts.weightsFile) {
+      // Weights apart: the module's variables, in a safetensors file session.restore() loads.
+      const wanted = new Map(m.variables.map((v) => [v.name, { dtype: v.dtype, shape: v.shape }]));
+      const tensors = matchCheckpoint(ckpt.tensors, wanted);
+      const wpath = join(outDir, `${stem}.safetensors`);
+      writeFileSync(wpath, writeSafetensors(tensors, { format: 'tfg', graph: m.graph, source: basename(ckpt.source) }));
+      io.out(`${wpath}: the ${tensors.size} variables from ${ckpt.source} (session.restore)`);
+    }
     if (dump === 'all') io.out(`${dumpDir}/: the program after each stage (${STAGE_NAMES.join(', ')})`);
     return 0;
   } catch (e) {

@@ -17,13 +17,15 @@
 import { didYouMean } from '../compiler/diagnostics/suggest.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
 import type { FeedValue } from '../compiler/interp/session.js';
-import { openSession } from '../compiler/session.js';
+import { openSession, type Session } from '../compiler/session.js';
+import { readCheckpointTensors } from '../session/node/checkpoint.js';
+import { matchCheckpoint } from '../session/train/saver.js';
 import type { Tensor } from '../session/tensor.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
 import type { Value } from '../compiler/frontend/index.js';
 import { pyRepr } from '../session/run-common.js';
-import { fetchToJson, formatFetchText, formatFetchesJson, loadFeedValue, parseFeedArg, writeFetches } from './values.js';
+import { fetchToJson, formatFetchText, formatFetchesJson, loadFeeds, parseFeedArg, writeFetches } from './values.js';
 
 /** A fetch or feed as the Session interface names it: `x:0` for a tensor, `x` for an operation. */
 function nameOf(x: Node | string): string {
@@ -41,6 +43,8 @@ export interface RunOptions {
   init?: boolean;
   seed?: string;
   backend?: string;
+  /** Restore the variables from a checkpoint (a tfg train logdir or checkpoint folder, a prefix, or a .safetensors file) after the initializers. */
+  checkpoint?: string;
 }
 
 export const BACKENDS = ['reference', 'wasm'] as const;
@@ -105,6 +109,20 @@ export function resolveName(r: BuildResult, g: Graph, name: string): Node | stri
   throw new CliError(`no variable or node named '${name}' in graph '${g.name}'${didYouMean(name, [...r.bindings.keys(), ...g.nodes.map((n) => n.name)], 'plain')}`);
 }
 
+/**
+ * Restore a session's variables from a checkpoint, as TF1's Saver.restore: every variable of
+ * the session must be in it with its dtype and shape (tensors it has beyond them are ignored).
+ */
+export function restoreInto(sess: Session, g: Graph, path: string, io: Io): void {
+  const { tensors, source } = readCheckpointTensors(path, { warn: (m) => io.err(`warning: ${m}`) });
+  const expected = new Map(sess.variableNames().map((n) => {
+    const v = g.get(n)!;
+    return [n, { dtype: v.dtype!, shape: (v.shape ?? []).map((d) => d ?? 0) }];
+  }));
+  for (const [name, t] of matchCheckpoint(tensors, expected)) sess.writeVariable(name, t);
+  io.err(`restored ${expected.size} variable${expected.size === 1 ? '' : 's'} from ${source}`);
+}
+
 export function runRun(file: string, opts: RunOptions, io: Io = processIo): number {
   let graphs: Graph[] = [];
   try {
@@ -124,7 +142,7 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
     graphs = allGraphs(r);
     const g = selectGraph(r, opts.graph);
     const feeds = new Map<string, FeedValue>();
-    for (const a of feedArgs) feeds.set(nameOf(resolveName(r, g, a.name)), loadFeedValue(a));
+    for (const a of feedArgs) for (const [name, value] of loadFeeds(a)) feeds.set(nameOf(resolveName(r, g, name)), value);
     // A name may also be a binding holding a list, tuple or dict (`grads`): fetched as that structure.
     const fetches: FetchTree[] = fetchNames.map((n) => structuredBinding(r, g, n) ?? nameOf(resolveName(r, g, n)));
     // A one-shot run: binaryen's -O3 costs more than it saves (the module is still validated).
@@ -136,6 +154,7 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
         const inits = g.globalVariables().map((v) => v.initializer.name);
         if (inits.length) sess.run(inits, feeds);
       }
+      if (opts.checkpoint) restoreInto(sess, g, opts.checkpoint, io);
       const values = sess.run(fetches, feeds) as unknown[];
       const named: [string, Tensor | null][] = [];
       fetchNames.forEach((n, i) => leaves(n, values[i], named));

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { pyDTypeName } from '../session/dtype.js';
 import { writeNpy, readNpy } from '../session/io/npy.js';
+import { readNpz } from '../session/io/npz.js';
 import { parseCsv } from '../session/node/csv.js';
 import { type NestedValue, Tensor, stridesOf } from '../session/tensor.js';
 import { formatTensor } from '../session/format.js';
@@ -19,11 +20,28 @@ export interface FeedArg {
   text: string;
 }
 
-/** Split `NAME=VALUE` at the first `=`. */
+/** Split `NAME=VALUE` at the first `=`; `@feeds.npz` alone feeds every array of the archive by its name. */
 export function parseFeedArg(arg: string): FeedArg {
+  if (arg.startsWith('@') && arg.toLowerCase().endsWith('.npz')) return { name: '', text: arg };
   const i = arg.indexOf('=');
-  if (i <= 0) throw new CliError(`--feed expects NAME=VALUE (e.g. X=[[1,2,3]] or X=@data.npy), got '${arg}'`);
+  if (i <= 0) throw new CliError(`--feed expects NAME=VALUE (e.g. X=[[1,2,3]] or X=@data.npy) or @feeds.npz, got '${arg}'`);
   return { name: arg.slice(0, i), text: arg.slice(i + 1) };
+}
+
+/** The feeds of one --feed argument as (name, value) pairs: one, or every array of an `.npz`. */
+export function loadFeeds(arg: FeedArg, baseDir = process.cwd()): [string, Tensor | NestedValue][] {
+  if (arg.name !== '') return [[arg.name, loadFeedValue(arg, baseDir)]];
+  const path = resolve(baseDir, arg.text.slice(1));
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new CliError(`--feed ${arg.text}: cannot read '${arg.text.slice(1)}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const arrays = readNpz(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  if (arrays.size === 0) throw new CliError(`--feed ${arg.text}: the archive holds no arrays`);
+  // numpy names a member `X.npy`; a member for `loss/mse` is saved as `loss/mse`.
+  return [...arrays].map(([k, t]) => [k, t]);
 }
 
 /** A JSON value that is a number, a boolean or (nested) arrays of them. */

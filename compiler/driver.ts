@@ -37,6 +37,7 @@ import { lowerModule, type LoweredModule } from './codegen/lower.js';
 import { buildManifest } from './emit/manifest.js';
 import { emitModule, type CompiledProgram } from './emit/index.js';
 import { validateManifest } from '../session/wasm/manifest.js';
+import type { Tensor } from '../session/tensor.js';
 
 export const STAGE_NAMES = ['parse', 'build', 'passes', 'fuse', 'schedule', 'memory', 'lower', 'emit'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -60,6 +61,11 @@ export interface CompileOptions {
   runtime?: Uint8Array;
   /** Also return the module's text (binaryen's printer). */
   text?: boolean;
+  /**
+   * Trained values to bake into the module (a checkpoint's tensors by variable name): each
+   * variable of the module found here starts initialized with it in every session.
+   */
+  variables?: ReadonlyMap<string, Tensor>;
 }
 
 export interface CompileState {
@@ -136,7 +142,7 @@ function programRecipeSignatures(b: BuildResult, graph: Graph): Signature[] {
  * A module without the generic path cannot run arbitrary initializers, so it gets an entry that
  * runs every variable's initializer (`tfg_init`; the loader's `session.initialize()` calls it).
  */
-function withInitEntry(graph: Graph, sigs: Signature[]): Signature[] {
+function withInitEntry(graph: Graph, sigs: Signature[], baked?: ReadonlyMap<string, Tensor>): Signature[] {
   // The variables the entries read or write (reached from their fetches, stopping at feeds).
   const used = new Set<Node>();
   const seen = new Set<Node>();
@@ -152,7 +158,8 @@ function withInitEntry(graph: Graph, sigs: Signature[]): Signature[] {
       stack.push(...n.inputs, ...n.controlInputs);
     }
   }
-  const inits = [...graph.variables.values()].filter((v) => used.has(v.node)).map((v) => v.initializer);
+  // Variables a checkpoint bakes in need no initializer.
+  const inits = [...graph.variables.values()].filter((v) => used.has(v.node) && !baked?.has(v.node.name)).map((v) => v.initializer);
   if (inits.length === 0 || sigs.some((x) => x.name === INIT_SIGNATURE)) return sigs;
   return [...sigs, { name: INIT_SIGNATURE, graph, feeds: [], fetches: inits.map((n) => new Operation(n)), span: inits[0].span! }];
 }
@@ -191,7 +198,7 @@ export const STAGES: readonly Stage[] = [
         s.graph = selectGraph(b, s.opts.graph);
         s.signatures = selectSignatures([...b.signatures, ...programRecipeSignatures(b, s.graph)], s.graph, s.opts.signatures);
       }
-      if (s.opts.generic === false) s.signatures = withInitEntry(s.graph, s.signatures ?? []);
+      if (s.opts.generic === false) s.signatures = withInitEntry(s.graph, s.signatures ?? [], s.opts.variables);
       s.entries = entryUnits(s.graph, s.signatures ?? [], { generic: s.opts.generic });
       optimizeEntries(s.entries);
     },
@@ -220,7 +227,7 @@ export const STAGES: readonly Stage[] = [
     done: (s) => s.layout !== undefined,
     run(s) {
       planEntries(entriesOf(s));
-      s.layout = layoutModule(s.graph!, entriesOf(s));
+      s.layout = layoutModule(s.graph!, entriesOf(s), s.opts.variables);
     },
     print: (s) => formatEntries(entriesOf(s), 'memory') + formatLayout(s.layout!, entriesOf(s)),
     verify: (s) => entriesOf(s).flatMap((e, i) => checkMemory(e.plan!, s.layout!, i).map((p) => `entry ${e.name}: ${p}`)),

@@ -100,6 +100,7 @@ export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layou
     plans,
     signatures,
     generic,
+    ...(layout.baked.length ? { bakedVariables: layout.baked } : {}),
   };
 }
 

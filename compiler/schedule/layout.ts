@@ -16,6 +16,8 @@ import { STATUS_ADDR, STATUS_BYTES } from '../../session/wasm/status.js';
 import { matmulF32ScratchBytes, matmulF64ScratchBytes, matrixInverseScratchBytes } from '../../runtime-as/abi.js';
 import { CompileError, error } from '../diagnostics/diagnostic.js';
 import type { Graph, Node } from '../ir/graph.js';
+import type { Tensor } from '../../session/tensor.js';
+import { matchCheckpoint } from '../../session/train/saver.js';
 import { constValue } from '../passes/fold.js';
 import type { EntryPlan } from './entries.js';
 import type { BufferPlan } from './memory.js';
@@ -110,6 +112,8 @@ export interface ModuleLayout {
   statusAddr: number;
   /** The graph's nodes the module describes (moduleNodes), in manifest order. */
   nodes: Node[];
+  /** Variables whose trained values the module carries, at constAddress. */
+  baked: { variable: string; constAddress: number }[];
   variables: LayoutVariable[];
   varAddr: Map<string, number>;
   randoms: { node: string; stateAddr: number }[];
@@ -144,7 +148,7 @@ export function moduleNodes(graph: Graph, entries: readonly EntryPlan[]): Node[]
   const want = new Set<string>();
   for (const e of entries) {
     for (const n of e.plan!.fusion.nodes) want.add(n.name);
-    for (const n of [...e.unit!.feeds, ...e.unit!.fetches]) want.add(n.name);
+    for (const n of [...e.input.feeds, ...e.input.fetches, ...e.unit!.feeds, ...e.unit!.fetches]) want.add(n.name);
   }
   const keep = new Set<Node>();
   const stack = graph.nodes.filter((n) => want.has(n.name));
@@ -158,7 +162,7 @@ export function moduleNodes(graph: Graph, entries: readonly EntryPlan[]): Node[]
 }
 
 /** Lay out the module's static memory for its entries (each must have its memory plan). */
-export function layoutModule(graph: Graph, entries: readonly EntryPlan[]): ModuleLayout {
+export function layoutModule(graph: Graph, entries: readonly EntryPlan[], bake?: ReadonlyMap<string, Tensor>): ModuleLayout {
   let top = STATUS_ADDR + STATUS_BYTES;
   const nodes = moduleNodes(graph, entries);
   const variables: LayoutVariable[] = [];
@@ -204,7 +208,17 @@ export function layoutModule(graph: Graph, entries: readonly EntryPlan[]): Modul
     }
     return m;
   });
-  return { statusAddr: STATUS_ADDR, nodes, variables, varAddr, randoms, runtimeScratch, runtimeScratchBytes: a16(scratchBytes), slotTables, slots, consts, staticAddr };
+  // Trained values baked in: placed with the constants, copied into the variables at session start.
+  const baked: ModuleLayout['baked'] = [];
+  if (bake) {
+    const expected = new Map(variables.map((v) => [v.name, { dtype: v.dtype, shape: v.shape }]));
+    const tensors = matchCheckpoint(new Map([...bake].filter(([k]) => expected.has(k))), new Map([...expected].filter(([k]) => bake.has(k))));
+    for (const v of variables) {
+      const t = tensors.get(v.name);
+      if (t) baked.push({ variable: v.name, constAddress: consts.add(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice(), byteSize(t.dtype)) });
+    }
+  }
+  return { statusAddr: STATUS_ADDR, nodes, variables, baked, varAddr, randoms, runtimeScratch, runtimeScratchBytes: a16(scratchBytes), slotTables, slots, consts, staticAddr };
 }
 
 /** The printer of the static layout (appended to `--dump memory`). */

@@ -28,7 +28,7 @@
  * damaged index) are pruned like the others.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { DType, DTYPES, tfDTypeName } from '../dtype.js';
 import { Tensor } from '../tensor.js';
@@ -481,4 +481,30 @@ export class CheckpointManager {
     if (!p) throw new NotFoundError(`No checkpoint found in ${this.dir}`);
     return restoreCheckpoint(isAbsolute(p) ? p : join(this.dir, p), expected);
   }
+}
+
+/**
+ * The tensors of a checkpoint named by a path: a `.safetensors` file, a checkpoint prefix
+ * (`runs/x/checkpoints/model-500`), or a directory — its latest checkpoint, or that of its
+ * `checkpoints/` folder (a `tfg train` logdir). For `tfg compile --checkpoint` and
+ * `tfg run --checkpoint`.
+ */
+export function readCheckpointTensors(path: string, opts: { warn?: (message: string) => void } = {}): { tensors: Map<string, Tensor>; source: string } {
+  if (path.endsWith('.safetensors')) {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      throw new NotFoundError(`cannot read the checkpoint ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    return { tensors: readSafetensors(bytes, path).tensors, source: path };
+  }
+  let prefix = path;
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    const found = latestCheckpoint(path, opts) ?? (existsSync(join(path, 'checkpoints')) ? latestCheckpoint(join(path, 'checkpoints'), opts) : null);
+    if (!found) throw new NotFoundError(`No checkpoint found in ${path}`);
+    prefix = found;
+  }
+  const r = restoreCheckpoint(prefix);
+  return { tensors: r.tensors, source: r.prefix };
 }
