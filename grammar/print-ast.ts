@@ -9,6 +9,8 @@
  *   (return (call maximum X threshold name="max")))
  * ```
  * Ints print as written (`3`), floats like Python's repr (`3.0`, `0.5`, `0.001`).
+ * Left-associative chains (`a + b + ...`) are printed with a loop down their left spine, so a
+ * chain of any length prints; other nesting is bounded by the parser's nesting limit.
  */
 import type * as A from './ast.js';
 
@@ -114,7 +116,7 @@ export function printExpr(e: A.Expr | A.SliceExpr): string {
     case 'Binary':
     case 'Compare':
     case 'Logical':
-      return `(${e.op} ${printExpr(e.left)} ${printExpr(e.right)})`;
+      return printChain(e);
     case 'Not':
       return `(not ${printExpr(e.operand)})`;
     case 'Cond':
@@ -132,4 +134,23 @@ export function printExpr(e: A.Expr | A.SliceExpr): string {
     case 'Attr':
       return `(. ${printExpr(e.target)} ${e.attr})`;
   }
+}
+
+type ChainExpr = A.BinaryExpr | A.CompareExpr | A.LogicalExpr;
+
+function isChain(e: A.Expr): e is ChainExpr {
+  return e.kind === 'Binary' || e.kind === 'Compare' || e.kind === 'Logical';
+}
+
+/** `(op left right)` for a binary node, walking the left spine with a loop. */
+function printChain(e: ChainExpr): string {
+  const spine: ChainExpr[] = [];
+  let cur: A.Expr = e;
+  while (isChain(cur)) {
+    spine.push(cur);
+    cur = cur.left;
+  }
+  let out = printExpr(cur);
+  for (let i = spine.length - 1; i >= 0; i--) out = `(${spine[i].op} ${out} ${printExpr(spine[i].right)})`;
+  return out;
 }

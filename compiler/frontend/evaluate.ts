@@ -12,6 +12,7 @@
 import type * as A from '../../grammar/ast.js';
 import { CompileError, type Diagnostic, type Related, error } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
+import type { Limits } from '../diagnostics/limits.js';
 import { Graph, type Node, Operation } from '../ir/graph.js';
 import { ShapeError, formatShapePy } from '../ir/shape.js';
 import { OpTypeError } from '../ops/def.js';
@@ -135,6 +136,8 @@ export function assignedNames(body: A.Stmt[], out = new Set<string>()): Set<stri
 
 export interface EvaluatorOptions {
   print?: (text: string) => void;
+  /** Resource limits (compiler/diagnostics/limits.ts); the defaults where not given. */
+  limits?: Partial<Limits>;
 }
 
 export class Evaluator implements Ctx {

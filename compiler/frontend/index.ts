@@ -41,7 +41,7 @@ export function buildProgram(text: string, fileName: string, options: BuildOptio
   const file = new SourceFile(fileName, text);
   let parsed: ReturnType<typeof parseSource>;
   try {
-    parsed = parseSource(file);
+    parsed = parseSource(file, options.limits ?? {});
   } catch (e) {
     parsed = { program: null, diagnostics: diagnosticsOf(e) };
   }
