@@ -73,21 +73,21 @@ export const LIMITS: readonly LimitInfo[] = [
   {
     name: 'maxSteps',
     flag: '--max-steps',
-    default: 20_000_000,
+    default: 10_000_000,
     code: LIMIT_CODES.STEP_BUDGET,
-    what: 'construction steps: statements, expressions, loop iterations, calls, elements of values built, graph nodes added (x64)',
+    what: 'construction steps: one per statement, expression, loop iteration and call; one per element of a list, tuple, dict or constant built, copied, compared or printed, and per 32 characters of a string; 50 per graph node added',
   },
   {
     name: 'maxItems',
     flag: '--max-items',
-    default: 10_000_000,
+    default: 5_000_000,
     code: LIMIT_CODES.SIZE_LIMIT,
     what: 'elements of one list, tuple or dict, or characters of one string, built at construction',
   },
   {
     name: 'maxConstElements',
     flag: '--max-const-elements',
-    default: 10_000_000,
+    default: 5_000_000,
     code: LIMIT_CODES.SIZE_LIMIT,
     what: 'elements of one constant tensor built or evaluated at construction',
   },
@@ -114,4 +114,12 @@ export function limitInfo(name: LimitName): LimitInfo {
 /** `10,000,000`: numbers in limit messages. */
 export function formatCount(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
+}
+
+/**
+ * V8's "Maximum call stack size exceeded" — usually a RangeError, but a regular expression
+ * compiled at the limit reports it as a SyntaxError; tested without a regular expression.
+ */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof Error && typeof e.message === 'string' && e.message.indexOf('Maximum call stack size exceeded') >= 0;
 }

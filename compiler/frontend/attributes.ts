@@ -3,6 +3,7 @@
  * `d.items()`, `l.append(x)`, `f.threshold`): what TF1's Tensor, Operation, Variable, Graph,
  * DType, TensorShape and VariableScope objects expose, plus the common list/dict/str methods.
  */
+import { charge, checkItems } from './budget.js';
 import { type DType, isFloat, pyDTypeName } from '../../session/dtype.js';
 import type { Node } from './../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
@@ -265,7 +266,9 @@ function listMethod(l: Value & { kind: 'list' }, name: string): Value | undefine
       });
     case 'extend':
       return method('list', name, 'iterable', (a) => {
-        l.items.push(...iterate(arg(a, 'iterable')));
+        const more = iterate(arg(a, 'iterable'));
+        checkItems(l.items.length + more.length, 'a list');
+        for (const x of more) l.items.push(x);
         return NONE;
       });
     case 'pop':
@@ -277,12 +280,16 @@ function listMethod(l: Value & { kind: 'list' }, name: string): Value | undefine
       });
     case 'index':
       return method('list', name, 'x', (a) => {
+        charge(l.items.length);
         const i = l.items.findIndex((e) => pyEquals(e, arg(a, 'x')));
         if (i < 0) throw valueError(`${pyStr(arg(a, 'x'))} is not in list`);
         return int(i);
       });
     case 'count':
-      return method('list', name, 'x', (a) => int(l.items.filter((e) => pyEquals(e, arg(a, 'x'))).length));
+      return method('list', name, 'x', (a) => {
+        charge(l.items.length);
+        return int(l.items.filter((e) => pyEquals(e, arg(a, 'x'))).length);
+      });
   }
   return undefined;
 }

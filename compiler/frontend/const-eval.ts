@@ -10,6 +10,7 @@ import type { Node } from '../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
 import type { EvalContext, OpDef } from '../ops/def.js';
 import { getOp, hasOp } from '../ops/registry.js';
+import { checkConstElements } from './budget.js';
 
 const memo = new WeakMap<Node, Tensor | null>();
 
@@ -49,6 +50,8 @@ function compute(node: Node): Tensor | null {
   }
   if (!hasOp(node.op)) return null;
   const def = getOp(node.op);
+  // Nothing bigger than the construction limit is computed here (`reshape(x, tf_range(10**9))`).
+  if (node.shape !== null && isFullyDefined(node.shape)) checkConstElements(node.shape.reduce((x, y) => x * y, 1), `computing '${node.name}' when the graph is built`);
   // Selecting known entries of a partially known shape (`shape(X)[1]` with X of shape [?, 3]):
   // evaluate with -1 for unknown dims and accept the result when no -1 was picked.
   const src = node.inputs[0];

@@ -14,7 +14,8 @@ import type { BinaryOp, CompareOp } from '../../grammar/ast.js';
 import type { Attrs, Node } from '../ir/graph.js';
 import type { Ctx } from './context.js';
 import { applyOp, convertInputs, convertToTensor, node, requireOp } from './convert.js';
-import { FrontendError, typeError, zeroDivision } from './errors.js';
+import { checkItems } from './budget.js';
+import { FrontendError, overflowError, typeError, zeroDivision } from './errors.js';
 import {
   type Value,
   asTensorNode,
@@ -164,31 +165,46 @@ export function pyBinary(op: BinaryOp, a: Value, b: Value): Value {
         const m = x - y * Math.floor(x / y);
         return ints ? int(m) : float(m);
       }
-      case '**':
+      case '**': {
         if (ints && y >= 0) return int(Math.pow(x, y));
         if (x === 0 && y < 0) throw zeroDivision('0.0 cannot be raised to a negative power');
-        return float(Math.pow(x, y));
+        const p = Math.pow(x, y);
+        // Python's float power raises where the result overflows (`10.0 ** 400`).
+        if (!Number.isFinite(p) && Number.isFinite(x) && Number.isFinite(y)) throw overflowError("(34, 'Numerical result out of range')");
+        return float(p);
+      }
       case '@':
         throw unsupported('@', a, b);
     }
   }
   if (op === '+') {
-    if (a.kind === 'str' && b.kind === 'str') return str(a.value + b.value);
-    if (a.kind === 'list' && b.kind === 'list') return list([...a.items, ...b.items]);
-    if (a.kind === 'tuple' && b.kind === 'tuple') return tuple([...a.items, ...b.items]);
+    if (a.kind === 'str' && b.kind === 'str') {
+      checkItems(a.value.length + b.value.length, 'str + str', 'characters');
+      return str(a.value + b.value);
+    }
+    if ((a.kind === 'list' && b.kind === 'list') || (a.kind === 'tuple' && b.kind === 'tuple')) {
+      checkItems(a.items.length + b.items.length, `${a.kind} + ${a.kind}`);
+      const items = a.items.concat(b.items);
+      return a.kind === 'list' ? list(items) : tuple(items);
+    }
     if (a.kind === 'str' || b.kind === 'str') {
       if (a.kind === 'str') throw typeError(`can only concatenate str (not "${typeName(b)}") to str`);
     }
     if (a.kind === 'list') throw typeError(`can only concatenate list (not "${typeName(b)}") to list`);
   }
   if (op === '*') {
+    // The size is checked before anything is allocated (`[0] * 10**9` is an error at once).
     const seq = (s: Value, n: Value): Value | null => {
       if (!isIntLike(n)) return null;
       const k = Math.max(0, numberOf(n));
-      if (s.kind === 'str') return str(s.value.repeat(k));
+      if (s.kind === 'str') {
+        checkItems(s.value.length * k, `a str * ${k}`, 'characters');
+        return str(s.value.repeat(k));
+      }
       if (s.kind === 'list' || s.kind === 'tuple') {
-        const items: Value[] = [];
-        for (let i = 0; i < k; i++) items.push(...s.items);
+        checkItems(s.items.length * k, `a ${s.kind} * ${k}`);
+        const items: Value[] = new Array<Value>(s.items.length * k);
+        for (let i = 0, m = 0; i < k; i++) for (const x of s.items) items[m++] = x;
         return s.kind === 'list' ? list(items) : tuple(items);
       }
       return null;
@@ -282,6 +298,7 @@ export function percentFormat(fmt: string, args: Value): string {
     }
     if (flags.includes('+') && /^[0-9]/.test(s)) s = `+${s}`;
     const w = width ? Number(width) : 0;
+    if (w > s.length) checkItems(w, `the field width of '%${width}${conv}'`, 'characters');
     if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : flags.includes('0') && conv !== 's' ? s.padStart(w, '0') : s.padStart(w);
     return s;
   });
