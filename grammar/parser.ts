@@ -33,7 +33,7 @@ import type * as A from './ast.js';
 import * as T from './tokens.js';
 import { error, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import type { SourceFile, Span } from '../compiler/diagnostics/span.js';
-import { formatCount } from '../compiler/diagnostics/limits.js';
+import { formatCount, isStackOverflow } from '../compiler/diagnostics/limits.js';
 import { messages, SyntaxCode } from './messages.js';
 
 /** How a token type is named in messages: its label, else its name. */
@@ -67,11 +67,6 @@ export interface ParserOutput {
 /** Offset one past a token's last character (the lexer tracks start offsets only). */
 export function tokenEnd(t: IToken): number {
   return t.startOffset + t.image.length;
-}
-
-/** V8's "Maximum call stack size exceeded" (a RangeError; tested without a regular expression). */
-export function isStackOverflow(e: unknown): boolean {
-  return e instanceof RangeError && e.message.indexOf('call stack') >= 0;
 }
 
 /** A grammar error, already reported: unwinds to the statement being parsed. */
