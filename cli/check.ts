@@ -1,16 +1,18 @@
 /**
  * @fileoverview `tfg check FILE`: parse and build the program, print its diagnostics with code
  * frames (colors only on a TTY), verify every graph's IR, and say
- * `ok: N nodes in M graphs`. Exit code 1 on any error.
+ * `ok: N nodes in M graphs`. Exit code 1 on any error. The `--max-*` options raise the
+ * compiler's limits (docs/limits.md).
  */
 import type { Command } from 'commander';
 import { verifyGraph } from '../compiler/ir/verify.js';
 import { type Io, processIo, renderError, reportDiagnostics } from './io.js';
-import { allGraphs, loadProgram } from './program.js';
+import type { Limits } from '../compiler/diagnostics/limits.js';
+import { addLimitOptions, allGraphs, limitsFromOptions, loadProgram } from './program.js';
 
-export function runCheck(file: string, io: Io = processIo): number {
+export function runCheck(file: string, io: Io = processIo, limits: Partial<Limits> = {}): number {
   try {
-    const r = loadProgram(file);
+    const r = loadProgram(file, limits);
     if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
     const graphs = allGraphs(r);
     const problems = graphs.flatMap((g) => verifyGraph(g).map((p) => `graph ${g.name}: ${p}`));
@@ -28,11 +30,11 @@ export function runCheck(file: string, io: Io = processIo): number {
 }
 
 export function registerCheckCommand(program: Command, io: Io = processIo): Command {
-  return program
+  const cmd = program
     .command('check')
     .description('parse and build a .tfg program; print its diagnostics')
-    .argument('<file>', 'the .tfg program')
-    .action((file: string) => {
-      process.exitCode = runCheck(file, io);
-    });
+    .argument('<file>', 'the .tfg program');
+  return addLimitOptions(cmd).action((file: string, opts: Record<string, unknown>) => {
+    process.exitCode = runCheck(file, io, limitsFromOptions(opts));
+  });
 }

@@ -1,9 +1,13 @@
 /**
  * @fileoverview Loading a `.tfg` program for the CLI: read the file, run the parser and the
- * construction-phase evaluator (`buildProgram`), and pick a graph by name.
+ * construction-phase evaluator (`buildProgram`), and pick a graph by name. Also the options
+ * that raise the compiler's limits (`--max-steps`, ...: one per entry of
+ * compiler/diagnostics/limits.ts), for the commands that build programs.
  */
 import { readFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type BuildResult, buildProgram } from '../compiler/frontend/index.js';
+import { formatCount, LIMITS, type Limits } from '../compiler/diagnostics/limits.js';
 import type { Graph } from '../compiler/ir/graph.js';
 import { CliError } from './io.js';
 
@@ -19,8 +23,31 @@ export function readSource(file: string): string {
 }
 
 /** Read and build a program. Diagnostics are in the result (`ok` false on errors). */
-export function loadProgram(file: string): BuildResult {
-  return buildProgram(readSource(file), file);
+export function loadProgram(file: string, limits: Partial<Limits> = {}): BuildResult {
+  return buildProgram(readSource(file), file, { limits });
+}
+
+/** A positive integer option value; `1e8` and `100_000_000` are accepted. */
+export function parseLimit(value: string): number {
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer (e.g. 100000000 or 1e8)');
+  return n;
+}
+
+/** Add `--max-steps <n>` etc. (docs/limits.md) to a command. */
+export function addLimitOptions(cmd: Command): Command {
+  for (const l of LIMITS) cmd.option(`${l.flag} <n>`, `limit: ${l.what} (default ${formatCount(l.default)}; TFG${l.code})`, parseLimit);
+  return cmd;
+}
+
+/** The limits given as options (camel-cased by commander: `maxSteps`). */
+export function limitsFromOptions(opts: Record<string, unknown>): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  for (const l of LIMITS) {
+    const v = opts[l.name];
+    if (typeof v === 'number') out[l.name] = v;
+  }
+  return out;
 }
 
 /** Every graph of a program, the default one first, each once. */
