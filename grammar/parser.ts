@@ -317,6 +317,8 @@ export class Parser {
   private enter(tok: IToken): void {
     if (this.depth >= this.limits.maxNesting) {
       const max = formatCount(this.limits.maxNesting);
+      // Recovery then skips the whole bracket group, not just what follows its opener.
+      if (OPENERS.has(tok.tokenType) && this.toks[this.pos - 1] === tok) this.pos--;
       this.fail(SyntaxCode.NestingTooDeep, messages.nestingTooDeep(max), messages.nestingTooDeepExpected(max), tok);
     }
     this.depth++;

@@ -41,7 +41,9 @@ import {
   dict,
   float,
   hashKey,
+  exactInt,
   int,
+  intOverflow,
   iterate,
   list,
   loopItems,
@@ -452,7 +454,7 @@ export class Evaluator implements Ctx {
   private evalInner(e: A.Expr): Value {
     switch (e.kind) {
       case 'Number':
-        return e.isInt ? int(e.value) : float(e.value);
+        return e.isInt ? intLiteral(e) : float(e.value);
       case 'String':
         return str(e.value);
       case 'Bool':
@@ -497,13 +499,9 @@ export class Evaluator implements Ctx {
         return this.withSpan(e.test.span, () => truthy(c)) ? this.eval(e.body) : this.eval(e.orelse);
       }
       case 'Call':
-        return this.evalCall(e);
       case 'Index':
-        return this.evalIndex(e);
-      case 'Attr': {
-        const t = this.eval(e.target);
-        return this.withSpan(e.span, () => getAttribute(this, t, e.attr));
-      }
+      case 'Attr':
+        return this.evalTrailers(e);
     }
   }
 
@@ -578,8 +576,34 @@ export class Evaluator implements Ctx {
     }
   }
 
-  private evalCall(e: A.CallExpr): Value {
-    const fn = this.eval(e.callee);
+  /**
+   * A chain of trailers `f(x)(y)[0].name`: the innermost target is evaluated, then each
+   * trailer is applied in order with a loop, so a chain of any length costs no stack.
+   */
+  private evalTrailers(e: A.CallExpr | A.IndexExpr | A.AttrExpr): Value {
+    const spine: (A.CallExpr | A.IndexExpr | A.AttrExpr)[] = [];
+    let cur: A.Expr = e;
+    while (cur.kind === 'Call' || cur.kind === 'Index' || cur.kind === 'Attr') {
+      if (cur !== e) this.tick(cur.span);
+      spine.push(cur);
+      cur = cur.kind === 'Call' ? cur.callee : cur.target;
+    }
+    let v = this.eval(cur);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const n = spine[i];
+      const target = v;
+      try {
+        if (n.kind === 'Call') v = this.evalCall(n, target);
+        else if (n.kind === 'Index') v = this.evalIndex(n, target);
+        else v = this.withSpan(n.span, () => getAttribute(this, target, n.attr));
+      } catch (err) {
+        throw annotate(err, n.span);
+      }
+    }
+    return v;
+  }
+
+  private evalCall(e: A.CallExpr, fn: Value): Value {
     const args: Value[] = [];
     const kwargs: [string, Value][] = [];
     for (const a of e.args) {
@@ -658,8 +682,7 @@ export class Evaluator implements Ctx {
     }
   }
 
-  private evalIndex(e: A.IndexExpr): Value {
-    const target = this.eval(e.target);
+  private evalIndex(e: A.IndexExpr, target: Value): Value {
     const idx = e.indices.map((i) => (i.kind === 'Slice' ? { slice: true as const, start: i.start ? this.eval(i.start) : NONE, stop: i.stop ? this.eval(i.stop) : NONE, step: i.step ? this.eval(i.step) : NONE } : { slice: false as const, value: this.eval(i) }));
     return this.withSpan(e.span, () => indexValue(this, target, idx));
   }
@@ -732,6 +755,13 @@ function indexValue(ctx: Evaluator, target: Value, idx: IndexItem[]): Value {
     default:
       throw typeError(`'${typeName(target)}' object is not subscriptable`);
   }
+}
+
+/** An int literal; one a double cannot hold exactly (`9007199254740993`) is OverflowError. */
+function intLiteral(e: A.NumberExpr): Value {
+  if (Number.isSafeInteger(e.value)) return int(e.value);
+  if (!Number.isFinite(e.value) || BigInt(e.value) !== BigInt(e.raw)) throw intOverflow();
+  return exactInt(e.value);
 }
 
 function toFetchSpec(v: Value): FetchSpec {

@@ -20,8 +20,11 @@ import {
   type Value,
   asTensorNode,
   bool,
+  exactInt,
   float,
   int,
+  intDigits,
+  intOverflow,
   isNumber,
   isTensorLike,
   list,
@@ -127,7 +130,7 @@ export function unaryOp(ctx: Ctx, op: '-' | '+', v: Value): Value {
     if (op === '+') throw typeError(`bad operand type for unary +: '${typeName(v)}'`);
     return tensor(applyOp(ctx, { op: 'neg', tfType: 'Neg', name: null, defaultName: 'Neg', inputs: [{ arg: 'x', value: v, type: 'T' }] }));
   }
-  if (v.kind === 'int' || v.kind === 'bool') return int(op === '-' ? -numberOf(v) : numberOf(v));
+  if (v.kind === 'int' || v.kind === 'bool') return exactInt(op === '-' ? -numberOf(v) : numberOf(v));
   if (v.kind === 'float') return float(op === '-' ? -v.value : v.value);
   throw typeError(`bad operand type for unary ${op}: '${typeName(v)}'`);
 }
@@ -142,6 +145,45 @@ function isIntLike(v: Value): boolean {
   return v.kind === 'int' || v.kind === 'bool';
 }
 
+/**
+ * The int result of `x op y` (`approx`, computed in doubles), or OverflowError when the exact
+ * result is not a double: within the safe range doubles are exact; beyond it the result is
+ * recomputed with BigInt and kept only if the double holds it exactly (`2**53 + 2` is kept,
+ * `2**53 + 1` raises). `//` and `%` of large operands are computed exactly with BigInt.
+ */
+function intResult(op: BinaryOp, x: number, y: number, approx: number): Value {
+  if (Number.isSafeInteger(approx) && Number.isSafeInteger(x) && Number.isSafeInteger(y)) return int(approx);
+  if (!Number.isFinite(approx) && op !== '//' && op !== '%') throw intOverflow();
+  const X = BigInt(x);
+  const Y = BigInt(y);
+  let exact: bigint;
+  switch (op) {
+    case '+':
+      exact = X + Y;
+      break;
+    case '-':
+      exact = X - Y;
+      break;
+    case '*':
+      exact = X * Y;
+      break;
+    case '**':
+      exact = X ** Y;
+      break;
+    case '//':
+    case '%': {
+      const q = X / Y - ((X % Y !== 0n) && ((X < 0n) !== (Y < 0n)) ? 1n : 0n);
+      exact = op === '//' ? q : X - q * Y;
+      break;
+    }
+    default:
+      throw intOverflow();
+  }
+  const r = Number(exact);
+  if (!Number.isFinite(r) || BigInt(r) !== exact) throw intOverflow();
+  return exactInt(r);
+}
+
 export function pyBinary(op: BinaryOp, a: Value, b: Value): Value {
   if (isNumber(a) && isNumber(b)) {
     const x = numberOf(a);
@@ -149,24 +191,24 @@ export function pyBinary(op: BinaryOp, a: Value, b: Value): Value {
     const ints = isIntLike(a) && isIntLike(b);
     switch (op) {
       case '+':
-        return ints ? int(x + y) : float(x + y);
+        return ints ? intResult(op, x, y, x + y) : float(x + y);
       case '-':
-        return ints ? int(x - y) : float(x - y);
+        return ints ? intResult(op, x, y, x - y) : float(x - y);
       case '*':
-        return ints ? int(x * y) : float(x * y);
+        return ints ? intResult(op, x, y, x * y) : float(x * y);
       case '/':
         if (y === 0) throw zeroDivision(ints ? 'division by zero' : 'float division by zero');
         return float(x / y);
       case '//':
         if (y === 0) throw zeroDivision(ints ? 'integer division or modulo by zero' : 'float divmod()');
-        return ints ? int(Math.floor(x / y)) : float(Math.floor(x / y));
+        return ints ? intResult(op, x, y, Math.floor(x / y)) : float(Math.floor(x / y));
       case '%': {
         if (y === 0) throw zeroDivision(ints ? 'integer division or modulo by zero' : 'float modulo');
         const m = x - y * Math.floor(x / y);
-        return ints ? int(m) : float(m);
+        return ints ? intResult(op, x, y, m) : float(m);
       }
       case '**': {
-        if (ints && y >= 0) return int(Math.pow(x, y));
+        if (ints && y >= 0) return intResult(op, x, y, Math.pow(x, y));
         if (x === 0 && y < 0) throw zeroDivision('0.0 cannot be raised to a negative power');
         const p = Math.pow(x, y);
         // Python's float power raises where the result overflows (`10.0 ** 400`).
@@ -247,6 +289,12 @@ function order(a: Value, b: Value, op: string): number {
   throw typeError(`'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
 }
 
+/** The integer part of a number as a BigInt (exact digits in any base). */
+function bigTrunc(x: number): bigint {
+  if (!Number.isFinite(x)) throw overflowError('cannot convert float infinity to integer');
+  return BigInt(Math.trunc(x));
+}
+
 /** `"%d items, loss %.3f" % (n, x)`: Python's printf-style formatting (d i f e g s r %). */
 export function percentFormat(fmt: string, args: Value): string {
   const items = args.kind === 'tuple' ? args.items : [args];
@@ -261,16 +309,16 @@ export function percentFormat(fmt: string, args: Value): string {
       case 'd':
       case 'i':
       case 'u':
-        s = String(Math.trunc(numberOf(v)));
+        s = intDigits(Math.trunc(numberOf(v)));
         break;
       case 'x':
-        s = Math.trunc(numberOf(v)).toString(16);
+        s = bigTrunc(numberOf(v)).toString(16);
         break;
       case 'X':
-        s = Math.trunc(numberOf(v)).toString(16).toUpperCase();
+        s = bigTrunc(numberOf(v)).toString(16).toUpperCase();
         break;
       case 'o':
-        s = Math.trunc(numberOf(v)).toString(8);
+        s = bigTrunc(numberOf(v)).toString(8);
         break;
       case 'f':
       case 'F':

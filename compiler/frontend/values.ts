@@ -95,17 +95,33 @@ export const TRUE: BoolValue = { kind: 'bool', value: true };
 export const FALSE: BoolValue = { kind: 'bool', value: false };
 
 /**
- * Python ints are exact at any size; tfg's are doubles, exact within ±(2**53 - 1). An int outside
- * that range is an OverflowError where it is made (Python raises it for floats out of range),
- * never a silently rounded value.
+ * Python ints are exact at any size; tfg's are doubles. Every int value held is exactly the
+ * Python value: all ints within ±(2**53 - 1), and larger ones a double represents exactly
+ * (`2**53`, `2**63`, `int(1e300)`). An int that a double cannot hold exactly is an OverflowError
+ * where it is made (`2**53 + 1`, `2**10**9`), never a silently rounded value.
+ *
+ * `int(v)` accepts only the always-exact range (callers that have not checked exactness get an
+ * OverflowError rather than a possibly rounded value); `exactInt(v)` is for values whose
+ * exactness the caller has checked (operators.ts checks with BigInt arithmetic).
  */
-export const MAX_EXACT_INT = Number.MAX_SAFE_INTEGER;
-
 export function int(value: number): IntValue {
-  if (!Number.isSafeInteger(value)) {
-    throw overflowError("int too large: tfg's construction-time ints are exact only within ±(2**53 - 1) = ±9007199254740991");
-  }
+  if (!Number.isSafeInteger(value)) throw intOverflow();
   return { kind: 'int', value };
+}
+
+/** An int the caller knows to be exact (any integer-valued finite double). */
+export function exactInt(value: number): IntValue {
+  if (!Number.isInteger(value)) throw intOverflow();
+  return { kind: 'int', value };
+}
+
+export function intOverflow(): Error {
+  return overflowError("int too large to be exact: tfg's construction-time ints are doubles, exact within ±(2**53 - 1) = ±9007199254740991 (and beyond where a double holds the value exactly)");
+}
+
+/** Python's str of an int: all digits (JavaScript would print 1e+21). */
+export function intDigits(value: number): string {
+  return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
 }
 export const float = (value: number): FloatValue => ({ kind: 'float', value });
 export const bool = (value: boolean): BoolValue => (value ? TRUE : FALSE);
@@ -257,7 +273,7 @@ export function pyStr(v: Value, inRepr = false): string {
     case 'bool':
       return v.value ? 'True' : 'False';
     case 'int':
-      return String(v.value);
+      return intDigits(v.value);
     case 'float':
       return pyFloatRepr(v.value);
     case 'str':

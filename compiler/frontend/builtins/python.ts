@@ -17,6 +17,7 @@ import {
   bool,
   dict,
   float,
+  exactInt,
   int,
   isNumber,
   iterate,
@@ -37,7 +38,7 @@ function toInt(v: Value): Value {
   if (v.kind === 'bool') return int(v.value ? 1 : 0);
   if (v.kind === 'float') {
     if (!Number.isFinite(v.value)) throw valueError(`cannot convert float ${v.value > 0 ? 'infinity' : 'NaN'} to integer`);
-    return int(Math.trunc(v.value));
+    return exactInt(Math.trunc(v.value));
   }
   if (v.kind === 'str') {
     if (!/^\s*[-+]?\d+\s*$/.test(v.value)) throw valueError(`invalid literal for int() with base 10: ${pyRepr(v)}`);
