@@ -12,7 +12,8 @@ import { addLimitOptions, allGraphs, limitsFromOptions, loadProgram } from './pr
 
 export function runCheck(file: string, io: Io = processIo, limits: Partial<Limits> = {}): number {
   try {
-    const r = loadProgram(file, limits);
+    // print() goes to stderr; through `io` when it is not the process's (tests capture it).
+    const r = loadProgram(file, limits, io === processIo ? {} : { print: (s) => io.err(s) });
     if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
     const graphs = allGraphs(r);
     const problems = graphs.flatMap((g) => verifyGraph(g).map((p) => `graph ${g.name}: ${p}`));

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type BuildResult, buildProgram } from '../compiler/frontend/index.js';
+import { type BuildOptions, type BuildResult, buildProgram } from '../compiler/frontend/index.js';
 import { formatCount, LIMITS, type Limits } from '../compiler/diagnostics/limits.js';
 import type { Graph } from '../compiler/ir/graph.js';
 import { CliError } from './io.js';
@@ -23,8 +23,8 @@ export function readSource(file: string): string {
 }
 
 /** Read and build a program. Diagnostics are in the result (`ok` false on errors). */
-export function loadProgram(file: string, limits: Partial<Limits> = {}): BuildResult {
-  return buildProgram(readSource(file), file, { limits });
+export function loadProgram(file: string, limits: Partial<Limits> = {}, options: Omit<BuildOptions, 'limits'> = {}): BuildResult {
+  return buildProgram(readSource(file), file, { ...options, limits });
 }
 
 /** A positive integer option value; `1e8` and `100_000_000` are accepted. */
