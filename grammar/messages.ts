@@ -41,7 +41,7 @@ export const messages = {
   chainedComparisonHint: "separate comparisons joined by 'and', e.g. 'a < b and b < c'",
   assignTarget: (what: string) => `Cannot assign to ${what}`,
   augTarget: (what: string) => `Augmented assignment needs a single name on the left, not ${what}`,
-  badEscape: (esc: string) => `Invalid escape sequence '${esc}'`,
+  badEscape: (esc: string) => `Invalid escape sequence ${quoteChars(esc)}`,
   badEscapeHint: (letter: string, digits: number) => `'\\${letter}' followed by ${digits} hex digits`,
   internalError: (what: string) => `Internal parser error: ${what}`,
   duplicateParam: (name: string) => `Duplicate parameter '${name}'`,
@@ -55,7 +55,9 @@ export const messages = {
   sourceTooLarge: (n: string, max: string) => `Source too large: ${n} characters; the limit is ${max} (raise it with --max-source-chars)`,
 };
 
-function quoteChars(s: string): string {
+/** Characters as quoted in messages: control characters escaped (`'\x00'`), long text cut. */
+export function quoteChars(s: string): string {
+  if (s.length > 40) s = `${s.slice(0, 40)}…`;
   const shown = [...s]
     .map((c) => {
       const code = c.codePointAt(0) ?? 0;

@@ -34,7 +34,7 @@ import * as T from './tokens.js';
 import { error, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import type { SourceFile, Span } from '../compiler/diagnostics/span.js';
 import { formatCount, isStackOverflow } from '../compiler/diagnostics/limits.js';
-import { messages, SyntaxCode } from './messages.js';
+import { messages, quoteChars, SyntaxCode } from './messages.js';
 
 /** How a token type is named in messages: its label, else its name. */
 export function tokenLabel(t: TokenType): string {
@@ -46,7 +46,7 @@ export function tokenLabel(t: TokenType): string {
 export function foundLabel(tok: IToken | undefined): string {
   if (!tok || tok.tokenType === EOF) return 'end of input';
   if (tok.tokenType === T.Newline) return 'newline';
-  return `'${tok.image}'`;
+  return quoteChars(tok.image);
 }
 
 export interface ParserLimits {
