@@ -122,7 +122,7 @@ export const STAGES: readonly Stage[] = [
     help: 'source → AST (chevrotain lexer and parser, with recovery)',
     done: (s) => s.ast !== undefined || s.build !== undefined || s.graph !== undefined,
     run(s) {
-      const r = parseSource(s.file!);
+      const r = parseSource(s.file!, s.buildOptions?.limits ?? {});
       s.ast = r.program;
       s.parseDiagnostics = r.diagnostics;
     },

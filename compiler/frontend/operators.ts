@@ -15,7 +15,7 @@ import type { Attrs, Node } from '../ir/graph.js';
 import type { Ctx } from './context.js';
 import { applyOp, convertInputs, convertToTensor, node, requireOp } from './convert.js';
 import { checkItems } from './budget.js';
-import { FrontendError, overflowError, typeError, zeroDivision } from './errors.js';
+import { FrontendError, overflowError, typeError, valueError, zeroDivision } from './errors.js';
 import {
   type Value,
   asTensorNode,
@@ -23,7 +23,6 @@ import {
   exactInt,
   float,
   int,
-  intDigits,
   intOverflow,
   isNumber,
   isTensorLike,
@@ -291,6 +290,7 @@ function order(a: Value, b: Value, op: string): number {
 
 /** The integer part of a number as a BigInt (exact digits in any base). */
 function bigTrunc(x: number): bigint {
+  if (Number.isNaN(x)) throw valueError('cannot convert float NaN to integer');
   if (!Number.isFinite(x)) throw overflowError('cannot convert float infinity to integer');
   return BigInt(Math.trunc(x));
 }
@@ -309,7 +309,7 @@ export function percentFormat(fmt: string, args: Value): string {
       case 'd':
       case 'i':
       case 'u':
-        s = intDigits(Math.trunc(numberOf(v)));
+        s = bigTrunc(numberOf(v)).toString();
         break;
       case 'x':
         s = bigTrunc(numberOf(v)).toString(16);
