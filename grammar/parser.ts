@@ -721,11 +721,6 @@ export class Parser {
     return this.expr(PREC_COND);
   }
 
-  /** An `or` expression (comprehension iterables and filters: no bare conditional). */
-  private orTest(): A.Expr {
-    return this.expr(PREC_OR);
-  }
-
   /**
    * Operator-precedence parsing of everything from the conditional expression down to unary
    * operators: the operators of one level are a loop (left-associative, any length); a tighter

@@ -7,7 +7,7 @@
  * budget). Nothing may throw or report an internal error (1010, 2012); every span lies in the
  * file; every message is clean; a parsed program prints.
  *
- * Then the scaling families: each input made at size n (large enough to take 30 ms) and 8n,
+ * Then the scaling families: each input made at a size n (20-50 ms of CPU on an idle core) and 8n,
  * parsed (or built) three times each, interleaved, and the ratio of the least CPU times compared
  * with a generous margin: linear is 8 (12-27 measured: the memory hierarchy and the collector
  * make big inputs dearer per token), quadratic 64 and far more in practice (the old recovery
@@ -278,36 +278,30 @@ function cpuMs(fn: () => void): number {
   return (b.user + b.system) / 1000;
 }
 
-const scaling: [string, (n: number) => string, 'parse' | 'build'][] = [
-  ["stray ')' lines", (n) => ')\n'.repeat(n), 'parse'],
-  ["statements and stray '}'", (n) => 'x = 1\n}\n'.repeat(n), 'parse'],
-  ['bad characters', (n) => 'x = 1 $\n'.repeat(n), 'parse'],
-  ['unclosed brackets', (n) => '(['.repeat(n), 'parse'],
-  ['unmatched closers of another kind', (n) => `${'('.repeat(n)}${']'.repeat(n)}`, 'parse'],
-  ['nested blocks past the limit', (n) => `${'if a {\n'.repeat(n)}${'}\n'.repeat(n)}`, 'parse'],
-  ['a flat sum', (n) => `x = ${'1 + '.repeat(n)}1`, 'parse'],
-  ['a long line of errors', (n) => `x = ${'1 $ '.repeat(n)}`, 'parse'],
-  ['valid statements', (n) => 'x = f(a, [1, 2.0, "s"], k=3) + y * 2\n'.repeat(n), 'parse'],
-  ['a sum of tensors, built', (n) => `c = constant(1.0)\nx = ${'c + '.repeat(n / 4)}c`, 'build'],
-  ['a loop, built', (n) => `s = 0\nfor i in range(${n}) { s = s + i }`, 'build'],
+/** Scaling families: name, input of size n, what is timed, and n (about 20-50 ms of CPU here). */
+const scaling: [string, (n: number) => string, 'parse' | 'build', number][] = [
+  ["stray ')' lines", (n) => ')\n'.repeat(n), 'parse', 32_000],
+  ["statements and stray '}'", (n) => 'x = 1\n}\n'.repeat(n), 'parse', 8000],
+  ['bad characters', (n) => 'x = 1 $\n'.repeat(n), 'parse', 8000],
+  ['unclosed brackets and closers of another kind', (n) => `${'(['.repeat(n)}${'}'.repeat(n)}`, 'parse', 8000],
+  ['nested blocks past the limit', (n) => `${'if a {\n'.repeat(n)}${'}\n'.repeat(n)}`, 'parse', 8000],
+  ['a flat sum', (n) => `x = ${'1 + '.repeat(n)}1`, 'parse', 16_000],
+  ['valid statements', (n) => 'x = f(a, [1, 2.0, "s"], k=3) + y * 2\n'.repeat(n), 'parse', 1000],
+  ['a sum of tensors, built', (n) => `c = constant(1.0)\nx = ${'c + '.repeat(n)}c`, 'build', 4000],
+  ['a loop, built', (n) => `s = 0\nfor i in range(${n}) { s = s + i }`, 'build', 64_000],
 ];
 
 t.test('parsing, recovery and building are linear on the scaling families', (t) => {
-  for (const [name, make, stage] of scaling) {
+  for (const [name, make, stage, n] of scaling) {
     const run = (text: string) => () => {
       if (stage === 'parse') parseSource(new SourceFile('s.tfg', text));
       else buildProgram(text, 's.tfg', { print: () => {} });
     };
-    // n grows until the small input takes long enough to time (30 ms of CPU)
-    let n = 1000;
-    run(make(n))(); // warm up
-    let a = cpuMs(run(make(n)));
-    while (a < 30 && n < 500_000) {
-      n *= 2;
-      a = cpuMs(run(make(n)));
-    }
     const small = run(make(n));
     const large = run(make(8 * n));
+    small(); // warm up (compile the code paths)
+    small();
+    let a = Infinity;
     let b = Infinity;
     for (let k = 0; k < 3; k++) {
       a = Math.min(a, cpuMs(small));
