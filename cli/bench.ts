@@ -18,6 +18,7 @@ import { runPipeline } from '../compiler/passes/pipeline.js';
 import { bytesMoved, schedule } from '../compiler/schedule/schedule.js';
 import { allocArray } from '../session/dtype.js';
 import { Tensor } from '../session/tensor.js';
+import { limitsFromOptions } from './limits.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { allGraphs, loadProgram, selectGraph } from './program.js';
 
@@ -103,7 +104,7 @@ export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo
   try {
     const batch = positiveInt('--batch', opts.batch, 32);
     const iterations = positiveInt('--iterations', opts.iterations, 50);
-    const r = loadProgram(file);
+    const r = loadProgram(file, limitsFromOptions(opts as Record<string, unknown>));
     if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
     graphs = allGraphs(r);
     const g = selectGraph(r, opts.graph);

@@ -1,15 +1,18 @@
 /**
  * @fileoverview `tfg check FILE`: parse and build the program, print its diagnostics with code
  * frames (colors only on a TTY), verify every graph's IR, and say
- * `ok: N nodes in M graphs`. Exit code 1 on any error.
+ * `ok: N nodes in M graphs`. Exit code 1 on any error. The `--max-*` options raise the
+ * compiler's limits (docs/limits.md).
  */
 import { verifyGraph } from '../compiler/ir/verify.js';
 import { type Io, processIo, renderError, reportDiagnostics } from './io.js';
+import type { Limits } from '../compiler/diagnostics/limits.js';
 import { allGraphs, loadProgram } from './program.js';
 
-export function runCheck(file: string, io: Io = processIo): number {
+export function runCheck(file: string, io: Io = processIo, limits: Partial<Limits> = {}): number {
   try {
-    const r = loadProgram(file);
+    // print() goes to stderr; through `io` when it is not the process's (tests capture it).
+    const r = loadProgram(file, limits, io === processIo ? {} : { print: (s) => io.err(s) });
     if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
     const graphs = allGraphs(r);
     const problems = graphs.flatMap((g) => verifyGraph(g).map((p) => `graph ${g.name}: ${p}`));

@@ -6,22 +6,18 @@
  */
 import { type Command, Option } from 'commander';
 import type { Io } from './io.js';
+import { addLimitOptions, limitsFromOptions } from './limits.js';
 
 const BACKENDS = ['reference', 'wasm'] as const;
 
 /** Register every command on `program`; their output goes to `io`. */
 export function registerCommands(program: Command, io: Io): void {
-  program
-    .command('check')
-    .description('parse and build a .tfg program; print its diagnostics')
-    .argument('<file>', 'the .tfg program')
-    .action(async (file: string) => {
-      const { runCheck } = await import('./check.js');
-      process.exitCode = runCheck(file, io);
-    });
+  addLimitOptions(program.command('check').description('parse and build a .tfg program; print its diagnostics').argument('<file>', 'the .tfg program')).action(async (file: string, opts) => {
+    const { runCheck } = await import('./check.js');
+    process.exitCode = runCheck(file, io, limitsFromOptions(opts));
+  });
 
-  program
-    .command('graph')
+  addLimitOptions(program.command('graph'))
     .description('print a graph of a .tfg program: IR text (one node per line), DOT or SVG')
     .argument('<file>', 'the .tfg program')
     .option('--graph <name>', 'which graph (default: the default graph)')
@@ -31,8 +27,7 @@ export function registerCommands(program: Command, io: Io): void {
       process.exitCode = await runGraph(file, opts, io);
     });
 
-  program
-    .command('run')
+  addLimitOptions(program.command('run'))
     .description('run a .tfg program (compiled to WebAssembly, or in the reference Session) and print fetched values')
     .argument('<file>', 'the .tfg program')
     .requiredOption('--fetch <names...>', 'tensors or operations to fetch (bindings or node names, x or x:0)')
@@ -60,8 +55,7 @@ export function registerCommands(program: Command, io: Io): void {
       process.exitCode = await runPlot(logdir, opts, io);
     });
 
-  program
-    .command('train')
+  addLimitOptions(program.command('train'))
     .description("train a .tfg program's train { } recipe (checkpoints, resume, summaries)")
     .argument('<file>', 'the .tfg program')
     .option('--epochs <n>', 'epochs (overrides the recipe)')
@@ -81,8 +75,7 @@ export function registerCommands(program: Command, io: Io): void {
       process.exitCode = await runTrain(file, opts, io);
     });
 
-  program
-    .command('compile')
+  addLimitOptions(program.command('compile'))
     .description('compile a .tfg program to a WebAssembly module and manifest')
     .argument('<file>', 'the .tfg program')
     .option('-o, --output <dir>', 'output directory', '.')
@@ -112,8 +105,7 @@ export function registerCommands(program: Command, io: Io): void {
       process.exitCode = await runWat(file, opts, io);
     });
 
-  program
-    .command('bench')
+  addLimitOptions(program.command('bench'))
     .description('time a signature compiled fused vs unfused vs the reference Session, with bytes moved per kernel')
     .argument('<file>', 'the .tfg program')
     .option('--signature <name>', 'which signature (default: the first)')

@@ -16,6 +16,7 @@ import { writeCompiled } from '../compiler/emit/write.js';
 import { readCheckpointTensors } from '../session/node/checkpoint.js';
 import { writeSafetensors } from '../session/io/safetensors.js';
 import { matchCheckpoint } from '../session/train/saver.js';
+import { limitsFromOptions } from './limits.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { loadProgram, readSource } from './program.js';
 
@@ -55,6 +56,7 @@ export function runCompile(file: string, opts: CompileCliOptions, io: Io = proce
       file,
       { graph: opts.graph, fuse: opts.fuse !== false, signatures: opts.signature, generic: opts.generic ?? (opts.signature ? false : true), embedRuntime: opts.embedRuntime !== false, ...(ckpt && !opts.weightsFile ? { variables: ckpt.tensors } : {}) },
       { verify: opts.verify, dump: dump === undefined ? undefined : onDump, dumpStages: dump === undefined || dump === 'all' ? undefined : new Set([dump as StageName]), until: dump === undefined || dump === 'all' ? 'emit' : (dump as StageName) },
+      { limits: limitsFromOptions(opts as Record<string, unknown>) },
     );
     if (state.build && reportDiagnostics(state.build.diagnostics, io)) return 1;
     if (!state.compiled) return 0; // --dump of an earlier stage: printed, nothing written

@@ -6,6 +6,7 @@
  */
 import { graphToDot } from '../compiler/ir/dot.js';
 import { printGraph } from '../compiler/ir/printer.js';
+import { limitsFromOptions } from './limits.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { loadProgram, selectGraph } from './program.js';
 
@@ -29,7 +30,7 @@ export async function runGraph(file: string, opts: GraphOptions, io: Io = proces
   try {
     const format = (opts.format ?? 'text') as GraphFormat;
     if (!['text', 'dot', 'svg'].includes(format)) throw new CliError(`unknown --format '${opts.format}' (expected text, dot or svg)`);
-    const r = loadProgram(file);
+    const r = loadProgram(file, limitsFromOptions(opts as Record<string, unknown>));
     if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
     const g = selectGraph(r, opts.graph);
     if (format === 'text') io.out(printGraph(g));

@@ -1,10 +1,13 @@
 /**
  * @fileoverview Loading a `.tfg` program for the CLI: read the file, run the parser and the
- * construction-phase evaluator (`buildProgram`), and pick a graph by name.
+ * construction-phase evaluator (`buildProgram`), and pick a graph by name. Also the options
+ * that raise the compiler's limits (`--max-steps`, ...: one per entry of
+ * compiler/diagnostics/limits.ts), for the commands that build programs.
  */
 import { didYouMean } from '../compiler/diagnostics/suggest.js';
 import { readFileSync } from 'node:fs';
-import { type BuildResult, buildProgram } from '../compiler/frontend/index.js';
+import { type BuildOptions, type BuildResult, buildProgram } from '../compiler/frontend/index.js';
+import type { Limits } from '../compiler/diagnostics/limits.js';
 import type { Graph } from '../compiler/ir/graph.js';
 import { CliError } from './io.js';
 
@@ -20,8 +23,8 @@ export function readSource(file: string): string {
 }
 
 /** Read and build a program. Diagnostics are in the result (`ok` false on errors). */
-export function loadProgram(file: string): BuildResult {
-  return buildProgram(readSource(file), file);
+export function loadProgram(file: string, limits: Partial<Limits> = {}, options: Omit<BuildOptions, 'limits'> = {}): BuildResult {
+  return buildProgram(readSource(file), file, { ...options, limits });
 }
 
 /** Every graph of a program, the default one first, each once. */

@@ -21,6 +21,7 @@ import { openSession, type Session } from '../compiler/session.js';
 import { readCheckpointTensors } from '../session/node/checkpoint.js';
 import { matchCheckpoint } from '../session/train/saver.js';
 import type { Tensor } from '../session/tensor.js';
+import { limitsFromOptions } from './limits.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
 import type { Value } from '../compiler/frontend/index.js';
@@ -137,7 +138,7 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
       if (!Number.isInteger(seed)) throw new CliError(`--seed expects an integer, got '${opts.seed}'`);
     }
     const feedArgs = (opts.feed ?? []).map(parseFeedArg);
-    const r = loadProgram(file);
+    const r = loadProgram(file, limitsFromOptions(opts as Record<string, unknown>));
     if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
     graphs = allGraphs(r);
     const g = selectGraph(r, opts.graph);

@@ -23,6 +23,7 @@ import { SummaryWriter } from '../session/node/summary-writer.js';
 import type { TrainPlan } from '../session/train/plan.js';
 import { Saver } from '../session/train/saver.js';
 import { type TrainEvent, type TrainResult, Trainer, parseTrainState } from '../session/train/trainer.js';
+import { limitsFromOptions } from './limits.js';
 import { CliError, type Io, processIo, renderError } from './io.js';
 import { loadProgram } from './program.js';
 
@@ -198,7 +199,7 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
   let interrupted = false;
   process.on('SIGINT', onSigint);
   try {
-    const r = loadProgram(file);
+    const r = loadProgram(file, limitsFromOptions(opts as Record<string, unknown>));
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) {
       io.err(formatDiagnostics(r.diagnostics, { color: io.color }));

@@ -170,7 +170,7 @@ export const STAGES: readonly Stage[] = [
     help: 'source → AST (chevrotain lexer and parser, with recovery)',
     done: (s) => s.ast !== undefined || s.build !== undefined || s.graph !== undefined,
     run(s) {
-      const r = parseSource(s.file!);
+      const r = parseSource(s.file!, s.buildOptions?.limits ?? {});
       s.ast = r.program;
       s.parseDiagnostics = r.diagnostics;
     },
@@ -307,8 +307,8 @@ export function runStages(s: CompileState, opts: RunOptions = {}): CompileState 
 }
 
 /** Compile `.tfg` source text (parse → emit). */
-export function compileSource(text: string, fileName: string, opts: CompileOptions = {}, run: RunOptions = {}): CompileState {
-  return runStages({ opts, file: new SourceFile(fileName, text) }, run);
+export function compileSource(text: string, fileName: string, opts: CompileOptions = {}, run: RunOptions = {}, buildOptions?: BuildOptions): CompileState {
+  return runStages({ opts, file: new SourceFile(fileName, text), buildOptions }, run);
 }
 
 /** Compile a built program (passes → emit). */

@@ -1,5 +1,5 @@
 /**
- * @fileoverview The AST of a `.tfg` program: what the parser (via to-ast.ts) produces and the
+ * @fileoverview The AST of a `.tfg` program: what the parser (parser.ts) produces and the
  * construction-phase evaluator (compiler/frontend/) consumes. Every node carries the span of
  * the source text it came from.
  *

@@ -1,25 +1,25 @@
 /**
  * @fileoverview The grammar's public entry: `parseSource(file)` lexes, parses (with error
- * recovery) and builds the AST of a `.tfg` file, turning every lexer, parser and CST→AST
- * problem into a located Diagnostic. It never throws: internal failures become diagnostic 1010.
+ * recovery) and builds the AST of a `.tfg` file, turning every lexer and parser problem into a
+ * located Diagnostic. It never throws: internal failures become diagnostic 1010.
  *
- * Cascades are trimmed: at most one syntax error per line (lexer errors first, then parser
- * errors, then those found while building the AST), and an "end of input" error is dropped when
- * an earlier error explains it.
+ * Cascades are trimmed: at most one syntax error per line (lexer errors first, then grammar
+ * errors, then those found while building nodes). Everything here is linear in the source:
+ * the lexer, the newline pass, the parser with its recovery (parser.ts), and the bookkeeping
+ * below. Limits (compiler/diagnostics/limits.ts): a source longer than `maxSourceChars` is one
+ * error (1017) and is not lexed; after `maxErrors` errors the rest are dropped and 1016 says so.
  */
-import { tokenMatcher, type IRecognitionException, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
 import type { Program } from './ast.js';
 import { type Diagnostic, error } from '../compiler/diagnostics/diagnostic.js';
 import type { SourceFile, Span } from '../compiler/diagnostics/span.js';
-import { EXPECTED_SEP, parser } from './parser.js';
-import { dropBracketedNewlines, LBrace, LBracket, LParen, Newline, Separator, tfgLexer, UnterminatedString } from './tokens.js';
-import { AstBuilder } from './to-ast.js';
+import { formatCount, type Limits, resolveLimits } from '../compiler/diagnostics/limits.js';
+import { Parser, tokenEnd } from './parser.js';
+import { dropBracketedNewlines, LBrace, LBracket, LParen, tfgLexer, UnterminatedString } from './tokens.js';
 import { messages, SyntaxCode } from './messages.js';
 
 export { SyntaxCode } from './messages.js';
 export { printAst } from './print-ast.js';
-
-let builder: AstBuilder | null = null;
 
 export interface ParseResult {
   /** The AST; may be partial when there are errors (treat any error diagnostic as fatal). */
@@ -27,9 +27,11 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-export function parseSource(file: SourceFile): ParseResult {
+export type ParseOptions = Partial<Pick<Limits, 'maxSourceChars' | 'maxNesting' | 'maxErrors'>>;
+
+export function parseSource(file: SourceFile, options: ParseOptions = {}): ParseResult {
   try {
-    return parseUnsafe(file);
+    return parseUnsafe(file, options);
   } catch (e) {
     const what = e instanceof Error ? e.message : String(e);
     return { program: null, diagnostics: [error(SyntaxCode.InternalError, messages.internalError(what), spanAt(file, 0, 0))] };
@@ -43,20 +45,29 @@ function spanAt(file: SourceFile, start: number, end: number): Span {
   return { file, start: s, end: e };
 }
 
-function parseUnsafe(file: SourceFile): ParseResult {
+function parseUnsafe(file: SourceFile, options: ParseOptions): ParseResult {
+  const limits = resolveLimits(options);
   const text = file.text;
+  if (text.length > limits.maxSourceChars) {
+    const d = error(SyntaxCode.SourceTooLarge, messages.sourceTooLarge(formatCount(text.length), formatCount(limits.maxSourceChars)), spanAt(file, 0, 0));
+    return { program: null, diagnostics: [d] };
+  }
   const lexed = tfgLexer.tokenize(text);
 
   // 1. lexer problems: bad characters, unterminated strings
+  // Only the first maxErrors + 1 can be kept (errors are capped by position, and the lexer's
+  // come in order), so the rest are not made.
   const lexDiags: Diagnostic[] = [];
   for (const e of lexed.errors) {
+    if (lexDiags.length > limits.maxErrors) break;
     const chars = text.slice(e.offset, e.offset + e.length);
     lexDiags.push(error(SyntaxCode.UnexpectedCharacter, messages.unexpectedCharacter(chars), spanAt(file, e.offset, e.offset + e.length)));
   }
+  let unterminated = 0;
   for (const t of lexed.tokens) {
-    if (t.tokenType === UnterminatedString) {
+    if (t.tokenType === UnterminatedString && unterminated++ <= limits.maxErrors) {
       lexDiags.push(
-        error(SyntaxCode.UnterminatedString, messages.unterminatedString, spanAt(file, t.startOffset, (t.endOffset ?? t.startOffset) + 1), {
+        error(SyntaxCode.UnterminatedString, messages.unterminatedString, spanAt(file, t.startOffset, tokenEnd(t)), {
           expected: messages.unterminatedStringExpected,
         }),
       );
@@ -65,68 +76,42 @@ function parseUnsafe(file: SourceFile): ParseResult {
 
   // 2. parse
   const { tokens, unclosed } = dropBracketedNewlines(lexed.tokens);
-  let lastEnd = 0;
-  for (const t of tokens) {
-    if (t.tokenType !== Newline && Number.isFinite(t.endOffset)) lastEnd = (t.endOffset ?? t.startOffset) + 1;
-  }
-  // The grammar stops at a token no statement can start with (a stray ')' or '}'); report it
-  // and parse on from the next line, so later errors are found in the same pass.
-  const parseDiags: Diagnostic[] = [];
-  const astDiags: Diagnostic[] = [];
-  const body: Program['body'] = [];
-  let complete = true;
-  let from = 0;
-  while (from <= tokens.length) {
-    parser.input = from === 0 ? tokens : tokens.slice(from);
-    const cst = parser.program();
-    let stray: IToken | null = null;
-    for (const e of parser.errors) {
-      parseDiags.push(parserDiagnostic(file, e, lastEnd));
-      if (e.name === 'NotAllInputParsedException') stray = e.token;
-    }
-    try {
-      builder ??= new AstBuilder();
-      body.push(...builder.build(cst, file, astDiags).body);
-    } catch (e) {
-      complete = false;
-      if (parseDiags.length === 0 && lexDiags.length === 0) {
-        const what = e instanceof Error ? e.message : String(e);
-        astDiags.push(error(SyntaxCode.InternalError, messages.internalError(what), spanAt(file, 0, 0)));
-      }
-    }
-    if (!stray) break;
-    const at = tokens.indexOf(stray, from);
-    if (at < 0) break;
-    let next = at + 1;
-    while (next < tokens.length && !tokenMatcher(tokens[next], Separator)) next++;
-    if (next >= tokens.length) break;
-    from = next + 1;
-  }
-  attachUnclosed(file, parseDiags, unclosed);
-  const program: Program | null = complete || body.length > 0 ? { kind: 'Program', body, span: spanAt(file, 0, text.length) } : null;
-  return { program, diagnostics: trimCascades(file, lexDiags, parseDiags, astDiags) };
-}
-
-const codeOf: Record<string, number> = {
-  MismatchedTokenException: SyntaxCode.ExpectedToken,
-  NoViableAltException: SyntaxCode.NoViableAlternative,
-  NotAllInputParsedException: SyntaxCode.UnexpectedToken,
-  EarlyExitException: SyntaxCode.ExpectedAtLeastOne,
-};
-
-function parserDiagnostic(file: SourceFile, e: IRecognitionException, lastEnd: number): Diagnostic {
-  const [message, expected] = e.message.split(EXPECTED_SEP);
-  const tok: IToken | undefined = e.token;
-  const real = tok && Number.isFinite(tok.startOffset) && !tok.isInsertedInRecovery;
-  const span = real ? spanAt(file, tok.startOffset, (tok.endOffset ?? tok.startOffset) + 1) : spanAt(file, lastEnd, lastEnd);
-  return error(codeOf[e.name] ?? SyntaxCode.ExpectedToken, message, span, expected ? { expected } : {});
+  const out = new Parser(file, tokens, { maxNesting: limits.maxNesting, maxErrors: limits.maxErrors }).parse();
+  attachUnclosed(file, out.parseErrors, unclosed);
+  const program: Program = { kind: 'Program', body: out.body, span: spanAt(file, 0, text.length) };
+  const kept = trimCascades(file, lexDiags, out.parseErrors, out.astErrors);
+  return { program, diagnostics: capErrors(kept, limits.maxErrors, out.stopped) };
 }
 
 /** Point "Expected ')'" (or ']', '}') errors at the bracket that was never closed as well. */
 function attachUnclosed(file: SourceFile, diags: Diagnostic[], unclosed: IToken[]): void {
+  if (unclosed.length === 0 || diags.length === 0) return;
+  // For each closer, the errors expecting it, by start offset: each opener takes the first one
+  // at or after it (binary search), unless that one already has its note.
+  const byCloser = new Map<string, Diagnostic[]>();
+  for (const d of diags) {
+    if (d.span === null) continue;
+    for (const c of ["')'", "']'", "'}'"]) {
+      if ((d.expected ?? '').includes(c)) {
+        let list = byCloser.get(c);
+        if (!list) byCloser.set(c, (list = []));
+        list.push(d);
+      }
+    }
+  }
+  for (const list of byCloser.values()) list.sort((a, b) => a.span!.start - b.span!.start);
   for (const open of unclosed) {
-    const closer = open.tokenType === LParen ? "')'" : open.tokenType === LBracket ? "']'" : "'}'";
-    const d = diags.find((x) => x.span !== null && x.span.start >= open.startOffset && (x.expected ?? '').includes(closer));
+    const closer = open.tokenType === LParen ? "')'" : open.tokenType === LBracket ? "']'" : open.tokenType === LBrace ? "'}'" : null;
+    const list = closer ? byCloser.get(closer) : undefined;
+    if (!list) continue;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].span!.start >= open.startOffset) hi = mid;
+      else lo = mid + 1;
+    }
+    const d = list[lo];
     if (!d || d.related?.length) continue;
     d.related = [{ span: spanAt(file, open.startOffset, open.startOffset + 1), message: messages.unclosed(open.image) }];
   }
@@ -146,4 +131,22 @@ function trimCascades(file: SourceFile, lex: Diagnostic[], parse: Diagnostic[], 
     }
   }
   return kept.sort(byStart);
+}
+
+/** Keep the first `max` errors; say so (1016, where the next one was) when there were more. */
+function capErrors(ds: Diagnostic[], max: number, stopped: boolean): Diagnostic[] {
+  let errors = 0;
+  for (let i = 0; i < ds.length; i++) {
+    if (ds[i].severity !== 'error') continue;
+    if (++errors > max) {
+      const out = ds.slice(0, i);
+      out.push(error(SyntaxCode.TooManyErrors, messages.tooManyErrors(formatCount(max)), ds[i].span));
+      return out;
+    }
+  }
+  if (stopped && ds.length > 0) {
+    const last = ds[ds.length - 1];
+    ds.push(error(SyntaxCode.TooManyErrors, messages.tooManyErrors(formatCount(max)), last.span));
+  }
+  return ds;
 }

@@ -15,7 +15,7 @@ export const SyntaxCode = {
   NoViableAlternative: 1005,
   /** Input left over after a complete program. */
   UnexpectedToken: 1006,
-  /** A construct that needs at least one item got none. */
+  /** Retired: chevrotain's empty required repetition; the hand-written parser never reports it. */
   ExpectedAtLeastOne: 1007,
   InvalidAssignTarget: 1008,
   InvalidEscape: 1009,
@@ -25,6 +25,12 @@ export const SyntaxCode = {
   NonDefaultAfterDefault: 1012,
   DuplicateKeywordArgument: 1013,
   PositionalAfterKeyword: 1014,
+  /** More nested brackets, blocks and prefix operators than `maxNesting` (compiler/diagnostics/limits.ts). */
+  NestingTooDeep: 1015,
+  /** More syntax errors than `maxErrors`: parsing stopped. */
+  TooManyErrors: 1016,
+  /** A source file longer than `maxSourceChars`. */
+  SourceTooLarge: 1017,
 } as const;
 
 export const messages = {
@@ -35,7 +41,7 @@ export const messages = {
   chainedComparisonHint: "separate comparisons joined by 'and', e.g. 'a < b and b < c'",
   assignTarget: (what: string) => `Cannot assign to ${what}`,
   augTarget: (what: string) => `Augmented assignment needs a single name on the left, not ${what}`,
-  badEscape: (esc: string) => `Invalid escape sequence '${esc}'`,
+  badEscape: (esc: string) => `Invalid escape sequence ${quoteChars(esc)}`,
   badEscapeHint: (letter: string, digits: number) => `'\\${letter}' followed by ${digits} hex digits`,
   internalError: (what: string) => `Internal parser error: ${what}`,
   duplicateParam: (name: string) => `Duplicate parameter '${name}'`,
@@ -43,9 +49,15 @@ export const messages = {
   duplicateKeyword: (name: string) => `Keyword argument '${name}' repeated`,
   positionalAfterKeyword: 'Positional argument follows keyword argument',
   unclosed: (open: string) => `'${open}' opened here is never closed`,
+  nestingTooDeep: (max: string) => `Nesting too deep: more than ${max} levels of brackets, blocks and operators`,
+  nestingTooDeepExpected: (max: string) => `at most ${max} nested levels (name the inner parts, or raise the limit with --max-nesting)`,
+  tooManyErrors: (max: string) => `Too many errors: parsing stopped after ${max} (raise the limit with --max-errors)`,
+  sourceTooLarge: (n: string, max: string) => `Source too large: ${n} characters; the limit is ${max} (raise it with --max-source-chars)`,
 };
 
-function quoteChars(s: string): string {
+/** Characters as quoted in messages: control characters escaped (`'\x00'`), long text cut. */
+export function quoteChars(s: string): string {
+  if (s.length > 40) s = `${s.slice(0, 40)}…`;
   const shown = [...s]
     .map((c) => {
       const code = c.codePointAt(0) ?? 0;

@@ -9,6 +9,8 @@
  *   (return (call maximum X threshold name="max")))
  * ```
  * Ints print as written (`3`), floats like Python's repr (`3.0`, `0.5`, `0.001`).
+ * Left-associative chains (`a + b + ...`, `f(x)[0].y`) are printed with a loop down their left
+ * spine, so a chain of any length prints; other nesting is bounded by the parser's nesting limit.
  */
 import type * as A from './ast.js';
 
@@ -114,22 +116,59 @@ export function printExpr(e: A.Expr | A.SliceExpr): string {
     case 'Binary':
     case 'Compare':
     case 'Logical':
-      return `(${e.op} ${printExpr(e.left)} ${printExpr(e.right)})`;
+      return printChain(e);
     case 'Not':
       return `(not ${printExpr(e.operand)})`;
     case 'Cond':
       return `(cond ${printExpr(e.test)} ${printExpr(e.body)} ${printExpr(e.orelse)})`;
-    case 'Call': {
-      const args = e.args.map((a) => (a.name !== null ? `${a.name}=${printExpr(a.value)}` : printExpr(a.value)));
-      return `(call ${[printExpr(e.callee), ...args].join(' ')})`;
-    }
+    case 'Call':
     case 'Index':
-      return `(index ${[printExpr(e.target), ...e.indices.map(printExpr)].join(' ')})`;
+    case 'Attr':
+      return printTrailers(e);
     case 'Slice': {
       const part = (x: A.Expr | null) => (x ? printExpr(x) : '_');
       return `(slice ${part(e.start)} ${part(e.stop)} ${part(e.step)})`;
     }
-    case 'Attr':
-      return `(. ${printExpr(e.target)} ${e.attr})`;
   }
+}
+
+type TrailerExpr = A.CallExpr | A.IndexExpr | A.AttrExpr;
+
+/** `(call f x)`, `(index x i)`, `(. x name)` for a chain of trailers, with a loop down its targets. */
+function printTrailers(e: TrailerExpr): string {
+  const spine: TrailerExpr[] = [];
+  let cur: A.Expr = e;
+  while (cur.kind === 'Call' || cur.kind === 'Index' || cur.kind === 'Attr') {
+    spine.push(cur);
+    cur = cur.kind === 'Call' ? cur.callee : cur.target;
+  }
+  let out = printExpr(cur);
+  for (let i = spine.length - 1; i >= 0; i--) {
+    const n = spine[i];
+    if (n.kind === 'Call') {
+      const args = n.args.map((a) => (a.name !== null ? `${a.name}=${printExpr(a.value)}` : printExpr(a.value)));
+      out = `(call ${[out, ...args].join(' ')})`;
+    } else if (n.kind === 'Index') out = `(index ${[out, ...n.indices.map(printExpr)].join(' ')})`;
+    else out = `(. ${out} ${n.attr})`;
+  }
+  return out;
+}
+
+type ChainExpr = A.BinaryExpr | A.CompareExpr | A.LogicalExpr;
+
+function isChain(e: A.Expr): e is ChainExpr {
+  return e.kind === 'Binary' || e.kind === 'Compare' || e.kind === 'Logical';
+}
+
+/** `(op left right)` for a binary node, walking the left spine with a loop. */
+function printChain(e: ChainExpr): string {
+  const spine: ChainExpr[] = [];
+  let cur: A.Expr = e;
+  while (isChain(cur)) {
+    spine.push(cur);
+    cur = cur.left;
+  }
+  let out = printExpr(cur);
+  for (let i = spine.length - 1; i >= 0; i--) out = `(${spine[i].op} ${out} ${printExpr(spine[i].right)})`;
+  return out;
 }

@@ -169,7 +169,8 @@ export const allTokens: TokenType[] = [
   Separator, Keyword, StringLit, AugAssign, CompareOp, AddOp, MulOp,
 ];
 
-export const tfgLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });
+/** Start offsets only (the parser takes ends from the image; lines are computed when printed). */
+export const tfgLexer = new Lexer(allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: true });
 
 /** Keywords that only ever start a statement: seeing one on a new line closes open brackets. */
 const statementOnly = new Set<TokenType>([Def, Return, With, Graph, Signature, Train, Pass, Break, Continue, Elif]);
@@ -203,6 +204,23 @@ export function dropBracketedNewlines(tokens: IToken[]): NewlinePass {
   const out: IToken[] = [];
   const stack: IToken[] = [];
   const unclosed: IToken[] = [];
+  // How many of each opener are on the stack: a closer whose kind is not open is left alone at
+  // once (no scan of the stack), so the pass stays linear on any input.
+  let parens = 0;
+  let brackets = 0;
+  let braces = 0;
+  const count = (t: TokenType, d: number): void => {
+    if (t === LParen) parens += d;
+    else if (t === LBracket) brackets += d;
+    else braces += d;
+  };
+  const popTo = (depth: number, into: IToken[] | null): void => {
+    while (stack.length > depth) {
+      const t = stack.pop()!;
+      count(t.tokenType, -1);
+      into?.push(t);
+    }
+  };
   const kind = (t: IToken) => t.tokenType;
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i];
@@ -210,6 +228,7 @@ export function dropBracketedNewlines(tokens: IToken[]): NewlinePass {
     if (type === Newline) {
       const top = stack[stack.length - 1];
       if (top && kind(top) !== LBrace) {
+        // The decision is the same for every newline of a run: make it once for the run.
         let j = i + 1;
         while (j < tokens.length && kind(tokens[j]) === Newline) j++;
         const next = tokens[j];
@@ -224,32 +243,36 @@ export function dropBracketedNewlines(tokens: IToken[]): NewlinePass {
               (kind(after) === Assign || after.tokenType.CATEGORIES?.includes(AugAssign) === true) &&
               prev !== undefined &&
               endsExpression(kind(prev))));
-        if (!abandon) continue;
-        while (stack.length > 0 && kind(stack[stack.length - 1]) !== LBrace) unclosed.push(stack.pop()!);
+        if (!abandon) {
+          i = j - 1;
+          continue;
+        }
+        let depth = stack.length;
+        while (depth > 0 && kind(stack[depth - 1]) !== LBrace) depth--;
+        popTo(depth, unclosed);
       }
       out.push(tok);
       continue;
     }
-    if (type === LParen || type === LBracket || type === LBrace) stack.push(tok);
-    else if (type === RParen || type === RBracket || type === RBrace) {
-      const open = type === RParen ? LParen : type === RBracket ? LBracket : LBrace;
-      let at = -1;
-      for (let k = stack.length - 1; k >= 0; k--) {
-        if (kind(stack[k]) === open) {
-          at = k;
-          break;
-        }
-      }
-      if (at >= 0) {
-        for (let k = stack.length - 1; k > at; k--) unclosed.push(stack[k]);
-        stack.length = at;
+    if (type === LParen || type === LBracket || type === LBrace) {
+      stack.push(tok);
+      count(type, 1);
+    } else if (type === RParen || type === RBracket || type === RBrace) {
+      const want = type === RParen ? LParen : type === RBracket ? LBracket : LBrace;
+      if ((want === LParen ? parens : want === LBracket ? brackets : braces) > 0) {
+        let at = stack.length - 1;
+        while (kind(stack[at]) !== want) at--;
+        popTo(at + 1, unclosed);
+        popTo(at, null);
       }
     } else if (type === Elif || type === Else) {
       while (out.length > 0 && kind(out[out.length - 1]) === Newline) out.pop();
     }
     out.push(tok);
   }
-  unclosed.push(...stack);
-  unclosed.sort((a, b) => a.startOffset - b.startOffset);
+  for (const t of stack) unclosed.push(t);
+  let sorted = true;
+  for (let i = 1; i < unclosed.length && sorted; i++) sorted = unclosed[i - 1].startOffset <= unclosed[i].startOffset;
+  if (!sorted) unclosed.sort((a, b) => a.startOffset - b.startOffset);
   return { tokens: out, unclosed };
 }

@@ -83,16 +83,30 @@ export function formatDiagnostics(ds: readonly Diagnostic[], opts: { color?: boo
   return ds.map((d) => formatDiagnostic(d, opts)).join('\n\n');
 }
 
+/** Widest source line a code frame prints; longer lines are cut to a window around the span. */
+export const FRAME_WIDTH = 120;
+
 function codeFrame(s: Span, c: typeof plain): string[] {
   const a = s.file.lineCol(s.start);
   const b = s.file.lineCol(Math.max(s.start, s.end - 1));
-  const text = s.file.lineText(a.line);
+  const full = s.file.lineText(a.line);
   const width = String(a.line).length;
   const gutter = ' '.repeat(width);
-  const caretEnd = b.line === a.line ? Math.max(b.col, a.col) : text.length;
-  const n = Math.max(1, caretEnd - a.col + 1);
-  const pad = text.slice(0, a.col - 1).replace(/[^\t]/g, ' ');
-  return [`  ${a.line} | ${text}`, `  ${gutter} | ${pad}${c.caret('^'.repeat(n))}`];
+  const caretEnd = b.line === a.line ? Math.max(b.col, a.col) : full.length;
+  // Columns [from, to) of the line are shown: all of it when it is short, else a window that
+  // starts a little before the span (a minified or generated file may have a 1 MB line).
+  let from = 0;
+  let to = full.length;
+  if (full.length > FRAME_WIDTH) {
+    from = Math.max(0, Math.min(a.col - 1 - 20, full.length - FRAME_WIDTH));
+    to = Math.min(full.length, from + FRAME_WIDTH);
+  }
+  const head = from > 0 ? '…' : '';
+  const text = head + full.slice(from, to) + (to < full.length ? '…' : '');
+  const first = a.col - 1 - from;
+  const n = Math.max(1, Math.min(caretEnd, to) - (a.col - 1));
+  const pad = head.replace(/./g, ' ') + full.slice(from, from + first).replace(/[^\t]/g, ' ');
+  return [`  ${a.line} | ${text}`, `  ${gutter} | ${pad}${c.caret('^'.repeat(Math.min(n, FRAME_WIDTH)))}`];
 }
 
 const plain: { sev: (s: Severity) => string; caret: (s: string) => string } = {

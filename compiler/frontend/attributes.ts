@@ -4,6 +4,7 @@
  * DType, TensorShape and VariableScope objects expose, plus the common list/dict/str methods.
  */
 import { didYouMean } from '../diagnostics/suggest.js';
+import { charge, checkItems } from './budget.js';
 import { type DType, isFloat, pyDTypeName } from '../../session/dtype.js';
 import type { Graph, Node } from './../ir/graph.js';
 import { ElementError, elementByName } from '../../session/run-common.js';
@@ -336,7 +337,9 @@ function listMethod(l: Value & { kind: 'list' }, name: string): Value | undefine
       });
     case 'extend':
       return method('list', name, 'iterable', (a) => {
-        l.items.push(...iterate(arg(a, 'iterable')));
+        const more = iterate(arg(a, 'iterable'));
+        checkItems(l.items.length + more.length, 'a list');
+        for (const x of more) l.items.push(x);
         return NONE;
       });
     case 'pop':
@@ -348,12 +351,16 @@ function listMethod(l: Value & { kind: 'list' }, name: string): Value | undefine
       });
     case 'index':
       return method('list', name, 'x', (a) => {
+        charge(l.items.length);
         const i = l.items.findIndex((e) => pyEquals(e, arg(a, 'x')));
         if (i < 0) throw valueError(`${pyStr(arg(a, 'x'))} is not in list`);
         return int(i);
       });
     case 'count':
-      return method('list', name, 'x', (a) => int(l.items.filter((e) => pyEquals(e, arg(a, 'x'))).length));
+      return method('list', name, 'x', (a) => {
+        charge(l.items.length);
+        return int(l.items.filter((e) => pyEquals(e, arg(a, 'x'))).length);
+      });
   }
   return undefined;
 }

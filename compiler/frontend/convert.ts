@@ -13,6 +13,7 @@ import { formatShapePy, isFullyDefined } from '../ir/shape.js';
 import { makeNode } from '../ops/build.js';
 import { hasOp } from '../ops/registry.js';
 import { staticValue as constantValue } from '../ops/static-value.js';
+import { charge, checkConstElements } from './budget.js';
 import type { Ctx } from './context.js';
 import { FE, FrontendError, missingOp, typeError, valueError } from './errors.js';
 import { type Value, asTensorNode, numberOf, pyFloatRepr, pyRepr, pyStr, typeName } from './values.js';
@@ -121,6 +122,7 @@ export function makeConst(ctx: Ctx, v: Value, dtype: DType | null, name: string,
   let outShape = data.shape;
   if (shape) {
     const n = shape.reduce((a, b) => a * b, 1);
+    checkConstElements(n, `a constant of shape ${formatShapePy(shape)}`);
     if (values.length === 1 && data.shape.length === 0) values = new Array<number>(n).fill(values[0]);
     else if (values.length > n) throw typeError(`Too many elements provided. Needed at most ${n}, but received ${values.length}`);
     else if (values.length < n) {
@@ -129,6 +131,7 @@ export function makeConst(ctx: Ctx, v: Value, dtype: DType | null, name: string,
     }
     outShape = shape;
   }
+  charge(values.length);
   if (data.dtype === 'f32') values = values.map((x) => Math.fround(x));
   return node(ctx, 'const', [], { dtype: data.dtype, shape: outShape, value: values }, name, 'constant()');
 }

@@ -6,6 +6,7 @@
  */
 import type { Related } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
+import { LIMIT_CODES } from '../diagnostics/limits.js';
 
 /** Diagnostic codes of the frontend (2xxx: names, shapes, dtypes, construction). */
 export const FE = {
@@ -24,6 +25,12 @@ export const FE = {
   ZERO_DIVISION: 2015,
   SYNTAX_CONTEXT: 2016,
   NONDETERMINISTIC_SEED: 2017,
+  /** The construction step budget ran out (compiler/frontend/budget.ts, --max-steps). */
+  STEP_BUDGET: LIMIT_CODES.STEP_BUDGET,
+  /** A value or constant over a size limit (--max-items, --max-const-elements). */
+  SIZE_LIMIT: LIMIT_CODES.SIZE_LIMIT,
+  /** OverflowError: an int outside the exact range, or a float power out of range. */
+  OVERFLOW: 2020,
 } as const;
 
 export class FrontendError extends Error {
@@ -47,5 +54,6 @@ export const attributeError = (msg: string): FrontendError => new FrontendError(
 export const indexError = (msg: string): FrontendError => new FrontendError(FE.INDEX, 'IndexError', msg);
 export const keyError = (msg: string): FrontendError => new FrontendError(FE.INDEX, 'KeyError', msg);
 export const zeroDivision = (msg: string): FrontendError => new FrontendError(FE.ZERO_DIVISION, 'ZeroDivisionError', msg);
+export const overflowError = (msg: string): FrontendError => new FrontendError(FE.OVERFLOW, 'OverflowError', msg);
 export const missingOp = (op: string, what: string): FrontendError =>
   new FrontendError(FE.MISSING_OP, 'NotImplementedError', `${what} needs the op '${op}', which is not in the op registry (compiler/ops/registry.ts)`);

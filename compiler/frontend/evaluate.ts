@@ -8,11 +8,19 @@
  * a recursion guard. `graph name { }` switches the default graph; `signature` and `train`
  * statements are recorded for the driver. Errors carry the span of the innermost expression
  * that raised them and stop evaluation, as a Python exception would.
+ *
+ * Bounded: every statement, expression, loop iteration and call is a step of the budget
+ * (budget.ts; values and graph nodes made are charged too), so any program stops within
+ * `maxSteps`; left-associative chains (`a + b + ...`, `a or b or ...`) are evaluated with a
+ * loop down their left spine, so their length costs no stack; what does recurse is bounded by
+ * the parser's nesting limit, and a JavaScript stack overflow (deep values such as a list
+ * nested 100,000 times by a loop) is Python's RecursionError at the innermost expression.
  */
 import { didYouMean } from '../diagnostics/suggest.js';
 import type * as A from '../../grammar/ast.js';
 import { CompileError, type Diagnostic, type Related, error } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
+import { isStackOverflow, type Limits, resolveLimits } from '../diagnostics/limits.js';
 import { Graph, type Node, Operation } from '../ir/graph.js';
 import { ShapeError, formatShapePy } from '../ir/shape.js';
 import { OpTypeError } from '../ops/def.js';
@@ -21,6 +29,7 @@ import { globalEnvironment } from './builtins/index.js';
 import { callDTypeAsPython } from './builtins/python.js';
 import type { Ctx, GraphState } from './context.js';
 import { applyOp, intArg } from './convert.js';
+import { Budget, CHARS_PER_STEP, checkItems, NODE_STEPS, stepBudgetError, withBudget } from './budget.js';
 import { FE, FrontendError, indexError, keyError, nameError, typeError, valueError } from './errors.js';
 import { binaryOp, compareOp, unaryOp } from './operators.js';
 import { VarScopeStore } from './scopes.js';
@@ -33,9 +42,12 @@ import {
   dict,
   float,
   hashKey,
+  exactInt,
   int,
+  intOverflow,
   iterate,
   list,
+  loopItems,
   pyRepr,
   pyStr,
   shapeValue,
@@ -136,6 +148,8 @@ export function assignedNames(body: A.Stmt[], out = new Set<string>()): Set<stri
 
 export interface EvaluatorOptions {
   print?: (text: string) => void;
+  /** Resource limits (compiler/diagnostics/limits.ts); the defaults where not given. */
+  limits?: Partial<Limits>;
 }
 
 export class Evaluator implements Ctx {
@@ -153,8 +167,41 @@ export class Evaluator implements Ctx {
   private sigSpans = new Map<string, Span>();
   span: Span | null = null;
   private scope: Scope = this.module;
+  /** The step budget of this evaluation (values and nodes made are charged to it as well). */
+  readonly budget: Budget;
+  private readonly maxSteps: number;
+  /** Graph nodes already charged to the budget. */
+  private chargedNodes = 0;
 
-  constructor(private readonly opts: EvaluatorOptions = {}) {}
+  constructor(private readonly opts: EvaluatorOptions = {}) {
+    this.budget = new Budget(resolveLimits(opts.limits));
+    this.maxSteps = this.budget.limits.maxSteps;
+  }
+
+  /** One step at `span`; past the budget, the located error. */
+  private tick(span: Span): void {
+    if (++this.budget.steps > this.maxSteps) {
+      const e = stepBudgetError(this.maxSteps);
+      e.span = span;
+      throw e;
+    }
+  }
+
+  /** Nodes in the graphs this program can reach (the default one, the named ones, the current one). */
+  private nodeCount(): number {
+    let n = this.defaultGraph.nodes.length;
+    for (const g of this.graphs.values()) if (g !== this.defaultGraph) n += g.nodes.length;
+    const cur = this.graph;
+    if (cur !== this.defaultGraph && this.graphs.get(cur.name) !== cur) n += cur.nodes.length;
+    return n;
+  }
+
+  /** Charge the nodes added since the last call (each once, however deeply builtins nest). */
+  private chargeNodes(): void {
+    const n = this.nodeCount();
+    if (n > this.chargedNodes) this.budget.charge((n - this.chargedNodes) * NODE_STEPS);
+    this.chargedNodes = n;
+  }
 
   // ---- Ctx ----
 
@@ -176,6 +223,7 @@ export class Evaluator implements Ctx {
   }
 
   print(text: string): void {
+    this.budget.charge(Math.ceil(text.length / CHARS_PER_STEP));
     (this.opts.print ?? ((s: string) => process.stderr.write(s)))(text);
   }
 
@@ -197,7 +245,7 @@ export class Evaluator implements Ctx {
 
   run(program: A.Program): void {
     try {
-      this.execBlock(program.body);
+      withBudget(this.budget, () => this.execBlock(program.body));
     } catch (e) {
       if (e instanceof ReturnSignal) throw new FrontendError(FE.SYNTAX_CONTEXT, 'SyntaxError', "'return' outside function");
       if (e instanceof BreakSignal) throw new FrontendError(FE.SYNTAX_CONTEXT, 'SyntaxError', "'break' outside loop", e.span);
@@ -211,6 +259,7 @@ export class Evaluator implements Ctx {
   }
 
   private exec(s: A.Stmt): void {
+    this.tick(s.span);
     switch (s.kind) {
       case 'ExprStmt':
         this.eval(s.expr);
@@ -226,7 +275,11 @@ export class Evaluator implements Ctx {
         const rhs = this.eval(s.value);
         let v: Value;
         if (cur.kind === 'list' && s.op === '+') {
-          cur.items.push(...iterate(rhs));
+          this.withSpan(s.span, () => {
+            const more = iterate(rhs);
+            checkItems(cur.items.length + more.length, 'a list');
+            for (const x of more) cur.items.push(x);
+          });
           v = cur;
         } else v = this.withSpan(s.span, () => binaryOp(this, s.op, cur, rhs));
         this.assign(s.target.name, v);
@@ -260,8 +313,10 @@ export class Evaluator implements Ctx {
         return;
       }
       case 'ForStmt': {
-        const items = this.withSpan(s.iter.span, () => iterate(this.eval(s.iter)));
+        // Not charged as a copy: each iteration is a step.
+        const items = this.withSpan(s.iter.span, () => loopItems(this.eval(s.iter)));
         for (const it of items) {
+          this.tick(s.target.span);
           this.assignTarget(s.target, it, s.target.span);
           try {
             this.execBlock(s.body);
@@ -389,17 +444,21 @@ export class Evaluator implements Ctx {
   /** Evaluate an expression; an error raised inside gets this expression's span if it has none yet. */
   eval(e: A.Expr): Value {
     try {
+      this.tick(e.span);
       return this.evalInner(e);
     } catch (err) {
       throw annotate(err, e.span);
     }
   }
 
+  /** Run an operation (an operator, a call, an attribute) at `span`; the nodes it adds are charged. */
   private withSpan<T>(span: Span, fn: () => T): T {
     const prev = this.span;
     this.span = span;
     try {
-      return fn();
+      const r = fn();
+      this.chargeNodes();
+      return r;
     } catch (err) {
       throw annotate(err, span);
     } finally {
@@ -410,7 +469,7 @@ export class Evaluator implements Ctx {
   private evalInner(e: A.Expr): Value {
     switch (e.kind) {
       case 'Number':
-        return e.isInt ? int(e.value) : float(e.value);
+        return e.isInt ? intLiteral(e) : float(e.value);
       case 'String':
         return str(e.value);
       case 'Bool':
@@ -437,21 +496,15 @@ export class Evaluator implements Ctx {
         return this.withSpan(e.span, () => unaryOp(this, e.op, v));
       }
       case 'Binary': {
+        if (e.op !== '**') return this.evalChain(e);
         const l = this.eval(e.left);
         const r = this.eval(e.right);
         return this.withSpan(e.span, () => binaryOp(this, e.op, l, r));
       }
-      case 'Compare': {
-        const l = this.eval(e.left);
-        const r = this.eval(e.right);
-        return this.withSpan(e.span, () => compareOp(this, e.op, l, r));
-      }
-      case 'Logical': {
-        const l = this.eval(e.left);
-        const lt = this.withSpan(e.left.span, () => truthy(l));
-        if (e.op === 'and') return lt ? this.eval(e.right) : l;
-        return lt ? l : this.eval(e.right);
-      }
+      case 'Compare':
+        return this.evalChain(e);
+      case 'Logical':
+        return this.evalLogical(e);
       case 'Not': {
         const v = this.eval(e.operand);
         return bool(!this.withSpan(e.operand.span, () => truthy(v)));
@@ -461,24 +514,71 @@ export class Evaluator implements Ctx {
         return this.withSpan(e.test.span, () => truthy(c)) ? this.eval(e.body) : this.eval(e.orelse);
       }
       case 'Call':
-        return this.evalCall(e);
       case 'Index':
-        return this.evalIndex(e);
-      case 'Attr': {
-        const t = this.eval(e.target);
-        return this.withSpan(e.span, () => getAttribute(this, t, e.attr));
+      case 'Attr':
+        return this.evalTrailers(e);
+    }
+  }
+
+  /**
+   * A left-associative chain `((a + b) - c) < d`: the left spine is walked with a loop (left
+   * operand first, then each right operand, as the nested evaluation would), so a chain of any
+   * length costs no stack. Each node is a step and errors get the span of the node that raised.
+   */
+  private evalChain(e: A.BinaryExpr | A.CompareExpr): Value {
+    const spine: (A.BinaryExpr | A.CompareExpr)[] = [];
+    let cur: A.Expr = e;
+    while ((cur.kind === 'Binary' && cur.op !== '**') || cur.kind === 'Compare') {
+      if (cur !== e) this.tick(cur.span);
+      spine.push(cur);
+      cur = cur.left;
+    }
+    let v = this.eval(cur);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const n = spine[i];
+      try {
+        const r = this.eval(n.right);
+        const l = v;
+        v = this.withSpan(n.span, () => (n.kind === 'Binary' ? binaryOp(this, n.op, l, r) : compareOp(this, n.op, l, r)));
+      } catch (err) {
+        throw annotate(err, n.span);
       }
     }
+    return v;
+  }
+
+  /** `a or b or c` / `a and b and c` with a loop down the left spine (short-circuit as Python). */
+  private evalLogical(e: A.LogicalExpr): Value {
+    const spine: A.LogicalExpr[] = [];
+    let cur: A.Expr = e;
+    while (cur.kind === 'Logical') {
+      if (cur !== e) this.tick(cur.span);
+      spine.push(cur);
+      cur = cur.left;
+    }
+    let v = this.eval(cur);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const n = spine[i];
+      const l = v;
+      try {
+        const lt = this.withSpan(n.left.span, () => truthy(l));
+        if (n.op === 'and' ? lt : !lt) v = this.eval(n.right);
+      } catch (err) {
+        throw annotate(err, n.span);
+      }
+    }
+    return v;
   }
 
   private evalComp(e: A.CompExpr): Value {
     const iterable = this.eval(e.iter);
-    const items = this.withSpan(e.iter.span, () => iterate(iterable));
+    const items = this.withSpan(e.iter.span, () => loopItems(iterable));
     const saved = this.scope;
     this.scope = new Scope(saved, 'comprehension');
     try {
       const out: Value[] = [];
       for (const it of items) {
+        this.tick(e.target.span);
         this.assignTarget(e.target, it, e.target.span);
         if (e.conds.every((c) => {
           const v = this.eval(c);
@@ -491,8 +591,34 @@ export class Evaluator implements Ctx {
     }
   }
 
-  private evalCall(e: A.CallExpr): Value {
-    const fn = this.eval(e.callee);
+  /**
+   * A chain of trailers `f(x)(y)[0].name`: the innermost target is evaluated, then each
+   * trailer is applied in order with a loop, so a chain of any length costs no stack.
+   */
+  private evalTrailers(e: A.CallExpr | A.IndexExpr | A.AttrExpr): Value {
+    const spine: (A.CallExpr | A.IndexExpr | A.AttrExpr)[] = [];
+    let cur: A.Expr = e;
+    while (cur.kind === 'Call' || cur.kind === 'Index' || cur.kind === 'Attr') {
+      if (cur !== e) this.tick(cur.span);
+      spine.push(cur);
+      cur = cur.kind === 'Call' ? cur.callee : cur.target;
+    }
+    let v = this.eval(cur);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const n = spine[i];
+      const target = v;
+      try {
+        if (n.kind === 'Call') v = this.evalCall(n, target);
+        else if (n.kind === 'Index') v = this.evalIndex(n, target);
+        else v = this.withSpan(n.span, () => getAttribute(this, target, n.attr));
+      } catch (err) {
+        throw annotate(err, n.span);
+      }
+    }
+    return v;
+  }
+
+  private evalCall(e: A.CallExpr, fn: Value): Value {
     const args: Value[] = [];
     const kwargs: [string, Value][] = [];
     for (const a of e.args) {
@@ -547,6 +673,7 @@ export class Evaluator implements Ctx {
       const names = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}`;
       throw new FrontendError(FE.ARGUMENTS, 'TypeError', `${f.name}() missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${names}`);
     }
+    if (callSpan) this.tick(callSpan);
     if (this.depth >= MAX_RECURSION_DEPTH) {
       throw new FrontendError(FE.RECURSION, 'RecursionError', `maximum recursion depth exceeded: more than ${MAX_RECURSION_DEPTH} nested calls (in ${f.name}())`);
     }
@@ -570,8 +697,7 @@ export class Evaluator implements Ctx {
     }
   }
 
-  private evalIndex(e: A.IndexExpr): Value {
-    const target = this.eval(e.target);
+  private evalIndex(e: A.IndexExpr, target: Value): Value {
     const idx = e.indices.map((i) => (i.kind === 'Slice' ? { slice: true as const, start: i.start ? this.eval(i.start) : NONE, stop: i.stop ? this.eval(i.stop) : NONE, step: i.step ? this.eval(i.step) : NONE } : { slice: false as const, value: this.eval(i) }));
     return this.withSpan(e.span, () => indexValue(this, target, idx));
   }
@@ -646,6 +772,13 @@ function indexValue(ctx: Evaluator, target: Value, idx: IndexItem[]): Value {
   }
 }
 
+/** An int literal; one a double cannot hold exactly (`9007199254740993`) is OverflowError. */
+function intLiteral(e: A.NumberExpr): Value {
+  if (Number.isSafeInteger(e.value)) return int(e.value);
+  if (!Number.isFinite(e.value) || BigInt(e.value) !== BigInt(e.raw)) throw intOverflow();
+  return exactInt(e.value);
+}
+
 function toFetchSpec(v: Value): FetchSpec {
   switch (v.kind) {
     case 'tensor':
@@ -692,7 +825,11 @@ function annotate(err: unknown, span: Span): unknown {
   if (err instanceof ReturnSignal || err instanceof BreakSignal || err instanceof ContinueSignal || err instanceof CompileError) return err;
   if (err instanceof ShapeError) return new FrontendError(FE.VALUE, 'ValueError', err.message, span);
   if (err instanceof OpTypeError) return new FrontendError(FE.TYPE, 'TypeError', err.message, span);
-  if (err instanceof RangeError && /call stack/i.test(err.message)) return new FrontendError(FE.RECURSION, 'RecursionError', 'maximum recursion depth exceeded', span);
+  if (isStackOverflow(err)) return new FrontendError(FE.RECURSION, 'RecursionError', 'maximum recursion depth exceeded', span);
+  if (err instanceof RangeError && (err.message.includes('Invalid string length') || err.message.includes('Invalid array length'))) {
+    // A size no pre-check caught, refused by the JavaScript engine: the size limit, not a crash.
+    return new FrontendError(FE.SIZE_LIMIT, 'MemoryError', `value too large to build when the graph is built (${err.message})`, span);
+  }
   const msg = err instanceof Error ? err.message : String(err);
   return new FrontendError(FE.INTERNAL, null, `internal error while building the graph: ${msg}`, span);
 }
@@ -701,6 +838,7 @@ function annotate(err: unknown, span: Span): unknown {
 export function diagnosticsOf(err: unknown): Diagnostic[] {
   if (err instanceof CompileError) return err.diagnostics;
   if (err instanceof FrontendError) return [error(err.code, err.message, err.span, err.related.length ? { related: err.related } : {})];
+  if (isStackOverflow(err)) return [error(FE.RECURSION, 'RecursionError: maximum recursion depth exceeded', null)];
   const msg = err instanceof Error ? err.message : String(err);
   return [error(FE.INTERNAL, `internal error while building the graph: ${msg}`, null)];
 }

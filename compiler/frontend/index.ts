@@ -41,7 +41,7 @@ export function buildProgram(text: string, fileName: string, options: BuildOptio
   const file = new SourceFile(fileName, text);
   let parsed: ReturnType<typeof parseSource>;
   try {
-    parsed = parseSource(file);
+    parsed = parseSource(file, options.limits ?? {});
   } catch (e) {
     parsed = { program: null, diagnostics: diagnosticsOf(e) };
   }
@@ -57,10 +57,10 @@ export function buildFromAst(file: SourceFile, program: Program | null, parseDia
     try {
       ev.run(program);
     } catch (e) {
-      diagnostics.push(...diagnosticsOf(e));
+      for (const d of diagnosticsOf(e)) diagnostics.push(d);
     }
   }
-  diagnostics.push(...ev.notes);
+  for (const d of ev.notes) diagnostics.push(d);
   const bindings = new Map(ev.module.vars);
   const graphOf = (name?: string): Graph | null => {
     if (name === undefined || name === ev.defaultGraph.name) return ev.defaultGraph;

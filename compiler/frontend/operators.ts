@@ -14,13 +14,16 @@ import type { BinaryOp, CompareOp } from '../../grammar/ast.js';
 import type { Attrs, Node } from '../ir/graph.js';
 import type { Ctx } from './context.js';
 import { applyOp, convertInputs, convertToTensor, node, requireOp } from './convert.js';
-import { FrontendError, typeError, zeroDivision } from './errors.js';
+import { checkItems } from './budget.js';
+import { FrontendError, overflowError, typeError, valueError, zeroDivision } from './errors.js';
 import {
   type Value,
   asTensorNode,
   bool,
+  exactInt,
   float,
   int,
+  intOverflow,
   isNumber,
   isTensorLike,
   list,
@@ -126,7 +129,7 @@ export function unaryOp(ctx: Ctx, op: '-' | '+', v: Value): Value {
     if (op === '+') throw typeError(`bad operand type for unary +: '${typeName(v)}'`);
     return tensor(applyOp(ctx, { op: 'neg', tfType: 'Neg', name: null, defaultName: 'Neg', inputs: [{ arg: 'x', value: v, type: 'T' }] }));
   }
-  if (v.kind === 'int' || v.kind === 'bool') return int(op === '-' ? -numberOf(v) : numberOf(v));
+  if (v.kind === 'int' || v.kind === 'bool') return exactInt(op === '-' ? -numberOf(v) : numberOf(v));
   if (v.kind === 'float') return float(op === '-' ? -v.value : v.value);
   throw typeError(`bad operand type for unary ${op}: '${typeName(v)}'`);
 }
@@ -141,6 +144,45 @@ function isIntLike(v: Value): boolean {
   return v.kind === 'int' || v.kind === 'bool';
 }
 
+/**
+ * The int result of `x op y` (`approx`, computed in doubles), or OverflowError when the exact
+ * result is not a double: within the safe range doubles are exact; beyond it the result is
+ * recomputed with BigInt and kept only if the double holds it exactly (`2**53 + 2` is kept,
+ * `2**53 + 1` raises). `//` and `%` of large operands are computed exactly with BigInt.
+ */
+function intResult(op: BinaryOp, x: number, y: number, approx: number): Value {
+  if (Number.isSafeInteger(approx) && Number.isSafeInteger(x) && Number.isSafeInteger(y)) return int(approx);
+  if (!Number.isFinite(approx) && op !== '//' && op !== '%') throw intOverflow();
+  const X = BigInt(x);
+  const Y = BigInt(y);
+  let exact: bigint;
+  switch (op) {
+    case '+':
+      exact = X + Y;
+      break;
+    case '-':
+      exact = X - Y;
+      break;
+    case '*':
+      exact = X * Y;
+      break;
+    case '**':
+      exact = X ** Y;
+      break;
+    case '//':
+    case '%': {
+      const q = X / Y - ((X % Y !== 0n) && ((X < 0n) !== (Y < 0n)) ? 1n : 0n);
+      exact = op === '//' ? q : X - q * Y;
+      break;
+    }
+    default:
+      throw intOverflow();
+  }
+  const r = Number(exact);
+  if (!Number.isFinite(r) || BigInt(r) !== exact) throw intOverflow();
+  return exactInt(r);
+}
+
 export function pyBinary(op: BinaryOp, a: Value, b: Value): Value {
   if (isNumber(a) && isNumber(b)) {
     const x = numberOf(a);
@@ -148,47 +190,62 @@ export function pyBinary(op: BinaryOp, a: Value, b: Value): Value {
     const ints = isIntLike(a) && isIntLike(b);
     switch (op) {
       case '+':
-        return ints ? int(x + y) : float(x + y);
+        return ints ? intResult(op, x, y, x + y) : float(x + y);
       case '-':
-        return ints ? int(x - y) : float(x - y);
+        return ints ? intResult(op, x, y, x - y) : float(x - y);
       case '*':
-        return ints ? int(x * y) : float(x * y);
+        return ints ? intResult(op, x, y, x * y) : float(x * y);
       case '/':
         if (y === 0) throw zeroDivision(ints ? 'division by zero' : 'float division by zero');
         return float(x / y);
       case '//':
         if (y === 0) throw zeroDivision(ints ? 'integer division or modulo by zero' : 'float divmod()');
-        return ints ? int(Math.floor(x / y)) : float(Math.floor(x / y));
+        return ints ? intResult(op, x, y, Math.floor(x / y)) : float(Math.floor(x / y));
       case '%': {
         if (y === 0) throw zeroDivision(ints ? 'integer division or modulo by zero' : 'float modulo');
         const m = x - y * Math.floor(x / y);
-        return ints ? int(m) : float(m);
+        return ints ? intResult(op, x, y, m) : float(m);
       }
-      case '**':
-        if (ints && y >= 0) return int(Math.pow(x, y));
+      case '**': {
+        if (ints && y >= 0) return intResult(op, x, y, Math.pow(x, y));
         if (x === 0 && y < 0) throw zeroDivision('0.0 cannot be raised to a negative power');
-        return float(Math.pow(x, y));
+        const p = Math.pow(x, y);
+        // Python's float power raises where the result overflows (`10.0 ** 400`).
+        if (!Number.isFinite(p) && Number.isFinite(x) && Number.isFinite(y)) throw overflowError("(34, 'Numerical result out of range')");
+        return float(p);
+      }
       case '@':
         throw unsupported('@', a, b);
     }
   }
   if (op === '+') {
-    if (a.kind === 'str' && b.kind === 'str') return str(a.value + b.value);
-    if (a.kind === 'list' && b.kind === 'list') return list([...a.items, ...b.items]);
-    if (a.kind === 'tuple' && b.kind === 'tuple') return tuple([...a.items, ...b.items]);
+    if (a.kind === 'str' && b.kind === 'str') {
+      checkItems(a.value.length + b.value.length, 'str + str', 'characters');
+      return str(a.value + b.value);
+    }
+    if ((a.kind === 'list' && b.kind === 'list') || (a.kind === 'tuple' && b.kind === 'tuple')) {
+      checkItems(a.items.length + b.items.length, `${a.kind} + ${a.kind}`);
+      const items = a.items.concat(b.items);
+      return a.kind === 'list' ? list(items) : tuple(items);
+    }
     if (a.kind === 'str' || b.kind === 'str') {
       if (a.kind === 'str') throw typeError(`can only concatenate str (not "${typeName(b)}") to str`);
     }
     if (a.kind === 'list') throw typeError(`can only concatenate list (not "${typeName(b)}") to list`);
   }
   if (op === '*') {
+    // The size is checked before anything is allocated (`[0] * 10**9` is an error at once).
     const seq = (s: Value, n: Value): Value | null => {
       if (!isIntLike(n)) return null;
       const k = Math.max(0, numberOf(n));
-      if (s.kind === 'str') return str(s.value.repeat(k));
+      if (s.kind === 'str') {
+        checkItems(s.value.length * k, `a str * ${k}`, 'characters');
+        return str(s.value.repeat(k));
+      }
       if (s.kind === 'list' || s.kind === 'tuple') {
-        const items: Value[] = [];
-        for (let i = 0; i < k; i++) items.push(...s.items);
+        checkItems(s.items.length * k, `a ${s.kind} * ${k}`);
+        const items: Value[] = new Array<Value>(s.items.length * k);
+        for (let i = 0, m = 0; i < k; i++) for (const x of s.items) items[m++] = x;
         return s.kind === 'list' ? list(items) : tuple(items);
       }
       return null;
@@ -231,6 +288,13 @@ function order(a: Value, b: Value, op: string): number {
   throw typeError(`'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
 }
 
+/** The integer part of a number as a BigInt (exact digits in any base). */
+function bigTrunc(x: number): bigint {
+  if (Number.isNaN(x)) throw valueError('cannot convert float NaN to integer');
+  if (!Number.isFinite(x)) throw overflowError('cannot convert float infinity to integer');
+  return BigInt(Math.trunc(x));
+}
+
 /** `"%d items, loss %.3f" % (n, x)`: Python's printf-style formatting (d i f e g s r %). */
 export function percentFormat(fmt: string, args: Value): string {
   const items = args.kind === 'tuple' ? args.items : [args];
@@ -245,16 +309,16 @@ export function percentFormat(fmt: string, args: Value): string {
       case 'd':
       case 'i':
       case 'u':
-        s = String(Math.trunc(numberOf(v)));
+        s = bigTrunc(numberOf(v)).toString();
         break;
       case 'x':
-        s = Math.trunc(numberOf(v)).toString(16);
+        s = bigTrunc(numberOf(v)).toString(16);
         break;
       case 'X':
-        s = Math.trunc(numberOf(v)).toString(16).toUpperCase();
+        s = bigTrunc(numberOf(v)).toString(16).toUpperCase();
         break;
       case 'o':
-        s = Math.trunc(numberOf(v)).toString(8);
+        s = bigTrunc(numberOf(v)).toString(8);
         break;
       case 'f':
       case 'F':
@@ -282,6 +346,7 @@ export function percentFormat(fmt: string, args: Value): string {
     }
     if (flags.includes('+') && /^[0-9]/.test(s)) s = `+${s}`;
     const w = width ? Number(width) : 0;
+    if (w > s.length) checkItems(w, `the field width of '%${width}${conv}'`, 'characters');
     if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : flags.includes('0') && conv !== 's' ? s.padStart(w, '0') : s.padStart(w);
     return s;
   });

@@ -13,7 +13,8 @@ import type { Param, Stmt } from '../../grammar/ast.js';
 import type { Span } from '../diagnostics/span.js';
 import type { Graph, Node, VariableInfo } from '../ir/graph.js';
 import { formatShapePy, type Shape } from '../ir/shape.js';
-import { typeError, valueError } from './errors.js';
+import { overflowError, typeError, valueError } from './errors.js';
+import { CHARS_PER_STEP, charge, checkItems } from './budget.js';
 
 export interface NoneValue { kind: 'none' }
 export interface BoolValue { kind: 'bool'; value: boolean }
@@ -93,17 +94,62 @@ export const NONE: NoneValue = { kind: 'none' };
 export const TRUE: BoolValue = { kind: 'bool', value: true };
 export const FALSE: BoolValue = { kind: 'bool', value: false };
 
-export const int = (value: number): IntValue => ({ kind: 'int', value });
+/**
+ * Python ints are exact at any size; tfg's are doubles. Every int value held is exactly the
+ * Python value: all ints within ±(2**53 - 1), and larger ones a double represents exactly
+ * (`2**53`, `2**63`, `int(1e300)`). An int that a double cannot hold exactly is an OverflowError
+ * where it is made (`2**53 + 1`, `2**10**9`), never a silently rounded value.
+ *
+ * `int(v)` accepts only the always-exact range (callers that have not checked exactness get an
+ * OverflowError rather than a possibly rounded value); `exactInt(v)` is for values whose
+ * exactness the caller has checked (operators.ts checks with BigInt arithmetic).
+ */
+export function int(value: number): IntValue {
+  if (!Number.isSafeInteger(value)) throw intOverflow();
+  return { kind: 'int', value };
+}
+
+/** An int the caller knows to be exact (any integer-valued finite double). */
+export function exactInt(value: number): IntValue {
+  if (!Number.isInteger(value)) throw intOverflow();
+  return { kind: 'int', value };
+}
+
+export function intOverflow(): Error {
+  return overflowError("int too large to be exact: tfg's construction-time ints are doubles, exact within ±(2**53 - 1) = ±9007199254740991 (and beyond where a double holds the value exactly)");
+}
+
+/** Python's str of an int: all digits (JavaScript would print 1e+21). */
+export function intDigits(value: number): string {
+  return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
+}
 export const float = (value: number): FloatValue => ({ kind: 'float', value });
 export const bool = (value: boolean): BoolValue => (value ? TRUE : FALSE);
-export const str = (value: string): StrValue => ({ kind: 'str', value });
-export const list = (items: Value[]): ListValue => ({ kind: 'list', items });
-export const tuple = (items: Value[]): TupleValue => ({ kind: 'tuple', items });
+/** Strings, lists, tuples and dicts are checked against `maxItems` and charged to the step budget (budget.ts). */
+export function str(value: string): StrValue {
+  if (value.length > CHARS_PER_STEP) {
+    checkItems(value.length, 'a string', 'characters');
+    charge(Math.ceil(value.length / CHARS_PER_STEP));
+  }
+  return { kind: 'str', value };
+}
+export function list(items: Value[]): ListValue {
+  checkItems(items.length, 'a list');
+  charge(items.length);
+  return { kind: 'list', items };
+}
+export function tuple(items: Value[]): TupleValue {
+  checkItems(items.length, 'a tuple');
+  charge(items.length);
+  return { kind: 'tuple', items };
+}
 export const tensor = (node: Node): TensorValue => ({ kind: 'tensor', node });
 export const operation = (node: Node): OperationValue => ({ kind: 'op', node });
 export const dtypeValue = (dtype: DType): DTypeValue => ({ kind: 'dtype', dtype });
 export const shapeValue = (dims: Shape): ShapeValue => ({ kind: 'shape', dims: dims ? [...dims] : null });
 export function dict(entries: [Value, Value][] = []): DictValue {
+  checkItems(entries.length, 'a dict');
+  charge(entries.length);
   const d: DictValue = { kind: 'dict', map: new Map() };
   for (const [k, v] of entries) d.map.set(hashKey(k), { key: k, value: v });
   return d;
@@ -227,16 +273,19 @@ export function pyStr(v: Value, inRepr = false): string {
     case 'bool':
       return v.value ? 'True' : 'False';
     case 'int':
-      return String(v.value);
+      return intDigits(v.value);
     case 'float':
       return pyFloatRepr(v.value);
     case 'str':
       return inRepr ? quoteStr(v.value) : v.value;
     case 'list':
+      charge(v.items.length);
       return `[${v.items.map(pyRepr).join(', ')}]`;
     case 'tuple':
+      charge(v.items.length);
       return v.items.length === 1 ? `(${pyRepr(v.items[0])},)` : `(${v.items.map(pyRepr).join(', ')})`;
     case 'dict':
+      charge(v.map.size);
       return `{${[...v.map.values()].map((e) => `${pyRepr(e.key)}: ${pyRepr(e.value)}`).join(', ')}}`;
     case 'tensor':
       return `Tensor("${v.node.tensorName}", shape=${formatShapePy(v.node.shape)}, dtype=${pyDTypeName(v.node.dtype!)})`;
@@ -319,11 +368,14 @@ export function pyEquals(a: Value, b: Value): boolean {
     case 'list':
     case 'tuple': {
       const bi = (b as ListValue).items;
-      return a.items.length === bi.length && a.items.every((x, i) => pyEquals(x, bi[i]));
+      if (a.items.length !== bi.length) return false;
+      charge(a.items.length);
+      return a.items.every((x, i) => pyEquals(x, bi[i]));
     }
     case 'dict': {
       const bm = (b as DictValue).map;
       if (a.map.size !== bm.size) return false;
+      charge(a.map.size);
       for (const [k, e] of a.map) {
         const o = bm.get(k);
         if (!o || !pyEquals(e.value, o.value)) return false;
@@ -375,6 +427,7 @@ export function hashKey(v: Value): string {
     case 'str':
       return `s:${v.value}`;
     case 'tuple':
+      charge(v.items.length);
       return `t(${v.items.map(hashKey).join(',')})`;
     case 'dtype':
       return `d:${v.dtype}`;
@@ -396,16 +449,24 @@ export function hashKey(v: Value): string {
   }
 }
 
-/** Iterate a Python iterable (list, tuple, str, dict keys, TensorShape). */
+/** Iterate a Python iterable (list, tuple, str, dict keys, TensorShape); the copy is charged to the step budget. */
 export function iterate(v: Value): Value[] {
+  if (v.kind === 'list' || v.kind === 'tuple') charge(v.items.length);
+  else if (v.kind === 'str') charge(v.value.length);
+  else if (v.kind === 'dict') charge(v.map.size);
+  return loopItems(v);
+}
+
+/** The items of an iterable without charging the copy (loops charge a step per iteration instead). */
+export function loopItems(v: Value): Value[] {
   switch (v.kind) {
     case 'list':
     case 'tuple':
-      return [...v.items];
+      return v.items.slice();
     case 'str':
-      return [...v.value].map(str);
+      return Array.from(v.value, (c) => str(c));
     case 'dict':
-      return [...v.map.values()].map((e) => e.key);
+      return Array.from(v.map.values(), (e) => e.key);
     case 'shape':
       if (v.dims === null) throw valueError('Cannot iterate over a shape with unknown rank.');
       return v.dims.map((d) => (d === null ? NONE : int(d)));

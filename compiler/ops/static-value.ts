@@ -17,6 +17,7 @@
  *   with its reference `eval`, so the answer is the op table's definition.
  * Nothing else is: placeholders, variables, random ops.
  */
+import { DEFAULT_LIMITS } from '../diagnostics/limits.js';
 import { Tensor } from '../../session/tensor.js';
 import type { Node } from '../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
@@ -61,6 +62,9 @@ export function staticEval(node: Node, inputs: readonly Node[], valueOf: (n: Nod
   if (!hasOp(node.op)) return null;
   const def = getOp(node.op);
   if (node.op === 'placeholder' || def.stateful || def.kind === 'state' || def.kind === 'control' || (def.refInputs?.length ?? 0) > 0) return null;
+  // Nothing bigger than the construction limit is computed while the graph is built
+  // (`reshape(x, tf_range(10**9))`): such a value is simply not known statically.
+  if (node.shape !== null && isFullyDefined(node.shape) && node.shape.reduce((x, y) => x * y, 1) > DEFAULT_LIMITS.maxConstElements) return null;
   const partial = partialShapeSelection(node, def, inputs, valueOf);
   if (partial !== undefined) return partial && !Array.from(partial.data).includes(-1) ? partial : null;
   const values: Tensor[] = [];

@@ -5,6 +5,7 @@
  * tuple, dict, sorted, reversed, any, all, round, and hasattr/getattr/setattr (function
  * attributes, for the `relu.threshold` idiom). `isinstance` is deliberately absent.
  */
+import { checkItems } from '../budget.js';
 import { binaryOp, pyCompare } from '../operators.js';
 import { typeError, valueError } from '../errors.js';
 import { getAttribute, hasAttribute } from '../attributes.js';
@@ -16,6 +17,7 @@ import {
   bool,
   dict,
   float,
+  exactInt,
   int,
   isNumber,
   iterate,
@@ -36,7 +38,7 @@ function toInt(v: Value): Value {
   if (v.kind === 'bool') return int(v.value ? 1 : 0);
   if (v.kind === 'float') {
     if (!Number.isFinite(v.value)) throw valueError(`cannot convert float ${v.value > 0 ? 'infinity' : 'NaN'} to integer`);
-    return int(Math.trunc(v.value));
+    return exactInt(Math.trunc(v.value));
   }
   if (v.kind === 'str') {
     if (!/^\s*[-+]?\d+\s*$/.test(v.value)) throw valueError(`invalid literal for int() with base 10: ${pyRepr(v)}`);
@@ -104,9 +106,10 @@ export const PYTHON_BUILTINS: BuiltinDef[] = [
     const e = numberOf(toIntStrict(stop));
     const st = numberOf(toIntStrict(arg(a, 'step')));
     if (st === 0) throw valueError('range() arg 3 must not be zero');
-    const out: Value[] = [];
-    for (let i = s; st > 0 ? i < e : i > e; i += st) out.push(int(i));
-    if (out.length > 10_000_000) throw valueError('range() too large');
+    const count = Math.max(0, Math.ceil((e - s) / st));
+    checkItems(count, 'range()');
+    const out: Value[] = new Array<Value>(count);
+    for (let k = 0; k < count; k++) out[k] = int(s + k * st);
     return list(out);
   }),
   builtin('Python', 'print', "*objects, sep=' ', end='\\n'", 'Python', 'Prints to stderr while the graph is built (tensors print as Tensor("name:0", shape=..., dtype=...)).', (a, ctx) => {
