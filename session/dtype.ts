@@ -47,6 +47,25 @@ export function allocArray(d: DType, n: number): AnyTypedArray {
   }
 }
 
+/**
+ * One number rounded to the dtype's representation, as numpy's `astype` and TF's Cast do it:
+ * f32 rounds, i32 truncates then wraps, bool is `x != 0` — so NaN is True (numpy's
+ * `bool(float('nan'))`, C++'s `static_cast<bool>(NAN)`). The one copy: the reference kernels,
+ * constant folding and the feed conversion of both Sessions use it.
+ */
+export function castScalar(v: number, dtype: DType): number {
+  switch (dtype) {
+    case 'f32':
+      return Math.fround(v);
+    case 'f64':
+      return v;
+    case 'i32':
+      return Math.trunc(v) | 0;
+    case 'bool':
+      return v !== 0 ? 1 : 0;
+  }
+}
+
 /** Parse a dtype spelled as in tfg or TF1 (f32, float32, float, tf.float32, ...). */
 export function parseDType(s: string): DType | null {
   const k = s.replace(/^tf\./, '').toLowerCase();

@@ -222,3 +222,18 @@ export function uniformIntFromBits(bits: Uint32Array, lo: number, hi: number, n:
   for (let i = 0; i < n; i++) out[i] = (lo + (bits[i] >>> 0) % range) | 0;
   return out;
 }
+
+/**
+ * mulberry32: a small seeded generator of floats in [0, 1), for data that must be the same on
+ * every run (make_moons, test inputs). Not TF's stream: the random ops use Philox above.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -14,7 +14,7 @@
  * - NaN or infinity into int32: `ValueError: cannot convert float NaN to integer`
  * - None or an object: `TypeError: float() argument must be a string or a number, not 'NoneType'`
  */
-import { type DType, allocArray, pyDTypeName } from './dtype.js';
+import { type DType, allocArray, castScalar, pyDTypeName } from './dtype.js';
 import { type SourceLocation, TypeError_, ValueError } from './errors.js';
 import { Tensor } from './tensor.js';
 
@@ -31,24 +31,34 @@ export function pyRepr(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Python's type name of a plain JS value (`NoneType`, `int`, `float`, `str`, `list`, ...). */
-export function pyTypeName(v: unknown): string {
+/**
+ * How a caller's own objects print in Python messages (the reference Session's graph tensors
+ * and operations): a name or repr, or undefined for a plain value.
+ */
+export interface PyObjectNames {
+  typeName(v: object): string | undefined;
+  repr(v: object): string | undefined;
+}
+
+/** Python's type name of a JS value (`NoneType`, `int`, `float`, `str`, `list`, ...). */
+export function pyTypeName(v: unknown, objects?: PyObjectNames): string {
   if (v === null || v === undefined) return 'NoneType';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
   if (typeof v === 'string') return 'str';
   if (Array.isArray(v)) return 'list';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  if (typeof v === 'object') return objects?.typeName(v) ?? (v as object).constructor?.name ?? 'object';
   return typeof v;
 }
 
-/** Python's repr of a plain JS value (`None`, `True`, `'x:0'`, numbers, lists). */
-export function pyValueRepr(v: unknown): string {
+/** Python's repr of a JS value (`None`, `True`, `'x:0'`, numbers, lists). */
+export function pyValueRepr(v: unknown, objects?: PyObjectNames): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return pyRepr(v);
-  if (Array.isArray(v)) return `[${v.map(pyValueRepr).join(', ')}]`;
+  if (Array.isArray(v)) return `[${v.map((x) => pyValueRepr(x, objects)).join(', ')}]`;
+  if (typeof v === 'object') return objects?.repr(v) ?? String(v);
   return String(v);
 }
 
@@ -229,7 +239,7 @@ export interface PyNames {
   typeName(v: unknown): string;
 }
 
-export const PLAIN_PY_NAMES: PyNames = { repr: pyValueRepr, typeName: pyTypeName };
+export const PLAIN_PY_NAMES: PyNames = { repr: (v) => pyValueRepr(v), typeName: (v) => pyTypeName(v) };
 
 /**
  * session.py's `_ElementFetchMapper` for one leaf: values that are not graph elements at all
@@ -264,20 +274,6 @@ export function sameElement<N>(a: { node: N; asOp: boolean }, b: { node: N; asOp
 }
 
 // ---------------------------------------------------------------- feed values
-
-/** The value of one element after numpy's cast to `dtype` (no range check). */
-export function castScalar(dtype: DType, x: number): number {
-  switch (dtype) {
-    case 'f32':
-      return Math.fround(x);
-    case 'f64':
-      return x;
-    case 'i32':
-      return Math.trunc(x) | 0;
-    case 'bool':
-      return x !== 0 && !Number.isNaN(x) ? 1 : 0;
-  }
-}
 
 function intNotCompatible(v: number, dtype: DType): TypeError_ {
   return new TypeError_(
@@ -348,15 +344,15 @@ export function convertFeedValue(value: unknown, dtype: DType): Tensor {
     for (let i = 0; i < value.size; i++) {
       const x = value.data[i];
       if (dtype === 'i32' && !Number.isFinite(x)) throw new ValueError(Number.isNaN(x) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
-      data[i] = castScalar(dtype, x);
+      data[i] = castScalar(x, dtype);
     }
     return new Tensor(dtype, [...value.shape], data);
   }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') {
     // session.py: a Python int must survive the cast to the tensor's numpy type unchanged.
-    if (typeof value === 'number' && Number.isInteger(value) && castScalar(dtype, element(dtype, value)) !== value) throw intNotCompatible(value, dtype);
+    if (typeof value === 'number' && Number.isInteger(value) && castScalar(element(dtype, value), dtype) !== value) throw intNotCompatible(value, dtype);
     const t = Tensor.zeros(dtype, []);
-    t.data[0] = castScalar(dtype, element(dtype, value));
+    t.data[0] = castScalar(element(dtype, value), dtype);
     return t;
   }
   if (Array.isArray(value)) {
@@ -365,7 +361,7 @@ export function convertFeedValue(value: unknown, dtype: DType): Tensor {
     let k = 0;
     const walk = (x: unknown): void => {
       if (Array.isArray(x)) for (const e of x) walk(e);
-      else t.data[k++] = castScalar(dtype, element(dtype, x));
+      else t.data[k++] = castScalar(element(dtype, x), dtype);
     };
     walk(value);
     return t;

@@ -9,7 +9,7 @@
  */
 import { pyDTypeName } from '../../session/dtype.js';
 import type { SourceLocation } from '../../session/errors.js';
-import { ElementError, elementByName, pyRepr } from '../../session/run-common.js';
+import { ElementError, type PyObjectNames, elementByName, pyRepr, pyTypeName as plainPyTypeName, pyValueRepr as plainPyValueRepr } from '../../session/run-common.js';
 import { spanInfo } from '../diagnostics/span.js';
 import { type Graph, Node, Operation } from '../ir/graph.js';
 import { formatShapePy } from '../ir/shape.js';
@@ -77,27 +77,18 @@ export function asGraphElement(graph: Graph, obj: unknown, allowOperation: boole
   throw new ElementError('TypeError', `Can not convert a ${pyTypeName(obj)} into a ${typesStr}.`);
 }
 
-/** Python's type name of a JS value, for TypeError messages (`NoneType`, `int`, `float`, ...). */
+/** How graph tensors and operations print in Python messages (`Tensor`, `<tf.Tensor ...>`). */
+const GRAPH_OBJECTS: PyObjectNames = {
+  typeName: (v) => (v instanceof Node ? 'Tensor' : v instanceof Operation ? 'Operation' : undefined),
+  repr: (v) => (v instanceof Node ? (v.hasOutput ? tensorRepr(v) : opRepr(v)) : v instanceof Operation ? opRepr(v.node) : undefined),
+};
+
+/** Python's type name of a JS value, graph objects included (one copy: session/run-common.ts). */
 export function pyTypeName(v: unknown): string {
-  if (v === null || v === undefined) return 'NoneType';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
-  if (typeof v === 'string') return 'str';
-  if (Array.isArray(v)) return 'list';
-  if (v instanceof Node) return 'Tensor';
-  if (v instanceof Operation) return 'Operation';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
-  return typeof v;
+  return plainPyTypeName(v, GRAPH_OBJECTS);
 }
 
-/** Python's repr of a JS value in messages (`None`, `True`, `'x:0'`, numbers, lists). */
+/** Python's repr of a JS value, graph objects included (one copy: session/run-common.ts). */
 export function pyValueRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return pyRepr(v);
-  if (Array.isArray(v)) return `[${v.map(pyValueRepr).join(', ')}]`;
-  if (v instanceof Node) return v.hasOutput ? tensorRepr(v) : opRepr(v);
-  if (v instanceof Operation) return opRepr(v.node);
-  return String(v);
+  return plainPyValueRepr(v, GRAPH_OBJECTS);
 }

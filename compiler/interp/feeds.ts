@@ -3,4 +3,4 @@
  * `Session.run` does with `np.asarray(value, dtype=tensor.dtype)`. The implementation is shared
  * with the WebAssembly Session and lives in session/run-common.ts; this module re-exports it.
  */
-export { castScalar, convertFeedValue } from '../../session/run-common.js';
+export { convertFeedValue } from '../../session/run-common.js';

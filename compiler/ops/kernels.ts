@@ -277,19 +277,8 @@ export function staticOf(t: Tensor): number[] {
   return [...t.shape];
 }
 
-/** Round a JS number to the dtype's representation (i32 truncates then wraps, f32 rounds). */
-export function castScalar(v: number, dtype: DType): number {
-  switch (dtype) {
-    case 'f32':
-      return Math.fround(v);
-    case 'f64':
-      return v;
-    case 'i32':
-      return Math.trunc(v) | 0;
-    case 'bool':
-      return v !== 0 ? 1 : 0;
-  }
-}
+/** The dtype rounding of one number: its one copy is in session/dtype.ts. */
+export { castScalar } from '../../session/dtype.js';
 
 /** C++ static_cast<int32>(float) as x86 does it: truncation, NaN and out of range → INT_MIN. */
 export function toInt32(v: number): number {

@@ -3,18 +3,7 @@
  * regression: used at construction time (`make_moons(...)` in a .tfg program) and by training
  * recipes (`moons(...)` data sources). Pure and browser-safe.
  */
-
-/** mulberry32 uniform floats in [0, 1) from a 32-bit seed. */
-export function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../random.js';
 
 /**
  * scikit-learn's make_moons recipe: n_out = n // 2 points (cos t, sin t) and n - n_out points
@@ -36,7 +25,7 @@ export function makeMoons(nSamples: number, noise: number, seed: number, shuffle
     X.push([1 - Math.cos(lin(nIn, i)), 1 - Math.sin(lin(nIn, i)) - 0.5]);
     y.push(1);
   }
-  const r = uniform(seed);
+  const r = mulberry32(seed);
   if (shuffle) {
     for (let i = X.length - 1; i > 0; i--) {
       const j = Math.floor(r() * (i + 1));

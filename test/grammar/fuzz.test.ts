@@ -23,6 +23,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { readdirSync, readFileSync } from 'node:fs';
 import { repoPath } from '../helpers.js';
+import { mulberry32 } from '../../session/random.js';
 import { parseSource, printAst } from '../../grammar/index.js';
 import { SyntaxCode } from '../../grammar/messages.js';
 import { tfgLexer } from '../../grammar/tokens.js';
@@ -40,19 +41,7 @@ const N = Number(flag('n') ?? 10_000);
 t.setTimeout(0); // run directly (npm run fuzz), the long version takes minutes
 const SEED = Number(flag('seed') ?? 20240601);
 
-/** mulberry32: small, seeded, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = prng(SEED);
+const rand = mulberry32(SEED);
 const int = (n: number) => Math.floor(rand() * n);
 const pick = <X>(xs: readonly X[]): X => xs[int(xs.length)];
 

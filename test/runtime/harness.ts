@@ -52,17 +52,9 @@ export class Harness {
   }
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded test generator (mulberry32, floats in [0, 1)): one copy, in session/random.ts. */
+import { mulberry32 as rng } from '../../session/random.js';
+export { rng };
 
 export function randomArray(n: number, r: () => number, lo = -1, hi = 1): number[] {
   return Array.from({ length: n }, () => lo + (hi - lo) * r());

@@ -44,14 +44,6 @@ export function compareTensors(got: Tensor | null, want: Tensor | null): string 
   return null;
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded test generator (mulberry32, floats in [0, 1)): one copy, in session/random.ts. */
+import { mulberry32 as rng } from '../../session/random.js';
+export { rng };
