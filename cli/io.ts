@@ -5,6 +5,7 @@
  * ValueError/TypeError) as text without a stack trace.
  */
 import { CompileError, type Diagnostic, error as diag, formatDiagnostic, formatDiagnostics } from '../compiler/diagnostics/diagnostic.js';
+import { RUNTIME } from '../compiler/diagnostics/catalogue.js';
 import type { Span } from '../compiler/diagnostics/span.js';
 import type { Graph } from '../compiler/ir/graph.js';
 import { OpError, RuntimeError, TypeError_, ValueError, formatSourceLocation } from '../session/errors.js';
@@ -34,9 +35,6 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
-/** Diagnostic codes of run-time errors (5xxx). */
-export const RUNTIME_ERROR = 5001;
-export const FEED_ERROR = 5002;
 
 /** Find the span of a node by name in any of the graphs (for code frames of run-time errors). */
 function nodeSpan(graphs: readonly Graph[], name: string | null): Span | null {
@@ -49,22 +47,32 @@ function nodeSpan(graphs: readonly Graph[], name: string | null): Span | null {
 }
 
 /**
+ * A run-time error as a diagnostic (TFG5xxx, located at its node when a graph has it), or null
+ * for an error that is not one: an OpError is RUNTIME.OP_ERROR, a located Python-side error about
+ * a feed or fetch is RUNTIME.FEED_ERROR.
+ */
+export function runtimeDiagnostic(e: unknown, graphs: readonly Graph[] = []): Diagnostic | null {
+  const located = e as { nodeName?: string | null };
+  if (!(e instanceof Error && (e instanceof OpError || located.nodeName !== undefined))) return null;
+  const nodeName = located.nodeName ?? null;
+  const text = e instanceof OpError ? e.tfMessage : e.message;
+  const code = e instanceof OpError ? RUNTIME.OP_ERROR : RUNTIME.FEED_ERROR;
+  return diag(code, `${e.name}: ${text}${nodeName ? ` [node ${nodeName}]` : ''}`, nodeSpan(graphs, nodeName));
+}
+
+/**
  * Render any error for the terminal. Located errors become diagnostics with a code frame:
  * `prog.tfg:1:5: error TFG5001: InvalidArgumentError: You must feed ... [node X]`.
  */
 export function renderError(e: unknown, graphs: readonly Graph[] = [], color = false): string {
   if (e instanceof CompileError) return formatDiagnostics(e.diagnostics, { color });
   if (e instanceof CliError) return `tfg: ${e.message}`;
-  const located = e as { nodeName?: string | null; location?: { file: string; line: number; col: number } | null };
-  if (e instanceof Error && (e instanceof OpError || located.nodeName !== undefined)) {
-    const nodeName = located.nodeName ?? null;
-    const text = e instanceof OpError ? e.tfMessage : e.message;
-    const span = nodeSpan(graphs, nodeName);
-    const code = e instanceof OpError ? RUNTIME_ERROR : FEED_ERROR;
-    const message = `${e.name}: ${text}${nodeName ? ` [node ${nodeName}]` : ''}`;
-    if (span) return formatDiagnostic(diag(code, message, span), { color });
+  const d = runtimeDiagnostic(e, graphs);
+  if (d) {
+    if (d.span) return formatDiagnostic(d, { color });
+    const located = e as { location?: { file: string; line: number; col: number } | null };
     const loc = located.location ? `${formatSourceLocation(located.location)}: ` : '';
-    return `${loc}error TFG${code}: ${message}`;
+    return `${loc}error TFG${d.code}: ${d.message}`;
   }
   if (e instanceof Error) {
     // Python-side errors are expected; anything else is a bug in tfg, said so plainly.

@@ -38,6 +38,7 @@ import { buildManifest } from './emit/manifest.js';
 import { emitModule, type CompiledProgram } from './emit/index.js';
 import { validateManifest } from '../session/wasm/manifest.js';
 import type { Tensor } from '../session/tensor.js';
+import { BACKEND } from './diagnostics/catalogue.js';
 
 export const STAGE_NAMES = ['parse', 'build', 'passes', 'fuse', 'schedule', 'memory', 'lower', 'emit'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -110,7 +111,7 @@ const entriesOf = (s: CompileState): EntryPlan[] => s.entries!;
 function selectGraph(b: BuildResult, name?: string): Graph {
   if (name === undefined || name === b.defaultGraph.name) return b.defaultGraph;
   const g = b.graphs.get(name);
-  if (!g) throw new CompileError(error(4003, `no graph named '${name}' (graphs: ${[b.defaultGraph.name, ...b.graphs.keys()].join(', ')})`, null));
+  if (!g) throw new CompileError(error(BACKEND.NO_GRAPH, `no graph named '${name}' (graphs: ${[b.defaultGraph.name, ...b.graphs.keys()].join(', ')})`, null));
   return g;
 }
 
@@ -120,7 +121,7 @@ export function selectSignatures(all: readonly Signature[], graph: Graph, names?
   if (!names) return mine;
   return names.map((n) => {
     const s = mine.find((x) => x.name === n);
-    if (!s) throw new CompileError(error(4004, `no signature named '${n}' in graph '${graph.name}'${didYouMean(n, mine.map((x) => x.name), 'plain')} (signatures: ${mine.map((x) => x.name).join(', ') || 'none'})`, null));
+    if (!s) throw new CompileError(error(BACKEND.NO_SIGNATURE, `no signature named '${n}' in graph '${graph.name}'${didYouMean(n, mine.map((x) => x.name), 'plain')} (signatures: ${mine.map((x) => x.name).join(', ') || 'none'})`, null));
     return s;
   });
 }

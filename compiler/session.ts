@@ -15,6 +15,7 @@ import type { CompiledProgram } from './emit/index.js';
 import type { BuildResult, Signature } from './frontend/index.js';
 import type { Graph } from './ir/graph.js';
 import { ReferenceSession } from './interp/session.js';
+import { BACKEND } from './diagnostics/catalogue.js';
 
 export type { Backend, Session };
 
@@ -55,7 +56,7 @@ function graphOf(program: BuildResult, g: OpenOptions['graph']): Graph {
   if (typeof g !== 'string') return g;
   if (g === program.defaultGraph.name) return program.defaultGraph;
   const found = program.graphs.get(g);
-  if (!found) throw new CompileError([{ code: 4003, severity: 'error', message: `no graph named '${g}' (graphs: ${[program.defaultGraph.name, ...program.graphs.keys()].join(', ')})`, span: null }]);
+  if (!found) throw new CompileError([{ code: BACKEND.NO_GRAPH, severity: 'error', message: `no graph named '${g}' (graphs: ${[program.defaultGraph.name, ...program.graphs.keys()].join(', ')})`, span: null }]);
   return found;
 }
 

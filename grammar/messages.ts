@@ -1,37 +1,11 @@
 /**
- * @fileoverview Syntax diagnostic codes (1xxx) and their message texts, in one table so tests,
- * docs and the CLI agree. Parser mismatch messages themselves are built in parser.ts from token
+ * @fileoverview Syntax diagnostic message texts (their codes, 1xxx, are in
+ * compiler/diagnostics/catalogue.ts), in one table so tests, docs and the CLI agree. Parser mismatch messages themselves are built in parser.ts from token
  * labels (`Expected ')' but found 'x'`).
  */
 
-export const SyntaxCode = {
-  /** A character no token starts with. */
-  UnexpectedCharacter: 1001,
-  /** The parser expected one token and found another. */
-  ExpectedToken: 1002,
-  UnterminatedString: 1003,
-  ChainedComparison: 1004,
-  /** None of the alternatives (statement, expression, ...) can start with the token found. */
-  NoViableAlternative: 1005,
-  /** Input left over after a complete program. */
-  UnexpectedToken: 1006,
-  /** Retired: chevrotain's empty required repetition; the hand-written parser never reports it. */
-  ExpectedAtLeastOne: 1007,
-  InvalidAssignTarget: 1008,
-  InvalidEscape: 1009,
-  /** A bug in the parser itself, turned into a diagnostic instead of a crash. */
-  InternalError: 1010,
-  DuplicateParameter: 1011,
-  NonDefaultAfterDefault: 1012,
-  DuplicateKeywordArgument: 1013,
-  PositionalAfterKeyword: 1014,
-  /** More nested brackets, blocks and prefix operators than `maxNesting` (compiler/diagnostics/limits.ts). */
-  NestingTooDeep: 1015,
-  /** More syntax errors than `maxErrors`: parsing stopped. */
-  TooManyErrors: 1016,
-  /** A source file longer than `maxSourceChars`. */
-  SourceTooLarge: 1017,
-} as const;
+/** The codes themselves are in the one catalogue of every code. */
+export { SyntaxCode } from '../compiler/diagnostics/catalogue.js';
 
 export const messages = {
   unexpectedCharacter: (chars: string) => `Unexpected character ${quoteChars(chars)}`,

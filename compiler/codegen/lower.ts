@@ -16,6 +16,7 @@ import { RUNTIME_IMPORT_MODULE, RUNTIME_KERNELS } from '../../runtime-as/abi.js'
 import { addHelpers } from './expr.js';
 import { LoweringError, emitKernel, type KernelContext } from './kernels.js';
 import { WasmModule, type Expr, type FunctionBuilder } from './module.js';
+import { BACKEND } from '../diagnostics/catalogue.js';
 
 export const HOST_MODULE = 'tfg_host';
 
@@ -39,7 +40,7 @@ export interface LoweredModule {
 }
 
 function codegenError(e: unknown, n: Node | null): CompileError {
-  return new CompileError(error(4001, e instanceof Error ? e.message : String(e), n?.span ?? null));
+  return new CompileError(error(BACKEND.UNSUPPORTED, e instanceof Error ? e.message : String(e), n?.span ?? null));
 }
 
 /** Lower every entry into a new module; disposes the module when it fails. */

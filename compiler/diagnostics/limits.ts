@@ -10,6 +10,7 @@
  * whose size comes from a number (`range(n)`, `[0] * n`, `constant(0.0, shape=[n, n])`) is
  * allocated before its size has been checked against the limits.
  */
+import { FE, SyntaxCode } from './catalogue.js';
 
 export interface Limits {
   /** Characters (UTF-16 code units) of one source file. */
@@ -39,13 +40,13 @@ export interface LimitInfo {
   what: string;
 }
 
-/** Diagnostic codes of the limits (syntax limits are 1xxx, construction limits 2xxx). */
+/** Diagnostic codes of the limits (syntax limits are 1xxx, construction limits 2xxx; catalogue.ts). */
 export const LIMIT_CODES = {
-  SOURCE_TOO_LARGE: 1017,
-  NESTING_TOO_DEEP: 1015,
-  TOO_MANY_ERRORS: 1016,
-  STEP_BUDGET: 2018,
-  SIZE_LIMIT: 2019,
+  SOURCE_TOO_LARGE: SyntaxCode.SourceTooLarge,
+  NESTING_TOO_DEEP: SyntaxCode.NestingTooDeep,
+  TOO_MANY_ERRORS: SyntaxCode.TooManyErrors,
+  STEP_BUDGET: FE.STEP_BUDGET,
+  SIZE_LIMIT: FE.SIZE_LIMIT,
 } as const;
 
 export const LIMITS: readonly LimitInfo[] = [

@@ -6,32 +6,10 @@
  */
 import type { Related } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
-import { LIMIT_CODES } from '../diagnostics/limits.js';
+import { FE } from '../diagnostics/catalogue.js';
 
-/** Diagnostic codes of the frontend (2xxx: names, shapes, dtypes, construction). */
-export const FE = {
-  NAME: 2003,
-  TYPE: 2004,
-  VALUE: 2005,
-  VARIABLE_SCOPE: 2006,
-  ARGUMENTS: 2007,
-  SHAPE_NOT_STATIC: 2008,
-  MISSING_OP: 2009,
-  RECURSION: 2010,
-  SIGNATURE: 2011,
-  INTERNAL: 2012,
-  ATTRIBUTE: 2013,
-  INDEX: 2014,
-  ZERO_DIVISION: 2015,
-  SYNTAX_CONTEXT: 2016,
-  NONDETERMINISTIC_SEED: 2017,
-  /** The construction step budget ran out (compiler/frontend/budget.ts, --max-steps). */
-  STEP_BUDGET: LIMIT_CODES.STEP_BUDGET,
-  /** A value or constant over a size limit (--max-items, --max-const-elements). */
-  SIZE_LIMIT: LIMIT_CODES.SIZE_LIMIT,
-  /** OverflowError: an int outside the exact range, or a float power out of range. */
-  OVERFLOW: 2020,
-} as const;
+/** Diagnostic codes of the frontend (2xxx: names, shapes, dtypes, construction): in the catalogue. */
+export { FE };
 
 export class FrontendError extends Error {
   constructor(

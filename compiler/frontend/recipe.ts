@@ -2,7 +2,7 @@
  * @fileoverview Checks a `train { }` block (evaluated by the frontend into `TrainRecipe` entries)
  * against the recipe schema and turns it into a `TrainPlan` (session/train/plan.ts): node names,
  * numbers and lazy data-source descriptors, all plain JSON. Every problem is a located
- * diagnostic (codes 2101–2112): unknown keys (with the keys allowed there), wrong value types, a
+ * diagnostic (codes 2101–2112, listed in compiler/diagnostics/catalogue.ts): unknown keys (with the keys allowed there), wrong value types, a
  * `feed` entry naming something that is not a placeholder or a column the source lacks, a train
  * op that is not an operation, tensors the recipe needs that depend on placeholders it does not
  * feed. A note (2113) says when the train step holds random ops (resume is then not bitwise).
@@ -18,6 +18,7 @@
  *   checkpoint { dir = STR; every_epochs = INT; every_steps = INT; max_to_keep = INT }
  *   summaries { every_steps = INT; scalars = [TENSOR...] | {TAG: TENSOR} | merge_all() }
  */
+import { RECIPE } from '../diagnostics/catalogue.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { type Diagnostic, error } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
@@ -31,21 +32,8 @@ import { type DataSourceSpec, TRAIN_SIGNATURES, type TrainPlan } from '../../ses
 import { InvalidArgumentError } from '../../session/errors.js';
 import { DATA_SOURCE, SOURCE_COLUMNS, SUMMARIES } from './builtins/sources.js';
 
-export const RECIPE = {
-  UNKNOWN_KEY: 2101,
-  TYPE: 2102,
-  MISSING: 2103,
-  NOT_PLACEHOLDER: 2104,
-  COLUMN: 2105,
-  NOT_OP: 2106,
-  DUPLICATE: 2107,
-  VALUE: 2108,
-  UNFED: 2109,
-  METRIC: 2110,
-  NO_RECIPE: 2111,
-  GRAPH: 2112,
-  RANDOM_NOTE: 2113,
-} as const;
+/** Diagnostic codes of recipes (21xx): in the catalogue. */
+export { RECIPE };
 
 class RecipeError extends Error {
   constructor(readonly diagnostic: Diagnostic) {

@@ -24,17 +24,9 @@ import { getOp } from '../ops/registry.js';
 /** The rule type lives beside OpDef (compiler/ops/grad-api.ts). */
 export type { GradRule } from '../ops/grad-api.js';
 
-/** Diagnostic codes of the gradient stage (3xxx). */
-export const GRAD = {
-  /** No gradient rule on the path: TF1's LookupError. */
-  NO_GRADIENT: 3001,
-  /** An x (or y) that is not a float tensor. */
-  NOT_FLOAT: 3002,
-  /** A gradient that needs a static fact (rank, class count) the graph does not know. */
-  NEEDS_STATIC: 3003,
-  /** Bad arguments to gradients() (grad_ys shape or dtype, ...). */
-  BAD_ARGUMENT: 3004,
-} as const;
+/** Diagnostic codes of the gradient stage (3xxx): in the catalogue. */
+import { GRAD } from '../diagnostics/catalogue.js';
+export { GRAD };
 
 function sameStatic(a: Shape, b: Shape): boolean {
   return isFullyDefined(a) && isFullyDefined(b) && a.length === b.length && a.every((d, i) => d === b[i]);

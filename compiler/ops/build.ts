@@ -2,6 +2,7 @@
  * @fileoverview Making nodes: look the op up, infer dtype and shape, choose the TF1 name, add
  * the node. A shape or dtype error becomes a diagnostic at the span of the expression.
  */
+import { OP_BUILD } from '../diagnostics/catalogue.js';
 import { CompileError, error } from '../diagnostics/diagnostic.js';
 import type { Span } from '../diagnostics/span.js';
 import type { Attrs, Graph, Node } from '../ir/graph.js';
@@ -16,15 +17,11 @@ export interface MakeNodeOptions {
   controlInputs?: Node[];
 }
 
-/** Diagnostic codes of the builder. */
-export const SHAPE_ERROR = 2001;
-export const DTYPE_ERROR = 2002;
-
 export function makeNode(graph: Graph, op: string, inputs: Node[], attrs: Attrs = {}, opts: MakeNodeOptions = {}): Node {
   const def = getOp(op);
   const sigs = inputs.map((n) => {
     if (n.dtype === null) {
-      throw new CompileError(error(DTYPE_ERROR, `Operation '${n.name}' has no output and cannot be used as an input of ${def.tfType}`, opts.span ?? null));
+      throw new CompileError(error(OP_BUILD.DTYPE, `Operation '${n.name}' has no output and cannot be used as an input of ${def.tfType}`, opts.span ?? null));
     }
     return { dtype: n.dtype, shape: n.shape };
   });
@@ -38,7 +35,7 @@ export function makeNode(graph: Graph, op: string, inputs: Node[], attrs: Attrs 
       const name = opts.name ?? def.tfType;
       const full = name.endsWith('/') ? name.slice(0, -1) : `${graph.nameStack ? graph.nameStack + '/' : ''}${name}`;
       const msg = e instanceof ShapeError ? `${e.message} for '${full}' (op: '${def.tfType}') with input shapes: ${sigs.map((s) => (s.shape === null ? '?' : `[${s.shape.map((d) => d ?? '?').join(',')}]`)).join(', ')}.` : e.message;
-      throw new CompileError(error(e instanceof ShapeError ? SHAPE_ERROR : DTYPE_ERROR, msg, opts.span ?? null));
+      throw new CompileError(error(e instanceof ShapeError ? OP_BUILD.SHAPE : OP_BUILD.DTYPE, msg, opts.span ?? null));
     }
     throw e;
   }

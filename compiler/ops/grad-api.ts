@@ -16,9 +16,6 @@ export type GradRule = (b: GradBuilder, op: Node, dy: Node) => readonly (Node | 
 /** Marker for `OpDef.grad`: the op has no gradient (comparisons, argmax, shape, random, ...). */
 export const NOT_DIFFERENTIABLE = 'not_differentiable' as const;
 
-/** Diagnostic code of a rule that needs a static fact the graph does not know (3003). */
-export const GRAD_NEEDS_STATIC = 3003;
-
 export interface GradBuilder {
   readonly graph: Graph;
   /** The forward node being differentiated. */

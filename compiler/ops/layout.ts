@@ -31,6 +31,7 @@ import {
   splitAxis,
   takeAlongAxis,
 } from './kernels.js';
+import { GRAD } from '../diagnostics/catalogue.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -416,7 +417,7 @@ export const LAYOUT_OPS = {
       // TF1's _ConcatGradHelper: the slice of dy each input came from
       const xs = n.inputs;
       const rank = (dy.shape ?? xs.find((x) => x.shape !== null)?.shape)?.length;
-      if (rank === undefined) return b.fail(3003, `the gradient of ${n.name} (concat) needs the rank of its inputs to be known when the graph is built`);
+      if (rank === undefined) return b.fail(GRAD.NEEDS_STATIC, `the gradient of ${n.name} (concat) needs the rank of its inputs to be known when the graph is built`);
       const axis = concatAxis(attrNum(n.attrs, 'axis'), rank, ShapeError);
       const sizes = xs.map((x) => (x.shape === null ? null : x.shape[axis]));
       if (sizes.every((d) => d !== null)) {
@@ -480,7 +481,7 @@ export const LAYOUT_OPS = {
     grad(b, n, dy) {
       // unstack dy along the stacked axis
       const rank = dy.shape?.length;
-      if (rank === undefined) return b.fail(3003, `the gradient of ${n.name} (stack) needs the rank of its inputs to be known when the graph is built`);
+      if (rank === undefined) return b.fail(GRAD.NEEDS_STATIC, `the gradient of ${n.name} (stack) needs the rank of its inputs to be known when the graph is built`);
       const axis = stackAxis(attrNum(n.attrs, 'axis', 0), rank - 1, ShapeError);
       const all = { start: null, stop: null, step: null };
       return n.inputs.map((_, i) => b.stridedSlice(dy, [...new Array<AttrValue>(axis).fill(all), i]));

@@ -14,6 +14,7 @@ import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
 import { type Expr, scalarType } from './lower-api.js';
 import { FAIL, splitSym } from './lowering.js';
 import { FLOAT, INT, attrNum, axisOf, checkArity, checkDType, checkRank, checkRankAtLeast, dtypeList, fmt, mergeDim, mergeShapesStrict, splitAxis } from './kernels.js';
+import { GRAD } from '../diagnostics/catalogue.js';
 
 /** log(sum(exp(x))) of a strided row, computed stably in f64. */
 function logSumExp(d: ArrayLike<number>, base: number, n: number, stride: number): number {
@@ -167,7 +168,7 @@ export const NN_OPS = {
       // TF1's fused backprop: softmax(logits) - one_hot(labels), scaled by the row's dy
       const [labels, logits] = n.inputs;
       const depth = logits.shape === null ? null : logits.shape[logits.shape.length - 1];
-      if (depth === null) return b.fail(3003, `the gradient of ${n.name} needs the number of classes (the last dim of the logits) to be known when the graph is built`);
+      if (depth === null) return b.fail(GRAD.NEEDS_STATIC, `the gradient of ${n.name} needs the number of classes (the last dim of the logits) to be known when the graph is built`);
       const onehot = b.op('one_hot', [labels], { depth, on_value: 1, off_value: 0, axis: -1, dtype: logits.dtype! });
       return [null, b.mul(b.expandDims(dy, -1), b.sub(b.softmax(logits, -1), onehot))];
     },
@@ -260,7 +261,7 @@ export const NN_OPS = {
       // 1; sum(labels) * softmax(logits) - labels is exact for any labels. -log_softmax for labels.
       const [labels, logits] = n.inputs;
       const rank = logits.shape?.length ?? labels.shape?.length;
-      if (rank === undefined) return b.fail(3003, `the gradient of ${n.name} needs the rank of the logits to be known when the graph is built`);
+      if (rank === undefined) return b.fail(GRAD.NEEDS_STATIC, `the gradient of ${n.name} needs the rank of the logits to be known when the graph is built`);
       const axis = axisOf(attrNum(n.attrs, 'axis', -1), rank);
       const g = b.expandDims(dy, axis);
       const total = b.reduceSum(labels, [axis], true);

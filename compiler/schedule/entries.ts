@@ -27,6 +27,7 @@ import type { Kernel } from './kernel.js';
 import { planMemory } from './memory.js';
 import { formatFusion, formatMemory, formatOrder, orderKernels, type SchedulePlan } from './schedule.js';
 import { uncompilableNodes } from './symshape.js';
+import { BACKEND } from '../diagnostics/catalogue.js';
 
 export interface EntryPlan {
   kind: 'signature' | 'generic';
@@ -77,7 +78,7 @@ export function fetchStructure(f: FetchSpec, out: Node[]): FetchStructure {
 
 function entryError(e: unknown, sig: Signature | undefined): never {
   if (e instanceof CompileError) throw e;
-  throw new CompileError(error(4002, `signature '${sig?.name ?? '?'}' cannot be compiled: ${(e as Error).message}`, sig?.span ?? null));
+  throw new CompileError(error(BACKEND.SIGNATURE, `signature '${sig?.name ?? '?'}' cannot be compiled: ${(e as Error).message}`, sig?.span ?? null));
 }
 
 /** The entries of a module: each signature of `graph`, then the generic plan (unless turned off). */
@@ -133,14 +134,14 @@ function checkStaticOperands(unit: GraphUnit, sig: Signature): void {
         const built = n.attrs[attr];
         const value = Array.from(v.data);
         const agrees = built === null || built === undefined || (Array.isArray(built) && built.length === value.length && built.every((d, i) => d === null || d === value[i]));
-        if (!agrees) throw new CompileError(error(4002, `internal: '${n.name}' was built for ${attr} ${JSON.stringify(built)} but '${input.name}' is [${value.join(', ')}] in signature '${sig.name}'`, n.span));
+        if (!agrees) throw new CompileError(error(BACKEND.SIGNATURE, `internal: '${n.name}' was built for ${attr} ${JSON.stringify(built)} but '${input.name}' is [${value.join(', ')}] in signature '${sig.name}'`, n.span));
         n.attrs = { ...n.attrs, [attr]: value };
         continue;
       }
       const feed = upstreamFeed(input, fed);
       const why = feed ? `it depends on the signature's feed '${feed.tensorName}'` : 'it is computed at run time';
       throw new CompileError(
-        error(4002, `signature '${sig.name}' cannot be compiled: the ${attr} of '${n.name}' (op ${n.op}) comes from '${input.name}' and ${why}; the WebAssembly backend compiles ${n.op} with a ${attr} known when the module is compiled (the reference Session reads it at run time)`, n.span),
+        error(BACKEND.SIGNATURE, `signature '${sig.name}' cannot be compiled: the ${attr} of '${n.name}' (op ${n.op}) comes from '${input.name}' and ${why}; the WebAssembly backend compiles ${n.op} with a ${attr} known when the module is compiled (the reference Session reads it at run time)`, n.span),
       );
     }
   }

@@ -22,6 +22,7 @@ import { constValue } from '../passes/fold.js';
 import type { EntryPlan } from './entries.js';
 import type { BufferPlan } from './memory.js';
 import { Poly, numel } from './sym.js';
+import { BACKEND } from '../diagnostics/catalogue.js';
 
 
 export const a16 = (x: number): number => Math.ceil(x / 16) * 16;
@@ -128,7 +129,7 @@ export interface ModuleLayout {
 }
 
 function layoutError(message: string, n: Node): CompileError {
-  return new CompileError(error(4001, message, n.span ?? null));
+  return new CompileError(error(BACKEND.UNSUPPORTED, message, n.span ?? null));
 }
 
 /** Nodes with a buffer in an entry's plan (values and their aliases), in graph order. */
