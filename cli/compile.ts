@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { compileProgram } from '../compiler/driver.js';
-import { STAGE_NAMES, type StageName, compileSource, stageHelp } from '../compiler/driver.js';
+import { STAGE_NAMES, type StageName, compileSource } from '../compiler/driver.js';
 import { writeCompiled } from '../compiler/emit/write.js';
 import { readCheckpointTensors } from '../session/node/checkpoint.js';
 import { writeSafetensors } from '../session/io/safetensors.js';

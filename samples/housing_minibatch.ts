@@ -45,7 +45,6 @@ export function runHousingMinibatch(epochs = 300, saveEvery = 100, dir = mkdtemp
   const batches = new BatchIterator(splits.train, { batchSize: 100, seed: 42 });
   const log: [number, number][] = [];
   let step = 0;
-  let checkpoint = '';
   for (let epoch = 1; epoch <= epochs; epoch++) {
     for (const batch of batches.epochBatches()) {
       sess.runOne(trainingOp, new Map([[X, batch.tensors.X], [y, batch.tensors.y]]));
@@ -54,7 +53,7 @@ export function runHousingMinibatch(epochs = 300, saveEvery = 100, dir = mkdtemp
     if (epoch % saveEvery === 0 || epoch === epochs) {
       const v = sess.runOne(mse, testFeeds)!.data[0];
       log.push([epoch, v]);
-      checkpoint = saver.save(join(dir, 'model'), { globalStep: step });
+      const checkpoint = saver.save(join(dir, 'model'), { globalStep: step });
       print(`Epoch ${epoch} test MSE = ${v.toFixed(6)}  saved ${checkpoint}`);
     }
   }

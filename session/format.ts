@@ -4,7 +4,7 @@
  * models does not carry it.
  */
 import type { DType } from './dtype.js';
-import { type Tensor, sizeOf, stridesOf } from './tensor.js';
+import { type Tensor, stridesOf } from './tensor.js';
 
 function formatScalar(dtype: DType, v: number): string {
   if (dtype === 'bool') return v ? 'True' : 'False';

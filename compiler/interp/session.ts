@@ -43,7 +43,7 @@ import {
 import { PhiloxStream } from '../../session/random.js';
 import { type NestedValue, Tensor, sizeOf } from '../../session/tensor.js';
 import { type Graph, Node, Operation } from '../ir/graph.js';
-import { ShapeError, formatShape, formatShapePy, isCompatible } from '../ir/shape.js';
+import { ShapeError, formatShape, isCompatible } from '../ir/shape.js';
 import { type EvalContext, type OpDef, OpTypeError } from '../ops/def.js';
 import { getOp } from '../ops/registry.js';
 import { hasShapeInput } from '../ops/static-value.js';

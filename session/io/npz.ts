@@ -102,8 +102,14 @@ function zipEntries(bytes: Uint8Array, what: string): ZipEntry[] {
     for (let e = p + 46 + nameLen; e + 4 <= p + 46 + nameLen + extraLen; e += 4 + u16(e + 2)) {
       if (u16(e) !== 0x0001) continue;
       let q = e + 4;
-      if (usize === 0xffffffff) (usize = u64(q)), (q += 8);
-      if (csize === 0xffffffff) (csize = u64(q)), (q += 8);
+      if (usize === 0xffffffff) {
+        usize = u64(q);
+        q += 8;
+      }
+      if (csize === 0xffffffff) {
+        csize = u64(q);
+        q += 8;
+      }
       if (local === 0xffffffff) local = u64(q);
     }
     if (flags & 1) throw new InvalidArgumentError(`${what}: member ${name} is encrypted`);

@@ -163,7 +163,7 @@ export function evalPoly(p: ManifestPoly, B: number): number {
   let s = 0;
   for (const [k, c] of Object.entries(p)) {
     let t = c;
-    if (k) for (const sym of k.split('*')) t *= B;
+    if (k) for (const _factor of k.split('*')) t *= B;
     s += t;
   }
   return s;

@@ -1,7 +1,7 @@
 /**
  * The seed's chapter 9 examples as .tfg samples, each with TF1's answer.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Node, Operation } from '../../compiler/ir/graph.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { Tensor } from '../../session/tensor.js';
@@ -100,7 +100,7 @@ t.test('9.11 modular relu: five name scopes, one output', (t) => {
 });
 
 /** relu(X) summed five times, computed by hand from the variables' values. */
-function checkSharedThreshold(t: any, file: string, thresholdName: string) {
+function checkSharedThreshold(t: Test, file: string, thresholdName: string) {
   const r = buildSample(file);
   const s = new ReferenceSession(r.defaultGraph);
   s.run(r.lookup('init') ?? new Operation(r.defaultGraph.nodes.find((n) => n.op === 'group')!));
