@@ -9,6 +9,23 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
+/** TF's TensorShape::MaxDimensions(): no tensor has more dims. */
+export const MAX_DIMS = 254;
+
+/**
+ * The shape of `k` unknown dims (from a shape vector of known length `k` whose entries are not
+ * known when the graph is built); a ShapeError past MAX_DIMS, before anything is allocated.
+ */
+export function unknownDims(k: number): Dim[] {
+  checkDimCount(k);
+  return new Array<Dim>(k).fill(null);
+}
+
+/** A ShapeError when a shape of `k` dims could not exist (more than MAX_DIMS). */
+export function checkDimCount(k: number): void {
+  if (k > MAX_DIMS) throw new ShapeError(`a shape of ${k} dimensions has more than the ${MAX_DIMS} a tensor can have`);
+}
+
 export function formatShape(s: Shape): string {
   if (s === null) return '<unknown>';
   return `[${s.map((d) => (d === null ? '?' : String(d))).join(',')}]`;

@@ -8,7 +8,7 @@ import { DType, allocArray, byteSize, pyDTypeName } from '../../session/dtype.js
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
 import type { AttrValue, Attrs, Node } from '../ir/graph.js';
-import { Dim, Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined, normAxis } from '../ir/shape.js';
+import { Dim, Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined, normAxis, unknownDims, checkDimCount } from '../ir/shape.js';
 import { Poly, ScheduleError, contiguousStrides, numel } from '../ir/sym.js';
 import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
 import type { GradRule } from './grad-api.js';
@@ -990,8 +990,9 @@ function reshapeStatic(x: Shape, shapeSig: TensorSig, target: Dim[] | null): Sha
   checkShapeInput('shape', shapeSig);
   if (target === null) {
     const k = shapeSig.shape?.[0];
-    return k === null || k === undefined ? null : new Array<Dim>(k).fill(null);
+    return k === null || k === undefined ? null : unknownDims(k);
   }
+  checkDimCount(target.length);
   if (shapeSig.shape !== null && shapeSig.shape[0] !== null && shapeSig.shape[0] !== target.length) throw new OpTypeError(`attribute 'shape' has ${target.length} entries for a shape input of ${shapeSig.shape[0]}`);
   let minusOne = -1;
   target.forEach((d, i) => {

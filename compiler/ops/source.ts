@@ -9,7 +9,7 @@ import { InternalError, InvalidArgumentError } from '../../session/errors.js';
 import { normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBits, wordsFor } from '../../session/random.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
 import type { AttrValue, Attrs } from '../ir/graph.js';
-import { Shape, ShapeError } from '../ir/shape.js';
+import { Shape, ShapeError, checkDimCount, unknownDims } from '../ir/shape.js';
 import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import { EvalContext, NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
 import { LoweringError, type OpLowering } from './lower-api.js';
@@ -310,7 +310,8 @@ export const SOURCE_OPS = {
       checkRank(inputs[1].shape, 0);
       const raw = attrs.shape;
       // a negative entry (a -1 in a constant) is an unknown dim statically, an error at run time (TF1)
-      const shape: Shape = Array.isArray(raw) ? raw.map((d) => (typeof d === 'number' && d >= 0 ? d : null)) : inputs[0].shape?.[0] != null ? new Array<null>(inputs[0].shape[0]).fill(null) : null;
+      if (Array.isArray(raw)) checkDimCount(raw.length);
+      const shape: Shape = Array.isArray(raw) ? raw.map((d) => (typeof d === 'number' && d >= 0 ? d : null)) : inputs[0].shape?.[0] != null ? unknownDims(inputs[0].shape[0]) : null;
       return { dtype: inputs[1].dtype, shape };
     },
     eval(inputs) {

@@ -20,7 +20,7 @@
 import { DEFAULT_LIMITS } from '../diagnostics/limits.js';
 import { Tensor } from '../../session/tensor.js';
 import type { Node } from '../ir/graph.js';
-import { isFullyDefined } from '../ir/shape.js';
+import { MAX_DIMS, isFullyDefined } from '../ir/shape.js';
 import type { EvalContext, OpDef, ShapeInputs } from './def.js';
 import { getOp, hasOp } from './registry.js';
 
@@ -123,7 +123,7 @@ export function staticShapeValue(node: Node): (number | null)[] | null {
 
 function vectorOfUnknowns(node: Node): (number | null)[] | null {
   const s = node.shape;
-  return s !== null && s.length === 1 && s[0] !== null ? new Array<null>(s[0]).fill(null) : null;
+  return s !== null && s.length === 1 && s[0] !== null && s[0] <= MAX_DIMS ? new Array<null>(s[0]).fill(null) : null;
 }
 
 function safeEval(def: OpDef, node: Node, inputs: Tensor[]): Tensor | null {
