@@ -6,11 +6,12 @@
  * (throwing with binaryen's own message), optimize and emit binary/text.
  *
  * Optimisation is chosen per function (`optimizeFunctions`, the default of a compile): a function
- * with a loop (an elementwise or reduction kernel) gets a short local clean-up pass list, a
- * straight-line function (an entry calling its kernels, a call into the runtime) none. V8's
- * optimising tier compiles the hot loops as well from either form (bench/compile.ts measures the
- * run time of each choice, docs/benchmarks.md); the clean-up keeps the code small. `optimize()`
- * runs binaryen's whole -O3 pipeline over the module (smaller code, ~10× the time).
+ * with a loop (an elementwise or reduction kernel of a signature) gets a short local clean-up pass
+ * list; a straight-line function (an entry calling its kernels, a call into the runtime) and a
+ * cold one (the generic plan's per-node kernels, `markCold`) none. V8's optimising tier compiles
+ * the hot loops equally well from either form (bench/compile.ts `--run-ab` measures the run time
+ * of each choice, docs/benchmarks.md); the clean-up keeps the code small. `optimize()` runs
+ * binaryen's whole -O3 pipeline over the module (smaller code, ~10× the time).
  *
  * Input: calls from codegen. Output: `Uint8Array` module bytes (or `.wat` text).
  * Codegen never sees binaryen's types: expressions are the opaque `Expr`.
@@ -83,9 +84,10 @@ export type MemoryOptions =
  * vacuum drops what that leaves, reorder-locals drops the unused locals (a function with a loop:
  * about a sixth less code, for a tenth of -O3's time). Nothing runs on a straight-line function.
  */
-export const FUNCTION_PASSES: Readonly<Record<'loop' | 'straight', readonly string[]>> = {
+export const FUNCTION_PASSES: Readonly<Record<'loop' | 'straight' | 'cold', readonly string[]>> = {
   loop: ['simplify-locals-nostructure', 'vacuum', 'reorder-locals'],
   straight: [],
+  cold: [],
 };
 
 export interface OptimizeOptions {
@@ -145,6 +147,8 @@ export class WasmModule implements WasmOps {
   private disposed = false;
   /** Loops made so far (a FunctionBuilder tells from it whether its body has one). */
   loopCount = 0;
+  /** binaryen's builder of each binary op used, by name (looked up once). */
+  private readonly binaryOps = new Map<string, (x: number, y: number) => number>();
   /** The shape of each function added, for `optimizeFunctions`. */
   private readonly shapes = new Map<string, keyof typeof FUNCTION_PASSES>();
 
@@ -177,6 +181,10 @@ export class WasmModule implements WasmOps {
   /** Start building a function. */
   func(name: string, params: readonly ValType[], result: ResultType): FunctionBuilder {
     return new FunctionBuilder(this, name, params, result);
+  }
+  /** Optimise this function as cold (no passes): it is off the signatures' path. */
+  markCold(name: string): void {
+    if (this.shapes.has(name)) this.shapes.set(name, 'cold');
   }
   exportFunction(internal: string, external: string): void {
     this.m.addFunctionExport(internal, external);
@@ -296,11 +304,15 @@ export class WasmModule implements WasmOps {
   // ---- expressions: arithmetic --------------------------------------------------------------
 
   binary(op: BinaryOp, a: Expr, b: Expr): Expr {
-    const [ns, name] = op.split('.') as [string, string];
-    const table = (this.m as unknown as Record<string, Record<string, (x: number, y: number) => number>>)[ns];
-    const f = table?.[name];
-    if (typeof f !== 'function') throw new Error(`binaryen has no binary op ${op}`);
-    return f.call(table, a, b) as Expr;
+    let f = this.binaryOps.get(op);
+    if (!f) {
+      const [ns, name] = op.split('.') as [string, string];
+      const table = (this.m as unknown as Record<string, Record<string, (x: number, y: number) => number>>)[ns];
+      const g = table?.[name];
+      if (typeof g !== 'function') throw new Error(`binaryen has no binary op ${op}`);
+      this.binaryOps.set(op, (f = g.bind(table)));
+    }
+    return f(a as unknown as number, b as unknown as number) as Expr;
   }
   unary(op: UnaryOp, a: Expr): Expr {
     const m = this.m;
