@@ -14,11 +14,14 @@
  * signature entries called interleaved (warm, so V8's optimising tier has compiled them), with
  * each mode's optimiser time and module size; the outputs must be bit-identical.
  *
- *   node dist/bench/compile.js [--runs 20] [--warmup 10] [--run-ab] [--min-ms 2000]
+ * `--baseline DIR` also compiles with another built checkout (DIR/dist/compiler/driver.js, e.g.
+ * the commit before a change), interleaved compile by compile with this one in this process.
+ *
+ *   node dist/bench/compile.js [--runs 20] [--warmup 10] [--run-ab] [--min-ms 2000] [--baseline DIR]
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { STAGE_NAMES, compileProgram, compileSource, type StageName } from '../compiler/driver.js';
 import type { OptimizeMode } from '../compiler/emit/index.js';
@@ -27,7 +30,7 @@ import { loadModelSync } from '../session/wasm/sync.js';
 import { buildSource, fillUniform, isMain, machineLine, markdownTable, parseArgs, runMain, signatureEntry, summarize, timeInterleaved } from './common.js';
 import { MLP_SOURCE } from './mlp.js';
 
-const USAGE = 'usage: node dist/bench/compile.js [--runs 20] [--warmup 10] [--run-ab] [--min-ms 2000]';
+const USAGE = 'usage: node dist/bench/compile.js [--runs 20] [--warmup 10] [--run-ab] [--min-ms 2000] [--baseline DIR]';
 
 const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'samples');
 
@@ -164,7 +167,13 @@ export async function runAb(minMs: number): Promise<string> {
     const info: string[] = [];
     for (const m of MODES) {
       let emitMs = 0;
-      const c = compileProgram(built, { optimize: m.optimize }, { verify: false, timing: (st, t) => void (st === 'emit' && (emitMs = t)) });
+      let last = cpuMs();
+      const timing = (st: StageName): void => {
+        const now = cpuMs();
+        if (st === 'emit') emitMs = now - last;
+        last = now;
+      };
+      const c = compileProgram(built, { optimize: m.optimize }, { verify: false, timing });
       info.push(`${ms(emitMs)} ms, ${c.wasm.length} B`);
       const sess = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession();
       if (w.init) sess.run('init');
@@ -176,23 +185,47 @@ export async function runAb(minMs: number): Promise<string> {
     const ts = await timeInterleaved(calls, { minMs, minRuns: 20, warmup: 30 });
     rows.push([w.name, ...ts.map((t) => `${t.median < 1 ? (t.median * 1000).toPrecision(3) + ' µs' : t.median.toPrecision(3) + ' ms'}`), ...info]);
   }
-  return markdownTable(['workload (entry call, median)', ...MODES.map((m) => m.label), ...MODES.map((m) => `emit stage / .wasm, ${m.label}`)], rows);
+  return markdownTable(['workload (entry call, median)', ...MODES.map((m) => m.label), ...MODES.map((m) => `emit CPU / .wasm, ${m.label}`)], rows);
 }
 
-export async function benchCompile(opts: { runs: number; warmup: number; runAb: boolean; minMs: number }): Promise<{ markdown: string; rows: CompileTiming[] }> {
+/** Compile both samples with another checkout's driver and this one, interleaved; wall and CPU, median (best). */
+export async function baselineAb(dir: string, opts: { runs: number; warmup: number }): Promise<string> {
+  const other = (await import(pathToFileURL(resolve(dir, 'dist', 'compiler', 'driver.js')).href)) as { compileSource: typeof compileSource };
+  const rows: string[][] = [];
+  for (const { file, targetMs } of COMPILE_TARGETS) {
+    const text = readFileSync(join(SAMPLES, file), 'utf8');
+    const runs = [other.compileSource, compileSource].map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+    for (let i = 0; i < opts.warmup + opts.runs; i++) {
+      [other.compileSource, compileSource].forEach((compile, k) => {
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        compile(text, file, { generic: true, fuse: true, embedRuntime: true }, { verify: false });
+        if (i < opts.warmup) return;
+        runs[k]!.wall.push(performance.now() - t0);
+        runs[k]!.cpu.push(cpuMs() - c0);
+      });
+    }
+    const cell = (xs: number[]): string => `${ms(summarize(xs).median)} (${ms(Math.min(...xs))})`;
+    (['baseline', 'this build'] as const).forEach((who, k) => rows.push([file, who, cell(runs[k]!.wall), cell(runs[k]!.cpu), `≤ ${targetMs} ms`]));
+  }
+  return markdownTable(['program', 'compiler', 'wall median (best)', 'CPU median (best)', 'target'], rows);
+}
+
+export async function benchCompile(opts: { runs: number; warmup: number; runAb: boolean; minMs: number; baseline: string }): Promise<{ markdown: string; rows: CompileTiming[] }> {
   const rows = COMPILE_TARGETS.map(({ file, targetMs }) => ({ ...timeCompile(file, readFileSync(join(SAMPLES, file), 'utf8'), opts), targetMs }));
   const parts = [
     `${machineLine()}. ${opts.runs} in-process compiles after ${opts.warmup} warm-up compiles, as \`tfg compile FILE\` builds them (every signature, the train recipe's entries, the generic path; runtime embedded); times in ms, stage columns the median CPU time of each stage.`,
     '',
     compileTable(rows),
   ];
-  if (opts.runAb) parts.push('', 'Run time of the compiled code by binaryen optimisation (entries called interleaved, warm; bit-identical outputs checked):', '', await runAb(opts.minMs));
+  if (opts.baseline) parts.push('', `Against the baseline ${opts.baseline} (interleaved compile by compile):`, '', await baselineAb(opts.baseline, opts));
+  if (opts.runAb) parts.push('', 'Run time of the compiled code by binaryen optimisation (entries called interleaved, warm; bit-identical outputs checked); the emit stage (validate, optimise, sections, binary) of one compile, CPU ms, and the module size:', '', await runAb(opts.minMs));
   return { markdown: parts.join('\n'), rows };
 }
 
 if (isMain(import.meta.url)) {
   runMain('bench/compile', async () => {
-    const o = parseArgs(process.argv.slice(2), { runs: 20, warmup: 10, runAb: false, minMs: 2000 }, USAGE);
+    const o = parseArgs(process.argv.slice(2), { runs: 20, warmup: 10, runAb: false, minMs: 2000, baseline: '' }, USAGE);
     console.log((await benchCompile(o)).markdown);
   });
 }
