@@ -251,7 +251,7 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'emit',
-    help: 'optimise (binaryen -O3), embed manifest, constants and runtime, write the binary',
+    help: 'optimise (binaryen, per function; -O3 with optimize: "full"), embed manifest, constants and runtime, write the binary',
     done: (s) => s.compiled !== undefined,
     run(s) {
       const manifest = buildManifest(s.graph!, entriesOf(s), s.layout!, s.lowered!);
