@@ -35,7 +35,7 @@ import { formatLayout, layoutModule, type ModuleLayout } from './schedule/layout
 import { checkFusion, checkMemory, checkOrder } from './schedule/check.js';
 import { lowerModule, type LoweredModule } from './codegen/lower.js';
 import { buildManifest } from './emit/manifest.js';
-import { emitModule, type CompiledProgram } from './emit/index.js';
+import { emitModule, type CompiledProgram, type OptimizeMode } from './emit/index.js';
 import { validateManifest } from '../session/wasm/manifest.js';
 import type { Tensor } from '../session/tensor.js';
 import { BACKEND } from './diagnostics/catalogue.js';
@@ -50,8 +50,8 @@ export interface CompileOptions {
   signatures?: readonly string[];
   /** Fuse kernels in signature plans (default true; false = one kernel per node). */
   fuse?: boolean;
-  /** Run binaryen's -O3 (default true). */
-  optimize?: boolean;
+  /** Binaryen optimisation: per function (default, `true`), `'full'` (-O3 over the module) or none (`false`). */
+  optimize?: OptimizeMode;
   /** Vectorise loops (default true). */
   simd?: boolean;
   /** Also build the generic whole-graph plan for other fetch/feed combinations (default true). */
@@ -252,7 +252,7 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'emit',
-    help: 'optimise (binaryen -O3), embed manifest, constants and runtime, write the binary',
+    help: 'optimise (binaryen, per function; -O3 with optimize: "full"), embed manifest, constants and runtime, write the binary',
     done: (s) => s.compiled !== undefined,
     run(s) {
       const manifest = buildManifest(s.graph!, entriesOf(s), s.layout!, s.lowered!);
@@ -284,6 +284,8 @@ export interface RunOptions {
   dumpStages?: ReadonlySet<StageName>;
   /** Stop after this stage (default: emit). */
   until?: StageName;
+  /** Called with each stage's run time in milliseconds (its `run` only: not verify or dump). */
+  timing?: (stage: StageName, ms: number) => void;
 }
 
 /** Run the stages the state still lacks, up to `until`. On failure the binaryen module is freed. */
@@ -292,7 +294,9 @@ export function runStages(s: CompileState, opts: RunOptions = {}): CompileState 
   try {
     for (const st of STAGES.slice(0, last + 1)) {
       if (st.done(s)) continue;
+      const t0 = opts.timing ? performance.now() : 0;
       st.run(s);
+      opts.timing?.(st.name, performance.now() - t0);
       if (opts.verify ?? VERIFY_DEFAULT) {
         const problems = st.verify(s);
         if (problems.length) throw new StageError(st.name, problems);

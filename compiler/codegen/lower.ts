@@ -84,7 +84,10 @@ function lowerEntry(m: WasmModule, e: EntryPlan, ei: number, layout: ModuleLayou
     const fname = `${prefix}_k${ki}`;
     try {
       emitKernel(ctx, k, fname);
-      if (e.kind === 'generic') m.exportFunction(fname, fname);
+      if (e.kind === 'generic') {
+        m.exportFunction(fname, fname);
+        m.markCold(fname); // node by node, off the signatures' path: not worth the optimiser's time
+      }
       kernels.push(fname);
     } catch (err) {
       if (e.kind !== 'generic' || !(err instanceof LoweringError)) throw codegenError(err, err instanceof LoweringError ? err.node : null);

@@ -3,7 +3,15 @@
  * a small typed wrapper to build a WebAssembly module with SIMD — memory (imported or owned),
  * imported functions (e.g. the AssemblyScript runtime kernels), functions with named locals,
  * scalar and v128 expressions, loops and blocks, exports and custom sections — then validate
- * (throwing with binaryen's own message), optimize (-O3 with SIMD features) and emit binary/text.
+ * (throwing with binaryen's own message), optimize and emit binary/text.
+ *
+ * Optimisation is chosen per function (`optimizeFunctions`, the default of a compile): a function
+ * with a loop (an elementwise or reduction kernel of a signature) gets a short local clean-up pass
+ * list; a straight-line function (an entry calling its kernels, a call into the runtime) and a
+ * cold one (the generic plan's per-node kernels, `markCold`) none. V8's optimising tier compiles
+ * the hot loops equally well from either form (bench/compile.ts `--run-ab` measures the run time
+ * of each choice, docs/benchmarks.md); the clean-up keeps the code small. `optimize()` runs
+ * binaryen's whole -O3 pipeline over the module (smaller code, ~10× the time).
  *
  * Input: calls from codegen. Output: `Uint8Array` module bytes (or `.wat` text).
  * Codegen never sees binaryen's types: expressions are the opaque `Expr`.
@@ -70,6 +78,18 @@ export type MemoryOptions =
   | { kind: 'import'; module?: string; name?: string; initialPages: number; maximumPages?: number }
   | { kind: 'own'; initialPages: number; maximumPages?: number; exportAs?: string };
 
+/**
+ * The passes `optimizeFunctions` runs on a function, by its shape. Codegen writes every address,
+ * bound and stride into a local of its own, set once: simplify-locals sinks each into its uses,
+ * vacuum drops what that leaves, reorder-locals drops the unused locals (a function with a loop:
+ * about a sixth less code, for a tenth of -O3's time). Nothing runs on a straight-line function.
+ */
+export const FUNCTION_PASSES: Readonly<Record<'loop' | 'straight' | 'cold', readonly string[]>> = {
+  loop: ['simplify-locals-nostructure', 'vacuum', 'reorder-locals'],
+  straight: [],
+  cold: [],
+};
+
 export interface OptimizeOptions {
   /** 0..4 (default 3). */
   optimizeLevel?: number;
@@ -81,6 +101,8 @@ export interface OptimizeOptions {
 export class FunctionBuilder {
   private readonly locals: ValType[] = [];
   readonly params: readonly Local[];
+  /** Loops the module had made when this function began (a loop made since is in its body). */
+  private readonly loopsBefore: number;
   constructor(
     readonly module: WasmModule,
     readonly name: string,
@@ -88,6 +110,7 @@ export class FunctionBuilder {
     readonly result: ResultType,
   ) {
     this.params = paramTypes.map((type, index) => ({ index, type }));
+    this.loopsBefore = module.loopCount;
   }
   /** Parameter i. */
   param(i: number): Local {
@@ -112,7 +135,7 @@ export class FunctionBuilder {
   /** Add the function to the module with this body (a list becomes a block). */
   finish(body: Expr | readonly Expr[], exportAs?: string): void {
     const b = Array.isArray(body) ? this.module.block(null, body as readonly Expr[], this.result === 'none' ? 'none' : this.result) : (body as Expr);
-    this.module.addFunction(this.name, this.params.map((p) => p.type), this.result, this.locals, b);
+    this.module.addFunction(this.name, this.params.map((p) => p.type), this.result, this.locals, b, this.module.loopCount > this.loopsBefore ? 'loop' : 'straight');
     if (exportAs !== undefined) this.module.exportFunction(this.name, exportAs);
   }
 }
@@ -122,6 +145,12 @@ export class WasmModule implements WasmOps {
   private readonly m: binaryen.Module;
   private labelCounter = 0;
   private disposed = false;
+  /** Loops made so far (a FunctionBuilder tells from it whether its body has one). */
+  loopCount = 0;
+  /** binaryen's builder of each binary op used, by name (looked up once). */
+  private readonly binaryOps = new Map<string, (x: number, y: number) => number>();
+  /** The shape of each function added, for `optimizeFunctions`. */
+  private readonly shapes = new Map<string, keyof typeof FUNCTION_PASSES>();
 
   constructor(memory: MemoryOptions) {
     this.m = new binaryen.Module();
@@ -141,13 +170,21 @@ export class WasmModule implements WasmOps {
   importFunction(name: string, from: { module: string; base: string }, params: readonly ValType[], result: ResultType): void {
     this.m.addFunctionImport(name, from.module, from.base, btypes(params), btype(result));
   }
-  /** Add a function (prefer `func()` which tracks locals). */
-  addFunction(name: string, params: readonly ValType[], result: ResultType, locals: readonly ValType[], body: Expr): void {
+  /**
+   * Add a function (prefer `func()`, which tracks locals and whether the body loops). `shape`
+   * picks its passes in `optimizeFunctions` (default: 'loop', the fuller list).
+   */
+  addFunction(name: string, params: readonly ValType[], result: ResultType, locals: readonly ValType[], body: Expr, shape: keyof typeof FUNCTION_PASSES = 'loop'): void {
     this.m.addFunction(name, btypes(params), btype(result), locals.map(btype), body);
+    this.shapes.set(name, shape);
   }
   /** Start building a function. */
   func(name: string, params: readonly ValType[], result: ResultType): FunctionBuilder {
     return new FunctionBuilder(this, name, params, result);
+  }
+  /** Optimise this function as cold (no passes): it is off the signatures' path. */
+  markCold(name: string): void {
+    if (this.shapes.has(name)) this.shapes.set(name, 'cold');
   }
   exportFunction(internal: string, external: string): void {
     this.m.addFunctionExport(internal, external);
@@ -207,6 +244,7 @@ export class WasmModule implements WasmOps {
     return this.m.block(label, children as unknown as number[], btype(result)) as Expr;
   }
   loop(label: string, body: Expr): Expr {
+    this.loopCount++;
     return this.m.loop(label, body) as Expr;
   }
   /** `br label` (conditional when `cond` is given). */
@@ -266,11 +304,15 @@ export class WasmModule implements WasmOps {
   // ---- expressions: arithmetic --------------------------------------------------------------
 
   binary(op: BinaryOp, a: Expr, b: Expr): Expr {
-    const [ns, name] = op.split('.') as [string, string];
-    const table = (this.m as unknown as Record<string, Record<string, (x: number, y: number) => number>>)[ns];
-    const f = table?.[name];
-    if (typeof f !== 'function') throw new Error(`binaryen has no binary op ${op}`);
-    return f.call(table, a, b) as Expr;
+    let f = this.binaryOps.get(op);
+    if (!f) {
+      const [ns, name] = op.split('.') as [string, string];
+      const table = (this.m as unknown as Record<string, Record<string, (x: number, y: number) => number>>)[ns];
+      const g = table?.[name];
+      if (typeof g !== 'function') throw new Error(`binaryen has no binary op ${op}`);
+      this.binaryOps.set(op, (f = g.bind(table)));
+    }
+    return f(a as unknown as number, b as unknown as number) as Expr;
   }
   unary(op: UnaryOp, a: Expr): Expr {
     const m = this.m;
@@ -382,13 +424,32 @@ export class WasmModule implements WasmOps {
     if (!ok) throw new ModuleValidationError(out.join('').trim() || 'binaryen validation failed');
   }
 
-  /** binaryen's default pipeline at -O3 (speed), SIMD features on. Validate first. */
+  /** binaryen's whole default pipeline at -O3 (speed) over the module, SIMD features on. Validate first. */
   optimize(opts: OptimizeOptions = {}): void {
     const prevO = binaryen.getOptimizeLevel(), prevS = binaryen.getShrinkLevel();
     binaryen.setOptimizeLevel(opts.optimizeLevel ?? 3);
     binaryen.setShrinkLevel(opts.shrinkLevel ?? 0);
     try {
       this.m.optimize();
+    } finally {
+      binaryen.setOptimizeLevel(prevO);
+      binaryen.setShrinkLevel(prevS);
+    }
+  }
+
+  /**
+   * Optimise function by function, each with the passes of its shape (FUNCTION_PASSES); no
+   * module-level passes (inlining, duplicate elimination). Validate first.
+   */
+  optimizeFunctions(): void {
+    const prevO = binaryen.getOptimizeLevel(), prevS = binaryen.getShrinkLevel();
+    binaryen.setOptimizeLevel(2);
+    binaryen.setShrinkLevel(0);
+    try {
+      for (const [name, shape] of this.shapes) {
+        const passes = FUNCTION_PASSES[shape];
+        if (passes.length) this.m.runPassesOnFunction(name, passes);
+      }
     } finally {
       binaryen.setOptimizeLevel(prevO);
       binaryen.setShrinkLevel(prevS);

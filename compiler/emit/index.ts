@@ -1,6 +1,7 @@
 /**
  * @fileoverview Stage `emit`: the lowered module → one self-contained `.wasm`. The module is
- * validated, optimised (binaryen -O3 unless turned off) and validated again; custom sections
+ * validated and optimised (per function by default: codegen/module.ts
+ * `optimizeFunctions`; binaryen's whole -O3 with `optimize: 'full'`, validated again after it); custom sections
  * carry the manifest (`tfg.manifest`, UTF-8 JSON), the constant bytes (`tfg.consts`) and the
  * AssemblyScript runtime (`tfg.runtime`). The manifest itself is built in `manifest.ts`.
  * `writeCompiled` (compiler/emit/write.ts, Node) writes `<name>.wasm` and `<name>.manifest.json`.
@@ -10,9 +11,16 @@ import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest } from '../../session/w
 import { RUNTIME_SECTION } from '../../runtime-as/abi.js';
 import type { WasmModule } from '../codegen/module.js';
 
+/**
+ * Binaryen optimisation of a compile: `true`/`'functions'` (default) each function by its shape
+ * (codegen/module.ts FUNCTION_PASSES), `'full'` the whole -O3 pipeline over the module (smaller
+ * code, far longer), `false` none.
+ */
+export type OptimizeMode = boolean | 'functions' | 'full';
+
 export interface EmitOptions {
-  /** Run binaryen's -O3 (default true). */
-  optimize?: boolean;
+  /** Binaryen optimisation (default `'functions'`). */
+  optimize?: OptimizeMode;
   /** Embed the runtime in `tfg.runtime` (default true). */
   embedRuntime?: boolean;
   /** The runtime's bytes (default: the built runtime, read from disk). */
@@ -34,9 +42,11 @@ export interface CompiledProgram {
 export function emitModule(m: WasmModule, manifest: Manifest, consts: Uint8Array, kernelCounts: number[], opts: EmitOptions = {}): CompiledProgram {
   try {
     m.validate();
-    if (opts.optimize !== false) {
+    if (opts.optimize === 'full') {
       m.optimize();
       m.validate();
+    } else if (opts.optimize !== false) {
+      m.optimizeFunctions();
     }
     if (opts.embedRuntime !== false) {
       m.addCustomSection(RUNTIME_SECTION, opts.runtime ?? readRuntimeWasm());

@@ -21,7 +21,13 @@ export class Poly {
 
   static const(n: number): Poly {
     if (!Number.isInteger(n)) throw new Error(`Poly.const: ${n} is not an integer`);
-    return new Poly(n === 0 ? new Map() : new Map([['', n]]));
+    // Polys are immutable: small constants are shared (the compile makes millions of them).
+    const small = n >= -64 && n <= 4096;
+    const have = small ? SMALL_CONSTS.get(n) : undefined;
+    if (have) return have;
+    const p = new Poly(n === 0 ? new Map() : new Map([['', n]]));
+    if (small) SMALL_CONSTS.set(n, p);
+    return p;
   }
 
   static sym(name: string): Poly {
@@ -33,11 +39,15 @@ export class Poly {
   }
 
   private static from(m: Map<string, number>): Poly {
-    for (const [k, v] of [...m]) if (v === 0) m.delete(k);
+    for (const [k, v] of m) if (v === 0) m.delete(k); // deleting the current entry is safe
     return new Poly(m);
   }
 
   add(o: number | Poly): Poly {
+    // Fast paths (the same terms, in the same order, as the general case).
+    if (typeof o === 'number' ? o === 0 : o.terms.size === 0) return this;
+    if (this.terms.size === 0) return Poly.of(o);
+    if (typeof o === 'number' && this.isConst()) return Poly.const(this.constant + o);
     const m = new Map(this.terms);
     for (const [k, v] of Poly.of(o).terms) m.set(k, (m.get(k) ?? 0) + v);
     return Poly.from(m);
@@ -55,6 +65,9 @@ export class Poly {
 
   mul(o: number | Poly): Poly {
     const p = Poly.of(o);
+    // A constant factor scales (the same terms, in the same order, as the general case).
+    if (p.isConst()) return p.constant === 1 ? this : this.isConst() ? Poly.const(this.constant * p.constant) : this.scale(p.constant);
+    if (this.isConst()) return this.constant === 1 ? p : p.scale(this.constant);
     const m = new Map<string, number>();
     for (const [ka, va] of this.terms) {
       for (const [kb, vb] of p.terms) {
@@ -98,7 +111,7 @@ export class Poly {
   }
 
   isConst(): boolean {
-    return [...this.terms.keys()].every((k) => k === '');
+    return this.terms.size === 0 || (this.terms.size === 1 && this.terms.has(''));
   }
 
   constValue(): number {
@@ -178,6 +191,8 @@ export class Poly {
     return s;
   }
 }
+
+const SMALL_CONSTS = new Map<number, Poly>();
 
 export type SymShape = Poly[];
 

@@ -95,7 +95,17 @@ export class ConstPool {
 /** The element every `elementBytes`-sized element of `bytes` equals, or null. */
 function repeatedElement(bytes: Uint8Array, elementBytes: number): number[] | null {
   if (bytes.length === 0 || bytes.length % elementBytes !== 0) return null;
-  for (let i = elementBytes; i < bytes.length; i++) if (bytes[i] !== bytes[i % elementBytes]) return null;
+  // The first 8 bytes one by one; then, for an element of 1, 2, 4 or 8 bytes (whose period
+  // divides 8), 32-bit words against the first two (an optimizer slot's zeros are megabytes).
+  const head = Math.min(bytes.length, 8);
+  for (let i = elementBytes; i < head; i++) if (bytes[i] !== bytes[i % elementBytes]) return null;
+  if (8 % elementBytes === 0 && bytes.byteOffset % 4 === 0 && bytes.length % 4 === 0 && bytes.length >= 8) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    const w0 = w[0], w1 = w[1];
+    for (let i = 2; i < w.length; i += 2) if (w[i] !== w0 || (i + 1 < w.length && w[i + 1] !== w1)) return null;
+  } else {
+    for (let i = head; i < bytes.length; i++) if (bytes[i] !== bytes[i % elementBytes]) return null;
+  }
   const e = Array.from(bytes.subarray(0, elementBytes));
   return e.every((x) => x === 0) ? [0] : e;
 }
@@ -204,7 +214,7 @@ export function layoutModule(graph: Graph, entries: readonly EntryPlan[], bake?:
         m.set(b, a);
       } else if (b.region === 'const') {
         const t = constValue(b.node);
-        m.set(b, consts.add(new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength)), byteSize(t.dtype)));
+        m.set(b, consts.add(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), byteSize(t.dtype)));
       }
     }
     return m;

@@ -4,10 +4,11 @@
  * `tfg_rt`) calls matmul_f32 through the import and adds a bias row with an f32x4 SIMD loop and
  * a scalar tail; compared with plain JS. Also: every RUNTIME_KERNELS signature links against the
  * real runtime, the runtime can ride in a custom section, validation errors carry binaryen's
- * message, and optimize keeps the module valid.
+ * message, and optimize keeps the module valid. optimizeFunctions runs each function's passes
+ * by its shape: a loop loses its set-once locals, a straight-line or cold function is untouched.
  */
 import t from 'tap';
-import { ModuleValidationError, WasmModule, type Expr } from '../../compiler/codegen/module.js';
+import { FUNCTION_PASSES, ModuleValidationError, WasmModule, type Expr } from '../../compiler/codegen/module.js';
 import {
   RUNTIME_IMPORT_MODULE,
   RUNTIME_KERNELS,
@@ -149,4 +150,47 @@ t.test('validate() throws with binaryen\'s message; own memory and i64/f64 helpe
   new Float32Array(mem.buffer, 0, 4).set([1, 2, 3, 0.5]);
   t.equal((inst.exports['sum_sq'] as (p: number, n: number) => number)(0, 4), 14.25);
   t.equal((inst.exports['sum_sq'] as (p: number, n: number) => number)(0, 0), 0, 'empty loop skipped');
+});
+
+t.test('optimizeFunctions: passes by shape (loop, straight-line, cold), same results', (t) => {
+  /** `sum(p, n)`: sum of n f32 at p, its address and bound in set-once locals (as codegen writes them). */
+  const build = (m: WasmModule, name: string): void => {
+    const f = m.func(name, ['i32', 'i32'], 'f32');
+    const [p, n] = f.params;
+    const base = f.local('i32'), count = f.local('i32'), end = f.local('i32'), i = f.local('i32'), acc = f.local('f32');
+    f.finish([
+      f.set(base, m.binary('i32.add', f.get(p!), m.i32(0))),
+      f.set(count, m.binary('i32.mul', f.get(n!), m.i32(1))),
+      f.set(end, f.get(count)), // `count` is read once, outside the loop: it sinks into `end` and goes
+      f.set(acc, m.f32(0)),
+      m.forRange(i, m.i32(0), () => f.get(end), 1, [
+        f.set(acc, m.binary('f32.add', f.get(acc), m.load('f32', m.binary('i32.add', f.get(base), m.binary('i32.shl', f.get(i), m.i32(2)))))),
+      ]),
+      f.get(acc),
+    ], name);
+  };
+  const m = new WasmModule({ kind: 'own', initialPages: 1, exportAs: 'memory' });
+  build(m, 'hot');
+  build(m, 'cold');
+  m.markCold('cold');
+  const g = m.func('straight', ['i32'], 'i32');
+  const tmp = g.local('i32');
+  g.finish([g.set(tmp, m.binary('i32.mul', g.get(g.param(0)), m.i32(3))), g.get(tmp)], 'straight');
+  m.validate();
+  const before = m.emitText();
+  m.optimizeFunctions();
+  m.validate();
+  const text = m.emitText();
+  const body = (src: string, name: string): string => src.slice(src.indexOf(`(func $${name} `), src.indexOf('\n (func', src.indexOf(`(func $${name} `) + 1) >>> 0);
+  const locals = (src: string): number => (src.match(/\(local \$/g) ?? []).length;
+  t.ok(FUNCTION_PASSES.loop.length > 0 && FUNCTION_PASSES.straight.length === 0 && FUNCTION_PASSES.cold.length === 0, 'loops get passes, the rest none');
+  t.ok(locals(body(text, 'hot')) < locals(body(before, 'hot')), 'the loop function lost locals');
+  t.equal(body(text, 'cold'), body(before, 'cold'), 'the cold function is untouched');
+  t.equal(body(text, 'straight'), body(before, 'straight'), 'the straight-line function is untouched');
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(m.emitBinary()), {});
+  m.dispose();
+  new Float32Array((inst.exports['memory'] as WebAssembly.Memory).buffer, 16, 5).set([1, 2.5, -3, 0.25, 8]);
+  for (const name of ['hot', 'cold']) t.equal((inst.exports[name] as (p: number, n: number) => number)(16, 5), 8.75, `${name} sums`);
+  t.equal((inst.exports['straight'] as (x: number) => number)(7), 21);
+  t.end();
 });
