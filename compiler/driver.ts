@@ -291,10 +291,12 @@ export interface RunOptions {
 /** Run the stages the state still lacks, up to `until`. On failure the binaryen module is freed. */
 export function runStages(s: CompileState, opts: RunOptions = {}): CompileState {
   const last = STAGE_NAMES.indexOf(opts.until ?? 'emit');
+  let stage: StageName | null = null;
   try {
     for (const st of STAGES.slice(0, last + 1)) {
       if (st.done(s)) continue;
       const t0 = opts.timing ? performance.now() : 0;
+      stage = st.name;
       st.run(s);
       opts.timing?.(st.name, performance.now() - t0);
       if (opts.verify ?? VERIFY_DEFAULT) {
@@ -306,9 +308,23 @@ export function runStages(s: CompileState, opts: RunOptions = {}): CompileState 
   } catch (e) {
     s.lowered?.module.dispose();
     s.lowered = undefined;
-    throw e;
+    throw resourceError(e, stage);
   }
   return s;
+}
+
+/**
+ * A stage that ran out of a JavaScript resource (the stack, an array's or a buffer's length,
+ * binaryen's own memory) on a graph too large for it is compile error 4006 naming the stage,
+ * so the caller falls back to the reference Session or reports it, never a raw RangeError.
+ * docs/limits.md lists the sizes known to compile.
+ */
+function resourceError(e: unknown, stage: StageName | null): unknown {
+  const exhausted =
+    (e instanceof RangeError && /call stack|array length|allocation failed|out of bounds|out of memory/i.test(e.message)) ||
+    (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError);
+  if (!exhausted) return e;
+  return new CompileError(error(4006, `the graph is too large for the WebAssembly backend: stage '${stage ?? '?'}' ran out of resources (${(e as Error).name}: ${(e as Error).message})`, null));
 }
 
 /** Compile `.tfg` source text (parse → emit). */

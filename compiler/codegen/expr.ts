@@ -21,6 +21,9 @@ export { STATUS_ADDR };
 export const FAIL = STATUS;
 
 
+/** Terms of a sum between optimisation barriers (sumF64): bounds the depth of binaryen's trees. */
+const SUM_BARRIER = 256;
+
 export interface BValue extends LValue {
   get(): Expr;
 }
@@ -246,17 +249,28 @@ export class ValueBuilder implements ValueOps {
   }
 
   sumF64(xs: LValue[]): LValue {
+    // One statement per term into an accumulator local, left to right as the reference sums,
+    // through a barrier every SUM_BARRIER terms (module.ts `barrier`): the optimizer's trees stay
+    // shallow however many inputs (add_n of 4,000 terms overflowed the stack inside binaryen).
     const d = xs[0].dtype;
+    const m = this.m;
     if (d === 'i32' || d === 'f64') {
-      let acc = xs[0];
-      for (let i = 1; i < xs.length; i++) acc = this.add(acc, xs[i]);
-      return acc;
+      const acc = this.f.local(this.valType(d));
+      this.stmts.push(this.f.set(acc, this.g(xs[0])));
+      for (let i = 1; i < xs.length; i++) {
+        this.stmts.push(this.f.set(acc, this.g(this.add(this.fromLocal(d, acc), xs[i]))));
+        if (i % SUM_BARRIER === 0) this.stmts.push(...m.barrier(acc));
+      }
+      return this.val(d, this.f.get(acc));
     }
     if (this.vector) return this.perLane(d, xs, (s, a) => s.sumF64(a));
-    const m = this.m;
-    let acc = m.f64(0);
-    for (const x of xs) acc = m.binary('f64.add', acc, m.unary('f64.promote_f32', this.g(x)));
-    return this.val('f32', m.unary('f32.demote_f64', acc));
+    const acc = this.f.local('f64');
+    this.stmts.push(this.f.set(acc, m.f64(0)));
+    xs.forEach((x, i) => {
+      this.stmts.push(this.f.set(acc, m.binary('f64.add', this.f.get(acc), m.unary('f64.promote_f32', this.g(x)))));
+      if (i % SUM_BARRIER === SUM_BARRIER - 1) this.stmts.push(...m.barrier(acc));
+    });
+    return this.val('f32', m.unary('f32.demote_f64', this.f.get(acc)));
   }
 
   /** Vector op computed lane by lane with a scalar builder. */

@@ -199,6 +199,25 @@ export class WasmModule implements WasmOps {
   setGlobal(name: string, value: Expr): Expr {
     return this.m.global.set(name, value) as Expr;
   }
+  /**
+   * `[global.set $tfg_barrier_<type> (local l), local.set l (global.get ...)]`: the value of `l`
+   * passed through a module global and back. binaryen's optimizer does not forward a global.set
+   * to the global.get after it, so the expression trees it builds by sinking single-use locals
+   * stop here; without it a left-to-right sum of thousands of terms nests that deep, and
+   * binaryen's recursive passes and binary writer overflow the stack. Globals are per instance,
+   * so threads do not share it.
+   */
+  barrier(l: Local): Expr[] {
+    const name = `tfg_barrier_${l.type}`;
+    if (!this.barriers.has(l.type)) {
+      const zero = l.type === 'v128' ? (this.m.v128.const(new Array(16).fill(0)) as Expr) : this.const(l.type, 0);
+      this.m.addGlobal(name, btype(l.type), true, zero);
+      this.barriers.add(l.type);
+    }
+    return [this.m.global.set(name, this.getLocal(l)) as Expr, this.setLocal(l, this.m.global.get(name, btype(l.type)) as Expr)];
+  }
+  private readonly barriers = new Set<ValType>();
+
   /** A custom section (e.g. the manifest, or the embedded runtime). */
   addCustomSection(name: string, contents: Uint8Array): void {
     this.m.addCustomSection(name, contents);

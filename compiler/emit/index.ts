@@ -3,13 +3,16 @@
  * validated and optimised (per function by default: codegen/module.ts
  * `optimizeFunctions`; binaryen's whole -O3 with `optimize: 'full'`, validated again after it); custom sections
  * carry the manifest (`tfg.manifest`, UTF-8 JSON), the constant bytes (`tfg.consts`) and the
- * AssemblyScript runtime (`tfg.runtime`). The manifest itself is built in `manifest.ts`.
+ * AssemblyScript runtime (`tfg.runtime`), appended to binaryen's bytes by `sections.ts`. The
+ * manifest itself is built in `manifest.ts`.
  * `writeCompiled` (compiler/emit/write.ts, Node) writes `<name>.wasm` and `<name>.manifest.json`.
  */
 import { readRuntimeWasm } from '../../runtime-as/node.js';
 import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest } from '../../session/wasm/manifest.js';
 import { RUNTIME_SECTION } from '../../runtime-as/abi.js';
 import type { WasmModule } from '../codegen/module.js';
+import { CompileError, error } from '../diagnostics/diagnostic.js';
+import { type CustomSection, ModuleSizeError, appendCustomSections } from './sections.js';
 
 /**
  * Binaryen optimisation of a compile: `true`/`'functions'` (default) each function by its shape
@@ -38,6 +41,16 @@ export interface CompiledProgram {
   text?: string;
 }
 
+/** `wasm` with the sections; a module too large to load is compile error 4005. */
+function withSections(wasm: Uint8Array, sections: readonly CustomSection[]): Uint8Array<ArrayBuffer> {
+  try {
+    return appendCustomSections(wasm, sections);
+  } catch (e) {
+    if (e instanceof ModuleSizeError) throw new CompileError(error(4005, e.message, null));
+    throw e;
+  }
+}
+
 /** Validate, optimise and serialise `m` with its sections; `m` is disposed. */
 export function emitModule(m: WasmModule, manifest: Manifest, consts: Uint8Array, kernelCounts: number[], opts: EmitOptions = {}): CompiledProgram {
   try {
@@ -48,13 +61,15 @@ export function emitModule(m: WasmModule, manifest: Manifest, consts: Uint8Array
     } else if (opts.optimize !== false) {
       m.optimizeFunctions();
     }
+    const sections: CustomSection[] = [];
     if (opts.embedRuntime !== false) {
-      m.addCustomSection(RUNTIME_SECTION, opts.runtime ?? readRuntimeWasm());
+      sections.push({ name: RUNTIME_SECTION, payload: opts.runtime ?? readRuntimeWasm() });
       manifest.runtimeEmbedded = true;
     }
-    m.addCustomSection(CONSTS_SECTION, consts);
-    m.addCustomSection(MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)));
-    const wasm = m.emitBinary();
+    sections.push({ name: CONSTS_SECTION, payload: consts });
+    sections.push({ name: MANIFEST_SECTION, payload: new TextEncoder().encode(JSON.stringify(manifest)) });
+    // appended to binaryen's bytes, not through addCustomSection (its copy is stack-bound: sections.ts)
+    const wasm = withSections(m.emitBinary(), sections);
     return { wasm, manifest, kernelCounts, ...(opts.text ? { text: m.emitText() } : {}) };
   } finally {
     m.dispose();

@@ -4,7 +4,7 @@
  * Philox words from `ctx.randomBits` (the interpreter owns each node's stream) and convert them
  * with the helpers of session/random.ts, exactly as TF's random_distributions.h.
  */
-import { DType, allocArray } from '../../session/dtype.js';
+import { DType, allocArray, byteSize } from '../../session/dtype.js';
 import { InternalError, InvalidArgumentError } from '../../session/errors.js';
 import { normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBits, wordsFor } from '../../session/random.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
@@ -12,7 +12,7 @@ import type { AttrValue, Attrs } from '../ir/graph.js';
 import { Shape, ShapeError, checkDimCount, unknownDims } from '../ir/shape.js';
 import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import { EvalContext, NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
-import { LoweringError, type OpLowering } from './lower-api.js';
+import { LoweringError, type OpLowering, scalarType } from './lower-api.js';
 import { FAIL, access, checkedKernel, copyNest } from './lowering.js';
 import { ALL, FLOAT, NUMERIC, attrDType, attrNum, attrNums, castScalar, checkArity, checkDType, checkRank, dtypeList, fmt } from './kernels.js';
 
@@ -87,7 +87,7 @@ const hostRandom: OpLowering = {
   emit: (e, n) => [e.m.call('host_random', [e.m.i32(e.nodeIndex(n)), e.addr(n), e.poly(numel(e.shape(n)))], 'none')],
 };
 
-/** range's values, computed when the graph is built (the kernel copies them from the module's data). */
+/** range's values (the reference's; the kernel computes the same in a loop). */
 function rangeTensor(attrs: Attrs): Tensor {
   const { dtype, start, delta, size } = rangeParams(attrs, InvalidArgumentError);
   const out = allocArray(dtype, size);
@@ -262,14 +262,28 @@ export const SOURCE_OPS = {
     eval(_inputs, attrs) {
       return rangeTensor(attrs);
     },
-    // the values are known when compiling: a copy from the module's constant data
+    // A loop accumulating in the dtype as eval does (a wasm f32.add rounds as fround of the
+    // double sum): no constant data, so a large range costs the compiler nothing (it used to
+    // compute the values into the module: tf_range(10**9) allocated gigabytes at compile time).
     lower: {
       fusion: 'opaque',
       emit(e, n) {
-        const t = rangeTensor(n.attrs);
-        const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-        const at = e.constData(bytes.slice());
-        return [e.m.memoryCopy(e.addr(n), e.m.i32(at), e.m.i32(bytes.length))];
+        const { dtype, start, delta, size } = rangeParams(n.attrs, InvalidArgumentError);
+        if (size * byteSize(dtype) >= 2 ** 32) throw new LoweringError(`range '${n.name}' has ${size} elements, more than a WebAssembly memory (4 GiB) holds`, n);
+        const { m, f } = e;
+        const t = scalarType(dtype);
+        const i = f.local('i32');
+        const p = f.local('i32');
+        const v = f.local(t);
+        return [
+          f.set(p, e.addr(n)),
+          f.set(v, m.const(t, start)),
+          m.forRange(i, m.i32(0), m.i32(size), 1, [
+            m.store(t, f.get(p), f.get(v)),
+            f.set(p, m.binary('i32.add', f.get(p), m.i32(byteSize(dtype)))),
+            f.set(v, m.binary(`${t}.add`, f.get(v), m.const(t, delta))),
+          ]),
+        ];
       },
     },
     grad: NOT_DIFFERENTIABLE,

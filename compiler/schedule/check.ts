@@ -84,13 +84,16 @@ export function checkMemory(plan: SchedulePlan, layout: ModuleLayout, entry: num
   const arena = m.buffers.filter((b) => b.region === 'arena');
   for (const B of [1, 3, 64]) {
     const env = { B };
+    // evaluated once per buffer: the pairs below are quadratic in the buffers
+    const start = arena.map((b) => b.offset.eval(env));
+    const end = arena.map((b, i) => start[i] + b.size.eval(env));
     for (let i = 0; i < arena.length; i++) {
       for (let j = i + 1; j < arena.length; j++) {
         const [p, q] = [arena[i], arena[j]];
         const liveOverlap = p.live[0] <= q.live[1] && q.live[0] <= p.live[1];
         if (!liveOverlap) continue;
-        const [ps, pe] = [p.offset.eval(env), p.offset.eval(env) + p.size.eval(env)];
-        const [qs, qe] = [q.offset.eval(env), q.offset.eval(env) + q.size.eval(env)];
+        const [ps, pe] = [start[i], end[i]];
+        const [qs, qe] = [start[j], end[j]];
         if (ps < qe && qs < pe && pe > ps && qe > qs) out.push(`buf${p.id} (${p.node.name}) and buf${q.id} (${q.node.name}) are live together and overlap at B=${B}: [${ps},${pe}) and [${qs},${qe})`);
       }
     }

@@ -28,6 +28,10 @@
  * 7. assign/assign_add/assign_sub are loops writing in place into the variable's buffer, with
  *    their value computation fused in (an SGD step is one loop).
  * 8. `noFuse`: every value that is not a leaf or an alias is a root (one kernel per node).
+ * 9. A chain of inlined nodes is at most `MAX_INLINE_DEPTH` deep below its root; the next node
+ *    down is materialised. The kernel builder recurses along such chains, and binaryen's passes
+ *    and writer recurse on the expression trees they become (a fused `y = y * 1.5 + 1.0` loop
+ *    of 2,000 steps overflowed the stack); one store and load per 128 operations costs nothing.
  */
 import type { DType } from '../../session/dtype.js';
 import type { Node } from '../ir/graph.js';
@@ -42,6 +46,9 @@ import { ScheduleError, inferSymShapes } from './symshape.js';
 export type { View };
 
 export type Decision = 'leaf' | 'root' | 'inline' | 'alias' | 'none';
+
+/** Rule 9: inlined nodes on one path below a kernel's root. */
+export const MAX_INLINE_DEPTH = 128;
 
 export interface FuseOptions {
   /** One kernel per node (no fusion), for comparison. */
@@ -132,6 +139,8 @@ function decide(nodes: Node[], consumers: Map<Node, Node[]>, fed: Set<Node>, fet
   const d = new Map<Node, Decision>();
   /** For inline nodes: the roots of the kernels that compute them. */
   const kernelsOf = new Map<Node, Set<Node>>();
+  /** For inline nodes: how many inline nodes lie on the longest path from it up to a root. */
+  const depthOf = new Map<Node, number>();
   for (let idx = nodes.length - 1; idx >= 0; idx--) {
     const n = nodes[idx];
     if (n.dtype === null) {
@@ -159,10 +168,14 @@ function decide(nodes: Node[], consumers: Map<Node, Node[]>, fed: Set<Node>, fet
       else if (dc === 'root' && c.inputs.every((x, i) => x !== n || absorbs(c, i))) ks.add(c);
       else needsBuffer = true;
     }
-    if (needsBuffer || ks.size === 0 || (ks.size > 1 && (!isCheap(n) || fetched.has(n)))) d.set(n, 'root');
+    // How deep n would sit under its kernel's root: a chain inlined deeper is cut (rule 9).
+    let depth = 1;
+    for (const c of consumers.get(n) ?? []) if (d.get(c) === 'inline') depth = Math.max(depth, depthOf.get(c)! + 1);
+    if (needsBuffer || ks.size === 0 || (ks.size > 1 && (!isCheap(n) || fetched.has(n))) || depth > MAX_INLINE_DEPTH) d.set(n, 'root');
     else {
       d.set(n, 'inline');
       kernelsOf.set(n, ks);
+      depthOf.set(n, depth);
     }
   }
   // A root that only renames a materialised value shares its buffer.

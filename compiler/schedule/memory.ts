@@ -153,6 +153,13 @@ export function planMemory(input: MemoryInput): MemoryPlan {
     }
     arena.length = 0;
   }
+  if (symbols.length === 0) {
+    // Every size is a number: the same placement by a sweep over the live buffers in offset
+    // order (the lowest gap that holds the buffer is the lowest fitting candidate below), in
+    // O(n² log n) instead of the Poly search's O(n³) (4,000 buffers live at once took minutes).
+    placeConcrete(arena, persistentBytes);
+    arena.length = 0;
+  }
   for (const b of arena) {
     const live = placed.filter((x) => x.live[0] <= b.live[1] && b.live[0] <= x.live[1]);
     const ends = live.map((x) => x.offset.add(x.size));
@@ -191,4 +198,20 @@ export function planMemory(input: MemoryInput): MemoryPlan {
       return new Map(buffers.map((b) => [b, b.offset.eval(e)]));
     },
   };
+}
+
+/** Concrete first-fit (see planMemory): each buffer, in order, at the lowest offset ≥ base free of the placed buffers live with it. */
+function placeConcrete(arena: BufferPlan[], base: number): void {
+  const placed: { b: BufferPlan; off: number; end: number }[] = [];
+  for (const b of arena) {
+    const size = b.size.constValue();
+    const live = placed.filter((x) => x.b.live[0] <= b.live[1] && b.live[0] <= x.b.live[1]).sort((p, q) => p.off - q.off);
+    let at = base;
+    for (const x of live) {
+      if (at + size <= x.off) break;
+      at = Math.max(at, x.end);
+    }
+    b.offset = Poly.const(at);
+    placed.push({ b, off: at, end: at + size });
+  }
 }

@@ -216,6 +216,8 @@ export const OP_BUILTINS: BuiltinDef[] = [
     const inferred: DType = vals.some((v) => v.kind === 'float' || (asTensorNode(v)?.dtype === 'f32')) ? 'f32' : 'i32';
     const dtype = optDTypeArg(arg(a, 'dtype')) ?? inferred;
     const [s, l, d] = vals.map((v, i) => numberArg(v, ['start', 'limit', 'delta'][i]));
+    // as constant(): a Python int an int32 cannot hold is an error, not a wrapped bound
+    if (dtype === 'i32') for (const x of [s, l, d]) if (x > 2147483647 || x < -2147483648) throw valueError(`Can't convert Python int ${x} to int32 (tfg has no int64).`);
     if (d === 0) throw valueError('Requires delta != 0');
     const name = optStrArg(arg(a, 'name'), 'name') ?? 'range';
     return t(scoped(ctx, name, 'range', (sc) => node(ctx, 'range', [], { start: s, limit: l, delta: d, dtype }, sc)));
