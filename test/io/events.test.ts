@@ -13,6 +13,7 @@ import { defaultBucketLimits, histogramOf } from '../../session/io/histogram.js'
 import { SummaryWriter } from '../../session/node/summary-writer.js';
 import { DataLossError, InvalidArgumentError } from '../../session/errors.js';
 import { DT, crc32cBitwise, decodeEventFile, decodeGraphDef } from './event-decoder.js';
+import { bruteHistogram, expectedLimits } from './histogram-reference.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -99,60 +100,6 @@ t.test('corruption is detected by both decoders', (t) => {
 });
 
 // ---- histograms (TF1's histogram.cc), checked against a brute-force reading of its rules ----
-
-/** TF1's default limits, written out from histogram.cc's description: 1e-12 × 1.1^k below 1e20, DBL_MAX, mirrored, 0. */
-function expectedLimits(): number[] {
-  const pos: number[] = [];
-  let v = 1e-12;
-  while (v < 1e20) {
-    pos.push(v);
-    v = v * 1.1;
-  }
-  pos.push(Number.MAX_VALUE);
-  return [...pos.map((x) => -x).reverse(), 0, ...pos];
-}
-
-/** A histogram by linear scans (bucket = first limit > v), then zero runs merged into their last limit. */
-function bruteHistogram(values: number[]) {
-  const limits = expectedLimits();
-  const counts = limits.map(() => 0);
-  for (const v of values) {
-    let b = limits.findIndex((l) => l > v);
-    if (b < 0) b = limits.length - 1;
-    counts[b]++;
-  }
-  const bucketLimit: number[] = [];
-  const bucket: number[] = [];
-  let i = 0;
-  while (i < counts.length) {
-    if (counts[i] > 0) {
-      bucketLimit.push(limits[i]);
-      bucket.push(counts[i]);
-      i++;
-    } else {
-      let j = i;
-      while (j + 1 < counts.length && counts[j + 1] === 0) j++;
-      bucketLimit.push(limits[j]);
-      bucket.push(0);
-      i = j + 1;
-    }
-  }
-  let sum = 0;
-  let sumSquares = 0;
-  for (const v of values) {
-    sum += v;
-    sumSquares += v * v;
-  }
-  return {
-    min: values.length ? Math.min(...values) : Number.MAX_VALUE,
-    max: values.length ? Math.max(...values) : -Number.MAX_VALUE,
-    num: values.length,
-    sum,
-    sumSquares,
-    bucketLimit,
-    bucket,
-  };
-}
 
 t.test('default bucket limits are TF1\'s', (t) => {
   const got = Array.from(defaultBucketLimits());
