@@ -172,6 +172,8 @@ export class Trainer {
     }
     this.evalNames = Object.entries(p.metrics);
     if (p.loss && !Object.values(p.metrics).includes(p.loss)) this.evalNames.push(['loss', p.loss]);
+    const hEvery = p.summaries.histograms_every_steps ?? 0;
+    if (!Number.isSafeInteger(hEvery) || hEvery < 0) throw new InvalidArgumentError(`summaries.histograms_every_steps must be an integer >= 0, got ${JSON.stringify(hEvery)}`);
     this.summaryTags = Object.entries(p.summaries.scalars);
     if (p.loss && !this.summaryTags.some(([, n]) => n === p.loss)) this.summaryTags.push([p.loss, p.loss]);
   }
@@ -265,7 +267,7 @@ export class Trainer {
       this.initialize();
       state = this.freshState();
       // The initial values, at step 0 (as a TF1 loop that runs its merged summary before training).
-      if (p.summaries.histograms_every_steps) this.writeHistograms(0);
+      if ((p.summaries.histograms_every_steps ?? 0) > 0) this.writeHistograms(0);
     }
     const spe = this.iter.batchesPerEpoch;
     emit({

@@ -92,3 +92,11 @@ t.test('histograms are off by default; a resumed run writes the graph again and 
   t.equal(all.filter((e) => e.graphDef).length, 2, 'the resumed run writes its graph too (TF1 FileWriter with a graph)');
   t.same(histoSteps(all), [40, 60], 'from the resumed step on, every 20 steps; no step 0');
 });
+
+t.test('a bad histograms_every_steps from --set is refused before training', async (t) => {
+  const io = memoryIo();
+  const logdir = mkdtempSync(join(tmpdir(), 'tfg-tb-bad-'));
+  const code = await runTrain(repoPath('test', 'train', 'fixtures', 'resume.tfg'), { logdir, backend: 'reference', tty: false, set: ['summaries.histograms_every_steps=-5'] }, io);
+  t.equal(code, 1);
+  t.match(io.stderr.join('\n'), /summaries\.histograms_every_steps must be an integer >= 0, got -5/);
+});
