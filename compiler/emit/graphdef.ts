@@ -20,7 +20,8 @@
  *   unknown dim, `unknown_rank`), `value` of a Const as a TensorProto (a splat as one typed
  *   value, else `tensor_content`; values past `maxConstBytes` are left out, the dtype and shape
  *   stay), `keepdims` as TF1's `keep_dims`, other attrs by kind (bool `b`, integer `i`, number
- *   `f`, string `s`, number lists `list`), VariableV2's `container`/`shared_name` and the
+ *   `f`, string `s`, number lists `list`; `mean`, `stddev`, `minval`, `maxval`, `alpha` and a float
+ *   one_hot's `on_value`/`off_value` always `f`), VariableV2's `container`/`shared_name` and the
  *   assignments' `use_locking` as TF1 sets them, and `_output_shapes` (add_shapes=True).
  * - IR ops with no single TF1 kernel keep their tfType: `ProdExcept` (the gradient of prod),
  *   `logistic_loss` (TF1 builds sigmoid_cross_entropy_with_logits from several ops in a
@@ -59,6 +60,9 @@ export function tfOpType(n: Pick<Node, 'op' | 'dtype' | 'inputs'>): string {
   if (n.op === 'matmul' && n.inputs.some((i) => i.shape === null || i.shape.length > 2)) return 'BatchMatMulV2';
   return OP_TYPE[n.op] ?? (hasOp(n.op) ? getOp(n.op).tfType : n.op);
 }
+
+/** Attrs that are floats whatever their value (a `mean` of 0 is still `f`, not `i`). */
+const FLOAT_ATTRS = new Set(['mean', 'stddev', 'minval', 'maxval', 'alpha']);
 
 /** The summaries collection (GraphKeys.SUMMARIES). */
 const SUMMARIES = 'summaries';
@@ -133,6 +137,7 @@ function nodeAttrs(n: Node, maxConstBytes: number): Record<string, AttrValueJson
     } else if (k === 'value' && n.op === 'const') {
       attr.value = { tensor: constTensorProto(n.dtype!, (n.shape ?? []) as number[], v, maxConstBytes) };
     } else if (k === 'trainable') continue;
+    else if (typeof v === 'number' && (FLOAT_ATTRS.has(k) || ((k === 'on_value' || k === 'off_value') && (n.dtype === 'f32' || n.dtype === 'f64')))) attr[k] = { f: v };
     else {
       const a = attrByKind(v);
       if (a) attr[k === 'keepdims' ? 'keep_dims' : k] = a;

@@ -199,6 +199,9 @@ t.test('samples/mnist_mlp.tfg: the whole graph with its scopes', (t) => {
   // Adam's update of a variable is the AssignSub TF1's ApplyAdam kernel does, under TF1's names.
   t.equal(op('train/Adam/update_dnn/hidden1/kernel/ApplyAdam'), 'AssignSub');
   t.same(by.get('train/Adam/update_dnn/hidden1/kernel/ApplyAdam')!.input[0], 'dnn/hidden1/kernel');
+  const tn = by.get('dnn/hidden1/truncated_normal')!;
+  t.same([tn.attr.get('mean')!.f, tn.attr.get('mean')!.i, tn.attr.get('seed')!.i, tn.attr.get('dtype')!.type], [0, undefined, 42n, DT.FLOAT], 'a mean of 0 is a float attr; seeds are ints');
+  t.equal(tn.attr.get('stddev')!.f, Math.fround(2 / Math.sqrt(784)));
   const sx = by.get('loss/SparseSoftmaxCrossEntropyWithLogits/SparseSoftmaxCrossEntropyWithLogits')!;
   t.same([sx.attr.get('T')!.type, sx.attr.get('Tlabels')!.type], [DT.FLOAT, DT.INT32]);
   const scopes = new Set(g.node.map((n) => n.name.split('/')[0]));
