@@ -20,6 +20,8 @@ import { loadTrainDataNode } from '../session/node/data.js';
 import { CheckpointManager } from '../session/node/checkpoint.js';
 import { FileCheckpointStore } from '../session/node/saver.js';
 import { SummaryWriter } from '../session/node/summary-writer.js';
+import { encodeGraphDef } from '../session/io/events.js';
+import { graphToGraphDef } from '../compiler/emit/graphdef.js';
 import type { TrainPlan } from '../session/train/plan.js';
 import { Saver } from '../session/train/saver.js';
 import { type TrainEvent, type TrainResult, Trainer, parseTrainState } from '../session/train/trainer.js';
@@ -264,6 +266,8 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     );
     const ckpts = new CheckpointManager(ckdir, { maxToKeep: plan.checkpoint.max_to_keep, warn });
     writer = new SummaryWriter(logdir);
+    // The graph, as TF1's FileWriter(logdir, sess.graph) writes it: TensorBoard's Graphs tab.
+    writer.graph(encodeGraphDef(graphToGraphDef(graph)));
     const tty = opts.tty ?? io.isTTY ?? Boolean(process.stderr.isTTY);
     progress = new Progress(io, tty, false);
     const t0 = Date.now();

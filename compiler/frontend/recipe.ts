@@ -16,7 +16,7 @@
  *   metrics { NAME = TENSOR ... }
  *   early_stopping { metric = STR; mode = "min" | "max"; patience = INT; min_delta = NUMBER; on = "validation" | "test" }
  *   checkpoint { dir = STR; every_epochs = INT; every_steps = INT; max_to_keep = INT }
- *   summaries { every_steps = INT; scalars = [TENSOR...] | {TAG: TENSOR} | merge_all() }
+ *   summaries { every_steps = INT; scalars = [TENSOR...] | {TAG: TENSOR} | merge_all(); histograms_every_steps = INT }
  */
 import { RECIPE } from '../diagnostics/catalogue.js';
 import { didYouMean } from '../diagnostics/suggest.js';
@@ -71,7 +71,7 @@ const SCHEMA: Record<string, KeySpec> = {
     block: { metric: { kind: 'str' }, mode: { kind: 'str' }, patience: { kind: 'int' }, min_delta: { kind: 'number' }, on: { kind: 'str' } },
   },
   checkpoint: { kind: 'block', block: { dir: { kind: 'str' }, every_epochs: { kind: 'int' }, every_steps: { kind: 'int' }, max_to_keep: { kind: 'int' } } },
-  summaries: { kind: 'block', block: { every_steps: { kind: 'int' }, scalars: { kind: 'any' } } },
+  summaries: { kind: 'block', block: { every_steps: { kind: 'int' }, scalars: { kind: 'any' }, histograms_every_steps: { kind: 'int' } } },
 };
 
 export interface CheckedRecipe {
@@ -358,7 +358,14 @@ class Checker {
     } else {
       for (const n of this.graph.getCollection(SUMMARIES)) if (n.hasOutput) addScalar(n.name, { kind: 'tensor', node: n }, smE ?? r as unknown as TrainRecipeEntry);
     }
-    const summaries = { every_steps: this.int(sm.get('every_steps'), 100, 1), scalars };
+    // Histograms of every trainable variable (tagged by its name, as `tf.summary.histogram(v.op.name, v)`), 0 = none.
+    const histogramsEvery = this.int(sm.get('histograms_every_steps'), 0, 0);
+    const summaries = {
+      every_steps: this.int(sm.get('every_steps'), 100, 1),
+      scalars,
+      histograms_every_steps: histogramsEvery,
+      histograms: this.graph.trainableVariables().map((v) => v.node.name),
+    };
 
     // ---- numbers
     const plan: TrainPlan = {

@@ -2,7 +2,9 @@
  * @fileoverview TensorBoard event files (TF's core/util/event.proto + TFRecord framing),
  * browser-safe: CRC32C (Castagnoli), the masked CRC, TFRecord records
  * `uint64 len | uint32 masked_crc(len) | data | uint32 masked_crc(data)`, and the `Event`,
- * `Summary`, `Summary.Value` messages encoded and decoded with protobufjs. Records are read one
+ * `Summary`, `Summary.Value` (scalars and `HistogramProto` histograms) messages encoded and
+ * decoded with protobufjs, and the `GraphDef` an Event's `graph_def` carries (NodeDef,
+ * AttrValue, TensorProto, TensorShapeProto; built from the IR by compiler/emit/graphdef.ts). Records are read one
  * at a time from a `RecordSource`, so readers can stop at a damaged record and keep what came
  * before it (as TensorBoard does with a truncated event file).
  */
@@ -96,6 +98,80 @@ export function readRecords(bytes: Uint8Array, what = 'TFRecord file'): Uint8Arr
 const PROTO = `
 syntax = "proto3";
 package tensorflow;
+enum DataType {
+  DT_INVALID = 0;
+  DT_FLOAT = 1;
+  DT_DOUBLE = 2;
+  DT_INT32 = 3;
+  DT_STRING = 7;
+  DT_INT64 = 9;
+  DT_BOOL = 10;
+}
+message TensorShapeProto {
+  message Dim {
+    int64 size = 1;
+    string name = 2;
+  }
+  repeated Dim dim = 2;
+  bool unknown_rank = 3;
+}
+message TensorProto {
+  DataType dtype = 1;
+  TensorShapeProto tensor_shape = 2;
+  int32 version_number = 3;
+  bytes tensor_content = 4;
+  repeated float float_val = 5;
+  repeated double double_val = 6;
+  repeated int32 int_val = 7;
+  repeated bytes string_val = 8;
+  repeated bool bool_val = 11;
+}
+message AttrValue {
+  message ListValue {
+    repeated bytes s = 2;
+    repeated int64 i = 3;
+    repeated float f = 4;
+    repeated bool b = 5;
+    repeated DataType type = 6;
+    repeated TensorShapeProto shape = 7;
+    repeated TensorProto tensor = 8;
+  }
+  oneof value {
+    bytes s = 2;
+    int64 i = 3;
+    float f = 4;
+    bool b = 5;
+    DataType type = 6;
+    TensorShapeProto shape = 7;
+    TensorProto tensor = 8;
+    ListValue list = 1;
+  }
+}
+message NodeDef {
+  string name = 1;
+  string op = 2;
+  repeated string input = 3;
+  string device = 4;
+  map<string, AttrValue> attr = 5;
+}
+message VersionDef {
+  int32 producer = 1;
+  int32 min_consumer = 2;
+  repeated int32 bad_consumers = 3;
+}
+message GraphDef {
+  repeated NodeDef node = 1;
+  VersionDef versions = 4;
+}
+message HistogramProto {
+  double min = 1;
+  double max = 2;
+  double num = 3;
+  double sum = 4;
+  double sum_squares = 5;
+  repeated double bucket_limit = 6;
+  repeated double bucket = 7;
+}
 message Summary {
   message Value {
     string node_name = 7;
@@ -103,6 +179,7 @@ message Summary {
     oneof value {
       float simple_value = 2;
       bytes obsolete_old_style_histogram = 3;
+      HistogramProto histo = 5;
     }
   }
   repeated Value value = 1;
@@ -120,13 +197,115 @@ message Event {
 
 const root = protobuf.parse(PROTO, { keepCase: true }).root;
 const EventType = root.lookupType('tensorflow.Event');
+const GraphDefType = root.lookupType('tensorflow.GraphDef');
+
+// ---- GraphDef (tensorflow/core/framework/graph.proto, node_def.proto, attr_value.proto, tensor.proto) ----
+
+/** The TF DataType enum values tfg writes (types.proto). */
+export type TfDataType = 'DT_FLOAT' | 'DT_DOUBLE' | 'DT_INT32' | 'DT_STRING' | 'DT_INT64' | 'DT_BOOL';
+
+/** TensorShapeProto: a dim of size -1 is unknown; `unknown_rank` for a shape of unknown rank. */
+export interface TensorShapeJson {
+  dim?: { size: number; name?: string }[];
+  unknown_rank?: boolean;
+}
+
+/** TensorProto: the values either as `tensor_content` (little-endian bytes) or in a typed `*_val` list (a short list repeats its last value). */
+export interface TensorProtoJson {
+  dtype: TfDataType;
+  tensor_shape: TensorShapeJson;
+  tensor_content?: Uint8Array;
+  float_val?: number[];
+  double_val?: number[];
+  int_val?: number[];
+  bool_val?: boolean[];
+  string_val?: (string | Uint8Array)[];
+}
+
+/** AttrValue: exactly one of its fields (`s` strings are written as UTF-8 bytes). */
+export type AttrValueJson =
+  | { s: string | Uint8Array }
+  | { i: number }
+  | { f: number }
+  | { b: boolean }
+  | { type: TfDataType }
+  | { shape: TensorShapeJson }
+  | { tensor: TensorProtoJson }
+  | { list: { s?: (string | Uint8Array)[]; i?: number[]; f?: number[]; b?: boolean[]; type?: TfDataType[]; shape?: TensorShapeJson[]; tensor?: TensorProtoJson[] } };
+
+/** NodeDef: inputs are `node` (output 0), `node:k`, or `^node` (a control input, after the data inputs). */
+export interface NodeDefJson {
+  name: string;
+  op: string;
+  input: string[];
+  device?: string;
+  attr: Record<string, AttrValueJson>;
+}
+
+export interface GraphDefJson {
+  node: NodeDefJson[];
+  versions?: { producer: number; min_consumer?: number };
+}
+
+const utf8 = new TextEncoder();
+const toBytes = (s: string | Uint8Array): Uint8Array => (typeof s === 'string' ? utf8.encode(s) : s);
+
+function tensorForProto(t: TensorProtoJson): Record<string, unknown> {
+  return t.string_val ? { ...t, string_val: t.string_val.map(toBytes) } : { ...t };
+}
+
+function attrForProto(a: AttrValueJson): Record<string, unknown> {
+  if ('s' in a) return { s: toBytes(a.s) };
+  if ('tensor' in a) return { tensor: tensorForProto(a.tensor) };
+  if ('list' in a) {
+    const l = a.list;
+    return { list: { ...l, ...(l.s ? { s: l.s.map(toBytes) } : {}), ...(l.tensor ? { tensor: l.tensor.map(tensorForProto) } : {}) } };
+  }
+  return a;
+}
+
+/**
+ * Serialise a GraphDef. Attributes are written in key order (as TF's deterministic serialisation
+ * does), so the same graph gives the same bytes.
+ */
+export function encodeGraphDef(g: GraphDefJson): Uint8Array {
+  const node = g.node.map((n) => ({
+    name: n.name,
+    op: n.op,
+    input: n.input,
+    device: n.device ?? '',
+    attr: Object.fromEntries(
+      Object.keys(n.attr)
+        .sort()
+        .map((k) => [k, attrForProto(n.attr[k])]),
+    ),
+  }));
+  return GraphDefType.encode(GraphDefType.fromObject({ node, ...(g.versions ? { versions: g.versions } : {}) })).finish();
+}
+
+// ---- histograms (tensorflow/core/lib/histogram/histogram.cc, the HistogramSummary kernel) ----
+
+/** HistogramProto: min, max, num, sum, sum_squares and the parallel bucket_limit / bucket arrays. */
+export interface HistogramData {
+  min: number;
+  max: number;
+  num: number;
+  sum: number;
+  sum_squares: number;
+  /** Right edges of the buckets (bucket i covers [bucket_limit[i-1], bucket_limit[i]), bucket 0 from -DBL_MAX). */
+  bucket_limit: number[];
+  /** Counts. */
+  bucket: number[];
+}
 
 /** A decoded Event, limited to what tfg writes and reads. */
 export interface EventRecord {
   wall_time: number;
   step: number;
   file_version?: string;
-  summary?: { value: Array<{ tag: string; simple_value?: number }> };
+  /** A serialised GraphDef (TF1's FileWriter(graph=...) / add_graph). */
+  graph_def?: Uint8Array;
+  summary?: { value: Array<{ tag: string; simple_value?: number; histo?: HistogramData }> };
 }
 
 /** Serialise an Event message (no framing). */
@@ -134,6 +313,8 @@ export function encodeEvent(e: EventRecord): Uint8Array {
   const msg = EventType.fromObject({ ...e, step: e.step });
   return EventType.encode(msg).finish();
 }
+
+const HISTO_KEYS = ['min', 'max', 'num', 'sum', 'sum_squares'] as const;
 
 /** Decode an Event message. int64 steps beyond 2^53 lose precision. */
 export function decodeEvent(bytes: Uint8Array, what = 'event'): EventRecord {
@@ -145,9 +326,28 @@ export function decodeEvent(bytes: Uint8Array, what = 'event'): EventRecord {
   }
   const o = EventType.toObject(m, { longs: Number, defaults: true, oneofs: false }) as Record<string, unknown>;
   const out: EventRecord = { wall_time: o.wall_time as number, step: o.step as number };
-  if ((m as unknown as Record<string, unknown>).file_version != null) out.file_version = o.file_version as string;
-  const summary = (m as unknown as { summary?: { value: Array<{ tag: string; simple_value?: number | null }> } }).summary;
-  if (summary) out.summary = { value: summary.value.map((v) => (v.simple_value != null ? { tag: v.tag, simple_value: v.simple_value } : { tag: v.tag })) };
+  const raw = m as unknown as Record<string, unknown>;
+  // Oneof members are own properties of a decoded message only when present.
+  const has = (x: object, k: string): boolean => Object.prototype.hasOwnProperty.call(x, k);
+  if (has(raw, 'file_version')) out.file_version = o.file_version as string;
+  if (has(raw, 'graph_def')) out.graph_def = raw.graph_def as Uint8Array;
+  type RawValue = { tag: string; simple_value?: number | null; histo?: Record<string, unknown> | null };
+  const summary = raw.summary as { value: RawValue[] } | undefined;
+  if (summary) {
+    out.summary = {
+      value: summary.value.map((v) => {
+        if (has(v, 'simple_value') && v.simple_value != null) return { tag: v.tag, simple_value: v.simple_value };
+        if (has(v, 'histo') && v.histo != null) {
+          const h = v.histo;
+          const histo = Object.fromEntries(HISTO_KEYS.map((k) => [k, (h[k] as number | undefined) ?? 0])) as unknown as HistogramData;
+          histo.bucket_limit = [...((h.bucket_limit as number[] | undefined) ?? [])];
+          histo.bucket = [...((h.bucket as number[] | undefined) ?? [])];
+          return { tag: v.tag, histo };
+        }
+        return { tag: v.tag };
+      }),
+    };
+  }
   return out;
 }
 
@@ -159,6 +359,16 @@ export function fileVersionEvent(wallTime: number): Uint8Array {
 /** A framed Event holding scalar summaries. */
 export function scalarEvent(values: Array<{ tag: string; value: number }>, step: number, wallTime: number): Uint8Array {
   return frameRecord(encodeEvent({ wall_time: wallTime, step, summary: { value: values.map((v) => ({ tag: v.tag, simple_value: v.value })) } }));
+}
+
+/** A framed Event holding histogram summaries (one Summary.Value with `histo` per tag). */
+export function histogramEvent(values: Array<{ tag: string; histo: HistogramData }>, step: number, wallTime: number): Uint8Array {
+  return frameRecord(encodeEvent({ wall_time: wallTime, step, summary: { value: values.map((v) => ({ tag: v.tag, histo: v.histo })) } }));
+}
+
+/** A framed Event holding a serialised GraphDef, as TF1's FileWriter writes its `graph` (step 0). */
+export function graphEvent(graphDef: Uint8Array, wallTime: number): Uint8Array {
+  return frameRecord(encodeEvent({ wall_time: wallTime, step: 0, graph_def: graphDef }));
 }
 
 /** A scalar read back from an event file. */

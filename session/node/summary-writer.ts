@@ -1,14 +1,16 @@
 /**
- * @fileoverview TF1's `tf.summary.FileWriter` for scalars: appends TFRecord-framed `Event`s to
+ * @fileoverview TF1's `tf.summary.FileWriter`: appends TFRecord-framed `Event`s to
  * `LOGDIR/events.out.tfevents.<10-digit unix seconds>.<hostname>` (first record
- * `file_version: "brain.Event:2"`) and mirrors every scalar into `LOGDIR/scalars.csv`
- * (`step,tag,value,wall_time`). Records are buffered and written on `flush()`/`close()`
+ * `file_version: "brain.Event:2"`): the graph (`graph()`, a serialised GraphDef, as
+ * `FileWriter(logdir, graph)` writes it), scalars (mirrored into `LOGDIR/scalars.csv`,
+ * `step,tag,value,wall_time`) and histograms (`histograms()`, TF1's HistogramProto). Records are buffered and written on `flush()`/`close()`
  * (and automatically every `flushEvery` records).
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileVersionEvent, scalarEvent } from '../io/events.js';
+import { fileVersionEvent, graphEvent, histogramEvent, scalarEvent } from '../io/events.js';
+import { histogramOf } from '../io/histogram.js';
 import { InvalidArgumentError } from '../errors.js';
 
 export interface SummaryWriterOptions {
@@ -77,6 +79,28 @@ export class SummaryWriter {
     const wall = this.now();
     this.pending.push(scalarEvent(entries.map(([tag, value]) => ({ tag, value })), step, wall));
     for (const [tag, v] of entries) this.pendingCsv.push(`${step},${csvField(tag)},${Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v)},${wall}\n`);
+    if (this.pending.length >= this.flushEvery) this.flush();
+  }
+
+  /** The graph as a serialised GraphDef (compiler/emit/graphdef.ts), in an Event of its own (TF1's `add_graph`). */
+  graph(graphDef: Uint8Array): void {
+    if (this.fd === null) throw new InvalidArgumentError(`SummaryWriter: ${this.path} is closed`);
+    this.pending.push(graphEvent(graphDef, this.now()));
+    if (this.pending.length >= this.flushEvery) this.flush();
+  }
+
+  /**
+   * Histograms of several tensors' values at `step`, one Event (as a merged summary of
+   * `tf.summary.histogram(tag, values)` writes them); InvalidArgumentError on a NaN or infinity,
+   * as TF1's kernel, before anything is written.
+   */
+  histograms(values: Record<string, ArrayLike<number>>, step: number): void {
+    if (this.fd === null) throw new InvalidArgumentError(`SummaryWriter: ${this.path} is closed`);
+    if (!Number.isSafeInteger(step)) throw new InvalidArgumentError(`SummaryWriter: step must be an integer, got ${step}`);
+    const entries = Object.entries(values);
+    for (const [tag] of entries) if (tag === '') throw new InvalidArgumentError('SummaryWriter: empty tag');
+    const histos = entries.map(([tag, v]) => ({ tag, histo: histogramOf(v, tag) }));
+    this.pending.push(histogramEvent(histos, step, this.now()));
     if (this.pending.length >= this.flushEvery) this.flush();
   }
 

@@ -50,6 +50,10 @@ export interface SummaryPlan {
   every_steps: number;
   /** tag → tensor node name. */
   scalars: Record<string, string>;
+  /** Histograms of `histograms` at step 0 of a fresh run and every this many steps (0: none). */
+  histograms_every_steps?: number;
+  /** The variables (node names, also the tags) whose histograms are written: the trainable ones. */
+  histograms?: string[];
 }
 
 export interface TrainPlan {

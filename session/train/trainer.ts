@@ -49,6 +49,8 @@ export interface CheckpointSink {
 
 export interface SummarySink {
   scalars(values: Record<string, number>, step: number): void;
+  /** Histograms of tensors' values (tag → values) at `step`; sinks without it get none. */
+  histograms?(values: Record<string, ArrayLike<number>>, step: number): void;
   flush(): void;
 }
 
@@ -170,6 +172,8 @@ export class Trainer {
     }
     this.evalNames = Object.entries(p.metrics);
     if (p.loss && !Object.values(p.metrics).includes(p.loss)) this.evalNames.push(['loss', p.loss]);
+    const hEvery = p.summaries.histograms_every_steps ?? 0;
+    if (!Number.isSafeInteger(hEvery) || hEvery < 0) throw new InvalidArgumentError(`summaries.histograms_every_steps must be an integer >= 0, got ${JSON.stringify(hEvery)}`);
     this.summaryTags = Object.entries(p.summaries.scalars);
     if (p.loss && !this.summaryTags.some(([, n]) => n === p.loss)) this.summaryTags.push([p.loss, p.loss]);
   }
@@ -228,6 +232,14 @@ export class Trainer {
     return m;
   }
 
+  /** The trainable variables' histograms (plan.summaries.histograms), tagged by variable name. */
+  private writeHistograms(step: number): void {
+    const sink = this.opts.summaries;
+    const names = this.plan.summaries.histograms ?? [];
+    if (!sink?.histograms || names.length === 0) return;
+    sink.histograms(Object.fromEntries(names.map((n) => [n, this.sess.readVariable(n).data])), step);
+  }
+
   private variables(): Map<string, Tensor> {
     return new Map(this.sess.variableNames().map((n) => [n, this.sess.readVariable(n)]));
   }
@@ -254,6 +266,8 @@ export class Trainer {
     } else {
       this.initialize();
       state = this.freshState();
+      // The initial values, at step 0 (as a TF1 loop that runs its merged summary before training).
+      if ((p.summaries.histograms_every_steps ?? 0) > 0) this.writeHistograms(0);
     }
     const spe = this.iter.batchesPerEpoch;
     emit({
@@ -306,6 +320,8 @@ export class Trainer {
         this.summaryTags.forEach(([tag], i) => (vals[tag] = Number(out[trainFetches.length + i]!.data[0])));
         this.opts.summaries!.scalars(vals, state.global_step);
       }
+      const hEvery = p.summaries.histograms_every_steps ?? 0;
+      if (hEvery > 0 && state.global_step % hEvery === 0) this.writeHistograms(state.global_step);
       emit({ type: 'step', step: state.global_step, epoch: state.epoch, batchInEpoch: batch.index, loss });
       let stop = false;
       if (batch.lastInEpoch) {

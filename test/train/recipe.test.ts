@@ -58,6 +58,16 @@ t.test('a good recipe becomes a plan', async (t) => {
   t.same(p.summaries.scalars, { 'loss/mse_1': 'loss/mse' }, 'scalar("mse") in name_scope("loss") after a node loss/mse is tagged loss/mse_1, as TF1; the value fetched is the tensor it logs');
 });
 
+t.test('summaries.histograms_every_steps: the trainable variables, off by default', async (t) => {
+  t.same(check(GOOD).plan!.summaries, { every_steps: 100, scalars: { 'loss/mse_1': 'loss/mse' }, histograms_every_steps: 0, histograms: ['w'] });
+  const p = check(GOOD.replace('metrics {', 'summaries { every_steps = 10; histograms_every_steps = 50 }\n  metrics {')).plan!;
+  t.same([p.summaries.every_steps, p.summaries.histograms_every_steps, p.summaries.histograms], [10, 50, ['w']]);
+  const e = firstError(GOOD.replace('metrics {', 'summaries { histograms_every_steps = -1 }\n  metrics {'));
+  t.equal(e.code, RECIPE.VALUE);
+  t.equal(e.message, "'histograms_every_steps' must be at least 0, got -1");
+  t.equal(e.text, 'histograms_every_steps = -1', 'located at the entry');
+});
+
 t.test('scalar() tags follow the name scope and join the summaries collection', async (t) => {
   const r = buildProgram('with name_scope("loss") { s = scalar("mse", constant(1.0)) }\nm = merge_all()\n', 's.tfg');
   t.ok(r.ok);

@@ -3,7 +3,7 @@
  * recipe learns, the housing recipe and the hand-written housing loop with a Saver agree with
  * their restored checkpoints, and the MNIST recipe trains a few steps and reports metrics.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -11,6 +11,7 @@ import { memoryIo } from '../../cli/io.js';
 import { runTrain } from '../../cli/train.js';
 import { runHousingMinibatch } from '../../samples/housing_minibatch.js';
 import { repoPath } from '../helpers.js';
+import { decodeEventFile, decodeGraphDef } from '../io/event-decoder.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tfg-samples-'));
 
@@ -51,4 +52,12 @@ t.test('mnist_mlp: a short run trains and evaluates', async (t) => {
   t.equal(summary.steps, 8, '360 training rows (10% held out) in batches of 50');
   t.ok(summary.metrics.validation.accuracy >= 0 && summary.metrics.test.accuracy > 0.2, JSON.stringify(summary.metrics));
   t.match(err, /data: train 360, validation 40, test 400 examples/);
+  // TensorBoard: the graph, and the loss once under its summary tag (no loss/loss beside loss/xentropy).
+  const dir = join(tmp, 'mnist_mlp.tfg');
+  const ev = decodeEventFile(new Uint8Array(readFileSync(join(dir, readdirSync(dir).find((f) => f.startsWith('events.out.tfevents.'))!))));
+  const g = decodeGraphDef(ev.find((e) => e.graphDef)!.graphDef!);
+  t.equal(g.node.find((n) => n.name === 'dnn/hidden1/MatMul')?.op, 'MatMul');
+  const tags = new Set(ev.flatMap((e) => (e.summary ?? []).map((v) => v.tag)));
+  t.ok(tags.has('loss/xentropy'));
+  t.notOk(tags.has('loss/loss'));
 });
