@@ -4,7 +4,7 @@
  * matmul (the wasm SIMD peak probe, square sizes vs tfjs-wasm 1T and ORT 1T, the K-neighbour
  * table), elementwise (short graph; 8-op chain at 1M and 16M) and MLP inference with ORT at 1
  * thread (and tfjs), then the same with ORT at 2 threads (ORT's thread count is fixed per process;
- * tfjs left out), then MNIST training, then compile speed (bench/compile.ts). The header records the date, machine, Node version and
+ * tfjs left out), then MNIST training, then compile speed (bench/compile.ts), then the start-up of the `tfg` command. The header records the date, machine, Node version and
  * load average before and after.
  *
  *   node dist/bench/all.js [--out bench-results.md] [--min-ms 3000]
@@ -50,6 +50,8 @@ export async function benchAll(opts: { minMs: number }): Promise<string> {
     child('mnist-train.js', ['--min-ms', ms]),
     '### Compile speed (bench/compile.ts)',
     child('compile.js', []),
+    '### Start-up of the tfg command (bench/startup.ts)',
+    child('startup.js', []),
   ];
   const header = [
     `## Benchmark run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,

@@ -105,6 +105,17 @@ export function registerCommands(program: Command, io: Io): void {
       process.exitCode = await runWat(file, opts, io);
     });
 
+  program
+    .command('serve')
+    .description('serve a folder over HTTP for pages that load compiled models (application/wasm, COOP/COEP headers for threads)')
+    .argument('[dir]', 'the folder served at /', '.')
+    .option('--port <n>', 'port (0: any free port)', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (dir: string, opts) => {
+      const { runServe } = await import('./serve.js');
+      await runServe(dir, opts, io);
+    });
+
   addLimitOptions(program.command('bench'))
     .description('time a signature compiled fused vs unfused vs the reference Session, with bytes moved per kernel')
     .argument('<file>', 'the .tfg program')

@@ -28,7 +28,7 @@
  * arguments (1011-1014).
  */
 import type { IToken, TokenType } from 'chevrotain';
-import { EOF } from 'chevrotain';
+import { EOF } from './chevrotain.js';
 import type * as A from './ast.js';
 import * as T from './tokens.js';
 import { error, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';

@@ -8,7 +8,8 @@
  * the `Keyword` category so any keyword may follow '.' (`x.graph`). Every token has a `label`
  * (`')'`, `identifier`, `newline`, ...) that the parser's error messages print.
  */
-import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 
 // ---- trivia ----
 

@@ -114,7 +114,8 @@ export function limitInfo(name: LimitName): LimitInfo {
 
 /** `10,000,000`: numbers in limit messages. */
 export function formatCount(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
+  // As toLocaleString('en-US') writes integers, without loading ICU (~40 ms of every start-up).
+  return Number.isFinite(n) ? BigInt(Math.round(n)).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',') : String(n);
 }
 
 /**

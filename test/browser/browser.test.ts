@@ -29,18 +29,7 @@ import { writeCompiled } from '../../compiler/emit/write.js';
 import { repoPath } from '../helpers.js';
 import { type RawTensor, type RunOutput, type RunStep, rawTensor, runSteps } from './page.js';
 import { Tensor } from '../../session/tensor.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM, launchChromium } from './chromium.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -215,13 +204,12 @@ t.test('compiled models give the same bits in headless Chromium as in Node', asy
     else t.plan(0, `skipped outside CI: ${why}`);
     return;
   }
-  const { chromium } = await import('playwright-core');
   const work = mkdtempSync(join(tmpdir(), 'tfg-browser-'));
   const modelsDir = join(work, 'models');
   const userDataDir = join(work, 'chromium-profile');
   const requests: string[] = [];
   const { server, origin } = await startServer(repoPath('dist'), modelsDir, requests);
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const context = await launchChromium(userDataDir);
   t.teardown(async () => {
     await context.close();
     await new Promise<void>((r) => server.close(() => r()));

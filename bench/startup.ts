@@ -1,0 +1,73 @@
+/**
+ * @fileoverview Start-up of the `tfg` command: wall time of `tfg --version`, `tfg check
+ * samples/f.tfg` and `tfg run samples/f.tfg --fetch f`, each a fresh `node dist/cli/main.js`
+ * process, against a bare `node -e 0`, interleaved (every round runs each command once, in a
+ * rotating order, so machine load hits all alike), after warm-up rounds (the OS file cache).
+ * Prints the median, p10 and p90 of each, and the ratio of its median to bare Node's. Targets
+ * (issue 8): `--version` and `check` within 3× of bare Node, `run` within 10×. Each command's
+ * output is checked once (`run` must print `f = 42`), so a broken command is not timed as fast.
+ *
+ *   node dist/bench/startup.js [--rounds 15] [--warmup 2]
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmtRatio, isMain, machineLine, markdownTable, parseArgs, runMain, timeInterleaved } from './common.js';
+
+const USAGE = 'usage: node dist/bench/startup.js [--rounds 15] [--warmup 2]';
+
+const ms = (x: number): string => `${x.toFixed(0)} ms`;
+
+interface Contender {
+  label: string;
+  args: string[];
+  /** What its stdout must contain. */
+  expect: RegExp;
+  /** Target: at most this many times bare Node's median (none for the baseline). */
+  target: number | null;
+}
+
+export async function benchStartup(opts: { rounds: number; warmup: number }): Promise<string> {
+  const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const cli = join(repo, 'dist', 'cli', 'main.js');
+  const f = join(repo, 'samples', 'f.tfg');
+  const contenders: Contender[] = [
+    { label: 'node -e 0', args: ['-e', '0'], expect: /^$/, target: null },
+    { label: 'tfg --version', args: [cli, '--version'], expect: /^\d+\.\d+\.\d+/, target: 3 },
+    { label: 'tfg check samples/f.tfg', args: [cli, 'check', f], expect: /^ok: /, target: 3 },
+    { label: 'tfg run samples/f.tfg --fetch f', args: [cli, 'run', f, '--fetch', 'f'], expect: /f = 42/, target: 10 },
+  ];
+  const exec = (c: Contender): string => {
+    const r = spawnSync(process.execPath, c.args, { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    if (r.status !== 0) throw new Error(`${c.label} exited with ${r.status}: ${r.stderr.trim().split('\n')[0]}`);
+    return r.stdout;
+  };
+  for (const c of contenders) {
+    const out = exec(c);
+    if (!c.expect.test(out.trim())) throw new Error(`${c.label} printed ${JSON.stringify(out.slice(0, 200))}, expected ${c.expect}`);
+  }
+  const times = await timeInterleaved(
+    contenders.map((c) => () => void exec(c)),
+    { warmup: opts.warmup, minRuns: opts.rounds, maxRuns: opts.rounds, minMs: 0 },
+  );
+  const base = times[0]!.median;
+  const rows = contenders.map((c, i) => {
+    const t = times[i]!;
+    const ratio = t.median / base;
+    return [c.label, ms(t.median), ms(t.p10), ms(t.p90), fmtRatio(ratio), c.target === null ? '' : `≤ ${c.target}× ${ratio <= c.target ? 'met' : 'missed'}`];
+  });
+  return [
+    `##### Start-up of the \`tfg\` command (bench/startup.ts): wall time of a fresh process, ${opts.rounds} interleaved rounds after ${opts.warmup} warm-up rounds`,
+    '',
+    machineLine(),
+    '',
+    markdownTable(['command', 'median', 'p10', 'p90', 'median / node -e 0', 'target'], rows),
+  ].join('\n');
+}
+
+if (isMain(import.meta.url)) {
+  runMain('bench/startup', async () => {
+    const o = parseArgs(process.argv.slice(2), { rounds: 15, warmup: 2 }, USAGE);
+    console.log(await benchStartup(o));
+  });
+}
