@@ -236,6 +236,11 @@ export class WasmSession implements Session {
     for (const v of this.manifest.variables) this.initialized.add(v.name);
   }
 
+  /** Runtime calls this session has split across threads so far. */
+  get splitCalls(): number {
+    return this.pool?.splitCalls ?? 0;
+  }
+
   /** Resolves when this session's worker threads are up, with the number of threads a large kernel runs on. */
   async threadsReady(): Promise<number> {
     return this.pool ? this.pool.whenReady() : 1;

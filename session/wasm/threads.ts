@@ -38,10 +38,13 @@ export const MAX_DEFAULT_THREADS = 4;
 /**
  * Split thresholds, measured on the 2-core machine of docs/benchmarks.md (a dispatch to a
  * worker and back costs ~5-20 µs): a matmul of fewer multiply-adds, or a softmax of fewer
- * elements, runs whole on the calling thread.
+ * elements, runs whole on the calling thread. (Mutable for tests, which set them to 1 so that
+ * small graphs split too.)
  */
-export const SPLIT_MIN_MACS = 1 << 17;
-export const SPLIT_MIN_SOFTMAX = 1 << 14;
+export const SPLIT = {
+  minMacs: 1 << 17,
+  minSoftmax: 1 << 14,
+};
 /** Polls of a sequence word before Atomics.wait (workers, and the blocking main thread). */
 const SPIN = 20000;
 
@@ -146,6 +149,8 @@ export class ThreadPool {
   /** Workers known ready (a prefix of the slots is not guaranteed: kept as a list). */
   private ready: number[] = [];
   private closed = false;
+  /** Calls split across threads so far. */
+  splitCalls = 0;
 
   constructor(
     private readonly host: ThreadHost,
@@ -208,6 +213,7 @@ export class ThreadPool {
   run(fn: WorkerKernel, parts: number[][], self: (args: number[]) => void): void {
     const used = Math.min(parts.length - 1, this.ready.length);
     const ctl = this.ctl;
+    this.splitCalls++;
     for (let t = 0; t < used; t++) {
       const w = this.ready[t], base = w * CTL.STRIDE, args = parts[t + 1];
       ctl[base + CTL.FN] = FN[fn];
@@ -274,7 +280,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
 
   const matmul = (f64: boolean, a: number, b: number, c: number, batch: number, M: number, N: number, K: number, ta: number, tb: number, scratch: number, sA: number, sB: number, bias: number, act: number): boolean => {
     const R = batch * M;
-    if (R * N * K < SPLIT_MIN_MACS) return false;
+    if (R * N * K < SPLIT.minMacs) return false;
     const unit = smallPath(M, ta, tb) ? M : 4;
     const T = pool.participants();
     if (T < 2 || R < 2 * unit) return false;
@@ -311,7 +317,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     for (const name of [`softmax_${dt}`, `log_softmax_${dt}`] as const) {
       const whole = rt[name];
       out[name] = (x: number, y: number, outer: number, n: number, inner: number) => {
-        const T = outer * n * inner >= SPLIT_MIN_SOFTMAX && outer >= 2 ? pool.participants() : 1;
+        const T = outer * n * inner >= SPLIT.minSoftmax && outer >= 2 ? pool.participants() : 1;
         if (T < 2) return whole(x, y, outer, n, inner);
         const bounds = splitRows(outer, 1, T), row = n * inner * es;
         const parts = bounds.slice(0, -1).map((o, t) => [x + o * row, y + o * row, bounds[t + 1] - o, n, inner]);
@@ -321,7 +327,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     // Cross-entropies: rows of [rows, cols] (labels, logits, backprop) and of loss [rows].
     const dense = rt[`softmax_xent_${dt}`];
     out[`softmax_xent_${dt}`] = (lab: number, lg: number, loss: number, bp: number, rows: number, cols: number) => {
-      const T = rows * cols >= SPLIT_MIN_SOFTMAX && rows >= 2 ? pool.participants() : 1;
+      const T = rows * cols >= SPLIT.minSoftmax && rows >= 2 ? pool.participants() : 1;
       if (T < 2) return dense(lab, lg, loss, bp, rows, cols);
       const bounds = splitRows(rows, 1, T), row = cols * es;
       const parts = bounds.slice(0, -1).map((r, t) => [lab + r * row, lg + r * row, loss + r * es, bp === 0 ? 0 : bp + r * row, bounds[t + 1] - r, cols]);
@@ -329,7 +335,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     };
     const sparse = rt[`sparse_softmax_xent_${dt}`];
     out[`sparse_softmax_xent_${dt}`] = (lab: number, lg: number, loss: number, bp: number, rows: number, cols: number): number => {
-      const T = rows * cols >= SPLIT_MIN_SOFTMAX && rows >= 2 ? pool.participants() : 1;
+      const T = rows * cols >= SPLIT.minSoftmax && rows >= 2 ? pool.participants() : 1;
       if (T < 2) return sparse(lab, lg, loss, bp, rows, cols);
       // A label out of range: the whole kernel reports the first such row and writes nothing.
       const labels = i32().subarray(lab >> 2, (lab >> 2) + rows);
