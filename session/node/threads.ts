@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerInit } from '../wasm/pool-worker.js';
-import { CTL } from '../wasm/pool-worker.js';
+import { CTL } from '../wasm/pool-ctl.js';
 import { setThreadHost } from '../wasm/threads.js';
 
 const entry = new URL('./pool-worker.js', import.meta.url);

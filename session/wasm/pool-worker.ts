@@ -6,24 +6,9 @@
  * are pool-worker-web.ts (a Web Worker) and session/node/pool-worker.ts (worker_threads).
  */
 
-/** Layout of each worker's slot in the control block (Int32Array words). */
-export const CTL = {
-  /** Words per worker. */
-  STRIDE: 32,
-  /** Sequence number of the last command posted (bumped by the main thread). */
-  SEQ: 0,
-  /** Sequence number of the last command finished (set by the worker). */
-  DONE: 1,
-  /** 0 starting, 1 ready, 2 failed to start. */
-  STATE: 2,
-  /** Non-zero when the last command threw (the main thread raises it). */
-  ERR: 3,
-  /** Index of the kernel in `WorkerInit.kernels`; -1 = exit. */
-  FN: 4,
-  /** Number of arguments that follow. */
-  NARGS: 5,
-  ARGS: 6,
-} as const;
+import { CTL } from './pool-ctl.js';
+
+export { CTL };
 
 export interface WorkerInit {
   /** The runtime, compiled with its memory import shared. */

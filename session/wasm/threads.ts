@@ -20,7 +20,8 @@
  */
 import { InternalError } from '../errors.js';
 import { type RuntimeExports, matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
-import { CTL, type WorkerInit } from './pool-worker.js';
+import { CTL } from './pool-ctl.js';
+import type { WorkerInit } from './pool-worker.js';
 
 /** How workers are started where the session runs. */
 export interface ThreadHost {
