@@ -31,6 +31,7 @@ import type { WasmSession } from '../../session/wasm/model.js';
 import { loadModelSync } from '../../session/wasm/sync.js';
 import { SPLIT, setThreadHost, threadHost } from '../../session/wasm/threads.js';
 import { readRuntimeWasm } from '../../runtime-as/node.js';
+import { createSharedMemory, instantiateRuntimeSync, matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
 import { buildSample } from '../samples/helpers.js';
 import { compareTensors, rng } from './helpers.js';
 import { readdirSync } from 'node:fs';
@@ -215,6 +216,37 @@ t.test('matmul, softmax, cross-entropy at the split edges: same bits at 1, 2, 3 
   });
   t.same(errs, [errs[0], errs[0], errs[0]], 'the same outcome at 1, 2, 3 threads');
   ss.forEach((s) => s.close());
+  t.end();
+});
+
+t.test('runtime matmul_*_part: any split into row ranges gives the bits of the whole product', (t) => {
+  const memory = createSharedMemory(256);
+  const rt = instantiateRuntimeSync(readRuntimeWasm(), memory);
+  const r = rng(21);
+  let cases = 0;
+  for (const f64 of [false, true]) {
+    const es = f64 ? 8 : 4;
+    for (const [batch, M, N, K] of [[1, 37, 33, 1030], [1, 130, 9, 513], [3, 21, 17, 40], [4, 3, 20, 70], [1, 9, 5, 7], [2, 64, 8, 600]]) {
+      for (const [ta, tb] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        const small = M <= (tb ? 8 : 4) && (M === 1 || !ta);
+        const a = 65536, b = a + batch * M * K * es + 64, bias = b + batch * K * N * es + 64, c1 = bias + N * es + 64, c2 = c1 + batch * M * N * es + 64;
+        const sc = c2 + batch * M * N * es + 64, sc2 = sc + (f64 ? matmulF64ScratchBytes(M, N, K) : matmulF32ScratchBytes(M, N, K)) + 64;
+        const view = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+        for (let i = a / es; i < c1 / es; i++) view[i] = r() * 2 - 1;
+        const act = Math.floor(r() * 4);
+        (f64 ? rt.matmul_f64_batched_ep : rt.matmul_f32_batched_ep)(a, b, c1, batch, M, N, K, ta, tb, sc, M * K, K * N, bias, act);
+        const R = batch * M, unit = small ? M : 4;
+        const cut = Math.min(R, Math.max(unit, Math.floor((r() * R) / unit) * unit));
+        const part = f64 ? rt.matmul_f64_part! : rt.matmul_f32_part!;
+        part(a, b, c2, batch, M, N, K, ta, tb, sc, M * K, K * N, bias, act, 0, cut);
+        part(a, b, c2, batch, M, N, K, ta, tb, sc2, M * K, K * N, bias, act, cut, R);
+        const x = new Uint8Array(memory.buffer, c1, R * N * es), y = new Uint8Array(memory.buffer, c2, R * N * es);
+        t.ok(x.every((v, i) => v === y[i]), `${f64 ? 'f64' : 'f32'} ${batch}×[${M},${N},${K}] ta=${ta} tb=${tb} act=${act} split at row ${cut} of ${R}`);
+        cases++;
+      }
+    }
+  }
+  t.equal(cases, 48);
   t.end();
 });
 
