@@ -33,6 +33,8 @@ import { SPLIT, setThreadHost, threadHost } from '../../session/wasm/threads.js'
 import { readRuntimeWasm } from '../../runtime-as/node.js';
 import { createSharedMemory, instantiateRuntimeSync, matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
 import { buildSample } from '../samples/helpers.js';
+import { runRun } from '../../cli/run.js';
+import { loadOptionsFrom } from '../../cli/perf.js';
 import { compareTensors, rng } from './helpers.js';
 import { readdirSync } from 'node:fs';
 import { repoPath } from '../helpers.js';
@@ -294,5 +296,20 @@ t.test('fast math for real: a Node process with --experimental-wasm-relaxed-simd
   t.same(res.fastMath, [true, true], 'fast math on at 1 and 2 threads');
   t.same(res.failures, [], 'every fast-math result within the tolerance of the reference');
   t.ok(res.checked > 1000, `${res.checked} values checked, max relative difference ${res.maxRel}`);
+  t.end();
+});
+
+t.test('tfg run --threads N: the same output at 1 and 3 threads; the options map to LoadOptions', (t) => {
+  t.same(loadOptionsFrom({ threads: 3 }), { threads: 3 });
+  t.same(loadOptionsFrom({}), {});
+  const outs = [1, 3].map((threads) => {
+    const out: string[] = [], err: string[] = [];
+    const io = { out: (x: string) => void out.push(x), err: (x: string) => void err.push(x), color: false } as unknown as Parameters<typeof runRun>[2];
+    const code = runRun(repoPath('samples/relu_modular.tfg'), { fetch: ['output'], feed: ['X=[[1,2,3],[4,5,6],[7,8,9],[1,0,1],[2,2,2],[3,1,2],[0,0,1],[5,5,5],[1,2,1]]'], threads } as Parameters<typeof runRun>[1], io);
+    t.equal(code, 0, `exit 0 at ${threads} threads (${err.join(' ')})`);
+    t.same(err.filter((e) => /note:/.test(e)), [], 'no thread note');
+    return out.join('\n');
+  });
+  t.equal(outs[1], outs[0], 'same printed values');
   t.end();
 });
