@@ -13,7 +13,8 @@ const LAZY = [
 ];
 
 export default {
-  input: { 'tfg-loader': 'dist/session/index.js' },
+  // The Web Worker of threads (session/wasm/threads.ts spawns ./pool-worker-web.js beside the loader).
+  input: { 'tfg-loader': 'dist/session/index.js', 'pool-worker-web': 'dist/session/wasm/pool-worker-web.js' },
   // The entry file also exports what the lazy chunks import from it (no facade file).
   preserveEntrySignatures: 'allow-extension',
   output: {
@@ -24,6 +25,8 @@ export default {
     // Shared code stays in the entry file; only the lazy features get chunks of their own.
     manualChunks(id) {
       for (const [name, re] of LAZY) if (re.test(id)) return name;
+      // The worker's code stays in the worker's file (its entry sets the worker's onmessage).
+      if (/\/session\/wasm\/pool-worker(-web)?\.js$/.test(id)) return 'pool-worker-web';
       return 'tfg-loader';
     },
     plugins: [terser({ ecma: 2022, module: true, compress: { passes: 2 }, format: { comments: false } })],

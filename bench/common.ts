@@ -111,7 +111,7 @@ export function buildSource(source: string, fileName: string): BuildResult {
 /** Compile a built program (fused or not) and load it with the Node loader. */
 export function compileModel(r: BuildResult, fuse: boolean): { model: Model; wasmBytes: number; kernels: number[] } {
   const c = compileProgram(r, { fuse });
-  return { model: loadModelSync(c.wasm as Uint8Array<ArrayBuffer>), wasmBytes: c.wasm.length, kernels: c.kernelCounts };
+  return { model: loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads: 1 }), wasmBytes: c.wasm.length, kernels: c.kernelCounts };
 }
 
 /**

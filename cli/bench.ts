@@ -11,6 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { openSession } from '../compiler/session.js';
+import { type PerfOptions, loadOptionsFrom, perfNotes } from './perf.js';
 import { restoreInto } from './run.js';
 import type { FetchSpec, Signature } from '../compiler/frontend/index.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
@@ -22,7 +23,7 @@ import { limitsFromOptions } from './limits.js';
 import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
 import { allGraphs, loadProgram, selectGraph } from './program.js';
 
-export interface BenchCliOptions {
+export interface BenchCliOptions extends PerfOptions {
   signature?: string;
   batch?: string;
   iterations?: string;
@@ -119,9 +120,11 @@ export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo
     const inits = g.globalVariables().map((v) => v.initializer.name);
 
     const t0 = performance.now();
-    const fused = openSession(r, { graph: g, only: [sig.name], compile: { fuse: true, generic: false }, fallback: false, seed: 1 });
+    const load = loadOptionsFrom(opts);
+    const fused = openSession(r, { graph: g, only: [sig.name], compile: { fuse: true, generic: false }, fallback: false, seed: 1, load });
     const t1 = performance.now();
-    const unfused = openSession(r, { graph: g, only: [sig.name], compile: { fuse: false, generic: false }, fallback: false, seed: 1 });
+    for (const n of perfNotes(fused.session)) io.err(n);
+    const unfused = openSession(r, { graph: g, only: [sig.name], compile: { fuse: false, generic: false }, fallback: false, seed: 1, load });
     const ref = openSession(r, { graph: g, backend: 'reference', seed: 1 });
     const sessions: { name: string; run: () => unknown }[] = [];
     for (const [name, o] of [['compiled, fused', fused], ['compiled, unfused', unfused], ['reference Session', ref]] as const) {

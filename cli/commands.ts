@@ -7,6 +7,7 @@
 import { type Command, Option } from 'commander';
 import type { Io } from './io.js';
 import { addLimitOptions, limitsFromOptions } from './limits.js';
+import { addPerfOptions } from './perf.js';
 
 const BACKENDS = ['reference', 'wasm'] as const;
 
@@ -27,7 +28,7 @@ export function registerCommands(program: Command, io: Io): void {
       process.exitCode = await runGraph(file, opts, io);
     });
 
-  addLimitOptions(program.command('run'))
+  addPerfOptions(addLimitOptions(program.command('run')))
     .description('run a .tfg program (compiled to WebAssembly, or in the reference Session) and print fetched values')
     .argument('<file>', 'the .tfg program')
     .requiredOption('--fetch <names...>', 'tensors or operations to fetch (bindings or node names, x or x:0)')
@@ -55,7 +56,7 @@ export function registerCommands(program: Command, io: Io): void {
       process.exitCode = await runPlot(logdir, opts, io);
     });
 
-  addLimitOptions(program.command('train'))
+  addPerfOptions(addLimitOptions(program.command('train')))
     .description("train a .tfg program's train { } recipe (checkpoints, resume, summaries)")
     .argument('<file>', 'the .tfg program')
     .option('--epochs <n>', 'epochs (overrides the recipe)')
@@ -116,7 +117,7 @@ export function registerCommands(program: Command, io: Io): void {
       await runServe(dir, opts, io);
     });
 
-  addLimitOptions(program.command('bench'))
+  addPerfOptions(addLimitOptions(program.command('bench')))
     .description('time a signature compiled fused vs unfused vs the reference Session, with bytes moved per kernel')
     .argument('<file>', 'the .tfg program')
     .option('--signature <name>', 'which signature (default: the first)')

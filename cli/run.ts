@@ -18,6 +18,7 @@ import { didYouMean } from '../compiler/diagnostics/suggest.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
 import type { FeedValue } from '../compiler/interp/session.js';
 import { openSession, type Session } from '../compiler/session.js';
+import { type PerfOptions, loadOptionsFrom, perfNotes } from './perf.js';
 import { readCheckpointTensors } from '../session/node/checkpoint.js';
 import { matchCheckpoint } from '../session/train/saver.js';
 import type { Tensor } from '../session/tensor.js';
@@ -34,7 +35,7 @@ function nameOf(x: Node | string): string {
   return x.hasOutput ? `${x.name}:0` : x.name;
 }
 
-export interface RunOptions {
+export interface RunOptions extends PerfOptions {
   fetch?: string[];
   feed?: string[];
   graph?: string;
@@ -147,9 +148,10 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
     // A name may also be a binding holding a list, tuple or dict (`grads`): fetched as that structure.
     const fetches: FetchTree[] = fetchNames.map((n) => structuredBinding(r, g, n) ?? nameOf(resolveName(r, g, n)));
     // A one-shot run: binaryen's -O3 costs more than it saves (the module is still validated).
-    const opened = openSession(r, { backend, fallback: !explicit, graph: g, seed, compile: { optimize: false } });
+    const opened = openSession(r, { backend, fallback: !explicit, graph: g, seed, compile: { optimize: false }, load: loadOptionsFrom(opts) });
     if (opened.fallbackReason) io.err(`note: graph '${g.name}' does not compile to WebAssembly (${opened.fallbackReason}); running it on the reference Session`);
     const sess = opened.session;
+    for (const n of perfNotes(sess)) io.err(n);
     try {
       if (opts.init !== false) {
         const inits = g.globalVariables().map((v) => v.initializer.name);

@@ -16,6 +16,7 @@ import { formatDiagnostics } from '../compiler/diagnostics/diagnostic.js';
 import type { Graph } from '../compiler/ir/graph.js';
 import { checkProgramRecipe, ensureInit, overrideLearningRate, recipeGraph, recipeSignatures } from '../compiler/frontend/recipe.js';
 import { type Backend, type OpenedSession, openSession } from '../compiler/session.js';
+import { type PerfOptions, loadOptionsFrom, perfNotes } from './perf.js';
 import { loadTrainDataNode } from '../session/node/data.js';
 import { CheckpointManager } from '../session/node/checkpoint.js';
 import { FileCheckpointStore } from '../session/node/saver.js';
@@ -29,7 +30,7 @@ import { limitsFromOptions } from './limits.js';
 import { CliError, type Io, processIo, renderError } from './io.js';
 import { loadProgram } from './program.js';
 
-export interface TrainCliOptions {
+export interface TrainCliOptions extends PerfOptions {
   epochs?: string;
   batchSize?: string;
   lr?: string;
@@ -239,7 +240,8 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     const wanted = (opts.backend ?? 'wasm') as Backend;
     if (wanted !== 'wasm' && wanted !== 'reference') throw new CliError(`unknown --backend '${wanted}' (expected wasm or reference)`);
     const notes: string[] = [];
-    opened = openSession(r, { backend: wanted, fallback: opts.backend === undefined, graph, signatures: recipeSignatures(graph, plan), seed: plan.seed });
+    opened = openSession(r, { backend: wanted, fallback: opts.backend === undefined, graph, signatures: recipeSignatures(graph, plan), seed: plan.seed, load: loadOptionsFrom(opts) });
+    notes.push(...perfNotes(opened.session));
     if (opened.fallbackReason) notes.push(`note: the wasm backend cannot compile this graph (${opened.fallbackReason}); training on the reference Session`);
     const session = opened.session;
 

@@ -107,10 +107,25 @@ export const RUNTIME_KERNELS = {
 
 export type KernelName = keyof typeof RUNTIME_KERNELS;
 
+const mmPart: KernelSignature = { params: [...mmBatchedEp.params, I, I], result: 'none' };
+/**
+ * Kernels only the loader calls (session/wasm/threads.ts), never generated code: the rows
+ * [r0, r1) of a batched product with epilogue (rows counted over batch × M), so that threads
+ * can share one product. Not imported by generated modules; a runtime without them (an older
+ * embedded one) runs single-threaded.
+ */
+export const RUNTIME_PART_KERNELS = {
+  matmul_f32_part: mmPart,
+  matmul_f64_part: mmPart,
+} as const satisfies Record<string, KernelSignature>;
+export type PartKernelName = keyof typeof RUNTIME_PART_KERNELS;
+
 type JsFn<S extends KernelSignature> = S['result'] extends 'none' ? (...args: number[]) => void : (...args: number[]) => number;
 
 /** The runtime instance's exports, typed. */
 export type RuntimeExports = { readonly [K in KernelName]: JsFn<(typeof RUNTIME_KERNELS)[K]> } & {
+  readonly [K in PartKernelName]?: JsFn<(typeof RUNTIME_PART_KERNELS)[K]>;
+} & {
   readonly memory: WebAssembly.Memory;
   readonly ABI_VERSION: WebAssembly.Global;
 };
@@ -150,8 +165,97 @@ export const MAX_MEMORY_PAGES = 65536;
  * The one memory shared by the runtime and a generated module. It must have a maximum (≤ the
  * module's declared maximum, MAX_MEMORY_PAGES unless the compiler was told otherwise).
  */
-export function createSharedMemory(initialPages: number, maximumPages: number = MAX_MEMORY_PAGES): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages });
+export function createSharedMemory(initialPages: number, maximumPages: number = MAX_MEMORY_PAGES, shared = false): WebAssembly.Memory {
+  const desc = { initial: initialPages, maximum: maximumPages, ...(shared ? { shared: true } : {}) };
+  return new WebAssembly.Memory(desc);
+}
+
+// ----------------------------------------------------------------------------- shared memory
+
+function readLeb(b: Uint8Array, at: number): [number, number] {
+  let v = 0, shift = 0, i = at;
+  for (;;) {
+    const x = b[i++];
+    if (x === undefined) throw new RuntimeLinkError('truncated wasm module (LEB128)');
+    v += (x & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((x & 0x80) === 0) return [v, i];
+  }
+}
+
+function leb(v: number): number[] {
+  const out: number[] = [];
+  do {
+    let x = v % 128;
+    v = Math.floor(v / 128);
+    if (v > 0) x |= 0x80;
+    out.push(x);
+  } while (v > 0);
+  return out;
+}
+
+/**
+ * The bytes of a module whose imported memory (env.memory) is declared `shared`, with a maximum
+ * (`maximumPages` when it had none), so that it can run on a shared WebAssembly.Memory whose
+ * maximum is at most the declared one. Threads (session/wasm/threads.ts) instantiate the
+ * runtime and the model this way; the code is unchanged (plain loads and stores: the workers
+ * synchronize through Atomics in JavaScript, which orders their memory accesses). Only the
+ * import section is rewritten; a module that imports no memory is returned as is.
+ */
+export function shareMemoryImport(bytes: Uint8Array, maximumPages: number = MAX_MEMORY_PAGES): Uint8Array {
+  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw new RuntimeLinkError('not a wasm module');
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at];
+    const [size, body] = readLeb(bytes, at + 1);
+    const end = body + size;
+    if (id !== 2) {
+      at = end;
+      continue;
+    }
+    // The import section: rebuild it with the memory's limits replaced.
+    const out: number[] = [];
+    let [count, p] = readLeb(bytes, body);
+    out.push(...leb(count));
+    let changed = false;
+    for (let k = 0; k < count; k++) {
+      const start = p;
+      for (let s = 0; s < 2; s++) {
+        const [len, q] = readLeb(bytes, p);
+        p = q + len;
+      }
+      const kind = bytes[p++];
+      if (kind === 2) {
+        out.push(...bytes.subarray(start, p));
+        const flags = bytes[p++];
+        if (flags > 3) throw new RuntimeLinkError(`unsupported memory limits flags ${flags}`);
+        const [min, q] = readLeb(bytes, p);
+        p = q;
+        let max = maximumPages;
+        if (flags & 1) [max, p] = readLeb(bytes, p);
+        out.push(3, ...leb(min), ...leb(max));
+        changed = true;
+        continue;
+      }
+      if (kind === 0 || kind === 4) p = readLeb(bytes, kind === 4 ? p + 1 : p)[1];
+      else if (kind === 1) {
+        p++; // element type
+        const flags = bytes[p++];
+        p = readLeb(bytes, p)[1];
+        if (flags & 1) p = readLeb(bytes, p)[1];
+      } else if (kind === 3) p += 2;
+      else throw new RuntimeLinkError(`unknown import kind ${kind}`);
+      out.push(...bytes.subarray(start, p));
+    }
+    if (!changed) return bytes;
+    const section = [2, ...leb(out.length), ...out];
+    const res = new Uint8Array(at + section.length + (bytes.length - end));
+    res.set(bytes.subarray(0, at), 0);
+    res.set(section, at);
+    res.set(bytes.subarray(end), at + section.length);
+    return res;
+  }
+  return bytes;
 }
 
 /** Thrown when the runtime cannot be linked (wrong ABI version, missing export). */

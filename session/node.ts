@@ -9,6 +9,7 @@ import type { LoadOptions, Model } from './wasm/model.js';
 import { loadModelSync as loadSync } from './wasm/sync.js';
 import { readRuntimeWasm } from '../runtime-as/node.js';
 import { type Manifest, MANIFEST_SECTION } from './wasm/manifest.js';
+import './node/threads.js';
 
 export * from './index.js';
 export { readNpy, writeNpy } from './io/npy.js';
@@ -19,7 +20,7 @@ export { CheckpointManager } from './node/checkpoint.js';
 
 /** `loadModelSync` that takes the package's runtime for a model compiled without it. */
 export function loadModelSync(wasm: BufferSource, opts: LoadOptions = {}): Model {
-  return loadSync(wasm, { ...opts, runtime: opts.runtime ?? readRuntimeWasm() });
+  return loadSync(wasm, { ...opts, runtime: opts.runtime ?? readRuntimeWasm(), ...(opts.fastMath ? { relaxedRuntime: opts.relaxedRuntime ?? readRuntimeWasm('relaxed') } : {}) });
 }
 
 /** Load `<path>.wasm` (and its `.manifest.json` beside it when the module has no manifest section). */

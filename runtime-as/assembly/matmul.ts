@@ -718,11 +718,20 @@ function tileMid(tile: usize, acc: usize): void { foldTile(MID, tile, acc, 0, 0)
 function tileLast(tile: usize, acc: usize, dst: usize, ldd: usize): void { foldTile(LAST, tile, acc, dst, ldd); }
 
 function gemm32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, tb: bool, scratch: usize, bias: usize, act: i32): void {
-  if (M <= 0 || N <= 0) return;
+  gemm32Rows(a, b, c, M, N, K, ta, tb, scratch, bias, act, 0, M);
+}
+
+/**
+ * Rows [m0, m1) of gemm32's C (m0 a multiple of 4, as the thread split makes them): the same
+ * blocks, K slices and tiles for every element as the whole product, so a split by rows gives
+ * the whole product's bits. The small-M path is chosen by the whole M (the caller never splits it).
+ */
+function gemm32Rows(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, tb: bool, scratch: usize, bias: usize, act: i32, m0: i32, m1: i32): void {
+  if (M <= 0 || N <= 0 || m1 <= m0) return;
   const ldc = <usize>N << 2;
   if (K <= 0) {
-    memory.fill(c, 0, <usize>M * ldc);
-    epi32(c, M, N, ldc, bias, act);
+    memory.fill(c + <usize>m0 * ldc, 0, <usize>(m1 - m0) * ldc);
+    epi32(c + <usize>m0 * ldc, m1 - m0, N, ldc, bias, act);
     return;
   }
   const cacc = align16(scratch);
@@ -737,8 +746,8 @@ function gemm32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, 
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc), ncp = roundUp(nc, 8);
     const tilesN = <usize>(ncp >> 3);
-    for (let mb = 0; mb < M; mb += MB) {
-      const mbn = min(MB, M - mb);
+    for (let mb = m0; mb < m1; mb += MB) {
+      const mbn = min(MB, m1 - mb);
       for (let pc = 0; pc < K; pc += kcb) {
         const kc = min(kcb, K - pc);
         const mode = blockMode(pc, kc, K, KC);
@@ -754,7 +763,7 @@ function gemm32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, 
             for (let ir = 0; ir < mcp; ir += 4) {
               const pa = pA + <usize>(ir * kc * 4);
               const tacc = tacc0 + ((<usize>(ir >> 2) * tilesN) << 8);
-              const i0 = ic + ir, rows = min(4, M - i0);
+              const i0 = ic + ir, rows = min(4, m1 - i0);
               const pc0 = c + ((<usize>i0 * <usize>N + <usize>j0) << 2);
               const full = rows == 4 && cols == 8;
               // One call site, so that binaryen inlines the micro-kernel (measured 20% faster).
@@ -901,7 +910,12 @@ function micro64(pa: usize, pb: usize, kc: i32, c: usize, ldc: usize, accumulate
 }
 
 function gemm64<S, O>(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, tb: bool, scratch: usize, bias: usize, act: i32): void {
-  if (M <= 0 || N <= 0) return;
+  gemm64Rows<S, O>(a, b, c, M, N, K, ta, tb, scratch, bias, act, 0, M);
+}
+
+/** Rows [m0, m1) of gemm64's C (m0 a multiple of 4): every element computed as in the whole product. */
+function gemm64Rows<S, O>(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bool, tb: bool, scratch: usize, bias: usize, act: i32, m0: i32, m1: i32): void {
+  if (M <= 0 || N <= 0 || m1 <= m0) return;
   if (sizeof<S>() == 8 && sizeof<O>() == 8 && useSmallPath(M, ta, tb)) { small64(a, b, c, M, N, K, tb, bias, act); return; }
   const mcMax = roundUp(min(M, MC64), 4), ncMax = roundUp(min(N, NC64), 4), kcMax = min(K, KC64);
   const cacc = align16(scratch);
@@ -910,8 +924,8 @@ function gemm64<S, O>(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: 
   for (let jc = 0; jc < N; jc += NC64) {
     const nc = min(NC64, N - jc), ncp = roundUp(nc, 4);
     const ldc = <usize>ncp << 3;
-    for (let ic = 0; ic < M; ic += MC64) {
-      const mc = min(MC64, M - ic), mcp = roundUp(mc, 4);
+    for (let ic = m0; ic < m1; ic += MC64) {
+      const mc = min(MC64, m1 - ic), mcp = roundUp(mc, 4);
       if (K <= 0) memory.fill(cacc, 0, <usize>(mcp * ncp * 8));
       for (let pc = 0; pc < K; pc += KC64) {
         const kc = min(KC64, K - pc);
@@ -975,5 +989,29 @@ export function matmul_f64_ep(a: usize, b: usize, c: usize, M: i32, N: i32, K: i
 export function matmul_f64_batched_ep(a: usize, b: usize, c: usize, batch: i32, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, strideA: i32, strideB: i32, bias: usize, act: i32): void {
   for (let i = 0; i < batch; i++) {
     gemm64<f64, f64>(a + (<usize>i * strideA << 3), b + (<usize>i * strideB << 3), c + (<usize>i * M * N << 3), M, N, K, transA, transB, scratch, bias, act);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parts, for threads (session/wasm/threads.ts): the rows [r0, r1) of a (batched) product, rows
+// counted over batch × M (row r is row r % M of entry r / M). Each thread runs one part with its
+// own scratch; every element is computed exactly as by the whole call, so the result has the
+// same bits for any split. The caller never splits a product that takes the small-M path.
+
+/** Rows [r0, r1) of matmul_f32_batched_ep (batch 1 and strides 0: matmul_f32_ep). */
+export function matmul_f32_part(a: usize, b: usize, c: usize, batch: i32, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, strideA: i32, strideB: i32, bias: usize, act: i32, r0: i32, r1: i32): void {
+  if (M <= 0) return;
+  for (let i = r0 / M; i < batch && i * M < r1; i++) {
+    const lo = r0 > i * M ? r0 - i * M : 0, hi = r1 - i * M < M ? r1 - i * M : M;
+    gemm32Rows(a + (<usize>i * strideA << 2), b + (<usize>i * strideB << 2), c + (<usize>i * M * N << 2), M, N, K, transA, transB, scratch, bias, act, lo, hi);
+  }
+}
+
+/** Rows [r0, r1) of matmul_f64_batched_ep (batch 1 and strides 0: matmul_f64_ep). */
+export function matmul_f64_part(a: usize, b: usize, c: usize, batch: i32, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, strideA: i32, strideB: i32, bias: usize, act: i32, r0: i32, r1: i32): void {
+  if (M <= 0) return;
+  for (let i = r0 / M; i < batch && i * M < r1; i++) {
+    const lo = r0 > i * M ? r0 - i * M : 0, hi = r1 - i * M < M ? r1 - i * M : M;
+    gemm64Rows<f64, f64>(a + (<usize>i * strideA << 3), b + (<usize>i * strideB << 3), c + (<usize>i * M * N << 3), M, N, K, transA, transB, scratch, bias, act, lo, hi);
   }
 }

@@ -35,6 +35,8 @@ const ARRAY_OF: Record<DType, string> = { f32: 'Float32Array', f64: 'Float64Arra
 
 export class ModelMemory {
   private readonly layouts = new Map<ManifestPlan, PlanLayout>();
+  /** The most bytes any layout has asked for: every buffer of a run lies below (threads' scratch goes above). */
+  private top = 0;
 
   constructor(
     readonly memory: WebAssembly.Memory,
@@ -48,6 +50,18 @@ export class ModelMemory {
 
   /** Grow to at least `bytes`, or ResourceExhaustedError past the session's limit. */
   ensure(bytes: number): void {
+    this.top = Math.max(this.top, bytes);
+    this.grow(bytes);
+  }
+
+  /** The address of `bytes` bytes of scratch above every buffer of the running call (worker threads' scratch). */
+  scratchAbove(bytes: number): number {
+    const at = align16(this.top);
+    this.grow(at + bytes);
+    return at;
+  }
+
+  private grow(bytes: number): void {
     if (bytes > this.maxBytes) {
       throw new ResourceExhaustedError(`OOM when allocating the buffers of this run: ${bytes} bytes needed, more than the session's limit of ${this.maxBytes} bytes (maxMemoryBytes)`);
     }

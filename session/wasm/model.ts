@@ -5,10 +5,12 @@
  * (`WebAssembly.compileStreaming`); bytes compile at once. Browser-safe; never imports compiler/.
  * The Session itself is session.ts.
  */
-import { RUNTIME_ABI_VERSION, RuntimeLinkError, embeddedRuntime } from '../../runtime-as/abi.js';
+import { RUNTIME_ABI_VERSION, RuntimeLinkError, embeddedRuntime, shareMemoryImport } from '../../runtime-as/abi.js';
 import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest, type ManifestNode, expandConsts, validateManifest } from './manifest.js';
 import { type GenericRun, WasmSession, type WasmSessionOptions } from './session.js';
-import { type ByteSource, fetchUrl, isResponse, isUrlSource } from './source.js';
+import { type ByteSource, fetchBytes, fetchUrl, isResponse, isUrlSource } from './source.js';
+import { chooseThreads } from './threads.js';
+import { chooseFastMath } from './fast-math.js';
 
 export { WasmSession, type WasmFeedValue, type WasmFeeds, type WasmSessionOptions } from './session.js';
 export type { ByteSource } from './source.js';
@@ -21,6 +23,30 @@ export interface LoadOptions {
   runtime?: ByteSource;
   /** The manifest, when the module does not embed it (or to override it). */
   manifest?: Manifest;
+  /**
+   * Threads each session runs on (session/wasm/threads.ts): default the available cores, at
+   * most 4. More than 1 needs a worker host (tfg/node's worker_threads, or Web Workers on a
+   * cross-origin isolated page); elsewhere the sessions run on one thread and
+   * `session.threadNote` says why. Results are the same bits for any count.
+   */
+  threads?: number;
+  /**
+   * Fast math (default false, bit-exact): where the engine has relaxed SIMD, the runtime's
+   * relaxed build (`f32x4.relaxed_madd` in the matmul micro-kernel: fused or unfused, as the
+   * engine chooses; results within the stated tolerance, not bit-exact across engines).
+   * Elsewhere the exact runtime runs and `model.fastMathNote` says why.
+   */
+  fastMath?: boolean;
+  /** The relaxed runtime build (tfg-runtime-relaxed.wasm) for `fastMath`; tfg/node supplies it. */
+  relaxedRuntime?: ByteSource;
+}
+
+/** What a model was loaded for: its thread count (and why it is 1 if asked for more), fast math. */
+export interface LoadedAs {
+  threads: number;
+  threadNote?: string;
+  fastMath: boolean;
+  fastMathNote?: string;
 }
 
 /** A loaded model: compiled modules and the manifest; sessions are created from it. */
@@ -33,6 +59,8 @@ export class Model {
     readonly consts: Uint8Array,
     /** The generic path's code, for a model that has a generic plan (loaded with it). */
     readonly generic: GenericRun | null = null,
+    /** Threads and fast math; with threads > 1, `module` and `runtime` import their memory shared. */
+    readonly loadedAs: LoadedAs = { threads: 1, fastMath: false },
   ) {
     this.nodeIndex = new Map(manifest.nodes.map((n, i) => [n.name, i]));
   }
@@ -101,10 +129,19 @@ async function compileSource(source: ByteSource): Promise<WebAssembly.Module> {
  * The generic path's code is fetched only for a model that has a generic plan.
  */
 export async function loadModel(source: ByteSource, opts: LoadOptions = {}): Promise<Model> {
-  const mod = await compileSource(source);
+  // Threads need the bytes (the memory import is rewritten shared), so the module does not stream then.
+  const threaded = opts.threads !== 1 && chooseThreads(opts.threads, null).threads > 1;
+  const ab = (b: Uint8Array): Uint8Array<ArrayBuffer> => b as Uint8Array<ArrayBuffer>;
+  const bytes = threaded ? ab(await fetchBytes(source, 'model')) : null;
+  let mod = bytes ? await WebAssembly.compile(bytes) : await compileSource(source);
   const { manifest, consts } = readModel(mod, opts.manifest);
   const embedded = embeddedRuntime(mod);
-  const runtime = embedded ? await WebAssembly.compile(embedded) : opts.runtime !== undefined ? await compileSource(opts.runtime) : noRuntime();
+  const exact = embedded ? new Uint8Array(embedded) : opts.runtime !== undefined ? ab(await fetchBytes(opts.runtime, 'runtime')) : noRuntime();
+  const fm = chooseFastMath(opts.fastMath, opts.relaxedRuntime === undefined ? null : ab(await fetchBytes(opts.relaxedRuntime, 'relaxed runtime')));
+  const rtBytes = fm.runtime ? ab(fm.runtime as Uint8Array) : exact;
+  const choice = chooseThreads(opts.threads, await WebAssembly.compile(rtBytes));
+  if (bytes && choice.threads > 1) mod = await WebAssembly.compile(ab(shareMemoryImport(bytes)));
+  const runtime = await WebAssembly.compile(choice.threads > 1 ? ab(shareMemoryImport(rtBytes)) : rtBytes);
   const generic = manifest.generic !== null ? (await import('./generic.js')).runGeneric : null;
-  return new Model(mod, runtime, manifest, consts, generic);
+  return new Model(mod, runtime, manifest, consts, generic, { threads: bytes ? choice.threads : 1, threadNote: choice.note, fastMath: fm.fastMath, fastMathNote: fm.note });
 }

@@ -43,6 +43,7 @@ import type { Model } from './model.js';
 import { coveringSignature, nodeShape, solveB } from './plans.js';
 import { RandomHost } from './random-host.js';
 import { fetchBytes, type ByteSource } from './source.js';
+import { ThreadPool, threadHost, threadedKernels } from './threads.js';
 
 /** A fed value: a Tensor, nested arrays, a number/boolean, or a typed array (flat, shaped by the tensor's static shape). `.npy` bytes: decode them with `readNpy` (tfg/io). */
 export type WasmFeedValue = Tensor | NestedValue | number | boolean | Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -53,7 +54,12 @@ export interface WasmSessionOptions {
   seed?: number;
   /** Largest memory a run may use (default: the manifest's, 1 GiB). */
   maxMemoryBytes?: number;
+  /** Threads of this session, at most the model's (LoadOptions.threads); default the model's. */
+  threads?: number;
 }
+
+/** Stops a session's workers when the session is collected without close(). */
+const poolReaper = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<ThreadPool>((p) => p.terminate()) : null;
 
 interface Element {
   node: ManifestNode;
@@ -86,6 +92,11 @@ export class WasmSession implements Session {
   private readonly fastPathMemo = new Map<string, number | null>();
   private readonly varByName: Map<string, Manifest['variables'][number]>;
   private closed = false;
+  /** Threads this session's large kernels run on (1: the single-thread path, no workers). */
+  readonly threads: number;
+  /** Why the session runs on fewer threads than asked, if it does. */
+  readonly threadNote?: string;
+  private readonly pool: ThreadPool | null = null;
 
   constructor(
     readonly model: Model,
@@ -95,10 +106,24 @@ export class WasmSession implements Session {
     this.manifest = m;
     const maxBytes = options.maxMemoryBytes ?? m.memory.maxMemoryBytes;
     const initial = Math.ceil((m.memory.arenaBase + PAGE) / PAGE);
-    const memory = createSharedMemory(initial, Math.max(initial, Math.ceil(maxBytes / PAGE)));
+    // A model loaded for threads has its modules importing a shared memory (threads.ts).
+    const shared = model.loadedAs.threads > 1;
+    const want = options.threads ?? model.loadedAs.threads;
+    if (want > model.loadedAs.threads) this.threadNote = model.loadedAs.threadNote ?? `running on ${model.loadedAs.threads} thread(s): the model was loaded with threads: ${model.loadedAs.threads} (LoadOptions.threads)`;
+    else this.threadNote = model.loadedAs.threadNote;
+    this.threads = Math.max(1, Math.min(want, model.loadedAs.threads));
+    const memory = createSharedMemory(initial, Math.max(initial, Math.ceil(maxBytes / PAGE)), shared);
     this.mem = new ModelMemory(memory, maxBytes, m.memory.arenaBase);
     const runtime = instantiateRuntimeSync(model.runtime, memory);
     const imports = modelImports(memory, runtime);
+    const host = this.threads > 1 ? threadHost() : null;
+    if (host) {
+      const pool = new ThreadPool(host, model.runtime, memory, this.threads - 1);
+      this.pool = pool;
+      const mem = this.mem;
+      imports.tfg_rt = threadedKernels(runtime, pool, (bytes) => mem.scratchAbove(bytes), () => mem.i32()) as WebAssembly.ModuleImports;
+      poolReaper?.register(this, pool, this);
+    }
     // Transcendentals are the runtime's (tfg_rt.math_*), so they are the same bits in every
     // engine; the host's normal samples use the same functions.
     this.random = new RandomHost(m.nodes, this.mem, { log: runtime.math_log_f64, sin: runtime.math_sin_f64, cos: runtime.math_cos_f64 }, new Map(m.randoms.map((r) => [r.node, r.stateAddr])), options.seed);
@@ -211,7 +236,21 @@ export class WasmSession implements Session {
     for (const v of this.manifest.variables) this.initialized.add(v.name);
   }
 
+  /** Runtime calls this session has split across threads so far. */
+  get splitCalls(): number {
+    return this.pool?.splitCalls ?? 0;
+  }
+
+  /** Resolves when this session's worker threads are up, with the number of threads a large kernel runs on. */
+  async threadsReady(): Promise<number> {
+    return this.pool ? this.pool.whenReady() : 1;
+  }
+
   close(): void {
+    if (this.pool) {
+      this.pool.terminate();
+      poolReaper?.unregister(this);
+    }
     this.closed = true;
     this.initialized.clear();
     this.random.clear();

@@ -2,14 +2,32 @@
  * @fileoverview Loading a model synchronously from bytes (Node, workers, tests): the same as
  * model.ts's `loadModel`, with the generic path's code linked in statically.
  */
-import { embeddedRuntime } from '../../runtime-as/abi.js';
+import { embeddedRuntime, shareMemoryImport } from '../../runtime-as/abi.js';
+import { chooseFastMath } from './fast-math.js';
 import { runGeneric } from './generic.js';
 import { type LoadOptions, Model, noRuntime, readModel } from './model.js';
+import { chooseThreads } from './threads.js';
 
-/** Load a model synchronously from bytes; `opts.runtime` must be bytes here. */
+const bytesOf = (b: BufferSource): Uint8Array<ArrayBuffer> => (b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength));
+
+/** Load a model synchronously from bytes; `opts.runtime` and `opts.relaxedRuntime` must be bytes here. */
 export function loadModelSync(wasm: BufferSource, opts: LoadOptions = {}): Model {
-  const mod = new WebAssembly.Module(wasm);
+  let mod = new WebAssembly.Module(wasm);
   const { manifest, consts } = readModel(mod, opts.manifest);
-  const rt = embeddedRuntime(mod) ?? (opts.runtime as BufferSource | undefined) ?? noRuntime();
-  return new Model(mod, new WebAssembly.Module(rt), manifest, consts, manifest.generic !== null ? runGeneric : null);
+  const exact = embeddedRuntime(mod) ?? (opts.runtime as BufferSource | undefined) ?? noRuntime();
+  const fm = chooseFastMath(opts.fastMath, (opts.relaxedRuntime as BufferSource | undefined) ?? null);
+  const rtBytes = bytesOf(fm.runtime ?? exact);
+  let runtime = new WebAssembly.Module(rtBytes);
+  const choice = chooseThreads(opts.threads, runtime);
+  if (choice.threads > 1) {
+    // Both modules import the memory shared (the code is the same; see threads.ts).
+    mod = new WebAssembly.Module(shareMemoryImport(bytesOf(wasm)) as Uint8Array<ArrayBuffer>);
+    runtime = new WebAssembly.Module(shareMemoryImport(rtBytes) as Uint8Array<ArrayBuffer>);
+  }
+  return new Model(mod, runtime, manifest, consts, manifest.generic !== null ? runGeneric : null, {
+    threads: choice.threads,
+    threadNote: choice.note,
+    fastMath: fm.fastMath,
+    fastMathNote: fm.note,
+  });
 }

@@ -1,0 +1,112 @@
+/**
+ * @fileoverview Threads benchmark (not a test): the same compiled modules through the public
+ * `Session.run`, loaded at 1 thread and at N threads (`LoadOptions.threads`), interleaved in one
+ * process, median after warm-up; every threaded result is checked to have the same bits as the
+ * 1-thread one. Workloads: matmul 512 and 1024 (two fed [n,n] f32 matrices), the MLP of
+ * bench/mlp.ts at batch 1000 (predict), and the MNIST training step of bench/mnist-train.ts at
+ * batch 50 (autodiff + Adam, one call per step; random pixels and labels, as the step's cost
+ * does not depend on them). Optionally with fast math (the relaxed runtime; Node 20 needs
+ * --experimental-wasm-relaxed-simd).
+ *
+ *   node dist/bench/threads.js [--threads 2] [--min-ms 3000] [--fast-math]
+ */
+import { setFlagsFromString } from 'node:v8';
+import '../session/node/threads.js';
+import { compileProgram } from '../compiler/driver.js';
+import { readRuntimeWasm } from '../runtime-as/node.js';
+import { Tensor } from '../session/tensor.js';
+import { loadModelSync } from '../session/wasm/sync.js';
+import type { WasmSession } from '../session/wasm/model.js';
+import { buildSource, fillUniform, fmtMs, fmtRatio, isMain, machineLine, markdownTable, parseArgs, runMain, timeInterleaved } from './common.js';
+import { MLP_SOURCE } from './mlp.js';
+import { ADAM_SOURCE } from './mnist-train.js';
+
+const USAGE = 'usage: node dist/bench/threads.js [--threads 2] [--min-ms 3000] [--fast-math]';
+
+interface Workload {
+  name: string;
+  source: string;
+  /** Runs once per call; returns the outputs to compare. */
+  prepare(s: WasmSession): () => unknown[];
+  /** FLOPs per call, for GFLOP/s (matmul only). */
+  flops?: number;
+}
+
+function matmulWorkload(n: number): Workload {
+  const a = new Tensor('f32', [n, n], fillUniform(new Float32Array(n * n), 1, -0.5, 0.5) as Float32Array);
+  const b = new Tensor('f32', [n, n], fillUniform(new Float32Array(n * n), 2, -0.5, 0.5) as Float32Array);
+  return {
+    name: `matmul ${n}`,
+    source: `a = placeholder(f32, shape=[${n}, ${n}], name="a")\nb = placeholder(f32, shape=[${n}, ${n}], name="b")\nc = matmul(a, b, name="c")\nsignature mm(a, b) -> c\n`,
+    prepare: (s) => () => [s.run('c:0', { 'a:0': a, 'b:0': b })],
+    flops: 2 * n * n * n,
+  };
+}
+
+function mlpWorkload(batch: number): Workload {
+  const x = new Tensor('f32', [batch, 784], fillUniform(new Float32Array(batch * 784), 3, 0, 1) as Float32Array);
+  return {
+    name: `MLP 784-300-100-10 forward, batch ${batch}`,
+    source: MLP_SOURCE,
+    prepare: (s) => {
+      s.run('init');
+      return () => [s.run('proba:0', { 'X:0': x })];
+    },
+  };
+}
+
+function trainWorkload(batch: number): Workload {
+  const x = new Tensor('f32', [batch, 784], fillUniform(new Float32Array(batch * 784), 4, 0, 1) as Float32Array);
+  const y = new Tensor('i32', [batch], Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10));
+  return {
+    name: `MNIST MLP train step (autodiff + Adam), batch ${batch}`,
+    source: ADAM_SOURCE,
+    prepare: (s) => {
+      s.run('init');
+      // Each step changes the variables: the compared output is the loss of one fresh step per
+      // session, the timed calls keep stepping.
+      return () => [s.run('loss:0', { 'X:0': x, 'y:0': y })];
+    },
+  };
+}
+
+function sameBits(a: unknown[], b: unknown[]): boolean {
+  return a.every((t, i) => {
+    const x = (t as Tensor).data, z = (b[i] as Tensor).data;
+    return x.length === z.length && x.every((v, j) => Object.is(v, z[j]));
+  });
+}
+
+export async function benchThreads(opts: { threads: number; minMs: number; fastMath: boolean }): Promise<string> {
+  const rows: string[][] = [];
+  const relaxedRuntime = opts.fastMath ? readRuntimeWasm('relaxed') : undefined;
+  for (const w of [matmulWorkload(512), matmulWorkload(1024), mlpWorkload(1000), trainWorkload(50)]) {
+    const wasm = compileProgram(buildSource(w.source, `${w.name}.tfg`), { fuse: true }).wasm as Uint8Array<ArrayBuffer>;
+    const counts = [1, opts.threads];
+    const sessions = counts.map((threads) => loadModelSync(wasm, { threads, fastMath: opts.fastMath, relaxedRuntime }).createSession());
+    for (const s of sessions) await s.threadsReady();
+    if (sessions[1]!.threads !== opts.threads) throw new Error(`${opts.threads} threads not available: ${sessions[1]!.threadNote ?? ''}`);
+    const fns = sessions.map((s) => w.prepare(s));
+    const first = fns.map((f) => f());
+    const same = sameBits(first[1]!, first[0]!);
+    const [t1, tn] = await timeInterleaved(fns, { minMs: opts.minMs, warmup: 3 });
+    const gf = (t: { median: number }): string => (w.flops ? ` (${(w.flops / t.median / 1e6).toFixed(1)} GFLOP/s)` : '');
+    rows.push([w.name, fmtMs(t1!.median) + gf(t1!), fmtMs(tn!.median) + gf(tn!), fmtRatio(t1!.median / tn!.median), same ? 'yes' : 'NO', String(sessions[1]!.splitCalls > 0)]);
+    for (const s of sessions) s.close();
+  }
+  return [
+    `#### Threads: 1 vs ${opts.threads}, through Session.run${opts.fastMath ? ', fast math' : ''}`,
+    '',
+    `${machineLine()}.`,
+    '',
+    markdownTable(['workload', '1 thread', `${opts.threads} threads`, 'speed-up', 'same bits', 'split'], rows),
+  ].join('\n');
+}
+
+if (isMain(import.meta.url)) {
+  runMain('bench/threads', async () => {
+    const o = parseArgs(process.argv.slice(2), { threads: 2, minMs: 3000, fastMath: false }, USAGE);
+    if (o.fastMath) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    console.log(await benchThreads(o));
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * @fileoverview The control block shared by a session's pool (threads.ts) and its workers
+ * (pool-worker.ts): one slot of Int32Array words per worker. Its own module, so that the
+ * loader never imports a worker's entry (whose code sets the worker's onmessage).
+ */
+/** Layout of each worker's slot in the control block (Int32Array words). */
+export const CTL = {
+  /** Words per worker. */
+  STRIDE: 32,
+  /** Sequence number of the last command posted (bumped by the main thread). */
+  SEQ: 0,
+  /** Sequence number of the last command finished (set by the worker). */
+  DONE: 1,
+  /** 0 starting, 1 ready, 2 failed to start. */
+  STATE: 2,
+  /** Non-zero when the last command threw (the main thread raises it). */
+  ERR: 3,
+  /** Index of the kernel in `WorkerInit.kernels`; -1 = exit. */
+  FN: 4,
+  /** Number of arguments that follow. */
+  NARGS: 5,
+  ARGS: 6,
+} as const;
+

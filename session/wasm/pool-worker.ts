@@ -1,0 +1,68 @@
+/**
+ * @fileoverview The body of a pool worker (threads.ts): instantiate the runtime on the session's
+ * shared memory, say ready, then loop forever: wait for a command in the control block (the
+ * main thread bumps the worker's sequence word and notifies), call the runtime kernel it names
+ * with its i32 arguments, publish completion. Browser-safe, no imports from Node; the entry files
+ * are pool-worker-web.ts (a Web Worker) and session/node/pool-worker.ts (worker_threads).
+ */
+
+import { CTL } from './pool-ctl.js';
+
+export { CTL };
+
+export interface WorkerInit {
+  /** The runtime, compiled with its memory import shared. */
+  runtime: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctl: Int32Array;
+  /** This worker's slot in `ctl`. */
+  index: number;
+  /** The runtime exports a command may name, by position. */
+  kernels: string[];
+  /** Polls of the sequence word before blocking in Atomics.wait (lower wake-up latency). */
+  spin: number;
+}
+
+/** Run a pool worker; returns when told to exit. */
+export function workerMain(init: WorkerInit): void {
+  const { ctl, spin } = init;
+  const base = init.index * CTL.STRIDE;
+  let fns: ((...a: number[]) => unknown)[];
+  try {
+    const inst = new WebAssembly.Instance(init.runtime, { env: { memory: init.memory } });
+    const ex = inst.exports as Record<string, unknown>;
+    fns = init.kernels.map((k) => {
+      const f = ex[k];
+      if (typeof f !== 'function') throw new Error(`the runtime has no '${k}'`);
+      return f as (...a: number[]) => unknown;
+    });
+  } catch (e) {
+    Atomics.store(ctl, base + CTL.STATE, 2);
+    Atomics.notify(ctl, base + CTL.STATE);
+    throw e;
+  }
+  Atomics.store(ctl, base + CTL.STATE, 1);
+  Atomics.notify(ctl, base + CTL.STATE);
+  // The slot's sequence starts at 0 and the main thread posts only after STATE says ready.
+  let seq = 0;
+  const args: number[] = [];
+  for (;;) {
+    let n = spin;
+    while (n-- > 0 && Atomics.load(ctl, base + CTL.SEQ) === seq);
+    while (Atomics.load(ctl, base + CTL.SEQ) === seq) Atomics.wait(ctl, base + CTL.SEQ, seq);
+    seq = Atomics.load(ctl, base + CTL.SEQ);
+    const fn = ctl[base + CTL.FN];
+    if (fn < 0) return;
+    const nargs = ctl[base + CTL.NARGS];
+    args.length = nargs;
+    for (let i = 0; i < nargs; i++) args[i] = ctl[base + CTL.ARGS + i];
+    try {
+      fns[fn](...args);
+      ctl[base + CTL.ERR] = 0;
+    } catch {
+      ctl[base + CTL.ERR] = 1;
+    }
+    Atomics.store(ctl, base + CTL.DONE, seq);
+    Atomics.notify(ctl, base + CTL.DONE);
+  }
+}

@@ -1,0 +1,351 @@
+/**
+ * @fileoverview Threads: a session with `threads: n > 1` runs on a shared WebAssembly.Memory
+ * with a pool of n − 1 workers, each running its own instance of the runtime on that memory
+ * (pool-worker.ts). The generated module is unchanged: its calls to the heavy runtime kernels
+ * (matmul in every form — forward, and the gradient matmuls of a fused train step —, softmax,
+ * log_softmax and both cross-entropies) go through the wrappers made here, which split a large
+ * call into row ranges, post one range to each worker through a control block in a
+ * SharedArrayBuffer (Atomics.notify), run the first range on the calling thread, and wait for the
+ * others (Atomics.wait where the thread may block — Node's main thread, a browser worker —, a
+ * spin on Atomics.load on a browser page's main thread, which may not block).
+ *
+ * Bit-identical for any thread count: only outputs are split (rows of C, rows of a softmax),
+ * never a reduction; every element is computed by the same code with the same blocking as in
+ * the whole call (runtime-as matmul_*_part: the K slices and the small-M path are chosen by
+ * the whole product). A call below the size thresholds, or with no worker ready, runs whole.
+ *
+ * Where threads cannot run (no worker host: `tfg/loader` in Node without `tfg/node`, a page
+ * without cross-origin isolation, no SharedArrayBuffer), the session runs on one thread and
+ * says why in `session.threadNote`. Browser-safe; the Node host is registered by session/node.ts.
+ */
+import { InternalError } from '../errors.js';
+import { type RuntimeExports, matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
+import { CTL } from './pool-ctl.js';
+import type { WorkerInit } from './pool-worker.js';
+
+/** How workers are started where the session runs. */
+export interface ThreadHost {
+  /** Start a worker running workerMain(init). */
+  spawn(init: WorkerInit): { terminate(): void };
+  /** Whether this thread may block in Atomics.wait (not a browser page's main thread). */
+  readonly canBlock: boolean;
+  /** Cores available to this process (the default thread count is these, at most MAX_DEFAULT_THREADS). */
+  readonly cores: number;
+}
+
+/** The default thread count is the available cores, at most this. */
+export const MAX_DEFAULT_THREADS = 4;
+
+/**
+ * Split thresholds, measured on the 2-core machine of docs/benchmarks.md (a dispatch to a
+ * worker and back costs ~5-20 µs): a matmul of fewer multiply-adds, or a softmax of fewer
+ * elements, runs whole on the calling thread. (Mutable for tests, which set them to 1 so that
+ * small graphs split too.)
+ */
+export const SPLIT = {
+  minMacs: 1 << 17,
+  minSoftmax: 1 << 14,
+};
+/** Polls of a sequence word before Atomics.wait (workers, and the blocking main thread). */
+const SPIN = 20000;
+
+let registered: ThreadHost | null = null;
+
+/** Register the worker host (session/node.ts registers worker_threads). */
+export function setThreadHost(host: ThreadHost | null): void {
+  registered = host;
+}
+
+/** URL of the Web Worker entry; the loader bundle ships it beside itself. */
+let webWorkerUrl: string | URL | null = null;
+export function setWebWorkerUrl(url: string | URL): void {
+  webWorkerUrl = url;
+}
+
+function webHost(): ThreadHost | null {
+  const g = globalThis as unknown as Record<string, unknown> & { navigator?: { hardwareConcurrency?: number } };
+  if (typeof g.Worker !== 'function' || g.crossOriginIsolated !== true) return null;
+  const WorkerCtor = g.Worker as new (url: string | URL, o: { type: 'module' }) => { postMessage(m: unknown): void; terminate(): void };
+  const scope = g.WorkerGlobalScope as (abstract new () => unknown) | undefined;
+  const inWorker = typeof scope === 'function' && globalThis instanceof scope;
+  return {
+    canBlock: inWorker,
+    cores: g.navigator?.hardwareConcurrency ?? 1,
+    spawn(init) {
+      const w = new WorkerCtor(webWorkerUrl ?? new URL('./pool-worker-web.js', import.meta.url), { type: 'module' });
+      w.postMessage(init);
+      return { terminate: () => w.terminate() };
+    },
+  };
+}
+
+/** The worker host available here, or null. */
+export function threadHost(): ThreadHost | null {
+  return registered ?? webHost();
+}
+
+function sharedMemoryWorks(): boolean {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The kernels a worker can run, by position (the command's FN word). */
+export const WORKER_KERNELS = [
+  'matmul_f32_part',
+  'matmul_f64_part',
+  'softmax_f32',
+  'softmax_f64',
+  'log_softmax_f32',
+  'log_softmax_f64',
+  'softmax_xent_f32',
+  'softmax_xent_f64',
+  'sparse_softmax_xent_f32',
+  'sparse_softmax_xent_f64',
+] as const;
+type WorkerKernel = (typeof WORKER_KERNELS)[number];
+const FN: Record<WorkerKernel, number> = Object.fromEntries(WORKER_KERNELS.map((k, i) => [k, i])) as Record<WorkerKernel, number>;
+
+/** The thread count a load resolves to, and why it is less than asked. */
+export interface ThreadChoice {
+  threads: number;
+  note?: string;
+}
+
+let warned = false;
+
+/**
+ * Resolve `LoadOptions.threads` (undefined = the default: the available cores, at most
+ * MAX_DEFAULT_THREADS) for a runtime module. An explicit request that cannot be met warns once
+ * per process; the default falls back silently (the note is on the session either way).
+ */
+export function chooseThreads(requested: number | undefined, runtime: WebAssembly.Module | null): ThreadChoice {
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) throw new RangeError(`threads must be a positive integer, not ${requested}`);
+  const host = threadHost();
+  const want = requested ?? Math.max(1, Math.min(host?.cores ?? 1, MAX_DEFAULT_THREADS));
+  if (want <= 1) return { threads: 1 };
+  let note: string | undefined;
+  if (!host) note = 'threads need Web Workers and SharedArrayBuffer (a cross-origin isolated page: COOP/COEP headers) or worker_threads (load with tfg/node)';
+  else if (!sharedMemoryWorks()) note = 'threads need a shared WebAssembly.Memory (SharedArrayBuffer), which this engine does not provide';
+  else if (runtime && !WebAssembly.Module.exports(runtime).some((e) => e.name === 'matmul_f32_part')) note = 'the tfg runtime embedded in this model predates threads (recompile it)';
+  if (note === undefined) return { threads: want };
+  note = `running on one thread: ${note}`;
+  if (requested !== undefined && !warned) {
+    warned = true;
+    console.warn(`tfg: ${note}`);
+  }
+  return { threads: 1, note };
+}
+
+/** The workers of one session (one shared memory). Started lazily, at the first call worth splitting. */
+export class ThreadPool {
+  readonly ctl: Int32Array;
+  private handles: { terminate(): void }[] = [];
+  private started = false;
+  private seq: number[];
+  /** Workers known ready (a prefix of the slots is not guaranteed: kept as a list). */
+  private ready: number[] = [];
+  private closed = false;
+  /** Calls split across threads so far. */
+  splitCalls = 0;
+
+  constructor(
+    private readonly host: ThreadHost,
+    private readonly runtime: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    readonly workers: number,
+  ) {
+    this.ctl = new Int32Array(new SharedArrayBuffer(Math.max(1, workers) * CTL.STRIDE * 4));
+    this.seq = new Array<number>(workers).fill(0);
+  }
+
+  /** Threads that take part in a call now: the caller and every ready worker. */
+  participants(): number {
+    if (this.closed) return 1;
+    if (!this.started) this.start();
+    if (this.ready.length < this.workers) this.poll();
+    return 1 + this.ready.length;
+  }
+
+  private start(): void {
+    this.started = true;
+    for (let i = 0; i < this.workers; i++) {
+      const init: WorkerInit = { runtime: this.runtime, memory: this.memory, ctl: this.ctl, index: i, kernels: [...WORKER_KERNELS], spin: SPIN };
+      this.handles.push(this.host.spawn(init));
+    }
+    // Where the thread may block (Node), wait for the workers to start (tens of ms, once), so
+    // every large call of the session runs on all of them; a page polls and uses those ready.
+    if (this.host.canBlock) {
+      const deadline = Date.now() + 10000;
+      for (let i = 0; i < this.workers; i++) {
+        const at = i * CTL.STRIDE + CTL.STATE;
+        while (Atomics.load(this.ctl, at) === 0 && Date.now() < deadline) Atomics.wait(this.ctl, at, 0, 50);
+      }
+    }
+    this.poll();
+  }
+
+  private poll(): void {
+    this.ready = [];
+    for (let i = 0; i < this.workers; i++) if (Atomics.load(this.ctl, i * CTL.STRIDE + CTL.STATE) === 1) this.ready.push(i);
+  }
+
+  /** Resolves when every worker is ready (or failed), with the number of threads a call can use. */
+  async whenReady(timeoutMs = 10000): Promise<number> {
+    if (!this.started) this.start();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.poll();
+      let pending = 0;
+      for (let i = 0; i < this.workers; i++) if (Atomics.load(this.ctl, i * CTL.STRIDE + CTL.STATE) === 0) pending++;
+      if (pending === 0 || Date.now() > deadline) return 1 + this.ready.length;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /**
+   * Run `fn` once per argument list: the first on this thread (`self`), the others on ready
+   * workers, then wait for all of them.
+   */
+  run(fn: WorkerKernel, parts: number[][], self: (args: number[]) => void): void {
+    const used = Math.min(parts.length - 1, this.ready.length);
+    const ctl = this.ctl;
+    this.splitCalls++;
+    for (let t = 0; t < used; t++) {
+      const w = this.ready[t], base = w * CTL.STRIDE, args = parts[t + 1];
+      ctl[base + CTL.FN] = FN[fn];
+      ctl[base + CTL.NARGS] = args.length;
+      for (let i = 0; i < args.length; i++) ctl[base + CTL.ARGS + i] = args[i];
+      this.seq[w]++;
+      Atomics.store(ctl, base + CTL.SEQ, this.seq[w]);
+      Atomics.notify(ctl, base + CTL.SEQ);
+    }
+    // Parts beyond the ready workers (none, as the callers size them) run here.
+    self(parts[0]);
+    for (let t = used + 1; t < parts.length; t++) self(parts[t]);
+    let failed = false;
+    for (let t = 0; t < used; t++) {
+      const w = this.ready[t], at = w * CTL.STRIDE + CTL.DONE, want = this.seq[w];
+      let d = Atomics.load(ctl, at);
+      for (let n = SPIN; d !== want && n > 0; n--) d = Atomics.load(ctl, at);
+      if (this.host.canBlock) while (d !== want) (Atomics.wait(ctl, at, d, 1000), (d = Atomics.load(ctl, at)));
+      else while (d !== want) d = Atomics.load(ctl, at);
+      if (ctl[w * CTL.STRIDE + CTL.ERR] !== 0) failed = true;
+    }
+    if (failed) throw new InternalError(`a worker thread failed running the runtime's ${fn}`);
+  }
+
+  /** Stop the workers. */
+  terminate(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let w = 0; w < this.handles.length; w++) {
+      const base = w * CTL.STRIDE;
+      this.ctl[base + CTL.FN] = -1;
+      Atomics.store(this.ctl, base + CTL.SEQ, ++this.seq[w]);
+      Atomics.notify(this.ctl, base + CTL.SEQ);
+    }
+    for (const h of this.handles) h.terminate();
+    this.handles = [];
+    this.ready = [];
+  }
+}
+
+/** Boundaries splitting [0, total) into at most `parts` ranges of whole `unit`s (the last takes the rest). */
+export function splitRows(total: number, unit: number, parts: number): number[] {
+  const units = Math.ceil(total / unit);
+  const n = Math.max(1, Math.min(parts, units));
+  const b = [0];
+  for (let t = 1; t < n; t++) b.push(Math.min(total, Math.round((units * t) / n) * unit));
+  b.push(total);
+  return b;
+}
+
+/** The runtime's small-M test (runtime-as matmul.ts useSmallPath): such products split only by whole batch entries. */
+function smallPath(M: number, ta: number, tb: number): boolean {
+  return M <= (tb ? 8 : 4) && (M === 1 || !ta);
+}
+
+/**
+ * The runtime kernels as the generated module imports them, with the splittable ones wrapped.
+ * `scratchAbove(bytes)` gives the address of `bytes` bytes of scratch above every buffer of the
+ * running call (the workers' matmul scratch; the caller's is the one the module passes).
+ */
+export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbove: (bytes: number) => number, i32: () => Int32Array): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(rt as unknown as Record<string, unknown>) };
+  const f32part = rt.matmul_f32_part!, f64part = rt.matmul_f64_part!;
+
+  const matmul = (f64: boolean, a: number, b: number, c: number, batch: number, M: number, N: number, K: number, ta: number, tb: number, scratch: number, sA: number, sB: number, bias: number, act: number): boolean => {
+    const R = batch * M;
+    if (R * N * K < SPLIT.minMacs) return false;
+    const unit = smallPath(M, ta, tb) ? M : 4;
+    const T = pool.participants();
+    if (T < 2 || R < 2 * unit) return false;
+    const bounds = splitRows(R, unit, T);
+    const S = (f64 ? matmulF64ScratchBytes(M, N, K) : matmulF32ScratchBytes(M, N, K)) + 16;
+    const ws = scratchAbove(S * (bounds.length - 2));
+    const parts: number[][] = [];
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      const sc = t === 0 ? scratch : ws + (t - 1) * S;
+      parts.push([a, b, c, batch, M, N, K, ta, tb, sc, sA, sB, bias, act, bounds[t], bounds[t + 1]]);
+    }
+    const part = f64 ? f64part : f32part;
+    pool.run(f64 ? 'matmul_f64_part' : 'matmul_f32_part', parts, (p) => part(...p));
+    return true;
+  };
+  for (const dt of ['f32', 'f64'] as const) {
+    const f64 = dt === 'f64';
+    const plain = rt[`matmul_${dt}`], ep = rt[`matmul_${dt}_ep`], batched = rt[`matmul_${dt}_batched`], batchedEp = rt[`matmul_${dt}_batched_ep`];
+    out[`matmul_${dt}`] = (a: number, b: number, c: number, M: number, N: number, K: number, ta: number, tb: number, s: number) => {
+      if (!matmul(f64, a, b, c, 1, M, N, K, ta, tb, s, 0, 0, 0, 0)) plain(a, b, c, M, N, K, ta, tb, s);
+    };
+    out[`matmul_${dt}_ep`] = (a: number, b: number, c: number, M: number, N: number, K: number, ta: number, tb: number, s: number, bias: number, act: number) => {
+      if (!matmul(f64, a, b, c, 1, M, N, K, ta, tb, s, 0, 0, bias, act)) ep(a, b, c, M, N, K, ta, tb, s, bias, act);
+    };
+    out[`matmul_${dt}_batched`] = (a: number, b: number, c: number, n: number, M: number, N: number, K: number, ta: number, tb: number, s: number, sA: number, sB: number) => {
+      if (!matmul(f64, a, b, c, n, M, N, K, ta, tb, s, sA, sB, 0, 0)) batched(a, b, c, n, M, N, K, ta, tb, s, sA, sB);
+    };
+    out[`matmul_${dt}_batched_ep`] = (a: number, b: number, c: number, n: number, M: number, N: number, K: number, ta: number, tb: number, s: number, sA: number, sB: number, bias: number, act: number) => {
+      if (!matmul(f64, a, b, c, n, M, N, K, ta, tb, s, sA, sB, bias, act)) batchedEp(a, b, c, n, M, N, K, ta, tb, s, sA, sB, bias, act);
+    };
+
+    // Softmax / log_softmax along the middle axis of [outer, n, inner]: split over outer.
+    const es = f64 ? 8 : 4;
+    for (const name of [`softmax_${dt}`, `log_softmax_${dt}`] as const) {
+      const whole = rt[name];
+      out[name] = (x: number, y: number, outer: number, n: number, inner: number) => {
+        const T = outer * n * inner >= SPLIT.minSoftmax && outer >= 2 ? pool.participants() : 1;
+        if (T < 2) return whole(x, y, outer, n, inner);
+        const bounds = splitRows(outer, 1, T), row = n * inner * es;
+        const parts = bounds.slice(0, -1).map((o, t) => [x + o * row, y + o * row, bounds[t + 1] - o, n, inner]);
+        pool.run(name, parts, (p) => whole(...p));
+      };
+    }
+    // Cross-entropies: rows of [rows, cols] (labels, logits, backprop) and of loss [rows].
+    const dense = rt[`softmax_xent_${dt}`];
+    out[`softmax_xent_${dt}`] = (lab: number, lg: number, loss: number, bp: number, rows: number, cols: number) => {
+      const T = rows * cols >= SPLIT.minSoftmax && rows >= 2 ? pool.participants() : 1;
+      if (T < 2) return dense(lab, lg, loss, bp, rows, cols);
+      const bounds = splitRows(rows, 1, T), row = cols * es;
+      const parts = bounds.slice(0, -1).map((r, t) => [lab + r * row, lg + r * row, loss + r * es, bp === 0 ? 0 : bp + r * row, bounds[t + 1] - r, cols]);
+      pool.run(`softmax_xent_${dt}`, parts, (p) => dense(...p));
+    };
+    const sparse = rt[`sparse_softmax_xent_${dt}`];
+    out[`sparse_softmax_xent_${dt}`] = (lab: number, lg: number, loss: number, bp: number, rows: number, cols: number): number => {
+      const T = rows * cols >= SPLIT.minSoftmax && rows >= 2 ? pool.participants() : 1;
+      if (T < 2) return sparse(lab, lg, loss, bp, rows, cols);
+      // A label out of range: the whole kernel reports the first such row and writes nothing.
+      const labels = i32().subarray(lab >> 2, (lab >> 2) + rows);
+      for (let r = 0; r < rows; r++) if (labels[r] < 0 || labels[r] >= cols) return sparse(lab, lg, loss, bp, rows, cols);
+      const bounds = splitRows(rows, 1, T), row = cols * es;
+      const parts = bounds.slice(0, -1).map((r, t) => [lab + r * 4, lg + r * row, loss + r * es, bp === 0 ? 0 : bp + r * row, bounds[t + 1] - r, cols]);
+      pool.run(`sparse_softmax_xent_${dt}`, parts, (p) => void sparse(...p));
+      return 0;
+    };
+  }
+  return out;
+}

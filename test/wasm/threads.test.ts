@@ -1,0 +1,315 @@
+/**
+ * @fileoverview Threads (session/wasm/threads.ts) and fast math (session/wasm/fast-math.ts).
+ *
+ * - Bit-identical for any thread count: every sample (every graph, its signatures and train
+ *   steps, three steps when they write variables) and a set of matmul / softmax / cross-entropy
+ *   graphs chosen to hit the split's edges (M not a multiple of 4, the small-M path, batched,
+ *   transposes, K over several slices, bias + activation epilogues, f32 and f64) run at 1, 2 and
+ *   3 threads with the split thresholds at 1 (so even small products split); every fetch and
+ *   every variable must have the same bits, the threaded runs must have split calls, and the
+ *   3-thread results must agree with the reference Session within the tolerance of helpers.ts.
+ * - Fallback: with no worker host the session runs on one thread and says why.
+ * - Fast math: in this process (Node 20 without --experimental-wasm-relaxed-simd) the probe
+ *   fails and the load falls back to the exact runtime with a note (asserted); one child Node
+ *   process with the flag runs the relaxed runtime for real (threads-fastmath.child.ts) and
+ *   its results are checked against the reference within the stated tolerance.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { compileGraph } from '../../compiler/driver.js';
+import type { BuildResult, Signature } from '../../compiler/frontend/index.js';
+import { buildProgram } from '../../compiler/frontend/index.js';
+import { checkRecipe, recipeSignatures } from '../../compiler/frontend/recipe.js';
+import { ReferenceSession } from '../../compiler/interp/session.js';
+import type { Graph } from '../../compiler/ir/graph.js';
+import { Operation } from '../../compiler/ir/graph.js';
+import '../../session/node/threads.js';
+import { Tensor } from '../../session/tensor.js';
+import { relaxedSimdSupported } from '../../session/wasm/fast-math.js';
+import type { WasmSession } from '../../session/wasm/model.js';
+import { loadModelSync } from '../../session/wasm/sync.js';
+import { SPLIT, setThreadHost, threadHost } from '../../session/wasm/threads.js';
+import { readRuntimeWasm } from '../../runtime-as/node.js';
+import { createSharedMemory, instantiateRuntimeSync, matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
+import { buildSample } from '../samples/helpers.js';
+import { runRun } from '../../cli/run.js';
+import { loadOptionsFrom } from '../../cli/perf.js';
+import { compareTensors, rng } from './helpers.js';
+import { readdirSync } from 'node:fs';
+import { repoPath } from '../helpers.js';
+
+const THREADS = [1, 2, 3];
+SPLIT.minMacs = 1;
+SPLIT.minSoftmax = 1;
+
+function sameBits(a: unknown, b: unknown): string | null {
+  if (a === null || b === null) return a === b ? null : 'null vs tensor';
+  const x = a as Tensor, y = b as Tensor;
+  if (x.dtype !== y.dtype || x.shape.join() !== y.shape.join()) return `dtype/shape ${x.dtype}[${x.shape}] vs ${y.dtype}[${y.shape}]`;
+  for (let i = 0; i < x.data.length; i++) if (!Object.is(x.data[i], y.data[i])) return `element ${i}: ${x.data[i]} vs ${y.data[i]}`;
+  return null;
+}
+
+function feedsFor(sig: Signature, seed: number, batch: number): Record<string, Tensor> {
+  const r = rng(seed);
+  const out: Record<string, Tensor> = {};
+  for (const n of sig.feeds) {
+    const shape = (n.shape ?? [null]).map((d) => d ?? batch);
+    const v = Tensor.zeros(n.dtype!, shape);
+    for (let i = 0; i < v.size; i++) v.data[i] = n.dtype === 'i32' ? Math.floor(r() * 2) : n.dtype === 'bool' ? (r() < 0.5 ? 1 : 0) : r() * 2 - 1;
+    out[`${n.name}:0`] = v;
+  }
+  return out;
+}
+
+function sessions(wasm: Uint8Array, seed: number): WasmSession[] {
+  return THREADS.map((threads) => loadModelSync(wasm as Uint8Array<ArrayBuffer>, { threads }).createSession({ seed }));
+}
+
+/** Run the same calls on every session; outputs must have the same bits; returns the last session's outputs. */
+function runAll(t: Tap.Test, ss: WasmSession[], what: string, fetches: string[], feeds?: Record<string, Tensor>): unknown[] {
+  const outs = ss.map((s) => s.run(fetches, feeds) as unknown[]);
+  for (let k = 1; k < ss.length; k++) {
+    outs[k].forEach((o, i) => {
+      const d = sameBits(o, outs[0][i]);
+      if (d !== null) t.fail(`${what}: ${fetches[i]} at ${THREADS[k]} threads differs from 1 thread: ${d}`);
+    });
+  }
+  t.pass(`${what}: same bits at ${THREADS.join(', ')} threads`);
+  return outs[outs.length - 1];
+}
+
+declare namespace Tap {
+  type Test = import('tap').Test;
+}
+
+function sigsOf(r: BuildResult, g: Graph, file: string): Signature[] {
+  const sigs = r.signatures.filter((s) => s.graph === g);
+  for (const recipe of r.trainRecipes.filter((x) => x.graph === g)) {
+    const checked = checkRecipe(r, recipe);
+    if (!checked.plan) throw new Error(`${file}: recipe does not check`);
+    sigs.push(...recipeSignatures(g, checked.plan));
+  }
+  return sigs;
+}
+
+function flat(f: unknown, out: string[] = []): string[] {
+  if (typeof f === 'string') out.push(f);
+  else if (Array.isArray(f)) f.forEach((x) => flat(x, out));
+  else if (f && typeof f === 'object' && 'op' in f) out.push((f as { op: string }).op);
+  else (f as { dict: [string, unknown][] }).dict.forEach(([, v]) => flat(v, out));
+  return out;
+}
+
+t.test('samples: the same bits at 1, 2 and 3 threads, and the reference within tolerance', (t) => {
+  const files = readdirSync(repoPath('samples')).filter((f) => f.endsWith('.tfg')).sort();
+  let split = 0;
+  for (const file of files) {
+    const r = buildSample(`samples/${file}`);
+    for (const g of [r.defaultGraph, ...r.graphs.values()]) {
+      if (g.nodes.length === 0) continue;
+      const sigs = sigsOf(r, g, file);
+      const c = compileGraph(g, sigs);
+      const ss = sessions(c.wasm, 11);
+      t.same(ss.map((s) => s.threads), THREADS, `${file}: sessions at ${THREADS.join(', ')} threads`);
+      const ref = new ReferenceSession(g, { seed: 11 });
+      const init = r.lookup('init', g === r.defaultGraph ? undefined : g.name);
+      const inits = init instanceof Operation ? [init.node.name] : [...g.variables.values()].map((v) => v.initializer.name);
+      for (const i of inits) {
+        ref.run(i);
+        runAll(t, ss, `${file} ${i}`, [i]);
+      }
+      sigs.forEach((sig, si) => {
+        const names = flat(ss[0].manifest.signatures[si].fetches);
+        const writes = ss[0].manifest.plans[ss[0].manifest.signatures[si].plan].varWrites.length > 0;
+        for (let step = 0; step < (writes ? 3 : 1); step++) {
+          const feeds = feedsFor(sig, 1000 * si + step, 13);
+          const got = runAll(t, ss, `${file} ${sig.name} run ${step}`, names, feeds);
+          const want = ref.run(names, feeds) as unknown[];
+          want.forEach((w, i) => {
+            const m = compareTensors(got[i] as Tensor | null, w as Tensor | null);
+            if (m !== null) t.fail(`${file} ${sig.name}: ${names[i]} vs the reference: ${m}`);
+          });
+        }
+      });
+      for (const v of ss[0].variableNames()) {
+        if (!ss[0].isInitialized(v)) continue;
+        const vs = ss.map((s) => s.readVariable(v));
+        for (let k = 1; k < vs.length; k++) t.equal(sameBits(vs[k], vs[0]), null, `${file}: variable ${v} at ${THREADS[k]} threads`);
+      }
+      split += ss[1].splitCalls + ss[2].splitCalls;
+      t.equal(ss[0].splitCalls, 0, `${file}: one thread never splits`);
+      ss.forEach((s) => s.close());
+    }
+  }
+  t.ok(split > 50, `threaded sessions split ${split} calls`);
+  t.end();
+});
+
+/** Matmul, softmax and cross-entropy shapes at the split's edges. */
+const KERNELS = `
+def mm(name, dt, m, n, k, ta, tb) {
+  a = placeholder(dt, shape=(k, m) if ta else (m, k), name=name + "_a")
+  b = placeholder(dt, shape=(n, k) if tb else (k, n), name=name + "_b")
+  bias = placeholder(dt, shape=(n), name=name + "_bias")
+  p = matmul(a, b, transpose_a=ta, transpose_b=tb, name=name + "_p")
+  r = relu(p + bias, name=name + "_relu")
+  s = sigmoid(matmul(a, b, transpose_a=ta, transpose_b=tb) + bias, name=name + "_sig")
+  return p
+}
+mm("m1", float32, 1, 33, 700, False, False)
+mm("m3", float32, 3, 9, 40, False, True)
+mm("m7", float32, 7, 8, 5, True, True)
+mm("m37", float32, 37, 33, 1030, False, False)
+mm("m130", float32, 130, 17, 513, True, False)
+mm("m301", float32, 301, 9, 64, False, True)
+mm("d37", float64, 37, 33, 300, False, False)
+mm("d130", float64, 130, 5, 70, True, True)
+mm("d3", float64, 3, 5, 70, False, False)
+ba = placeholder(float32, shape=(5, 3, 40), name="ba")
+bb = placeholder(float32, shape=(5, 40, 9), name="bb")
+bp = matmul(ba, bb, name="bp")
+ca = placeholder(float32, shape=(3, 21, 40), name="ca")
+cb = placeholder(float32, shape=(3, 40, 9), name="cb")
+cp = matmul(ca, cb, name="cp")
+lg = placeholder(float32, shape=(None, 13), name="lg")
+lab = placeholder(int32, shape=(None), name="lab")
+sm = softmax(lg, name="sm")
+lsm = log_softmax(lg, name="lsm")
+xe = sparse_softmax_cross_entropy_with_logits(labels=lab, logits=lg, name="xe")
+g64 = placeholder(float64, shape=(None, 7), name="g64")
+sm64 = softmax(g64, name="sm64")
+`;
+
+t.test('matmul, softmax, cross-entropy at the split edges: same bits at 1, 2, 3 threads', (t) => {
+  const r = buildProgram(KERNELS, 'kernels.tfg');
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+  const g = r.defaultGraph;
+  const c = compileGraph(g, []);
+  const ss = sessions(c.wasm, 5);
+  const ref = new ReferenceSession(g);
+  const rnd = rng(7);
+  const feeds: Record<string, Tensor> = {};
+  const fetches: string[] = [];
+  for (const n of g.nodes) {
+    if (n.op === 'placeholder') {
+      const shape = (n.shape ?? [null]).map((d) => d ?? 29);
+      const v = Tensor.zeros(n.dtype!, shape);
+      for (let i = 0; i < v.size; i++) v.data[i] = n.dtype === 'i32' ? Math.floor(rnd() * 13) : rnd() * 2 - 1;
+      feeds[`${n.name}:0`] = v;
+    } else if (/^(m|d)\d+_(p|relu|sig)$|^(bp|cp|sm|lsm|sm64)$|^xe/.test(n.name) && n.dtype !== null) fetches.push(`${n.name}:0`);
+  }
+  t.ok(fetches.length >= 30, `${fetches.length} fetches`);
+  const got = runAll(t, ss, 'kernels', fetches, feeds);
+  const want = ref.run(fetches, feeds) as unknown[];
+  want.forEach((w, i) => t.equal(compareTensors(got[i] as Tensor, w as Tensor), null, `${fetches[i]} vs the reference`));
+  t.ok(ss[2].splitCalls >= 12, `3 threads split ${ss[2].splitCalls} calls`);
+  // A label out of range: the same error at every thread count (the whole kernel reports it).
+  const bad = { ...feeds, 'lab:0': new Tensor('i32', [29], Int32Array.from({ length: 29 }, (_, i) => (i === 17 ? 13 : 1))) };
+  // (The wasm generic path does not raise this error today — a known defect outside threads,
+  // reported separately; here the outcome must only be the same at every thread count.)
+  const errs = ss.map((s) => {
+    try {
+      return `no error: ${Array.from((s.run('xe/xe:0', bad) as Tensor).data).join(',')}`;
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  });
+  t.same(errs, [errs[0], errs[0], errs[0]], 'the same outcome at 1, 2, 3 threads');
+  ss.forEach((s) => s.close());
+  t.end();
+});
+
+t.test('runtime matmul_*_part: any split into row ranges gives the bits of the whole product', (t) => {
+  const memory = createSharedMemory(256);
+  const rt = instantiateRuntimeSync(readRuntimeWasm(), memory);
+  const r = rng(21);
+  let cases = 0;
+  for (const f64 of [false, true]) {
+    const es = f64 ? 8 : 4;
+    for (const [batch, M, N, K] of [[1, 37, 33, 1030], [1, 130, 9, 513], [3, 21, 17, 40], [4, 3, 20, 70], [1, 9, 5, 7], [2, 64, 8, 600]]) {
+      for (const [ta, tb] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        const small = M <= (tb ? 8 : 4) && (M === 1 || !ta);
+        const a = 65536, b = a + batch * M * K * es + 64, bias = b + batch * K * N * es + 64, c1 = bias + N * es + 64, c2 = c1 + batch * M * N * es + 64;
+        const sc = c2 + batch * M * N * es + 64, sc2 = sc + (f64 ? matmulF64ScratchBytes(M, N, K) : matmulF32ScratchBytes(M, N, K)) + 64;
+        const view = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
+        for (let i = a / es; i < c1 / es; i++) view[i] = r() * 2 - 1;
+        const act = Math.floor(r() * 4);
+        (f64 ? rt.matmul_f64_batched_ep : rt.matmul_f32_batched_ep)(a, b, c1, batch, M, N, K, ta, tb, sc, M * K, K * N, bias, act);
+        const R = batch * M, unit = small ? M : 4;
+        const cut = Math.min(R, Math.max(unit, Math.floor((r() * R) / unit) * unit));
+        const part = f64 ? rt.matmul_f64_part! : rt.matmul_f32_part!;
+        part(a, b, c2, batch, M, N, K, ta, tb, sc, M * K, K * N, bias, act, 0, cut);
+        part(a, b, c2, batch, M, N, K, ta, tb, sc2, M * K, K * N, bias, act, cut, R);
+        const x = new Uint8Array(memory.buffer, c1, R * N * es), y = new Uint8Array(memory.buffer, c2, R * N * es);
+        t.ok(x.every((v, i) => v === y[i]), `${f64 ? 'f64' : 'f32'} ${batch}×[${M},${N},${K}] ta=${ta} tb=${tb} act=${act} split at row ${cut} of ${R}`);
+        cases++;
+      }
+    }
+  }
+  t.equal(cases, 48);
+  t.end();
+});
+
+t.test('no worker host: one thread, with a note', (t) => {
+  const host = threadHost();
+  setThreadHost(null);
+  try {
+    const r = buildProgram('x = placeholder(float32, shape=(2, 2), name="x")\ny = matmul(x, x, name="y")\n', 'x.tfg');
+    const c = compileGraph(r.defaultGraph, []);
+    const m = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads: 2 });
+    t.equal(m.loadedAs.threads, 1);
+    t.match(m.loadedAs.threadNote, /running on one thread: threads need Web Workers and SharedArrayBuffer/);
+    const s = m.createSession();
+    t.equal(s.threads, 1);
+    t.match(s.threadNote, /one thread/);
+    t.same((s.run('y:0', { 'x:0': [[1, 2], [3, 4]] }) as Tensor).toNested(), [[7, 10], [15, 22]]);
+    t.equal(loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).loadedAs.threadNote, undefined, 'the default (no explicit threads) falls back silently... with the note only on request');
+  } finally {
+    setThreadHost(host);
+  }
+  t.throws(() => loadModelSync(new Uint8Array(0), { threads: 0 }), /threads must be a positive integer|WebAssembly/);
+  t.end();
+});
+
+t.test('fast math: without relaxed SIMD the exact runtime runs, with a note', (t) => {
+  const r = buildProgram('x = placeholder(float32, shape=(None, 64), name="x")\nw = placeholder(float32, shape=(64, 64), name="w")\ny = matmul(x, w, name="y")\n', 'x.tfg');
+  const c = compileGraph(r.defaultGraph, []);
+  const m = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { fastMath: true, relaxedRuntime: readRuntimeWasm('relaxed') });
+  if (relaxedSimdSupported()) {
+    t.equal(m.loadedAs.fastMath, true, 'this engine has relaxed SIMD: fast math on');
+  } else {
+    t.equal(m.loadedAs.fastMath, false, 'no relaxed SIMD in this engine: fast math off');
+    t.match(m.loadedAs.fastMathNote, /no relaxed SIMD .*--experimental-wasm-relaxed-simd/);
+  }
+  t.equal(loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).loadedAs.fastMath, false, 'default: exact');
+  t.end();
+});
+
+t.test('fast math for real: a Node process with --experimental-wasm-relaxed-simd', (t) => {
+  const child = fileURLToPath(new URL('./threads-fastmath.child.js', import.meta.url));
+  const p = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', child], { encoding: 'utf8', timeout: 240000 });
+  t.equal(p.status, 0, `child exits 0 (stderr: ${p.stderr.slice(0, 2000)})`);
+  const res = JSON.parse(p.stdout.trim().split('\n').pop() ?? '{}') as { supported: boolean; fastMath: boolean[]; failures: string[]; checked: number; maxRel: number };
+  t.equal(res.supported, true, 'the probe validates with the flag');
+  t.same(res.fastMath, [true, true], 'fast math on at 1 and 2 threads');
+  t.same(res.failures, [], 'every fast-math result within the tolerance of the reference');
+  t.ok(res.checked > 1000, `${res.checked} values checked, max relative difference ${res.maxRel}`);
+  t.end();
+});
+
+t.test('tfg run --threads N: the same output at 1 and 3 threads; the options map to LoadOptions', (t) => {
+  t.same(loadOptionsFrom({ threads: 3 }), { threads: 3 });
+  t.same(loadOptionsFrom({}), {});
+  const outs = [1, 3].map((threads) => {
+    const out: string[] = [], err: string[] = [];
+    const io = { out: (x: string) => void out.push(x), err: (x: string) => void err.push(x), color: false } as unknown as Parameters<typeof runRun>[2];
+    const code = runRun(repoPath('samples/relu_modular.tfg'), { fetch: ['output'], feed: ['X=[[1,2,3],[4,5,6],[7,8,9],[1,0,1],[2,2,2],[3,1,2],[0,0,1],[5,5,5],[1,2,1]]'], threads } as Parameters<typeof runRun>[1], io);
+    t.equal(code, 0, `exit 0 at ${threads} threads (${err.join(' ')})`);
+    t.same(err.filter((e) => /note:/.test(e)), [], 'no thread note');
+    return out.join('\n');
+  });
+  t.equal(outs[1], outs[0], 'same printed values');
+  t.end();
+});
