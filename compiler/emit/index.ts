@@ -5,7 +5,7 @@
  * AssemblyScript runtime (`tfg.runtime`). The manifest itself is built in `manifest.ts`.
  * `writeCompiled` (compiler/emit/write.ts, Node) writes `<name>.wasm` and `<name>.manifest.json`.
  */
-import { readRuntimeWasm } from '../../runtime-as/node.js';
+import { host } from '../host.js';
 import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest } from '../../session/wasm/manifest.js';
 import { RUNTIME_SECTION } from '../../runtime-as/abi.js';
 import type { WasmModule } from '../codegen/module.js';
@@ -15,7 +15,7 @@ export interface EmitOptions {
   optimize?: boolean;
   /** Embed the runtime in `tfg.runtime` (default true). */
   embedRuntime?: boolean;
-  /** The runtime's bytes (default: the built runtime, read from disk). */
+  /** The runtime's bytes (default: the host's, in Node the built runtime read from disk). */
   runtime?: Uint8Array;
   /** Also return the module's text. */
   text?: boolean;
@@ -39,7 +39,7 @@ export function emitModule(m: WasmModule, manifest: Manifest, consts: Uint8Array
       m.validate();
     }
     if (opts.embedRuntime !== false) {
-      m.addCustomSection(RUNTIME_SECTION, opts.runtime ?? readRuntimeWasm());
+      m.addCustomSection(RUNTIME_SECTION, opts.runtime ?? host().runtimeWasm());
       manifest.runtimeEmbedded = true;
     }
     m.addCustomSection(CONSTS_SECTION, consts);
