@@ -35,7 +35,7 @@ export * from '../session/index.js';
 export { readNpy, writeNpy } from '../session/io/npy.js';
 export { parseCsv } from '../session/io/csv-text.js';
 export { Trainer, type TrainEvent, type TrainResult, type TrainState } from '../session/train/trainer.js';
-export { loadTrainData, type TrainData } from '../session/train/data.js';
+export { loadTrainData, moonsSource, type TrainData } from '../session/train/data.js';
 export type { TrainPlan, DataSourceSpec } from '../session/train/plan.js';
 export { Dataset } from '../session/io/dataset.js';
 export { writeSafetensors } from '../session/io/safetensors.js';

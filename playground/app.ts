@@ -365,7 +365,14 @@ let trainStart = 0;
 let trainStartStep = 0;
 let totalSteps = 0;
 
+/** Points drawn after each redraw (the page's tests watch the curves grow). */
+const curveHistory: number[] = [];
+(window as unknown as { tfgCurveHistory: number[] }).tfgCurveHistory = curveHistory;
+
 function drawCurves(): void {
+  let total = 0;
+  for (const pts of curves.values()) total += pts.length;
+  curveHistory.push(total);
   const box = $('curves');
   box.textContent = '';
   const W = 360, H = 180, P = 36;

@@ -33,6 +33,7 @@ import {
   hostSourceLoader,
   loadModel,
   loadTrainData,
+  moonsSource,
   openSession,
   posixResolve,
   readNpy,
@@ -204,6 +205,7 @@ interface TrainJob {
   data: ReturnType<typeof loadTrainData>;
   plan: ReturnType<typeof checkProgramRecipe>['plan'] & object;
   backend: string;
+  sources: unknown[];
 }
 
 let job: TrainJob | null = null;
@@ -223,7 +225,11 @@ async function train(id: number, text: string, file: string, overrides: { epochs
     for (const s of sources) if (s.kind === 'csv' || s.kind === 'npz') await fetchInto(s.path);
     const opened = openSession(result, { backend: 'wasm', fallback: true, graph, signatures: recipeSignatures(graph, plan), seed: plan.seed });
     job?.session.close();
-    job = { text, session: opened.session, trainer: null, stop: false, state: null, checkpoint: null, data: loadTrainData(plan, hostSourceLoader('mnist')), plan, backend: opened.backend };
+    job = { text, session: opened.session, trainer: null, stop: false, state: null, checkpoint: null, data: null as never, plan, backend: opened.backend, sources: [] };
+    job.data = loadTrainData(plan, hostSourceLoader('mnist'));
+    // The rows moons() drew here (a test trains the same rows in Node: moons() draws them with
+    // the engine's Math.cos/sin/log, which differ between V8 versions in the last bit).
+    for (const s of sources) if (s.kind === 'moons') job.sources.push(Object.fromEntries(Object.entries(moonsSource(s, plan.data.limit).columns).map(([k, v]) => [k, tensorOut(v)])));
   }
   const j = job;
   j.stop = false;
@@ -254,7 +260,7 @@ async function train(id: number, text: string, file: string, overrides: { epochs
   j.state = r.state;
   const variables: Record<string, unknown> = {};
   for (const name of j.session.variableNames()) variables[name] = tensorOut(j.session.readVariable(name));
-  return { reason: r.reason, state: r.state, metrics: r.metrics, stepsRun: r.stepsRun, backend: j.backend, variables };
+  return { reason: r.reason, state: r.state, metrics: r.metrics, stepsRun: r.stepsRun, backend: j.backend, variables, sources: j.sources };
 }
 
 function checkpointBytes(): ArrayBuffer {
