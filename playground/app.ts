@@ -417,6 +417,7 @@ listeners.push((m) => {
       const secs = (performance.now() - trainStart) / 1000;
       const rate = (step - trainStartStep) / Math.max(secs, 1e-6);
       const eta = rate > 0 ? (totalSteps - step) / rate : 0;
+      (window as unknown as { tfgTrainRate: unknown }).tfgTrainRate = { steps: step - trainStartStep, seconds: secs };
       $<HTMLProgressElement>('train-progress').max = totalSteps;
       $<HTMLProgressElement>('train-progress').value = step;
       $('train-rate').textContent = `step ${step}/${totalSteps}, epoch ${e.epoch}, ${rate.toFixed(1)} steps/s, ETA ${eta.toFixed(1)} s${e.loss !== null ? `, loss ${(e.loss as number).toPrecision(5)}` : ''}`;
@@ -528,6 +529,7 @@ async function start(): Promise<void> {
     const s = JSON.parse(stored) as { file: string; text: string };
     setProgram(s.text, s.file);
   } else setProgram(await (await fetch('samples/moons_logreg_train.tfg')).text(), 'samples/moons_logreg_train.tfg');
+  w.tfgEditorTime = performance.now();
   await workerUp;
   // Re-highlight now that the builtin names are known.
   view.dispatch({ changes: { from: 0, insert: '' } });
