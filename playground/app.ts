@@ -63,7 +63,8 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 }
 function log(s: string): void {
   const out = $('log');
-  out.textContent += s + '\n';
+  out.append(s + '\n');
+  while (out.childNodes.length > 300) out.firstChild!.remove();
   out.scrollTop = out.scrollHeight;
 }
 function status(s: string): void {
@@ -396,6 +397,17 @@ function drawCurves(): void {
   }
 }
 
+/** Redraw on the next frame, once however many points came in since the last one. */
+let drawPending = false;
+function scheduleDraw(): void {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    drawCurves();
+  });
+}
+
 function addPoint(tag: string, step: number, value: number): void {
   if (!curves.has(tag)) curves.set(tag, []);
   curves.get(tag)!.push({ step, value });
@@ -405,7 +417,7 @@ listeners.push((m) => {
   if (m.id !== trainId) return;
   if (m.type === 'train-summary') {
     for (const [k, v] of Object.entries(m.values as Record<string, number>)) addPoint(k, m.step as number, v);
-    drawCurves();
+    scheduleDraw();
   } else if (m.type === 'train-event') {
     const e = m.event as Record<string, unknown>;
     if (e.type === 'start') {
@@ -425,7 +437,7 @@ listeners.push((m) => {
       const metrics = e.metrics as Record<string, Record<string, number>>;
       for (const [split, ms] of Object.entries(metrics)) for (const [k, v] of Object.entries(ms)) addPoint(`${split}/${k}`, e.step as number, v);
       if (e.trainLoss !== null) addPoint('train/epoch_loss', e.step as number, e.trainLoss as number);
-      drawCurves();
+      scheduleDraw();
       log(`epoch ${e.epoch} (step ${e.step})${e.trainLoss !== null ? ` train loss ${(e.trainLoss as number).toPrecision(6)}` : ''}`);
     }
   }

@@ -233,7 +233,17 @@ async function train(id: number, text: string, file: string, overrides: { epochs
   }
   const j = job;
   j.stop = false;
-  const onEvent = (e: TrainEvent): void => post({ type: 'train-event', id, event: e });
+  // Step events at most every 100 ms (a fast recipe makes thousands a second, which would
+  // flood the page's main thread); every other event as it comes.
+  let lastStepPost = 0;
+  const onEvent = (e: TrainEvent): void => {
+    if (e.type === 'step') {
+      const now = performance.now();
+      if (now - lastStepPost < 100 && e.step !== 1) return;
+      lastStepPost = now;
+    }
+    post({ type: 'train-event', id, event: e });
+  };
   const trainer = new Trainer({
     plan: j.plan,
     session: j.session,
