@@ -366,14 +366,11 @@ let trainStart = 0;
 let trainStartStep = 0;
 let totalSteps = 0;
 
-/** Points drawn after each redraw (the page's tests watch the curves grow). */
+/** Points on the curves after each batch of summaries or metrics arrived (the page's tests watch them grow). */
 const curveHistory: number[] = [];
 (window as unknown as { tfgCurveHistory: number[] }).tfgCurveHistory = curveHistory;
 
 function drawCurves(): void {
-  let total = 0;
-  for (const pts of curves.values()) total += pts.length;
-  curveHistory.push(total);
   const box = $('curves');
   box.textContent = '';
   const W = 360, H = 180, P = 36;
@@ -400,6 +397,9 @@ function drawCurves(): void {
 /** Redraw on the next frame, once however many points came in since the last one. */
 let drawPending = false;
 function scheduleDraw(): void {
+  let total = 0;
+  for (const pts of curves.values()) total += pts.length;
+  curveHistory.push(total);
   if (drawPending) return;
   drawPending = true;
   requestAnimationFrame(() => {
