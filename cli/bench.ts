@@ -9,6 +9,8 @@
  * floats are seeded uniform in [-1, 1), int32 are zeros (valid labels and indices), bools
  * alternate. Variables are initialized first (the graph's global variable initializers).
  */
+// Node's worker_threads host for the session's thread pool (browser code registers Web Workers instead)
+import '../session/node/threads.js';
 import { performance } from 'node:perf_hooks';
 import { openSession } from '../compiler/session.js';
 import { type PerfOptions, loadOptionsFrom, perfNotes } from './perf.js';

@@ -117,6 +117,16 @@ export function registerCommands(program: Command, io: Io): void {
       await runServe(dir, opts, io);
     });
 
+  program
+    .command('playground')
+    .description('serve the playground (edit, compile, graph, run and train .tfg in a browser tab) on localhost')
+    .option('--port <n>', 'port (0: any free port)', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (opts: { port: string; host: string }) => {
+      const { runPlayground } = await import('./playground.js');
+      process.exitCode = await runPlayground(opts, io);
+    });
+
   addPerfOptions(addLimitOptions(program.command('bench')))
     .description('time a signature compiled fused vs unfused vs the reference Session, with bytes moved per kernel')
     .argument('<file>', 'the .tfg program')

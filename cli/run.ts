@@ -14,6 +14,8 @@
  * binding or node and feeds its tensor (`X:0`): the Sessions, like TF1's, take tensor names as
  * feed keys (a bare `"X"` in a feed_dict is TF1's TypeError).
  */
+// Node's worker_threads host for the session's thread pool (browser code registers Web Workers instead)
+import '../session/node/threads.js';
 import { didYouMean } from '../compiler/diagnostics/suggest.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
 import type { FeedValue } from '../compiler/interp/session.js';

@@ -9,6 +9,8 @@
  * periodic lines otherwise, one line per epoch with the metrics, a final summary. Ctrl-C saves a
  * checkpoint and exits cleanly; a second Ctrl-C exits at once.
  */
+// Node's worker_threads host for the session's thread pool (browser code registers Web Workers instead)
+import '../session/node/threads.js';
 import { didYouMean } from '../compiler/diagnostics/suggest.js';
 import { basename, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';

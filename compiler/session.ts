@@ -9,8 +9,7 @@
 import type { Backend, Session } from '../session/session.js';
 import { type LoadOptions } from '../session/wasm/model.js';
 import { loadModelSync } from '../session/wasm/sync.js';
-import '../session/node/threads.js';
-import { readRuntimeWasm } from '../runtime-as/node.js';
+import { host } from './host.js';
 import { CompileError } from './diagnostics/diagnostic.js';
 import { type CompileOptions, compileGraph, selectSignatures } from './driver.js';
 import type { CompiledProgram } from './emit/index.js';
@@ -77,7 +76,7 @@ export function openSession(program: BuildResult, opts: OpenOptions = {}): Opene
     const why = e.diagnostics.map((d) => `TFG${d.code}: ${d.message}`).join('; ');
     return { session: reference(), backend: 'reference', graph, fallbackReason: why };
   }
-  const load = opts.load?.fastMath && opts.load.relaxedRuntime === undefined ? { ...opts.load, relaxedRuntime: readRuntimeWasm('relaxed') } : opts.load;
+  const load = opts.load?.fastMath && opts.load.relaxedRuntime === undefined ? { ...opts.load, relaxedRuntime: host().runtimeWasm('relaxed') } : opts.load;
   const model = loadModelSync(compiled.wasm as Uint8Array<ArrayBuffer>, load);
   const session = model.createSession(opts.seed === undefined ? {} : { seed: opts.seed });
   return { session, backend: 'wasm', graph, compiled };

@@ -424,18 +424,24 @@ export class WasmModule implements WasmOps {
   /** Validate; throws ModuleValidationError with binaryen's message when invalid. */
   validate(): void {
     const out: string[] = [];
-    const errWrite = process.stderr.write, outWrite = process.stdout.write;
+    // binaryen prints its findings: to process.stderr in Node, to the console in a browser.
+    const proc = (globalThis as { process?: typeof process }).process;
+    const errWrite = proc?.stderr?.write, outWrite = proc?.stdout?.write;
     const capture = ((chunk: unknown) => { out.push(String(chunk)); return true; }) as typeof process.stderr.write;
     const origError = console.error, origLog = console.log, origWarn = console.warn;
-    process.stderr.write = capture;
-    process.stdout.write = capture;
+    if (proc?.stderr && proc.stdout) {
+      proc.stderr.write = capture;
+      proc.stdout.write = capture;
+    }
     console.error = console.log = console.warn = (...a: unknown[]) => { out.push(a.join(' ') + '\n'); };
     let ok: number;
     try {
       ok = this.m.validate();
     } finally {
-      process.stderr.write = errWrite;
-      process.stdout.write = outWrite;
+      if (proc?.stderr && proc.stdout && errWrite && outWrite) {
+        proc.stderr.write = errWrite;
+        proc.stdout.write = outWrite;
+      }
       console.error = origError;
       console.log = origLog;
       console.warn = origWarn;

@@ -7,7 +7,7 @@
  * manifest itself is built in `manifest.ts`.
  * `writeCompiled` (compiler/emit/write.ts, Node) writes `<name>.wasm` and `<name>.manifest.json`.
  */
-import { readRuntimeWasm } from '../../runtime-as/node.js';
+import { host } from '../host.js';
 import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest } from '../../session/wasm/manifest.js';
 import { RUNTIME_SECTION } from '../../runtime-as/abi.js';
 import type { WasmModule } from '../codegen/module.js';
@@ -26,7 +26,7 @@ export interface EmitOptions {
   optimize?: OptimizeMode;
   /** Embed the runtime in `tfg.runtime` (default true). */
   embedRuntime?: boolean;
-  /** The runtime's bytes (default: the built runtime, read from disk). */
+  /** The runtime's bytes (default: the host's, in Node the built runtime read from disk). */
   runtime?: Uint8Array;
   /** Also return the module's text. */
   text?: boolean;
@@ -63,7 +63,7 @@ export function emitModule(m: WasmModule, manifest: Manifest, consts: Uint8Array
     }
     const sections: CustomSection[] = [];
     if (opts.embedRuntime !== false) {
-      sections.push({ name: RUNTIME_SECTION, payload: opts.runtime ?? readRuntimeWasm() });
+      sections.push({ name: RUNTIME_SECTION, payload: opts.runtime ?? host().runtimeWasm() });
       manifest.runtimeEmbedded = true;
     }
     sections.push({ name: CONSTS_SECTION, payload: consts });

@@ -33,6 +33,7 @@ import { Budget, CHARS_PER_STEP, checkItems, NODE_STEPS, stepBudgetError, withBu
 import { FE, FrontendError, indexError, keyError, nameError, typeError, valueError } from './errors.js';
 import { binaryOp, compareOp, unaryOp } from './operators.js';
 import { VarScopeStore } from './scopes.js';
+import { host } from '../host.js';
 import {
   type FunctionValue,
   type Value,
@@ -224,7 +225,7 @@ export class Evaluator implements Ctx {
 
   print(text: string): void {
     this.budget.charge(Math.ceil(text.length / CHARS_PER_STEP));
-    (this.opts.print ?? ((s: string) => process.stderr.write(s)))(text);
+    (this.opts.print ?? ((s: string) => host().print(s)))(text);
   }
 
   pushGraph(g: Graph): () => void {

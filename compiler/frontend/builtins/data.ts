@@ -6,8 +6,9 @@
  * `.target` (floats for CSV, ints for moons) are Python lists that `constant()` accepts, plus
  * `.shape` (m, n) and `.feature_names`.
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { readCsv } from '../../../session/node/csv.js';
+import { parseCsv } from '../../../session/io/csv-text.js';
+import { NotFoundError } from '../../../session/errors.js';
+import { host } from '../../host.js';
 import { makeMoons } from '../../../session/io/moons.js';
 import type { Ctx } from '../context.js';
 import { intArg, numberArg, optStrArg, strArg } from '../convert.js';
@@ -28,11 +29,16 @@ function dataset(rows: number[][], target: number[] | null, names: string[], int
 }
 
 function loadCsv(ctx: Ctx, path: string, target: string | null): Value {
-  const base = ctx.span ? dirname(ctx.span.file.name) : process.cwd();
-  const full = isAbsolute(path) ? path : resolve(base, path);
+  const full = host().resolvePath(ctx.span ? ctx.span.file.name : null, path);
   let table;
   try {
-    table = readCsv(full, { dtype: 'f64', target: target ?? undefined, source: path });
+    let text: string;
+    try {
+      text = host().readText(full);
+    } catch (e) {
+      throw new NotFoundError(`${full}: cannot read CSV file (${(e as { code?: string }).code ?? (e as Error).message})`);
+    }
+    table = parseCsv(text, { dtype: 'f64', target: target ?? undefined, source: path });
   } catch (e) {
     throw new FrontendError(FE.VALUE, 'OSError', `load_csv(${JSON.stringify(path)}): ${(e as Error).message}`);
   }

@@ -13,7 +13,7 @@
  * `merge_all()` gives the list of those nodes (TF1 serialises them into one string tensor; tfg has
  * no strings, so the trainer fetches the list and writes one Event per step).
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { host } from '../../host.js';
 import type { Ctx } from '../context.js';
 import { applyOp, boolArg, intArg, numberArg, optStrArg, strArg } from '../convert.js';
 import { typeError, valueError } from '../errors.js';
@@ -43,8 +43,7 @@ function source(kind: string, fields: Record<string, Value>): Value {
 /** A path argument resolved against the directory of the `.tfg` file being built. */
 function pathArg(ctx: Ctx, v: Value, what: string): string {
   const p = strArg(v, what);
-  const base = ctx.span ? dirname(ctx.span.file.name) : process.cwd();
-  return isAbsolute(p) ? p : resolve(base, p);
+  return host().resolvePath(ctx.span ? ctx.span.file.name : null, p);
 }
 
 function optIntArg(v: Value, what: string): number | null {
