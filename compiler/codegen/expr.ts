@@ -181,9 +181,14 @@ export class ValueBuilder implements ValueOps {
     return this.val('i32', this.m.select(bad, this.m.i32(-2147483648), tr.get()));
   }
 
-  /** Record a failure when `cond` (scalar i32) holds and no earlier failure is recorded. */
+  /**
+   * Record a failure when `cond` (scalar i32) is non-zero and no earlier failure is recorded.
+   * `cond` may be any i32 (a kernel's status, r+1 for a bad row), not only 0/1: it is tested
+   * with `i32.ne 0` before the `and` (a bare `and` made status 2 & 1 = 0, a missed failure).
+   */
   fail(cond: Expr, code: number, arg0?: Expr, arg1?: Expr): void {
     const m = this.m;
+    cond = m.binary('i32.ne', cond, m.i32(0));
     const body = [
       m.store('i32', m.i32(STATUS_ADDR), m.i32(code)),
       m.store('i32', m.i32(STATUS_ADDR + 4), m.i32(this.node)),

@@ -194,7 +194,8 @@ export interface ValueOps extends LowerBuilder {
   store(x: LValue, ptr: () => Expr): Expr;
   /**
    * Record a run-time failure (session/wasm/status.ts STATUS code, with up to two i32
-   * arguments) when the scalar i32 `cond` holds and no earlier failure is recorded.
+   * arguments) when the scalar i32 `cond` is non-zero (any value, not only 1) and no earlier
+   * failure is recorded.
    */
   fail(cond: Expr, code: number, arg0?: Expr, arg1?: Expr): void;
 }
