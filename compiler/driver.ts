@@ -324,7 +324,7 @@ function resourceError(e: unknown, stage: StageName | null): unknown {
     (e instanceof RangeError && /call stack|array length|allocation failed|out of bounds|out of memory/i.test(e.message)) ||
     (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError);
   if (!exhausted) return e;
-  return new CompileError(error(4006, `the graph is too large for the WebAssembly backend: stage '${stage ?? '?'}' ran out of resources (${(e as Error).name}: ${(e as Error).message})`, null));
+  return new CompileError(error(BACKEND.OUT_OF_RESOURCES, `the graph is too large for the WebAssembly backend: stage '${stage ?? '?'}' ran out of resources (${(e as Error).name}: ${(e as Error).message})`, null));
 }
 
 /** Compile `.tfg` source text (parse → emit). */

@@ -115,6 +115,10 @@ export const BACKEND = {
   NO_GRAPH: 4003,
   /** `--signature NAME` names no signature of the graph. */
   NO_SIGNATURE: 4004,
+  /** The module would be larger than a WebAssembly engine compiles (V8: 1 GiB). */
+  MODULE_TOO_LARGE: 4005,
+  /** A compile stage ran out of a JavaScript resource (stack, array or buffer length, binaryen's memory). */
+  OUT_OF_RESOURCES: 4006,
 } as const;
 
 /** Running (5xxx): TF1's run-time errors as the CLI reports them (cli/io.ts). */
@@ -229,6 +233,8 @@ export const CATALOGUE = {
   [BACKEND.SIGNATURE]: { severity: 'error', title: 'A signature cannot be compiled', example: { stage: 'compile', source: 'x = placeholder(f32, shape=[4])\nb = placeholder(i32, shape=[1])\ny = slice(x, b, [2])\nsignature s(x, b) -> [y]' } },
   [BACKEND.NO_GRAPH]: { severity: 'error', title: 'No graph of that name (--graph)', example: { stage: 'compile', source: 'x = constant(1.0)', compile: { graph: 'other' } } },
   [BACKEND.NO_SIGNATURE]: { severity: 'error', title: 'No signature of that name (--signature)', example: { stage: 'compile', source: 'x = placeholder(f32)\nsignature predict(x) -> [x]', compile: { signatures: ['predikt'] } } },
+  [BACKEND.MODULE_TOO_LARGE]: { severity: 'error', title: 'The module is larger than a WebAssembly engine compiles', example: { none: 'needs over 1 GiB of constants in one module (test/emit/large.test.ts checks the limit with the section sizes it names)' } },
+  [BACKEND.OUT_OF_RESOURCES]: { severity: 'error', title: 'A compile stage ran out of resources (the graph is too large)', example: { none: 'needs a graph beyond what this machine compiles; `tfg run` then falls back to the reference Session (docs/limits.md)' } },
 
   [RUNTIME.OP_ERROR]: { severity: 'error', title: 'An op failed at run time (OpError)', example: { stage: 'run', source: 'x = placeholder(f32, shape=[2], name="x")\ny = multiply(x, 2.0, name="y")', fetch: ['y:0'] } },
   [RUNTIME.FEED_ERROR]: { severity: 'error', title: 'A fed value or a fetch Session.run rejects', example: { stage: 'run', source: 'x = placeholder(f32, shape=[2], name="x")\ny = multiply(x, 2.0, name="y")', fetch: ['y:0'], feed: { 'x:0': [1, 2, 3] } } },

@@ -12,6 +12,7 @@ import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest } from '../../session/w
 import { RUNTIME_SECTION } from '../../runtime-as/abi.js';
 import type { WasmModule } from '../codegen/module.js';
 import { CompileError, error } from '../diagnostics/diagnostic.js';
+import { BACKEND } from '../diagnostics/catalogue.js';
 import { type CustomSection, ModuleSizeError, appendCustomSections } from './sections.js';
 
 /**
@@ -46,7 +47,7 @@ function withSections(wasm: Uint8Array, sections: readonly CustomSection[]): Uin
   try {
     return appendCustomSections(wasm, sections);
   } catch (e) {
-    if (e instanceof ModuleSizeError) throw new CompileError(error(4005, e.message, null));
+    if (e instanceof ModuleSizeError) throw new CompileError(error(BACKEND.MODULE_TOO_LARGE, e.message, null));
     throw e;
   }
 }
