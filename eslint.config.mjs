@@ -27,4 +27,15 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  {
+    // The example page is plain browser JavaScript (no TypeScript lib to declare the DOM).
+    files: ['examples/web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['document', 'window', 'performance', 'URL', 'URLSearchParams', 'location', 'fetch', 'requestAnimationFrame', 'crossOriginIsolated', 'console'].map(
+          (g) => [g, 'readonly'],
+        ),
+      ),
+    },
+  },
 );

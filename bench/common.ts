@@ -87,7 +87,9 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 /** Node version, CPU model and count, load averages (1/5/15 min). */
 export function machineLine(): string {
   const c = cpus();
-  const la = loadavg().map((x) => x.toFixed(2)).join(' / ');
+  const la = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
   return `Node ${process.version}, ${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, load average ${la} (1/5/15 min)`;
 }
 

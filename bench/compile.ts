@@ -75,7 +75,12 @@ export function timeCompile(file: string, text: string, opts: { runs: number; wa
       seen.set(st, now - last);
       last = now;
     };
-    const s = compileSource(text, file, { generic: true, fuse: true, embedRuntime: true, ...(opts.optimize !== undefined ? { optimize: opts.optimize } : {}) }, { verify: false, timing });
+    const s = compileSource(
+      text,
+      file,
+      { generic: true, fuse: true, embedRuntime: true, ...(opts.optimize !== undefined ? { optimize: opts.optimize } : {}) },
+      { verify: false, timing },
+    );
     const wall = performance.now() - t0;
     const cpu = cpuMs() - c0;
     if (!s.compiled) throw new Error(`${file} did not compile`);
@@ -86,7 +91,15 @@ export function timeCompile(file: string, text: string, opts: { runs: number; wa
     for (const st of STAGE_NAMES) stages.get(st)!.push(seen.get(st) ?? 0);
   }
   const med = (xs: number[]): number => summarize(xs).median;
-  return { file, wall: med(walls), wallBest: Math.min(...walls), cpu: med(cpus), cpuBest: Math.min(...cpus), stages: Object.fromEntries(STAGE_NAMES.map((s) => [s, med(stages.get(s)!)])) as Record<StageName, number>, wasmBytes };
+  return {
+    file,
+    wall: med(walls),
+    wallBest: Math.min(...walls),
+    cpu: med(cpus),
+    cpuBest: Math.min(...cpus),
+    stages: Object.fromEntries(STAGE_NAMES.map((s) => [s, med(stages.get(s)!)])) as Record<StageName, number>,
+    wasmBytes,
+  };
 }
 
 const ms = (x: number): string => (x < 10 ? x.toFixed(2) : x.toFixed(1));
@@ -95,7 +108,15 @@ export function compileTable(rows: readonly CompileTiming[]): string {
   const header = ['program', 'wall median (best)', 'CPU median (best)', ...STAGE_NAMES.map((s) => `${s} CPU`), '.wasm bytes', 'target', 'median wall'];
   return markdownTable(
     header,
-    rows.map((r) => [r.file, `${ms(r.wall)} (${ms(r.wallBest)})`, `${ms(r.cpu)} (${ms(r.cpuBest)})`, ...STAGE_NAMES.map((s) => ms(r.stages[s])), String(r.wasmBytes), `≤ ${r.targetMs} ms`, r.wall <= r.targetMs ? 'pass' : 'miss']),
+    rows.map((r) => [
+      r.file,
+      `${ms(r.wall)} (${ms(r.wallBest)})`,
+      `${ms(r.cpu)} (${ms(r.cpuBest)})`,
+      ...STAGE_NAMES.map((s) => ms(r.stages[s])),
+      String(r.wasmBytes),
+      `≤ ${r.targetMs} ms`,
+      r.wall <= r.targetMs ? 'pass' : 'miss',
+    ]),
   );
 }
 
@@ -119,18 +140,33 @@ const N1M = 1 << 20;
 function workloads(): Workload[] {
   const mnist = readFileSync(join(SAMPLES, 'mnist_mlp.tfg'), 'utf8');
   const relu = readFileSync(join(SAMPLES, 'relu_modular.tfg'), 'utf8');
-  const mlp = (batch: number): Workload => ({ name: `MLP predict, batch ${batch}`, source: MLP_SOURCE, file: 'mlp.tfg', signature: 'predict', batch, init: true, feeds: () => ({ 'X:0': new Tensor('f32', [batch, 784], uniform(batch * 784, 7)) }), fetches: 'proba:0' });
+  const mlp = (batch: number): Workload => ({
+    name: `MLP predict, batch ${batch}`,
+    source: MLP_SOURCE,
+    file: 'mlp.tfg',
+    signature: 'predict',
+    batch,
+    init: true,
+    feeds: () => ({ 'X:0': new Tensor('f32', [batch, 784], uniform(batch * 784, 7)) }),
+    fetches: 'proba:0',
+  });
   return [
     mlp(1),
     mlp(1000),
     {
       name: '8-op chain + mean, 1M',
-      source: ['a', 'b', 'c'].map((x) => `${x} = placeholder(f32, shape=[${N1M}], name="${x}")`).join('\n') + '\ns = reduce_mean(sqrt(abs(relu(a * b + c) * 0.5 - c) + 1.0), name="s")\nsignature f(a, b, c) -> s\n',
+      source:
+        ['a', 'b', 'c'].map((x) => `${x} = placeholder(f32, shape=[${N1M}], name="${x}")`).join('\n') +
+        '\ns = reduce_mean(sqrt(abs(relu(a * b + c) * 0.5 - c) + 1.0), name="s")\nsignature f(a, b, c) -> s\n',
       file: 'chain.tfg',
       signature: 'f',
       batch: 1,
       init: false,
-      feeds: () => ({ 'a:0': new Tensor('f32', [N1M], uniform(N1M, 1)), 'b:0': new Tensor('f32', [N1M], uniform(N1M, 2)), 'c:0': new Tensor('f32', [N1M], uniform(N1M, 3)) }),
+      feeds: () => ({
+        'a:0': new Tensor('f32', [N1M], uniform(N1M, 1)),
+        'b:0': new Tensor('f32', [N1M], uniform(N1M, 2)),
+        'c:0': new Tensor('f32', [N1M], uniform(N1M, 3)),
+      }),
       fetches: 's:0',
     },
     {
@@ -140,10 +176,26 @@ function workloads(): Workload[] {
       signature: 'tfg_train_step',
       batch: 50,
       init: true,
-      feeds: () => ({ 'X:0': new Tensor('f32', [50, 784], uniform(50 * 784, 7)), 'y:0': new Tensor('i32', [50], Int32Array.from({ length: 50 }, (_, i) => i % 10)) }),
+      feeds: () => ({
+        'X:0': new Tensor('f32', [50, 784], uniform(50 * 784, 7)),
+        'y:0': new Tensor(
+          'i32',
+          [50],
+          Int32Array.from({ length: 50 }, (_, i) => i % 10),
+        ),
+      }),
       fetches: ['loss/loss:0', 'train/Adam'],
     },
-    { name: 'relu_modular forward, batch 100', source: relu, file: 'relu_modular.tfg', signature: 'forward', batch: 100, init: true, feeds: () => ({ 'X:0': new Tensor('f32', [100, 3], uniform(300, 7)) }), fetches: 'output:0' },
+    {
+      name: 'relu_modular forward, batch 100',
+      source: relu,
+      file: 'relu_modular.tfg',
+      signature: 'forward',
+      batch: 100,
+      init: true,
+      feeds: () => ({ 'X:0': new Tensor('f32', [100, 3], uniform(300, 7)) }),
+      fetches: 'output:0',
+    },
   ];
 }
 
@@ -211,7 +263,13 @@ export async function baselineAb(dir: string, opts: { runs: number; warmup: numb
   return markdownTable(['program', 'compiler', 'wall median (best)', 'CPU median (best)', 'target'], rows);
 }
 
-export async function benchCompile(opts: { runs: number; warmup: number; runAb: boolean; minMs: number; baseline: string }): Promise<{ markdown: string; rows: CompileTiming[] }> {
+export async function benchCompile(opts: {
+  runs: number;
+  warmup: number;
+  runAb: boolean;
+  minMs: number;
+  baseline: string;
+}): Promise<{ markdown: string; rows: CompileTiming[] }> {
   const rows = COMPILE_TARGETS.map(({ file, targetMs }) => ({ ...timeCompile(file, readFileSync(join(SAMPLES, file), 'utf8'), opts), targetMs }));
   const parts = [
     `${machineLine()}. ${opts.runs} in-process compiles after ${opts.warmup} warm-up compiles, as \`tfg compile FILE\` builds them (every signature, the train recipe's entries, the generic path; runtime embedded); times in ms, stage columns the median CPU time of each stage.`,
@@ -219,7 +277,13 @@ export async function benchCompile(opts: { runs: number; warmup: number; runAb: 
     compileTable(rows),
   ];
   if (opts.baseline) parts.push('', `Against the baseline ${opts.baseline} (interleaved compile by compile):`, '', await baselineAb(opts.baseline, opts));
-  if (opts.runAb) parts.push('', 'Run time of the compiled code by binaryen optimisation (entries called interleaved, warm; bit-identical outputs checked); the emit stage (validate, optimise, sections, binary) of one compile, CPU ms, and the module size:', '', await runAb(opts.minMs));
+  if (opts.runAb)
+    parts.push(
+      '',
+      'Run time of the compiled code by binaryen optimisation (entries called interleaved, warm; bit-identical outputs checked); the emit stage (validate, optimise, sections, binary) of one compile, CPU ms, and the module size:',
+      '',
+      await runAb(opts.minMs),
+    );
   return { markdown: parts.join('\n'), rows };
 }
 

@@ -140,7 +140,9 @@ signature f(a, b, c) -> s
   if (opts.tfjs) {
     const { tf } = await loadTfjs();
     await useBackend(tf, 'wasm');
-    const ra = tf.tensor1d(av), rb = tf.tensor1d(bv), rc = tf.tensor1d(cv);
+    const ra = tf.tensor1d(av),
+      rb = tf.tensor1d(bv),
+      rc = tf.tensor1d(cv);
     fns.push(() => {
       const s = tf.tidy(() => g.tfjs(tf, ra, rb, rc));
       results.tfjsResident = s.dataSync()[0]!;

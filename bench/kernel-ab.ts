@@ -48,7 +48,10 @@ export async function kernelAb(opts: { wasm: string[]; shapes: Shape[]; kernel: 
   for (const s of opts.shapes) {
     const calls = rts.map(({ memory, fn }) => {
       const a16 = (x: number): number => Math.ceil(x / 16) * 16;
-      const pa = abi.RUNTIME_RESERVED_BYTES, pb = a16(pa + s.M * s.K * 4), pc = a16(pb + s.K * s.N * 4), ps = a16(pc + s.M * s.N * 4);
+      const pa = abi.RUNTIME_RESERVED_BYTES,
+        pb = a16(pa + s.M * s.K * 4),
+        pc = a16(pb + s.K * s.N * 4),
+        ps = a16(pc + s.M * s.N * 4);
       fillUniform(new Float32Array(memory.buffer, pa, s.M * s.K), 1, -0.5, 0.5);
       fillUniform(new Float32Array(memory.buffer, pb, s.K * s.N), 2, -0.5, 0.5);
       return () => fn(pa, pb, pc, s.M, s.N, s.K, s.ta, s.tb, ps);

@@ -49,7 +49,10 @@ async function ourRuntimes(maxElems: number): Promise<Ours[]> {
       name: variant === 'simd' ? 'tfg exact' : 'tfg fast-math',
       prepare: (M, N, K, kernel = 'matmul_f32') => {
         const a16 = (x: number) => Math.ceil(x / 16) * 16;
-        const pa = abi.RUNTIME_RESERVED_BYTES, pb = a16(pa + M * K * 4), pc = a16(pb + K * N * 4), ps = a16(pc + M * N * 4);
+        const pa = abi.RUNTIME_RESERVED_BYTES,
+          pb = a16(pa + M * K * 4),
+          pc = a16(pb + K * N * 4),
+          ps = a16(pc + M * N * 4);
         fillUniform(new Float32Array(memory.buffer, pa, M * K), 1, -0.5, 0.5);
         fillUniform(new Float32Array(memory.buffer, pb, K * N), 2, -0.5, 0.5);
         return { run: () => rt[kernel](pa, pb, pc, M, N, K, 0, 0, ps), result: () => new Float32Array(memory.buffer, pc, M * N) };
@@ -78,12 +81,23 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
     const mine = ours.map((o) => o.prepare(n, n, n));
     const av = fillUniform(new Float32Array(n * n), 1, -0.5, 0.5) as Float32Array;
     const bv = fillUniform(new Float32Array(n * n), 2, -0.5, 0.5) as Float32Array;
-    const sess = await ortSession(ort, onnxModel({ inputs: [{ name: 'A', dims: [n, n] }, { name: 'B', dims: [n, n] }], outputs: [{ name: 'C', dims: [n, n] }], nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'] }] }));
+    const sess = await ortSession(
+      ort,
+      onnxModel({
+        inputs: [
+          { name: 'A', dims: [n, n] },
+          { name: 'B', dims: [n, n] },
+        ],
+        outputs: [{ name: 'C', dims: [n, n] }],
+        nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['C'] }],
+      }),
+    );
     const feeds = { A: new ort.Tensor('float32', av, [n, n]), B: new ort.Tensor('float32', bv, [n, n]) };
     let ortC: ArrayLike<number> = [];
     const runOrt = async (): Promise<void> => void (ortC = (await sess.run(feeds)).C!.data as Float32Array);
     let tfC: ArrayLike<number> = [];
-    const ta = tfjs?.tf.tensor2d(av, [n, n]), tb = tfjs?.tf.tensor2d(bv, [n, n]);
+    const ta = tfjs?.tf.tensor2d(av, [n, n]),
+      tb = tfjs?.tf.tensor2d(bv, [n, n]);
     const runTf = (): void => {
       const c = tfjs!.tf.matMul(ta!, tb!);
       tfC = c.dataSync();
@@ -116,7 +130,16 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
     `#### Square f32 matmul C = A·B (n×n), GFLOP/s = 2n³/time, median (best) of interleaved rounds; ORT threads: ${opts.ortThreads}`,
     '',
     markdownTable(
-      ['n', 'tfg exact', 'exact best / mul+add peak', 'tfg fast-math', 'fast-math / exact', ...(tfjs ? ['tfjs-wasm 1T', 'exact / tfjs (median)'] : []), ortName, `exact / ORT ${opts.ortThreads}T (median)`],
+      [
+        'n',
+        'tfg exact',
+        'exact best / mul+add peak',
+        'tfg fast-math',
+        'fast-math / exact',
+        ...(tfjs ? ['tfjs-wasm 1T', 'exact / tfjs (median)'] : []),
+        ortName,
+        `exact / ORT ${opts.ortThreads}T (median)`,
+      ],
       rows,
     ),
     '',
@@ -128,7 +151,8 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
     // interleaved in the same rounds, so the per-FLOP ratios compare like with like even when the
     // shared machine's load changes between centres; ratios are taken per round, then the median.
     const centers = [1000, 1020, 1024, 1028, 2048];
-    const M = 1024, N = 1024;
+    const M = 1024,
+      N = 1024;
     const krows: string[][] = [];
     for (const K of centers) {
       const Ks = [K - 4, K, K + 4];
@@ -158,7 +182,10 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
     out.push(
       '#### K neighbours: C[1024,1024] = A[1024,K]·B[K,1024], GFLOP/s median (best); "per-FLOP vs faster neighbour" = median over rounds of (time per FLOP at K) / (that of the faster of K − 4 and K + 4 in the same round) (goal ≤ 1.3×)',
       '',
-      markdownTable(['shape', 'tfg exact', 'exact at K − 4 / K + 4', 'exact: per-FLOP vs faster neighbour', 'tfg fast-math', 'fast-math: per-FLOP vs faster neighbour'], krows),
+      markdownTable(
+        ['shape', 'tfg exact', 'exact at K − 4 / K + 4', 'exact: per-FLOP vs faster neighbour', 'tfg fast-math', 'fast-math: per-FLOP vs faster neighbour'],
+        krows,
+      ),
       '',
       `The former f64-accumulating kernel at 1024×1024×1024 (\`matmul_f32_acc64\`, what codegen switched to at K ≥ 1024 before): ` +
         `${cell(rate(M, N, 1024, tAcc!))} GFLOP/s vs ${cell(rate(M, N, 1024, tF32!))} for matmul_f32 in the same rounds ` +

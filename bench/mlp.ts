@@ -73,7 +73,9 @@ export async function benchMlp(opts: { batches: number[]; minMs: number; ortThre
   const tfjs = opts.tfjs ? await loadTfjs() : null;
   const tf = tfjs?.tf;
   if (tf) await useBackend(tf, 'wasm');
-  const weights = tf ? raw.map(({ W, b }) => ({ W: tf.tensor2d(W.data as Float32Array, W.shape as [number, number]), b: tf.tensor1d(b.data as Float32Array) })) : [];
+  const weights = tf
+    ? raw.map(({ W, b }) => ({ W: tf.tensor2d(W.data as Float32Array, W.shape as [number, number]), b: tf.tensor1d(b.data as Float32Array) }))
+    : [];
   const tfForward = (x: import('@tensorflow/tfjs-core').Tensor2D) =>
     tf!.tidy(() => {
       const h1 = tf!.fused.matMul({ a: x, b: weights[0]!.W, bias: weights[0]!.b, activation: 'relu' });
@@ -135,14 +137,27 @@ export async function benchMlp(opts: { batches: number[]; minMs: number; ortThre
     const ts = await timeInterleaved([runOurs, callOurs, runOrt, ...(tf ? [runTf] : [])], { minMs: opts.minMs, maxRuns: 5000 });
     const [o, e, r, w] = ts;
     const perSample = (ms: number): string => fmtMs(ms / batch);
-    const line = (name: string, t: typeof o): string[] => [`${batch}`, name, fmtMs(t!.median), fmtMs(t!.p10), fmtMs(t!.p90), perSample(t!.median), fmtRatio(t!.median / o!.median)];
+    const line = (name: string, t: typeof o): string[] => [
+      `${batch}`,
+      name,
+      fmtMs(t!.median),
+      fmtMs(t!.p10),
+      fmtMs(t!.p90),
+      perSample(t!.median),
+      fmtRatio(t!.median / o!.median),
+    ];
     rows.push(line('ours fused, Session.run', o));
     rows.push(line('ours fused, entry call (input resident)', e));
     if (w) rows.push(line('tfjs-wasm 1T, tf.fused.matMul', w));
     rows.push(line(ortName, r));
     if (w) {
       const goal = batch === 1 ? 3 : batch >= 1000 ? 1.3 : 0;
-      targets.push({ name: `batch ${batch}: tfjs-wasm (fused) time / ours (Session.run)`, ratio: w.median / o!.median, goal, met: w.median / o!.median >= goal });
+      targets.push({
+        name: `batch ${batch}: tfjs-wasm (fused) time / ours (Session.run)`,
+        ratio: w.median / o!.median,
+        goal,
+        met: w.median / o!.median >= goal,
+      });
     }
     targets.push({ name: `batch ${batch}: ${ortName} time / ours (Session.run)`, ratio: r!.median / o!.median, goal: 0, met: true });
     process.stderr.write(`mlp batch ${batch}: ${o!.runs} interleaved runs\n`);

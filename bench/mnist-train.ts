@@ -187,10 +187,19 @@ export async function benchMnistTrain(opts: { minMs: number; batches: number }):
     const t = byName.get(c.name);
     if (!t) return [c.name, 'not built (see below)', '—', '—', '—', '—', '—'];
     const ref = byName.get(refFor(c).name);
-    return [c.name, fmtMs(t.median), fmtMs(t.p10), fmtMs(t.p90), `${((t.median * STEPS_PER_EPOCH) / 1000).toFixed(1)} s`, c.lastLoss().toFixed(3), ref ? fmtRatio(t.median / ref.median) : '—'];
+    return [
+      c.name,
+      fmtMs(t.median),
+      fmtMs(t.p10),
+      fmtMs(t.p90),
+      `${((t.median * STEPS_PER_EPOCH) / 1000).toFixed(1)} s`,
+      c.lastLoss().toFixed(3),
+      ref ? fmtRatio(t.median / ref.median) : '—',
+    ];
   });
   const ratio = (a: Contender, b: Contender): number | null => {
-    const ta = byName.get(a.name), tb = byName.get(b.name);
+    const ta = byName.get(a.name),
+      tb = byName.get(b.name);
     return ta && tb ? tb.median / ta.median : null;
   };
   const targets: MnistTrainResult['targets'] = [];

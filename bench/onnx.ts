@@ -94,9 +94,20 @@ export function onnxModel(g: OnnxGraph): Uint8Array {
     ]),
   );
   const inits = (g.initializers ?? []).map((t) =>
-    fMsg(5, [...t.dims.map((d) => fInt(1, d)), fInt(2, FLOAT), fStr(8, t.name), fBytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))]),
+    fMsg(5, [
+      ...t.dims.map((d) => fInt(1, d)),
+      fInt(2, FLOAT),
+      fStr(8, t.name),
+      fBytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
+    ]),
   );
-  const graph = fMsg(7, [...nodes, fStr(2, 'g'), ...inits, ...g.inputs.map((x) => fMsg(11, valueInfo(x.name, x.dims))), ...g.outputs.map((x) => fMsg(12, valueInfo(x.name, x.dims)))]);
+  const graph = fMsg(7, [
+    ...nodes,
+    fStr(2, 'g'),
+    ...inits,
+    ...g.inputs.map((x) => fMsg(11, valueInfo(x.name, x.dims))),
+    ...g.outputs.map((x) => fMsg(12, valueInfo(x.name, x.dims))),
+  ]);
   return concat([fInt(1, 8), fStr(2, 'tfg-bench'), graph, fMsg(8, [fStr(1, ''), fInt(2, 17)])]);
 }
 

@@ -95,7 +95,8 @@ export async function probePeak(opts: { minMs: number }): Promise<PeakResult> {
     }
     out[relaxed ? 'relaxed' : 'mulAdd'] = gflops(summarize(times), flops);
   }
-  const m = out.mulAdd!, r = out.relaxed ?? null;
+  const m = out.mulAdd!,
+    r = out.relaxed ?? null;
   const markdown = [
     '### WebAssembly SIMD peak of one core (bench/peak.ts)',
     '',

@@ -27,4 +27,6 @@ const vars = sizes.map((n) => Float32Array.from({ length: n }, () => ((s = (s * 
 for (let k = 0; k < 3; k++) vars.forEach((v, i) => histogramOf(v, `v${i}`));
 t0 = cpuMs();
 for (let k = 0; k < reps; k++) vars.forEach((v, i) => histogramOf(v, `v${i}`));
-console.log(`histograms: ${sizes.reduce((a, b) => a + b)} values in ${sizes.length} variables, ${((cpuMs() - t0) / reps).toFixed(1)} ms CPU per histogram step`);
+console.log(
+  `histograms: ${sizes.reduce((a, b) => a + b)} values in ${sizes.length} variables, ${((cpuMs() - t0) / reps).toFixed(1)} ms CPU per histogram step`,
+);

@@ -57,7 +57,11 @@ function mlpWorkload(batch: number): Workload {
 
 function trainWorkload(batch: number): Workload {
   const x = new Tensor('f32', [batch, 784], fillUniform(new Float32Array(batch * 784), 4, 0, 1) as Float32Array);
-  const y = new Tensor('i32', [batch], Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10));
+  const y = new Tensor(
+    'i32',
+    [batch],
+    Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10),
+  );
   return {
     name: `MNIST MLP train step (autodiff + Adam), batch ${batch}`,
     source: ADAM_SOURCE,
@@ -72,7 +76,8 @@ function trainWorkload(batch: number): Workload {
 
 function sameBits(a: unknown[], b: unknown[]): boolean {
   return a.every((t, i) => {
-    const x = (t as Tensor).data, z = (b[i] as Tensor).data;
+    const x = (t as Tensor).data,
+      z = (b[i] as Tensor).data;
     return x.length === z.length && x.every((v, j) => Object.is(v, z[j]));
   });
 }
@@ -91,7 +96,14 @@ export async function benchThreads(opts: { threads: number; minMs: number; fastM
     const same = sameBits(first[1]!, first[0]!);
     const [t1, tn] = await timeInterleaved(fns, { minMs: opts.minMs, warmup: 3 });
     const gf = (t: { median: number }): string => (w.flops ? ` (${(w.flops / t.median / 1e6).toFixed(1)} GFLOP/s)` : '');
-    rows.push([w.name, fmtMs(t1!.median) + gf(t1!), fmtMs(tn!.median) + gf(tn!), fmtRatio(t1!.median / tn!.median), same ? 'yes' : 'NO', String(sessions[1]!.splitCalls > 0)]);
+    rows.push([
+      w.name,
+      fmtMs(t1!.median) + gf(t1!),
+      fmtMs(tn!.median) + gf(tn!),
+      fmtRatio(t1!.median / tn!.median),
+      same ? 'yes' : 'NO',
+      String(sessions[1]!.splitCalls > 0),
+    ]);
     for (const s of sessions) s.close();
   }
   return [

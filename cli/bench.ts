@@ -99,7 +99,12 @@ function kernelBytes(graph: Graph, sig: Signature, fuse: boolean, batch: number)
   collect(sig.fetches);
   const r = runPipeline({ graph, fetches: [...new Set(fetches)], feeds: [...sig.feeds] });
   const plan = schedule(r.unit, { noFuse: !fuse });
-  return plan.kernels.map((k) => ({ name: `k${k.id} ${k.kind}`, kind: k.kind, nodes: k.nodes.length, bytes: bytesMoved(k, plan.fusion.shapes).eval({ B: batch }) }));
+  return plan.kernels.map((k) => ({
+    name: `k${k.id} ${k.kind}`,
+    kind: k.kind,
+    nodes: k.nodes.length,
+    bytes: bytesMoved(k, plan.fusion.shapes).eval({ B: batch }),
+  }));
 }
 
 export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo): number {
@@ -129,7 +134,11 @@ export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo
     const unfused = openSession(r, { graph: g, only: [sig.name], compile: { fuse: false, generic: false }, fallback: false, seed: 1, load });
     const ref = openSession(r, { graph: g, backend: 'reference', seed: 1 });
     const sessions: { name: string; run: () => unknown }[] = [];
-    for (const [name, o] of [['compiled, fused', fused], ['compiled, unfused', unfused], ['reference Session', ref]] as const) {
+    for (const [name, o] of [
+      ['compiled, fused', fused],
+      ['compiled, unfused', unfused],
+      ['reference Session', ref],
+    ] as const) {
       if (inits.length) o.session.run(inits);
       if (opts.checkpoint) restoreInto(o.session, g, opts.checkpoint, io);
       sessions.push({ name, run: () => o.session.run(fetches, feeds) });
@@ -148,16 +157,35 @@ export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo
     }
     const stats = times.map(stat);
     const base = stats[0]!.median;
-    io.out(`tfg bench ${file}: signature ${sig.name}(${sig.feeds.map((n) => n.name).join(', ')}), batch ${batch}, ${iterations} interleaved iterations after 3 warm-up rounds`);
-    io.out(`feeds: ${Object.entries(feeds).map(([k, t]) => `${k} ${t.dtype}[${t.shape.join(',')}]`).join(', ') || '-'}; compile and load ${(t1 - t0).toFixed(0)} ms (fused), module ${fused.compiled!.wasm.length} bytes`);
+    io.out(
+      `tfg bench ${file}: signature ${sig.name}(${sig.feeds.map((n) => n.name).join(', ')}), batch ${batch}, ${iterations} interleaved iterations after 3 warm-up rounds`,
+    );
+    io.out(
+      `feeds: ${
+        Object.entries(feeds)
+          .map(([k, t]) => `${k} ${t.dtype}[${t.shape.join(',')}]`)
+          .join(', ') || '-'
+      }; compile and load ${(t1 - t0).toFixed(0)} ms (fused), module ${fused.compiled!.wasm.length} bytes`,
+    );
     io.out('');
-    for (const l of table(['session', 'median', 'p10', 'p90', 'vs fused'], sessions.map((s, i) => [s.name, ms(stats[i]!.median), ms(stats[i]!.p10), ms(stats[i]!.p90), `${(stats[i]!.median / base).toFixed(2)}×`]))) io.out(l);
-    for (const [label, fuse] of [['fused', true], ['unfused', false]] as const) {
+    for (const l of table(
+      ['session', 'median', 'p10', 'p90', 'vs fused'],
+      sessions.map((s, i) => [s.name, ms(stats[i]!.median), ms(stats[i]!.p10), ms(stats[i]!.p90), `${(stats[i]!.median / base).toFixed(2)}×`]),
+    ))
+      io.out(l);
+    for (const [label, fuse] of [
+      ['fused', true],
+      ['unfused', false],
+    ] as const) {
       const ks = kernelBytes(g, sig, fuse, batch);
       const total = ks.reduce((a, k) => a + k.bytes, 0);
       io.out('');
       io.out(`bytes moved per kernel, ${label} (${ks.length} kernel${ks.length === 1 ? '' : 's'}, ${total} bytes in all):`);
-      for (const l of table(['kernel', 'nodes', 'bytes'], ks.map((k) => [k.name, String(k.nodes), String(k.bytes)]))) io.out(`  ${l}`);
+      for (const l of table(
+        ['kernel', 'nodes', 'bytes'],
+        ks.map((k) => [k.name, String(k.nodes), String(k.bytes)]),
+      ))
+        io.out(`  ${l}`);
     }
     return 0;
   } catch (e) {

@@ -13,10 +13,12 @@ const BACKENDS = ['reference', 'wasm'] as const;
 
 /** Register every command on `program`; their output goes to `io`. */
 export function registerCommands(program: Command, io: Io): void {
-  addLimitOptions(program.command('check').description('parse and build a .tfg program; print its diagnostics').argument('<file>', 'the .tfg program')).action(async (file: string, opts) => {
-    const { runCheck } = await import('./check.js');
-    process.exitCode = runCheck(file, io, limitsFromOptions(opts));
-  });
+  addLimitOptions(program.command('check').description('parse and build a .tfg program; print its diagnostics').argument('<file>', 'the .tfg program')).action(
+    async (file: string, opts) => {
+      const { runCheck } = await import('./check.js');
+      process.exitCode = runCheck(file, io, limitsFromOptions(opts));
+    },
+  );
 
   addLimitOptions(program.command('graph'))
     .description('print a graph of a .tfg program: IR text (one node per line), DOT or SVG')
@@ -32,7 +34,10 @@ export function registerCommands(program: Command, io: Io): void {
     .description('run a .tfg program (compiled to WebAssembly, or in the reference Session) and print fetched values')
     .argument('<file>', 'the .tfg program')
     .requiredOption('--fetch <names...>', 'tensors or operations to fetch (bindings or node names, x or x:0)')
-    .option('--feed <pairs...>', 'NAME=VALUE feeds: a JSON/number literal (X=[[1,2,3]]) or a file (X=@data.npy|@data.csv|@data.json); @feeds.npz feeds each array by its name')
+    .option(
+      '--feed <pairs...>',
+      'NAME=VALUE feeds: a JSON/number literal (X=[[1,2,3]]) or a file (X=@data.npy|@data.csv|@data.json); @feeds.npz feeds each array by its name',
+    )
     .option('--graph <name>', 'which graph (default: the default graph)')
     .option('--json', 'print one JSON object {name: {dtype, shape, value}}')
     .option('--out <dir>', 'also write each fetched tensor as DIR/<name>.npy')
@@ -65,7 +70,9 @@ export function registerCommands(program: Command, io: Io): void {
     .option('--set <pairs...>', 'recipe overrides key=value (early_stopping.patience=3, checkpoint.every_steps=100, data.validation=0.2)')
     .option('--limit <n>', 'use at most N examples of each data source (quick runs)')
     .option('--logdir <dir>', "summaries and checkpoints (default: the recipe's logdir, else runs/<file name>)")
-    .addOption(new Option('--backend <name>', 'execution backend (default wasm, falling back to reference when the graph does not compile)').choices([...BACKENDS]))
+    .addOption(
+      new Option('--backend <name>', 'execution backend (default wasm, falling back to reference when the graph does not compile)').choices([...BACKENDS]),
+    )
     .option('--resume', 'resume from the latest checkpoint in the logdir (the default)')
     .option('--no-resume', 'start over even if a checkpoint exists')
     .option('--seed <n>', 'shuffling seed (overrides the recipe)')
@@ -88,7 +95,10 @@ export function registerCommands(program: Command, io: Io): void {
     .option('--verify', "check every stage's invariants (names the stage that broke one)")
     .option('--no-embed-runtime', 'leave the tfg runtime out of the module (pages load it once: dist/loader/tfg-runtime.wasm)')
     .option('--checkpoint <path>', 'bake trained values into the module (a tfg train logdir, a checkpoint prefix, or a .safetensors file)')
-    .option('--weights-file', 'with --checkpoint: write the values to DIR/<name>.safetensors beside the module instead of baking them in (session.restore loads them)')
+    .option(
+      '--weights-file',
+      'with --checkpoint: write the values to DIR/<name>.safetensors beside the module instead of baking them in (session.restore loads them)',
+    )
     .addHelpText('after', () => '\nStages: parse → build → passes → fuse → schedule → memory → lower → emit (docs/architecture.md)')
     .action(async (file: string, opts) => {
       const { runCompile } = await import('./compile.js');

@@ -54,8 +54,20 @@ export function runCompile(file: string, opts: CompileCliOptions, io: Io = proce
     const state = compileSource(
       readSource(file),
       file,
-      { graph: opts.graph, fuse: opts.fuse !== false, signatures: opts.signature, generic: opts.generic ?? (opts.signature ? false : true), embedRuntime: opts.embedRuntime !== false, ...(ckpt && !opts.weightsFile ? { variables: ckpt.tensors } : {}) },
-      { verify: opts.verify, dump: dump === undefined ? undefined : onDump, dumpStages: dump === undefined || dump === 'all' ? undefined : new Set([dump as StageName]), until: dump === undefined || dump === 'all' ? 'emit' : (dump as StageName) },
+      {
+        graph: opts.graph,
+        fuse: opts.fuse !== false,
+        signatures: opts.signature,
+        generic: opts.generic ?? (opts.signature ? false : true),
+        embedRuntime: opts.embedRuntime !== false,
+        ...(ckpt && !opts.weightsFile ? { variables: ckpt.tensors } : {}),
+      },
+      {
+        verify: opts.verify,
+        dump: dump === undefined ? undefined : onDump,
+        dumpStages: dump === undefined || dump === 'all' ? undefined : new Set([dump as StageName]),
+        until: dump === undefined || dump === 'all' ? 'emit' : (dump as StageName),
+      },
       { limits: limitsFromOptions(opts as Record<string, unknown>) },
     );
     if (state.build && reportDiagnostics(state.build.diagnostics, io)) return 1;
@@ -63,10 +75,17 @@ export function runCompile(file: string, opts: CompileCliOptions, io: Io = proce
     const c = state.compiled;
     const paths = writeCompiled(c, outDir, file);
     const m = c.manifest;
-    io.out(`${paths.wasm}: ${c.wasm.length} bytes, graph '${m.graph}'${m.runtimeEmbedded ? '' : ' (runtime not embedded: the loader brings tfg-runtime.wasm)'}`);
-    m.signatures.forEach((s, i) => io.out(`  export ${s.export}(B): ${c.kernelCounts[i]} kernel${c.kernelCounts[i] === 1 ? '' : 's'}${opts.fuse === false ? ' (unfused)' : ''}`));
+    io.out(
+      `${paths.wasm}: ${c.wasm.length} bytes, graph '${m.graph}'${m.runtimeEmbedded ? '' : ' (runtime not embedded: the loader brings tfg-runtime.wasm)'}`,
+    );
+    m.signatures.forEach((s, i) =>
+      io.out(`  export ${s.export}(B): ${c.kernelCounts[i]} kernel${c.kernelCounts[i] === 1 ? '' : 's'}${opts.fuse === false ? ' (unfused)' : ''}`),
+    );
     if (m.generic !== null) io.out(`  generic path: ${m.plans[m.generic].kernels.filter((k) => k.export).length} per-node kernels`);
-    else io.out(m.genericError ? `  generic path unavailable: ${m.genericError}` : '  no generic path (compile with --generic for runs other than the signatures)');
+    else
+      io.out(
+        m.genericError ? `  generic path unavailable: ${m.genericError}` : '  no generic path (compile with --generic for runs other than the signatures)',
+      );
     io.out(`${paths.manifest}: manifest v${m.manifestVersion}, ${m.variables.length} variables, ${m.placeholders.length} placeholders`);
     if (ckpt && !opts.weightsFile) io.out(`  ${m.bakedVariables?.length ?? 0} of ${m.variables.length} variables baked in from ${ckpt.source}`);
     if (ckpt && opts.weightsFile) {
@@ -90,9 +109,18 @@ export async function runWat(file: string, opts: CompileCliOptions, io: Io = pro
     const r = loadProgram(file);
     if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
     const c = compileProgram(r, { graph: opts.graph, fuse: opts.fuse !== false, embedRuntime: false });
-    const wabtMod = (await import('wabt')) as unknown as { default: () => Promise<{ readWasm(b: Uint8Array, o: object): { toText(o: object): string; destroy(): void } }> };
+    const wabtMod = (await import('wabt')) as unknown as {
+      default: () => Promise<{ readWasm(b: Uint8Array, o: object): { toText(o: object): string; destroy(): void } }>;
+    };
     const wabt = await wabtMod.default();
-    const mod = wabt.readWasm(c.wasm, { readDebugNames: true, simd: true, bulk_memory: true, mutable_globals: true, sign_extension: true, sat_float_to_int: true });
+    const mod = wabt.readWasm(c.wasm, {
+      readDebugNames: true,
+      simd: true,
+      bulk_memory: true,
+      mutable_globals: true,
+      sign_extension: true,
+      sat_float_to_int: true,
+    });
     io.out(mod.toText({ foldExprs: false, inlineExport: false }));
     mod.destroy();
     return 0;

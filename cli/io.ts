@@ -35,7 +35,6 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
-
 /** Find the span of a node by name in any of the graphs (for code frames of run-time errors). */
 function nodeSpan(graphs: readonly Graph[], name: string | null): Span | null {
   if (!name) return null;

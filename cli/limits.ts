@@ -28,4 +28,3 @@ export function limitsFromOptions(opts: Record<string, unknown>): Partial<Limits
   }
   return out;
 }
-

@@ -77,10 +77,12 @@ export function structuredBinding(r: BuildResult, g: Graph, name: string): Fetch
       case 'tuple':
         return x.items.map((y, i) => conv(y, `${where}[${i}]`));
       case 'dict':
-        return Object.fromEntries([...x.map.values()].map(({ key, value }) => {
-          const k = key.kind === 'str' ? key.value : String((key as { value?: unknown }).value);
-          return [k, conv(value, `${where}[${JSON.stringify(k)}]`)];
-        }));
+        return Object.fromEntries(
+          [...x.map.values()].map(({ key, value }) => {
+            const k = key.kind === 'str' ? key.value : String((key as { value?: unknown }).value);
+            return [k, conv(value, `${where}[${JSON.stringify(k)}]`)];
+          }),
+        );
       default:
         throw new CliError(`${where} is a ${x.kind}, not a tensor or an operation`);
     }
@@ -110,7 +112,9 @@ export function resolveName(r: BuildResult, g: Graph, name: string): Node | stri
   if (name.includes(':')) return name; // the Session raises TF1's error for a bad tensor name
   const node = g.get(name);
   if (node) return node;
-  throw new CliError(`no variable or node named '${name}' in graph '${g.name}'${didYouMean(name, [...r.bindings.keys(), ...g.nodes.map((n) => n.name)], 'plain')}`);
+  throw new CliError(
+    `no variable or node named '${name}' in graph '${g.name}'${didYouMean(name, [...r.bindings.keys(), ...g.nodes.map((n) => n.name)], 'plain')}`,
+  );
 }
 
 /**
@@ -119,10 +123,12 @@ export function resolveName(r: BuildResult, g: Graph, name: string): Node | stri
  */
 export function restoreInto(sess: Session, g: Graph, path: string, io: Io): void {
   const { tensors, source } = readCheckpointTensors(path, { warn: (m) => io.err(`warning: ${m}`) });
-  const expected = new Map(sess.variableNames().map((n) => {
-    const v = g.get(n)!;
-    return [n, { dtype: v.dtype!, shape: (v.shape ?? []).map((d) => d ?? 0) }];
-  }));
+  const expected = new Map(
+    sess.variableNames().map((n) => {
+      const v = g.get(n)!;
+      return [n, { dtype: v.dtype!, shape: (v.shape ?? []).map((d) => d ?? 0) }];
+    }),
+  );
   for (const [name, t] of matchCheckpoint(tensors, expected)) sess.writeVariable(name, t);
   io.err(`restored ${expected.size} variable${expected.size === 1 ? '' : 's'} from ${source}`);
 }
@@ -151,7 +157,8 @@ export function runRun(file: string, opts: RunOptions, io: Io = processIo): numb
     const fetches: FetchTree[] = fetchNames.map((n) => structuredBinding(r, g, n) ?? nameOf(resolveName(r, g, n)));
     // A one-shot run: binaryen's -O3 costs more than it saves (the module is still validated).
     const opened = openSession(r, { backend, fallback: !explicit, graph: g, seed, compile: { optimize: false }, load: loadOptionsFrom(opts) });
-    if (opened.fallbackReason) io.err(`note: graph '${g.name}' does not compile to WebAssembly (${opened.fallbackReason}); running it on the reference Session`);
+    if (opened.fallbackReason)
+      io.err(`note: graph '${g.name}' does not compile to WebAssembly (${opened.fallbackReason}); running it on the reference Session`);
     const sess = opened.session;
     for (const n of perfNotes(sess)) io.err(n);
     try {

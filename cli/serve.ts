@@ -88,7 +88,12 @@ export function startStaticServer(opts: StaticServerOptions): Promise<StaticServ
     const mount = mounts.find(([prefix]) => path.startsWith(prefix));
     const file = mount ? fileIn(mount[1], path.slice(mount[0].length)) : fileIn(opts.root, path);
     if (!file) return reply(404, { 'content-type': 'text/plain' }, `not found: ${path}\n`);
-    res.writeHead(200, { ...ISOLATION_HEADERS, 'cache-control': 'no-store', 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-length': String(statSync(file).size) });
+    res.writeHead(200, {
+      ...ISOLATION_HEADERS,
+      'cache-control': 'no-store',
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'content-length': String(statSync(file).size),
+    });
     opts.log?.(`${req.method} ${path} 200`);
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);

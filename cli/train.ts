@@ -69,7 +69,12 @@ export function applySet(plan: TrainPlan, assignment: string): void {
   const text = assignment.slice(eq + 1).trim();
   let value: unknown;
   try {
-    value = JSON.parse(text.replace(/^True$/, 'true').replace(/^False$/, 'false').replace(/^None$/, 'null'));
+    value = JSON.parse(
+      text
+        .replace(/^True$/, 'true')
+        .replace(/^False$/, 'false')
+        .replace(/^None$/, 'null'),
+    );
   } catch {
     value = text;
   }
@@ -77,13 +82,18 @@ export function applySet(plan: TrainPlan, assignment: string): void {
   for (let i = 0; i < path.length - 1; i++) {
     const next = obj[path[i]];
     if (next === null && path[i] === 'early_stopping') throw new CliError(`--set ${path.join('.')}: the recipe has no early_stopping block`);
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) throw new CliError(`--set: '${path.slice(0, i + 1).join('.')}' is not a recipe block`);
+    if (typeof next !== 'object' || next === null || Array.isArray(next))
+      throw new CliError(`--set: '${path.slice(0, i + 1).join('.')}' is not a recipe block`);
     obj = next as Record<string, unknown>;
   }
   const key = path[path.length - 1];
-  if (!(key in obj)) throw new CliError(`--set: unknown recipe key '${path.join('.')}'${didYouMean(key, Object.keys(obj), 'plain')} (keys here: ${Object.keys(obj).join(', ')})`);
+  if (!(key in obj))
+    throw new CliError(
+      `--set: unknown recipe key '${path.join('.')}'${didYouMean(key, Object.keys(obj), 'plain')} (keys here: ${Object.keys(obj).join(', ')})`,
+    );
   const cur = obj[key];
-  if (['feed', 'metrics', 'op', 'loss', 'init'].includes(path[0])) throw new CliError(`--set: '${path.join('.')}' names graph nodes; change it in the .tfg file`);
+  if (['feed', 'metrics', 'op', 'loss', 'init'].includes(path[0]))
+    throw new CliError(`--set: '${path.join('.')}' names graph nodes; change it in the .tfg file`);
   if (typeof cur === 'number' && typeof value !== 'number') throw new CliError(`--set ${path.join('.')}: expects a number, got '${text}'`);
   if (typeof cur === 'string' && typeof value !== 'string') value = text;
   obj[key] = value;
@@ -106,7 +116,12 @@ export function fmtDuration(ms: number): string {
 function fmtMetrics(ms: Record<string, Record<string, number>>): string {
   return Object.entries(ms)
     .filter(([, m]) => Object.keys(m).length)
-    .map(([split, m]) => `${split} ${Object.entries(m).map(([k, v]) => `${k} ${fmtNum(v)}`).join(' ')}`)
+    .map(
+      ([split, m]) =>
+        `${split} ${Object.entries(m)
+          .map(([k, v]) => `${k} ${fmtNum(v)}`)
+          .join(' ')}`,
+    )
     .join(' | ');
 }
 
@@ -169,7 +184,9 @@ class Progress {
       this.lastLine = now;
       const r = this.rate(step);
       const eta = r > 0 ? fmtDuration(((this.total - step) / r) * 1000) : '?';
-      this.io.err(`step ${step}/${this.total} (epoch ${epoch + 1}) loss ${this.lastLoss === null ? '-' : fmtNum(this.lastLoss)}  ${r.toFixed(1)} steps/s  ETA ${eta}`);
+      this.io.err(
+        `step ${step}/${this.total} (epoch ${epoch + 1}) loss ${this.lastLoss === null ? '-' : fmtNum(this.lastLoss)}  ${r.toFixed(1)} steps/s  ETA ${eta}`,
+      );
     }
   }
 
@@ -242,7 +259,14 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     const wanted = (opts.backend ?? 'wasm') as Backend;
     if (wanted !== 'wasm' && wanted !== 'reference') throw new CliError(`unknown --backend '${wanted}' (expected wasm or reference)`);
     const notes: string[] = [];
-    opened = openSession(r, { backend: wanted, fallback: opts.backend === undefined, graph, signatures: recipeSignatures(graph, plan), seed: plan.seed, load: loadOptionsFrom(opts) });
+    opened = openSession(r, {
+      backend: wanted,
+      fallback: opts.backend === undefined,
+      graph,
+      signatures: recipeSignatures(graph, plan),
+      seed: plan.seed,
+      load: loadOptionsFrom(opts),
+    });
     notes.push(...perfNotes(opened.session));
     if (opened.fallbackReason) notes.push(`note: the wasm backend cannot compile this graph (${opened.fallbackReason}); training on the reference Session`);
     const session = opened.session;
@@ -294,11 +318,15 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
           break;
         }
         case 'early_stop':
-          progress!.line(`early stopping at epoch ${e.epoch}: ${plan.early_stopping!.on} ${e.metric} has not improved for ${plan.early_stopping!.patience + 1} evaluations (best ${fmtNum(e.best)} at epoch ${e.bestEpoch})`);
+          progress!.line(
+            `early stopping at epoch ${e.epoch}: ${plan.early_stopping!.on} ${e.metric} has not improved for ${plan.early_stopping!.patience + 1} evaluations (best ${fmtNum(e.best)} at epoch ${e.bestEpoch})`,
+          );
           break;
         case 'interrupted':
           progress!.stop();
-          io.err(`interrupted at step ${e.step}: ${e.path ? `checkpoint saved to ${e.path}` : 'no checkpoint (checkpoints are off)'}; run the same command to resume`);
+          io.err(
+            `interrupted at step ${e.step}: ${e.path ? `checkpoint saved to ${e.path}` : 'no checkpoint (checkpoints are off)'}; run the same command to resume`,
+          );
           break;
         default:
           break;

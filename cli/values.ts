@@ -136,7 +136,10 @@ export function formatFetchesJson(values: readonly [string, Tensor | null][]): s
     }
     least += 2 * count + 2 * v.size;
   }
-  const tooLarge = (): CliError => new CliError(`--json: the fetched values are too large to print as one JSON text (more than ${MAX_JSON_CHARS} characters); write them with --out DIR (one .npy file per fetch)`);
+  const tooLarge = (): CliError =>
+    new CliError(
+      `--json: the fetched values are too large to print as one JSON text (more than ${MAX_JSON_CHARS} characters); write them with --out DIR (one .npy file per fetch)`,
+    );
   if (least > MAX_JSON_CHARS) throw tooLarge();
   const parts: string[] = [];
   let len = 0;

@@ -21,7 +21,19 @@ import { cut, moonsSource } from '../session/train/data.js';
 
 export { type Host, MemoryHost, host, setHost, posixResolve } from './host.js';
 export { buildProgram, type BuildResult, type BuildOptions, type Signature, type TrainRecipe } from './frontend/index.js';
-export { STAGES, STAGE_NAMES, type StageName, type CompileOptions, type CompileState, StageError, compileSource, compileProgram, compileGraph, runStages, selectSignatures } from './driver.js';
+export {
+  STAGES,
+  STAGE_NAMES,
+  type StageName,
+  type CompileOptions,
+  type CompileState,
+  StageError,
+  compileSource,
+  compileProgram,
+  compileGraph,
+  runStages,
+  selectSignatures,
+} from './driver.js';
 export type { CompiledProgram } from './emit/index.js';
 export { openSession, type OpenOptions, type OpenedSession } from './session.js';
 export { ReferenceSession, type SessionOptions } from './interp/session.js';
@@ -92,7 +104,12 @@ export function hostSourceLoader(mnistDir = 'mnist'): (s: DataSourceSpec, limit:
         return new Dataset({ features: f, labels });
       }
       case 'csv': {
-        const t = parseCsv(new TextDecoder().decode(read(s.path, `csv("${s.path}")`)), { target: s.target ?? undefined, columns: s.columns_selected ?? undefined, dtype: 'f64', source: s.path });
+        const t = parseCsv(new TextDecoder().decode(read(s.path, `csv("${s.path}")`)), {
+          target: s.target ?? undefined,
+          columns: s.columns_selected ?? undefined,
+          dtype: 'f64',
+          source: s.path,
+        });
         const cols: Record<string, Tensor> = { features: t.features };
         if (t.target) cols.target = t.target;
         return cut(new Dataset(cols), limit);

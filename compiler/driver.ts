@@ -102,7 +102,9 @@ export class StageError extends Error {
     readonly stage: StageName,
     readonly problems: string[],
   ) {
-    super(`invariants broken after stage '${stage}':\n  ${problems.slice(0, 20).join('\n  ')}${problems.length > 20 ? `\n  ... ${problems.length - 20} more` : ''}`);
+    super(
+      `invariants broken after stage '${stage}':\n  ${problems.slice(0, 20).join('\n  ')}${problems.length > 20 ? `\n  ... ${problems.length - 20} more` : ''}`,
+    );
   }
 }
 
@@ -121,7 +123,18 @@ export function selectSignatures(all: readonly Signature[], graph: Graph, names?
   if (!names) return mine;
   return names.map((n) => {
     const s = mine.find((x) => x.name === n);
-    if (!s) throw new CompileError(error(BACKEND.NO_SIGNATURE, `no signature named '${n}' in graph '${graph.name}'${didYouMean(n, mine.map((x) => x.name), 'plain')} (signatures: ${mine.map((x) => x.name).join(', ') || 'none'})`, null));
+    if (!s)
+      throw new CompileError(
+        error(
+          BACKEND.NO_SIGNATURE,
+          `no signature named '${n}' in graph '${graph.name}'${didYouMean(
+            n,
+            mine.map((x) => x.name),
+            'plain',
+          )} (signatures: ${mine.map((x) => x.name).join(', ') || 'none'})`,
+          null,
+        ),
+      );
     return s;
   });
 }
@@ -185,7 +198,11 @@ export const STAGES: readonly Stage[] = [
     run(s) {
       s.build = buildFromAst(s.file!, s.ast ?? null, s.parseDiagnostics ?? [], s.buildOptions);
     },
-    print: (s) => (!s.build ? '' : [s.build.defaultGraph, ...s.build.graphs.values()].map((g) => printGraph(g)).join('\n') + s.build.signatures.map((x) => `signature ${x.name} (graph ${x.graph.name})\n`).join('')),
+    print: (s) =>
+      !s.build
+        ? ''
+        : [s.build.defaultGraph, ...s.build.graphs.values()].map((g) => printGraph(g)).join('\n') +
+          s.build.signatures.map((x) => `signature ${x.name} (graph ${x.graph.name})\n`).join(''),
     verify: (s) => (!s.build ? [] : [s.build.defaultGraph, ...s.build.graphs.values()]).flatMap((g) => verifyGraph(g).map((p) => `graph ${g.name}: ${p}`)),
   },
   {
@@ -258,7 +275,13 @@ export const STAGES: readonly Stage[] = [
       const manifest = buildManifest(s.graph!, entriesOf(s), s.layout!, s.lowered!);
       const lowered = s.lowered!;
       s.lowered = undefined; // the module is consumed (disposed) by emitModule
-      s.compiled = emitModule(lowered.module, manifest, s.layout!.consts.stored(), entriesOf(s).map((e) => e.plan!.kernels.length), s.opts);
+      s.compiled = emitModule(
+        lowered.module,
+        manifest,
+        s.layout!.consts.stored(),
+        entriesOf(s).map((e) => e.plan!.kernels.length),
+        s.opts,
+      );
     },
     print: (s) => JSON.stringify(s.compiled!.manifest, null, 2) + '\n',
     verify(s) {
@@ -324,7 +347,13 @@ function resourceError(e: unknown, stage: StageName | null): unknown {
     (e instanceof RangeError && /call stack|array length|allocation failed|out of bounds|out of memory/i.test(e.message)) ||
     (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError);
   if (!exhausted) return e;
-  return new CompileError(error(BACKEND.OUT_OF_RESOURCES, `the graph is too large for the WebAssembly backend: stage '${stage ?? '?'}' ran out of resources (${(e as Error).name}: ${(e as Error).message})`, null));
+  return new CompileError(
+    error(
+      BACKEND.OUT_OF_RESOURCES,
+      `the graph is too large for the WebAssembly backend: stage '${stage ?? '?'}' ran out of resources (${(e as Error).name}: ${(e as Error).message})`,
+      null,
+    ),
+  );
 }
 
 /** Compile `.tfg` source text (parse → emit). */

@@ -28,7 +28,10 @@ export interface Host {
 
 /** An error of a host read, with a Node-like code (`ENOENT`). */
 export class HostFileError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -13,7 +13,20 @@
  * ```
  */
 export { buildProgram, type BuildResult, type BuildOptions, type Signature, type TrainRecipe } from './frontend/index.js';
-export { STAGES, STAGE_NAMES, type StageName, type CompileOptions, type CompileState, type RunOptions, StageError, compileSource, compileProgram, compileGraph, runStages, stageHelp } from './driver.js';
+export {
+  STAGES,
+  STAGE_NAMES,
+  type StageName,
+  type CompileOptions,
+  type CompileState,
+  type RunOptions,
+  StageError,
+  compileSource,
+  compileProgram,
+  compileGraph,
+  runStages,
+  stageHelp,
+} from './driver.js';
 export type { CompiledProgram } from './emit/index.js';
 export { writeCompiled } from './emit/write.js';
 export { openSession, type OpenOptions, type OpenedSession } from './session.js';

@@ -57,7 +57,15 @@ function graphOf(program: BuildResult, g: OpenOptions['graph']): Graph {
   if (typeof g !== 'string') return g;
   if (g === program.defaultGraph.name) return program.defaultGraph;
   const found = program.graphs.get(g);
-  if (!found) throw new CompileError([{ code: BACKEND.NO_GRAPH, severity: 'error', message: `no graph named '${g}' (graphs: ${[program.defaultGraph.name, ...program.graphs.keys()].join(', ')})`, span: null }]);
+  if (!found)
+    throw new CompileError([
+      {
+        code: BACKEND.NO_GRAPH,
+        severity: 'error',
+        message: `no graph named '${g}' (graphs: ${[program.defaultGraph.name, ...program.graphs.keys()].join(', ')})`,
+        span: null,
+      },
+    ]);
   return found;
 }
 

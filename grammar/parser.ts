@@ -99,7 +99,10 @@ const PREC_ADD = 5;
 const PREC_MUL = 6;
 /** Tighter than any binary operator: an operand alone. */
 const PREC_UNARY = 7;
-const BINARY_PREC = new Map<TokenType, number>([[T.Or, PREC_OR], [T.And, PREC_AND]]);
+const BINARY_PREC = new Map<TokenType, number>([
+  [T.Or, PREC_OR],
+  [T.And, PREC_AND],
+]);
 for (const t of COMPARE) BINARY_PREC.set(t, PREC_COMPARE);
 for (const t of ADD) BINARY_PREC.set(t, PREC_ADD);
 for (const t of MUL) BINARY_PREC.set(t, PREC_MUL);
@@ -107,8 +110,20 @@ const OPENERS = kindSet(T.LParen, T.LBracket, T.LBrace);
 const CLOSERS = kindSet(T.RParen, T.RBracket, T.RBrace);
 /** Tokens an expression may start with. */
 const EXPR_START = kindSet(
-  T.IntLit, T.FloatLit, T.QuotedString, T.UnterminatedString, T.True, T.False, T.None, T.Identifier,
-  T.LParen, T.LBracket, T.LBrace, T.Not, T.Plus, T.Minus,
+  T.IntLit,
+  T.FloatLit,
+  T.QuotedString,
+  T.UnterminatedString,
+  T.True,
+  T.False,
+  T.None,
+  T.Identifier,
+  T.LParen,
+  T.LBracket,
+  T.LBrace,
+  T.Not,
+  T.Plus,
+  T.Minus,
 );
 const STMT_KEYWORDS = kindSet(T.Def, T.Return, T.With, T.Graph, T.For, T.If, T.Signature, T.Train, T.Pass, T.Break, T.Continue);
 
@@ -209,7 +224,9 @@ export class Parser {
       if (isStackOverflow(e)) {
         // Only with a nesting limit raised past what the stack holds: still a located error.
         const max = formatCount(this.depth);
-        this.parseErrors.push(error(SyntaxCode.NestingTooDeep, messages.nestingTooDeep(max), this.tokSpan(this.peek()), { expected: messages.nestingTooDeepExpected(max) }));
+        this.parseErrors.push(
+          error(SyntaxCode.NestingTooDeep, messages.nestingTooDeep(max), this.tokSpan(this.peek()), { expected: messages.nestingTooDeepExpected(max) }),
+        );
       } else if (!(e instanceof StopParsing)) throw e;
     }
     return { body, parseErrors: this.parseErrors, astErrors: this.astErrors, stopped: this.stopped };

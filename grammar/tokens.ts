@@ -66,8 +66,27 @@ export const False = keyword('False', 'False');
 export const None = keyword('None', 'None');
 
 export const keywordTokens: TokenType[] = [
-  Def, Return, With, As, Graph, For, In, If, Elif, Else, Signature, Train, Pass, Break, Continue,
-  And, Or, Not, True, False, None,
+  Def,
+  Return,
+  With,
+  As,
+  Graph,
+  For,
+  In,
+  If,
+  Elif,
+  Else,
+  Signature,
+  Train,
+  Pass,
+  Break,
+  Continue,
+  And,
+  Or,
+  Not,
+  True,
+  False,
+  None,
 ];
 
 // ---- literals ----
@@ -163,11 +182,44 @@ export const allTokens: TokenType[] = [
   IntLit,
   QuotedString,
   UnterminatedString,
-  PlusAssign, MinusAssign, StarAssign, SlashAssign, AtAssign,
-  Power, FloorDiv, Arrow, EqEq, NotEq, LessEq, GreaterEq, Less, Greater, Assign,
-  Plus, Minus, Star, Slash, Percent, At,
-  Comma, Colon, Semicolon, Dot, LParen, RParen, LBracket, RBracket, LBrace, RBrace,
-  Separator, Keyword, StringLit, AugAssign, CompareOp, AddOp, MulOp,
+  PlusAssign,
+  MinusAssign,
+  StarAssign,
+  SlashAssign,
+  AtAssign,
+  Power,
+  FloorDiv,
+  Arrow,
+  EqEq,
+  NotEq,
+  LessEq,
+  GreaterEq,
+  Less,
+  Greater,
+  Assign,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  At,
+  Comma,
+  Colon,
+  Semicolon,
+  Dot,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+  Separator,
+  Keyword,
+  StringLit,
+  AugAssign,
+  CompareOp,
+  AddOp,
+  MulOp,
 ];
 
 /** Start offsets only (the parser takes ends from the image; lines are computed when printed). */
@@ -179,8 +231,17 @@ const statementOnly = new Set<TokenType>([Def, Return, With, Graph, Signature, T
 /** Tokens that may end an expression (then `name =` on the next line cannot continue it). */
 function endsExpression(t: TokenType): boolean {
   return (
-    t === Identifier || t === IntLit || t === FloatLit || t === QuotedString || t === UnterminatedString ||
-    t === True || t === False || t === None || t === RParen || t === RBracket || t === RBrace
+    t === Identifier ||
+    t === IntLit ||
+    t === FloatLit ||
+    t === QuotedString ||
+    t === UnterminatedString ||
+    t === True ||
+    t === False ||
+    t === None ||
+    t === RParen ||
+    t === RBracket ||
+    t === RBrace
   );
 }
 

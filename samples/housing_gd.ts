@@ -26,7 +26,10 @@ export function runHousingGD(epochs = 1000, print: (s: string) => void = () => {
   // X and y are computed once and fed afterwards (TF1 lets any tensor be fed), so the
   // scaling is not recomputed every step.
   const [Xv, yv] = sess.run([X, y]);
-  const feeds = new Map<typeof X, Tensor>([[X, Xv], [y, yv]]);
+  const feeds = new Map<typeof X, Tensor>([
+    [X, Xv],
+    [y, yv],
+  ]);
   sess.runOne(new Operation(nodeOf(r, 'init')));
   const [mg, ag] = sess.run([nodeOf(r, 'manual_grads'), nodeOf(r, 'auto_grads')], feeds);
   let maxGradDiff = 0;

@@ -28,7 +28,12 @@ export interface HousingMinibatchRun {
   steps: number;
 }
 
-export function runHousingMinibatch(epochs = 300, saveEvery = 100, dir = mkdtempSync(join(tmpdir(), 'housing-')), print: (s: string) => void = () => {}): HousingMinibatchRun {
+export function runHousingMinibatch(
+  epochs = 300,
+  saveEvery = 100,
+  dir = mkdtempSync(join(tmpdir(), 'housing-')),
+  print: (s: string) => void = () => {},
+): HousingMinibatchRun {
   const r = buildSample('housing_minibatch.tfg');
   const table = readCsv(samplePath('data/california_housing.csv'), { target: 'MedHouseVal', dtype: 'f64' });
   const all = new Dataset({ X: table.features, y: new Tensor('f64', [table.target!.shape[0], 1], table.target!.data) });
@@ -37,7 +42,10 @@ export function runHousingMinibatch(epochs = 300, saveEvery = 100, dir = mkdtemp
   const y = nodeOf(r, 'y');
   const mse = nodeOf(r, 'mse');
   const trainingOp = new Operation(nodeOf(r, 'training_op'));
-  const testFeeds = new Map([[X, splits.test!.columns.X], [y, splits.test!.columns.y]]);
+  const testFeeds = new Map([
+    [X, splits.test!.columns.X],
+    [y, splits.test!.columns.y],
+  ]);
 
   const sess = new ReferenceSession(r.defaultGraph);
   sess.runOne(new Operation(nodeOf(r, 'init')));
@@ -47,7 +55,13 @@ export function runHousingMinibatch(epochs = 300, saveEvery = 100, dir = mkdtemp
   let step = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     for (const batch of batches.epochBatches()) {
-      sess.runOne(trainingOp, new Map([[X, batch.tensors.X], [y, batch.tensors.y]]));
+      sess.runOne(
+        trainingOp,
+        new Map([
+          [X, batch.tensors.X],
+          [y, batch.tensors.y],
+        ]),
+      );
       step++;
     }
     if (epoch % saveEvery === 0 || epoch === epochs) {

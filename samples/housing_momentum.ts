@@ -14,7 +14,10 @@ export function runHousingMomentum(epochs = 1000, print: (s: string) => void = (
   const X = nodeOf(r, 'X');
   const y = nodeOf(r, 'y');
   const [Xv, yv, best] = sess.run([X, y, nodeOf(r, 'theta_best')]);
-  const feeds = new Map<typeof X, Tensor>([[X, Xv], [y, yv]]);
+  const feeds = new Map<typeof X, Tensor>([
+    [X, Xv],
+    [y, yv],
+  ]);
   sess.runOne(new Operation(nodeOf(r, 'init')));
   const mse = nodeOf(r, 'mse');
   const op = nodeOf(r, 'training_op');

@@ -38,11 +38,34 @@ export function runMoons(epochs = 1000, print: (s: string) => void = () => {}): 
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let b = 0; b < nBatches; b++) {
       const idx = Array.from({ length: batchSize }, () => Math.floor(rand() * m));
-      sess.runOne(op, new Map([[X, rows(Xtr, idx)], [y, rows(ytr, idx)]]));
+      sess.runOne(
+        op,
+        new Map([
+          [X, rows(Xtr, idx)],
+          [y, rows(ytr, idx)],
+        ]),
+      );
     }
-    if (epoch % 100 === 0) print(`Epoch ${epoch} Loss: ${sess.runOne(loss, new Map([[X, Xte], [y, yte]]))!.data[0]}`);
+    if (epoch % 100 === 0)
+      print(
+        `Epoch ${epoch} Loss: ${
+          sess.runOne(
+            loss,
+            new Map([
+              [X, Xte],
+              [y, yte],
+            ]),
+          )!.data[0]
+        }`,
+      );
   }
-  const finalLoss = sess.runOne(loss, new Map([[X, Xte], [y, yte]]))!.data[0];
+  const finalLoss = sess.runOne(
+    loss,
+    new Map([
+      [X, Xte],
+      [y, yte],
+    ]),
+  )!.data[0];
   const proba = sess.runOne(nodeOf(r, 'y_proba'), new Map([[X, Xte]]))!;
   let tp = 0;
   let fp = 0;

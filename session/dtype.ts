@@ -6,13 +6,7 @@ export type DType = 'f32' | 'f64' | 'i32' | 'bool';
 
 export const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'bool'];
 
-export type TypedArrayOf<D extends DType> = D extends 'f32'
-  ? Float32Array
-  : D extends 'f64'
-    ? Float64Array
-    : D extends 'i32'
-      ? Int32Array
-      : Uint8Array;
+export type TypedArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'f64' ? Float64Array : D extends 'i32' ? Int32Array : Uint8Array;
 
 export type AnyTypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 

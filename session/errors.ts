@@ -26,7 +26,13 @@ export class OpError extends Error {
     readonly nodeName: string | null = null,
     readonly location: SourceLocation | null = null,
   ) {
-    super(location ? `${tfMessage}\n  [[node ${nodeName ?? '?'} (defined at ${formatSourceLocation(location)})]]` : nodeName ? `${tfMessage}\n  [[node ${nodeName}]]` : tfMessage);
+    super(
+      location
+        ? `${tfMessage}\n  [[node ${nodeName ?? '?'} (defined at ${formatSourceLocation(location)})]]`
+        : nodeName
+          ? `${tfMessage}\n  [[node ${nodeName}]]`
+          : tfMessage,
+    );
   }
   override get name(): string {
     return this.constructor.name;

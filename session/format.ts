@@ -51,7 +51,10 @@ export function formatTensor(t: Tensor, opts: PrintOptions = {}): string {
   const strides = stridesOf(shape);
   const showSummary = (n: number): boolean => summary && 2 * edge < n;
   /** Indices shown along an axis of length n. */
-  const shown = (n: number): number[] => (showSummary(n) ? [...Array.from({ length: edge }, (_, i) => i), ...Array.from({ length: edge }, (_, i) => n - edge + i)] : Array.from({ length: n }, (_, i) => i));
+  const shown = (n: number): number[] =>
+    showSummary(n)
+      ? [...Array.from({ length: edge }, (_, i) => i), ...Array.from({ length: edge }, (_, i) => n - edge + i)]
+      : Array.from({ length: n }, (_, i) => i);
   // The element width over the items shown (numpy's _leading_trailing before _get_format_function).
   const strs = new Map<number, string>();
   let width = 0;
@@ -110,4 +113,3 @@ export function formatTensor(t: Tensor, opts: PrintOptions = {}): string {
   };
   return rec(0, 0, ' ', linewidth);
 }
-

@@ -20,7 +20,11 @@ export { CheckpointManager } from './node/checkpoint.js';
 
 /** `loadModelSync` that takes the package's runtime for a model compiled without it. */
 export function loadModelSync(wasm: BufferSource, opts: LoadOptions = {}): Model {
-  return loadSync(wasm, { ...opts, runtime: opts.runtime ?? readRuntimeWasm(), ...(opts.fastMath ? { relaxedRuntime: opts.relaxedRuntime ?? readRuntimeWasm('relaxed') } : {}) });
+  return loadSync(wasm, {
+    ...opts,
+    runtime: opts.runtime ?? readRuntimeWasm(),
+    ...(opts.fastMath ? { relaxedRuntime: opts.relaxedRuntime ?? readRuntimeWasm('relaxed') } : {}),
+  });
 }
 
 /** Load `<path>.wasm` (and its `.manifest.json` beside it when the module has no manifest section). */

@@ -219,7 +219,7 @@ export function truncatedNormalFrom(draw: (count: number) => Uint32Array, dtype:
 export function uniformIntFromBits(bits: Uint32Array, lo: number, hi: number, n: number): Int32Array {
   const range = (hi - lo) >>> 0;
   const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (lo + (bits[i] >>> 0) % range) | 0;
+  for (let i = 0; i < n; i++) out[i] = (lo + ((bits[i] >>> 0) % range)) | 0;
   return out;
 }
 

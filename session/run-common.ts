@@ -123,7 +123,11 @@ export function locateFeedError(e: unknown, nodeName: string, location: SourceLo
 /** TF1's check of a fed value's shape against the tensor's static shape (FeedValueError, located). */
 export function checkFedShape(shape: readonly number[], staticShape: StaticShape, tensorName: string, nodeName: string, location: SourceLocation | null): void {
   if (isCompatible(shape, staticShape)) return;
-  throw new FeedValueError(`Cannot feed value of shape ${formatShapePy([...shape])} for Tensor ${pyRepr(tensorName)}, which has shape ${pyRepr(formatShapePy(staticShape))}`, nodeName, location);
+  throw new FeedValueError(
+    `Cannot feed value of shape ${formatShapePy([...shape])} for Tensor ${pyRepr(tensorName)}, which has shape ${pyRepr(formatShapePy(staticShape))}`,
+    nodeName,
+    location,
+  );
 }
 
 // ---------------------------------------------------------------- fetch structures
@@ -211,16 +215,26 @@ export function elementByName<N>(table: NodeTable<N>, name: string, allowOperati
     const parts = name.split(':');
     const outN = parts.length === 2 && /^-?\d+$/.test(parts[1]) ? Number(parts[1]) : NaN;
     if (Number.isNaN(outN)) {
-      throw new ElementError('ValueError', `The name ${pyRepr(name)} looks a like a Tensor name, but is not a valid one. Tensor names must be of the form "<op_name>:<output_index>".`);
+      throw new ElementError(
+        'ValueError',
+        `The name ${pyRepr(name)} looks a like a Tensor name, but is not a valid one. Tensor names must be of the form "<op_name>:<output_index>".`,
+      );
     }
     const opName = parts[0];
     const node = table.get(opName);
-    if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(opName)}, does not exist in the graph.`);
+    if (!node)
+      throw new ElementError(
+        'KeyError',
+        `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(opName)}, does not exist in the graph.`,
+      );
     const nOut = table.hasOutput(node) ? 1 : 0;
     // Python indexing: outputs[-1] is the last output.
     const idx = outN < 0 ? outN + nOut : outN;
     if (idx !== 0 || nOut === 0) {
-      throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(opName)}, exists but only has ${nOut} outputs.`);
+      throw new ElementError(
+        'KeyError',
+        `The name ${pyRepr(name)} refers to a Tensor which does not exist. The operation, ${pyRepr(opName)}, exists but only has ${nOut} outputs.`,
+      );
     }
     return { node, asOp: false };
   }
@@ -229,7 +243,9 @@ export function elementByName<N>(table: NodeTable<N>, name: string, allowOperati
     if (!node) throw new ElementError('KeyError', `The name ${pyRepr(name)} refers to an Operation not in the graph.`);
     return { node, asOp: true };
   }
-  const what = node ? `The name ${pyRepr(name)} refers to an Operation, not a ${typesStr}.` : `The name ${pyRepr(name)} looks like an (invalid) Operation name, not a ${typesStr}.`;
+  const what = node
+    ? `The name ${pyRepr(name)} refers to an Operation, not a ${typesStr}.`
+    : `The name ${pyRepr(name)} looks like an (invalid) Operation name, not a ${typesStr}.`;
   throw new ElementError('ValueError', `${what} Tensor names must be of the form "<op_name>:<output_index>".`);
 }
 
@@ -253,7 +269,8 @@ export function resolveFetch<E>(fetch: unknown, isElement: (x: unknown) => boole
     return resolve(fetch);
   } catch (e) {
     if (!(e instanceof ElementError)) throw e;
-    if (e.kind === 'TypeError') throw new TypeError_(`Fetch argument ${py.repr(fetch)} has invalid type <class '${py.typeName(fetch)}'>, must be a string or Tensor. (${e.pyStr})`);
+    if (e.kind === 'TypeError')
+      throw new TypeError_(`Fetch argument ${py.repr(fetch)} has invalid type <class '${py.typeName(fetch)}'>, must be a string or Tensor. (${e.pyStr})`);
     throw new ValueError(`Fetch argument ${py.repr(fetch)} cannot be interpreted as a Tensor. (${e.pyStr})`);
   }
 }
@@ -288,7 +305,9 @@ function element(dtype: DType, x: unknown): number {
     const t = x.trim();
     const v = t === '' ? NaN : Number(t);
     if (dtype === 'bool' || Number.isNaN(v) || (dtype === 'i32' && !Number.isInteger(v))) {
-      throw new ValueError(dtype === 'i32' ? `invalid literal for int() with base 10: ${pyValueRepr(x)}` : `could not convert string to float: ${pyValueRepr(x)}`);
+      throw new ValueError(
+        dtype === 'i32' ? `invalid literal for int() with base 10: ${pyValueRepr(x)}` : `could not convert string to float: ${pyValueRepr(x)}`,
+      );
     }
     return element(dtype, v);
   }
@@ -302,7 +321,7 @@ function element(dtype: DType, x: unknown): number {
     }
     return x;
   }
-  const what = dtype === 'i32' ? "int() argument must be a string, a bytes-like object or a number" : 'float() argument must be a string or a number';
+  const what = dtype === 'i32' ? 'int() argument must be a string, a bytes-like object or a number' : 'float() argument must be a string or a number';
   throw new TypeError_(`${what}, not '${pyTypeName(x)}'`);
 }
 
@@ -343,7 +362,8 @@ export function convertFeedValue(value: unknown, dtype: DType): Tensor {
     const data = allocArray(dtype, value.size);
     for (let i = 0; i < value.size; i++) {
       const x = value.data[i];
-      if (dtype === 'i32' && !Number.isFinite(x)) throw new ValueError(Number.isNaN(x) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
+      if (dtype === 'i32' && !Number.isFinite(x))
+        throw new ValueError(Number.isNaN(x) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
       data[i] = castScalar(x, dtype);
     }
     return new Tensor(dtype, [...value.shape], data);

@@ -41,7 +41,8 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
 export function matmulShape(a: readonly number[], b: readonly number[], ta: boolean, tb: boolean): number[] {
   const rank = a.length;
   if (rank < 2 || b.length !== rank) {
-    if (rank === 2 || b.length === 2 || rank < 2) throw new InvalidArgumentError(`In[${rank === 2 ? 1 : 0}] is not a matrix. Instead it has shape ${fmtShape(rank === 2 ? b : a)}`);
+    if (rank === 2 || b.length === 2 || rank < 2)
+      throw new InvalidArgumentError(`In[${rank === 2 ? 1 : 0}] is not a matrix. Instead it has shape ${fmtShape(rank === 2 ? b : a)}`);
     throw new InvalidArgumentError(`In[0] and In[1] has different ndims: ${fmtShape(a)} vs. ${fmtShape(b)}`);
   }
   const m = ta ? a[rank - 1] : a[rank - 2];
@@ -52,7 +53,8 @@ export function matmulShape(a: readonly number[], b: readonly number[], ta: bool
   if (rank === 2) {
     if (k !== kb) throw new InvalidArgumentError(`Matrix size-incompatible: In[0]: ${fmtShape(a)}, In[1]: ${fmtShape(b)}`);
   } else {
-    if (batch.some((d, i) => d !== b[i])) throw new InvalidArgumentError(`In[0] and In[1] must have compatible batch dimensions: ${fmtShape(a)} vs. ${fmtShape(b)}`);
+    if (batch.some((d, i) => d !== b[i]))
+      throw new InvalidArgumentError(`In[0] and In[1] must have compatible batch dimensions: ${fmtShape(a)} vs. ${fmtShape(b)}`);
     if (k !== kb) throw new InvalidArgumentError(`In[0] mismatch In[1] shape: ${k} vs. ${kb}: ${fmtShape(a)} ${fmtShape(b)} ${ta ? 1 : 0} ${tb ? 1 : 0}`);
   }
   return [...batch, m, n];
@@ -62,8 +64,10 @@ export function matmulShape(a: readonly number[], b: readonly number[], ta: bool
 export function reshapeShape(size: number, target: readonly number[]): number[] {
   const known = target.filter((d) => d !== -1).reduce((x, y) => x * y, 1);
   if (target.includes(-1)) {
-    if (known === 0) throw new InvalidArgumentError('Reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero');
-    if (size % known !== 0) throw new InvalidArgumentError(`Input to reshape is a tensor with ${size} values, but the requested shape requires a multiple of ${known}`);
+    if (known === 0)
+      throw new InvalidArgumentError('Reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero');
+    if (size % known !== 0)
+      throw new InvalidArgumentError(`Input to reshape is a tensor with ${size} values, but the requested shape requires a multiple of ${known}`);
     return target.map((d) => (d === -1 ? size / known : d));
   }
   if (known !== size) throw new InvalidArgumentError(`Input to reshape is a tensor with ${size} values, but the requested shape has ${known}`);
@@ -73,7 +77,8 @@ export function reshapeShape(size: number, target: readonly number[]): number[] 
 /** `g` summed down to `like` (the gradient of a broadcast) must be possible, or TF1's error. */
 export function checkSumTo(g: readonly number[], like: readonly number[]): void {
   const b = broadcastConcrete(like, g);
-  if (!b || b.length !== g.length || b.some((d, i) => d !== g[i])) throw new InvalidArgumentError(`Incompatible shapes: cannot sum ${fmtShape(g)} down to ${fmtShape(like)}`);
+  if (!b || b.length !== g.length || b.some((d, i) => d !== g[i]))
+    throw new InvalidArgumentError(`Incompatible shapes: cannot sum ${fmtShape(g)} down to ${fmtShape(like)}`);
 }
 
 /** The same error, at a node (name and `.tfg` location). */

@@ -99,10 +99,14 @@ t.test('every import goes to an allowed layer', async (t) => {
       }
       if (!spec.startsWith('.')) continue; // an npm package
       // `./host.js` names the source `./host.ts` (file rows are spelled with .ts)
-      const target = normalize(join(dirname(file), spec)).split('\\').join('/').replace(/\.js$/, '.ts');
+      const target = normalize(join(dirname(file), spec))
+        .split('\\')
+        .join('/')
+        .replace(/\.js$/, '.ts');
       const to = rowOf(rows, target);
       if (!to) bad.push(`${file}: imports ${spec}, in no row`);
-      else if (to !== row && !to.paths.some((p) => allowed.has(p))) bad.push(`${file}: imports ${spec} (${to.paths[0]}), not in the imports of ${row.paths[0]}`);
+      else if (to !== row && !to.paths.some((p) => allowed.has(p)))
+        bad.push(`${file}: imports ${spec} (${to.paths[0]}), not in the imports of ${row.paths[0]}`);
     }
   }
   t.same(bad, [], 'docs/architecture.md allows every import');

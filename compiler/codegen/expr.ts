@@ -20,7 +20,6 @@ import { STATUS, STATUS_ADDR } from '../../session/wasm/status.js';
 export { STATUS_ADDR };
 export const FAIL = STATUS;
 
-
 /** Terms of a sum between optimisation barriers (sumF64): bounds the depth of binaryen's trees. */
 const SUM_BARRIER = 256;
 
@@ -227,7 +226,11 @@ export class ValueBuilder implements ValueOps {
     this.fail(m.unary('i32.eqz', yv.get()), FAIL.intDivZero);
     // INT_MIN rem -1 is 0 in wasm (no trap), as the reference's wrapping remainder
     const r = this.val('i32', m.binary('i32.rem_s', this.g(x), m.select(m.unary('i32.eqz', yv.get()), m.i32(1), yv.get())));
-    const adjust = m.binary('i32.and', m.binary('i32.ne', r.get(), m.i32(0)), m.binary('i32.ne', m.binary('i32.lt_s', yv.get(), m.i32(0)), m.binary('i32.lt_s', r.get(), m.i32(0))));
+    const adjust = m.binary(
+      'i32.and',
+      m.binary('i32.ne', r.get(), m.i32(0)),
+      m.binary('i32.ne', m.binary('i32.lt_s', yv.get(), m.i32(0)), m.binary('i32.lt_s', r.get(), m.i32(0))),
+    );
     return this.val('i32', m.select(adjust, m.binary('i32.add', r.get(), yv.get()), r.get()));
   }
 
@@ -241,7 +244,14 @@ export class ValueBuilder implements ValueOps {
   math(fn: MathFn, ...xs: LValue[]): LValue {
     const d = xs[0].dtype;
     if (this.vector) return this.perLane(d, xs, (s, a) => s.math(fn, ...a));
-    return this.val(d, this.callMath(fn, xs.map((x) => this.g(x)), d));
+    return this.val(
+      d,
+      this.callMath(
+        fn,
+        xs.map((x) => this.g(x)),
+        d,
+      ),
+    );
   }
 
   /**
@@ -286,7 +296,13 @@ export class ValueBuilder implements ValueOps {
       const args = xs.map((x) => s.val(x.dtype, this.extract(x, i)));
       results.push(fn(s, args) as BValue);
     }
-    return this.val(out, this.build(out, results.map((r) => r.get())));
+    return this.val(
+      out,
+      this.build(
+        out,
+        results.map((r) => r.get()),
+      ),
+    );
   }
 
   /** Lane i of a vector value as a scalar expression (bool lanes as 0/1). */
@@ -313,7 +329,14 @@ export class ValueBuilder implements ValueOps {
       if (d === 'bool') return this.val(d, m.load8u(ptr()));
       return this.val(d, m.load(scalarType(d), ptr()));
     }
-    if (d === 'bool') return this.val(d, this.build('bool', [0, 1, 2, 3].map((i) => m.load8u(ptr(), i))));
+    if (d === 'bool')
+      return this.val(
+        d,
+        this.build(
+          'bool',
+          [0, 1, 2, 3].map((i) => m.load8u(ptr(), i)),
+        ),
+      );
     return this.val(d, m.v128Load(ptr(), 0, d === 'f64' ? 8 : 4));
   }
 
@@ -321,7 +344,13 @@ export class ValueBuilder implements ValueOps {
   loadSplat(d: DType, ptr: () => Expr): BValue {
     if (!this.vector) return this.load(d, ptr);
     const s = this.scalar().load(d, ptr);
-    return this.val(d, this.build(d, [0, 1, 2, 3].slice(0, this.lanes).map(() => s.get())));
+    return this.val(
+      d,
+      this.build(
+        d,
+        [0, 1, 2, 3].slice(0, this.lanes).map(() => s.get()),
+      ),
+    );
   }
 
   store(x: LValue, ptr: () => Expr): Expr {
@@ -331,7 +360,11 @@ export class ValueBuilder implements ValueOps {
       if (d === 'bool') return m.store8(ptr(), this.g(x));
       return m.store(scalarType(d), ptr(), this.g(x));
     }
-    if (d === 'bool') return m.block(null, [0, 1, 2, 3].map((i) => m.store8(ptr(), this.extract(x, i), i)));
+    if (d === 'bool')
+      return m.block(
+        null,
+        [0, 1, 2, 3].map((i) => m.store8(ptr(), this.extract(x, i), i)),
+      );
     return m.v128Store(ptr(), this.g(x), 0, d === 'f64' ? 8 : 4);
   }
 }
@@ -346,13 +379,16 @@ export function addHelpers(m: WasmModule): void {
   f.finish([
     f.set(r, m.i32(1)),
     m.block(brk, [
-      m.loop(lp, m.block(null, [
-        m.br(brk, m.binary('i32.le_s', f.get(e), m.i32(0))),
-        m.if(m.binary('i32.and', f.get(e), m.i32(1)), f.set(r, m.binary('i32.mul', f.get(r), f.get(x)))),
-        f.set(x, m.binary('i32.mul', f.get(x), f.get(x))),
-        f.set(e, m.binary('i32.shr_u', f.get(e), m.i32(1))),
-        m.br(lp),
-      ])),
+      m.loop(
+        lp,
+        m.block(null, [
+          m.br(brk, m.binary('i32.le_s', f.get(e), m.i32(0))),
+          m.if(m.binary('i32.and', f.get(e), m.i32(1)), f.set(r, m.binary('i32.mul', f.get(r), f.get(x)))),
+          f.set(x, m.binary('i32.mul', f.get(x), f.get(x))),
+          f.set(e, m.binary('i32.shr_u', f.get(e), m.i32(1))),
+          m.br(lp),
+        ]),
+      ),
     ]),
     f.get(r),
   ]);

@@ -103,7 +103,11 @@ function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1):
       const low = getOp(x.op).lower;
       if (low.fusion !== 'elementwise') throw new LoweringError(`op '${x.op}' is not elementwise`, x.node);
       b.node = ctx.nodeIndex(x.node);
-      const v = low.value(b, x.args.map((a) => vals[a]), x.attrs) as BValue;
+      const v = low.value(
+        b,
+        x.args.map((a) => vals[a]),
+        x.attrs,
+      ) as BValue;
       vals.push(v.dtype === x.dtype ? v : (b.cast(v, x.dtype) as BValue));
     }
   }
@@ -121,13 +125,21 @@ function lanesOf(ctx: KernelContext, dts: DType[]): Lanes {
 function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKernel): Expr[] {
   const accs = [...k.body.loads, ...k.body.stores].map((a) => accessOf(ctx, f, a));
   const nl = k.body.loads.length;
-  return emitNest(ctx.m, f, B, k.space, k.space.map((_, i) => i), accs, {
-    lanes: lanesOf(ctx, bodyDTypes(k.body)),
-    body: (env) => {
-      const vals = evalBody(ctx, env, k.body);
-      return k.body.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
+  return emitNest(
+    ctx.m,
+    f,
+    B,
+    k.space,
+    k.space.map((_, i) => i),
+    accs,
+    {
+      lanes: lanesOf(ctx, bodyDTypes(k.body)),
+      body: (env) => {
+        const vals = evalBody(ctx, env, k.body);
+        return k.body.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
+      },
     },
-  });
+  );
 }
 
 // ---------------------------------------------------------------- reduce
@@ -207,7 +219,14 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
     return [
       f.set(sum, s),
       f.set(vacc[0], m.binary('f64x2.add', f.get(vacc[0]), m.unary('f64x2.promote_low_f32x4', f.get(sum)))),
-      f.set(vacc[1], m.binary('f64x2.add', f.get(vacc[1]), m.unary('f64x2.promote_low_f32x4', m.shuffle(f.get(sum), f.get(sum), [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7])))),
+      f.set(
+        vacc[1],
+        m.binary(
+          'f64x2.add',
+          f.get(vacc[1]),
+          m.unary('f64x2.promote_low_f32x4', m.shuffle(f.get(sum), f.get(sum), [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7])),
+        ),
+      ),
       f.set(facc[0], m.splat('f32x4', m.f32(0))),
       f.set(facc[1], m.splat('f32x4', m.f32(0))),
     ];
@@ -238,14 +257,23 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
     if (isArg) {
       // First index wins ties; a NaN wins and then sticks (the reference's rule).
       const xv = f.local(accT);
-      const better = m.binary(`${accT}.${comb === 'argmax' ? (accT === 'i32' ? 'gt_s' : 'gt') : accT === 'i32' ? 'lt_s' : 'lt'}` as never, f.get(xv), f.get(acc));
+      const better = m.binary(
+        `${accT}.${comb === 'argmax' ? (accT === 'i32' ? 'gt_s' : 'gt') : accT === 'i32' ? 'lt_s' : 'lt'}` as never,
+        f.get(xv),
+        f.get(acc),
+      );
       const isNan = (e: Expr): Expr => (accT === 'i32' ? m.i32(0) : m.binary(`${accT}.ne` as never, e, m.copyExpr(e)));
       const take = m.binary(
         'i32.or',
         m.unary('i32.eqz', f.get(idx)),
         m.binary('i32.and', m.unary('i32.eqz', isNan(f.get(acc))), m.binary('i32.or', isNan(f.get(xv)), better)),
       );
-      return [...stores, f.set(xv, x), m.if(take, m.block(null, [f.set(acc, f.get(xv)), f.set(best, f.get(idx))])), f.set(idx, m.binary('i32.add', f.get(idx), m.i32(1)))];
+      return [
+        ...stores,
+        f.set(xv, x),
+        m.if(take, m.block(null, [f.set(acc, f.get(xv)), f.set(best, f.get(idx))])),
+        f.set(idx, m.binary('i32.add', f.get(idx), m.i32(1))),
+      ];
     }
     return [...stores, f.set(acc, combineScalar(f.get(acc), x))];
   };
@@ -253,7 +281,15 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
     const out = [f.set(acc, init()), f.set(idx, m.i32(0)), f.set(best, m.i32(0))];
     if (lanes > 1) {
       const vinit =
-        comb === 'sum' && valDT === 'f32' ? m.splat('f64x2', m.f64(0)) : m.splat(vt, m.const(scalarType(valDT), comb === 'sum' ? 0 : valDT === 'i32' ? (comb === 'max' ? -2147483648 : 2147483647) : comb === 'max' ? -Infinity : Infinity));
+        comb === 'sum' && valDT === 'f32'
+          ? m.splat('f64x2', m.f64(0))
+          : m.splat(
+              vt,
+              m.const(
+                scalarType(valDT),
+                comb === 'sum' ? 0 : valDT === 'i32' ? (comb === 'max' ? -2147483648 : 2147483647) : comb === 'max' ? -Infinity : Infinity,
+              ),
+            );
       out.push(f.set(vacc[0], vinit), f.set(vacc[1], m.copyExpr(vinit)));
       if (comb === 'sum' && valDT === 'f32') {
         out.push(f.set(facc[0], m.splat('f32x4', m.f32(0))), f.set(facc[1], m.splat('f32x4', m.f32(0))), f.set(fcount, m.i32(F32_BLOCK)));
@@ -273,7 +309,8 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
     }
     let r: Expr = isArg ? f.get(best) : f.get(acc);
     if (k.mean) {
-      if (accT === 'i32') r = m.select(m.unary('i32.eqz', f.get(count)), m.i32(0), m.binary('i32.div_s', r, m.select(m.unary('i32.eqz', f.get(count)), m.i32(1), f.get(count))));
+      if (accT === 'i32')
+        r = m.select(m.unary('i32.eqz', f.get(count)), m.i32(0), m.binary('i32.div_s', r, m.select(m.unary('i32.eqz', f.get(count)), m.i32(1), f.get(count))));
       else r = m.binary('f64.div', r, m.unary('f64.convert_i32_s', f.get(count)));
     }
     if (!isArg && accT === 'f64' && outDT === 'f32') r = m.unary('f32.demote_f64', r);
@@ -282,10 +319,7 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
     out.push(new ValueBuilder(m, f, 1).store({ dtype: outDT, get: () => f.get(l) } as BValue, env.ptr(outIdx)));
     return out;
   };
-  return [
-    ...pre,
-    ...emitNest(m, f, B, space, order, accs, { lanes, split: kept.length, enterReduce: enter, leaveReduce: leave, body }),
-  ];
+  return [...pre, ...emitNest(m, f, B, space, order, accs, { lanes, split: kept.length, enterReduce: enter, leaveReduce: leave, body })];
 }
 
 // ---------------------------------------------------------------- matmul
@@ -312,7 +346,8 @@ export function runtimeEpilogue(k: MatmulKernel): RuntimeEpilogue | null {
   const store = ep.stores[0]!;
   const space = k.space;
   const rowMajor = contiguousStrides(space);
-  if (store.dtype !== dt || !store.offset.equals(0) || store.strides.length !== space.length || !store.strides.every((s, i) => s.equals(rowMajor[i]!))) return null;
+  if (store.dtype !== dt || !store.offset.equals(0) || store.strides.length !== space.length || !store.strides.every((s, i) => s.equals(rowMajor[i]!)))
+    return null;
   let e = ep.exprs[store.expr]!;
   let act: number = MATMUL_ACT.none;
   if ('args' in e && e.op in EPILOGUE_ACTS && e.args.length === 1 && e.dtype === dt) {
@@ -326,7 +361,8 @@ export function runtimeEpilogue(k: MatmulKernel): RuntimeEpilogue | null {
   if (!other || other.op !== 'load' || other.dtype !== dt) return null;
   const bias = ep.loads[(other as { load: number }).load]!;
   const r = space.length;
-  const rowBroadcast = bias.dtype === dt && bias.strides.length === r && bias.strides.every((s, i) => (i < r - 1 ? s.equals(0) : s.equals(1) || space[r - 1]!.equals(1)));
+  const rowBroadcast =
+    bias.dtype === dt && bias.strides.length === r && bias.strides.every((s, i) => (i < r - 1 ? s.equals(0) : s.equals(1) || space[r - 1]!.equals(1)));
   // The kernel reads the bias while it writes C: never the same buffer (inputs and outputs of one
   // kernel never share bytes in the memory plan; this guards a bias that is the stored node).
   const distinct = bias.node !== store.node && store.node !== k.a && store.node !== k.b;
@@ -373,13 +409,21 @@ function emitMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulK
     accs.push({ dtype: dt, strides: contiguousStrides(space), offset: Poly.const(0), base: () => f.get(c) });
     const nl = ep.loads.length;
     out.push(
-      ...emitNest(m, f, B, space, space.map((_, i) => i), accs, {
-        lanes: lanesOf(ctx, bodyDTypes(ep, [dt])),
-        body: (env) => {
-          const vals = evalBody(ctx, env, ep, accIdx);
-          return ep.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
+      ...emitNest(
+        m,
+        f,
+        B,
+        space,
+        space.map((_, i) => i),
+        accs,
+        {
+          lanes: lanesOf(ctx, bodyDTypes(ep, [dt])),
+          body: (env) => {
+            const vals = evalBody(ctx, env, ep, accIdx);
+            return ep.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
+          },
         },
-      }),
+      ),
     );
   }
   return out;
@@ -392,20 +436,37 @@ function intMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulKe
   const [bi, i, j, p, acc, a0, b0, c0] = [0, 0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
   const [nb, nm, nn, nk] = [batch, M, N, K].map(() => f.local('i32'));
   // A element (i, p): transA ? p*M + i : i*K + p. B element (p, j): transB ? j*K + p : p*N + j.
-  const aIdx = k.transposeA ? m.binary('i32.add', m.binary('i32.mul', f.get(p), f.get(nm)), f.get(i)) : m.binary('i32.add', m.binary('i32.mul', f.get(i), f.get(nk)), f.get(p));
-  const bIdx = k.transposeB ? m.binary('i32.add', m.binary('i32.mul', f.get(j), f.get(nk)), f.get(p)) : m.binary('i32.add', m.binary('i32.mul', f.get(p), f.get(nn)), f.get(j));
+  const aIdx = k.transposeA
+    ? m.binary('i32.add', m.binary('i32.mul', f.get(p), f.get(nm)), f.get(i))
+    : m.binary('i32.add', m.binary('i32.mul', f.get(i), f.get(nk)), f.get(p));
+  const bIdx = k.transposeB
+    ? m.binary('i32.add', m.binary('i32.mul', f.get(j), f.get(nk)), f.get(p))
+    : m.binary('i32.add', m.binary('i32.mul', f.get(p), f.get(nn)), f.get(j));
   const ld = (base: Local, ix: Expr): Expr => m.load('i32', m.binary('i32.add', f.get(base), m.binary('i32.shl', ix, m.i32(2))));
   return [
-    f.set(nb, P(batch)), f.set(nm, P(M)), f.set(nn, P(N)), f.set(nk, P(K)),
+    f.set(nb, P(batch)),
+    f.set(nm, P(M)),
+    f.set(nn, P(N)),
+    f.set(nk, P(K)),
     m.forRange(bi, m.i32(0), () => f.get(nb), 1, [
-      f.set(a0, m.binary('i32.add', ctx.addr(f, k.a), m.binary('i32.mul', f.get(bi), m.binary('i32.shl', m.binary('i32.mul', f.get(nm), f.get(nk)), m.i32(2))))),
-      f.set(b0, m.binary('i32.add', ctx.addr(f, k.b), m.binary('i32.mul', f.get(bi), m.binary('i32.shl', m.binary('i32.mul', f.get(nk), f.get(nn)), m.i32(2))))),
+      f.set(
+        a0,
+        m.binary('i32.add', ctx.addr(f, k.a), m.binary('i32.mul', f.get(bi), m.binary('i32.shl', m.binary('i32.mul', f.get(nm), f.get(nk)), m.i32(2)))),
+      ),
+      f.set(
+        b0,
+        m.binary('i32.add', ctx.addr(f, k.b), m.binary('i32.mul', f.get(bi), m.binary('i32.shl', m.binary('i32.mul', f.get(nk), f.get(nn)), m.i32(2)))),
+      ),
       f.set(c0, m.binary('i32.add', f.get(c), m.binary('i32.mul', f.get(bi), m.binary('i32.shl', m.binary('i32.mul', f.get(nm), f.get(nn)), m.i32(2))))),
       m.forRange(i, m.i32(0), () => f.get(nm), 1, [
         m.forRange(j, m.i32(0), () => f.get(nn), 1, [
           f.set(acc, m.i32(0)),
           m.forRange(p, m.i32(0), () => f.get(nk), 1, [f.set(acc, m.binary('i32.add', f.get(acc), m.binary('i32.mul', ld(a0, aIdx), ld(b0, bIdx))))]),
-          m.store('i32', m.binary('i32.add', f.get(c0), m.binary('i32.shl', m.binary('i32.add', m.binary('i32.mul', f.get(i), f.get(nn)), f.get(j)), m.i32(2))), f.get(acc)),
+          m.store(
+            'i32',
+            m.binary('i32.add', f.get(c0), m.binary('i32.shl', m.binary('i32.add', m.binary('i32.mul', f.get(i), f.get(nn)), f.get(j)), m.i32(2))),
+            f.get(acc),
+          ),
         ]),
       ]),
     ]),
@@ -445,7 +506,11 @@ function emitOpaque(ctx: KernelContext, f: FunctionBuilder, B: Local, k: OpaqueK
         name: k.name,
         kind: 'reduce',
         space: r.space,
-        body: { loads: [{ node: r.input, dtype: r.input.dtype!, strides: contiguousStrides(r.space), offset: Poly.const(0), pattern: 'contiguous' }], exprs: [{ op: 'load', load: 0, dtype: r.input.dtype! }], stores: [] },
+        body: {
+          loads: [{ node: r.input, dtype: r.input.dtype!, strides: contiguousStrides(r.space), offset: Poly.const(0), pattern: 'contiguous' }],
+          exprs: [{ op: 'load', load: 0, dtype: r.input.dtype! }],
+          stores: [],
+        },
         value: 0,
         axes: r.axes,
         combiner: 'sum',

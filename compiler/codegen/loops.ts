@@ -45,10 +45,11 @@ export function polyExpr(m: WasmModule, f: FunctionBuilder, p: Poly, B: Local): 
   let e: Expr | null = null;
   for (const [key, coef] of p.terms) {
     let t: Expr = m.i32(coef);
-    if (key) for (const s of key.split('*')) {
-      if (s !== 'B') throw new Error(`internal: symbol ${s} is not the batch symbol B`);
-      t = m.binary('i32.mul', t, f.get(B));
-    }
+    if (key)
+      for (const s of key.split('*')) {
+        if (s !== 'B') throw new Error(`internal: symbol ${s} is not the batch symbol B`);
+        t = m.binary('i32.mul', t, f.get(B));
+      }
     e = e ? m.binary('i32.add', e, t) : t;
   }
   return e ?? m.i32(0);
@@ -165,7 +166,15 @@ export function emitNest(m: WasmModule, f: FunctionBuilder, B: Local, space: Pol
         inner.push(
           m.block(brk, [
             m.br(brk, m.binary('i32.ge_s', f.get(j), f.get(sizeL[k]))),
-            m.loop(cont, m.block(null, [...sb.stmts, ...sbody, f.set(j, m.binary('i32.add', f.get(j), m.i32(1))), m.br(cont, m.binary('i32.lt_s', f.get(j), f.get(sizeL[k])))])),
+            m.loop(
+              cont,
+              m.block(null, [
+                ...sb.stmts,
+                ...sbody,
+                f.set(j, m.binary('i32.add', f.get(j), m.i32(1))),
+                m.br(cont, m.binary('i32.lt_s', f.get(j), f.get(sizeL[k]))),
+              ]),
+            ),
           ]),
         );
       } else {

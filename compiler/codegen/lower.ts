@@ -47,7 +47,8 @@ function codegenError(e: unknown, n: Node | null): CompileError {
 export function lowerModule(graph: Graph, entries: readonly EntryPlan[], layout: ModuleLayout, opts: LowerOptions = {}): LoweredModule {
   const m = new WasmModule({ kind: 'import', initialPages: 1 });
   try {
-    for (const [name, sig] of Object.entries(RUNTIME_KERNELS)) m.importFunction(`rt_${name}`, { module: RUNTIME_IMPORT_MODULE, base: name }, sig.params, sig.result);
+    for (const [name, sig] of Object.entries(RUNTIME_KERNELS))
+      m.importFunction(`rt_${name}`, { module: RUNTIME_IMPORT_MODULE, base: name }, sig.params, sig.result);
     m.importFunction('host_random', { module: HOST_MODULE, base: 'random' }, ['i32', 'i32', 'i32'], 'none');
     addHelpers(m);
     const index = new Map<string, number>(layout.nodes.map((n, i) => [n.name, i]));

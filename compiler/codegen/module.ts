@@ -46,12 +46,18 @@ export const MAX_MEMORY_PAGES = 65536;
 
 function btype(t: ResultType): binaryen.Type {
   switch (t) {
-    case 'i32': return binaryen.i32;
-    case 'i64': return binaryen.i64;
-    case 'f32': return binaryen.f32;
-    case 'f64': return binaryen.f64;
-    case 'v128': return binaryen.v128;
-    case 'none': return binaryen.none;
+    case 'i32':
+      return binaryen.i32;
+    case 'i64':
+      return binaryen.i64;
+    case 'f32':
+      return binaryen.f32;
+    case 'f64':
+      return binaryen.f64;
+    case 'v128':
+      return binaryen.v128;
+    case 'none':
+      return binaryen.none;
   }
 }
 function btypes(ts: readonly ValType[]): binaryen.Type {
@@ -135,7 +141,14 @@ export class FunctionBuilder {
   /** Add the function to the module with this body (a list becomes a block). */
   finish(body: Expr | readonly Expr[], exportAs?: string): void {
     const b = Array.isArray(body) ? this.module.block(null, body as readonly Expr[], this.result === 'none' ? 'none' : this.result) : (body as Expr);
-    this.module.addFunction(this.name, this.params.map((p) => p.type), this.result, this.locals, b, this.module.loopCount > this.loopsBefore ? 'loop' : 'straight');
+    this.module.addFunction(
+      this.name,
+      this.params.map((p) => p.type),
+      this.result,
+      this.locals,
+      b,
+      this.module.loopCount > this.loopsBefore ? 'loop' : 'straight',
+    );
     if (exportAs !== undefined) this.module.exportFunction(this.name, exportAs);
   }
 }
@@ -174,7 +187,14 @@ export class WasmModule implements WasmOps {
    * Add a function (prefer `func()`, which tracks locals and whether the body loops). `shape`
    * picks its passes in `optimizeFunctions` (default: 'loop', the fuller list).
    */
-  addFunction(name: string, params: readonly ValType[], result: ResultType, locals: readonly ValType[], body: Expr, shape: keyof typeof FUNCTION_PASSES = 'loop'): void {
+  addFunction(
+    name: string,
+    params: readonly ValType[],
+    result: ResultType,
+    locals: readonly ValType[],
+    body: Expr,
+    shape: keyof typeof FUNCTION_PASSES = 'loop',
+  ): void {
     this.m.addFunction(name, btypes(params), btype(result), locals.map(btype), body);
     this.shapes.set(name, shape);
   }
@@ -227,13 +247,16 @@ export class WasmModule implements WasmOps {
 
   const(type: Scalar, value: number | bigint): Expr {
     switch (type) {
-      case 'i32': return this.m.i32.const(Number(value) | 0) as Expr;
+      case 'i32':
+        return this.m.i32.const(Number(value) | 0) as Expr;
       case 'i64': {
         const v = BigInt.asUintN(64, BigInt(value));
         return this.m.i64.const(Number(v & 0xffffffffn) | 0, Number(v >> 32n) | 0) as Expr;
       }
-      case 'f32': return this.m.f32.const(Number(value)) as Expr;
-      case 'f64': return this.m.f64.const(Number(value)) as Expr;
+      case 'f32':
+        return this.m.f32.const(Number(value)) as Expr;
+      case 'f64':
+        return this.m.f64.const(Number(value)) as Expr;
     }
   }
   i32(v: number): Expr {
@@ -312,11 +335,14 @@ export class WasmModule implements WasmOps {
     return this.block(brk, [
       this.setLocal(i, start),
       this.br(brk, this.binary('i32.ge_s', this.getLocal(i), endExpr())),
-      this.loop(cont, this.block(null, [
-        ...body,
-        this.setLocal(i, this.binary('i32.add', this.getLocal(i), this.i32(step))),
-        this.br(cont, this.binary('i32.lt_s', this.getLocal(i), endExpr())),
-      ])),
+      this.loop(
+        cont,
+        this.block(null, [
+          ...body,
+          this.setLocal(i, this.binary('i32.add', this.getLocal(i), this.i32(step))),
+          this.br(cont, this.binary('i32.lt_s', this.getLocal(i), endExpr())),
+        ]),
+      ),
     ]);
   }
 
@@ -336,19 +362,32 @@ export class WasmModule implements WasmOps {
   unary(op: UnaryOp, a: Expr): Expr {
     const m = this.m;
     switch (op) {
-      case 'f32.demote_f64': return m.f32.demote(a) as Expr;
-      case 'f64.promote_f32': return m.f64.promote(a) as Expr;
-      case 'f32.convert_i32_s': return m.f32.convert_s.i32(a) as Expr;
-      case 'f64.convert_i32_s': return m.f64.convert_s.i32(a) as Expr;
-      case 'i32.trunc_sat_f32_s': return m.i32.trunc_s_sat.f32(a) as Expr;
-      case 'i32.trunc_sat_f64_s': return m.i32.trunc_s_sat.f64(a) as Expr;
-      case 'i32.reinterpret_f32': return m.i32.reinterpret(a) as Expr;
-      case 'f32.reinterpret_i32': return m.f32.reinterpret(a) as Expr;
-      case 'i64.reinterpret_f64': return m.i64.reinterpret(a) as Expr;
-      case 'f64.reinterpret_i64': return m.f64.reinterpret(a) as Expr;
-      case 'i64.extend_i32_s': return m.i64.extend_s(a) as Expr;
-      case 'i64.extend_i32_u': return m.i64.extend_u(a) as Expr;
-      case 'i32.wrap_i64': return m.i32.wrap(a) as Expr;
+      case 'f32.demote_f64':
+        return m.f32.demote(a) as Expr;
+      case 'f64.promote_f32':
+        return m.f64.promote(a) as Expr;
+      case 'f32.convert_i32_s':
+        return m.f32.convert_s.i32(a) as Expr;
+      case 'f64.convert_i32_s':
+        return m.f64.convert_s.i32(a) as Expr;
+      case 'i32.trunc_sat_f32_s':
+        return m.i32.trunc_s_sat.f32(a) as Expr;
+      case 'i32.trunc_sat_f64_s':
+        return m.i32.trunc_s_sat.f64(a) as Expr;
+      case 'i32.reinterpret_f32':
+        return m.i32.reinterpret(a) as Expr;
+      case 'f32.reinterpret_i32':
+        return m.f32.reinterpret(a) as Expr;
+      case 'i64.reinterpret_f64':
+        return m.i64.reinterpret(a) as Expr;
+      case 'f64.reinterpret_i64':
+        return m.f64.reinterpret(a) as Expr;
+      case 'i64.extend_i32_s':
+        return m.i64.extend_s(a) as Expr;
+      case 'i64.extend_i32_u':
+        return m.i64.extend_u(a) as Expr;
+      case 'i32.wrap_i64':
+        return m.i32.wrap(a) as Expr;
     }
     const [ns, name] = op.split('.') as [string, string];
     const table = (m as unknown as Record<string, Record<string, (x: number) => number>>)[ns];
@@ -426,14 +465,25 @@ export class WasmModule implements WasmOps {
     const out: string[] = [];
     // binaryen prints its findings: to process.stderr in Node, to the console in a browser.
     const proc = (globalThis as { process?: typeof process }).process;
-    const errWrite = proc?.stderr?.write, outWrite = proc?.stdout?.write;
-    const capture = ((chunk: unknown) => { out.push(String(chunk)); return true; }) as typeof process.stderr.write;
-    const origError = console.error, origLog = console.log, origWarn = console.warn;
+    const errWrite = proc?.stderr?.write,
+      outWrite = proc?.stdout?.write;
+    const capture = ((chunk: unknown) => {
+      out.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    const origError = console.error,
+      origLog = console.log,
+      origWarn = console.warn;
     if (proc?.stderr && proc.stdout) {
       proc.stderr.write = capture;
       proc.stdout.write = capture;
     }
-    console.error = console.log = console.warn = (...a: unknown[]) => { out.push(a.join(' ') + '\n'); };
+    console.error =
+      console.log =
+      console.warn =
+        (...a: unknown[]) => {
+          out.push(a.join(' ') + '\n');
+        };
     let ok: number;
     try {
       ok = this.m.validate();
@@ -451,7 +501,8 @@ export class WasmModule implements WasmOps {
 
   /** binaryen's whole default pipeline at -O3 (speed) over the module, SIMD features on. Validate first. */
   optimize(opts: OptimizeOptions = {}): void {
-    const prevO = binaryen.getOptimizeLevel(), prevS = binaryen.getShrinkLevel();
+    const prevO = binaryen.getOptimizeLevel(),
+      prevS = binaryen.getShrinkLevel();
     binaryen.setOptimizeLevel(opts.optimizeLevel ?? 3);
     binaryen.setShrinkLevel(opts.shrinkLevel ?? 0);
     try {
@@ -467,7 +518,8 @@ export class WasmModule implements WasmOps {
    * module-level passes (inlining, duplicate elimination). Validate first.
    */
   optimizeFunctions(): void {
-    const prevO = binaryen.getOptimizeLevel(), prevS = binaryen.getShrinkLevel();
+    const prevO = binaryen.getOptimizeLevel(),
+      prevS = binaryen.getShrinkLevel();
     binaryen.setOptimizeLevel(2);
     binaryen.setShrinkLevel(0);
     try {

@@ -176,17 +176,50 @@ export const CATALOGUE = {
   [SyntaxCode.ChainedComparison]: { severity: 'error', title: 'Chained comparison', example: { source: 'ok = 1 < 2 < 3' } },
   [SyntaxCode.NoViableAlternative]: { severity: 'error', title: 'No statement or expression can start here', example: { source: 'x = * 2' } },
   [SyntaxCode.UnexpectedToken]: { severity: 'error', title: 'Unexpected input after a complete program', example: { source: ')' } },
-  [SyntaxCode.ExpectedAtLeastOne]: { severity: 'error', title: 'Expected at least one (retired)', retired: true, example: { none: "retired: chevrotain's empty required repetition; the hand-written parser never reports it" } },
+  [SyntaxCode.ExpectedAtLeastOne]: {
+    severity: 'error',
+    title: 'Expected at least one (retired)',
+    retired: true,
+    example: { none: "retired: chevrotain's empty required repetition; the hand-written parser never reports it" },
+  },
   [SyntaxCode.InvalidAssignTarget]: { severity: 'error', title: 'Cannot assign to this expression', example: { source: 'f(x) = 1' } },
   [SyntaxCode.InvalidEscape]: { severity: 'error', title: 'Invalid escape sequence', example: { source: 's = "\\x4"' } },
-  [SyntaxCode.InternalError]: { severity: 'error', title: 'Internal parser error', example: { none: 'a bug in the parser, reported as a diagnostic instead of a crash; no valid or invalid source should raise it' } },
+  [SyntaxCode.InternalError]: {
+    severity: 'error',
+    title: 'Internal parser error',
+    example: { none: 'a bug in the parser, reported as a diagnostic instead of a crash; no valid or invalid source should raise it' },
+  },
   [SyntaxCode.DuplicateParameter]: { severity: 'error', title: 'Duplicate parameter', example: { source: 'def f(a, a) { return a }' } },
-  [SyntaxCode.NonDefaultAfterDefault]: { severity: 'error', title: 'Parameter without a default after one with a default', example: { source: 'def f(a=1, b) { return a }' } },
-  [SyntaxCode.DuplicateKeywordArgument]: { severity: 'error', title: 'Keyword argument repeated', example: { source: 'x = constant(1.0, name="a", name="b")' } },
-  [SyntaxCode.PositionalAfterKeyword]: { severity: 'error', title: 'Positional argument after a keyword argument', example: { source: 'x = constant(name="a", 1.0)' } },
-  [SyntaxCode.NestingTooDeep]: { severity: 'error', title: 'Nesting too deep (--max-nesting)', example: { source: 'x = ((((1))))', limits: { maxNesting: 3 } } },
-  [SyntaxCode.TooManyErrors]: { severity: 'error', title: 'Too many syntax errors (--max-errors)', example: { source: 'a = $\nb = $\nc = $', limits: { maxErrors: 2 }, alsoRaises: [SyntaxCode.UnexpectedCharacter] } },
-  [SyntaxCode.SourceTooLarge]: { severity: 'error', title: 'Source too large (--max-source-chars)', example: { source: 'x = constant([1.0, 2.0, 3.0])', limits: { maxSourceChars: 16 } } },
+  [SyntaxCode.NonDefaultAfterDefault]: {
+    severity: 'error',
+    title: 'Parameter without a default after one with a default',
+    example: { source: 'def f(a=1, b) { return a }' },
+  },
+  [SyntaxCode.DuplicateKeywordArgument]: {
+    severity: 'error',
+    title: 'Keyword argument repeated',
+    example: { source: 'x = constant(1.0, name="a", name="b")' },
+  },
+  [SyntaxCode.PositionalAfterKeyword]: {
+    severity: 'error',
+    title: 'Positional argument after a keyword argument',
+    example: { source: 'x = constant(name="a", 1.0)' },
+  },
+  [SyntaxCode.NestingTooDeep]: {
+    severity: 'error',
+    title: 'Nesting too deep (--max-nesting)',
+    example: { source: 'x = ((((1))))', limits: { maxNesting: 3 } },
+  },
+  [SyntaxCode.TooManyErrors]: {
+    severity: 'error',
+    title: 'Too many syntax errors (--max-errors)',
+    example: { source: 'a = $\nb = $\nc = $', limits: { maxErrors: 2 }, alsoRaises: [SyntaxCode.UnexpectedCharacter] },
+  },
+  [SyntaxCode.SourceTooLarge]: {
+    severity: 'error',
+    title: 'Source too large (--max-source-chars)',
+    example: { source: 'x = constant([1.0, 2.0, 3.0])', limits: { maxSourceChars: 16 } },
+  },
 
   [OP_BUILD.SHAPE]: { severity: 'error', title: "An op's shape rule rejects its inputs", example: { source: 'y = matmul(ones([2, 3]), ones([2, 3]))' } },
   [OP_BUILD.DTYPE]: { severity: 'error', title: "An op's dtype rule rejects its inputs", example: { source: 'y = sqrt(constant(4))' } },
@@ -194,50 +227,186 @@ export const CATALOGUE = {
   [FE.NAME]: { severity: 'error', title: 'Undefined name (NameError)', example: { source: 'y = x + 1' } },
   [FE.TYPE]: { severity: 'error', title: 'Wrong type (TypeError)', example: { source: 'y = relu("a")' } },
   [FE.VALUE]: { severity: 'error', title: 'Bad value (ValueError)', example: { source: 'n = int("abc")' } },
-  [FE.VARIABLE_SCOPE]: { severity: 'error', title: 'Variable scope or get_variable misuse', example: { source: 'v = get_variable("w", initializer=constant(1.0), dtype=i32)' } },
+  [FE.VARIABLE_SCOPE]: {
+    severity: 'error',
+    title: 'Variable scope or get_variable misuse',
+    example: { source: 'v = get_variable("w", initializer=constant(1.0), dtype=i32)' },
+  },
   [FE.ARGUMENTS]: { severity: 'error', title: 'Wrong arguments to a function', example: { source: 'def f(a) { return a }\ny = f(1, 2)' } },
-  [FE.SHAPE_NOT_STATIC]: { severity: 'error', title: 'A value that must be known when the graph is built depends on run-time values', example: { source: 'n = placeholder(i32, shape=[])\ny = one_hot([0, 1], depth=n)' } },
-  [FE.MISSING_OP]: { severity: 'error', title: 'A builtin needs an op the registry lacks', example: { none: 'internal: every builtin binds an op of compiler/ops/registry.ts; only a registry missing one raises it' } },
-  [FE.RECURSION]: { severity: 'error', title: 'Maximum recursion depth exceeded (RecursionError)', example: { source: 'def f(n) { return f(n + 1) }\ny = f(0)' } },
-  [FE.SIGNATURE]: { severity: 'error', title: 'Bad signature', example: { source: 'x = placeholder(f32, shape=[])\nsignature s(x) -> [x]\nsignature s(x) -> [x]' } },
-  [FE.INTERNAL]: { severity: 'error', title: 'Internal error while building the graph', example: { none: 'a bug in the construction phase, reported as a diagnostic instead of a crash' } },
+  [FE.SHAPE_NOT_STATIC]: {
+    severity: 'error',
+    title: 'A value that must be known when the graph is built depends on run-time values',
+    example: { source: 'n = placeholder(i32, shape=[])\ny = one_hot([0, 1], depth=n)' },
+  },
+  [FE.MISSING_OP]: {
+    severity: 'error',
+    title: 'A builtin needs an op the registry lacks',
+    example: { none: 'internal: every builtin binds an op of compiler/ops/registry.ts; only a registry missing one raises it' },
+  },
+  [FE.RECURSION]: {
+    severity: 'error',
+    title: 'Maximum recursion depth exceeded (RecursionError)',
+    example: { source: 'def f(n) { return f(n + 1) }\ny = f(0)' },
+  },
+  [FE.SIGNATURE]: {
+    severity: 'error',
+    title: 'Bad signature',
+    example: { source: 'x = placeholder(f32, shape=[])\nsignature s(x) -> [x]\nsignature s(x) -> [x]' },
+  },
+  [FE.INTERNAL]: {
+    severity: 'error',
+    title: 'Internal error while building the graph',
+    example: { none: 'a bug in the construction phase, reported as a diagnostic instead of a crash' },
+  },
   [FE.ATTRIBUTE]: { severity: 'error', title: 'No such attribute (AttributeError)', example: { source: 'y = constant(1.0).nothing' } },
   [FE.INDEX]: { severity: 'error', title: 'Index or key out of range (IndexError, KeyError)', example: { source: 'y = [1, 2][5]' } },
   [FE.ZERO_DIVISION]: { severity: 'error', title: 'Division by zero (ZeroDivisionError)', example: { source: 'y = 1 / 0' } },
   [FE.SYNTAX_CONTEXT]: { severity: 'error', title: "'return', 'break' or 'continue' outside its context", example: { source: 'break' } },
-  [FE.NONDETERMINISTIC_SEED]: { severity: 'note', title: 'A random op without a graph or op seed (its seeds are drawn when the graph is built)', example: { source: 'r = random_uniform([2])' } },
-  [FE.STEP_BUDGET]: { severity: 'error', title: 'Construction step budget exhausted (--max-steps)', example: { source: 'for i in range(100) { pass }', limits: { maxSteps: 50 } } },
-  [FE.SIZE_LIMIT]: { severity: 'error', title: 'A value over a size limit (--max-items, --max-const-elements)', example: { source: 'xs = [0] * 100', limits: { maxItems: 10 } } },
+  [FE.NONDETERMINISTIC_SEED]: {
+    severity: 'note',
+    title: 'A random op without a graph or op seed (its seeds are drawn when the graph is built)',
+    example: { source: 'r = random_uniform([2])' },
+  },
+  [FE.STEP_BUDGET]: {
+    severity: 'error',
+    title: 'Construction step budget exhausted (--max-steps)',
+    example: { source: 'for i in range(100) { pass }', limits: { maxSteps: 50 } },
+  },
+  [FE.SIZE_LIMIT]: {
+    severity: 'error',
+    title: 'A value over a size limit (--max-items, --max-const-elements)',
+    example: { source: 'xs = [0] * 100', limits: { maxItems: 10 } },
+  },
   [FE.OVERFLOW]: { severity: 'error', title: 'Number out of range (OverflowError)', example: { source: 'y = 10.0 ** 400' } },
 
   [RECIPE.UNKNOWN_KEY]: { severity: 'error', title: 'Unknown key in a train block', example: { stage: 'recipe', source: 'train { epoch = 3 }' } },
   [RECIPE.TYPE]: { severity: 'error', title: 'Wrong value type in a train block', example: { stage: 'recipe', source: 'train { data = 3 }' } },
   [RECIPE.MISSING]: { severity: 'error', title: 'A required entry of a train block is missing', example: { stage: 'recipe', source: 'train { epochs = 3 }' } },
-  [RECIPE.NOT_PLACEHOLDER]: { severity: 'error', title: 'A feed entry that is not a placeholder', example: { stage: 'recipe', source: 'c = constant(1.0)\ntrain { data { train = moons() }; feed { c = "features" } }' } },
-  [RECIPE.COLUMN]: { severity: 'error', title: "A column the data source doesn't have", example: { stage: 'recipe', source: 'x = placeholder(f32, shape=[None, 2])\ntrain { data { train = moons() }; feed { x = "pixels" } }' } },
-  [RECIPE.NOT_OP]: { severity: 'error', title: 'A train op that is not an operation', example: { stage: 'recipe', source: 'x = placeholder(f32, shape=[None, 2])\ntrain { data { train = moons() }; feed { x = "features" }; op = 3 }' } },
+  [RECIPE.NOT_PLACEHOLDER]: {
+    severity: 'error',
+    title: 'A feed entry that is not a placeholder',
+    example: { stage: 'recipe', source: 'c = constant(1.0)\ntrain { data { train = moons() }; feed { c = "features" } }' },
+  },
+  [RECIPE.COLUMN]: {
+    severity: 'error',
+    title: "A column the data source doesn't have",
+    example: { stage: 'recipe', source: 'x = placeholder(f32, shape=[None, 2])\ntrain { data { train = moons() }; feed { x = "pixels" } }' },
+  },
+  [RECIPE.NOT_OP]: {
+    severity: 'error',
+    title: 'A train op that is not an operation',
+    example: { stage: 'recipe', source: 'x = placeholder(f32, shape=[None, 2])\ntrain { data { train = moons() }; feed { x = "features" }; op = 3 }' },
+  },
   [RECIPE.DUPLICATE]: { severity: 'error', title: 'A train block key given twice', example: { stage: 'recipe', source: 'train { epochs = 1; epochs = 2 }' } },
-  [RECIPE.VALUE]: { severity: 'error', title: 'A bad value in a train block', example: { stage: 'recipe', source: 'train { data { train = moons(); test = 2.0 } }' } },
-  [RECIPE.UNFED]: { severity: 'error', title: 'A tensor the recipe runs depends on a placeholder it does not feed', example: { stage: 'recipe', source: 'x = placeholder(f32, shape=[None, 2])\ny = placeholder(f32, shape=[None, 1])\nw = Variable(zeros([2, 1]))\nloss = reduce_mean(square(matmul(x, w) - y))\nop = GradientDescentOptimizer(0.1).minimize(loss)\ntrain { data { train = moons() }; feed { x = "features" }; op = op; loss = loss }' } },
-  [RECIPE.METRIC]: { severity: 'error', title: 'Unknown early-stopping metric', example: { stage: 'recipe', source: 'x = placeholder(f32, shape=[None, 2])\ny = placeholder(f32, shape=[None, 1])\nw = Variable(zeros([2, 1]))\nloss = reduce_mean(square(matmul(x, w) - y))\nop = GradientDescentOptimizer(0.1).minimize(loss)\ntrain { data { train = moons() }; feed { x = "features"; y = "labels" }; op = op; early_stopping { metric = "acc" } }' } },
+  [RECIPE.VALUE]: {
+    severity: 'error',
+    title: 'A bad value in a train block',
+    example: { stage: 'recipe', source: 'train { data { train = moons(); test = 2.0 } }' },
+  },
+  [RECIPE.UNFED]: {
+    severity: 'error',
+    title: 'A tensor the recipe runs depends on a placeholder it does not feed',
+    example: {
+      stage: 'recipe',
+      source:
+        'x = placeholder(f32, shape=[None, 2])\ny = placeholder(f32, shape=[None, 1])\nw = Variable(zeros([2, 1]))\nloss = reduce_mean(square(matmul(x, w) - y))\nop = GradientDescentOptimizer(0.1).minimize(loss)\ntrain { data { train = moons() }; feed { x = "features" }; op = op; loss = loss }',
+    },
+  },
+  [RECIPE.METRIC]: {
+    severity: 'error',
+    title: 'Unknown early-stopping metric',
+    example: {
+      stage: 'recipe',
+      source:
+        'x = placeholder(f32, shape=[None, 2])\ny = placeholder(f32, shape=[None, 1])\nw = Variable(zeros([2, 1]))\nloss = reduce_mean(square(matmul(x, w) - y))\nop = GradientDescentOptimizer(0.1).minimize(loss)\ntrain { data { train = moons() }; feed { x = "features"; y = "labels" }; op = op; early_stopping { metric = "acc" } }',
+    },
+  },
   [RECIPE.NO_RECIPE]: { severity: 'error', title: 'No train block (or none of that name)', example: { stage: 'recipe', source: 'x = constant(1.0)' } },
-  [RECIPE.GRAPH]: { severity: 'error', title: 'A train block using a tensor of another graph', example: { stage: 'recipe', source: 'v = Variable(1.0)\ngraph other {\n  x = placeholder(f32, shape=[None, 2])\n  train { data { train = moons() }; feed { x = "features" }; op = v }\n}' } },
-  [RECIPE.RANDOM_NOTE]: { severity: 'note', title: 'The train step runs a random op (a resumed run is not bitwise identical)', example: { stage: 'recipe', source: 'x = placeholder(f32, shape=[None, 2])\ny = placeholder(f32, shape=[None, 1])\nw = Variable(zeros([2, 1]))\nloss = reduce_mean(square(matmul(x + random_normal([2], seed=1), w) - y))\nop = GradientDescentOptimizer(0.1).minimize(loss)\ntrain { data { train = moons() }; feed { x = "features"; y = "labels" }; op = op }' } },
+  [RECIPE.GRAPH]: {
+    severity: 'error',
+    title: 'A train block using a tensor of another graph',
+    example: {
+      stage: 'recipe',
+      source:
+        'v = Variable(1.0)\ngraph other {\n  x = placeholder(f32, shape=[None, 2])\n  train { data { train = moons() }; feed { x = "features" }; op = v }\n}',
+    },
+  },
+  [RECIPE.RANDOM_NOTE]: {
+    severity: 'note',
+    title: 'The train step runs a random op (a resumed run is not bitwise identical)',
+    example: {
+      stage: 'recipe',
+      source:
+        'x = placeholder(f32, shape=[None, 2])\ny = placeholder(f32, shape=[None, 1])\nw = Variable(zeros([2, 1]))\nloss = reduce_mean(square(matmul(x + random_normal([2], seed=1), w) - y))\nop = GradientDescentOptimizer(0.1).minimize(loss)\ntrain { data { train = moons() }; feed { x = "features"; y = "labels" }; op = op }',
+    },
+  },
 
-  [GRAD.NO_GRADIENT]: { severity: 'error', title: 'No gradient defined for an operation (LookupError)', example: { none: 'internal: every op states its gradient or that it has none (OpDef.grad is required), so only a gradient rule that returns the wrong number or dtype of gradients raises it' } },
-  [GRAD.NOT_FLOAT]: { severity: 'error', title: 'Gradient with respect to a non-float tensor', example: { source: 'x = Variable(1)\ng = gradients(x * 2, [x])' } },
-  [GRAD.NEEDS_STATIC]: { severity: 'error', title: 'A gradient needs a fact the graph does not know when it is built', example: { source: 'x = placeholder(f32)\ng = gradients(reduce_sum(x, axis=0), [x])' } },
-  [GRAD.BAD_ARGUMENT]: { severity: 'error', title: 'Bad arguments to gradients() or an optimizer', example: { source: 'x = Variable(1.0)\ng = gradients(x * 2, [x], grad_ys=[constant(1), constant(1)])' } },
+  [GRAD.NO_GRADIENT]: {
+    severity: 'error',
+    title: 'No gradient defined for an operation (LookupError)',
+    example: {
+      none: 'internal: every op states its gradient or that it has none (OpDef.grad is required), so only a gradient rule that returns the wrong number or dtype of gradients raises it',
+    },
+  },
+  [GRAD.NOT_FLOAT]: {
+    severity: 'error',
+    title: 'Gradient with respect to a non-float tensor',
+    example: { source: 'x = Variable(1)\ng = gradients(x * 2, [x])' },
+  },
+  [GRAD.NEEDS_STATIC]: {
+    severity: 'error',
+    title: 'A gradient needs a fact the graph does not know when it is built',
+    example: { source: 'x = placeholder(f32)\ng = gradients(reduce_sum(x, axis=0), [x])' },
+  },
+  [GRAD.BAD_ARGUMENT]: {
+    severity: 'error',
+    title: 'Bad arguments to gradients() or an optimizer',
+    example: { source: 'x = Variable(1.0)\ng = gradients(x * 2, [x], grad_ys=[constant(1), constant(1)])' },
+  },
 
-  [BACKEND.UNSUPPORTED]: { severity: 'error', title: 'The WebAssembly backend cannot compile a node', example: { none: 'internal: every op of the registry has a lowering (OpDef.lower is required); raised only when a lowering or the memory layout breaks its own invariants' } },
-  [BACKEND.SIGNATURE]: { severity: 'error', title: 'A signature cannot be compiled', example: { stage: 'compile', source: 'x = placeholder(f32, shape=[4])\nb = placeholder(i32, shape=[1])\ny = slice(x, b, [2])\nsignature s(x, b) -> [y]' } },
-  [BACKEND.NO_GRAPH]: { severity: 'error', title: 'No graph of that name (--graph)', example: { stage: 'compile', source: 'x = constant(1.0)', compile: { graph: 'other' } } },
-  [BACKEND.NO_SIGNATURE]: { severity: 'error', title: 'No signature of that name (--signature)', example: { stage: 'compile', source: 'x = placeholder(f32)\nsignature predict(x) -> [x]', compile: { signatures: ['predikt'] } } },
-  [BACKEND.MODULE_TOO_LARGE]: { severity: 'error', title: 'The module is larger than a WebAssembly engine compiles', example: { none: 'needs over 1 GiB of constants in one module (test/emit/large.test.ts checks the limit with the section sizes it names)' } },
-  [BACKEND.OUT_OF_RESOURCES]: { severity: 'error', title: 'A compile stage ran out of resources (the graph is too large)', example: { none: 'needs a graph beyond what this machine compiles; `tfg run` then falls back to the reference Session (docs/limits.md)' } },
+  [BACKEND.UNSUPPORTED]: {
+    severity: 'error',
+    title: 'The WebAssembly backend cannot compile a node',
+    example: {
+      none: 'internal: every op of the registry has a lowering (OpDef.lower is required); raised only when a lowering or the memory layout breaks its own invariants',
+    },
+  },
+  [BACKEND.SIGNATURE]: {
+    severity: 'error',
+    title: 'A signature cannot be compiled',
+    example: { stage: 'compile', source: 'x = placeholder(f32, shape=[4])\nb = placeholder(i32, shape=[1])\ny = slice(x, b, [2])\nsignature s(x, b) -> [y]' },
+  },
+  [BACKEND.NO_GRAPH]: {
+    severity: 'error',
+    title: 'No graph of that name (--graph)',
+    example: { stage: 'compile', source: 'x = constant(1.0)', compile: { graph: 'other' } },
+  },
+  [BACKEND.NO_SIGNATURE]: {
+    severity: 'error',
+    title: 'No signature of that name (--signature)',
+    example: { stage: 'compile', source: 'x = placeholder(f32)\nsignature predict(x) -> [x]', compile: { signatures: ['predikt'] } },
+  },
+  [BACKEND.MODULE_TOO_LARGE]: {
+    severity: 'error',
+    title: 'The module is larger than a WebAssembly engine compiles',
+    example: { none: 'needs over 1 GiB of constants in one module (test/emit/large.test.ts checks the limit with the section sizes it names)' },
+  },
+  [BACKEND.OUT_OF_RESOURCES]: {
+    severity: 'error',
+    title: 'A compile stage ran out of resources (the graph is too large)',
+    example: { none: 'needs a graph beyond what this machine compiles; `tfg run` then falls back to the reference Session (docs/limits.md)' },
+  },
 
-  [RUNTIME.OP_ERROR]: { severity: 'error', title: 'An op failed at run time (OpError)', example: { stage: 'run', source: 'x = placeholder(f32, shape=[2], name="x")\ny = multiply(x, 2.0, name="y")', fetch: ['y:0'] } },
-  [RUNTIME.FEED_ERROR]: { severity: 'error', title: 'A fed value or a fetch Session.run rejects', example: { stage: 'run', source: 'x = placeholder(f32, shape=[2], name="x")\ny = multiply(x, 2.0, name="y")', fetch: ['y:0'], feed: { 'x:0': [1, 2, 3] } } },
+  [RUNTIME.OP_ERROR]: {
+    severity: 'error',
+    title: 'An op failed at run time (OpError)',
+    example: { stage: 'run', source: 'x = placeholder(f32, shape=[2], name="x")\ny = multiply(x, 2.0, name="y")', fetch: ['y:0'] },
+  },
+  [RUNTIME.FEED_ERROR]: {
+    severity: 'error',
+    title: 'A fed value or a fetch Session.run rejects',
+    example: { stage: 'run', source: 'x = placeholder(f32, shape=[2], name="x")\ny = multiply(x, 2.0, name="y")', fetch: ['y:0'], feed: { 'x:0': [1, 2, 3] } },
+  },
 } as const satisfies Record<DiagnosticCode, Entry>;
 
 /** The catalogue's entry of a code, or undefined for a code it does not list. */

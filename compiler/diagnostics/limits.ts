@@ -94,9 +94,7 @@ export const LIMITS: readonly LimitInfo[] = [
   },
 ];
 
-export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze(
-  Object.fromEntries(LIMITS.map((l) => [l.name, l.default])) as unknown as Limits,
-);
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze(Object.fromEntries(LIMITS.map((l) => [l.name, l.default])) as unknown as Limits);
 
 /** The defaults with some limits overridden. */
 export function resolveLimits(over: Partial<Limits> = {}): Limits {
@@ -115,7 +113,11 @@ export function limitInfo(name: LimitName): LimitInfo {
 /** `10,000,000`: numbers in limit messages. */
 export function formatCount(n: number): string {
   // As toLocaleString('en-US') writes integers, without loading ICU (~40 ms of every start-up).
-  return Number.isFinite(n) ? BigInt(Math.round(n)).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',') : String(n);
+  return Number.isFinite(n)
+    ? BigInt(Math.round(n))
+        .toString()
+        .replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+    : String(n);
 }
 
 /**

@@ -5,7 +5,10 @@
 
 export class SourceFile {
   private lineStarts: number[] | null = null;
-  constructor(readonly name: string, readonly text: string) {}
+  constructor(
+    readonly name: string,
+    readonly text: string,
+  ) {}
 
   /** 1-based line and column of a character offset. */
   lineCol(offset: number): { line: number; col: number } {

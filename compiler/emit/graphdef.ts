@@ -137,7 +137,8 @@ function nodeAttrs(n: Node, maxConstBytes: number): Record<string, AttrValueJson
     } else if (k === 'value' && n.op === 'const') {
       attr.value = { tensor: constTensorProto(n.dtype!, (n.shape ?? []) as number[], v, maxConstBytes) };
     } else if (k === 'trainable') continue;
-    else if (typeof v === 'number' && (FLOAT_ATTRS.has(k) || ((k === 'on_value' || k === 'off_value') && (n.dtype === 'f32' || n.dtype === 'f64')))) attr[k] = { f: v };
+    else if (typeof v === 'number' && (FLOAT_ATTRS.has(k) || ((k === 'on_value' || k === 'off_value') && (n.dtype === 'f32' || n.dtype === 'f64'))))
+      attr[k] = { f: v };
     else {
       const a = attrByKind(v);
       if (a) attr[k === 'keepdims' ? 'keep_dims' : k] = a;
@@ -178,7 +179,11 @@ export function graphToGraphDef(graph: Graph, opts: GraphDefOptions = {}): Graph
         name: tags,
         op: 'Const',
         input: [],
-        attr: { dtype: { type: 'DT_STRING' }, value: { tensor: { dtype: 'DT_STRING', tensor_shape: {}, string_val: [n.name] } }, _output_shapes: { list: { shape: [{}] } } },
+        attr: {
+          dtype: { type: 'DT_STRING' },
+          value: { tensor: { dtype: 'DT_STRING', tensor_shape: {}, string_val: [n.name] } },
+          _output_shapes: { list: { shape: [{}] } },
+        },
       });
       input.unshift(tags);
       op = 'ScalarSummary';

@@ -16,7 +16,15 @@ import { Poly, numel } from '../schedule/sym.js';
 import { byteSize } from '../../session/dtype.js';
 import { DEFAULT_MAX_MEMORY_BYTES } from '../../session/run-common.js';
 import { RUNTIME_ABI_VERSION } from '../../runtime-as/abi.js';
-import { MANIFEST_VERSION, type Manifest, type ManifestBuffer, type ManifestCheck, type ManifestNode, type ManifestPlan, type ManifestPoly } from '../../session/wasm/manifest.js';
+import {
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestBuffer,
+  type ManifestCheck,
+  type ManifestNode,
+  type ManifestPlan,
+  type ManifestPoly,
+} from '../../session/wasm/manifest.js';
 import { opaqueScratchBytes } from '../codegen/kernels.js';
 
 export { DEFAULT_MAX_MEMORY_BYTES };
@@ -85,14 +93,32 @@ export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layou
       });
     }
     plans.push(manifestPlan(e, plan, layout, ei, low.kernels, low.entry));
-    if (e.kind === 'signature') signatures.push({ name: e.name, feeds: e.sig!.feeds.map((n) => n.name), fetches: e.fetchStruct!, plan: ei, export: low.entry!, batchSymbol: 'B', kernels: e.counts });
+    if (e.kind === 'signature')
+      signatures.push({
+        name: e.name,
+        feeds: e.sig!.feeds.map((n) => n.name),
+        fetches: e.fetchStruct!,
+        plan: ei,
+        export: low.entry!,
+        batchSymbol: 'B',
+        kernels: e.counts,
+      });
   });
   return {
     manifestVersion: MANIFEST_VERSION,
     graph: graph.name,
     runtimeAbiVersion: RUNTIME_ABI_VERSION,
     runtimeEmbedded: false,
-    memory: { statusAddr: layout.statusAddr, constBase: layout.consts.base, constBytes: layout.consts.end - layout.consts.base, runtimeScratch: layout.runtimeScratch, runtimeScratchBytes: layout.runtimeScratchBytes, arenaBase: layout.consts.end, maxMemoryBytes: DEFAULT_MAX_MEMORY_BYTES, constChunks: layout.consts.chunks() },
+    memory: {
+      statusAddr: layout.statusAddr,
+      constBase: layout.consts.base,
+      constBytes: layout.consts.end - layout.consts.base,
+      runtimeScratch: layout.runtimeScratch,
+      runtimeScratchBytes: layout.runtimeScratchBytes,
+      arenaBase: layout.consts.end,
+      maxMemoryBytes: DEFAULT_MAX_MEMORY_BYTES,
+      constChunks: layout.consts.chunks(),
+    },
     nodes,
     variables: layout.variables,
     placeholders: layout.nodes.filter((n) => n.op === 'placeholder').map((n) => n.name),
@@ -104,7 +130,14 @@ export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layou
   };
 }
 
-function manifestPlan(e: EntryPlan, plan: SchedulePlan, layout: ModuleLayout, ei: number, kernelExports: (string | null)[], entry: string | null): ManifestPlan {
+function manifestPlan(
+  e: EntryPlan,
+  plan: SchedulePlan,
+  layout: ModuleLayout,
+  ei: number,
+  kernelExports: (string | null)[],
+  entry: string | null,
+): ManifestPlan {
   const persistent = plan.memory.persistentBytes;
   const bufIndex = new Map(plan.memory.buffers.map((b, i) => [b, i]));
   const buffers: ManifestBuffer[] = plan.memory.buffers.map((b) => {
@@ -114,7 +147,13 @@ function manifestPlan(e: EntryPlan, plan: SchedulePlan, layout: ModuleLayout, ei
     return { ...base, region: 'arena', offset: toManifestPoly(b.offset.sub(persistent)) };
   });
   const arenaEnd = Poly.upper(plan.memory.buffers.filter((b) => b.region === 'arena').map((b) => b.offset.add(b.size).sub(persistent)));
-  const scratchPolys = plan.kernels.filter((k) => k.kind === 'matmul' && k.epilogue).map((k) => numel((k as { space: Poly[] }).space).scale(byteSize((k as { node: Node }).node.dtype!)).alignUp(16));
+  const scratchPolys = plan.kernels
+    .filter((k) => k.kind === 'matmul' && k.epilogue)
+    .map((k) =>
+      numel((k as { space: Poly[] }).space)
+        .scale(byteSize((k as { node: Node }).node.dtype!))
+        .alignUp(16),
+    );
   for (const k of plan.kernels) if (k.kind === 'opaque') scratchPolys.push(opaqueScratchBytes(k.node, plan.fusion.shapes));
   // Variable reads (with their first consumer) and writes, in kernel order.
   const base = (n: Node): Node => plan.fusion.aliases.get(n) ?? n;
@@ -141,13 +180,24 @@ function manifestPlan(e: EntryPlan, plan: SchedulePlan, layout: ModuleLayout, ei
     export: entry,
     fused: e.fused ?? false,
     slotTable: layout.slotTables[ei],
-    slots: layout.slots[ei].map((n) => ({ node: n.name, buffer: bufIndex.get(plan.memory.bufferOf(n)!)!, shape: plan.fusion.shapes.get(n)!.map(toManifestPoly) })),
+    slots: layout.slots[ei].map((n) => ({
+      node: n.name,
+      buffer: bufIndex.get(plan.memory.bufferOf(n)!)!,
+      shape: plan.fusion.shapes.get(n)!.map(toManifestPoly),
+    })),
     checks: planChecks(plan),
-    feedShapes: plan.unit.feeds.filter((n) => n.dtype !== null && plan.fusion.shapes.has(n)).map((n) => ({ node: n.name, shape: plan.fusion.shapes.get(n)!.map(toManifestPoly) })),
+    feedShapes: plan.unit.feeds
+      .filter((n) => n.dtype !== null && plan.fusion.shapes.has(n))
+      .map((n) => ({ node: n.name, shape: plan.fusion.shapes.get(n)!.map(toManifestPoly) })),
     buffers,
     arenaBytes: toManifestPoly(arenaEnd),
     scratchBytes: toManifestPoly(Poly.upper(scratchPolys)),
-    kernels: plan.kernels.map((k, ki) => ({ export: kernelExports[ki] ?? '', kind: k.kind, nodes: k.nodes.map((n) => n.name), outputs: k.outputs.map((n) => n.name) })),
+    kernels: plan.kernels.map((k, ki) => ({
+      export: kernelExports[ki] ?? '',
+      kind: k.kind,
+      nodes: k.nodes.map((n) => n.name),
+      outputs: k.outputs.map((n) => n.name),
+    })),
     feeds: plan.unit.feeds.map((n) => n.name),
     fetches: plan.unit.fetches.filter((n) => n.hasOutput).map((n) => n.name),
     varReads,

@@ -60,7 +60,9 @@ export function appendCustomSections(wasm: Uint8Array, sections: readonly Custom
   const total = parts.reduce((a, p) => a + p.size, wasm.length);
   if (total > MAX_MODULE_BYTES) {
     const what = parts.map((p) => `'${p.s.name}' ${p.s.payload.length} bytes`).join(', ');
-    throw new ModuleSizeError(`the module would have ${total} bytes (code ${wasm.length} bytes; sections ${what}), more than the ${MAX_MODULE_BYTES} bytes a WebAssembly engine compiles`);
+    throw new ModuleSizeError(
+      `the module would have ${total} bytes (code ${wasm.length} bytes; sections ${what}), more than the ${MAX_MODULE_BYTES} bytes a WebAssembly engine compiles`,
+    );
   }
   const out = new Uint8Array(total);
   out.set(wasm, 0);

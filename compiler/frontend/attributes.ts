@@ -79,7 +79,18 @@ function attr(ctx: Ctx, v: Value, name: string): Value | undefined {
       const vn = info.node;
       const assign = (op: 'assign' | 'assign_add' | 'assign_sub', tfType: string) =>
         method('Variable', op, 'value, use_locking=None, name=None, read_value=True', (a, c) =>
-          tensor(applyOp(c, { op, tfType, name: optStrArg(arg(a, 'name'), 'name'), defaultName: tfType, inputs: [{ arg: 'ref', value: v, type: 'T' }, { arg: 'value', value: arg(a, 'value'), type: 'T' }] })),
+          tensor(
+            applyOp(c, {
+              op,
+              tfType,
+              name: optStrArg(arg(a, 'name'), 'name'),
+              defaultName: tfType,
+              inputs: [
+                { arg: 'ref', value: v, type: 'T' },
+                { arg: 'value', value: arg(a, 'value'), type: 'T' },
+              ],
+            }),
+          ),
         );
       switch (name) {
         case 'name':
@@ -171,7 +182,12 @@ function attr(ctx: Ctx, v: Value, name: string): Value | undefined {
     case 'varscope': {
       const s = v.scope as VariableScope;
       const prefixed = (key: string) => () =>
-        list(ctx.graph.getCollection(key).filter((n) => n.name.startsWith(`${s.name}/`)).map((n) => ({ kind: 'variable' as const, info: ctx.graph.variables.get(n.name)! })));
+        list(
+          ctx.graph
+            .getCollection(key)
+            .filter((n) => n.name.startsWith(`${s.name}/`))
+            .map((n) => ({ kind: 'variable' as const, info: ctx.graph.variables.get(n.name)! })),
+        );
       switch (name) {
         case 'name':
           return str(s.name);
@@ -231,7 +247,9 @@ function graphAttr(g: Graph, name: string): Value | undefined {
     case 'seed':
       return g.seed === null ? NONE : int(g.seed);
     case 'unique_name':
-      return method('Graph', name, 'name, mark_as_used=True', (a) => str(g.uniqueName(strArg(arg(a, 'name'), 'name'), boolArg(arg(a, 'mark_as_used'), 'mark_as_used'))));
+      return method('Graph', name, 'name, mark_as_used=True', (a) =>
+        str(g.uniqueName(strArg(arg(a, 'name'), 'name'), boolArg(arg(a, 'mark_as_used'), 'mark_as_used'))),
+      );
     case 'get_name_scope':
       return method('Graph', name, '', () => str(g.nameStack));
     case 'name_scope':
@@ -399,7 +417,13 @@ function strMethod(s: string, name: string): Value | undefined {
         },
       };
     case 'join':
-      return method('str', name, 'iterable', (a) => str(iterate(arg(a, 'iterable')).map((x) => strArg(x, 'join() item')).join(s)));
+      return method('str', name, 'iterable', (a) =>
+        str(
+          iterate(arg(a, 'iterable'))
+            .map((x) => strArg(x, 'join() item'))
+            .join(s),
+        ),
+      );
     case 'upper':
       return method('str', name, '', () => str(s.toUpperCase()));
     case 'lower':
@@ -422,15 +446,32 @@ function strMethod(s: string, name: string): Value | undefined {
 }
 
 const OP_TYPES: Record<string, string> = {
-  const: 'Const', placeholder: 'Placeholder', variable: 'VariableV2', assign: 'Assign', assign_add: 'AssignAdd', assign_sub: 'AssignSub',
-  no_op: 'NoOp', group: 'NoOp', div: 'RealDiv', gather: 'GatherV2', stack: 'Pack', concat: 'ConcatV2', select: 'Select',
-  random_normal: 'RandomStandardNormal', truncated_normal: 'TruncatedNormal', random_uniform: 'RandomUniform', in_top_k: 'InTopKV2',
+  const: 'Const',
+  placeholder: 'Placeholder',
+  variable: 'VariableV2',
+  assign: 'Assign',
+  assign_add: 'AssignAdd',
+  assign_sub: 'AssignSub',
+  no_op: 'NoOp',
+  group: 'NoOp',
+  div: 'RealDiv',
+  gather: 'GatherV2',
+  stack: 'Pack',
+  concat: 'ConcatV2',
+  select: 'Select',
+  random_normal: 'RandomStandardNormal',
+  truncated_normal: 'TruncatedNormal',
+  random_uniform: 'RandomUniform',
+  in_top_k: 'InTopKV2',
 };
 
 /** TF1's op type of a node (`op.type`). */
 export function opType(n: Node): string {
   if (OP_TYPES[n.op]) return OP_TYPES[n.op];
-  return n.op.split('_').map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+  return n.op
+    .split('_')
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join('');
 }
 
 export function hasAttribute(ctx: Ctx, v: Value, name: string): boolean {
@@ -438,7 +479,10 @@ export function hasAttribute(ctx: Ctx, v: Value, name: string): boolean {
 }
 
 /** Attribute and method names some value kind has (candidates for "did you mean"). */
-const ATTRIBUTE_NAMES = 'append as_list assign assign_add assign_sub base_dtype control_inputs count dims dtype endswith extend format get get_collection get_operation_by_name get_shape get_tensor_by_name get_operations unique_name global_variables graph index initial_value initializer inputs is_bool is_floating is_fully_defined is_integer items join keys lower name ndims num_elements op original_name_scope outputs pop rank read_value replace reuse reuse_variables seed set_initializer shape split startswith strip trainable trainable_variables type upper value value_index values'.split(' ');
+const ATTRIBUTE_NAMES =
+  'append as_list assign assign_add assign_sub base_dtype control_inputs count dims dtype endswith extend format get get_collection get_operation_by_name get_shape get_tensor_by_name get_operations unique_name global_variables graph index initial_value initializer inputs is_bool is_floating is_fully_defined is_integer items join keys lower name ndims num_elements op original_name_scope outputs pop rank read_value replace reuse reuse_variables seed set_initializer shape split startswith strip trainable trainable_variables type upper value value_index values'.split(
+    ' ',
+  );
 
 export function getAttribute(ctx: Ctx, v: Value, name: string): Value {
   const r = attr(ctx, v, name);

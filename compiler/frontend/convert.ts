@@ -28,7 +28,9 @@ export function node(ctx: Ctx, op: string, inputs: Node[], attrs: Attrs, name: s
   requireOp(op, what ?? `${op}()`);
   for (const i of inputs) {
     if (i.graph !== ctx.graph) {
-      throw valueError(`Tensor("${i.tensorName}") must be from the same graph as the op being built in graph '${ctx.graph.name}' (it belongs to graph '${i.graph.name}').`);
+      throw valueError(
+        `Tensor("${i.tensorName}") must be from the same graph as the op being built in graph '${ctx.graph.name}' (it belongs to graph '${i.graph.name}').`,
+      );
     }
   }
   // TF1's Operation() check of the final name (ops.py _VALID_OP_NAME_REGEX).
@@ -86,7 +88,14 @@ export function inferPyDType(values: Value[]): DType {
 /** TF1's _AssertCompatible: the first element that does not fit the dtype, or null. */
 function firstMismatch(values: Value[], dtype: DType): Value | null {
   for (const x of values) {
-    if (dtype === 'bool' ? x.kind !== 'bool' : dtype === 'i32' ? x.kind !== 'int' && x.kind !== 'bool' : x.kind !== 'int' && x.kind !== 'float' && x.kind !== 'bool') return x;
+    if (
+      dtype === 'bool'
+        ? x.kind !== 'bool'
+        : dtype === 'i32'
+          ? x.kind !== 'int' && x.kind !== 'bool'
+          : x.kind !== 'int' && x.kind !== 'float' && x.kind !== 'bool'
+    )
+      return x;
   }
   return null;
 }
@@ -101,7 +110,9 @@ export function pyData(v: Value, dtype: DType | null): { shape: number[]; values
   for (const x of flat.values) {
     if (x.kind === 'str') throw typeError(dtype ? expectedMessage(dtype, x) : `string tensors are not supported: cannot convert ${pyRepr(x)} to a tensor`);
     if (x.kind !== 'int' && x.kind !== 'float' && x.kind !== 'bool') {
-      throw typeError(`Failed to convert object of type <class '${typeName(x)}'> to Tensor. Contents: ${pyStr(v)}. Consider casting elements to a supported type.`);
+      throw typeError(
+        `Failed to convert object of type <class '${typeName(x)}'> to Tensor. Contents: ${pyStr(v)}. Consider casting elements to a supported type.`,
+      );
     }
   }
   const dt = dtype ?? inferPyDType(flat.values);
@@ -153,7 +164,9 @@ export function convertToTensor(ctx: Ctx, v: Value, opts: ConvertOptions = {}): 
   const n = asTensorNode(v);
   if (n) {
     if (dtype && n.dtype !== dtype) {
-      throw valueError(`Tensor conversion requested dtype ${pyDTypeName(dtype)} for Tensor with dtype ${pyDTypeName(n.dtype!)}${v.kind === 'variable' ? '_ref' : ''}: ${tensorRepr(n)}`);
+      throw valueError(
+        `Tensor conversion requested dtype ${pyDTypeName(dtype)} for Tensor with dtype ${pyDTypeName(n.dtype!)}${v.kind === 'variable' ? '_ref' : ''}: ${tensorRepr(n)}`,
+      );
     }
     return n;
   }
@@ -175,7 +188,9 @@ export function convertToTensor(ctx: Ctx, v: Value, opts: ConvertOptions = {}): 
     case 'str':
       return makeConst(ctx, v, dtype, name);
     default:
-      throw typeError(`Failed to convert object of type <class '${typeName(v)}'> to Tensor. Contents: ${pyStr(v)}. Consider casting elements to a supported type.`);
+      throw typeError(
+        `Failed to convert object of type <class '${typeName(v)}'> to Tensor. Contents: ${pyStr(v)}. Consider casting elements to a supported type.`,
+      );
   }
 }
 
@@ -209,7 +224,8 @@ function autopack(ctx: Ctx, v: Value & { items: Value[] }, dtype: DType | null, 
     const elems = v.items.map((e, i) => {
       const n = asTensorNode(e);
       if (n) {
-        if (n.dtype !== dt) throw typeError(`Cannot convert a list containing a tensor of dtype ${pyDTypeName(n.dtype!)} to ${pyDTypeName(dt)} (Tensor is: ${tensorRepr(n)})`);
+        if (n.dtype !== dt)
+          throw typeError(`Cannot convert a list containing a tensor of dtype ${pyDTypeName(n.dtype!)} to ${pyDTypeName(dt)} (Tensor is: ${tensorRepr(n)})`);
         return n;
       }
       if ((e.kind === 'list' || e.kind === 'tuple') && containsTensor(e)) return autopack(ctx, e, dt, String(i));
@@ -250,7 +266,10 @@ export function convertInputs(ctx: Ctx, tfType: string, inputs: OpInput[]): Node
     let n: Node;
     if (t) {
       if (want && t.dtype !== want) {
-        if (inp.type === 'T') throw typeError(`Input '${inp.arg}' of '${tfType}' Op has type ${pyDTypeName(t.dtype!)} that does not match type ${pyDTypeName(want)} of argument '${inferredFrom}'.`);
+        if (inp.type === 'T')
+          throw typeError(
+            `Input '${inp.arg}' of '${tfType}' Op has type ${pyDTypeName(t.dtype!)} that does not match type ${pyDTypeName(want)} of argument '${inferredFrom}'.`,
+          );
         throw typeError(`Input '${inp.arg}' of '${tfType}' Op has type ${pyDTypeName(t.dtype!)} that does not match expected type of ${pyDTypeName(want)}.`);
       }
       n = t;
@@ -259,7 +278,9 @@ export function convertInputs(ctx: Ctx, tfType: string, inputs: OpInput[]): Node
         n = convertToTensor(ctx, inp.value, { dtype: want, name: inp.arg });
       } catch (e) {
         if (e instanceof FrontendError && want && e.pyType === 'TypeError' && e.detail.startsWith('Expected ')) {
-          throw typeError(`Expected ${pyDTypeName(want)} passed to parameter '${inp.arg}' of op '${tfType}', got ${pyRepr(inp.value)} of type '${typeName(inp.value)}' instead. Error: ${e.detail}`);
+          throw typeError(
+            `Expected ${pyDTypeName(want)} passed to parameter '${inp.arg}' of op '${tfType}', got ${pyRepr(inp.value)} of type '${typeName(inp.value)}' instead. Error: ${e.detail}`,
+          );
         }
         throw e;
       }
@@ -306,8 +327,13 @@ export function intArg(v: Value, what: string): number {
   const n = asTensorNode(v);
   if (n) {
     const c = constantValue(n);
-    if (c && c.size === 1 && (c.dtype === 'i32')) return c.data[0];
-    if (!c) throw new FrontendError(FE.SHAPE_NOT_STATIC, 'ValueError', `${what} must be known when the graph is built, but ${describeDynamic(n)} depends on run-time values`);
+    if (c && c.size === 1 && c.dtype === 'i32') return c.data[0];
+    if (!c)
+      throw new FrontendError(
+        FE.SHAPE_NOT_STATIC,
+        'ValueError',
+        `${what} must be known when the graph is built, but ${describeDynamic(n)} depends on run-time values`,
+      );
   }
   if (v.kind === 'float') throw typeError(`${what} must be an int, got ${pyFloatRepr(v.value)} of type 'float'`);
   throw typeError(`${what} must be an int, got ${pyStr(v)} of type '${typeName(v)}'`);
@@ -320,7 +346,11 @@ export function numberArg(v: Value, what: string): number {
   if (n) {
     const c = constantValue(n);
     if (c && c.size === 1) return c.data[0];
-    throw new FrontendError(FE.SHAPE_NOT_STATIC, 'ValueError', `${what} must be known when the graph is built, but ${describeDynamic(n)} ${c ? 'is not a scalar' : 'depends on run-time values'}`);
+    throw new FrontendError(
+      FE.SHAPE_NOT_STATIC,
+      'ValueError',
+      `${what} must be known when the graph is built, but ${describeDynamic(n)} ${c ? 'is not a scalar' : 'depends on run-time values'}`,
+    );
   }
   throw typeError(`${what} must be a number, got ${pyStr(v)} of type '${typeName(v)}'`);
 }
@@ -349,7 +379,12 @@ export function shapeArg(v: Value, what: string, opts: { allowUnknown?: boolean 
   const n = asTensorNode(v);
   if (n) {
     const c = constantValue(n);
-    if (!c) throw new FrontendError(FE.SHAPE_NOT_STATIC, 'ValueError', `${what} must be known when the graph is built, but ${describeDynamic(n)} depends on run-time values (use -1 or None for a dimension known only at run time)`);
+    if (!c)
+      throw new FrontendError(
+        FE.SHAPE_NOT_STATIC,
+        'ValueError',
+        `${what} must be known when the graph is built, but ${describeDynamic(n)} depends on run-time values (use -1 or None for a dimension known only at run time)`,
+      );
     if (c.dtype !== 'i32' || c.rank > 1) throw typeError(`${what} must be a 1-D int32 tensor, got ${describeDynamic(n)}`);
     return Array.from(c.data);
   }
@@ -376,7 +411,17 @@ export function axesArg(v: Value, what = 'axis'): number[] | null {
 export function dtypeArg(v: Value, what = 'dtype'): DType {
   if (v.kind === 'dtype') return v.dtype;
   if (v.kind === 'str') {
-    const m: Record<string, DType> = { float32: 'f32', float: 'f32', f32: 'f32', float64: 'f64', double: 'f64', f64: 'f64', int32: 'i32', i32: 'i32', bool: 'bool' };
+    const m: Record<string, DType> = {
+      float32: 'f32',
+      float: 'f32',
+      f32: 'f32',
+      float64: 'f64',
+      double: 'f64',
+      f64: 'f64',
+      int32: 'i32',
+      i32: 'i32',
+      bool: 'bool',
+    };
     const d = m[v.value];
     if (d) return d;
     throw typeError(`Cannot convert value ${pyRepr(v)} to a TensorFlow DType (tfg has float32, float64, int32 and bool).`);

@@ -290,7 +290,17 @@ export class Evaluator implements Ctx {
         const defaults = s.params.map((p) => (p.default ? this.eval(p.default) : null));
         const locals = assignedNames(s.body);
         for (const p of s.params) locals.add(p.name);
-        const f: FunctionValue = { kind: 'function', name: s.name, params: s.params, defaults, body: s.body, closure: this.scope, locals, attrs: new Map(), span: s.span };
+        const f: FunctionValue = {
+          kind: 'function',
+          name: s.name,
+          params: s.params,
+          defaults,
+          body: s.body,
+          closure: this.scope,
+          locals,
+          attrs: new Map(),
+          span: s.span,
+        };
         this.assign(s.name, f);
         return;
       }
@@ -350,13 +360,24 @@ export class Evaluator implements Ctx {
   }
 
   private trainEntry(e: A.TrainEntry): TrainRecipeEntry {
-    return { key: e.key, keySpan: e.keySpan, span: e.span, value: e.value ? this.eval(e.value) : null, entries: e.entries ? e.entries.map((x) => this.trainEntry(x)) : null };
+    return {
+      key: e.key,
+      keySpan: e.keySpan,
+      span: e.span,
+      value: e.value ? this.eval(e.value) : null,
+      entries: e.entries ? e.entries.map((x) => this.trainEntry(x)) : null,
+    };
   }
 
   private execWith(s: A.WithStmt): void {
     const cm = this.eval(s.context);
     if (cm.kind !== 'context') {
-      throw new FrontendError(FE.TYPE, 'TypeError', `'${typeName(cm)}' object does not support the context manager protocol (with takes name_scope, variable_scope or control_dependencies)`, s.context.span);
+      throw new FrontendError(
+        FE.TYPE,
+        'TypeError',
+        `'${typeName(cm)}' object does not support the context manager protocol (with takes name_scope, variable_scope or control_dependencies)`,
+        s.context.span,
+      );
     }
     const entered = this.withSpan(s.context.span, () => cm.enter());
     try {
@@ -370,12 +391,20 @@ export class Evaluator implements Ctx {
   private execSignature(s: A.SignatureStmt): void {
     const first = this.sigSpans.get(s.name);
     if (first) {
-      throw new FrontendError(FE.SIGNATURE, null, `duplicate signature '${s.name}'`, s.nameSpan, [{ span: first, message: `signature '${s.name}' was first defined here` }]);
+      throw new FrontendError(FE.SIGNATURE, null, `duplicate signature '${s.name}'`, s.nameSpan, [
+        { span: first, message: `signature '${s.name}' was first defined here` },
+      ]);
     }
     const feeds = s.feeds.map((f) => {
       const v = this.eval(f);
       const n = asTensorNode(v);
-      if (!n) throw new FrontendError(FE.SIGNATURE, 'TypeError', `signature feeds must be tensors (placeholders or other feedable tensors), got ${pyStr(v)} of type '${typeName(v)}'`, f.span);
+      if (!n)
+        throw new FrontendError(
+          FE.SIGNATURE,
+          'TypeError',
+          `signature feeds must be tensors (placeholders or other feedable tensors), got ${pyStr(v)} of type '${typeName(v)}'`,
+          f.span,
+        );
       return { n, span: f.span };
     });
     const fetchValue = this.eval(s.fetches);
@@ -385,7 +414,12 @@ export class Evaluator implements Ctx {
     const graph = nodes.length ? nodes[0].n.graph : this.graph;
     for (const { n, span } of nodes) {
       if (n.graph !== graph) {
-        throw new FrontendError(FE.SIGNATURE, 'ValueError', `signature '${s.name}' mixes graphs: '${n.name}' is in graph '${n.graph.name}' but '${nodes[0].n.name}' is in graph '${graph.name}'`, span);
+        throw new FrontendError(
+          FE.SIGNATURE,
+          'ValueError',
+          `signature '${s.name}' mixes graphs: '${n.name}' is in graph '${n.graph.name}' but '${nodes[0].n.name}' is in graph '${graph.name}'`,
+          span,
+        );
       }
     }
     const seen = new Set<Node>();
@@ -430,11 +464,15 @@ export class Evaluator implements Ctx {
       return;
     }
     const items = this.withSpan(span, () => {
-      if (v.kind === 'tensor' || v.kind === 'variable') throw typeError('Tensor objects are only iterable when eager execution is enabled. To iterate over this tensor use tf.map_fn.');
+      if (v.kind === 'tensor' || v.kind === 'variable')
+        throw typeError('Tensor objects are only iterable when eager execution is enabled. To iterate over this tensor use tf.map_fn.');
       return iterate(v);
     });
     if (items.length !== t.items.length) {
-      const msg = items.length > t.items.length ? `too many values to unpack (expected ${t.items.length})` : `not enough values to unpack (expected ${t.items.length}, got ${items.length})`;
+      const msg =
+        items.length > t.items.length
+          ? `too many values to unpack (expected ${t.items.length})`
+          : `not enough values to unpack (expected ${t.items.length}, got ${items.length})`;
       throw new FrontendError(FE.VALUE, 'ValueError', msg, span);
     }
     t.items.forEach((it, i) => this.assignTarget(it, items[i], it.span));
@@ -484,12 +522,14 @@ export class Evaluator implements Ctx {
       case 'Tuple':
         return tuple(e.items.map((x) => this.eval(x)));
       case 'Dict':
-        return dict(e.entries.map((en) => {
-          const k = this.eval(en.key);
-          const v = this.eval(en.value);
-          this.withSpan(en.key.span, () => hashKey(k));
-          return [k, v] as [Value, Value];
-        }));
+        return dict(
+          e.entries.map((en) => {
+            const k = this.eval(en.key);
+            const v = this.eval(en.value);
+            this.withSpan(en.key.span, () => hashKey(k));
+            return [k, v] as [Value, Value];
+          }),
+        );
       case 'Comp':
         return this.evalComp(e);
       case 'Unary': {
@@ -581,10 +621,13 @@ export class Evaluator implements Ctx {
       for (const it of items) {
         this.tick(e.target.span);
         this.assignTarget(e.target, it, e.target.span);
-        if (e.conds.every((c) => {
-          const v = this.eval(c);
-          return this.withSpan(c.span, () => truthy(v));
-        })) out.push(this.eval(e.elt));
+        if (
+          e.conds.every((c) => {
+            const v = this.eval(c);
+            return this.withSpan(c.span, () => truthy(v));
+          })
+        )
+          out.push(this.eval(e.elt));
       }
       return list(out);
     } finally {
@@ -655,11 +698,24 @@ export class Evaluator implements Ctx {
     if (args.length > n) {
       const req = f.defaults.filter((d) => d === null).length;
       const takes = req === n ? `${n}` : `from ${req} to ${n}`;
-      throw new FrontendError(FE.ARGUMENTS, 'TypeError', `${f.name}() takes ${takes} positional argument${n === 1 ? '' : 's'} but ${args.length} ${args.length === 1 ? 'was' : 'were'} given`);
+      throw new FrontendError(
+        FE.ARGUMENTS,
+        'TypeError',
+        `${f.name}() takes ${takes} positional argument${n === 1 ? '' : 's'} but ${args.length} ${args.length === 1 ? 'was' : 'were'} given`,
+      );
     }
     args.forEach((v, i) => scope.vars.set(f.params[i].name, v));
     for (const [k, v] of kwargs) {
-      if (!f.params.some((p) => p.name === k)) throw new FrontendError(FE.ARGUMENTS, 'TypeError', `${f.name}() got an unexpected keyword argument '${k}'${didYouMean(k, f.params.map((p) => p.name), 'plain')}`);
+      if (!f.params.some((p) => p.name === k))
+        throw new FrontendError(
+          FE.ARGUMENTS,
+          'TypeError',
+          `${f.name}() got an unexpected keyword argument '${k}'${didYouMean(
+            k,
+            f.params.map((p) => p.name),
+            'plain',
+          )}`,
+        );
       if (scope.vars.has(k)) throw new FrontendError(FE.ARGUMENTS, 'TypeError', `${f.name}() got multiple values for argument '${k}'`);
       scope.vars.set(k, v);
     }
@@ -672,11 +728,19 @@ export class Evaluator implements Ctx {
     });
     if (missing.length) {
       const names = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}`;
-      throw new FrontendError(FE.ARGUMENTS, 'TypeError', `${f.name}() missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${names}`);
+      throw new FrontendError(
+        FE.ARGUMENTS,
+        'TypeError',
+        `${f.name}() missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${names}`,
+      );
     }
     if (callSpan) this.tick(callSpan);
     if (this.depth >= MAX_RECURSION_DEPTH) {
-      throw new FrontendError(FE.RECURSION, 'RecursionError', `maximum recursion depth exceeded: more than ${MAX_RECURSION_DEPTH} nested calls (in ${f.name}())`);
+      throw new FrontendError(
+        FE.RECURSION,
+        'RecursionError',
+        `maximum recursion depth exceeded: more than ${MAX_RECURSION_DEPTH} nested calls (in ${f.name}())`,
+      );
     }
     const saved = this.scope;
     const savedSpan = this.span;
@@ -699,7 +763,11 @@ export class Evaluator implements Ctx {
   }
 
   private evalIndex(e: A.IndexExpr, target: Value): Value {
-    const idx = e.indices.map((i) => (i.kind === 'Slice' ? { slice: true as const, start: i.start ? this.eval(i.start) : NONE, stop: i.stop ? this.eval(i.stop) : NONE, step: i.step ? this.eval(i.step) : NONE } : { slice: false as const, value: this.eval(i) }));
+    const idx = e.indices.map((i) =>
+      i.kind === 'Slice'
+        ? { slice: true as const, start: i.start ? this.eval(i.start) : NONE, stop: i.stop ? this.eval(i.stop) : NONE, step: i.step ? this.eval(i.step) : NONE }
+        : { slice: false as const, value: this.eval(i) },
+    );
     return this.withSpan(e.span, () => indexValue(this, target, idx));
   }
 }
@@ -739,7 +807,16 @@ function indexValue(ctx: Evaluator, target: Value, idx: IndexItem[]): Value {
       if (i.value.kind === 'none') return 'newaxis' as const;
       return intArg(i.value, 'tensor index');
     });
-    return tensor(applyOp(ctx, { op: 'strided_slice', tfType: 'StridedSlice', name: null, defaultName: 'strided_slice', inputs: [{ arg: 'input', value: target, type: 'T' }], attrs: { index: spec } }));
+    return tensor(
+      applyOp(ctx, {
+        op: 'strided_slice',
+        tfType: 'StridedSlice',
+        name: null,
+        defaultName: 'strided_slice',
+        inputs: [{ arg: 'input', value: target, type: 'T' }],
+        attrs: { index: spec },
+      }),
+    );
   }
   if (idx.length !== 1) throw typeError(`${typeName(target)} indices must be integers or slices, not tuple`);
   const i = idx[0];
@@ -756,7 +833,8 @@ function indexValue(ctx: Evaluator, target: Value, idx: IndexItem[]): Value {
         if (target.kind === 'shape') return shapeValue(picked.map((p) => (p.kind === 'int' ? p.value : null)));
         return target.kind === 'list' ? list(picked) : tuple(picked);
       }
-      if (i.value.kind !== 'int' && i.value.kind !== 'bool') throw typeError(`${target.kind === 'shape' ? 'TensorShape' : typeName(target)} indices must be integers or slices, not ${typeName(i.value)}`);
+      if (i.value.kind !== 'int' && i.value.kind !== 'bool')
+        throw typeError(`${target.kind === 'shape' ? 'TensorShape' : typeName(target)} indices must be integers or slices, not ${typeName(i.value)}`);
       let k = intArg(i.value, 'index');
       if (k < 0) k += items.length;
       if (k < 0 || k >= items.length) throw indexError(`${target.kind === 'shape' ? 'list' : typeName(target)} index out of range`);
@@ -800,7 +878,9 @@ function toFetchSpec(v: Value): FetchSpec {
       return o;
     }
     default:
-      throw typeError(`Fetch argument ${pyRepr(v)} has invalid type <class '${typeName(v)}'>, must be a string or Tensor. (Can not convert a ${typeName(v)} into a Tensor or Operation.)`);
+      throw typeError(
+        `Fetch argument ${pyRepr(v)} has invalid type <class '${typeName(v)}'>, must be a string or Tensor. (Can not convert a ${typeName(v)} into a Tensor or Operation.)`,
+      );
   }
 }
 

@@ -119,7 +119,18 @@ export function compareOp(ctx: Ctx, op: CompareOp, left: Value, right: Value): V
     // Python reflects `2 < x` into `x > 2`.
     const [a, b, o] = isTensorLike(left) ? [left, right, op] : [right, left, TENSOR_COMPARE[op].mirror];
     const spec = TENSOR_COMPARE[o];
-    return tensor(applyOp(ctx, { op: spec.op, tfType: spec.tfType, name: null, defaultName: spec.tfType, inputs: [{ arg: 'x', value: a, type: 'T' }, { arg: 'y', value: b, type: 'T' }] }));
+    return tensor(
+      applyOp(ctx, {
+        op: spec.op,
+        tfType: spec.tfType,
+        name: null,
+        defaultName: spec.tfType,
+        inputs: [
+          { arg: 'x', value: a, type: 'T' },
+          { arg: 'y', value: b, type: 'T' },
+        ],
+      }),
+    );
   }
   return bool(pyCompare(op, left, right));
 }
@@ -171,7 +182,7 @@ function intResult(op: BinaryOp, x: number, y: number, approx: number): Value {
       break;
     case '//':
     case '%': {
-      const q = X / Y - ((X % Y !== 0n) && ((X < 0n) !== (Y < 0n)) ? 1n : 0n);
+      const q = X / Y - (X % Y !== 0n && X < 0n !== Y < 0n ? 1n : 0n);
       exact = op === '//' ? q : X - q * Y;
       break;
     }
@@ -299,57 +310,60 @@ function bigTrunc(x: number): bigint {
 export function percentFormat(fmt: string, args: Value): string {
   const items = args.kind === 'tuple' ? args.items : [args];
   let k = 0;
-  const out = fmt.replace(/%([-+ 0#]*)(\d+)?(?:\.(\d+))?([diouxXeEfFgGsr%])/g, (_m, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
-    if (conv === '%') return '%';
-    if (k >= items.length) throw typeError('not enough arguments for format string');
-    const v = items[k++];
-    let s: string;
-    const p = prec === undefined ? undefined : Number(prec);
-    switch (conv) {
-      case 'd':
-      case 'i':
-      case 'u':
-        s = bigTrunc(numberOf(v)).toString();
-        break;
-      case 'x':
-        s = bigTrunc(numberOf(v)).toString(16);
-        break;
-      case 'X':
-        s = bigTrunc(numberOf(v)).toString(16).toUpperCase();
-        break;
-      case 'o':
-        s = bigTrunc(numberOf(v)).toString(8);
-        break;
-      case 'f':
-      case 'F':
-        s = numberOf(v).toFixed(p ?? 6);
-        break;
-      case 'e':
-      case 'E': {
-        const t = numberOf(v).toExponential(p ?? 6);
-        s = t.replace(/e([+-])(\d)$/, 'e$10$2');
-        if (conv === 'E') s = s.toUpperCase();
-        break;
+  const out = fmt.replace(
+    /%([-+ 0#]*)(\d+)?(?:\.(\d+))?([diouxXeEfFgGsr%])/g,
+    (_m, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      if (k >= items.length) throw typeError('not enough arguments for format string');
+      const v = items[k++];
+      let s: string;
+      const p = prec === undefined ? undefined : Number(prec);
+      switch (conv) {
+        case 'd':
+        case 'i':
+        case 'u':
+          s = bigTrunc(numberOf(v)).toString();
+          break;
+        case 'x':
+          s = bigTrunc(numberOf(v)).toString(16);
+          break;
+        case 'X':
+          s = bigTrunc(numberOf(v)).toString(16).toUpperCase();
+          break;
+        case 'o':
+          s = bigTrunc(numberOf(v)).toString(8);
+          break;
+        case 'f':
+        case 'F':
+          s = numberOf(v).toFixed(p ?? 6);
+          break;
+        case 'e':
+        case 'E': {
+          const t = numberOf(v).toExponential(p ?? 6);
+          s = t.replace(/e([+-])(\d)$/, 'e$10$2');
+          if (conv === 'E') s = s.toUpperCase();
+          break;
+        }
+        case 'g':
+        case 'G': {
+          const x = numberOf(v);
+          s = Number(x.toPrecision(p === 0 ? 1 : (p ?? 6))).toString();
+          if (/e/.test(s)) s = s.replace(/e([+-])(\d)$/, 'e$10$2');
+          break;
+        }
+        case 'r':
+          s = pyRepr(v);
+          break;
+        default:
+          s = pyStr(v);
       }
-      case 'g':
-      case 'G': {
-        const x = numberOf(v);
-        s = Number(x.toPrecision(p === 0 ? 1 : (p ?? 6))).toString();
-        if (/e/.test(s)) s = s.replace(/e([+-])(\d)$/, 'e$10$2');
-        break;
-      }
-      case 'r':
-        s = pyRepr(v);
-        break;
-      default:
-        s = pyStr(v);
-    }
-    if (flags.includes('+') && /^[0-9]/.test(s)) s = `+${s}`;
-    const w = width ? Number(width) : 0;
-    if (w > s.length) checkItems(w, `the field width of '%${width}${conv}'`, 'characters');
-    if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : flags.includes('0') && conv !== 's' ? s.padStart(w, '0') : s.padStart(w);
-    return s;
-  });
+      if (flags.includes('+') && /^[0-9]/.test(s)) s = `+${s}`;
+      const w = width ? Number(width) : 0;
+      if (w > s.length) checkItems(w, `the field width of '%${width}${conv}'`, 'characters');
+      if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : flags.includes('0') && conv !== 's' ? s.padStart(w, '0') : s.padStart(w);
+      return s;
+    },
+  );
   if (k < items.length && args.kind === 'tuple') throw typeError('not all arguments converted during string formatting');
   return out;
 }

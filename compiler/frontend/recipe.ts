@@ -52,7 +52,14 @@ interface KeySpec {
 const SCHEMA: Record<string, KeySpec> = {
   data: {
     kind: 'block',
-    block: { train: { kind: 'source' }, validation: { kind: 'any' }, test: { kind: 'any' }, split_seed: { kind: 'int' }, scale: { kind: 'any' }, limit: { kind: 'int' } },
+    block: {
+      train: { kind: 'source' },
+      validation: { kind: 'any' },
+      test: { kind: 'any' },
+      split_seed: { kind: 'int' },
+      scale: { kind: 'any' },
+      limit: { kind: 'int' },
+    },
   },
   feed: { kind: 'block', block: 'free' },
   op: { kind: 'op' },
@@ -100,7 +107,8 @@ function attr(v: Value, name: string): Value | undefined {
 }
 
 function sourceSpec(v: Value, span: Span, what: string): DataSourceSpec {
-  if (v.kind !== 'object' || v.typeName !== DATA_SOURCE) fail(RECIPE.TYPE, `${what} must be a data source (mnist(...), csv(...), npz(...), moons(...)), got ${describe(v)}`, span);
+  if (v.kind !== 'object' || v.typeName !== DATA_SOURCE)
+    fail(RECIPE.TYPE, `${what} must be a data source (mnist(...), csv(...), npz(...), moons(...)), got ${describe(v)}`, span);
   const get = (k: string): Value => attr(v, k)!;
   const s = (k: string): string => (get(k) as { value: string }).value;
   const n = (k: string): number | null => (get(k).kind === 'none' ? null : (get(k) as { value: number }).value);
@@ -151,10 +159,16 @@ class Checker {
   private entries(list: TrainRecipeEntry[], schema: Record<string, KeySpec> | 'free', where: string): Map<string, TrainRecipeEntry> {
     const out = new Map<string, TrainRecipeEntry>();
     for (const e of list) {
-      if (out.has(e.key)) fail(RECIPE.DUPLICATE, `${where}: key '${e.key}' given twice`, e.keySpan, { related: [{ span: out.get(e.key)!.keySpan, message: 'first given here' }] });
+      if (out.has(e.key))
+        fail(RECIPE.DUPLICATE, `${where}: key '${e.key}' given twice`, e.keySpan, {
+          related: [{ span: out.get(e.key)!.keySpan, message: 'first given here' }],
+        });
       if (schema !== 'free') {
         const spec = schema[e.key];
-        if (!spec) fail(RECIPE.UNKNOWN_KEY, `${where}: unknown key '${e.key}'${didYouMean(e.key, Object.keys(schema), 'plain')}`, e.keySpan, { expected: Object.keys(schema).join(', ') });
+        if (!spec)
+          fail(RECIPE.UNKNOWN_KEY, `${where}: unknown key '${e.key}'${didYouMean(e.key, Object.keys(schema), 'plain')}`, e.keySpan, {
+            expected: Object.keys(schema).join(', '),
+          });
         if (spec.kind === 'block' && e.entries === null) fail(RECIPE.TYPE, `${where}: '${e.key}' is a block: write ${e.key} { ... }`, e.span);
         if (spec.kind !== 'block' && e.entries !== null) fail(RECIPE.TYPE, `${where}: '${e.key}' takes a value (${e.key} = ...), not a block`, e.keySpan);
       } else if (e.entries !== null) fail(RECIPE.TYPE, `${where}: '${e.key}' takes a value, not a block`, e.keySpan);
@@ -214,7 +228,8 @@ class Checker {
   private scalar(e: TrainRecipeEntry, what: string, value: Value = e.value!): Node {
     const n = nodeOfValue(value);
     if (!n || !n.hasOutput) fail(RECIPE.TYPE, `${what} must be a scalar tensor, got ${describe(value)}`, e.span);
-    if (n!.shape !== null && n!.shape.length !== 0) fail(RECIPE.VALUE, `${what} must be a scalar tensor (a mean over the batch), got shape ${JSON.stringify(n!.shape)}`, e.span);
+    if (n!.shape !== null && n!.shape.length !== 0)
+      fail(RECIPE.VALUE, `${what} must be a scalar tensor (a mean over the batch), got shape ${JSON.stringify(n!.shape)}`, e.span);
     if (n!.dtype === 'bool') fail(RECIPE.TYPE, `${what} must be numeric, got a bool tensor (cast it)`, e.span);
     return this.inGraph(n!, e, what);
   }
@@ -243,7 +258,8 @@ class Checker {
     };
     const validation = splitOf('validation');
     const test = splitOf('test');
-    if (typeof validation === 'number' && typeof test === 'number' && validation + test >= 1) fail(RECIPE.VALUE, 'train.data: validation and test fractions leave no training data', dataE!.span);
+    if (typeof validation === 'number' && typeof test === 'number' && validation + test >= 1)
+      fail(RECIPE.VALUE, 'train.data: validation and test fractions leave no training data', dataE!.span);
     let scale: string[] = [];
     const scaleE = data.get('scale');
     if (scaleE) {
@@ -254,11 +270,13 @@ class Checker {
       else fail(RECIPE.TYPE, `train.data.scale must be True/False or a list of column names, got ${describe(v)}`, scaleE.span);
     }
     const cols = SOURCE_COLUMNS[trainSrc.kind];
-    for (const c of scale) if (cols && !cols.includes(c)) fail(RECIPE.COLUMN, `train.data.scale: the ${trainSrc.kind} source has no column '${c}' (columns: ${cols.join(', ')})`, scaleE!.span);
+    for (const c of scale)
+      if (cols && !cols.includes(c))
+        fail(RECIPE.COLUMN, `train.data.scale: the ${trainSrc.kind} source has no column '${c}' (columns: ${cols.join(', ')})`, scaleE!.span);
 
     // ---- feed
     const feedE = top.get('feed');
-    if (!feedE) fail(RECIPE.MISSING, "train: missing 'feed { PLACEHOLDER = \"column\" }'", r.span);
+    if (!feedE) fail(RECIPE.MISSING, 'train: missing \'feed { PLACEHOLDER = "column" }\'', r.span);
     const feed: Record<string, string> = {};
     const fedNodes = new Set<Node>();
     for (const e of this.entries(feedE!.entries!, 'free', 'train.feed').values()) {
@@ -266,11 +284,13 @@ class Checker {
       let n: Node | null = b ? nodeOfValue(b) : null;
       if (!n || n.graph !== this.graph) n = this.graph.get(e.key) ?? null;
       if (!n) fail(RECIPE.NOT_PLACEHOLDER, `train.feed: '${e.key}' is neither a binding nor a node of graph '${this.graph.name}'`, e.keySpan);
-      if (n!.op !== 'placeholder') fail(RECIPE.NOT_PLACEHOLDER, `train.feed: '${e.key}' is not a placeholder (it is the ${n!.op} node '${n!.name}')`, e.keySpan);
+      if (n!.op !== 'placeholder')
+        fail(RECIPE.NOT_PLACEHOLDER, `train.feed: '${e.key}' is not a placeholder (it is the ${n!.op} node '${n!.name}')`, e.keySpan);
       const v = e.value!;
       if (v.kind !== 'str') fail(RECIPE.TYPE, `train.feed.${e.key} must name a data column as a string (such as "features"), got ${describe(v)}`, e.span);
       const col = (v as { value: string }).value;
-      if (cols && !cols.includes(col)) fail(RECIPE.COLUMN, `train.feed.${e.key}: the ${trainSrc.kind} source has no column '${col}' (columns: ${cols.join(', ')})`, e.span);
+      if (cols && !cols.includes(col))
+        fail(RECIPE.COLUMN, `train.feed.${e.key}: the ${trainSrc.kind} source has no column '${col}' (columns: ${cols.join(', ')})`, e.span);
       feed[n!.name] = col;
       fedNodes.add(n!);
     }
@@ -304,17 +324,30 @@ class Checker {
     if (esE) {
       const es = this.entries(esE.entries!, SCHEMA.early_stopping.block!, 'train.early_stopping');
       const mE = es.get('metric');
-      const metric = this.str(mE) ?? (metrics.loss ? 'loss' : Object.keys(metrics)[0] ?? null);
+      const metric = this.str(mE) ?? (metrics.loss ? 'loss' : (Object.keys(metrics)[0] ?? null));
       if (metric === null) fail(RECIPE.METRIC, "train.early_stopping needs a metric: add 'metrics { ... }'", esE.keySpan);
-      if (!metrics[metric!] && !(metric === 'loss' && loss)) fail(RECIPE.METRIC, `train.early_stopping.metric: no metric named '${metric}' (metrics: ${Object.keys(metrics).join(', ') || 'none'})`, mE?.span ?? esE.keySpan);
+      if (!metrics[metric!] && !(metric === 'loss' && loss))
+        fail(
+          RECIPE.METRIC,
+          `train.early_stopping.metric: no metric named '${metric}' (metrics: ${Object.keys(metrics).join(', ') || 'none'})`,
+          mE?.span ?? esE.keySpan,
+        );
       const modeE = es.get('mode');
       const mode = this.str(modeE) ?? (/loss|error|mse/i.test(metric!) ? 'min' : 'max');
       if (mode !== 'min' && mode !== 'max') fail(RECIPE.VALUE, `train.early_stopping.mode must be "min" or "max", got ${JSON.stringify(mode)}`, modeE!.span);
       const onE = es.get('on');
       const on = this.str(onE) ?? (validation !== null ? 'validation' : 'test');
-      if (on !== 'validation' && on !== 'test') fail(RECIPE.VALUE, `train.early_stopping.on must be "validation" or "test", got ${JSON.stringify(on)}`, onE!.span);
-      if ((on === 'validation' ? validation : test) === null) fail(RECIPE.VALUE, `train.early_stopping watches the ${on} data, but train.data gives none`, onE?.span ?? esE.keySpan);
-      early = { metric: metric!, mode: mode as 'min' | 'max', patience: this.int(es.get('patience'), 5, 0), min_delta: this.number(es.get('min_delta'), 0), on: on as 'validation' | 'test' };
+      if (on !== 'validation' && on !== 'test')
+        fail(RECIPE.VALUE, `train.early_stopping.on must be "validation" or "test", got ${JSON.stringify(on)}`, onE!.span);
+      if ((on === 'validation' ? validation : test) === null)
+        fail(RECIPE.VALUE, `train.early_stopping watches the ${on} data, but train.data gives none`, onE?.span ?? esE.keySpan);
+      early = {
+        metric: metric!,
+        mode: mode as 'min' | 'max',
+        patience: this.int(es.get('patience'), 5, 0),
+        min_delta: this.number(es.get('min_delta'), 0),
+        on: on as 'validation' | 'test',
+      };
     }
 
     // ---- checkpoint
@@ -356,7 +389,8 @@ class Checker {
       } else if (nodeOfValue(v)) addScalar(nodeOfValue(v)!.name, v, scE);
       else fail(RECIPE.TYPE, `train.summaries.scalars must be a list of scalar tensors, a dict {tag: tensor} or merge_all(), got ${describe(v)}`, scE.span);
     } else {
-      for (const n of this.graph.getCollection(SUMMARIES)) if (n.hasOutput) addScalar(n.name, { kind: 'tensor', node: n }, smE ?? r as unknown as TrainRecipeEntry);
+      for (const n of this.graph.getCollection(SUMMARIES))
+        if (n.hasOutput) addScalar(n.name, { kind: 'tensor', node: n }, smE ?? (r as unknown as TrainRecipeEntry));
     }
     // Histograms of every trainable variable (tagged by its name, as `tf.summary.histogram(v.op.name, v)`), 0 = none.
     const histogramsEvery = this.int(sm.get('histograms_every_steps'), 0, 0);
@@ -399,13 +433,23 @@ class Checker {
       const nodes = needed(targets, fedNodes);
       for (const n of nodes) {
         if (n.op === 'placeholder' && !fedNodes.has(n)) {
-          fail(RECIPE.UNFED, `${what} needs the placeholder '${n.name}', which train.feed does not feed`, e?.span ?? r.span, n.span ? { related: [{ span: n.span, message: `'${n.name}' is made here` }] } : {});
+          fail(
+            RECIPE.UNFED,
+            `${what} needs the placeholder '${n.name}', which train.feed does not feed`,
+            e?.span ?? r.span,
+            n.span ? { related: [{ span: n.span, message: `'${n.name}' is made here` }] } : {},
+          );
         }
       }
       if (what === 'the train step') {
         const rnd = nodes.find((n) => n.op.startsWith('random_') || n.op === 'truncated_normal');
         if (rnd) {
-          this.notes.push({ code: RECIPE.RANDOM_NOTE, severity: 'note', message: `the train step runs the random op '${rnd.name}': a resumed run draws fresh values there, so it is not bitwise identical to an uninterrupted one`, span: rnd.span ?? opE!.span });
+          this.notes.push({
+            code: RECIPE.RANDOM_NOTE,
+            severity: 'note',
+            message: `the train step runs the random op '${rnd.name}': a resumed run draws fresh values there, so it is not bitwise identical to an uninterrupted one`,
+            span: rnd.span ?? opE!.span,
+          });
         }
       }
     }
@@ -431,7 +475,11 @@ export function checkProgramRecipe(result: BuildResult, name?: string): CheckedR
   if (rs.length === 0) return { plan: null, diagnostics: [error(RECIPE.NO_RECIPE, `${result.file.name} has no train { } block`, null)] };
   if (name !== undefined) {
     const r = rs.find((x) => x.name === name);
-    if (!r) return { plan: null, diagnostics: [error(RECIPE.NO_RECIPE, `no train block named '${name}' (recipes: ${rs.map((x) => x.name ?? '(unnamed)').join(', ')})`, null)] };
+    if (!r)
+      return {
+        plan: null,
+        diagnostics: [error(RECIPE.NO_RECIPE, `no train block named '${name}' (recipes: ${rs.map((x) => x.name ?? '(unnamed)').join(', ')})`, null)],
+      };
     return checkRecipe(result, r);
   }
   return checkRecipe(result, rs[0]);
@@ -486,7 +534,9 @@ export function recipeSignatures(graph: Graph, plan: TrainPlan): Signature[] {
   const sigs: Signature[] = [{ name: TRAIN_SIGNATURES.step, graph, feeds: ph, fetches: [op, ...loss], span }];
   const summ = Object.values(plan.summaries.scalars).map((n) => graph.get(n)!);
   if (summ.length) sigs.push({ name: TRAIN_SIGNATURES.stepWithSummaries, graph, feeds: ph, fetches: [op, ...loss, ...summ], span });
-  const evalNodes = [...Object.values(plan.metrics), ...(plan.loss && !Object.values(plan.metrics).includes(plan.loss) ? [plan.loss] : [])].map((n) => graph.get(n)!);
+  const evalNodes = [...Object.values(plan.metrics), ...(plan.loss && !Object.values(plan.metrics).includes(plan.loss) ? [plan.loss] : [])].map((n) =>
+    graph.get(n)!,
+  );
   if (evalNodes.length) sigs.push({ name: TRAIN_SIGNATURES.eval, graph, feeds: ph, fetches: evalNodes, span });
   return sigs;
 }

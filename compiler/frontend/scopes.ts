@@ -115,7 +115,8 @@ export function variableScopeContext(ctx: Ctx, a: VariableScopeArgs): ContextVal
       const aux = a.auxiliaryNameScope.value;
       const nos = a.nameOrScope;
       if (nos.kind === 'none' && a.defaultName === null) throw typeError('If default_name is None then name_or_scope is required');
-      if (nos.kind !== 'none' && nos.kind !== 'str' && nos.kind !== 'varscope') throw typeError('VariableScope: name_or_scope must be a string or VariableScope.');
+      if (nos.kind !== 'none' && nos.kind !== 'str' && nos.kind !== 'varscope')
+        throw typeError('VariableScope: name_or_scope must be a string or VariableScope.');
       const reuse = parseReuse(a.reuse);
       const initializer = a.initializer.kind === 'none' ? null : a.initializer;
       let previousNameStack: string | null = null;
@@ -156,7 +157,15 @@ export function variableScopeContext(ctx: Ctx, a: VariableScopeArgs): ContextVal
     },
   };
 
-  function pureEnter(graph: Graph, store: VarScopeStore, nameOrScope: string | VariableScope, reuse: Reuse | null, initializer: Value | null, dtype: DType | null, oldNameScope: string | undefined): Frame {
+  function pureEnter(
+    graph: Graph,
+    store: VarScopeStore,
+    nameOrScope: string | VariableScope,
+    reuse: Reuse | null,
+    initializer: Value | null,
+    dtype: DType | null,
+    oldNameScope: string | undefined,
+  ): Frame {
     const old = store.current;
     let vs: VariableScope;
     let oldSubscopes: Map<string, number> | null = null;
@@ -216,7 +225,10 @@ export function createVariable(ctx: Ctx, a: CreateVariableArgs): VariableValue {
         init = convertToTensor(ctx, a.initialValue, { dtype: a.dtype, name: 'initial_value' });
       }
       if (!isFullyDefined(init.shape)) {
-        if (a.validateShape) throw valueError(`initial_value must have a shape specified: Tensor("${init.tensorName}", shape=${formatShapePy(init.shape)}, dtype=${pyDTypeName(init.dtype!)})`);
+        if (a.validateShape)
+          throw valueError(
+            `initial_value must have a shape specified: Tensor("${init.tensorName}", shape=${formatShapePy(init.shape)}, dtype=${pyDTypeName(init.dtype!)})`,
+          );
         throw valueError(`validate_shape=False with an initial value of unknown shape is not supported: variables have static shapes`);
       }
       const v = node(ctx, 'variable', [], { dtype: init.dtype!, shape: init.shape, trainable: a.trainable }, scope, 'Variable()');
@@ -264,7 +276,8 @@ export function getVariable(ctx: Ctx, a: GetVariableArgs, shapeOf: (v: Value) =>
   let initializer: Value | null = a.initializer.kind === 'none' ? null : a.initializer;
   if (a.dtype && initializer && !isCallable(initializer)) {
     const initDType = valueDType(initializer);
-    if (initDType !== a.dtype) throw valueError(`Initializer type '${dtypeRepr(initDType)}' and explicit dtype '${dtypeRepr(a.dtype)}' don't match.`, FE.VARIABLE_SCOPE);
+    if (initDType !== a.dtype)
+      throw valueError(`Initializer type '${dtypeRepr(initDType)}' and explicit dtype '${dtypeRepr(a.dtype)}' don't match.`, FE.VARIABLE_SCOPE);
   }
   initializer ??= vs.initializer;
   const dtype = a.dtype ?? vs.dtype;
@@ -289,15 +302,24 @@ export function getVariable(ctx: Ctx, a: GetVariableArgs, shapeOf: (v: Value) =>
         );
       }
       if (!shapesCompatible(shape, found.node.shape)) {
-        throw valueError(`Trying to share variable ${name}, but specified shape ${formatShapePy(shape)} and found shape ${formatShapePy(found.node.shape)}.`, FE.VARIABLE_SCOPE);
+        throw valueError(
+          `Trying to share variable ${name}, but specified shape ${formatShapePy(shape)} and found shape ${formatShapePy(found.node.shape)}.`,
+          FE.VARIABLE_SCOPE,
+        );
       }
       if (dtype !== found.node.dtype) {
-        throw valueError(`Trying to share variable ${name}, but specified dtype ${pyDTypeName(dtype)} and found dtype ${pyDTypeName(found.node.dtype!)}_ref.`, FE.VARIABLE_SCOPE);
+        throw valueError(
+          `Trying to share variable ${name}, but specified dtype ${pyDTypeName(dtype)} and found dtype ${pyDTypeName(found.node.dtype!)}_ref.`,
+          FE.VARIABLE_SCOPE,
+        );
       }
       return { kind: 'variable', info: found };
     }
     if (reuse === true) {
-      throw valueError(`Variable ${name} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`, FE.VARIABLE_SCOPE);
+      throw valueError(
+        `Variable ${name} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`,
+        FE.VARIABLE_SCOPE,
+      );
     }
     if (!isFullyDefined(shape) && !initializingFromValue) {
       throw valueError(`Shape of a new variable (${name}) must be fully defined, but instead was ${formatShapePy(shape)}.`, FE.VARIABLE_SCOPE);
@@ -346,10 +368,14 @@ function defaultInitializer(name: string, dtype: DType): Value {
 export function callInitializer(ctx: Ctx, init: Value, shape: number[], dtype: DType): Value {
   if (init.kind === 'initializer') return { kind: 'tensor', node: init.build(shape, dtype, ctx) };
   const shapeList: Value = { kind: 'list', items: shape.map((d) => ({ kind: 'int', value: d })) };
-  return ctx.call(init, [shapeList], [
-    ['dtype', { kind: 'dtype', dtype }],
-    ['partition_info', NONE],
-  ]);
+  return ctx.call(
+    init,
+    [shapeList],
+    [
+      ['dtype', { kind: 'dtype', dtype }],
+      ['partition_info', NONE],
+    ],
+  );
 }
 
 // ---- initializer objects (tensorflow/python/ops/init_ops.py) ----
@@ -384,7 +410,13 @@ export function randomUniformInitializer(minval: number, maxval: number | null, 
   };
 }
 
-export function normalInitializer(kind: 'random_normal' | 'truncated_normal', mean: number, stddev: number, seed: number | null, dtype: DType): InitializerValue {
+export function normalInitializer(
+  kind: 'random_normal' | 'truncated_normal',
+  mean: number,
+  stddev: number,
+  seed: number | null,
+  dtype: DType,
+): InitializerValue {
   return {
     kind: 'initializer',
     name: `${kind}_initializer`,

@@ -16,23 +16,61 @@ import { formatShapePy, type Shape } from '../ir/shape.js';
 import { overflowError, typeError, valueError } from './errors.js';
 import { CHARS_PER_STEP, charge, checkItems } from './budget.js';
 
-export interface NoneValue { kind: 'none' }
-export interface BoolValue { kind: 'bool'; value: boolean }
-export interface IntValue { kind: 'int'; value: number }
-export interface FloatValue { kind: 'float'; value: number }
-export interface StrValue { kind: 'str'; value: string }
-export interface ListValue { kind: 'list'; items: Value[] }
-export interface TupleValue { kind: 'tuple'; items: Value[] }
-export interface DictValue { kind: 'dict'; map: Map<string, { key: Value; value: Value }> }
+export interface NoneValue {
+  kind: 'none';
+}
+export interface BoolValue {
+  kind: 'bool';
+  value: boolean;
+}
+export interface IntValue {
+  kind: 'int';
+  value: number;
+}
+export interface FloatValue {
+  kind: 'float';
+  value: number;
+}
+export interface StrValue {
+  kind: 'str';
+  value: string;
+}
+export interface ListValue {
+  kind: 'list';
+  items: Value[];
+}
+export interface TupleValue {
+  kind: 'tuple';
+  items: Value[];
+}
+export interface DictValue {
+  kind: 'dict';
+  map: Map<string, { key: Value; value: Value }>;
+}
 /** A TF1 Tensor: the (only) output of a node. */
-export interface TensorValue { kind: 'tensor'; node: Node }
+export interface TensorValue {
+  kind: 'tensor';
+  node: Node;
+}
 /** A TF1 Operation: fetching it runs the node and gives None. */
-export interface OperationValue { kind: 'op'; node: Node }
+export interface OperationValue {
+  kind: 'op';
+  node: Node;
+}
 /** A TF1 Variable (tf.Variable or get_variable). Used as a tensor it is its variable node. */
-export interface VariableValue { kind: 'variable'; info: VariableInfo }
-export interface DTypeValue { kind: 'dtype'; dtype: DType }
+export interface VariableValue {
+  kind: 'variable';
+  info: VariableInfo;
+}
+export interface DTypeValue {
+  kind: 'dtype';
+  dtype: DType;
+}
 /** A TF1 TensorShape: list-like of int | None, or unknown rank (dims null). */
-export interface ShapeValue { kind: 'shape'; dims: (number | null)[] | null }
+export interface ShapeValue {
+  kind: 'shape';
+  dims: (number | null)[] | null;
+}
 export interface FunctionValue {
   kind: 'function';
   name: string;
@@ -54,10 +92,21 @@ export interface BuiltinValue {
   call: (args: Value[], kwargs: [string, Value][], ctx: unknown) => Value;
   attrs?: Map<string, Value>;
 }
-export interface GraphValue { kind: 'graph'; graph: Graph }
+export interface GraphValue {
+  kind: 'graph';
+  graph: Graph;
+}
 /** A context manager for `with`: enter returns the `as` value; exit undoes it. */
-export interface ContextValue { kind: 'context'; label: string; enter: () => Value; exit: () => void }
-export interface VarScopeValue { kind: 'varscope'; scope: unknown }
+export interface ContextValue {
+  kind: 'context';
+  label: string;
+  enter: () => Value;
+  exit: () => void;
+}
+export interface VarScopeValue {
+  kind: 'varscope';
+  scope: unknown;
+}
 export interface InitializerValue {
   kind: 'initializer';
   name: string;
@@ -66,7 +115,11 @@ export interface InitializerValue {
   /** Build the initial value for a shape and dtype in the current graph and name scope. */
   build: (shape: number[], dtype: DType, ctx: unknown) => Node;
 }
-export interface ObjectValue { kind: 'object'; typeName: string; attrs: Map<string, Value> }
+export interface ObjectValue {
+  kind: 'object';
+  typeName: string;
+  attrs: Map<string, Value>;
+}
 
 export type Value =
   | NoneValue
@@ -116,7 +169,9 @@ export function exactInt(value: number): IntValue {
 }
 
 export function intOverflow(): Error {
-  return overflowError("int too large to be exact: tfg's construction-time ints are doubles, exact within ±(2**53 - 1) = ±9007199254740991 (and beyond where a double holds the value exactly)");
+  return overflowError(
+    "int too large to be exact: tfg's construction-time ints are doubles, exact within ±(2**53 - 1) = ±9007199254740991 (and beyond where a double holds the value exactly)",
+  );
 }
 
 /** Python's str of an int: all digits (JavaScript would print 1e+21). */
@@ -319,9 +374,22 @@ export function opTypeName(node: Node): string {
   return OP_TYPE_NAMES[node.op] ?? node.op;
 }
 const OP_TYPE_NAMES: Record<string, string> = {
-  const: 'Const', placeholder: 'Placeholder', variable: 'VariableV2', assign: 'Assign', assign_add: 'AssignAdd',
-  assign_sub: 'AssignSub', no_op: 'NoOp', group: 'NoOp', add: 'Add', sub: 'Sub', mul: 'Mul', div: 'RealDiv',
-  matmul: 'MatMul', identity: 'Identity', random_uniform: 'RandomUniform', random_normal: 'RandomStandardNormal',
+  const: 'Const',
+  placeholder: 'Placeholder',
+  variable: 'VariableV2',
+  assign: 'Assign',
+  assign_add: 'AssignAdd',
+  assign_sub: 'AssignSub',
+  no_op: 'NoOp',
+  group: 'NoOp',
+  add: 'Add',
+  sub: 'Sub',
+  mul: 'Mul',
+  div: 'RealDiv',
+  matmul: 'MatMul',
+  identity: 'Identity',
+  random_uniform: 'RandomUniform',
+  random_normal: 'RandomStandardNormal',
 };
 
 // ---- truthiness, equality, hashing ----

@@ -202,7 +202,10 @@ export class GradBuilder implements GradBuilderApi {
     const xs = x.shape;
     if (xs === null) {
       if (axes === null) return dy; // a scalar broadcasts against anything
-      this.fail(GRAD.NEEDS_STATIC, `the gradient of ${this.forward.name} (reduction over axes ${JSON.stringify(axes)}) needs the rank of its input to be known when the graph is built`);
+      this.fail(
+        GRAD.NEEDS_STATIC,
+        `the gradient of ${this.forward.name} (reduction over axes ${JSON.stringify(axes)}) needs the rank of its input to be known when the graph is built`,
+      );
     }
     const rank = xs.length;
     const reduced = axes === null ? xs.map((_, i) => i) : [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
@@ -220,7 +223,11 @@ export class GradBuilder implements GradBuilderApi {
       const rank = xs.length;
       const reduced = axes === null ? xs.map((_, i) => i) : [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))];
       const dims = reduced.map((i) => xs[i]);
-      if (dims.every((d) => d !== null)) return this.scalar((dims as number[]).reduce((a, b) => a * b, 1), dtype);
+      if (dims.every((d) => d !== null))
+        return this.scalar(
+          (dims as number[]).reduce((a, b) => a * b, 1),
+          dtype,
+        );
     }
     // size(x) / size(y), known only at run time (TF1: reduce_prod of the dynamic shapes)
     const sx = this.cast(this.op('size', [x]), dtype);

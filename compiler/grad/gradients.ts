@@ -108,7 +108,11 @@ export function gradients(graph: Graph, ys: readonly Node[], xs: readonly Node[]
   }
   xs.forEach((x, i) => {
     if (!isFloat(x.dtype!)) {
-      fail(GRAD.NOT_FLOAT, `TypeError: gradients(): xs[${i}] ${describe(x)} has dtype ${pyDTypeName(x.dtype!)}; gradients are defined only with respect to float tensors (float32, float64)`, span ?? x.span);
+      fail(
+        GRAD.NOT_FLOAT,
+        `TypeError: gradients(): xs[${i}] ${describe(x)} has dtype ${pyDTypeName(x.dtype!)}; gradients are defined only with respect to float tensors (float32, float64)`,
+        span ?? x.span,
+      );
     }
   });
   const gradYs = opts.gradYs ?? [];
@@ -133,10 +137,18 @@ export function gradients(graph: Graph, ys: readonly Node[], xs: readonly Node[]
       if (given) {
         if (given.graph !== graph) fail(GRAD.BAD_ARGUMENT, `ValueError: grad_ys[${i}] must be from the same graph as ys`, span);
         if (given.dtype !== y.dtype) {
-          fail(GRAD.BAD_ARGUMENT, `TypeError: Gradient type ${given.dtype ? pyDTypeName(given.dtype) : 'None'} generated for grad_ys[${i}] does not match the type ${pyDTypeName(y.dtype!)} of ys[${i}] ${describe(y)}`, span);
+          fail(
+            GRAD.BAD_ARGUMENT,
+            `TypeError: Gradient type ${given.dtype ? pyDTypeName(given.dtype) : 'None'} generated for grad_ys[${i}] does not match the type ${pyDTypeName(y.dtype!)} of ys[${i}] ${describe(y)}`,
+            span,
+          );
         }
         if (!shapesCompatible(given.shape, y.shape)) {
-          fail(GRAD.BAD_ARGUMENT, `ValueError: grad_ys[${i}] has shape ${formatShapePy(given.shape)}, incompatible with the shape ${formatShapePy(y.shape)} of ys[${i}] ('${y.name}')`, span);
+          fail(
+            GRAD.BAD_ARGUMENT,
+            `ValueError: grad_ys[${i}] has shape ${formatShapePy(given.shape)}, incompatible with the shape ${formatShapePy(y.shape)} of ys[${i}] ('${y.name}')`,
+            span,
+          );
         }
         g = given;
       } else {
@@ -171,13 +183,21 @@ export function gradients(graph: Graph, ys: readonly Node[], xs: readonly Node[]
       }
       const ins = graph.withNameScope(`${n.name}_grad`, () => rule(new GradBuilder(graph, n), n, g));
       if (ins.length !== n.inputs.length) {
-        fail(GRAD.NO_GRADIENT, `InternalError: the gradient rule of ${def.name} returned ${ins.length} gradients for ${n.inputs.length} inputs of '${n.name}'`, n.span ?? span);
+        fail(
+          GRAD.NO_GRADIENT,
+          `InternalError: the gradient rule of ${def.name} returned ${ins.length} gradients for ${n.inputs.length} inputs of '${n.name}'`,
+          n.span ?? span,
+        );
       }
       ins.forEach((gi, k) => {
         if (!gi || !targets[k]) return;
         const inp = n.inputs[k];
         if (gi.dtype !== inp.dtype) {
-          fail(GRAD.NO_GRADIENT, `InternalError: the gradient rule of ${def.name} made a ${gi.dtype} gradient for the ${inp.dtype} input ${k} of '${n.name}'`, n.span ?? span);
+          fail(
+            GRAD.NO_GRADIENT,
+            `InternalError: the gradient rule of ${def.name} made a ${gi.dtype} gradient for the ${inp.dtype} input ${k} of '${n.name}'`,
+            n.span ?? span,
+          );
         }
         push(inp, gi);
       });

@@ -194,9 +194,14 @@ export abstract class Optimizer {
     for (const [, v] of withTarget) if (v instanceof Node) notImplementedError(`('Trying to update a Tensor ', ${tensorRepr(v)})`, span);
     const withGrad = withTarget as [Node, VariableInfo][];
     for (const [g, v] of withGrad) {
-      if (g.dtype !== v.node.dtype) typeError(`gradient of dtype ${pyDTypeName(g.dtype!)} for variable ${v.node.name} of dtype ${pyDTypeName(v.node.dtype!)}`, span);
+      if (g.dtype !== v.node.dtype)
+        typeError(`gradient of dtype ${pyDTypeName(g.dtype!)} for variable ${v.node.name} of dtype ${pyDTypeName(v.node.dtype!)}`, span);
     }
-    this.createSlots(graph, withGrad.map(([, v]) => v), span);
+    this.createSlots(
+      graph,
+      withGrad.map(([, v]) => v),
+      span,
+    );
     const train = graph.withNameScope(opts.name ?? this.name, (scope) => {
       const mk = this.maker(graph, span);
       this.prepare(graph, mk);
@@ -248,7 +253,11 @@ export abstract class Optimizer {
     if (!m) this.slots.set(v.node, (m = new Map()));
     const have = m.get(slot);
     if (have) return have;
-    const info = makeVariable(graph, `${v.node.name}/${this.name}`, v.node.dtype!, v.node.shape as number[], 0, { initScope: 'Initializer', initName: 'zeros', span });
+    const info = makeVariable(graph, `${v.node.name}/${this.name}`, v.node.dtype!, v.node.shape as number[], 0, {
+      initScope: 'Initializer',
+      initName: 'zeros',
+      span,
+    });
     m.set(slot, info);
     return info;
   }
@@ -394,11 +403,21 @@ export class AdamOptimizer extends Optimizer {
     const b2p = c(p2.node);
     const b1 = c(this.t!.beta1);
     const b2 = c(this.t!.beta2);
-    const lrT = mk('div', [mk('mul', [c(this.t!.lr), mk('sqrt', [mk('sub', [one, b2p], {}, 'sub')], {}, 'Sqrt')], {}, 'mul'), mk('sub', [one, b1p], {}, 'sub')], {}, 'truediv');
+    const lrT = mk(
+      'div',
+      [mk('mul', [c(this.t!.lr), mk('sqrt', [mk('sub', [one, b2p], {}, 'sub')], {}, 'Sqrt')], {}, 'mul'), mk('sub', [one, b1p], {}, 'sub')],
+      {},
+      'truediv',
+    );
     const m = this.getSlot(v, 'm')!.node;
     const vv = this.getSlot(v, 'v')!.node;
     const mT = mk('assign_add', [m, mk('mul', [mk('sub', [grad, m], {}, 'sub'), mk('sub', [one, b1], {}, 'sub')], {}, 'mul')], {}, 'AssignAdd');
-    const vT = mk('assign_add', [vv, mk('mul', [mk('sub', [mk('square', [grad], {}, 'Square'), vv], {}, 'sub'), mk('sub', [one, b2], {}, 'sub')], {}, 'mul')], {}, 'AssignAdd');
+    const vT = mk(
+      'assign_add',
+      [vv, mk('mul', [mk('sub', [mk('square', [grad], {}, 'Square'), vv], {}, 'sub'), mk('sub', [one, b2], {}, 'sub')], {}, 'mul')],
+      {},
+      'AssignAdd',
+    );
     const denom = mk('add', [mk('sqrt', [vT], {}, 'Sqrt'), c(this.t!.epsilon)], {}, 'add');
     return mk('assign_sub', [v.node, mk('div', [mk('mul', [mT, lrT], {}, 'mul'), denom], {}, 'truediv')], {}, 'ApplyAdam');
   }

@@ -9,7 +9,14 @@
  */
 import { pyDTypeName } from '../../session/dtype.js';
 import type { SourceLocation } from '../../session/errors.js';
-import { ElementError, type PyObjectNames, elementByName, pyRepr, pyTypeName as plainPyTypeName, pyValueRepr as plainPyValueRepr } from '../../session/run-common.js';
+import {
+  ElementError,
+  type PyObjectNames,
+  elementByName,
+  pyRepr,
+  pyTypeName as plainPyTypeName,
+  pyValueRepr as plainPyValueRepr,
+} from '../../session/run-common.js';
 import { spanInfo } from '../diagnostics/span.js';
 import { type Graph, Node, Operation } from '../ir/graph.js';
 import { formatShapePy } from '../ir/shape.js';

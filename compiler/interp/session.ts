@@ -47,19 +47,18 @@ import { ShapeError, formatShape, isCompatible } from '../ir/shape.js';
 import { type EvalContext, type OpDef, OpTypeError } from '../ops/def.js';
 import { getOp } from '../ops/registry.js';
 import { hasShapeInput } from '../ops/static-value.js';
-import {
-  type Element,
-  SessionTypeError,
-  SessionValueError,
-  asGraphElement,
-  nodeLocation,
-  pyRepr,
-  pyTypeName,
-  pyValueRepr,
-  tensorStr,
-} from './elements.js';
+import { type Element, SessionTypeError, SessionValueError, asGraphElement, nodeLocation, pyRepr, pyTypeName, pyValueRepr, tensorStr } from './elements.js';
 import { convertFeedValue } from './feeds.js';
-import { DEFAULT_MAX_MEMORY_BYTES, type FetchMapper, buildFetchResult, checkFedShape, mapFetches, resolveFeedKey, resolveFetch, sameElement } from '../../session/run-common.js';
+import {
+  DEFAULT_MAX_MEMORY_BYTES,
+  type FetchMapper,
+  buildFetchResult,
+  checkFedShape,
+  mapFetches,
+  resolveFeedKey,
+  resolveFetch,
+  sameElement,
+} from '../../session/run-common.js';
 
 /** What can be fetched: a node (its tensor), an Operation, a name, or lists/dicts of those. */
 export type Fetch = Node | Operation | string | readonly Fetch[] | { readonly [k: string]: Fetch };
@@ -266,7 +265,12 @@ export class ReferenceSession implements Session {
   /** session.py's _FetchMapper.for_fetch: flatten, resolve and dedup the fetches (session/run-common.ts). */
   private mapFetch(fetch: unknown, unique: Element[]): FetchMapper {
     const leaf = (x: unknown): Element => {
-      const el = resolveFetch(x, (y) => typeof y === 'string' || y instanceof Node || y instanceof Operation, (y) => asGraphElement(this.graph, y, true), REFERENCE_PY_NAMES);
+      const el = resolveFetch(
+        x,
+        (y) => typeof y === 'string' || y instanceof Node || y instanceof Operation,
+        (y) => asGraphElement(this.graph, y, true),
+        REFERENCE_PY_NAMES,
+      );
       // A node without output fetched as a Node is an operation (gives null), as in TF1.
       return el.node.hasOutput ? el : { node: el.node, asOp: true };
     };
@@ -493,7 +497,11 @@ export class ReferenceSession implements Session {
     if (node.op === 'placeholder') {
       const dtype = tfDTypeName(node.dtype!);
       const withShape = node.shape !== null && node.shape.length > 0 ? ` and shape ${formatShape(node.shape)}` : '';
-      throw new InvalidArgumentError(`You must feed a value for placeholder tensor '${node.name}' with dtype ${dtype}${withShape}`, node.name, nodeLocation(node));
+      throw new InvalidArgumentError(
+        `You must feed a value for placeholder tensor '${node.name}' with dtype ${dtype}${withShape}`,
+        node.name,
+        nodeLocation(node),
+      );
     }
     const def = this.opDef(node);
     const refs = this.refsOf(def);
@@ -528,7 +536,11 @@ export class ReferenceSession implements Session {
     }
     if (!(out instanceof Tensor) || out.dtype !== node.dtype || !isCompatible(out.shape, node.shape)) {
       const got = out instanceof Tensor ? `${tfDTypeName(out.dtype)}${formatShape([...out.shape])}` : String(out);
-      throw new InternalError(`Op '${node.op}' produced ${got} but the graph says ${tfDTypeName(node.dtype)}${formatShape(node.shape)}`, node.name, nodeLocation(node));
+      throw new InternalError(
+        `Op '${node.op}' produced ${got} but the graph says ${tfDTypeName(node.dtype)}${formatShape(node.shape)}`,
+        node.name,
+        nodeLocation(node),
+      );
     }
     return out;
   }

@@ -53,7 +53,13 @@ export function graphToDot(g: Graph): string {
     }
     c.nodes.push(n);
   }
-  const lines = [`digraph ${dotId(g.name)} {`, '  rankdir=BT;', '  compound=true;', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=8];'];
+  const lines = [
+    `digraph ${dotId(g.name)} {`,
+    '  rankdir=BT;',
+    '  compound=true;',
+    '  node [fontname="Helvetica", fontsize=10];',
+    '  edge [fontname="Helvetica", fontsize=8];',
+  ];
   const emit = (c: Cluster, indent: string): void => {
     for (const n of c.nodes) {
       const type = formatType(n.dtype, n.shape);

@@ -39,7 +39,10 @@ export function formatAttrValue(v: AttrValue, maxItems = 8): string {
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
     if (isFlatList(v) && v.length > maxItems) {
-      return `[${v.slice(0, maxItems).map((x) => formatAttrValue(x, maxItems)).join(', ')}, ... (${v.length} values)]`;
+      return `[${v
+        .slice(0, maxItems)
+        .map((x) => formatAttrValue(x, maxItems))
+        .join(', ')}, ... (${v.length} values)]`;
     }
     return `[${v.map((x) => formatAttrValue(x, maxItems)).join(', ')}]`;
   }

@@ -71,7 +71,10 @@ export class Poly {
     const m = new Map<string, number>();
     for (const [ka, va] of this.terms) {
       for (const [kb, vb] of p.terms) {
-        const key = [...ka.split('*'), ...kb.split('*')].filter((s) => s).sort().join('*');
+        const key = [...ka.split('*'), ...kb.split('*')]
+          .filter((s) => s)
+          .sort()
+          .join('*');
         m.set(key, (m.get(key) ?? 0) + va * vb);
       }
     }

@@ -34,7 +34,10 @@ export function makeNode(graph: Graph, op: string, inputs: Node[], attrs: Attrs 
       // as it is (an op made in its own name scope, as matmul's 'MatMul/'), else under the scope.
       const name = opts.name ?? def.tfType;
       const full = name.endsWith('/') ? name.slice(0, -1) : `${graph.nameStack ? graph.nameStack + '/' : ''}${name}`;
-      const msg = e instanceof ShapeError ? `${e.message} for '${full}' (op: '${def.tfType}') with input shapes: ${sigs.map((s) => (s.shape === null ? '?' : `[${s.shape.map((d) => d ?? '?').join(',')}]`)).join(', ')}.` : e.message;
+      const msg =
+        e instanceof ShapeError
+          ? `${e.message} for '${full}' (op: '${def.tfType}') with input shapes: ${sigs.map((s) => (s.shape === null ? '?' : `[${s.shape.map((d) => d ?? '?').join(',')}]`)).join(', ')}.`
+          : e.message;
       throw new CompileError(error(e instanceof ShapeError ? OP_BUILD.SHAPE : OP_BUILD.DTYPE, msg, opts.span ?? null));
     }
     throw e;

@@ -22,7 +22,9 @@ export const BOOL: readonly DType[] = ['bool'];
 /** TF1's check of an input against an op's allowed list. */
 export function checkDType(param: string, d: DType, allowed: readonly DType[]): void {
   if (!allowed.includes(d)) {
-    throw new OpTypeError(`Value passed to parameter '${param}' has DataType ${pyDTypeName(d)} not in list of allowed values: ${allowed.map(pyDTypeName).join(', ')}`);
+    throw new OpTypeError(
+      `Value passed to parameter '${param}' has DataType ${pyDTypeName(d)} not in list of allowed values: ${allowed.map(pyDTypeName).join(', ')}`,
+    );
   }
 }
 
@@ -31,7 +33,9 @@ export function checkSameDType(tfType: string, sigs: readonly TensorSig[], names
   const base = sigs[first].dtype;
   for (let i = first + 1; i < sigs.length; i++) {
     if (sigs[i].dtype !== base) {
-      throw new OpTypeError(`Input '${names[i] ?? names[names.length - 1]}' of '${tfType}' Op has type ${pyDTypeName(sigs[i].dtype)} that does not match type ${pyDTypeName(base)}${refFirst ? '_ref' : ''} of argument '${names[first]}'.`);
+      throw new OpTypeError(
+        `Input '${names[i] ?? names[names.length - 1]}' of '${tfType}' Op has type ${pyDTypeName(sigs[i].dtype)} that does not match type ${pyDTypeName(base)}${refFirst ? '_ref' : ''} of argument '${names[first]}'.`,
+      );
     }
   }
 }
@@ -39,7 +43,9 @@ export function checkSameDType(tfType: string, sigs: readonly TensorSig[], names
 export function checkArity(tfType: string, sigs: readonly TensorSig[], n: number | [number, number]): void {
   const [lo, hi] = typeof n === 'number' ? [n, n] : n;
   if (sigs.length < lo || sigs.length > hi) {
-    throw new OpTypeError(`${tfType} takes ${lo === hi ? lo : hi === Infinity ? `at least ${lo}` : `${lo} to ${hi}`} input${hi === 1 ? '' : 's'}, got ${sigs.length}`);
+    throw new OpTypeError(
+      `${tfType} takes ${lo === hi ? lo : hi === Infinity ? `at least ${lo}` : `${lo} to ${hi}`} input${hi === 1 ? '' : 's'}, got ${sigs.length}`,
+    );
   }
 }
 
@@ -66,7 +72,8 @@ export function attrNums(attrs: Attrs, key: string): number[] | null {
   const v = attrs[key];
   if (v === undefined || v === null) return null;
   if (typeof v === 'number') return [v];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new OpTypeError(`attribute '${key}' must be a list of numbers, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
+    throw new OpTypeError(`attribute '${key}' must be a list of numbers, got ${JSON.stringify(v)}`);
   return v as number[];
 }
 
@@ -108,7 +115,8 @@ export function mergeShapesStrict(a: Shape, b: Shape): Shape {
   if (a.length !== b.length) throw new ShapeError(`Shapes must be equal rank, but are ${a.length} and ${b.length}`);
   return a.map((d, i) => {
     const e = b[i];
-    if (d !== null && e !== null && d !== e) throw new ShapeError(`Dimension ${i} in both shapes must be equal, but are ${d} and ${e}. Shapes are ${formatShape(a)} and ${formatShape(b)}.`);
+    if (d !== null && e !== null && d !== e)
+      throw new ShapeError(`Dimension ${i} in both shapes must be equal, but are ${d} and ${e}. Shapes are ${formatShape(a)} and ${formatShape(b)}.`);
     return d ?? e;
   });
 }
@@ -143,7 +151,11 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
  * Visit every element of `outShape` in row-major order, passing the output flat index and
  * each input's flat offset (inputs given by their aligned strides). Incremental odometer.
  */
-export function forEachStrided(outShape: readonly number[], strides: readonly (readonly number[])[], fn: (o: number, offs: Int32Array | number[]) => void): void {
+export function forEachStrided(
+  outShape: readonly number[],
+  strides: readonly (readonly number[])[],
+  fn: (o: number, offs: Int32Array | number[]) => void,
+): void {
   const n = sizeOf(outShape);
   if (n === 0) return;
   const rank = outShape.length;

@@ -79,7 +79,8 @@ function gatherStrided(x: Tensor, shape: readonly number[], strides: readonly nu
 function partialAttr(attrs: Attrs, key: string): Dim[] | null {
   const v = attrs[key];
   if (v === undefined || v === null) return null;
-  if (!Array.isArray(v) || !v.every((x) => x === null || typeof x === 'number')) throw new OpTypeError(`attribute '${key}' must be a list of numbers or nulls, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || !v.every((x) => x === null || typeof x === 'number'))
+    throw new OpTypeError(`attribute '${key}' must be a list of numbers or nulls, got ${JSON.stringify(v)}`);
   return v as Dim[];
 }
 
@@ -195,7 +196,6 @@ function sliceDebugString(shape: readonly number[], flat: number): string {
 /** Gradient of ops that only change the shape: dy reshaped back to x's shape. */
 const reshapeGrad: GradRule = (b, n, dy) => [b.reshapeTo(dy, n.inputs[0])];
 
-
 export const LAYOUT_OPS = {
   transpose: {
     name: 'transpose',
@@ -289,8 +289,10 @@ export const LAYOUT_OPS = {
       const known = shape.reduce((a, d, i) => (i === unknown ? a : a * d), 1);
       const out = [...shape];
       if (unknown >= 0) {
-        if (known === 0) throw new InvalidArgumentError('Reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero');
-        if (x.size % known !== 0) throw new InvalidArgumentError(`Input to reshape is a tensor with ${x.size} values, but the requested shape requires a multiple of ${known}`);
+        if (known === 0)
+          throw new InvalidArgumentError('Reshape cannot infer the missing input size for an empty tensor unless all specified input sizes are non-zero');
+        if (x.size % known !== 0)
+          throw new InvalidArgumentError(`Input to reshape is a tensor with ${x.size} values, but the requested shape requires a multiple of ${known}`);
         out[unknown] = x.size / known;
       } else if (known !== x.size) throw new InvalidArgumentError(`Input to reshape is a tensor with ${x.size} values, but the requested shape has ${known}`);
       return new Tensor(x.dtype, out, x.data);
@@ -302,10 +304,14 @@ export const LAYOUT_OPS = {
     tfType: 'ExpandDims',
     doc: 'Inserts a dim of size 1 at axis (in [-rank-1, rank]).',
     kind: 'layout',
-    lower: { fusion: 'view', sharesBuffer: true, view: (n, v, ctx) => {
-      const ax = normAxis(n.attrs.axis as number, ctx.shape(n).length);
-      return { m: v.m.filter((_, i) => i !== ax), o: v.o.filter((_, i) => i !== ax) };
-    } },
+    lower: {
+      fusion: 'view',
+      sharesBuffer: true,
+      view: (n, v, ctx) => {
+        const ax = normAxis(n.attrs.axis as number, ctx.shape(n).length);
+        return { m: v.m.filter((_, i) => i !== ax), o: v.o.filter((_, i) => i !== ax) };
+      },
+    },
     symShape(n, [x]) {
       const ax = normAxis(n.attrs.axis as number, x.length + 1);
       return [...x.slice(0, ax), Poly.const(1), ...x.slice(ax)];
@@ -357,9 +363,18 @@ export const LAYOUT_OPS = {
     eval(inputs, attrs) {
       const x = inputs[0]!;
       const axes = attrNums(attrs, 'axis');
-      if (axes === null || axes.length === 0) return new Tensor(x.dtype, x.shape.filter((d) => d !== 1), x.data);
+      if (axes === null || axes.length === 0)
+        return new Tensor(
+          x.dtype,
+          x.shape.filter((d) => d !== 1),
+          x.data,
+        );
       const drop = squeezeAxes(axes, x.shape, InvalidArgumentError);
-      return new Tensor(x.dtype, x.shape.filter((_, i) => !drop.has(i)), x.data);
+      return new Tensor(
+        x.dtype,
+        x.shape.filter((_, i) => !drop.has(i)),
+        x.data,
+      );
     },
     grad: reshapeGrad,
   },
@@ -379,7 +394,7 @@ export const LAYOUT_OPS = {
     shapeRule: 'x0.shape with the axis dims summed',
     dtypes: dtypeList(ALL),
     infer(inputs, attrs) {
-      if (inputs.length === 0) throw new ShapeError('List argument \'values\' to \'ConcatV2\' Op with length 0 shorter than minimum length 1.');
+      if (inputs.length === 0) throw new ShapeError("List argument 'values' to 'ConcatV2' Op with length 0 shorter than minimum length 1.");
       const dtype = checkListDTypes('ConcatV2', 'values', inputs);
       const known = inputs.filter((s) => s.shape !== null).map((s) => s.shape!);
       if (known.length === 0) return { dtype, shape: null };
@@ -391,7 +406,9 @@ export const LAYOUT_OPS = {
         for (let i = 0; i < rank; i++) {
           if (i === axis) continue;
           if (out[i] !== null && s[i] !== null && out[i] !== s[i]) {
-            throw new ShapeError(`Dimension ${i} in both shapes must be equal, but are ${out[i]} and ${s[i]}. Shapes are ${formatShape(known[0])} and ${formatShape(s)}.`);
+            throw new ShapeError(
+              `Dimension ${i} in both shapes must be equal, but are ${out[i]} and ${s[i]}. Shapes are ${formatShape(known[0])} and ${formatShape(s)}.`,
+            );
           }
           out[i] = out[i] ?? s[i];
         }
@@ -406,7 +423,10 @@ export const LAYOUT_OPS = {
       const x0 = xs[0];
       const axis = concatAxis(attrNum(attrs, 'axis'), x0.rank, InvalidArgumentError);
       for (let i = 1; i < xs.length; i++) {
-        if (xs[i].rank !== x0.rank) throw new InvalidArgumentError(`ConcatOp : Ranks of all input tensors should match: shape[0] = ${fmt(x0.shape)} vs. shape[${i}] = ${fmt(xs[i].shape)}`);
+        if (xs[i].rank !== x0.rank)
+          throw new InvalidArgumentError(
+            `ConcatOp : Ranks of all input tensors should match: shape[0] = ${fmt(x0.shape)} vs. shape[${i}] = ${fmt(xs[i].shape)}`,
+          );
         if (xs[i].shape.some((d, j) => j !== axis && d !== x0.shape[j])) {
           throw new InvalidArgumentError(`ConcatOp : Dimensions of inputs should match: shape[0] = ${fmt(x0.shape)} vs. shape[${i}] = ${fmt(xs[i].shape)}`);
         }
@@ -417,7 +437,8 @@ export const LAYOUT_OPS = {
       // TF1's _ConcatGradHelper: the slice of dy each input came from
       const xs = n.inputs;
       const rank = (dy.shape ?? xs.find((x) => x.shape !== null)?.shape)?.length;
-      if (rank === undefined) return b.fail(GRAD.NEEDS_STATIC, `the gradient of ${n.name} (concat) needs the rank of its inputs to be known when the graph is built`);
+      if (rank === undefined)
+        return b.fail(GRAD.NEEDS_STATIC, `the gradient of ${n.name} (concat) needs the rank of its inputs to be known when the graph is built`);
       const axis = concatAxis(attrNum(n.attrs, 'axis'), rank, ShapeError);
       const sizes = xs.map((x) => (x.shape === null ? null : x.shape[axis]));
       if (sizes.every((d) => d !== null)) {
@@ -449,7 +470,7 @@ export const LAYOUT_OPS = {
     shapeRule: 'x0.shape with N inserted at axis',
     dtypes: dtypeList(ALL),
     infer(inputs, attrs) {
-      if (inputs.length === 0) throw new ShapeError('List argument \'values\' to \'Pack\' Op with length 0 shorter than minimum length 1.');
+      if (inputs.length === 0) throw new ShapeError("List argument 'values' to 'Pack' Op with length 0 shorter than minimum length 1.");
       const dtype = checkListDTypes('Pack', 'values', inputs);
       let shape: Shape = inputs[0].shape;
       for (const s of inputs.slice(1)) {
@@ -459,7 +480,10 @@ export const LAYOUT_OPS = {
           const a: Dim[] = shape;
           const b2: Dim[] = s.shape;
           shape = a.map((d, i) => {
-            if (d !== null && b2[i] !== null && d !== b2[i]) throw new ShapeError(`Dimension ${i} in both shapes must be equal, but are ${d} and ${b2[i]}. Shapes are ${formatShape(a)} and ${formatShape(b2)}.`);
+            if (d !== null && b2[i] !== null && d !== b2[i])
+              throw new ShapeError(
+                `Dimension ${i} in both shapes must be equal, but are ${d} and ${b2[i]}. Shapes are ${formatShape(a)} and ${formatShape(b2)}.`,
+              );
             return d ?? b2[i];
           });
         }
@@ -473,7 +497,8 @@ export const LAYOUT_OPS = {
       const x0 = xs[0];
       const axis = stackAxis(attrNum(attrs, 'axis', 0), x0.rank, InvalidArgumentError);
       for (let i = 1; i < xs.length; i++) {
-        if (!sameShape(xs[i].shape, x0.shape)) throw new InvalidArgumentError(`Shapes of all inputs must match: values[0].shape = ${fmt(x0.shape)} != values[${i}].shape = ${fmt(xs[i].shape)}`);
+        if (!sameShape(xs[i].shape, x0.shape))
+          throw new InvalidArgumentError(`Shapes of all inputs must match: values[0].shape = ${fmt(x0.shape)} != values[${i}].shape = ${fmt(xs[i].shape)}`);
       }
       const expanded = xs.map((x) => new Tensor(x.dtype, [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)], x.data));
       return concatTensors(expanded, axis);
@@ -481,7 +506,8 @@ export const LAYOUT_OPS = {
     grad(b, n, dy) {
       // unstack dy along the stacked axis
       const rank = dy.shape?.length;
-      if (rank === undefined) return b.fail(GRAD.NEEDS_STATIC, `the gradient of ${n.name} (stack) needs the rank of its inputs to be known when the graph is built`);
+      if (rank === undefined)
+        return b.fail(GRAD.NEEDS_STATIC, `the gradient of ${n.name} (stack) needs the rank of its inputs to be known when the graph is built`);
       const axis = stackAxis(attrNum(n.attrs, 'axis', 0), rank - 1, ShapeError);
       const all = { start: null, stop: null, step: null };
       return n.inputs.map((_, i) => b.stridedSlice(dy, [...new Array<AttrValue>(axis).fill(all), i]));
@@ -493,10 +519,13 @@ export const LAYOUT_OPS = {
     doc: 'The block starting at begin of extent size (size -1 = to the end). With `begin` and `size` inputs (TF1: tensors) they are read at run time; the attrs are then what is known of them when the graph is built.',
     kind: 'layout',
     // a view at a fixed offset: begin must be known when compiling (size may follow B)
-    lower: { fusion: 'view', view: (n, v) => {
-      const begin = n.attrs.begin as number[];
-      return { m: v.m, o: v.o.map((p, i) => p.add(begin[i])) };
-    } },
+    lower: {
+      fusion: 'view',
+      view: (n, v) => {
+        const begin = n.attrs.begin as number[];
+        return { m: v.m, o: v.o.map((p, i) => p.add(begin[i])) };
+      },
+    },
     compileCheck(n) {
       if (n.inputs.length === 3) {
         const begin = n.attrs.begin;
@@ -520,7 +549,13 @@ export const LAYOUT_OPS = {
       });
     },
     signature: '[x] or [x, begin, size]; {begin: number[], size: number[]}',
-    shapeInputs: { arity: 3, inputs: [{ index: 1, attr: 'begin' }, { index: 2, attr: 'size' }] },
+    shapeInputs: {
+      arity: 3,
+      inputs: [
+        { index: 1, attr: 'begin' },
+        { index: 2, attr: 'size' },
+      ],
+    },
     shapeRule: 'size (with -1 = dim - begin); with the inputs, their static values',
     dtypes: dtypeList(ALL),
     infer(inputs, attrs) {
@@ -529,7 +564,10 @@ export const LAYOUT_OPS = {
       if (inputs.length === 3) {
         checkShapeInput('begin', inputs[1]);
         checkShapeInput('size', inputs[2]);
-        return { dtype: inputs[0].dtype, shape: sliceStatic(inputs[0].shape, partialAttr(attrs, 'begin'), partialAttr(attrs, 'size'), inputs[1].shape, inputs[2].shape) };
+        return {
+          dtype: inputs[0].dtype,
+          shape: sliceStatic(inputs[0].shape, partialAttr(attrs, 'begin'), partialAttr(attrs, 'size'), inputs[1].shape, inputs[2].shape),
+        };
       }
       const begin = attrNums(attrs, 'begin') ?? [];
       const size = attrNums(attrs, 'size') ?? [];
@@ -796,7 +834,7 @@ export const LAYOUT_OPS = {
     kind: 'layout',
     symShape: (_n, ins) => ins[1],
     lower: checkedKernel(stridedSliceGrad),
-    signature: "[dy, x]; {index}",
+    signature: '[dy, x]; {index}',
     shapeRule: 'x.shape',
     dtypes: 'dy any; x any',
     infer(inputs, attrs) {
@@ -860,7 +898,11 @@ export const LAYOUT_OPS = {
     grad(b, n, dy) {
       // the slice of dy at begin, of the incoming gradient's shape
       const sizeOf = b.op('shape', [n.inputs[0]], {}, 'Shape');
-      return [b.op('slice', [dy, n.inputs[2], sizeOf], { begin: n.attrs.begin ?? null, size: n.inputs[0].shape === null ? null : [...n.inputs[0].shape] }, 'Slice'), null, null];
+      return [
+        b.op('slice', [dy, n.inputs[2], sizeOf], { begin: n.attrs.begin ?? null, size: n.inputs[0].shape === null ? null : [...n.inputs[0].shape] }, 'Slice'),
+        null,
+        null,
+      ];
     },
   },
   concat_slice: {
@@ -946,8 +988,6 @@ export const LAYOUT_OPS = {
   },
 } satisfies Record<string, OpDef>;
 
-
-
 // ---------------------------------------------------------------- op-specific helpers
 
 function expandAxis(axis: number, rank: number, Err: new (m: string) => Error): number {
@@ -961,7 +1001,8 @@ function stackAxis(axis: number, rank: number, Err: new (m: string) => Error): n
 }
 
 function concatAxis(axis: number, rank: number, Err: new (m: string) => Error): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new Err(`ConcatOp : Expected concatenating dimensions in the range [${-rank}, ${rank}), but got ${axis}`);
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank)
+    throw new Err(`ConcatOp : Expected concatenating dimensions in the range [${-rank}, ${rank}), but got ${axis}`);
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -993,7 +1034,8 @@ function reshapeStatic(x: Shape, shapeSig: TensorSig, target: Dim[] | null): Sha
     return k === null || k === undefined ? null : unknownDims(k);
   }
   checkDimCount(target.length);
-  if (shapeSig.shape !== null && shapeSig.shape[0] !== null && shapeSig.shape[0] !== target.length) throw new OpTypeError(`attribute 'shape' has ${target.length} entries for a shape input of ${shapeSig.shape[0]}`);
+  if (shapeSig.shape !== null && shapeSig.shape[0] !== null && shapeSig.shape[0] !== target.length)
+    throw new OpTypeError(`attribute 'shape' has ${target.length} entries for a shape input of ${shapeSig.shape[0]}`);
   let minusOne = -1;
   target.forEach((d, i) => {
     if (d === null) return;
@@ -1007,7 +1049,8 @@ function reshapeStatic(x: Shape, shapeSig: TensorSig, target: Dim[] | null): Sha
   const known = (out.filter((d) => d !== null) as number[]).reduce((a, d) => a * d, 1);
   if (isFullyDefined(x)) {
     const n = sizeOf(x);
-    if (unknown.length === 0 && known !== n) throw new ShapeError(`Cannot reshape a tensor with ${n} elements to shape [${target.join(',')}] (${known} elements)`);
+    if (unknown.length === 0 && known !== n)
+      throw new ShapeError(`Cannot reshape a tensor with ${n} elements to shape [${target.join(',')}] (${known} elements)`);
     if (unknown.length === 1 && known > 0) {
       if (n % known !== 0) throw new ShapeError(`Dimension size must be evenly divisible by ${known} but is ${n}`);
       out[unknown[0]] = n / known;
@@ -1047,7 +1090,8 @@ function sliceShape(s: readonly Dim[], begin: number[], size: number[], Err: new
     const b = begin[i];
     if (!Number.isInteger(b) || b < 0 || (d !== null && b > d)) throw new Err(`Expected begin[${i}] in [0, ${d ?? '?'}], but got ${b}`);
     if (size[i] === -1) return d === null ? null : d - b;
-    if (!Number.isInteger(size[i]) || size[i] < 0 || (d !== null && b + size[i] > d)) throw new Err(`Expected size[${i}] in [0, ${d === null ? '?' : d - b}], but got ${size[i]}`);
+    if (!Number.isInteger(size[i]) || size[i] < 0 || (d !== null && b + size[i] > d))
+      throw new Err(`Expected size[${i}] in [0, ${d === null ? '?' : d - b}], but got ${size[i]}`);
     return size[i];
   });
 }
@@ -1091,9 +1135,10 @@ function transposeView(n: Node, v: View, ctx: ViewContext): View {
 /** squeeze as index arithmetic: a squeezed dim (size 1) is always index 0. */
 function squeezeView(n: Node, v: View, ctx: ViewContext): View {
   const xs = ctx.shape(n.inputs[0]);
-  const axes = n.attrs.axis === null || n.attrs.axis === undefined
-    ? xs.flatMap((d, i) => (d.equals(1) ? [i] : []))
-    : (n.attrs.axis as number[]).map((a) => normAxis(a, xs.length));
+  const axes =
+    n.attrs.axis === null || n.attrs.axis === undefined
+      ? xs.flatMap((d, i) => (d.equals(1) ? [i] : []))
+      : (n.attrs.axis as number[]).map((a) => normAxis(a, xs.length));
   const m: number[][] = [];
   const o: Poly[] = [];
   let k = 0;
@@ -1171,9 +1216,15 @@ function stridedSliceRule(index: unknown, x: Poly[]): (Poly | null)[] | null {
       out.push(null);
       continue;
     }
-    if (!dim.isConst() && Math.abs(step) !== 1) throw new ScheduleError(`Cannot compile a strided slice with step ${step} over the unknown dimension ${d - 1} (every unknown dim is the batch size B; only steps of 1 and -1 are planned)`);
+    if (!dim.isConst() && Math.abs(step) !== 1)
+      throw new ScheduleError(
+        `Cannot compile a strided slice with step ${step} over the unknown dimension ${d - 1} (every unknown dim is the batch size B; only steps of 1 and -1 are planned)`,
+      );
     const len = sliceLen(dim, sl.start, sl.stop, step);
-    if (len && len.isConst() && len.constValue() < 0) throw new ScheduleError(`Cannot compile the slice [${sl.start ?? ''}:${sl.stop ?? ''}] over the unknown dimension ${d - 1}: its length depends on clamping to the run-time size`);
+    if (len && len.isConst() && len.constValue() < 0)
+      throw new ScheduleError(
+        `Cannot compile the slice [${sl.start ?? ''}:${sl.stop ?? ''}] over the unknown dimension ${d - 1}: its length depends on clamping to the run-time size`,
+      );
     out.push(len);
   }
   for (; d < x.length; d++) out.push(x[d]);
@@ -1236,18 +1287,23 @@ function gatherRows(e: OpaqueEmitter, n: Node): Expr[] {
   const ni = numel(e.shape(n.inputs[1]));
   const [o, i, ix, no, nni, nlen, rowBytes] = [0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
   const vb = e.values();
-  vb.fail(m.binary('i32.or', m.binary('i32.lt_s', f.get(ix), m.i32(0)), m.binary('i32.ge_s', f.get(ix), f.get(nlen))), FAIL.indexOutOfRange, f.get(i), f.get(ix));
+  vb.fail(
+    m.binary('i32.or', m.binary('i32.lt_s', f.get(ix), m.i32(0)), m.binary('i32.ge_s', f.get(ix), f.get(nlen))),
+    FAIL.indexOutOfRange,
+    f.get(i),
+    f.get(ix),
+  );
   const check = [...vb.stmts];
   return [
-    f.set(no, P(outer)), f.set(nni, P(ni)), f.set(nlen, P(len)), f.set(rowBytes, P(inner.scale(es))),
+    f.set(no, P(outer)),
+    f.set(nni, P(ni)),
+    f.set(nlen, P(len)),
+    f.set(rowBytes, P(inner.scale(es))),
     m.forRange(o, m.i32(0), () => f.get(no), 1, [
       m.forRange(i, m.i32(0), () => f.get(nni), 1, [
         f.set(ix, m.load('i32', m.binary('i32.add', A(n.inputs[1]), m.binary('i32.shl', f.get(i), m.i32(2))))),
         ...check,
-        m.if(
-          m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)),
-          m.return(m.i32(1)),
-        ),
+        m.if(m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)), m.return(m.i32(1))),
         m.memoryCopy(
           m.binary('i32.add', A(n), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), f.get(nni)), f.get(i)), f.get(rowBytes))),
           m.binary('i32.add', A(n.inputs[0]), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), f.get(nlen)), f.get(ix)), f.get(rowBytes))),
@@ -1283,7 +1339,15 @@ function oneHotLoop(e: OpaqueEmitter, n: Node): Expr[] {
   const off = vb.const((n.attrs.off_value as number) ?? 0, dt);
   const sel = vb.scalar();
   const addr = (): Expr =>
-    m.binary('i32.add', A(n), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), m.i32(depth)), f.get(d)), P(inner)), f.get(i)), m.i32(es)));
+    m.binary(
+      'i32.add',
+      A(n),
+      m.binary(
+        'i32.mul',
+        m.binary('i32.add', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(o), m.i32(depth)), f.get(d)), P(inner)), f.get(i)),
+        m.i32(es),
+      ),
+    );
   const valL = f.local(scalarType(dt));
   const st = sel.store({ dtype: dt, get: () => f.get(valL) } as KValue, addr);
   return [
@@ -1291,7 +1355,13 @@ function oneHotLoop(e: OpaqueEmitter, n: Node): Expr[] {
     m.forRange(o, m.i32(0), () => P(outer), 1, [
       m.forRange(d, m.i32(0), m.i32(depth), 1, [
         m.forRange(i, m.i32(0), () => P(inner), 1, [
-          f.set(v, m.load('i32', m.binary('i32.add', A(n.inputs[0]), m.binary('i32.shl', m.binary('i32.add', m.binary('i32.mul', f.get(o), P(inner)), f.get(i)), m.i32(2))))),
+          f.set(
+            v,
+            m.load(
+              'i32',
+              m.binary('i32.add', A(n.inputs[0]), m.binary('i32.shl', m.binary('i32.add', m.binary('i32.mul', f.get(o), P(inner)), f.get(i)), m.i32(2))),
+            ),
+          ),
           f.set(valL, m.select(m.binary('i32.eq', f.get(v), f.get(d)), on.get(), off.get())),
           st,
         ]),
@@ -1360,7 +1430,8 @@ function sliceGrad(e: OpaqueEmitter, vb: ValueOps, n: Node): Expr[] {
   const ds = e.shape(dy);
   const xs = e.shape(n);
   const bs = e.shape(begin);
-  if (ds.length !== xs.length || bs.length !== 1 || !bs[0].equals(xs.length)) throw new LoweringError(`slice_grad: begin must be a vector of ${xs.length} values for dy of rank ${ds.length}`, n);
+  if (ds.length !== xs.length || bs.length !== 1 || !bs[0].equals(xs.length))
+    throw new LoweringError(`slice_grad: begin must be a vector of ${xs.length} values for dy of rank ${ds.length}`, n);
   const dt = n.dtype!;
   const xst = contiguousStrides(xs);
   const beginAt = (i: number): Expr => m.load('i32', e.addr(begin), i * 4);
@@ -1415,22 +1486,48 @@ function scatterAdd(e: OpaqueEmitter, outer_vb: ValueOps, n: Node): Expr[] {
   const es = byteSize(dt);
   const [a, i, c, ix, no, nk, nlen, ninner, dst, src] = Array.from({ length: 10 }, () => f.local('i32'));
   const vb = e.values();
-  vb.fail(m.binary('i32.or', m.binary('i32.lt_s', f.get(ix), m.i32(0)), m.binary('i32.ge_s', f.get(ix), f.get(nlen))), FAIL.indexOutOfRange, f.get(i), f.get(ix));
+  vb.fail(
+    m.binary('i32.or', m.binary('i32.lt_s', f.get(ix), m.i32(0)), m.binary('i32.ge_s', f.get(ix), f.get(nlen))),
+    FAIL.indexOutOfRange,
+    f.get(i),
+    f.get(ix),
+  );
   const ldIx = (): Expr => m.load('i32', m.binary('i32.add', e.addr(indices), m.binary('i32.shl', f.get(i), m.i32(2))));
   const at = (base: Local): Expr => m.binary('i32.add', f.get(base), m.binary('i32.mul', f.get(c), m.i32(es)));
   const load = (p: Expr): Expr => (dt === 'bool' ? m.load8u(p) : m.load(t, p));
   const store = (p: Expr, v: Expr): Expr => (dt === 'bool' ? m.store8(p, v) : m.store(t, p, v));
   const add = (x: Expr, y: Expr): Expr => m.binary(`${t}.add`, x, y);
   return [
-    f.set(no, e.poly(outer)), f.set(nk, e.poly(kk)), f.set(nlen, e.poly(len)), f.set(ninner, e.poly(inner)),
+    f.set(no, e.poly(outer)),
+    f.set(nk, e.poly(kk)),
+    f.set(nlen, e.poly(len)),
+    f.set(ninner, e.poly(inner)),
     // every index is checked before anything is written (as the reference does)
-    m.forRange(i, m.i32(0), () => f.get(nk), 1, [f.set(ix, ldIx()), ...vb.stmts, m.if(m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)), m.return(m.i32(1)))]),
+    m.forRange(i, m.i32(0), () => f.get(nk), 1, [
+      f.set(ix, ldIx()),
+      ...vb.stmts,
+      m.if(m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)), m.return(m.i32(1))),
+    ]),
     zeroFill(e, n),
     m.forRange(a, m.i32(0), () => f.get(no), 1, [
       m.forRange(i, m.i32(0), () => f.get(nk), 1, [
         f.set(ix, ldIx()),
-        f.set(dst, m.binary('i32.add', e.addr(n), m.binary('i32.mul', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(a), f.get(nlen)), f.get(ix)), f.get(ninner)), m.i32(es)))),
-        f.set(src, m.binary('i32.add', e.addr(updates), m.binary('i32.mul', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(a), f.get(nk)), f.get(i)), f.get(ninner)), m.i32(es)))),
+        f.set(
+          dst,
+          m.binary(
+            'i32.add',
+            e.addr(n),
+            m.binary('i32.mul', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(a), f.get(nlen)), f.get(ix)), f.get(ninner)), m.i32(es)),
+          ),
+        ),
+        f.set(
+          src,
+          m.binary(
+            'i32.add',
+            e.addr(updates),
+            m.binary('i32.mul', m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(a), f.get(nk)), f.get(i)), f.get(ninner)), m.i32(es)),
+          ),
+        ),
         m.forRange(c, m.i32(0), () => f.get(ninner), 1, [store(at(dst), add(load(at(dst)), load(at(src))))]),
       ]),
     ]),

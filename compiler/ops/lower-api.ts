@@ -113,7 +113,32 @@ export type Scalar = 'i32' | 'i64' | 'f32' | 'f64';
 /** An expression under construction (a binaryen ExpressionRef in codegen; opaque here). */
 export type Expr = number & { readonly __expr: unique symbol };
 
-type IntBin = 'add' | 'sub' | 'mul' | 'div_s' | 'div_u' | 'rem_s' | 'rem_u' | 'and' | 'or' | 'xor' | 'shl' | 'shr_s' | 'shr_u' | 'rotl' | 'rotr' | 'eq' | 'ne' | 'lt_s' | 'lt_u' | 'le_s' | 'le_u' | 'gt_s' | 'gt_u' | 'ge_s' | 'ge_u';
+type IntBin =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div_s'
+  | 'div_u'
+  | 'rem_s'
+  | 'rem_u'
+  | 'and'
+  | 'or'
+  | 'xor'
+  | 'shl'
+  | 'shr_s'
+  | 'shr_u'
+  | 'rotl'
+  | 'rotr'
+  | 'eq'
+  | 'ne'
+  | 'lt_s'
+  | 'lt_u'
+  | 'le_s'
+  | 'le_u'
+  | 'gt_s'
+  | 'gt_u'
+  | 'ge_s'
+  | 'ge_u';
 type FloatBin = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'copysign' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 type FloatVecBin = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'pmin' | 'pmax' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 type IntVecBin = 'add' | 'sub' | 'mul' | 'eq' | 'ne' | 'lt_s' | 'gt_s' | 'le_s' | 'ge_s' | 'shl' | 'shr_s' | 'shr_u' | 'min_s' | 'max_s';
@@ -130,12 +155,25 @@ export type UnaryOp =
   | `${'i32' | 'i64'}.${'eqz' | 'clz' | 'ctz' | 'popcnt'}`
   | `${'f32x4' | 'f64x2'}.${'neg' | 'abs' | 'sqrt' | 'ceil' | 'floor' | 'trunc' | 'nearest' | 'splat'}`
   | `${'i32x4'}.${'neg' | 'abs' | 'splat' | 'all_true' | 'bitmask' | 'trunc_sat_f32x4_s'}`
-  | 'v128.not' | 'v128.any_true'
-  | 'f32x4.convert_i32x4_s' | 'f32x4.demote_f64x2_zero' | 'f64x2.promote_low_f32x4' | 'f64x2.convert_low_i32x4_s'
-  | 'f32.demote_f64' | 'f64.promote_f32'
-  | 'f32.convert_i32_s' | 'f64.convert_i32_s' | 'i32.trunc_sat_f32_s' | 'i32.trunc_sat_f64_s'
-  | 'i32.reinterpret_f32' | 'f32.reinterpret_i32' | 'i64.reinterpret_f64' | 'f64.reinterpret_i64'
-  | 'i64.extend_i32_s' | 'i64.extend_i32_u' | 'i32.wrap_i64';
+  | 'v128.not'
+  | 'v128.any_true'
+  | 'f32x4.convert_i32x4_s'
+  | 'f32x4.demote_f64x2_zero'
+  | 'f64x2.promote_low_f32x4'
+  | 'f64x2.convert_low_i32x4_s'
+  | 'f32.demote_f64'
+  | 'f64.promote_f32'
+  | 'f32.convert_i32_s'
+  | 'f64.convert_i32_s'
+  | 'i32.trunc_sat_f32_s'
+  | 'i32.trunc_sat_f64_s'
+  | 'i32.reinterpret_f32'
+  | 'f32.reinterpret_i32'
+  | 'i64.reinterpret_f64'
+  | 'f64.reinterpret_i64'
+  | 'i64.extend_i32_s'
+  | 'i64.extend_i32_u'
+  | 'i32.wrap_i64';
 
 /** A local variable (parameter or declared local) of a function under construction. */
 export interface Local {
@@ -284,7 +322,13 @@ export interface OpaqueLowering {
 }
 
 export type OpLowering =
-  | { readonly fusion: 'elementwise'; readonly value: ElementwiseLowering; readonly view?: ViewRule; readonly expensive?: boolean; readonly sharesBuffer?: boolean }
+  | {
+      readonly fusion: 'elementwise';
+      readonly value: ElementwiseLowering;
+      readonly view?: ViewRule;
+      readonly expensive?: boolean;
+      readonly sharesBuffer?: boolean;
+    }
   | { readonly fusion: 'view'; readonly view: ViewRule; readonly sharesBuffer?: boolean }
   | { readonly fusion: 'alias' }
   | { readonly fusion: 'reduction'; readonly combiner: Combiner; readonly mean?: boolean; axes(n: Node, rank: number): number[] }

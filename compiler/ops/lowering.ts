@@ -34,10 +34,15 @@ export function access(e: OpaqueEmitter, node: Node, dtype: DType, strides: Poly
 /** out[idx] = src[idx] over `space` (src strides may be 0: splats). */
 export function copyNest(e: OpaqueEmitter, space: Poly[], src: NestAccess, dst: NestAccess): Expr[] {
   const dt = dst.dtype;
-  return e.nest(space, space.map((_, i) => i), [src, dst], {
-    lanes: e.simd ? lanesFor([dt]) : 1,
-    body: (env) => [env.b.store(env.splat(0) ? env.b.loadSplat(dt, env.ptr(0)) : env.b.load(dt, env.ptr(0)), env.ptr(1))],
-  });
+  return e.nest(
+    space,
+    space.map((_, i) => i),
+    [src, dst],
+    {
+      lanes: e.simd ? lanesFor([dt]) : 1,
+      body: (env) => [env.b.store(env.splat(0) ? env.b.loadSplat(dt, env.ptr(0)) : env.b.load(dt, env.ptr(0)), env.ptr(1))],
+    },
+  );
 }
 
 /** Zeros over a node's buffer. */

@@ -58,7 +58,10 @@ export const MATMUL_OPS = {
       checkArity('MatMul', inputs, 2);
       checkSameDType('MatMul', inputs, ['a', 'b']);
       checkDType('a', inputs[0].dtype, NUMERIC);
-      return { dtype: inputs[0].dtype, shape: matmulShape(inputs[0].shape, inputs[1].shape, attrBool(attrs, 'transpose_a', false), attrBool(attrs, 'transpose_b', false)) };
+      return {
+        dtype: inputs[0].dtype,
+        shape: matmulShape(inputs[0].shape, inputs[1].shape, attrBool(attrs, 'transpose_a', false), attrBool(attrs, 'transpose_b', false)),
+      };
     },
     eval(inputs, attrs) {
       const a = inputs[0]!;
@@ -67,7 +70,8 @@ export const MATMUL_OPS = {
       const tb = attrBool(attrs, 'transpose_b', false);
       const rank = a.rank;
       if (rank < 2 || b.rank !== rank) {
-        if (rank === 2 || b.rank === 2 || rank < 2) throw new InvalidArgumentError(`In[${rank === 2 ? 1 : 0}] is not a matrix. Instead it has shape ${fmt(rank === 2 ? b.shape : a.shape)}`);
+        if (rank === 2 || b.rank === 2 || rank < 2)
+          throw new InvalidArgumentError(`In[${rank === 2 ? 1 : 0}] is not a matrix. Instead it has shape ${fmt(rank === 2 ? b.shape : a.shape)}`);
         throw new InvalidArgumentError(`In[0] and In[1] has different ndims: ${fmt(a.shape)} vs. ${fmt(b.shape)}`);
       }
       const m = ta ? a.shape[rank - 1] : a.shape[rank - 2];
@@ -78,7 +82,8 @@ export const MATMUL_OPS = {
       if (rank === 2) {
         if (k !== kb) throw new InvalidArgumentError(`Matrix size-incompatible: In[0]: ${fmt(a.shape)}, In[1]: ${fmt(b.shape)}`);
       } else {
-        if (batch.some((d, i) => d !== b.shape[i])) throw new InvalidArgumentError(`In[0] and In[1] must have compatible batch dimensions: ${fmt(a.shape)} vs. ${fmt(b.shape)}`);
+        if (batch.some((d, i) => d !== b.shape[i]))
+          throw new InvalidArgumentError(`In[0] and In[1] must have compatible batch dimensions: ${fmt(a.shape)} vs. ${fmt(b.shape)}`);
         if (k !== kb) throw new InvalidArgumentError(`In[0] mismatch In[1] shape: ${k} vs. ${kb}: ${fmt(a.shape)} ${fmt(b.shape)} ${ta ? 1 : 0} ${tb ? 1 : 0}`);
       }
       const nb = sizeOf(batch);
@@ -134,7 +139,16 @@ export const MATMUL_OPS = {
         const s = e.shape(n.inputs[0]);
         const nn = s[s.length - 1];
         const st = f.local('i32');
-        const out = [f.set(st, m.call(`rt_matrix_inverse_${n.dtype!}`, [e.addr(n.inputs[0]), e.addr(n), e.poly(numel(s.slice(0, -2))), e.poly(nn), m.i32(n.attrs.adjoint ? 1 : 0), m.i32(e.runtimeScratch)], 'i32'))];
+        const out = [
+          f.set(
+            st,
+            m.call(
+              `rt_matrix_inverse_${n.dtype!}`,
+              [e.addr(n.inputs[0]), e.addr(n), e.poly(numel(s.slice(0, -2))), e.poly(nn), m.i32(n.attrs.adjoint ? 1 : 0), m.i32(e.runtimeScratch)],
+              'i32',
+            ),
+          ),
+        ];
         vb.fail(f.get(st), FAIL.notInvertible);
         return [...out, ...vb.stmts];
       },

@@ -13,7 +13,21 @@ import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
 import { type Expr, scalarType } from './lower-api.js';
 import { FAIL, splitSym } from './lowering.js';
-import { FLOAT, INT, attrNum, axisOf, checkArity, checkDType, checkRank, checkRankAtLeast, dtypeList, fmt, mergeDim, mergeShapesStrict, splitAxis } from './kernels.js';
+import {
+  FLOAT,
+  INT,
+  attrNum,
+  axisOf,
+  checkArity,
+  checkDType,
+  checkRank,
+  checkRankAtLeast,
+  dtypeList,
+  fmt,
+  mergeDim,
+  mergeShapesStrict,
+  splitAxis,
+} from './kernels.js';
 import { GRAD } from '../diagnostics/catalogue.js';
 
 /** log(sum(exp(x))) of a strided row, computed stably in f64. */
@@ -97,14 +111,21 @@ function softmaxLike<S extends SoftmaxSpec>(spec: S): S & OpDef {
 function checkLabelsLogits(tfType: string, inputs: readonly TensorSig[]): void {
   checkArity(tfType, inputs, 2);
   if (inputs[0].dtype !== inputs[1].dtype) {
-    throw new OpTypeError(`Input 'labels' of '${tfType}' Op has type ${pyDTypeName(inputs[0].dtype)} that does not match type ${pyDTypeName(inputs[1].dtype)} of argument 'features'.`);
+    throw new OpTypeError(
+      `Input 'labels' of '${tfType}' Op has type ${pyDTypeName(inputs[0].dtype)} that does not match type ${pyDTypeName(inputs[1].dtype)} of argument 'features'.`,
+    );
   }
   checkDType('features', inputs[1].dtype, FLOAT);
 }
 
 export const NN_OPS = {
   softmax: softmaxLike({ name: 'softmax', tfType: 'Softmax', doc: 'exp(x) / sum(exp(x)) along axis (default -1), max subtracted first.', log: false }),
-  log_softmax: softmaxLike({ name: 'log_softmax', tfType: 'LogSoftmax', doc: 'x - log(sum(exp(x))) along axis (default -1), max subtracted first.', log: true }),
+  log_softmax: softmaxLike({
+    name: 'log_softmax',
+    tfType: 'LogSoftmax',
+    doc: 'x - log(sum(exp(x))) along axis (default -1), max subtracted first.',
+    log: true,
+  }),
   sparse_softmax_cross_entropy_with_logits: {
     name: 'sparse_softmax_cross_entropy_with_logits',
     tfType: 'SparseSoftmaxCrossEntropyWithLogits',
@@ -124,7 +145,16 @@ export const NN_OPS = {
         const vb = e.values();
         const s = e.shape(n.inputs[1]);
         const st = f.local('i32');
-        const out = [f.set(st, m.call(`rt_sparse_softmax_xent_${n.dtype!}`, [e.addr(n.inputs[0]), e.addr(n.inputs[1]), e.addr(n), m.i32(0), e.poly(numel(s.slice(0, -1))), e.poly(s[s.length - 1])], 'i32'))];
+        const out = [
+          f.set(
+            st,
+            m.call(
+              `rt_sparse_softmax_xent_${n.dtype!}`,
+              [e.addr(n.inputs[0]), e.addr(n.inputs[1]), e.addr(n), m.i32(0), e.poly(numel(s.slice(0, -1))), e.poly(s[s.length - 1])],
+              'i32',
+            ),
+          ),
+        ];
         vb.fail(f.get(st), FAIL.labelOutOfRange, m.binary('i32.sub', f.get(st), m.i32(1)));
         return [...out, ...vb.stmts];
       },
@@ -137,11 +167,14 @@ export const NN_OPS = {
       const xs = inputs[1].shape;
       if (xs !== null) checkRankAtLeast(xs, 1);
       if (ls === null || xs === null) return { dtype: inputs[1].dtype, shape: ls ?? (xs === null ? null : xs.slice(0, -1)) };
-      if (ls.length !== xs.length - 1) throw new ShapeError(`Rank mismatch: Rank of labels (received ${ls.length}) should equal rank of logits minus 1 (received ${xs.length}).`);
+      if (ls.length !== xs.length - 1)
+        throw new ShapeError(`Rank mismatch: Rank of labels (received ${ls.length}) should equal rank of logits minus 1 (received ${xs.length}).`);
       const out: Dim[] = ls.map((d, i) => {
         const e = xs[i];
         if (d !== null && e !== null && d !== e) {
-          throw new ShapeError(`Shape mismatch: The shape of labels (received ${formatShapePy(ls)}) should equal the shape of logits except for the last dimension (received ${formatShapePy(xs)}).`);
+          throw new ShapeError(
+            `Shape mismatch: The shape of labels (received ${formatShapePy(ls)}) should equal the shape of logits except for the last dimension (received ${formatShapePy(xs)}).`,
+          );
         }
         return d ?? e;
       });
@@ -151,13 +184,17 @@ export const NN_OPS = {
       const labels = inputs[0]!;
       const x = inputs[1]!;
       if (x.rank < 1 || labels.rank !== x.rank - 1 || labels.shape.some((d, i) => d !== x.shape[i])) {
-        throw new InvalidArgumentError(`logits and labels must have the same first dimension, got logits shape ${fmt(x.shape)} and labels shape ${fmt(labels.shape)}`);
+        throw new InvalidArgumentError(
+          `logits and labels must have the same first dimension, got logits shape ${fmt(x.shape)} and labels shape ${fmt(labels.shape)}`,
+        );
       }
       const n = x.shape[x.rank - 1];
       for (let r = 0; r < labels.size; r++) {
         const l = labels.data[r];
         if (l < 0 || l >= n) {
-          throw new InvalidArgumentError(`Received a label value of ${l} which is outside the valid range of [0, ${n}).  Label values: ${Array.from(labels.data).join(' ')}`);
+          throw new InvalidArgumentError(
+            `Received a label value of ${l} which is outside the valid range of [0, ${n}).  Label values: ${Array.from(labels.data).join(' ')}`,
+          );
         }
       }
       const out = allocArray(x.dtype, labels.size);
@@ -168,7 +205,11 @@ export const NN_OPS = {
       // TF1's fused backprop: softmax(logits) - one_hot(labels), scaled by the row's dy
       const [labels, logits] = n.inputs;
       const depth = logits.shape === null ? null : logits.shape[logits.shape.length - 1];
-      if (depth === null) return b.fail(GRAD.NEEDS_STATIC, `the gradient of ${n.name} needs the number of classes (the last dim of the logits) to be known when the graph is built`);
+      if (depth === null)
+        return b.fail(
+          GRAD.NEEDS_STATIC,
+          `the gradient of ${n.name} needs the number of classes (the last dim of the logits) to be known when the graph is built`,
+        );
       const onehot = b.op('one_hot', [labels], { depth, on_value: 1, off_value: 0, axis: -1, dtype: logits.dtype! });
       return [null, b.mul(b.expandDims(dy, -1), b.sub(b.softmax(logits, -1), onehot))];
     },
@@ -192,7 +233,8 @@ export const NN_OPS = {
         const A = (x: Node): Expr => e.addr(x);
         const s = e.shape(n.inputs[1]);
         const axis = normAxis((n.attrs.axis as number) ?? -1, s.length);
-        if (axis === s.length - 1) return [m.call(`rt_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(numel(s.slice(0, -1))), P(s[s.length - 1])], 'none')];
+        if (axis === s.length - 1)
+          return [m.call(`rt_softmax_xent_${dt}`, [A(n.inputs[0]), A(n.inputs[1]), A(n), m.i32(0), P(numel(s.slice(0, -1))), P(s[s.length - 1])], 'none')];
         // Another axis: labels and logits copied to [outer, inner, n] in the per-call scratch
         // (rows in the loss's row-major order), then the row kernel.
         const { outer, len, inner } = splitSym(s, axis);
@@ -202,10 +244,15 @@ export const NN_OPS = {
         const dst = s.map((_, d) => (d < axis ? oSt[d].mul(inner).mul(len) : d === axis ? Poly.const(1) : iSt[d - axis - 1].mul(len)));
         const half = (): Expr => m.binary('i32.add', e.scratch(), P(total.scale(es).alignUp(16)));
         const copy = (x: Node, base: () => Expr): Expr[] =>
-          e.nest(s, s.map((_, i) => i), [
-            { dtype: dt, strides: contiguousStrides(s), offset: Poly.const(0), base: () => A(x) },
-            { dtype: dt, strides: dst, offset: Poly.const(0), base },
-          ], { lanes: 1, body: (env) => [env.b.store(env.b.load(dt, env.ptr(0)), env.ptr(1))] });
+          e.nest(
+            s,
+            s.map((_, i) => i),
+            [
+              { dtype: dt, strides: contiguousStrides(s), offset: Poly.const(0), base: () => A(x) },
+              { dtype: dt, strides: dst, offset: Poly.const(0), base },
+            ],
+            { lanes: 1, body: (env) => [env.b.store(env.b.load(dt, env.ptr(0)), env.ptr(1))] },
+          );
         return [
           ...copy(n.inputs[0], () => e.scratch()),
           ...copy(n.inputs[1], half),
@@ -225,7 +272,9 @@ export const NN_OPS = {
       try {
         s = mergeShapesStrict(inputs[1].shape, inputs[0].shape);
       } catch {
-        throw new ShapeError(`logits and labels must be the same size: logits_size=${formatShapePy(inputs[1].shape)} labels_size=${formatShapePy(inputs[0].shape)}`);
+        throw new ShapeError(
+          `logits and labels must be the same size: logits_size=${formatShapePy(inputs[1].shape)} labels_size=${formatShapePy(inputs[0].shape)}`,
+        );
       }
       if (s === null) return { dtype: inputs[1].dtype, shape: null };
       checkRankAtLeast(s, 1);
@@ -254,7 +303,11 @@ export const NN_OPS = {
           out[a * inner + c] = s;
         }
       }
-      return new Tensor(x.dtype, x.shape.filter((_, i) => i !== axis), out);
+      return new Tensor(
+        x.dtype,
+        x.shape.filter((_, i) => i !== axis),
+        out,
+      );
     },
     grad(b, n, dy) {
       // TF1's fused backprop is softmax(logits) - labels, exact when each row of labels sums to
@@ -319,7 +372,8 @@ export const NN_OPS = {
     eval(inputs) {
       const z = inputs[0]!;
       const x = inputs[1]!;
-      if (z.rank !== x.rank || z.shape.some((d, i) => d !== x.shape[i])) throw new InvalidArgumentError(`Incompatible shapes: ${fmt(x.shape)} vs. ${fmt(z.shape)}`);
+      if (z.rank !== x.rank || z.shape.some((d, i) => d !== x.shape[i]))
+        throw new InvalidArgumentError(`Incompatible shapes: ${fmt(x.shape)} vs. ${fmt(z.shape)}`);
       const out = allocArray(x.dtype, x.size);
       for (let i = 0; i < x.size; i++) {
         const v = x.data[i];
@@ -358,23 +412,44 @@ export const NN_OPS = {
         const [b, i, tg, more, bad, nb, nc] = [0, 0, 0, 0, 0, 0, 0].map(() => f.local('i32'));
         const tp = f.local(t);
         const v = f.local(t);
-        const pAt = (ix: Expr): Expr => m.load(t, m.binary('i32.add', A(n.inputs[0]), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(b), f.get(nc)), ix), m.i32(pes))));
+        const pAt = (ix: Expr): Expr =>
+          m.load(t, m.binary('i32.add', A(n.inputs[0]), m.binary('i32.mul', m.binary('i32.add', m.binary('i32.mul', f.get(b), f.get(nc)), ix), m.i32(pes))));
         const finite = (x: () => Expr): Expr => m.binary(`${t}.lt`, m.unary(`${t}.abs`, x()), m.const(t, Infinity));
         return [
-          f.set(nb, e.poly(ps[0])), f.set(nc, e.poly(ps[1])),
+          f.set(nb, e.poly(ps[0])),
+          f.set(nc, e.poly(ps[1])),
           m.forRange(b, m.i32(0), () => f.get(nb), 1, [
             f.set(tg, m.load('i32', m.binary('i32.add', A(n.inputs[1]), m.binary('i32.shl', f.get(b), m.i32(2))))),
             f.set(more, m.i32(0)),
             f.set(bad, m.binary('i32.or', m.binary('i32.lt_s', f.get(tg), m.i32(0)), m.binary('i32.ge_s', f.get(tg), f.get(nc)))),
-            m.if(m.unary('i32.eqz', f.get(bad)), m.block(null, [
-              f.set(tp, pAt(f.get(tg))),
-              f.set(bad, m.unary('i32.eqz', finite(() => f.get(tp)))),
-              m.forRange(i, m.i32(0), () => f.get(nc), 1, [
-                f.set(v, pAt(f.get(i))),
-                f.set(bad, m.binary('i32.or', f.get(bad), m.unary('i32.eqz', finite(() => f.get(v))))),
-                m.if(m.binary(`${t}.gt`, f.get(v), f.get(tp)), f.set(more, m.binary('i32.add', f.get(more), m.i32(1)))),
+            m.if(
+              m.unary('i32.eqz', f.get(bad)),
+              m.block(null, [
+                f.set(tp, pAt(f.get(tg))),
+                f.set(
+                  bad,
+                  m.unary(
+                    'i32.eqz',
+                    finite(() => f.get(tp)),
+                  ),
+                ),
+                m.forRange(i, m.i32(0), () => f.get(nc), 1, [
+                  f.set(v, pAt(f.get(i))),
+                  f.set(
+                    bad,
+                    m.binary(
+                      'i32.or',
+                      f.get(bad),
+                      m.unary(
+                        'i32.eqz',
+                        finite(() => f.get(v)),
+                      ),
+                    ),
+                  ),
+                  m.if(m.binary(`${t}.gt`, f.get(v), f.get(tp)), f.set(more, m.binary('i32.add', f.get(more), m.i32(1)))),
+                ]),
               ]),
-            ])),
+            ),
             m.store8(m.binary('i32.add', A(n), f.get(b)), m.binary('i32.and', m.unary('i32.eqz', f.get(bad)), m.binary('i32.lt_s', f.get(more), m.i32(kk)))),
           ]),
         ];

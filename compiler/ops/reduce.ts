@@ -122,7 +122,10 @@ function argReduce<S extends ArgSpec>(spec: S): S & OpDef {
       const axis = axisOf(attrNum(attrs, 'axis', 0), x.rank);
       const { outer, n, inner } = splitAxis(x.shape, axis);
       if (n === 0) throw new InvalidArgumentError(`Reduction axis ${axis} is empty in shape ${fmt(x.shape)}`);
-      const out = Tensor.zeros('i32', x.shape.filter((_, i) => i !== axis));
+      const out = Tensor.zeros(
+        'i32',
+        x.shape.filter((_, i) => i !== axis),
+      );
       const d = x.data;
       for (let a = 0; a < outer; a++) {
         for (let c = 0; c < inner; c++) {
@@ -206,13 +209,27 @@ export const REDUCE_OPS = {
     // the product of the other elements of each group, computed without dividing (zero-safe)
     grad: reduceGrad((b, x, _y, g, axes) => b.mul(g, b.op('prod_except', [x], { axis: axes }))),
   }),
-  argmax: argReduce({ name: 'argmax', tfType: 'ArgMax', doc: 'Index of the largest value along axis as int32 (first on ties; a NaN wins).', better: (a, b) => a > b, combiner: 'argmax', grad: NOT_DIFFERENTIABLE }),
-  argmin: argReduce({ name: 'argmin', tfType: 'ArgMin', doc: 'Index of the smallest value along axis as int32 (first on ties; a NaN wins).', better: (a, b) => a < b, combiner: 'argmin', grad: NOT_DIFFERENTIABLE }),
+  argmax: argReduce({
+    name: 'argmax',
+    tfType: 'ArgMax',
+    doc: 'Index of the largest value along axis as int32 (first on ties; a NaN wins).',
+    better: (a, b) => a > b,
+    combiner: 'argmax',
+    grad: NOT_DIFFERENTIABLE,
+  }),
+  argmin: argReduce({
+    name: 'argmin',
+    tfType: 'ArgMin',
+    doc: 'Index of the smallest value along axis as int32 (first on ties; a NaN wins).',
+    better: (a, b) => a < b,
+    combiner: 'argmin',
+    grad: NOT_DIFFERENTIABLE,
+  }),
   // ---- internal ops made by gradients (compiler/grad/) ----
   sum_to_like: {
     name: 'sum_to_like',
     tfType: 'Sum',
-    doc: 'Internal (gradients): g summed over the axes along which like\'s run-time shape broadcasts to g\'s, reshaped to like\'s shape.',
+    doc: "Internal (gradients): g summed over the axes along which like's run-time shape broadcasts to g's, reshaped to like's shape.",
     kind: 'reduce',
     signature: '[g, like]',
     shapeRule: 'like.shape',
@@ -368,29 +385,36 @@ function prodExceptLowering(): OpLowering {
         if (t === 'f32') return m.store('f32', p(), m.unary('f32.demote_f64', f.get(r)));
         return m.store('i32', p(), m.unary('i32.trunc_sat_f64_s', f.get(r)));
       };
-      const pass2 = e.nest(xs, xs.map((_, i) => i), [xAcc, prodAcc, zeroAcc, outAcc], {
-        lanes: 1,
-        body: (env) => [
-          f.set(xv, toF64(ld(env.ptr(0)))),
-          f.set(prod, m.load('f64', env.ptr(1)())),
-          f.set(zeros, m.load('f64', env.ptr(2)())),
-          f.set(
-            r,
-            m.select(
-              m.binary('f64.eq', f.get(zeros), m.f64(0)),
-              m.binary('f64.div', f.get(prod), f.get(xv)),
-              m.select(m.binary('i32.and', m.binary('f64.eq', f.get(zeros), m.f64(1)), m.binary('f64.eq', f.get(xv), m.f64(0))), f.get(prod), m.f64(0)),
+      const pass2 = e.nest(
+        xs,
+        xs.map((_, i) => i),
+        [xAcc, prodAcc, zeroAcc, outAcc],
+        {
+          lanes: 1,
+          body: (env) => [
+            f.set(xv, toF64(ld(env.ptr(0)))),
+            f.set(prod, m.load('f64', env.ptr(1)())),
+            f.set(zeros, m.load('f64', env.ptr(2)())),
+            f.set(
+              r,
+              m.select(
+                m.binary('f64.eq', f.get(zeros), m.f64(0)),
+                m.binary('f64.div', f.get(prod), f.get(xv)),
+                m.select(m.binary('i32.and', m.binary('f64.eq', f.get(zeros), m.f64(1)), m.binary('f64.eq', f.get(xv), m.f64(0))), f.get(prod), m.f64(0)),
+              ),
             ),
-          ),
-          store(env.ptr(3)),
-        ],
-      });
+            store(env.ptr(3)),
+          ],
+        },
+      );
       return [...pass1, ...pass2];
     },
     (n, shape) => {
       const xs = shape(n.inputs[0]);
       const axes = reduceAxesSet(n, xs.length);
-      return numel(xs.filter((_, i) => !axes.has(i))).scale(16).alignUp(16);
+      return numel(xs.filter((_, i) => !axes.has(i)))
+        .scale(16)
+        .alignUp(16);
     },
   );
 }

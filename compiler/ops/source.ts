@@ -50,7 +50,10 @@ function rangeParams(attrs: Attrs, Err: new (m: string) => Error): { dtype: DTyp
   if (delta === 0) throw new Err(`Requires delta != 0: ${delta}`);
   if (delta > 0 && start > limit) throw new Err(`Requires start <= limit when delta > 0: ${start}/${limit}`);
   if (delta < 0 && start < limit) throw new Err(`Requires start >= limit when delta < 0: ${start}/${limit}`);
-  const size = dtype === 'i32' ? Math.trunc((Math.abs(limit - start) + Math.abs(delta) - 1) / Math.abs(delta)) : Math.ceil(Math.abs(castScalar((limit - start) / delta, dtype)));
+  const size =
+    dtype === 'i32'
+      ? Math.trunc((Math.abs(limit - start) + Math.abs(delta) - 1) / Math.abs(delta))
+      : Math.ceil(Math.abs(castScalar((limit - start) / delta, dtype)));
   return { dtype, start, delta, size };
 }
 
@@ -269,7 +272,8 @@ export const SOURCE_OPS = {
       fusion: 'opaque',
       emit(e, n) {
         const { dtype, start, delta, size } = rangeParams(n.attrs, InvalidArgumentError);
-        if (size * byteSize(dtype) >= 2 ** 32) throw new LoweringError(`range '${n.name}' has ${size} elements, more than a WebAssembly memory (4 GiB) holds`, n);
+        if (size * byteSize(dtype) >= 2 ** 32)
+          throw new LoweringError(`range '${n.name}' has ${size} elements, more than a WebAssembly memory (4 GiB) holds`, n);
         const { m, f } = e;
         const t = scalarType(dtype);
         const i = f.local('i32');
@@ -315,7 +319,17 @@ export const SOURCE_OPS = {
       if (ds.length !== 1 || !ds[0].equals(out.length)) throw new LoweringError(`fill_dims: dims must be a vector of ${out.length} values`, n);
       out.forEach((d, i) => vb.fail(m.binary('i32.ne', m.load('i32', e.addr(dims), i * 4), e.poly(d)), FAIL.shapeCheck));
       const dt = n.dtype!;
-      return copyNest(e, out, access(e, n.inputs[1], dt, out.map(() => Poly.const(0))), access(e, n, dt, contiguousStrides(out)));
+      return copyNest(
+        e,
+        out,
+        access(
+          e,
+          n.inputs[1],
+          dt,
+          out.map(() => Poly.const(0)),
+        ),
+        access(e, n, dt, contiguousStrides(out)),
+      );
     }),
     infer(inputs, attrs) {
       checkArity('Fill', inputs, 2);
@@ -325,7 +339,11 @@ export const SOURCE_OPS = {
       const raw = attrs.shape;
       // a negative entry (a -1 in a constant) is an unknown dim statically, an error at run time (TF1)
       if (Array.isArray(raw)) checkDimCount(raw.length);
-      const shape: Shape = Array.isArray(raw) ? raw.map((d) => (typeof d === 'number' && d >= 0 ? d : null)) : inputs[0].shape?.[0] != null ? unknownDims(inputs[0].shape[0]) : null;
+      const shape: Shape = Array.isArray(raw)
+        ? raw.map((d) => (typeof d === 'number' && d >= 0 ? d : null))
+        : inputs[0].shape?.[0] != null
+          ? unknownDims(inputs[0].shape[0])
+          : null;
       return { dtype: inputs[1].dtype, shape };
     },
     eval(inputs) {
@@ -344,7 +362,7 @@ export const SOURCE_OPS = {
   random_uniform: randomOp({
     name: 'random_uniform',
     tfType: 'RandomUniform',
-    doc: 'Uniform samples in [minval, maxval) from the node\'s Philox stream (int32: minval + bits % (maxval - minval)).',
+    doc: "Uniform samples in [minval, maxval) from the node's Philox stream (int32: minval + bits % (maxval - minval)).",
     signature: '{shape, dtype, minval, maxval, seed, seed2}',
     types: NUMERIC,
     check(attrs: Attrs) {

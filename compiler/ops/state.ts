@@ -9,7 +9,20 @@ import { Tensor } from '../../session/tensor.js';
 import type { Attrs } from '../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
 import { EvalContext, NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
-import { ALL, NUMERIC, attrBool, attrDType, attrNums, checkArity, checkDType, checkSameDType, dtypeList, fmt, mapBinary, mergeShapesStrict } from './kernels.js';
+import {
+  ALL,
+  NUMERIC,
+  attrBool,
+  attrDType,
+  attrNums,
+  checkArity,
+  checkDType,
+  checkSameDType,
+  dtypeList,
+  fmt,
+  mapBinary,
+  mergeShapesStrict,
+} from './kernels.js';
 
 interface AssignSpec {
   name: string;
@@ -47,7 +60,9 @@ function assignOp<S extends AssignSpec>(spec: S): S & OpDef {
       if (update) {
         const old = ctx.readVariable(variable);
         if (old.rank !== value.rank || old.shape.some((d, i) => d !== value.shape[i])) {
-          throw new InvalidArgumentError(`Cannot update variable with shape ${fmt(old.shape)} using a Tensor with shape ${fmt(value.shape)}, shapes must be equal.`);
+          throw new InvalidArgumentError(
+            `Cannot update variable with shape ${fmt(old.shape)} using a Tensor with shape ${fmt(value.shape)}, shapes must be equal.`,
+          );
         }
         next = update(old, value);
       } else {
@@ -104,8 +119,18 @@ export const STATE_OPS = {
     grad: NOT_DIFFERENTIABLE,
   },
   assign: assignOp({ name: 'assign', tfType: 'Assign', doc: 'Sets the variable to value and returns it.', update: null }),
-  assign_add: assignOp({ name: 'assign_add', tfType: 'AssignAdd', doc: 'Adds value to the variable and returns the new value.', update: (old, v) => mapBinary(old, v, old.dtype, (a, b) => a + b) }),
-  assign_sub: assignOp({ name: 'assign_sub', tfType: 'AssignSub', doc: 'Subtracts value from the variable and returns the new value.', update: (old, v) => mapBinary(old, v, old.dtype, (a, b) => a - b) }),
+  assign_add: assignOp({
+    name: 'assign_add',
+    tfType: 'AssignAdd',
+    doc: 'Adds value to the variable and returns the new value.',
+    update: (old, v) => mapBinary(old, v, old.dtype, (a, b) => a + b),
+  }),
+  assign_sub: assignOp({
+    name: 'assign_sub',
+    tfType: 'AssignSub',
+    doc: 'Subtracts value from the variable and returns the new value.',
+    update: (old, v) => mapBinary(old, v, old.dtype, (a, b) => a - b),
+  }),
   no_op: controlOp({ name: 'no_op', tfType: 'NoOp', doc: 'Does nothing; runs its control inputs.' }),
   group: controlOp({ name: 'group', tfType: 'NoOp', doc: 'Runs its control inputs (tf.group; TF1 names the node group_deps).' }),
 } satisfies Record<string, OpDef>;

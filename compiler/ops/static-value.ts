@@ -52,7 +52,12 @@ export function staticEval(node: Node, inputs: readonly Node[], valueOf: (n: Nod
     }
     case 'size': {
       const s = inputs[0].shape;
-      return isFullyDefined(s) ? Tensor.scalar('i32', s.reduce((x, y) => x * y, 1)) : null;
+      return isFullyDefined(s)
+        ? Tensor.scalar(
+            'i32',
+            s.reduce((x, y) => x * y, 1),
+          )
+        : null;
     }
     case 'rank': {
       const s = inputs[0].shape;

@@ -46,7 +46,10 @@ export function cse(unit: GraphUnit): PassResult {
       canonicalJson(n.shape),
       canonicalJson(n.attrs),
       inputs.map((i) => i.id).join(','),
-      ctrl.map((c) => c.id).sort((a, b) => a - b).join(','),
+      ctrl
+        .map((c) => c.id)
+        .sort((a, b) => a - b)
+        .join(','),
     ].join('|');
     const prev = table.get(key);
     if (prev) rw.alias(n, prev);

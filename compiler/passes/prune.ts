@@ -42,9 +42,10 @@ export function prune(unit: GraphUnit): PassResult {
     if (!keep.has(n)) continue;
     if (fed.has(n)) {
       if (n.dtype === null) throw new PassError(`Cannot feed '${n.name}': the operation has no output`);
-      const m = n.op === 'placeholder' && n.controlInputs.length === 0
-        ? rw.copy(n)
-        : rw.copy(n, { op: 'placeholder', inputs: [], controlInputs: [], attrs: { dtype: n.dtype, shape: n.shape } });
+      const m =
+        n.op === 'placeholder' && n.controlInputs.length === 0
+          ? rw.copy(n)
+          : rw.copy(n, { op: 'placeholder', inputs: [], controlInputs: [], attrs: { dtype: n.dtype, shape: n.shape } });
       newFeeds.push(m);
     } else {
       rw.copy(n);

@@ -166,10 +166,12 @@ export class GraphRewriter {
       if (!m) throw new PassError(`internal: fetch '${f.name}' was removed`);
       return m;
     });
-    const newFeeds = feeds ?? unit.feeds.flatMap((f) => {
-      const m = this.map.get(f);
-      return m ? [m] : [];
-    });
+    const newFeeds =
+      feeds ??
+      unit.feeds.flatMap((f) => {
+        const m = this.map.get(f);
+        return m ? [m] : [];
+      });
     return { unit: { graph: g, fetches, feeds: dedupe(newFeeds) }, map: this.map };
   }
 }

@@ -37,7 +37,8 @@ export function checkFusion(f: FusionResult): string[] {
     }
     for (const n of k.outputs) writers.set(n, [...(writers.get(n) ?? []), k]);
     for (const n of k.inputs) {
-      if (!materialised(f, n) && !writers.has(n) && !f.kernels.some((o) => o.outputs.includes(n))) out.push(`k${k.id} reads '${n.name}', which is not materialised (decision ${f.decisions.get(n) ?? 'none'})`);
+      if (!materialised(f, n) && !writers.has(n) && !f.kernels.some((o) => o.outputs.includes(n)))
+        out.push(`k${k.id} reads '${n.name}', which is not materialised (decision ${f.decisions.get(n) ?? 'none'})`);
     }
   }
   for (const n of f.nodes) {
@@ -94,7 +95,8 @@ export function checkMemory(plan: SchedulePlan, layout: ModuleLayout, entry: num
         if (!liveOverlap) continue;
         const [ps, pe] = [start[i], end[i]];
         const [qs, qe] = [start[j], end[j]];
-        if (ps < qe && qs < pe && pe > ps && qe > qs) out.push(`buf${p.id} (${p.node.name}) and buf${q.id} (${q.node.name}) are live together and overlap at B=${B}: [${ps},${pe}) and [${qs},${qe})`);
+        if (ps < qe && qs < pe && pe > ps && qe > qs)
+          out.push(`buf${p.id} (${p.node.name}) and buf${q.id} (${q.node.name}) are live together and overlap at B=${B}: [${ps},${pe}) and [${qs},${qe})`);
       }
     }
   }
@@ -103,8 +105,10 @@ export function checkMemory(plan: SchedulePlan, layout: ModuleLayout, entry: num
     if (b.region === 'arena') continue;
     const a = staticAddr.get(b);
     if (a === undefined) out.push(`static buf${b.id} (${b.node.name}) has no address`);
-    else if (a + b.size.eval({ B: 1 }) > layout.consts.end) out.push(`static buf${b.id} (${b.node.name}) at ${a} reaches past the arena base ${layout.consts.end}`);
-    if (b.region === 'variable' && a !== layout.varAddr.get(b.node.name)) out.push(`variable buffer '${b.node.name}' at ${a}, the layout says ${layout.varAddr.get(b.node.name)}`);
+    else if (a + b.size.eval({ B: 1 }) > layout.consts.end)
+      out.push(`static buf${b.id} (${b.node.name}) at ${a} reaches past the arena base ${layout.consts.end}`);
+    if (b.region === 'variable' && a !== layout.varAddr.get(b.node.name))
+      out.push(`variable buffer '${b.node.name}' at ${a}, the layout says ${layout.varAddr.get(b.node.name)}`);
   }
   const table = layout.slotTables[entry];
   if (table + 4 * (layout.slots[entry].length + 1) > layout.consts.base) out.push(`slot table at ${table} runs into the constants at ${layout.consts.base}`);

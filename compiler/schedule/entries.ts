@@ -133,15 +133,29 @@ function checkStaticOperands(unit: GraphUnit, sig: Signature): void {
         // plan is made for it (the signature's graph is a copy, so the refinement stays here).
         const built = n.attrs[attr];
         const value = Array.from(v.data);
-        const agrees = built === null || built === undefined || (Array.isArray(built) && built.length === value.length && built.every((d, i) => d === null || d === value[i]));
-        if (!agrees) throw new CompileError(error(BACKEND.SIGNATURE, `internal: '${n.name}' was built for ${attr} ${JSON.stringify(built)} but '${input.name}' is [${value.join(', ')}] in signature '${sig.name}'`, n.span));
+        const agrees =
+          built === null ||
+          built === undefined ||
+          (Array.isArray(built) && built.length === value.length && built.every((d, i) => d === null || d === value[i]));
+        if (!agrees)
+          throw new CompileError(
+            error(
+              BACKEND.SIGNATURE,
+              `internal: '${n.name}' was built for ${attr} ${JSON.stringify(built)} but '${input.name}' is [${value.join(', ')}] in signature '${sig.name}'`,
+              n.span,
+            ),
+          );
         n.attrs = { ...n.attrs, [attr]: value };
         continue;
       }
       const feed = upstreamFeed(input, fed);
       const why = feed ? `it depends on the signature's feed '${feed.tensorName}'` : 'it is computed at run time';
       throw new CompileError(
-        error(BACKEND.SIGNATURE, `signature '${sig.name}' cannot be compiled: the ${attr} of '${n.name}' (op ${n.op}) comes from '${input.name}' and ${why}; the WebAssembly backend compiles ${n.op} with a ${attr} known when the module is compiled (the reference Session reads it at run time)`, n.span),
+        error(
+          BACKEND.SIGNATURE,
+          `signature '${sig.name}' cannot be compiled: the ${attr} of '${n.name}' (op ${n.op}) comes from '${input.name}' and ${why}; the WebAssembly backend compiles ${n.op} with a ${attr} known when the module is compiled (the reference Session reads it at run time)`,
+          n.span,
+        ),
       );
     }
   }

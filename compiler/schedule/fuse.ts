@@ -393,7 +393,7 @@ function broadcastView(v: View, ys: Poly[], xs: Poly[]): View {
   const cols = v.m.length ? v.m[0].length : 0;
   const zero = (): number[] => new Array(cols).fill(0);
   return {
-    m: xs.map((d, j) => (d.equals(1) && !ys[j + k].equals(1) ? zero() : v.m[j + k] ?? zero())),
+    m: xs.map((d, j) => (d.equals(1) && !ys[j + k].equals(1) ? zero() : (v.m[j + k] ?? zero()))),
     o: xs.map((d, j) => (d.equals(1) && !ys[j + k].equals(1) ? Poly.const(0) : v.o[j + k])),
   };
 }

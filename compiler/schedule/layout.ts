@@ -24,7 +24,6 @@ import type { BufferPlan } from './memory.js';
 import { Poly, numel } from './sym.js';
 import { BACKEND } from '../diagnostics/catalogue.js';
 
-
 export const a16 = (x: number): number => Math.ceil(x / 16) * 16;
 
 /** A run of the constant region: stored bytes, or one element repeated (a zero or constant fill). */
@@ -101,7 +100,8 @@ function repeatedElement(bytes: Uint8Array, elementBytes: number): number[] | nu
   for (let i = elementBytes; i < head; i++) if (bytes[i] !== bytes[i % elementBytes]) return null;
   if (8 % elementBytes === 0 && bytes.byteOffset % 4 === 0 && bytes.length % 4 === 0 && bytes.length >= 8) {
     const w = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-    const w0 = w[0], w1 = w[1];
+    const w0 = w[0],
+      w1 = w[1];
     for (let i = 2; i < w.length; i += 2) if (w[i] !== w0 || (i + 1 < w.length && w[i + 1] !== w1)) return null;
   } else {
     for (let i = head; i < bytes.length; i++) if (bytes[i] !== bytes[i % elementBytes]) return null;
@@ -194,7 +194,9 @@ export function layoutModule(graph: Graph, entries: readonly EntryPlan[], bake?:
     top += 32;
   }
   let scratchBytes = Math.max(matmulF32ScratchBytes(1 << 20, 1 << 20, 1 << 20), matmulF64ScratchBytes(1 << 20, 1 << 20, 1 << 20));
-  for (const n of nodes) if (n.op === 'matrix_inverse' && n.shape && typeof n.shape[n.shape.length - 1] === 'number') scratchBytes = Math.max(scratchBytes, matrixInverseScratchBytes(n.shape[n.shape.length - 1] as number));
+  for (const n of nodes)
+    if (n.op === 'matrix_inverse' && n.shape && typeof n.shape[n.shape.length - 1] === 'number')
+      scratchBytes = Math.max(scratchBytes, matrixInverseScratchBytes(n.shape[n.shape.length - 1] as number));
   const runtimeScratch = a16(top);
   top = runtimeScratch + a16(scratchBytes);
 
@@ -226,15 +228,34 @@ export function layoutModule(graph: Graph, entries: readonly EntryPlan[], bake?:
     const tensors = matchCheckpoint(new Map([...bake].filter(([k]) => expected.has(k))), new Map([...expected].filter(([k]) => bake.has(k))));
     for (const v of variables) {
       const t = tensors.get(v.name);
-      if (t) baked.push({ variable: v.name, constAddress: consts.add(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice(), byteSize(t.dtype)) });
+      if (t)
+        baked.push({
+          variable: v.name,
+          constAddress: consts.add(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice(), byteSize(t.dtype)),
+        });
     }
   }
-  return { statusAddr: STATUS_ADDR, nodes, variables, baked, varAddr, randoms, runtimeScratch, runtimeScratchBytes: a16(scratchBytes), slotTables, slots, consts, staticAddr };
+  return {
+    statusAddr: STATUS_ADDR,
+    nodes,
+    variables,
+    baked,
+    varAddr,
+    randoms,
+    runtimeScratch,
+    runtimeScratchBytes: a16(scratchBytes),
+    slotTables,
+    slots,
+    consts,
+    staticAddr,
+  };
 }
 
 /** The printer of the static layout (appended to `--dump memory`). */
 export function formatLayout(l: ModuleLayout, entries: readonly EntryPlan[]): string {
-  const lines = [`# module layout: status @${l.statusAddr}, runtime scratch @${l.runtimeScratch}, constants @${l.consts.base}..${l.consts.end}, arena from ${l.consts.end}`];
+  const lines = [
+    `# module layout: status @${l.statusAddr}, runtime scratch @${l.runtimeScratch}, constants @${l.consts.base}..${l.consts.end}, arena from ${l.consts.end}`,
+  ];
   for (const v of l.variables) lines.push(`# variable ${v.name} ${v.dtype}[${v.shape.join(',')}] @${v.address} ${v.bytes} bytes`);
   for (const r of l.randoms) lines.push(`# random state ${r.node} @${r.stateAddr}`);
   entries.forEach((e, i) => lines.push(`# slot table of ${e.name} @${l.slotTables[i]}: ${l.slots[i].length} slots`));

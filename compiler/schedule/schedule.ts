@@ -149,8 +149,15 @@ export function formatPlan(plan: SchedulePlan, opts: FormatOptions = {}): string
   const { memory } = plan;
   const lines: string[] = [];
   const peak = memory.symbols.length ? '' : ` peak ${memory.peakBytes()} bytes`;
-  lines.push(`# ${plan.kernels.length} kernel${plan.kernels.length === 1 ? '' : 's'}, ${memory.buffers.length} buffers, persistent ${memory.persistentBytes} bytes,${peak}${memory.symbols.length ? ` symbols ${memory.symbols.join(',')}` : ''}`);
-  if (opts.env && memory.symbols.length) lines.push(`# peak for ${Object.entries(opts.env).map(([k, v]) => `${k}=${v}`).join(',')}: ${memory.peakBytes(opts.env)} bytes`);
+  lines.push(
+    `# ${plan.kernels.length} kernel${plan.kernels.length === 1 ? '' : 's'}, ${memory.buffers.length} buffers, persistent ${memory.persistentBytes} bytes,${peak}${memory.symbols.length ? ` symbols ${memory.symbols.join(',')}` : ''}`,
+  );
+  if (opts.env && memory.symbols.length)
+    lines.push(
+      `# peak for ${Object.entries(opts.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}: ${memory.peakBytes(opts.env)} bytes`,
+    );
   lines.push(`# feeds: ${plan.unit.feeds.map((n) => n.name).join(', ') || '-'}; fetches: ${plan.unit.fetches.map((n) => n.name).join(', ') || '-'}`);
   lines.push(...bufferLines(memory));
   lines.push(...kernelLines(plan.kernels, plan.fusion.shapes, memory, opts));
@@ -186,14 +193,24 @@ export function formatOrder(f: FusionResult, kernels: Kernel[]): string {
 /** Stage `memory` (per entry): the buffers with offsets, sizes and live ranges. */
 export function formatMemory(plan: SchedulePlan, opts: FormatOptions = {}): string {
   const m = plan.memory;
-  const lines = [`# ${m.buffers.length} buffers, persistent ${m.persistentBytes} bytes${m.symbols.length ? `, symbols ${m.symbols.join(',')}` : `, peak ${m.peakBytes()} bytes`}`];
-  if (opts.env && m.symbols.length) lines.push(`# peak for ${Object.entries(opts.env).map(([k, v]) => `${k}=${v}`).join(',')}: ${m.peakBytes(opts.env)} bytes`);
+  const lines = [
+    `# ${m.buffers.length} buffers, persistent ${m.persistentBytes} bytes${m.symbols.length ? `, symbols ${m.symbols.join(',')}` : `, peak ${m.peakBytes()} bytes`}`,
+  ];
+  if (opts.env && m.symbols.length)
+    lines.push(
+      `# peak for ${Object.entries(opts.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}: ${m.peakBytes(opts.env)} bytes`,
+    );
   lines.push(...bufferLines(m));
   return lines.join('\n') + '\n';
 }
 
 function bufferLines(memory: MemoryPlan): string[] {
-  return memory.buffers.map((b) => `# buf${b.id} ${b.role}${b.fetched ? '+fetch' : ''} ${b.nodes.map((n) => n.name).join('=')} ${b.dtype}${formatSymShape(b.shape)} @${b.offset} size ${b.size} live ${b.live[0]}..${b.live[1]}`);
+  return memory.buffers.map(
+    (b) =>
+      `# buf${b.id} ${b.role}${b.fetched ? '+fetch' : ''} ${b.nodes.map((n) => n.name).join('=')} ${b.dtype}${formatSymShape(b.shape)} @${b.offset} size ${b.size} live ${b.live[0]}..${b.live[1]}`,
+  );
 }
 
 /** One block per kernel: kind, iteration space, members, loads and stores (at buffer offsets when a memory plan is given), the expression DAG, and bytes moved. */
@@ -205,7 +222,8 @@ function kernelLines(kernels: readonly Kernel[], shapes: Map<Node, Poly[]>, memo
     const b = memory.bufferOf(n);
     return b ? `@${b.offset}` : '@?';
   };
-  const acc = (a: Access): string => `${a.node.name}:${a.dtype}${formatSymShape(shapes.get(a.node)!)}${off(a.node)} ${a.pattern}${a.pattern === 'strided' ? ` strides [${a.strides.join(',')}] +${a.offset}` : ''}`;
+  const acc = (a: Access): string =>
+    `${a.node.name}:${a.dtype}${formatSymShape(shapes.get(a.node)!)}${off(a.node)} ${a.pattern}${a.pattern === 'strided' ? ` strides [${a.strides.join(',')}] +${a.offset}` : ''}`;
   const body = (b: Body, indent: string): void => {
     for (const l of b.loads) lines.push(`${indent}in  ${acc(l)}`);
     b.exprs.forEach((e, i) => {
@@ -232,12 +250,16 @@ function kernelLines(kernels: readonly Kernel[], shapes: Map<Node, Poly[]>, memo
         body(k.body, '  ');
         break;
       case 'reduce':
-        lines.push(`k${k.id} reduce ${k.combiner}${k.mean ? '/mean' : ''} ${formatSymShape(k.space)} axes [${k.axes.join(',')}] -> ${formatSymShape(k.outShape)} {${nodes}}  bytes ${bytesStr}`);
+        lines.push(
+          `k${k.id} reduce ${k.combiner}${k.mean ? '/mean' : ''} ${formatSymShape(k.space)} axes [${k.axes.join(',')}] -> ${formatSymShape(k.outShape)} {${nodes}}  bytes ${bytesStr}`,
+        );
         body(k.body, '  ');
         lines.push(`  out ${k.output.name}:${k.output.dtype}${formatSymShape(k.outShape)}${off(k.output)} <- ${k.combiner}(%${k.value})`);
         break;
       case 'matmul':
-        lines.push(`k${k.id} matmul ${formatSymShape(k.space)}${k.transposeA ? ' transpose_a' : ''}${k.transposeB ? ' transpose_b' : ''} {${nodes}}  bytes ${bytesStr}`);
+        lines.push(
+          `k${k.id} matmul ${formatSymShape(k.space)}${k.transposeA ? ' transpose_a' : ''}${k.transposeB ? ' transpose_b' : ''} {${nodes}}  bytes ${bytesStr}`,
+        );
         lines.push(`  a   ${k.a.name}:${k.a.dtype}${formatSymShape(shapes.get(k.a)!)}${off(k.a)}`);
         lines.push(`  b   ${k.b.name}:${k.b.dtype}${formatSymShape(shapes.get(k.b)!)}${off(k.b)}`);
         if (k.epilogue) body(k.epilogue, '  ');

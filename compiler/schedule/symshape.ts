@@ -64,7 +64,11 @@ export function inferSymShapes(nodes: readonly Node[], skipped?: Map<Node, strin
       let r: (Poly | null)[] | null = null;
       if (n.op !== 'placeholder' && n.inputs.every((i) => i.dtype === null || out.has(i))) {
         try {
-          r = symRule(n, n.inputs.map((i) => (i.dtype === null ? [] : get(i))), get);
+          r = symRule(
+            n,
+            n.inputs.map((i) => (i.dtype === null ? [] : get(i))),
+            get,
+          );
         } catch {
           r = null;
         }
@@ -81,7 +85,11 @@ export function inferSymShapes(nodes: readonly Node[], skipped?: Map<Node, strin
     let rule: (Poly | null)[] | null = null;
     if (n.shape.some((d) => d === null) && n.op !== 'placeholder') {
       try {
-        rule = symRule(n, n.inputs.map((i) => (i.dtype === null ? [] : get(i))), get);
+        rule = symRule(
+          n,
+          n.inputs.map((i) => (i.dtype === null ? [] : get(i))),
+          get,
+        );
       } catch (e) {
         if (e instanceof ScheduleError) throw e;
         rule = null;

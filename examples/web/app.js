@@ -51,7 +51,8 @@ async function loadMnist(config, mode) {
     await session.restore(new URL(config.apart.weights, base()));
   }
   const predict = entry(model, 'predict');
-  $('mnist-info').textContent = `predict module loaded (${mode === 'baked' ? 'weights baked in' : 'weights restored from a .safetensors file'}) in ${(performance.now() - t0).toFixed(0)} ms`;
+  $('mnist-info').textContent =
+    `predict module loaded (${mode === 'baked' ? 'weights baked in' : 'weights restored from a .safetensors file'}) in ${(performance.now() - t0).toFixed(0)} ms`;
   return { session, predict };
 }
 
@@ -81,7 +82,10 @@ function showProbabilities(p) {
   const best = p.indexOf(Math.max(...p));
   $('prediction').textContent = String(best);
   $('probs').innerHTML = p
-    .map((v, d) => `<tr${d === best ? ' class="top"' : ''}><td>${d}</td><td>${v.toFixed(4)}</td><td style="width:160px"><div class="bar" style="width:${(v * 100).toFixed(1)}%"></div></td></tr>`)
+    .map(
+      (v, d) =>
+        `<tr${d === best ? ' class="top"' : ''}><td>${d}</td><td>${v.toFixed(4)}</td><td style="width:160px"><div class="bar" style="width:${(v * 100).toFixed(1)}%"></div></td></tr>`,
+    )
     .join('');
 }
 
@@ -95,7 +99,10 @@ function drawingTo28() {
   out.fillStyle = '#000';
   out.fillRect(0, 0, 28, 28);
   const img = readable('pad').getImageData(0, 0, pad.width, pad.height);
-  let x0 = pad.width, y0 = pad.height, x1 = -1, y1 = -1;
+  let x0 = pad.width,
+    y0 = pad.height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < pad.height; y++) {
     for (let x = 0; x < pad.width; x++) {
       if (img.data[4 * (y * pad.width + x)] > 0) {
@@ -107,7 +114,8 @@ function drawingTo28() {
     }
   }
   if (x1 < 0) return false;
-  const w = x1 - x0 + 1, h = y1 - y0 + 1;
+  const w = x1 - x0 + 1,
+    h = y1 - y0 + 1;
   const s = 20 / Math.max(w, h);
   // First into a 28×28 scratch canvas centred by its box, then shifted by the centre of mass.
   const scratch = document.createElement('canvas');
@@ -119,7 +127,9 @@ function drawingTo28() {
   sc.imageSmoothingQuality = 'high';
   sc.drawImage(pad, x0, y0, w, h, (28 - w * s) / 2, (28 - h * s) / 2, w * s, h * s);
   const g = sc.getImageData(0, 0, 28, 28).data;
-  let m = 0, mx = 0, my = 0;
+  let m = 0,
+    mx = 0,
+    my = 0;
   for (let i = 0; i < 784; i++) {
     m += g[4 * i];
     mx += g[4 * i] * (i % 28);
@@ -260,7 +270,10 @@ function drawLoss() {
   const c = $('loss');
   const g = c.getContext('2d');
   g.clearRect(0, 0, c.width, c.height);
-  const L = 40, R = 10, T = 10, B = 28;
+  const L = 40,
+    R = 10,
+    T = 10,
+    B = 28;
   const all = [...example.losses, ...example.testLosses];
   const max = Math.max(...all, 1e-9);
   const n = Math.max(example.losses.length, 2);
@@ -303,7 +316,8 @@ function drawMoons() {
   const idx = Array.from({ length: n }, (_, i) => i);
   const proba = moons.session.run(moons.predict.fetches, feedsFor(moons.predict, test, idx)).data;
   for (let i = 0; i < n; i++) {
-    const x = X.data[2 * i], y = X.data[2 * i + 1];
+    const x = X.data[2 * i],
+      y = X.data[2 * i + 1];
     g.fillStyle = proba[i] >= 0.5 ? '#d07a4a' : '#4a7bd0';
     g.beginPath();
     g.arc(((x + 1.5) / 4) * c.width, c.height - ((y + 1) / 2.5) * c.height, 3, 0, 2 * Math.PI);
@@ -326,7 +340,8 @@ example.train = (epochs) =>
         example.accuracy = ev.accuracy;
         example.trained++;
         drawLoss();
-        $('moons-info').textContent = `epoch ${example.trained}: train loss ${example.losses.at(-1).toFixed(4)}, test loss ${ev.loss.toFixed(4)}, test accuracy ${(ev.accuracy * 100).toFixed(1)}% (${moons.session.stats.signatureCalls} entry calls, ${moons.session.stats.genericRuns} generic runs)`;
+        $('moons-info').textContent =
+          `epoch ${example.trained}: train loss ${example.losses.at(-1).toFixed(4)}, test loss ${ev.loss.toFixed(4)}, test accuracy ${(ev.accuracy * 100).toFixed(1)}% (${moons.session.stats.signatureCalls} entry calls, ${moons.session.stats.genericRuns} generic runs)`;
         if (--left > 0) return requestAnimationFrame(tick);
         drawMoons();
         example.stats = { ...moons.session.stats };
@@ -355,7 +370,8 @@ async function main() {
   $('train').addEventListener('click', () => {
     example.train(Number($('epochs').value) || 60).catch(fail);
   });
-  $('status').textContent = `ready: draw a digit, or train the moons model (tfg loader, ${crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated'})`;
+  $('status').textContent =
+    `ready: draw a digit, or train the moons model (tfg loader, ${crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated'})`;
   example.ready = true;
 }
 

@@ -114,7 +114,9 @@ function main(argv: string[]): number {
     }
   }
   if (!existsSync(checkpoint)) {
-    processIo.err(`no checkpoint at ${checkpoint}: train first (node dist/cli/main.js train samples/mnist_mlp.tfg --epochs 1 --limit 5000 --logdir runs/quickstart), or give --checkpoint\n${usage}`);
+    processIo.err(
+      `no checkpoint at ${checkpoint}: train first (node dist/cli/main.js train samples/mnist_mlp.tfg --epochs 1 --limit 5000 --logdir runs/quickstart), or give --checkpoint\n${usage}`,
+    );
     return 1;
   }
   try {

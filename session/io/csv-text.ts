@@ -9,7 +9,10 @@ import { CsvOptions, CsvRow, CsvTable, tableFromRows } from './csv.js';
 /** Split CSV text into rows of cells with their line numbers. */
 export function splitCsv(text: string, source = '<csv>', delimiter = ','): CsvRow[] {
   try {
-    const recs = parse(text, { bom: true, delimiter, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{ record: string[]; info: { bytes: number } }>;
+    const recs = parse(text, { bom: true, delimiter, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as Array<{
+      record: string[];
+      info: { bytes: number };
+    }>;
     // csv-parse's own line counter drifts on CRLF inside quotes; derive each record's first line
     // from its end offset (info.bytes, in UTF-8 bytes) instead.
     const utf8 = new TextEncoder().encode(text);

@@ -82,14 +82,20 @@ export function tableFromRows(rows: CsvRow[], opts: CsvOptions = {}): CsvTable {
   const resolve = (ref: ColumnRef, role: string): number => {
     if (typeof ref === 'number') {
       const i = ref < 0 ? width + ref : ref;
-      if (!Number.isInteger(ref) || i < 0 || i >= width) throw new InvalidArgumentError(`${source}: ${role} column index ${ref} is out of range (the file has ${width} columns)`);
+      if (!Number.isInteger(ref) || i < 0 || i >= width)
+        throw new InvalidArgumentError(`${source}: ${role} column index ${ref} is out of range (the file has ${width} columns)`);
       return i;
     }
     const i = names.indexOf(ref);
     if (i < 0) {
-      throw new InvalidArgumentError(hasHeader ? `${source}: no ${role} column named "${ref}" (columns: ${names.join(', ')})` : `${source}: ${role} column "${ref}" given by name, but the file has no header row`);
+      throw new InvalidArgumentError(
+        hasHeader
+          ? `${source}: no ${role} column named "${ref}" (columns: ${names.join(', ')})`
+          : `${source}: ${role} column "${ref}" given by name, but the file has no header row`,
+      );
     }
-    if (names.indexOf(ref, i + 1) >= 0) throw new InvalidArgumentError(`${source}: ${role} column name "${ref}" is ambiguous (it appears more than once in the header)`);
+    if (names.indexOf(ref, i + 1) >= 0)
+      throw new InvalidArgumentError(`${source}: ${role} column name "${ref}" is ambiguous (it appears more than once in the header)`);
     return i;
   };
   const targetIdx = opts.target !== undefined ? resolve(opts.target, 'target') : -1;
@@ -102,7 +108,10 @@ export function tableFromRows(rows: CsvRow[], opts: CsvOptions = {}): CsvTable {
   const target = targetIdx >= 0 ? Tensor.zeros(targetDtype, [n]) : undefined;
   for (let r = 0; r < n; r++) {
     const { cells, line } = body[r];
-    if (cells.length !== width) throw new InvalidArgumentError(`${source}:${line}: row has ${cells.length} fields, expected ${width}${hasHeader ? ' (as in the header)' : ' (as in the first row)'}`);
+    if (cells.length !== width)
+      throw new InvalidArgumentError(
+        `${source}:${line}: row has ${cells.length} fields, expected ${width}${hasHeader ? ' (as in the header)' : ' (as in the first row)'}`,
+      );
     const cell = (c: number, into: Tensor, at: number, dt: DType): void => {
       const raw = cells[c];
       const where = () => `${source}:${line}:${c + 1}`;

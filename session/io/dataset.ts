@@ -232,7 +232,8 @@ export class StandardScaler {
   /** A scaled copy of `t` (same dtype and shape). */
   transform(t: Tensor): Tensor {
     const d = rowSizeOf(t);
-    if (d !== this.mean.length) throw new InvalidArgumentError(`StandardScaler.transform: tensor rows have ${d} values, the scaler was fitted on ${this.mean.length}`);
+    if (d !== this.mean.length)
+      throw new InvalidArgumentError(`StandardScaler.transform: tensor rows have ${d} values, the scaler was fitted on ${this.mean.length}`);
     if (t.dtype !== 'f32' && t.dtype !== 'f64') throw new InvalidArgumentError(`StandardScaler.transform: needs a float tensor, got ${t.dtype}`);
     const out = allocArray(t.dtype, t.size);
     for (let i = 0; i < t.size; i++) {
@@ -323,13 +324,15 @@ export class BatchIterator {
     readonly dataset: Dataset,
     opts: BatchOptions,
   ) {
-    if (!Number.isInteger(opts.batchSize) || opts.batchSize <= 0) throw new InvalidArgumentError(`BatchIterator: batch size must be a positive integer, got ${opts.batchSize}`);
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize <= 0)
+      throw new InvalidArgumentError(`BatchIterator: batch size must be a positive integer, got ${opts.batchSize}`);
     this.batchSize = opts.batchSize;
     this.shuffle = opts.shuffle ?? true;
     this.seed = opts.seed ?? 0;
     this.dropRemainder = opts.dropRemainder ?? false;
     if (dataset.size === 0) throw new InvalidArgumentError('BatchIterator: the dataset has no rows');
-    if (this.dropRemainder && dataset.size < this.batchSize) throw new InvalidArgumentError(`BatchIterator: batch size ${this.batchSize} > ${dataset.size} rows with dropRemainder: every batch would be dropped`);
+    if (this.dropRemainder && dataset.size < this.batchSize)
+      throw new InvalidArgumentError(`BatchIterator: batch size ${this.batchSize} > ${dataset.size} rows with dropRemainder: every batch would be dropped`);
     this.src = new WordSource(this.seed);
     this.startEpoch();
   }
@@ -369,7 +372,10 @@ export class BatchIterator {
       const t = this.dataset.columns[name];
       if (!d) continue;
       if (!t) throw new InvalidArgumentError(`BatchIterator.next: destination given for unknown column "${name}" (columns: ${this.dataset.names.join(', ')})`);
-      if (d.constructor !== t.data.constructor) throw new InvalidArgumentError(`BatchIterator.next: destination for "${name}" is a ${d.constructor.name}, column is ${t.dtype as DType} (${t.data.constructor.name})`);
+      if (d.constructor !== t.data.constructor)
+        throw new InvalidArgumentError(
+          `BatchIterator.next: destination for "${name}" is a ${d.constructor.name}, column is ${t.dtype as DType} (${t.data.constructor.name})`,
+        );
       const need = this.batchSize * rowSizeOf(t);
       if (d.length < need) throw new InvalidArgumentError(`BatchIterator.next: destination for "${name}" holds ${d.length} values, a batch needs ${need}`);
     }
@@ -409,16 +415,35 @@ export class BatchIterator {
 
   /** A JSON-able snapshot to store in a checkpoint. */
   state(): IteratorState {
-    return { epoch: this.epoch, position: this.position, rngBlock: this.rngBlock, seed: this.seed, batchSize: this.batchSize, shuffle: this.shuffle, dropRemainder: this.dropRemainder, size: this.dataset.size };
+    return {
+      epoch: this.epoch,
+      position: this.position,
+      rngBlock: this.rngBlock,
+      seed: this.seed,
+      batchSize: this.batchSize,
+      shuffle: this.shuffle,
+      dropRemainder: this.dropRemainder,
+      size: this.dataset.size,
+    };
   }
 
   /** Continue from a snapshot taken by `state()` on an iterator over the same data and options. */
   restore(s: IteratorState): void {
     const mismatch = (['seed', 'batchSize', 'shuffle', 'dropRemainder', 'size'] as const).filter((k) => s[k] !== (k === 'size' ? this.dataset.size : this[k]));
     if (mismatch.length) {
-      throw new InvalidArgumentError(`BatchIterator.restore: saved state has ${mismatch.map((k) => `${k}=${s[k]}`).join(', ')} but this iterator has ${mismatch.map((k) => `${k}=${k === 'size' ? this.dataset.size : this[k]}`).join(', ')}`);
+      throw new InvalidArgumentError(
+        `BatchIterator.restore: saved state has ${mismatch.map((k) => `${k}=${s[k]}`).join(', ')} but this iterator has ${mismatch.map((k) => `${k}=${k === 'size' ? this.dataset.size : this[k]}`).join(', ')}`,
+      );
     }
-    if (!Number.isInteger(s.epoch) || s.epoch < 0 || !Number.isInteger(s.position) || s.position < 0 || s.position >= this.epochRows || !Number.isInteger(s.rngBlock) || s.rngBlock < 0) {
+    if (
+      !Number.isInteger(s.epoch) ||
+      s.epoch < 0 ||
+      !Number.isInteger(s.position) ||
+      s.position < 0 ||
+      s.position >= this.epochRows ||
+      !Number.isInteger(s.rngBlock) ||
+      s.rngBlock < 0
+    ) {
       throw new InvalidArgumentError(`BatchIterator.restore: invalid state ${JSON.stringify({ epoch: s.epoch, position: s.position, rngBlock: s.rngBlock })}`);
     }
     this.epoch = s.epoch;

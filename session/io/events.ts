@@ -77,12 +77,14 @@ export function* iterateRecords(src: RecordSource | Uint8Array, what = 'TFRecord
     const head = s.read(p, 12);
     const dv = new DataView(head.buffer, head.byteOffset, 12);
     const len64 = dv.getBigUint64(0, true);
-    if (dv.getUint32(8, true) !== maskCrc(crc32c(head.subarray(0, 8)))) throw new DataLossError(`${what}: corrupted record at offset ${p}: length CRC mismatch`);
+    if (dv.getUint32(8, true) !== maskCrc(crc32c(head.subarray(0, 8))))
+      throw new DataLossError(`${what}: corrupted record at offset ${p}: length CRC mismatch`);
     if (len64 > BigInt(s.size - p - 16)) throw new DataLossError(`${what}: truncated record at offset ${p}: needs ${len64} bytes of data`);
     const len = Number(len64);
     const body = s.read(p + 12, len + 4);
     const data = body.subarray(0, len);
-    if (new DataView(body.buffer, body.byteOffset + len, 4).getUint32(0, true) !== maskCrc(crc32c(data))) throw new DataLossError(`${what}: corrupted record at offset ${p}: data CRC mismatch`);
+    if (new DataView(body.buffer, body.byteOffset + len, 4).getUint32(0, true) !== maskCrc(crc32c(data)))
+      throw new DataLossError(`${what}: corrupted record at offset ${p}: data CRC mismatch`);
     yield data;
     p += 16 + len;
   }
@@ -231,7 +233,17 @@ export type AttrValueJson =
   | { type: TfDataType }
   | { shape: TensorShapeJson }
   | { tensor: TensorProtoJson }
-  | { list: { s?: (string | Uint8Array)[]; i?: number[]; f?: number[]; b?: boolean[]; type?: TfDataType[]; shape?: TensorShapeJson[]; tensor?: TensorProtoJson[] } };
+  | {
+      list: {
+        s?: (string | Uint8Array)[];
+        i?: number[];
+        f?: number[];
+        b?: boolean[];
+        type?: TfDataType[];
+        shape?: TensorShapeJson[];
+        tensor?: TensorProtoJson[];
+      };
+    };
 
 /** NodeDef: inputs are `node` (output 0), `node:k`, or `^node` (a control input, after the data inputs). */
 export interface NodeDefJson {
@@ -395,7 +407,8 @@ export function readScalarEvents(src: RecordSource | Uint8Array, what = 'event f
   try {
     for (const rec of iterateRecords(src, what)) {
       const e = decodeEvent(rec, `${what}: record ${i++}`);
-      for (const v of e.summary?.value ?? []) if (v.simple_value !== undefined) out.push({ tag: v.tag, step: e.step, value: v.simple_value, wallTime: e.wall_time });
+      for (const v of e.summary?.value ?? [])
+        if (v.simple_value !== undefined) out.push({ tag: v.tag, step: e.step, value: v.simple_value, wallTime: e.wall_time });
     }
   } catch (e) {
     if (!(e instanceof DataLossError) || !opts.onDamage) throw e;

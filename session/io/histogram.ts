@@ -65,7 +65,7 @@ export function histogramOf(values: ArrayLike<number>, tag: string): HistogramDa
   }
   const bucket_limit: number[] = [];
   const bucket: number[] = [];
-  for (let i = 0; i < counts.length; ) {
+  for (let i = 0; i < counts.length;) {
     let end = limits[i];
     let count = counts[i];
     i++;

@@ -39,7 +39,8 @@ export function readIdx(bytes: Uint8Array, opts: IdxOptions = {}): Tensor {
       throw new DataLossError(`${what}: corrupt gzip data (${(e as Error).message})`);
     }
   }
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new DataLossError(`${what}: not an idx file (the magic number must start with two zero bytes)`);
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0)
+    throw new DataLossError(`${what}: not an idx file (the magic number must start with two zero bytes)`);
   const type = IDX_TYPES[bytes[2]];
   if (!type) throw new DataLossError(`${what}: unknown idx data type code 0x${bytes[2].toString(16).padStart(2, '0')}`);
   const rank = bytes[3];
@@ -49,7 +50,8 @@ export function readIdx(bytes: Uint8Array, opts: IdxOptions = {}): Tensor {
   for (let i = 0; i < rank; i++) shape.push(dv.getUint32(4 + 4 * i, false));
   const start = 4 + 4 * rank;
   const need = sizeOf(shape) * type.size;
-  if (bytes.length - start < need) throw new DataLossError(`${what}: truncated idx data: shape [${shape.join(', ')}] of ${type.name} needs ${need} bytes, file has ${bytes.length - start}`);
+  if (bytes.length - start < need)
+    throw new DataLossError(`${what}: truncated idx data: shape [${shape.join(', ')}] of ${type.name} needs ${need} bytes, file has ${bytes.length - start}`);
   if (opts.limit !== undefined && rank > 0) shape[0] = Math.min(shape[0], Math.max(0, Math.floor(opts.limit)));
   const dtype: DType = opts.dtype ?? (opts.scale !== undefined || type.float ? (type.size === 8 ? 'f64' : 'f32') : 'i32');
   const n = sizeOf(shape);

@@ -255,7 +255,8 @@ export function readNpyHeader(bytes: Uint8Array, what = '.npy'): NpyHeader {
   if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new DataLossError(`${what}: .npy header is not a dict`);
   const keys = Object.keys(d).sort().join(',');
   if (keys !== 'descr,fortran_order,shape') throw new DataLossError(`${what}: .npy header keys are {${keys}}, expected {descr, fortran_order, shape}`);
-  if (typeof d.descr !== 'string') throw new InvalidArgumentError(`${what}: unsupported numpy dtype ${JSON.stringify(d.descr)} (structured arrays are not supported)`);
+  if (typeof d.descr !== 'string')
+    throw new InvalidArgumentError(`${what}: unsupported numpy dtype ${JSON.stringify(d.descr)} (structured arrays are not supported)`);
   if (typeof d.fortran_order !== 'boolean') throw new DataLossError(`${what}: fortran_order is not a bool`);
   const shape = d.shape;
   if (!Array.isArray(shape) || shape.some((s) => typeof s !== 'number' || !Number.isInteger(s) || s < 0)) {

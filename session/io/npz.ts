@@ -155,7 +155,8 @@ function inflateMember(e: ZipEntry, out: Uint8Array, what: string, stopAfter = I
     if (err instanceof DataLossError) throw err;
     throw new DataLossError(`${what}: the compressed data is damaged (${(err as Error).message})`);
   }
-  if (stopAfter === Infinity && (!ended || got !== e.size)) throw new DataLossError(`${what}: the member inflates to ${got} bytes, its declared size is ${e.size}`);
+  if (stopAfter === Infinity && (!ended || got !== e.size))
+    throw new DataLossError(`${what}: the member inflates to ${got} bytes, its declared size is ${e.size}`);
   return got;
 }
 
@@ -184,7 +185,10 @@ export function readNpz(bytes: Uint8Array, what = '.npz', opts: ReadNpzOptions =
     const got = inflateMember(e, head, where, head.length);
     const h = readNpyHeader(head.subarray(0, Math.min(got, head.length)), where);
     const need = h.dataOffset + sizeOf(h.shape) * elementBytes(h.kind);
-    if (need !== e.size) throw new DataLossError(`${where}: the zip entry declares ${e.size} bytes, but its .npy header (shape (${h.shape.join(', ')}) of ${h.descr}) makes ${need}`);
+    if (need !== e.size)
+      throw new DataLossError(
+        `${where}: the zip entry declares ${e.size} bytes, but its .npy header (shape (${h.shape.join(', ')}) of ${h.descr}) makes ${need}`,
+      );
     const member = new Uint8Array(e.size);
     inflateMember(e, member, where);
     out.set(key, readNpy(member, where));

@@ -74,8 +74,11 @@ export function writeSafetensors(tensors: Map<string, Tensor> | Record<string, T
   // build the text by hand so the order is exactly the layout order.
   const parts: string[] = [];
   if (metadata && Object.keys(metadata).length > 0) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new InvalidArgumentError(`writeSafetensors: metadata value for ${JSON.stringify(k)} must be a string`);
-    const md = Object.keys(metadata).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`);
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== 'string') throw new InvalidArgumentError(`writeSafetensors: metadata value for ${JSON.stringify(k)} must be a string`);
+    const md = Object.keys(metadata)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`);
     parts.push(`"__metadata__":{${md.join(',')}}`);
   }
   let offset = 0;
@@ -144,7 +147,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Parse and validate the header; returns the infos in file order and the data start. */
-export function readSafetensorsHeader(bytes: Uint8Array, what = 'safetensors'): { infos: Array<[string, TensorInfo]>; metadata: Record<string, string> | null; dataStart: number } {
+export function readSafetensorsHeader(
+  bytes: Uint8Array,
+  what = 'safetensors',
+): { infos: Array<[string, TensorInfo]>; metadata: Record<string, string> | null; dataStart: number } {
   if (bytes.length < 8) throw new DataLossError(`${what}: file too short (${bytes.length} bytes) to hold the 8-byte header length`);
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
   if (n64 > BigInt(MAX_HEADER_SIZE)) throw new DataLossError(`${what}: header length ${n64} is larger than the limit ${MAX_HEADER_SIZE}`);
@@ -169,7 +175,8 @@ export function readSafetensorsHeader(bytes: Uint8Array, what = 'safetensors'): 
   const infos: Array<[string, TensorInfo]> = [];
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (!isPlainObject(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new DataLossError(`${what}: __metadata__ must map strings to strings`);
+      if (!isPlainObject(v) || Object.values(v).some((x) => typeof x !== 'string'))
+        throw new DataLossError(`${what}: __metadata__ must map strings to strings`);
       metadata = v as Record<string, string>;
       continue;
     }
@@ -180,10 +187,13 @@ export function readSafetensorsHeader(bytes: Uint8Array, what = 'safetensors'): 
     const info = v as Record<string, unknown>;
     const extraKeys = Object.keys(info).filter((k) => !['dtype', 'shape', 'data_offsets'].includes(k));
     if (extraKeys.length) bad(`unknown field(s) ${extraKeys.join(', ')}`);
-    if (typeof info.dtype !== 'string' || !(info.dtype in READ_DTYPE)) bad(`unsupported dtype ${JSON.stringify(info.dtype)} (tfg reads ${Object.keys(READ_DTYPE).join(', ')})`);
-    if (!Array.isArray(info.shape) || info.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) bad(`shape ${JSON.stringify(info.shape)} is not a list of non-negative integers`);
+    if (typeof info.dtype !== 'string' || !(info.dtype in READ_DTYPE))
+      bad(`unsupported dtype ${JSON.stringify(info.dtype)} (tfg reads ${Object.keys(READ_DTYPE).join(', ')})`);
+    if (!Array.isArray(info.shape) || info.shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      bad(`shape ${JSON.stringify(info.shape)} is not a list of non-negative integers`);
     const off = info.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || off.some((d) => !Number.isSafeInteger(d) || d < 0)) bad(`data_offsets ${JSON.stringify(off)} is not a pair of non-negative integers`);
+    if (!Array.isArray(off) || off.length !== 2 || off.some((d) => !Number.isSafeInteger(d) || d < 0))
+      bad(`data_offsets ${JSON.stringify(off)} is not a pair of non-negative integers`);
     infos.push([name, { dtype: info.dtype as string, shape: info.shape as number[], data_offsets: off as [number, number] }]);
   }
   // Offsets, taken in order, must tile [0, buffer length) exactly.
@@ -192,18 +202,26 @@ export function readSafetensorsHeader(bytes: Uint8Array, what = 'safetensors'): 
   for (const [name, info] of sorted) {
     const [b, e] = info.data_offsets;
     if (b !== pos || e < b) {
-      const why = e < b ? 'end before begin' : b < pos ? `overlaps the previous tensor (which ends at ${pos})` : `leaves a hole (the previous tensor ends at ${pos})`;
+      const why =
+        e < b ? 'end before begin' : b < pos ? `overlaps the previous tensor (which ends at ${pos})` : `leaves a hole (the previous tensor ends at ${pos})`;
       throw new DataLossError(`${what}: tensor ${JSON.stringify(name)}: invalid data_offsets [${b}, ${e}]: ${why}`);
     }
     const kind = READ_DTYPE[info.dtype];
     const esize = kind === 'bf16' ? 2 : elementBytes(kind);
     const need = sizeOf(info.shape) * esize;
-    if (e - b !== need) throw new DataLossError(`${what}: tensor ${JSON.stringify(name)}: data_offsets [${b}, ${e}] span ${e - b} bytes but ${info.dtype}[${info.shape.join(', ')}] needs ${need}`);
+    if (e - b !== need)
+      throw new DataLossError(
+        `${what}: tensor ${JSON.stringify(name)}: data_offsets [${b}, ${e}] span ${e - b} bytes but ${info.dtype}[${info.shape.join(', ')}] needs ${need}`,
+      );
     pos = e;
   }
   const dataLen = bytes.length - 8 - n;
   if (pos !== dataLen) {
-    throw new DataLossError(pos > dataLen ? `${what}: the tensors need ${pos} bytes of data but the file has ${dataLen}: the file is truncated` : `${what}: ${dataLen - pos} bytes after the last tensor are not covered by any tensor`);
+    throw new DataLossError(
+      pos > dataLen
+        ? `${what}: the tensors need ${pos} bytes of data but the file has ${dataLen}: the file is truncated`
+        : `${what}: ${dataLen - pos} bytes after the last tensor are not covered by any tensor`,
+    );
   }
   return { infos, metadata, dataStart: 8 + n };
 }

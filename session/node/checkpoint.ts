@@ -305,10 +305,14 @@ function parseMeta(bytes: Uint8Array, path: string): CheckpointMeta {
     (m.state_sha256 === undefined || (typeof m.state_sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.state_sha256))) &&
     (m.saved === undefined || typeof m.saved === 'string') &&
     Array.isArray(m.variables) &&
-    m.variables.every((v) => v && typeof v.name === 'string' && DTYPES.includes(v.dtype) && Array.isArray(v.shape) && v.shape.every((d) => Number.isSafeInteger(d) && d >= 0));
+    m.variables.every(
+      (v) => v && typeof v.name === 'string' && DTYPES.includes(v.dtype) && Array.isArray(v.shape) && v.shape.every((d) => Number.isSafeInteger(d) && d >= 0),
+    );
   if (!ok) throw new DataLossError(`Checkpoint ${path} is corrupted: missing or invalid fields (expected a tfg-checkpoint version 1 record)`);
   if (m.state_sha256 !== undefined && sha256Hex(JSON.stringify(m.state ?? null)) !== m.state_sha256) {
-    throw new DataLossError(`Checkpoint ${path} is corrupted: checksum mismatch in its state: sha256 ${sha256Hex(JSON.stringify(m.state ?? null))}, expected ${m.state_sha256}`);
+    throw new DataLossError(
+      `Checkpoint ${path} is corrupted: checksum mismatch in its state: sha256 ${sha256Hex(JSON.stringify(m.state ?? null))}, expected ${m.state_sha256}`,
+    );
   }
   return m;
 }
@@ -320,7 +324,8 @@ export function restoreCheckpoint(prefix: string, expected?: Map<string, { dtype
   const meta = readMeta(abs);
   if (!meta) throw new NotFoundError(`Unsuccessful TensorSliceReader constructor: Failed to find any matching files for ${abs}`);
   const dataPath = join(resolve(abs, '..'), meta.data);
-  if (meta.bytes > MAX_BUFFER_BYTES) throw new ResourceExhaustedError(`Checkpoint ${abs}: its data file has ${meta.bytes} bytes, more than one buffer holds (${MAX_BUFFER_BYTES} bytes)`);
+  if (meta.bytes > MAX_BUFFER_BYTES)
+    throw new ResourceExhaustedError(`Checkpoint ${abs}: its data file has ${meta.bytes} bytes, more than one buffer holds (${MAX_BUFFER_BYTES} bytes)`);
   // The data file, or (mid re-save of the same step) its `.next` replacement: whichever matches.
   // Sizes are compared before reading, and only the declared bytes are ever read.
   let bytes: Uint8Array | null = null;
@@ -343,7 +348,8 @@ export function restoreCheckpoint(prefix: string, expected?: Map<string, { dtype
     }
   }
   if (!bytes) {
-    if (firstProblem.endsWith('is missing')) throw new NotFoundError(`Unsuccessful TensorSliceReader constructor: Failed to find any matching files for ${abs}: ${firstProblem}`);
+    if (firstProblem.endsWith('is missing'))
+      throw new NotFoundError(`Unsuccessful TensorSliceReader constructor: Failed to find any matching files for ${abs}: ${firstProblem}`);
     throw new DataLossError(`Checkpoint ${abs} is corrupted: ${firstProblem}`);
   }
   let tensors: Map<string, Tensor>;
@@ -355,9 +361,11 @@ export function restoreCheckpoint(prefix: string, expected?: Map<string, { dtype
   const listed = new Map(meta.variables.map((v) => [v.name, v]));
   for (const [name, t] of tensors) {
     const v = listed.get(name);
-    if (!v || v.dtype !== t.dtype || v.shape.join(',') !== t.shape.join(',')) throw new DataLossError(`Checkpoint ${abs} is corrupted: tensor ${name} does not match the variable list in ${metaPath}`);
+    if (!v || v.dtype !== t.dtype || v.shape.join(',') !== t.shape.join(','))
+      throw new DataLossError(`Checkpoint ${abs} is corrupted: tensor ${name} does not match the variable list in ${metaPath}`);
   }
-  if (listed.size !== tensors.size) throw new DataLossError(`Checkpoint ${abs} is corrupted: ${metaPath} lists ${listed.size} variables, the data file holds ${tensors.size}`);
+  if (listed.size !== tensors.size)
+    throw new DataLossError(`Checkpoint ${abs} is corrupted: ${metaPath} lists ${listed.size} variables, the data file holds ${tensors.size}`);
 
   let out = tensors;
   if (expected) {
@@ -366,10 +374,14 @@ export function restoreCheckpoint(prefix: string, expected?: Map<string, { dtype
     for (const [name, want] of expected) {
       const t = tensors.get(name)!;
       if (t.dtype !== want.dtype) {
-        throw new InvalidArgumentError(`tensor_name = ${name}; expected dtype ${tfDTypeName(want.dtype)} does not equal original dtype ${tfDTypeName(t.dtype)}`);
+        throw new InvalidArgumentError(
+          `tensor_name = ${name}; expected dtype ${tfDTypeName(want.dtype)} does not equal original dtype ${tfDTypeName(t.dtype)}`,
+        );
       }
       if (t.shape.join(',') !== want.shape.join(',')) {
-        throw new InvalidArgumentError(`Restoring from checkpoint failed. This is most likely due to a mismatch between the current graph and the graph from the checkpoint. Variable ${name}: Assign requires shapes of both tensors to match. lhs shape= [${want.shape.join(',')}] rhs shape= [${t.shape.join(',')}]`);
+        throw new InvalidArgumentError(
+          `Restoring from checkpoint failed. This is most likely due to a mismatch between the current graph and the graph from the checkpoint. Variable ${name}: Assign requires shapes of both tensors to match. lhs shape= [${want.shape.join(',')}] rhs shape= [${t.shape.join(',')}]`,
+        );
       }
       out.set(name, t);
     }
@@ -391,7 +403,8 @@ export class CheckpointManager {
     this.maxToKeep = opts.maxToKeep ?? 5;
     this.prefix = opts.prefix ?? 'model';
     this.warn = opts.warn ?? warnToStderr;
-    if (!/^[A-Za-z0-9_.-]+$/.test(this.prefix)) throw new InvalidArgumentError(`CheckpointManager: prefix ${JSON.stringify(this.prefix)} must be a plain file name`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(this.prefix))
+      throw new InvalidArgumentError(`CheckpointManager: prefix ${JSON.stringify(this.prefix)} must be a plain file name`);
     mkdirSync(this.dir, { recursive: true });
     // Temporary files of a writer that died mid-save are garbage: the index never names them.
     // So is a data file whose JSON never landed (the JSON is what makes a checkpoint complete).

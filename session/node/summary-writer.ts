@@ -77,8 +77,15 @@ export class SummaryWriter {
       if (typeof v !== 'number') throw new InvalidArgumentError(`SummaryWriter: value of "${tag}" is not a number`);
     }
     const wall = this.now();
-    this.pending.push(scalarEvent(entries.map(([tag, value]) => ({ tag, value })), step, wall));
-    for (const [tag, v] of entries) this.pendingCsv.push(`${step},${csvField(tag)},${Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v)},${wall}\n`);
+    this.pending.push(
+      scalarEvent(
+        entries.map(([tag, value]) => ({ tag, value })),
+        step,
+        wall,
+      ),
+    );
+    for (const [tag, v] of entries)
+      this.pendingCsv.push(`${step},${csvField(tag)},${Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v)},${wall}\n`);
     if (this.pending.length >= this.flushEvery) this.flush();
   }
 

@@ -50,7 +50,8 @@ function conform(t: Tensor, dtype: DType, shape: (number | null)[] | null, what:
     data = allocArray(dtype, t.size);
     for (let i = 0; i < t.size; i++) {
       const v = t.data[i];
-      if (dtype === 'i32' && !Number.isInteger(v)) throw new InvalidArgumentError(`${what}: value ${v} at index ${i} is not an integer, but the placeholder is int32`);
+      if (dtype === 'i32' && !Number.isInteger(v))
+        throw new InvalidArgumentError(`${what}: value ${v} at index ${i} is not an integer, but the placeholder is int32`);
       data[i] = dtype === 'bool' ? (v ? 1 : 0) : v;
     }
   }
@@ -60,7 +61,10 @@ function conform(t: Tensor, dtype: DType, shape: (number | null)[] | null, what:
     const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
     if (row.every((d) => d !== null)) {
       const want = (row as number[]).reduce((a, b) => a * b, 1);
-      if (want !== rowSize) throw new InvalidArgumentError(`${what}: rows of shape [${t.shape.slice(1).join(', ')}] cannot feed a placeholder of shape [${shape.map((d) => d ?? '?').join(', ')}]`);
+      if (want !== rowSize)
+        throw new InvalidArgumentError(
+          `${what}: rows of shape [${t.shape.slice(1).join(', ')}] cannot feed a placeholder of shape [${shape.map((d) => d ?? '?').join(', ')}]`,
+        );
       outShape = [t.shape[0], ...(row as number[])];
     } else if (row.length !== t.shape.length - 1) {
       throw new InvalidArgumentError(`${what}: a column of rank ${t.rank} cannot feed a placeholder of rank ${shape.length}`);
@@ -97,7 +101,8 @@ export function loadTrainData(plan: TrainPlan, load: SourceLoader): TrainData {
   if (fractions.validation !== undefined || fractions.test !== undefined) {
     fractions.train = 1 - (fractions.validation ?? 0) - (fractions.test ?? 0);
     splits = splitDataset(train, fractions, d.split_seed);
-    if (splits.validation && splits.validation.size === 0) throw new InvalidArgumentError(`the validation fraction ${d.validation} of ${train.size} rows is empty`);
+    if (splits.validation && splits.validation.size === 0)
+      throw new InvalidArgumentError(`the validation fraction ${d.validation} of ${train.size} rows is empty`);
   }
   if (d.validation !== null && typeof d.validation === 'object') splits.validation = loadSource(d.validation, d.limit);
   if (d.test !== null && typeof d.test === 'object') splits.test = loadSource(d.test, d.limit);

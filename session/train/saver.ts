@@ -67,12 +67,16 @@ export function variableSpecsOf(session: SaverSession): VariableSpec[] {
  * InvalidArgumentError; tensors the list does not name are ignored. Nothing is assigned here,
  * so a caller assigns only after every variable checks out.
  */
-export function matchCheckpoint(tensors: ReadonlyMap<string, Tensor>, expected: ReadonlyMap<string, { dtype: DType; shape: readonly number[] }>): Map<string, Tensor> {
+export function matchCheckpoint(
+  tensors: ReadonlyMap<string, Tensor>,
+  expected: ReadonlyMap<string, { dtype: DType; shape: readonly number[] }>,
+): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const [name] of expected) if (!tensors.has(name)) throw new NotFoundError(`Key ${name} not found in checkpoint`);
   for (const [name, want] of expected) {
     const t = tensors.get(name)!;
-    if (t.dtype !== want.dtype) throw new InvalidArgumentError(`tensor_name = ${name}; expected dtype ${tfDTypeName(want.dtype)} does not equal original dtype ${tfDTypeName(t.dtype)}`);
+    if (t.dtype !== want.dtype)
+      throw new InvalidArgumentError(`tensor_name = ${name}; expected dtype ${tfDTypeName(want.dtype)} does not equal original dtype ${tfDTypeName(t.dtype)}`);
     if (t.shape.length !== want.shape.length || t.shape.some((d, i) => d !== want.shape[i])) {
       throw new InvalidArgumentError(
         `Restoring from checkpoint failed. This is most likely due to a mismatch between the current graph and the graph from the checkpoint. Variable ${name}: Assign requires shapes of both tensors to match. lhs shape= [${want.shape.join(',')}] rhs shape= [${t.shape.join(',')}]`,

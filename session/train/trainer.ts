@@ -55,7 +55,17 @@ export interface SummarySink {
 }
 
 export type TrainEvent =
-  | { type: 'start'; resumed: boolean; step: number; epoch: number; stepsPerEpoch: number; totalSteps: number; trainSize: number; validationSize: number; testSize: number }
+  | {
+      type: 'start';
+      resumed: boolean;
+      step: number;
+      epoch: number;
+      stepsPerEpoch: number;
+      totalSteps: number;
+      trainSize: number;
+      validationSize: number;
+      testSize: number;
+    }
   | { type: 'step'; step: number; epoch: number; batchInEpoch: number; loss: number | null }
   | { type: 'epoch'; epoch: number; step: number; trainLoss: number | null; metrics: Record<string, Record<string, number>> }
   | { type: 'checkpoint'; step: number; path: string }
@@ -101,13 +111,20 @@ export interface TrainerOptions {
 export function parseTrainState(s: unknown, where: string): TrainState {
   const o = s as Record<string, unknown> | null;
   if (!o || typeof o !== 'object' || Array.isArray(o) || o.format !== 'tfg-train-state') {
-    throw new InvalidArgumentError(`${where} holds no training state (it was not written by tfg train); start without resuming (--no-resume) or pick another logdir`);
+    throw new InvalidArgumentError(
+      `${where} holds no training state (it was not written by tfg train); start without resuming (--no-resume) or pick another logdir`,
+    );
   }
   const bad = (field: string, value: unknown, expected: string): never => {
-    throw new DataLossError(`${where} holds a damaged training state: ${field} is ${JSON.stringify(value) ?? String(value)}, expected ${expected}; start without resuming (--no-resume) or delete that checkpoint`);
+    throw new DataLossError(
+      `${where} holds a damaged training state: ${field} is ${JSON.stringify(value) ?? String(value)}, expected ${expected}; start without resuming (--no-resume) or delete that checkpoint`,
+    );
   };
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  const count = (v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max ? (v as number) : bad(field, v, max === Number.MAX_SAFE_INTEGER ? 'a non-negative integer' : `an integer in [0, ${max}]`));
+  const count = (v: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number =>
+    Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max
+      ? (v as number)
+      : bad(field, v, max === Number.MAX_SAFE_INTEGER ? 'a non-negative integer' : `an integer in [0, ${max}]`);
   const numberOrNaN = (v: unknown, field: string): number => (v === null ? NaN : typeof v === 'number' ? v : bad(field, v, 'a number (or null for NaN)'));
   if (o.version !== 1) bad('version', o.version, '1');
   const global_step = count(o.global_step, 'global_step');
@@ -120,7 +137,10 @@ export function parseTrainState(s: unknown, where: string): TrainState {
     position: count(it.position, 'iterator.position'),
     rngBlock: count(it.rngBlock, 'iterator.rngBlock'),
     seed: Number.isSafeInteger(it.seed) ? (it.seed as number) : bad('iterator.seed', it.seed, 'an integer'),
-    batchSize: Number.isSafeInteger(it.batchSize) && (it.batchSize as number) > 0 ? (it.batchSize as number) : bad('iterator.batchSize', it.batchSize, 'a positive integer'),
+    batchSize:
+      Number.isSafeInteger(it.batchSize) && (it.batchSize as number) > 0
+        ? (it.batchSize as number)
+        : bad('iterator.batchSize', it.batchSize, 'a positive integer'),
     shuffle: typeof it.shuffle === 'boolean' ? it.shuffle : bad('iterator.shuffle', it.shuffle, 'true or false'),
     dropRemainder: typeof it.dropRemainder === 'boolean' ? it.dropRemainder : bad('iterator.dropRemainder', it.dropRemainder, 'true or false'),
     size: Number.isSafeInteger(it.size) && (it.size as number) > 0 ? (it.size as number) : bad('iterator.size', it.size, 'a positive integer'),
@@ -143,7 +163,20 @@ export function parseTrainState(s: unknown, where: string): TrainState {
     last_metrics[split] = {};
     for (const [k, v] of Object.entries(ms)) last_metrics[split][k] = numberOrNaN(v, `last_metrics.${split}.${k}`);
   }
-  return { format: 'tfg-train-state', version: 1, global_step, epoch, iterator, best, best_epoch, bad_evals, stopped_early, epoch_loss_sum, epoch_examples, last_metrics };
+  return {
+    format: 'tfg-train-state',
+    version: 1,
+    global_step,
+    epoch,
+    iterator,
+    best,
+    best_epoch,
+    bad_evals,
+    stopped_early,
+    epoch_loss_sum,
+    epoch_examples,
+    last_metrics,
+  };
 }
 
 /** Feed name of a placeholder node. */
@@ -173,7 +206,8 @@ export class Trainer {
     this.evalNames = Object.entries(p.metrics);
     if (p.loss && !Object.values(p.metrics).includes(p.loss)) this.evalNames.push(['loss', p.loss]);
     const hEvery = p.summaries.histograms_every_steps ?? 0;
-    if (!Number.isSafeInteger(hEvery) || hEvery < 0) throw new InvalidArgumentError(`summaries.histograms_every_steps must be an integer >= 0, got ${JSON.stringify(hEvery)}`);
+    if (!Number.isSafeInteger(hEvery) || hEvery < 0)
+      throw new InvalidArgumentError(`summaries.histograms_every_steps must be an integer >= 0, got ${JSON.stringify(hEvery)}`);
     this.summaryTags = Object.entries(p.summaries.scalars);
     if (p.loss && !this.summaryTags.some(([, n]) => n === p.loss)) this.summaryTags.push([p.loss, p.loss]);
   }

@@ -64,7 +64,9 @@ export function statusError(s: Status, nodes: readonly ManifestNode[], ctx: Fail
       const labels = ctx.valueOf(node.inputs[0]);
       const ls = ctx.shapeOf(node.inputs[1]);
       const l = labels ? labels.data[s.a0] : NaN;
-      return err(`Received a label value of ${l} which is outside the valid range of [0, ${ls[ls.length - 1]}).  Label values: ${labels ? Array.from(labels.data).join(' ') : ''}`);
+      return err(
+        `Received a label value of ${l} which is outside the valid range of [0, ${ls[ls.length - 1]}).  Label values: ${labels ? Array.from(labels.data).join(' ') : ''}`,
+      );
     }
     case STATUS.emptyReduction: {
       const xs = ctx.shapeOf(node.inputs[0]);
@@ -115,7 +117,11 @@ function shapeCheckError(node: ManifestNode, ctx: FailureContext): OpError {
     case 'fill_dims': {
       const dims = ctx.valueOf(node.inputs[0]);
       const compiled = ctx.plannedShape(node.name) ?? [];
-      return new UnimplementedError(`Fill: dims ${dims ? fmtShape(Array.from(dims.data)) : '?'} differ from the shape ${fmtShape(compiled)} this node was compiled for (every unknown dim is the batch size)`, name, loc);
+      return new UnimplementedError(
+        `Fill: dims ${dims ? fmtShape(Array.from(dims.data)) : '?'} differ from the shape ${fmtShape(compiled)} this node was compiled for (every unknown dim is the batch size)`,
+        name,
+        loc,
+      );
     }
   }
   return new InvalidArgumentError(`${node.op}: incompatible run-time shapes ${ins.map(fmtShape).join(', ')}`, name, loc);
@@ -131,7 +137,10 @@ function reshapeAt(x: readonly number[], target: readonly number[], node: Manife
     } else if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`Size ${i} must be non-negative, not ${d}`, node.name, node.location);
   });
   try {
-    return reshapeShape(x.reduce((a, d) => a * d, 1), target);
+    return reshapeShape(
+      x.reduce((a, d) => a * d, 1),
+      target,
+    );
   } catch (e) {
     throw located(e as OpError, node.name, node.location);
   }
@@ -189,7 +198,13 @@ export function checkPlanFact(c: ManifestCheck, B: number, node: ManifestNode): 
  * never the compiled value silently. (fill_dims and slice_grad read their inputs in their
  * kernels.)
  */
-export function checkShapeInputs(node: ManifestNode, B: number, planned: readonly number[], valueOf: (name: string) => Tensor, shapeOf: (name: string) => readonly number[]): void {
+export function checkShapeInputs(
+  node: ManifestNode,
+  B: number,
+  planned: readonly number[],
+  valueOf: (name: string) => Tensor,
+  shapeOf: (name: string) => readonly number[],
+): void {
   const isReshape = node.op === 'reshape' && node.inputs.length === 2;
   const isSlice = node.op === 'slice' && node.inputs.length === 3;
   if (!isReshape && !isSlice) return;
@@ -249,8 +264,10 @@ export function shapeWalk(order: readonly ManifestNode[], fed: ReadonlyMap<Manif
       try {
         if (node.kind === 'elementwise' && xs.length >= 2) out = xs.slice(1).reduce((acc, x) => broadcastShapes(acc, x), xs[0]);
         else if (node.kind === 'elementwise') out = xs[0];
-        else if (node.op === 'matmul' && xs[0].length === 2 && xs[1].length === 2) out = matmulShape(xs[0], xs[1], !!node.attrs.transpose_a, !!node.attrs.transpose_b);
-        else if (node.op === 'reshape' && node.inputs.length === 1 && Array.isArray(node.attrs.shape)) out = reshapeAt(xs[0], node.attrs.shape as number[], node);
+        else if (node.op === 'matmul' && xs[0].length === 2 && xs[1].length === 2)
+          out = matmulShape(xs[0], xs[1], !!node.attrs.transpose_a, !!node.attrs.transpose_b);
+        else if (node.op === 'reshape' && node.inputs.length === 1 && Array.isArray(node.attrs.shape))
+          out = reshapeAt(xs[0], node.attrs.shape as number[], node);
       } catch (e) {
         throw located(e as OpError, node.name, node.location);
       }
@@ -261,7 +278,11 @@ export function shapeWalk(order: readonly ManifestNode[], fed: ReadonlyMap<Manif
 
 export function placeholderError(node: ManifestNode): InvalidArgumentError {
   const withShape = node.shape !== null && node.shape.length > 0 ? ` and shape ${formatShape(node.shape)}` : '';
-  return new InvalidArgumentError(`You must feed a value for placeholder tensor '${node.name}' with dtype ${tfDTypeName(node.dtype!)}${withShape}`, node.name, node.location);
+  return new InvalidArgumentError(
+    `You must feed a value for placeholder tensor '${node.name}' with dtype ${tfDTypeName(node.dtype!)}${withShape}`,
+    node.name,
+    node.location,
+  );
 }
 
 /** Reading `variable` before it is initialized (raised at `at`, the variable itself by default). */

@@ -25,7 +25,11 @@ export interface GenericRunner {
 }
 
 /** The reference Session's evaluation order of what `targets` need: control inputs, then non-ref data inputs, depth first. */
-export function evaluationOrder(targets: readonly ManifestNode[], fed: ReadonlyMap<ManifestNode, Tensor>, nodeOf: (name: string) => ManifestNode): ManifestNode[] {
+export function evaluationOrder(
+  targets: readonly ManifestNode[],
+  fed: ReadonlyMap<ManifestNode, Tensor>,
+  nodeOf: (name: string) => ManifestNode,
+): ManifestNode[] {
   const out: ManifestNode[] = [];
   const done = new Set<ManifestNode>();
   const expanded = new Set<ManifestNode>();
@@ -64,7 +68,12 @@ export function evaluationOrder(targets: readonly ManifestNode[], fed: ReadonlyM
 const ASSIGN_OPS = new Set(['assign', 'assign_add', 'assign_sub']);
 
 /** Run `targets` (the fetched nodes; `asOp` ones give null) on the generic plan. */
-export function runGeneric(r: GenericRunner, plan: ManifestPlan, targets: readonly { node: ManifestNode; asOp: boolean }[], fed: ReadonlyMap<ManifestNode, Tensor>): (Tensor | null)[] {
+export function runGeneric(
+  r: GenericRunner,
+  plan: ManifestPlan,
+  targets: readonly { node: ManifestNode; asOp: boolean }[],
+  fed: ReadonlyMap<ManifestNode, Tensor>,
+): (Tensor | null)[] {
   const nodeOf = (n: string): ManifestNode => r.node(n);
   const order = evaluationOrder(
     targets.map((e) => e.node),
@@ -148,7 +157,8 @@ export function runGeneric(r: GenericRunner, plan: ManifestPlan, targets: readon
     }
     if (node.op === 'const' || node.dtype === null) continue;
     if (node.kernel === null) {
-      if (node.unsupported) throw new UnimplementedError(`'${node.name}' (op ${node.op}) cannot run on the WebAssembly backend: ${node.unsupported}`, node.name, node.location);
+      if (node.unsupported)
+        throw new UnimplementedError(`'${node.name}' (op ${node.op}) cannot run on the WebAssembly backend: ${node.unsupported}`, node.name, node.location);
       continue; // an alias: shares its input's buffer
     }
     try {

@@ -196,7 +196,8 @@ export function validateManifest(x: unknown, constBytes?: number): Manifest {
   const aligned = (v: number, what: string): void => {
     if (v % 16 !== 0) fail(`${what} ${v} is not 16-byte aligned`);
   };
-  for (const k of ['statusAddr', 'constBase', 'constBytes', 'runtimeScratch', 'runtimeScratchBytes', 'arenaBase', 'maxMemoryBytes'] as const) int(mem[k], `memory.${k}`);
+  for (const k of ['statusAddr', 'constBase', 'constBytes', 'runtimeScratch', 'runtimeScratchBytes', 'arenaBase', 'maxMemoryBytes'] as const)
+    int(mem[k], `memory.${k}`);
   if (mem.statusAddr !== STATUS_ADDR) fail(`memory.statusAddr ${mem.statusAddr} is not the status words' address ${STATUS_ADDR}`);
   if (mem.maxMemoryBytes > 4 * 1024 ** 3) fail(`memory.maxMemoryBytes ${mem.maxMemoryBytes} exceeds wasm32's 4 GiB`);
   if (mem.constChunks !== undefined) {
@@ -207,11 +208,14 @@ export function validateManifest(x: unknown, constBytes?: number): Manifest {
       if (int(c.at, 'a constant chunk address') !== at) fail(`constant chunk at ${c.at} does not follow the previous one (expected ${at})`);
       at += int(c.bytes, 'a constant chunk size');
       if (c.fill === undefined) stored += c.bytes;
-      else if (!Array.isArray(c.fill) || c.fill.length === 0 || c.bytes % c.fill.length !== 0 || !c.fill.every((x) => Number.isInteger(x) && x >= 0 && x < 256)) fail(`constant chunk at ${c.at} has a malformed fill`);
+      else if (!Array.isArray(c.fill) || c.fill.length === 0 || c.bytes % c.fill.length !== 0 || !c.fill.every((x) => Number.isInteger(x) && x >= 0 && x < 256))
+        fail(`constant chunk at ${c.at} has a malformed fill`);
     }
-    if (at !== mem.constBase + mem.constBytes) fail(`the constant chunks cover [${mem.constBase}, ${at}), the region is [${mem.constBase}, ${mem.constBase + mem.constBytes})`);
+    if (at !== mem.constBase + mem.constBytes)
+      fail(`the constant chunks cover [${mem.constBase}, ${at}), the region is [${mem.constBase}, ${mem.constBase + mem.constBytes})`);
     if (constBytes !== undefined && stored !== constBytes) fail(`the constant chunks store ${stored} bytes, the constants section holds ${constBytes}`);
-  } else if (constBytes !== undefined && mem.constBytes !== constBytes) fail(`memory.constBytes ${mem.constBytes} does not match the ${constBytes} bytes of the constants section`);
+  } else if (constBytes !== undefined && mem.constBytes !== constBytes)
+    fail(`memory.constBytes ${mem.constBytes} does not match the ${constBytes} bytes of the constants section`);
   for (const k of ['constBase', 'runtimeScratch', 'arenaBase'] as const) aligned(mem[k], `memory.${k}`);
   const staticStart = STATUS_ADDR + STATUS_BYTES;
   const arena = mem.arenaBase;
@@ -221,7 +225,8 @@ export function validateManifest(x: unknown, constBytes?: number): Manifest {
   const regions: [number, number, string][] = [];
   const region = (at: number, bytes: number, what: string): void => {
     int(at, what);
-    if (at < staticStart || at + bytes > arena) fail(`${what} [${at}, ${at + bytes}) is outside the static memory [${staticStart}, ${arena}) (below is the runtime's and the status words')`);
+    if (at < staticStart || at + bytes > arena)
+      fail(`${what} [${at}, ${at + bytes}) is outside the static memory [${staticStart}, ${arena}) (below is the runtime's and the status words')`);
     regions.push([at, at + bytes, what]);
   };
   region(mem.runtimeScratch, mem.runtimeScratchBytes, 'the runtime scratch');
@@ -231,7 +236,8 @@ export function validateManifest(x: unknown, constBytes?: number): Manifest {
   for (const v of m.variables) {
     if (typeof v.name !== 'string' || !(v.dtype in dtypeBytes) || !Array.isArray(v.shape)) fail('a variable without name, dtype or shape');
     const n = v.shape.reduce((a, d) => a * int(d, `variable '${v.name}' shape`), 1);
-    if (int(v.bytes, `variable '${v.name}' bytes`) !== n * dtypeBytes[v.dtype]) fail(`variable '${v.name}' has ${v.bytes} bytes, its shape needs ${n * dtypeBytes[v.dtype]}`);
+    if (int(v.bytes, `variable '${v.name}' bytes`) !== n * dtypeBytes[v.dtype])
+      fail(`variable '${v.name}' has ${v.bytes} bytes, its shape needs ${n * dtypeBytes[v.dtype]}`);
     aligned(int(v.address, `variable '${v.name}' address`), `variable '${v.name}' address`);
     region(v.address, v.bytes, `variable '${v.name}'`);
     varByName.set(v.name, v);
@@ -239,7 +245,8 @@ export function validateManifest(x: unknown, constBytes?: number): Manifest {
   for (const r of m.randoms) region(r.stateAddr, 32, `the random state of '${r.node}'`);
   const names = new Map<string, ManifestNode>();
   for (const n of m.nodes) {
-    if (typeof n.name !== 'string' || typeof n.op !== 'string' || !Array.isArray(n.inputs) || !Array.isArray(n.controlInputs)) fail('node without name, op or inputs');
+    if (typeof n.name !== 'string' || typeof n.op !== 'string' || !Array.isArray(n.inputs) || !Array.isArray(n.controlInputs))
+      fail('node without name, op or inputs');
     names.set(n.name, n);
   }
   for (const n of m.nodes) for (const i of [...n.inputs, ...n.controlInputs]) if (!names.has(i)) fail(`node '${n.name}' has an unknown input '${i}'`);
@@ -247,7 +254,8 @@ export function validateManifest(x: unknown, constBytes?: number): Manifest {
   for (const p of m.placeholders) if (!names.has(p)) fail(`placeholder '${p}' is not a node`);
   // Polynomials in B (integer coefficients; a dim like B - 1 has a negative one): the loader
   // checks the evaluated offsets and sizes against the arena for each B (memory.ts layout).
-  const polyOk = (p: unknown): boolean => typeof p === 'object' && p !== null && Object.entries(p).every(([k, c]) => /^(|B(\*B)*)$/.test(k) && typeof c === 'number' && Number.isSafeInteger(c));
+  const polyOk = (p: unknown): boolean =>
+    typeof p === 'object' && p !== null && Object.entries(p).every(([k, c]) => /^(|B(\*B)*)$/.test(k) && typeof c === 'number' && Number.isSafeInteger(c));
   m.plans.forEach((p, i) => {
     if (!Array.isArray(p.slots) || !Array.isArray(p.buffers) || !Array.isArray(p.kernels)) fail(`plan ${i} is incomplete`);
     aligned(int(p.slotTable, `plan ${i} slotTable`), `plan ${i} slot table`);
@@ -258,7 +266,8 @@ export function validateManifest(x: unknown, constBytes?: number): Manifest {
     }
     p.buffers.forEach((b, j) => {
       const what = `plan ${i} buffer ${j}`;
-      if (!(b.dtype in dtypeBytes) || !polyOk(b.offset) || !polyOk(b.size) || !Array.isArray(b.shape) || !b.shape.every(polyOk)) fail(`${what} has a malformed dtype, offset, size or shape`);
+      if (!(b.dtype in dtypeBytes) || !polyOk(b.offset) || !polyOk(b.size) || !Array.isArray(b.shape) || !b.shape.every(polyOk))
+        fail(`${what} has a malformed dtype, offset, size or shape`);
       const constOnly = Object.keys(b.offset).every((k) => k === '') && Object.keys(b.size).every((k) => k === '');
       const off = b.offset[''] ?? 0;
       const size = b.size[''] ?? 0;
@@ -275,7 +284,8 @@ export function validateManifest(x: unknown, constBytes?: number): Manifest {
       if (b.region !== 'arena') return;
       const off = evalPoly(b.offset, 1);
       const size = evalPoly(b.size, 1);
-      if (off < 0 || size < 0 || off + size > arenaAt1 || off % 16 !== 0) fail(`plan ${i} buffer ${j} lies at [${off}, ${off + size}) of an arena of ${arenaAt1} bytes`);
+      if (off < 0 || size < 0 || off + size > arenaAt1 || off % 16 !== 0)
+        fail(`plan ${i} buffer ${j} lies at [${off}, ${off + size}) of an arena of ${arenaAt1} bytes`);
     });
     if (!polyOk(p.arenaBytes) || !polyOk(p.scratchBytes)) fail(`plan ${i} has malformed arena or scratch sizes`);
     p.kernels.forEach((k, j) => {
@@ -292,12 +302,15 @@ export function validateManifest(x: unknown, constBytes?: number): Manifest {
   if (m.generic !== null && !(Number.isInteger(m.generic) && m.generic >= 0 && m.generic < m.plans.length)) fail('generic plan index out of range');
   if (m.generic !== null) {
     const gk = m.plans[m.generic].kernels.length;
-    for (const n of m.nodes) if (n.kernel !== null && !(Number.isInteger(n.kernel) && n.kernel >= 0 && n.kernel < gk)) fail(`node '${n.name}' names generic kernel ${String(n.kernel)} of ${gk}`);
+    for (const n of m.nodes)
+      if (n.kernel !== null && !(Number.isInteger(n.kernel) && n.kernel >= 0 && n.kernel < gk))
+        fail(`node '${n.name}' names generic kernel ${String(n.kernel)} of ${gk}`);
   }
   for (const b of m.bakedVariables ?? []) {
     const v = varByName.get(b.variable);
     if (!v) fail(`baked variable '${b.variable}' is not a variable`);
-    if (!(Number.isInteger(b.constAddress) && b.constAddress >= mem.constBase && b.constAddress + v!.bytes <= mem.constBase + mem.constBytes)) fail(`baked variable '${b.variable}' is not inside the constants`);
+    if (!(Number.isInteger(b.constAddress) && b.constAddress >= mem.constBase && b.constAddress + v!.bytes <= mem.constBase + mem.constBytes))
+      fail(`baked variable '${b.variable}' is not inside the constants`);
   }
   return m;
 }
@@ -325,7 +338,8 @@ export function checkExports(m: Manifest, exports: WebAssembly.Exports): void {
   for (const [i, p] of m.plans.entries()) {
     // A signature calls its kernels internally; the generic plan's kernels are called one by one.
     for (const name of i === m.generic ? p.kernels.map((k) => k.export) : [p.export]) {
-      if (name && typeof exports[name] !== 'function') throw new ManifestError(`invalid tfg manifest: plan ${i} names export '${name}', which the module does not have`);
+      if (name && typeof exports[name] !== 'function')
+        throw new ManifestError(`invalid tfg manifest: plan ${i} names export '${name}', which the module does not have`);
     }
   }
 }

@@ -63,7 +63,9 @@ export class ModelMemory {
 
   private grow(bytes: number): void {
     if (bytes > this.maxBytes) {
-      throw new ResourceExhaustedError(`OOM when allocating the buffers of this run: ${bytes} bytes needed, more than the session's limit of ${this.maxBytes} bytes (maxMemoryBytes)`);
+      throw new ResourceExhaustedError(
+        `OOM when allocating the buffers of this run: ${bytes} bytes needed, more than the session's limit of ${this.maxBytes} bytes (maxMemoryBytes)`,
+      );
     }
     const have = this.memory.buffer.byteLength;
     if (bytes > have) {
@@ -95,12 +97,24 @@ export class ModelMemory {
   read(dtype: DType, shape: readonly number[], at: number): Tensor {
     const n = sizeOf(shape);
     if (dtype !== 'bool' && at % byteSize(dtype) === 0) {
-      const view = dtype === 'f32' ? new Float32Array(this.memory.buffer, at, n) : dtype === 'f64' ? new Float64Array(this.memory.buffer, at, n) : new Int32Array(this.memory.buffer, at, n);
+      const view =
+        dtype === 'f32'
+          ? new Float32Array(this.memory.buffer, at, n)
+          : dtype === 'f64'
+            ? new Float64Array(this.memory.buffer, at, n)
+            : new Int32Array(this.memory.buffer, at, n);
       return new Tensor(dtype, [...shape], view.slice());
     }
     const out = allocArray(dtype, n);
     const bytes = new Uint8Array(this.memory.buffer, at, n * byteSize(dtype)).slice();
-    const src = dtype === 'f32' ? new Float32Array(bytes.buffer) : dtype === 'f64' ? new Float64Array(bytes.buffer) : dtype === 'i32' ? new Int32Array(bytes.buffer) : bytes;
+    const src =
+      dtype === 'f32'
+        ? new Float32Array(bytes.buffer)
+        : dtype === 'f64'
+          ? new Float64Array(bytes.buffer)
+          : dtype === 'i32'
+            ? new Int32Array(bytes.buffer)
+            : bytes;
     out.set(src as never);
     return new Tensor(dtype, [...shape], out);
   }
@@ -141,7 +155,9 @@ export class ModelMemory {
         if (b.region !== 'arena') return;
         const size = evalPoly(b.size, Bl);
         if (!(addr[i] >= base && size >= 0 && addr[i] + size <= arenaEnd && addr[i] % 16 === 0)) {
-          throw new ManifestError(`invalid tfg manifest: buffer ${i} of a plan lies at [${addr[i]}, ${addr[i] + size}) for B = ${B}, outside its arena [${base}, ${arenaEnd})`);
+          throw new ManifestError(
+            `invalid tfg manifest: buffer ${i} of a plan lies at [${addr[i]}, ${addr[i] + size}) for B = ${B}, outside its arena [${base}, ${arenaEnd})`,
+          );
         }
       });
       const scratch = align16(arenaEnd);

@@ -103,12 +103,15 @@ export function readModel(mod: WebAssembly.Module, manifest: Manifest | undefine
   }
   const section = readSection(mod, CONSTS_SECTION) ?? new Uint8Array(0);
   const m = validateManifest(man, section.length);
-  if (m.runtimeAbiVersion !== RUNTIME_ABI_VERSION) throw new RuntimeLinkError(`model built for runtime ABI ${m.runtimeAbiVersion}, loader has ${RUNTIME_ABI_VERSION}`);
+  if (m.runtimeAbiVersion !== RUNTIME_ABI_VERSION)
+    throw new RuntimeLinkError(`model built for runtime ABI ${m.runtimeAbiVersion}, loader has ${RUNTIME_ABI_VERSION}`);
   return { manifest: m, consts: expandConsts(m, section) };
 }
 
 export function noRuntime(): never {
-  throw new RuntimeLinkError('the model was compiled without the tfg runtime (tfg compile --no-embed-runtime); pass it as options.runtime (the loader bundle ships it as tfg-runtime.wasm)');
+  throw new RuntimeLinkError(
+    'the model was compiled without the tfg runtime (tfg compile --no-embed-runtime); pass it as options.runtime (the loader bundle ships it as tfg-runtime.wasm)',
+  );
 }
 
 /** Compile a module from any source; a URL or Response streams (falling back to bytes when the server's type is not application/wasm). */
@@ -143,5 +146,10 @@ export async function loadModel(source: ByteSource, opts: LoadOptions = {}): Pro
   if (bytes && choice.threads > 1) mod = await WebAssembly.compile(ab(shareMemoryImport(bytes)));
   const runtime = await WebAssembly.compile(choice.threads > 1 ? ab(shareMemoryImport(rtBytes)) : rtBytes);
   const generic = manifest.generic !== null ? (await import('./generic.js')).runGeneric : null;
-  return new Model(mod, runtime, manifest, consts, generic, { threads: bytes ? choice.threads : 1, threadNote: choice.note, fastMath: fm.fastMath, fastMathNote: fm.note });
+  return new Model(mod, runtime, manifest, consts, generic, {
+    threads: bytes ? choice.threads : 1,
+    threadNote: choice.note,
+    fastMath: fm.fastMath,
+    fastMathNote: fm.note,
+  });
 }

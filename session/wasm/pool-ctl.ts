@@ -21,4 +21,3 @@ export const CTL = {
   NARGS: 5,
   ARGS: 6,
 } as const;
-

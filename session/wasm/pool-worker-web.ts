@@ -5,7 +5,7 @@
  */
 import { type WorkerInit, workerMain } from './pool-worker.js';
 
-const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<WorkerInit>) => void) | null; };
+const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<WorkerInit>) => void) | null };
 scope.onmessage = (e: MessageEvent<WorkerInit>) => {
   scope.onmessage = null;
   workerMain(e.data);

@@ -66,7 +66,12 @@ export class RandomHost {
       data = affine(normalFromBits(st.next(wordsFor('normal', fd, n)), fd, n, this.normalMath), r, num('stddev', 1), num('mean', 0));
     } else {
       const fd = dtype as 'f32' | 'f64';
-      data = affine(truncatedNormalFrom((c) => st!.next(c), fd, n, this.normalMath), r, num('stddev', 1), num('mean', 0));
+      data = affine(
+        truncatedNormalFrom((c) => st!.next(c), fd, n, this.normalMath),
+        r,
+        num('stddev', 1),
+        num('mean', 0),
+      );
     }
     const arr = allocArray(dtype, n);
     arr.set(data as ArrayLike<number>);

@@ -109,7 +109,10 @@ export class WasmSession implements Session {
     // A model loaded for threads has its modules importing a shared memory (threads.ts).
     const shared = model.loadedAs.threads > 1;
     const want = options.threads ?? model.loadedAs.threads;
-    if (want > model.loadedAs.threads) this.threadNote = model.loadedAs.threadNote ?? `running on ${model.loadedAs.threads} thread(s): the model was loaded with threads: ${model.loadedAs.threads} (LoadOptions.threads)`;
+    if (want > model.loadedAs.threads)
+      this.threadNote =
+        model.loadedAs.threadNote ??
+        `running on ${model.loadedAs.threads} thread(s): the model was loaded with threads: ${model.loadedAs.threads} (LoadOptions.threads)`;
     else this.threadNote = model.loadedAs.threadNote;
     this.threads = Math.max(1, Math.min(want, model.loadedAs.threads));
     const memory = createSharedMemory(initial, Math.max(initial, Math.ceil(maxBytes / PAGE)), shared);
@@ -121,12 +124,23 @@ export class WasmSession implements Session {
       const pool = new ThreadPool(host, model.runtime, memory, this.threads - 1);
       this.pool = pool;
       const mem = this.mem;
-      imports.tfg_rt = threadedKernels(runtime, pool, (bytes) => mem.scratchAbove(bytes), () => mem.i32()) as WebAssembly.ModuleImports;
+      imports.tfg_rt = threadedKernels(
+        runtime,
+        pool,
+        (bytes) => mem.scratchAbove(bytes),
+        () => mem.i32(),
+      ) as WebAssembly.ModuleImports;
       poolReaper?.register(this, pool, this);
     }
     // Transcendentals are the runtime's (tfg_rt.math_*), so they are the same bits in every
     // engine; the host's normal samples use the same functions.
-    this.random = new RandomHost(m.nodes, this.mem, { log: runtime.math_log_f64, sin: runtime.math_sin_f64, cos: runtime.math_cos_f64 }, new Map(m.randoms.map((r) => [r.node, r.stateAddr])), options.seed);
+    this.random = new RandomHost(
+      m.nodes,
+      this.mem,
+      { log: runtime.math_log_f64, sin: runtime.math_sin_f64, cos: runtime.math_cos_f64 },
+      new Map(m.randoms.map((r) => [r.node, r.stateAddr])),
+      options.seed,
+    );
     imports.tfg_host = { random: (node: number, out: number, n: number) => this.random.fill(node, out, n) };
     let instance: WebAssembly.Instance;
     try {
@@ -181,7 +195,11 @@ export class WasmSession implements Session {
       throw locateFeedError(e, v.name, node.location);
     }
     if (!isCompatible(t.shape, v.shape)) {
-      throw new InvalidArgumentError(`Assign requires shapes of both tensors to match. lhs shape= ${formatShape(v.shape)} rhs shape= ${formatShape(t.shape)}`, v.name, node.location);
+      throw new InvalidArgumentError(
+        `Assign requires shapes of both tensors to match. lhs shape= ${formatShape(v.shape)} rhs shape= ${formatShape(t.shape)}`,
+        v.name,
+        node.location,
+      );
     }
     this.mem.write(t, v.address, v.bytes);
     this.initialized.add(v.name);
@@ -197,7 +215,9 @@ export class WasmSession implements Session {
    */
   initialize(): void {
     const entry = this.manifest.signatures.find((x) => x.name === INIT_SIGNATURE);
-    const inits = entry ? (entry.fetches as { op: string }[]).map((f) => f.op) : this.manifest.variables.map((v) => v.initializer).filter((n): n is string => n !== null);
+    const inits = entry
+      ? (entry.fetches as { op: string }[]).map((f) => f.op)
+      : this.manifest.variables.map((v) => v.initializer).filter((n): n is string => n !== null);
     if (inits.length) this.run(inits);
   }
 
@@ -285,12 +305,17 @@ export class WasmSession implements Session {
 
   /** TF1's as_graph_element on the manifest's nodes (names only; session/run-common.ts). */
   private element(obj: unknown, allowOperation: boolean): Element {
-    if (typeof obj !== 'string') throw new ElementError('TypeError', `Can not convert a ${pyTypeName(obj)} into a ${allowOperation ? 'Tensor or Operation' : 'Tensor'}.`);
+    if (typeof obj !== 'string')
+      throw new ElementError('TypeError', `Can not convert a ${pyTypeName(obj)} into a ${allowOperation ? 'Tensor or Operation' : 'Tensor'}.`);
     return elementByName<ManifestNode>({ get: (n) => this.model.node(n), hasOutput: (n) => n.dtype !== null }, obj, allowOperation);
   }
 
   private fetchElement(x: unknown): Element {
-    return resolveFetch(x, (y) => typeof y === 'string', (y) => this.element(y, true));
+    return resolveFetch(
+      x,
+      (y) => typeof y === 'string',
+      (y) => this.element(y, true),
+    );
   }
 
   private toTensor(value: WasmFeedValue, dtype: DType, node: ManifestNode): Tensor {
@@ -384,7 +409,11 @@ export class WasmSession implements Session {
       const f = fed.get(e.node);
       if (f) return f;
       const b = plan.buffers[slot.get(e.node.name)!];
-      return this.mem.read(b.dtype, nodeShape(plan, e.node.name).map((p) => evalPoly(p, B)), addr[slot.get(e.node.name)!]);
+      return this.mem.read(
+        b.dtype,
+        nodeShape(plan, e.node.name).map((p) => evalPoly(p, B)),
+        addr[slot.get(e.node.name)!],
+      );
     });
   }
 
@@ -408,4 +437,3 @@ export class WasmSession implements Session {
     throw statusError(status, this.manifest.nodes, ctx);
   }
 }
-

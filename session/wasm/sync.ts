@@ -8,7 +8,8 @@ import { runGeneric } from './generic.js';
 import { type LoadOptions, Model, noRuntime, readModel } from './model.js';
 import { chooseThreads } from './threads.js';
 
-const bytesOf = (b: BufferSource): Uint8Array<ArrayBuffer> => (b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength));
+const bytesOf = (b: BufferSource): Uint8Array<ArrayBuffer> =>
+  b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength);
 
 /** Load a model synchronously from bytes; `opts.runtime` and `opts.relaxedRuntime` must be bytes here. */
 export function loadModelSync(wasm: BufferSource, opts: LoadOptions = {}): Model {

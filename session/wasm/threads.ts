@@ -131,7 +131,8 @@ export function chooseThreads(requested: number | undefined, runtime: WebAssembl
   let note: string | undefined;
   if (!host) note = 'threads need Web Workers and SharedArrayBuffer (a cross-origin isolated page: COOP/COEP headers) or worker_threads (load with tfg/node)';
   else if (!sharedMemoryWorks()) note = 'threads need a shared WebAssembly.Memory (SharedArrayBuffer), which this engine does not provide';
-  else if (runtime && !WebAssembly.Module.exports(runtime).some((e) => e.name === 'matmul_f32_part')) note = 'the tfg runtime embedded in this model predates threads (recompile it)';
+  else if (runtime && !WebAssembly.Module.exports(runtime).some((e) => e.name === 'matmul_f32_part'))
+    note = 'the tfg runtime embedded in this model predates threads (recompile it)';
   if (note === undefined) return { threads: want };
   note = `running on one thread: ${note}`;
   if (requested !== undefined && !warned) {
@@ -216,7 +217,9 @@ export class ThreadPool {
     const ctl = this.ctl;
     this.splitCalls++;
     for (let t = 0; t < used; t++) {
-      const w = this.ready[t], base = w * CTL.STRIDE, args = parts[t + 1];
+      const w = this.ready[t],
+        base = w * CTL.STRIDE,
+        args = parts[t + 1];
       ctl[base + CTL.FN] = FN[fn];
       ctl[base + CTL.NARGS] = args.length;
       for (let i = 0; i < args.length; i++) ctl[base + CTL.ARGS + i] = args[i];
@@ -229,10 +232,16 @@ export class ThreadPool {
     for (let t = used + 1; t < parts.length; t++) self(parts[t]);
     let failed = false;
     for (let t = 0; t < used; t++) {
-      const w = this.ready[t], at = w * CTL.STRIDE + CTL.DONE, want = this.seq[w];
+      const w = this.ready[t],
+        at = w * CTL.STRIDE + CTL.DONE,
+        want = this.seq[w];
       let d = Atomics.load(ctl, at);
       for (let n = SPIN; d !== want && n > 0; n--) d = Atomics.load(ctl, at);
-      if (this.host.canBlock) while (d !== want) (Atomics.wait(ctl, at, d, 1000), (d = Atomics.load(ctl, at)));
+      if (this.host.canBlock)
+        while (d !== want) {
+          Atomics.wait(ctl, at, d, 1000);
+          d = Atomics.load(ctl, at);
+        }
       else while (d !== want) d = Atomics.load(ctl, at);
       if (ctl[w * CTL.STRIDE + CTL.ERR] !== 0) failed = true;
     }
@@ -277,9 +286,26 @@ function smallPath(M: number, ta: number, tb: number): boolean {
  */
 export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbove: (bytes: number) => number, i32: () => Int32Array): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(rt as unknown as Record<string, unknown>) };
-  const f32part = rt.matmul_f32_part!, f64part = rt.matmul_f64_part!;
+  const f32part = rt.matmul_f32_part!,
+    f64part = rt.matmul_f64_part!;
 
-  const matmul = (f64: boolean, a: number, b: number, c: number, batch: number, M: number, N: number, K: number, ta: number, tb: number, scratch: number, sA: number, sB: number, bias: number, act: number): boolean => {
+  const matmul = (
+    f64: boolean,
+    a: number,
+    b: number,
+    c: number,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    ta: number,
+    tb: number,
+    scratch: number,
+    sA: number,
+    sB: number,
+    bias: number,
+    act: number,
+  ): boolean => {
     const R = batch * M;
     if (R * N * K < SPLIT.minMacs) return false;
     const unit = smallPath(M, ta, tb) ? M : 4;
@@ -299,17 +325,60 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
   };
   for (const dt of ['f32', 'f64'] as const) {
     const f64 = dt === 'f64';
-    const plain = rt[`matmul_${dt}`], ep = rt[`matmul_${dt}_ep`], batched = rt[`matmul_${dt}_batched`], batchedEp = rt[`matmul_${dt}_batched_ep`];
+    const plain = rt[`matmul_${dt}`],
+      ep = rt[`matmul_${dt}_ep`],
+      batched = rt[`matmul_${dt}_batched`],
+      batchedEp = rt[`matmul_${dt}_batched_ep`];
     out[`matmul_${dt}`] = (a: number, b: number, c: number, M: number, N: number, K: number, ta: number, tb: number, s: number) => {
       if (!matmul(f64, a, b, c, 1, M, N, K, ta, tb, s, 0, 0, 0, 0)) plain(a, b, c, M, N, K, ta, tb, s);
     };
-    out[`matmul_${dt}_ep`] = (a: number, b: number, c: number, M: number, N: number, K: number, ta: number, tb: number, s: number, bias: number, act: number) => {
+    out[`matmul_${dt}_ep`] = (
+      a: number,
+      b: number,
+      c: number,
+      M: number,
+      N: number,
+      K: number,
+      ta: number,
+      tb: number,
+      s: number,
+      bias: number,
+      act: number,
+    ) => {
       if (!matmul(f64, a, b, c, 1, M, N, K, ta, tb, s, 0, 0, bias, act)) ep(a, b, c, M, N, K, ta, tb, s, bias, act);
     };
-    out[`matmul_${dt}_batched`] = (a: number, b: number, c: number, n: number, M: number, N: number, K: number, ta: number, tb: number, s: number, sA: number, sB: number) => {
+    out[`matmul_${dt}_batched`] = (
+      a: number,
+      b: number,
+      c: number,
+      n: number,
+      M: number,
+      N: number,
+      K: number,
+      ta: number,
+      tb: number,
+      s: number,
+      sA: number,
+      sB: number,
+    ) => {
       if (!matmul(f64, a, b, c, n, M, N, K, ta, tb, s, sA, sB, 0, 0)) batched(a, b, c, n, M, N, K, ta, tb, s, sA, sB);
     };
-    out[`matmul_${dt}_batched_ep`] = (a: number, b: number, c: number, n: number, M: number, N: number, K: number, ta: number, tb: number, s: number, sA: number, sB: number, bias: number, act: number) => {
+    out[`matmul_${dt}_batched_ep`] = (
+      a: number,
+      b: number,
+      c: number,
+      n: number,
+      M: number,
+      N: number,
+      K: number,
+      ta: number,
+      tb: number,
+      s: number,
+      sA: number,
+      sB: number,
+      bias: number,
+      act: number,
+    ) => {
       if (!matmul(f64, a, b, c, n, M, N, K, ta, tb, s, sA, sB, bias, act)) batchedEp(a, b, c, n, M, N, K, ta, tb, s, sA, sB, bias, act);
     };
 
@@ -320,7 +389,8 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
       out[name] = (x: number, y: number, outer: number, n: number, inner: number) => {
         const T = outer * n * inner >= SPLIT.minSoftmax && outer >= 2 ? pool.participants() : 1;
         if (T < 2) return whole(x, y, outer, n, inner);
-        const bounds = splitRows(outer, 1, T), row = n * inner * es;
+        const bounds = splitRows(outer, 1, T),
+          row = n * inner * es;
         const parts = bounds.slice(0, -1).map((o, t) => [x + o * row, y + o * row, bounds[t + 1] - o, n, inner]);
         pool.run(name, parts, (p) => whole(...p));
       };
@@ -330,7 +400,8 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     out[`softmax_xent_${dt}`] = (lab: number, lg: number, loss: number, bp: number, rows: number, cols: number) => {
       const T = rows * cols >= SPLIT.minSoftmax && rows >= 2 ? pool.participants() : 1;
       if (T < 2) return dense(lab, lg, loss, bp, rows, cols);
-      const bounds = splitRows(rows, 1, T), row = cols * es;
+      const bounds = splitRows(rows, 1, T),
+        row = cols * es;
       const parts = bounds.slice(0, -1).map((r, t) => [lab + r * row, lg + r * row, loss + r * es, bp === 0 ? 0 : bp + r * row, bounds[t + 1] - r, cols]);
       pool.run(`softmax_xent_${dt}`, parts, (p) => dense(...p));
     };
@@ -341,7 +412,8 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
       // A label out of range: the whole kernel reports the first such row and writes nothing.
       const labels = i32().subarray(lab >> 2, (lab >> 2) + rows);
       for (let r = 0; r < rows; r++) if (labels[r] < 0 || labels[r] >= cols) return sparse(lab, lg, loss, bp, rows, cols);
-      const bounds = splitRows(rows, 1, T), row = cols * es;
+      const bounds = splitRows(rows, 1, T),
+        row = cols * es;
       const parts = bounds.slice(0, -1).map((r, t) => [lab + r * 4, lg + r * row, loss + r * es, bp === 0 ? 0 : bp + r * row, bounds[t + 1] - r, cols]);
       pool.run(`sparse_softmax_xent_${dt}`, parts, (p) => void sparse(...p));
       return 0;

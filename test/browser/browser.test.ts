@@ -69,7 +69,11 @@ function startServer(distRoot: string, modelsRoot: string, log: string[]): Promi
       res.end(PAGE);
       return;
     }
-    const mount = path.startsWith('/dist/') ? [distRoot, path.slice('/dist/'.length)] : path.startsWith('/models/') ? [modelsRoot, path.slice('/models/'.length)] : null;
+    const mount = path.startsWith('/dist/')
+      ? [distRoot, path.slice('/dist/'.length)]
+      : path.startsWith('/models/')
+        ? [modelsRoot, path.slice('/models/'.length)]
+        : null;
     if (mount) {
       const file = normalize(join(mount[0], mount[1]));
       if (file.startsWith(mount[0] + sep) && existsSync(file) && statSync(file).isFile()) {
@@ -161,7 +165,13 @@ function cases(): Case[] {
   return [
     { name: 'relu_modular (fused)', file: 'samples/relu_modular.tfg', source: relu, fuse: true, steps: reluSteps },
     { name: 'relu_modular (unfused)', file: 'samples/relu_modular.tfg', source: relu, fuse: false, steps: reluSteps },
-    { name: 'normal_equation (fused)', file: 'samples/normal_equation.tfg', source: normal, fuse: true, steps: [{ fetches: ['float64/theta:0', 'float64/mse:0', 'float32/theta:0', 'float32/mse:0'], feeds: {} }] },
+    {
+      name: 'normal_equation (fused)',
+      file: 'samples/normal_equation.tfg',
+      source: normal,
+      fuse: true,
+      steps: [{ fetches: ['float64/theta:0', 'float64/mse:0', 'float32/theta:0', 'float32/mse:0'], feeds: {} }],
+    },
     { name: 'math program (fused)', file: 'math.tfg', source: MATH_SRC, fuse: true, steps: mathSteps },
     { name: 'math program (unfused)', file: 'math.tfg', source: MATH_SRC, fuse: false, steps: mathSteps },
   ];
@@ -177,8 +187,12 @@ function moduleGraph(entry: string): { files: string[]; bare: string[] } {
     if (files.includes(f)) continue;
     files.push(f);
     // Comments (a usage example in a file's doc comment) are not imports.
-    const src = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-    for (const m of src.matchAll(/(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm)) {
+    const src = readFileSync(f, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
+    for (const m of src.matchAll(
+      /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm,
+    )) {
       const spec = m[1] ?? m[2] ?? m[3]!;
       if (spec.startsWith('.')) queue.push(normalize(join(f, '..', spec)));
       else bare.push(`${f}: ${spec}`);
@@ -226,8 +240,14 @@ t.test('compiled models give the same bits in headless Chromium as in Node', asy
   const ready = await page.evaluate(() => (window as unknown as { tfgReady?: boolean }).tfgReady === true);
   t.ok(ready, `the page loaded the loader's browser entry from dist/ (errors: ${pageErrors.join('; ') || 'none'})`);
   if (!ready) return;
-  t.ok(requests.some((r) => r.includes('/dist/session/index.js')), 'the page imported dist/session/index.js');
-  t.ok(requests.some((r) => r.includes('/dist/runtime-as/abi.js')), 'and the runtime ABI module beside it');
+  t.ok(
+    requests.some((r) => r.includes('/dist/session/index.js')),
+    'the page imported dist/session/index.js',
+  );
+  t.ok(
+    requests.some((r) => r.includes('/dist/runtime-as/abi.js')),
+    'and the runtime ABI module beside it',
+  );
 
   for (const c of cases()) {
     await t.test(c.name, async (t) => {
@@ -267,5 +287,8 @@ t.test('compiled models give the same bits in headless Chromium as in Node', asy
     });
   }
   // The fetched URLs prove the browser loaded the manifest files too.
-  t.ok(requests.some((r) => r.endsWith('.manifest.json')), 'the page fetched the manifests');
+  t.ok(
+    requests.some((r) => r.endsWith('.manifest.json')),
+    'the page fetched the manifests',
+  );
 });

@@ -47,8 +47,7 @@ export function rawTensor(t: Tensor): RawTensor {
 function decode(r: RawTensor): Tensor {
   const bytes = fromBase64(r.b64);
   const buf = bytes.buffer as ArrayBuffer;
-  const data =
-    r.dtype === 'f32' ? new Float32Array(buf) : r.dtype === 'f64' ? new Float64Array(buf) : r.dtype === 'i32' ? new Int32Array(buf) : bytes;
+  const data = r.dtype === 'f32' ? new Float32Array(buf) : r.dtype === 'f64' ? new Float64Array(buf) : r.dtype === 'i32' ? new Int32Array(buf) : bytes;
   return new Tensor(r.dtype, r.shape, data);
 }
 

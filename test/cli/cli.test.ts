@@ -29,7 +29,9 @@ async function tfg(...args: string[]): Promise<{ code: number; out: string; err:
 
 /** The real binary, spawned. */
 function spawnTfg(args: string[], shell?: string): { code: number; out: string; err: string } {
-  const r = shell ? spawnSync('/bin/sh', ['-c', shell], { cwd: repoPath(), encoding: 'utf8' }) : spawnSync(process.execPath, [MAIN, ...args], { cwd: repoPath(), encoding: 'utf8' });
+  const r = shell
+    ? spawnSync('/bin/sh', ['-c', shell], { cwd: repoPath(), encoding: 'utf8' })
+    : spawnSync(process.execPath, [MAIN, ...args], { cwd: repoPath(), encoding: 'utf8' });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -79,7 +81,10 @@ t.test('tfg run errors: exit 1, TF1 message, node name and file:line:col, no sta
   const unfed = await tfg('run', fx('linear.tfg'), '--fetch', 'y');
   t.equal(unfed.code, 1);
   t.equal(unfed.out, '');
-  t.match(unfed.err, `test/cli/fixtures/linear.tfg:2:5: error TFG5001: InvalidArgumentError: You must feed a value for placeholder tensor 'X' with dtype float and shape [?,3] [node X]`);
+  t.match(
+    unfed.err,
+    `test/cli/fixtures/linear.tfg:2:5: error TFG5001: InvalidArgumentError: You must feed a value for placeholder tensor 'X' with dtype float and shape [?,3] [node X]`,
+  );
   t.match(unfed.err, /\n {2}2 \| X = placeholder/);
   noStack(t, unfed);
 
@@ -99,7 +104,10 @@ t.test('tfg run errors: exit 1, TF1 message, node name and file:line:col, no sta
   const unknown = await tfg('run', fx('f.tfg'), '--fetch', 'q');
   t.equal(unknown.err, "tfg: no variable or node named 'q' in graph 'default'\n");
   const unknownTensor = await tfg('run', fx('f.tfg'), '--fetch', 'q:0');
-  t.equal(unknownTensor.err, `tfg: ValueError: Fetch argument 'q:0' cannot be interpreted as a Tensor. ("The name 'q:0' refers to a Tensor which does not exist. The operation, 'q', does not exist in the graph.")\n`);
+  t.equal(
+    unknownTensor.err,
+    `tfg: ValueError: Fetch argument 'q:0' cannot be interpreted as a Tensor. ("The name 'q:0' refers to a Tensor which does not exist. The operation, 'q', does not exist in the graph.")\n`,
+  );
   const badFeed = await tfg('run', fx('linear.tfg'), '--fetch', 'y', '--feed', 'X=[1,');
   t.equal(badFeed.err, "tfg: --feed X: cannot parse '[1,' as a number or a JSON array\n");
   const missing = await tfg('run', fx('missing.tfg'), '--fetch', 'f');
@@ -131,7 +139,10 @@ t.test('tfg run compiles to WebAssembly by default; a graph it cannot compile ru
   const auto = await tfg('run', fx('unknown_rank.tfg'), '--fetch', 'b', '--feed', 'a=[1,2]');
   t.equal(auto.code, 0, auto.err);
   t.equal(auto.out, 'b = [2. 3.]\n');
-  t.match(auto.err, /^note: graph 'default' does not compile to WebAssembly \(TFG4002: signature 'inc' cannot be compiled: Cannot compile 'a' \(op placeholder\): its rank is unknown; give the placeholder a shape\); running it on the reference Session\n$/);
+  t.match(
+    auto.err,
+    /^note: graph 'default' does not compile to WebAssembly \(TFG4002: signature 'inc' cannot be compiled: Cannot compile 'a' \(op placeholder\): its rank is unknown; give the placeholder a shape\); running it on the reference Session\n$/,
+  );
   const strict = await tfg('run', fx('unknown_rank.tfg'), '--fetch', 'b', '--feed', 'a=[1,2]', '--backend', 'wasm');
   t.equal(strict.code, 1, 'an explicit --backend wasm does not fall back');
   t.match(strict.err, /TFG4002|cannot be compiled/);
@@ -214,7 +225,12 @@ t.test('tfg run fetches a binding holding a list, tuple or dict as Session.run d
   t.equal(r.code, 0, r.err);
   t.equal(r.out, "grads[0] = 12.\ngrads[1] = 9.\nd['f'] = 18.\nd['pair'][0] = 3.\nd['pair'][1] = 2.\nf = 18.\n");
   const j = await tfg('run', fx('grads.tfg'), '--fetch', 'grads', '--json');
-  t.same(JSON.parse(j.out), { grads: [{ dtype: 'float32', shape: [], value: 12 }, { dtype: 'float32', shape: [], value: 9 }] });
+  t.same(JSON.parse(j.out), {
+    grads: [
+      { dtype: 'float32', shape: [], value: 12 },
+      { dtype: 'float32', shape: [], value: 9 },
+    ],
+  });
   const ref = await tfg('run', fx('grads.tfg'), '--fetch', 'grads', 'd', 'f', '--backend', 'reference');
   t.equal(ref.out, r.out, 'the reference prints the same');
   t.end();

@@ -33,23 +33,29 @@ function buildDense(embed: Uint8Array | null): WasmModule {
   }
   const f = m.func('dense', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'none');
   const [x, w, bias, y, M, N, K, scratch] = f.params;
-  const i = f.local('i32'), j = f.local('i32'), row = f.local('i32'), vb = f.local('v128');
+  const i = f.local('i32'),
+    j = f.local('i32'),
+    row = f.local('i32'),
+    vb = f.local('v128');
   const g = (l: typeof x) => f.get(l!);
   const addr = (base: Expr, idx: Expr) => m.binary('i32.add', base, m.binary('i32.shl', idx, m.i32(2)));
   const n4 = () => m.binary('i32.and', g(N), m.i32(~3));
-  f.finish([
-    m.call('matmul_f32', [g(x), g(w), g(y), g(M), g(N), g(K), m.i32(0), m.i32(0), g(scratch)], 'none'),
-    m.forRange(i!, m.i32(0), () => g(M), 1, [
-      f.set(row, addr(g(y), m.binary('i32.mul', g(i), g(N)))),
-      m.forRange(j!, m.i32(0), n4, 4, [
-        f.set(vb, m.v128Load(addr(g(bias), g(j)), 0, 4)),
-        m.v128Store(addr(g(row), g(j)), m.binary('f32x4.add', m.v128Load(addr(g(row), g(j)), 0, 4), g(vb)), 0, 4),
+  f.finish(
+    [
+      m.call('matmul_f32', [g(x), g(w), g(y), g(M), g(N), g(K), m.i32(0), m.i32(0), g(scratch)], 'none'),
+      m.forRange(i!, m.i32(0), () => g(M), 1, [
+        f.set(row, addr(g(y), m.binary('i32.mul', g(i), g(N)))),
+        m.forRange(j!, m.i32(0), n4, 4, [
+          f.set(vb, m.v128Load(addr(g(bias), g(j)), 0, 4)),
+          m.v128Store(addr(g(row), g(j)), m.binary('f32x4.add', m.v128Load(addr(g(row), g(j)), 0, 4), g(vb)), 0, 4),
+        ]),
+        m.forRange(j!, n4(), () => g(N), 1, [
+          m.store('f32', addr(g(row), g(j)), m.binary('f32.add', m.load('f32', addr(g(row), g(j))), m.load('f32', addr(g(bias), g(j))))),
+        ]),
       ]),
-      m.forRange(j!, n4(), () => g(N), 1, [
-        m.store('f32', addr(g(row), g(j)), m.binary('f32.add', m.load('f32', addr(g(row), g(j))), m.load('f32', addr(g(bias), g(j))))),
-      ]),
-    ]),
-  ], 'dense');
+    ],
+    'dense',
+  );
   if (embed) m.addCustomSection('tfg.runtime', embed);
   return m;
 }
@@ -77,11 +83,28 @@ t.test('generated module calls the AS matmul on the shared memory and adds a bia
   const dense = inst.exports['dense'] as (...a: number[]) => void;
 
   const r = rng(7);
-  for (const [M, N, K] of [[1, 1, 1], [3, 7, 5], [9, 17, 33], [16, 30, 12], [0, 5, 3], [4, 4, 0]] as const) {
+  for (const [M, N, K] of [
+    [1, 1, 1],
+    [3, 7, 5],
+    [9, 17, 33],
+    [16, 30, 12],
+    [0, 5, 3],
+    [4, 4, 0],
+  ] as const) {
     let top = RUNTIME_RESERVED_BYTES;
-    const alloc = (bytes: number) => { const p = top; top += Math.ceil(bytes / 16) * 16; return p; };
-    const xs = randomArray(M * K, r).map(Math.fround), ws = randomArray(K * N, r).map(Math.fround), bs = randomArray(N, r).map(Math.fround);
-    const px = alloc(xs.length * 4), pw = alloc(ws.length * 4), pb = alloc(bs.length * 4), py = alloc(M * N * 4), ps = alloc(matmulF32ScratchBytes(M, N, K));
+    const alloc = (bytes: number) => {
+      const p = top;
+      top += Math.ceil(bytes / 16) * 16;
+      return p;
+    };
+    const xs = randomArray(M * K, r).map(Math.fround),
+      ws = randomArray(K * N, r).map(Math.fround),
+      bs = randomArray(N, r).map(Math.fround);
+    const px = alloc(xs.length * 4),
+      pw = alloc(ws.length * 4),
+      pb = alloc(bs.length * 4),
+      py = alloc(M * N * 4),
+      ps = alloc(matmulF32ScratchBytes(M, N, K));
     t.ok(top <= memory.buffer.byteLength, 'fits');
     new Float32Array(memory.buffer, px, xs.length).set(xs);
     new Float32Array(memory.buffer, pw, ws.length).set(ws);
@@ -93,7 +116,10 @@ t.test('generated module calls the AS matmul on the shared memory and adds a bia
     for (let q = 0; q < M * N; q++) {
       const want = c[q]! + bs[q % N]!;
       const tol = 2 * (K + 1) * 2 ** -24 * (mag[q]! + Math.abs(bs[q % N]!)) + 1e-30;
-      if (!(Math.abs(got[q]! - want) <= tol)) { bad = q; break; }
+      if (!(Math.abs(got[q]! - want) <= tol)) {
+        bad = q;
+        break;
+      }
     }
     t.equal(bad, -1, `dense ${M}x${N}x${K} equals JS x·w + bias`);
   }
@@ -116,7 +142,7 @@ t.test('every RUNTIME_KERNELS signature links against the built runtime', async 
   t.doesNotThrow(() => new WebAssembly.Instance(model, modelImports(memory, rt)));
 });
 
-t.test('validate() throws with binaryen\'s message; own memory and i64/f64 helpers', async (t) => {
+t.test("validate() throws with binaryen's message; own memory and i64/f64 helpers", async (t) => {
   const bad = new WasmModule({ kind: 'own', initialPages: 1, exportAs: 'memory' });
   bad.addFunction('f', [], 'i32', [], bad.f32(1));
   let caught: unknown = null;
@@ -126,22 +152,38 @@ t.test('validate() throws with binaryen\'s message; own memory and i64/f64 helpe
     caught = e;
   }
   t.ok(caught instanceof ModuleValidationError, 'throws ModuleValidationError');
-  t.match((caught as Error).message, /function body type must match/, 'with binaryen\'s validator text');
+  t.match((caught as Error).message, /function body type must match/, "with binaryen's validator text");
   bad.dispose();
 
   const m = new WasmModule({ kind: 'own', initialPages: 1, exportAs: 'memory' });
   const f = m.func('sum_sq', ['i32', 'i32'], 'f64');
   const [p, n] = f.params;
-  const i = f.local('i32'), acc = f.local('f64');
-  f.finish([
-    f.set(acc, m.f64(0)),
-    m.forRange(i, m.i32(0), f.get(n!), 1, [
-      f.set(acc, m.binary('f64.add', f.get(acc), m.unary('f64.promote_f32', m.binary('f32.mul',
-        m.load('f32', m.binary('i32.add', f.get(p!), m.binary('i32.shl', f.get(i), m.i32(2)))),
-        m.load('f32', m.binary('i32.add', f.get(p!), m.binary('i32.shl', f.get(i), m.i32(2)))))))),
-    ]),
-    f.get(acc),
-  ], 'sum_sq');
+  const i = f.local('i32'),
+    acc = f.local('f64');
+  f.finish(
+    [
+      f.set(acc, m.f64(0)),
+      m.forRange(i, m.i32(0), f.get(n!), 1, [
+        f.set(
+          acc,
+          m.binary(
+            'f64.add',
+            f.get(acc),
+            m.unary(
+              'f64.promote_f32',
+              m.binary(
+                'f32.mul',
+                m.load('f32', m.binary('i32.add', f.get(p!), m.binary('i32.shl', f.get(i), m.i32(2)))),
+                m.load('f32', m.binary('i32.add', f.get(p!), m.binary('i32.shl', f.get(i), m.i32(2)))),
+              ),
+            ),
+          ),
+        ),
+      ]),
+      f.get(acc),
+    ],
+    'sum_sq',
+  );
   m.validate();
   m.optimize();
   const inst = new WebAssembly.Instance(new WebAssembly.Module(m.emitBinary()), {});
@@ -157,17 +199,24 @@ t.test('optimizeFunctions: passes by shape (loop, straight-line, cold), same res
   const build = (m: WasmModule, name: string): void => {
     const f = m.func(name, ['i32', 'i32'], 'f32');
     const [p, n] = f.params;
-    const base = f.local('i32'), count = f.local('i32'), end = f.local('i32'), i = f.local('i32'), acc = f.local('f32');
-    f.finish([
-      f.set(base, m.binary('i32.add', f.get(p!), m.i32(0))),
-      f.set(count, m.binary('i32.mul', f.get(n!), m.i32(1))),
-      f.set(end, f.get(count)), // `count` is read once, outside the loop: it sinks into `end` and goes
-      f.set(acc, m.f32(0)),
-      m.forRange(i, m.i32(0), () => f.get(end), 1, [
-        f.set(acc, m.binary('f32.add', f.get(acc), m.load('f32', m.binary('i32.add', f.get(base), m.binary('i32.shl', f.get(i), m.i32(2)))))),
-      ]),
-      f.get(acc),
-    ], name);
+    const base = f.local('i32'),
+      count = f.local('i32'),
+      end = f.local('i32'),
+      i = f.local('i32'),
+      acc = f.local('f32');
+    f.finish(
+      [
+        f.set(base, m.binary('i32.add', f.get(p!), m.i32(0))),
+        f.set(count, m.binary('i32.mul', f.get(n!), m.i32(1))),
+        f.set(end, f.get(count)), // `count` is read once, outside the loop: it sinks into `end` and goes
+        f.set(acc, m.f32(0)),
+        m.forRange(i, m.i32(0), () => f.get(end), 1, [
+          f.set(acc, m.binary('f32.add', f.get(acc), m.load('f32', m.binary('i32.add', f.get(base), m.binary('i32.shl', f.get(i), m.i32(2)))))),
+        ]),
+        f.get(acc),
+      ],
+      name,
+    );
   };
   const m = new WasmModule({ kind: 'own', initialPages: 1, exportAs: 'memory' });
   build(m, 'hot');
@@ -181,7 +230,8 @@ t.test('optimizeFunctions: passes by shape (loop, straight-line, cold), same res
   m.optimizeFunctions();
   m.validate();
   const text = m.emitText();
-  const body = (src: string, name: string): string => src.slice(src.indexOf(`(func $${name} `), src.indexOf('\n (func', src.indexOf(`(func $${name} `) + 1) >>> 0);
+  const body = (src: string, name: string): string =>
+    src.slice(src.indexOf(`(func $${name} `), src.indexOf('\n (func', src.indexOf(`(func $${name} `) + 1) >>> 0);
   const locals = (src: string): number => (src.match(/\(local \$/g) ?? []).length;
   t.ok(FUNCTION_PASSES.loop.length > 0 && FUNCTION_PASSES.straight.length === 0 && FUNCTION_PASSES.cold.length === 0, 'loops get passes, the rest none');
   t.ok(locals(body(text, 'hot')) < locals(body(before, 'hot')), 'the loop function lost locals');

@@ -8,7 +8,19 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t from 'tap';
-import { BACKEND, CATALOGUE, type Entry, FE, GRAD, OP_BUILD, RECIPE, RUNTIME, SyntaxCode, catalogueCodes, catalogueEntry } from '../../compiler/diagnostics/catalogue.js';
+import {
+  BACKEND,
+  CATALOGUE,
+  type Entry,
+  FE,
+  GRAD,
+  OP_BUILD,
+  RECIPE,
+  RUNTIME,
+  SyntaxCode,
+  catalogueCodes,
+  catalogueEntry,
+} from '../../compiler/diagnostics/catalogue.js';
 import { diagnosticsMarkdown, runExample } from '../../cli/diagnostics-doc.js';
 import { repoPath } from '../helpers.js';
 
@@ -28,7 +40,11 @@ const rel = (p: string) => relative(root, p);
 
 t.test('every constant group is in the catalogue, every entry has a group constant', async (t) => {
   const constants = [SyntaxCode, OP_BUILD, FE, RECIPE, GRAD, BACKEND, RUNTIME].flatMap((g) => Object.values(g) as number[]);
-  t.same([...new Set(constants)].sort((a, b) => a - b), catalogueCodes(), 'the groups and the catalogue list the same codes');
+  t.same(
+    [...new Set(constants)].sort((a, b) => a - b),
+    catalogueCodes(),
+    'the groups and the catalogue list the same codes',
+  );
   t.equal(new Set(constants).size, constants.length, 'no code has two constants');
   for (const code of catalogueCodes()) {
     t.ok(code >= 1000 && code < 6000, `TFG${code} is in 1xxx–5xxx`);
@@ -54,13 +70,21 @@ t.test('no raising site spells a code as a number', async (t) => {
 });
 
 t.test('every code named in sources, docs and tests is in the catalogue', async (t) => {
-  const files = [...SOURCES, ...tsFiles(repoPath('test')), ...readdirSync(repoPath('docs')).filter((f) => f.endsWith('.md')).map((f) => repoPath(`docs/${f}`)), repoPath('README.md')];
+  const files = [
+    ...SOURCES,
+    ...tsFiles(repoPath('test')),
+    ...readdirSync(repoPath('docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => repoPath(`docs/${f}`)),
+    repoPath('README.md'),
+  ];
   const unknown = new Set<string>();
   for (const f of files) {
     const src = readFileSync(f, 'utf8');
     for (const m of src.matchAll(/\bTFG(\d{4})\b/g)) if (!catalogueEntry(Number(m[1]))) unknown.add(`${rel(f)}: TFG${m[1]}`);
     // tests asserting a code: t.equal(d.code, 4002), code: 2101
-    if (f.includes('/test/')) for (const m of src.matchAll(/\bcode[,:]\s*([1-5]\d{3})\b/g)) if (!catalogueEntry(Number(m[1]))) unknown.add(`${rel(f)}: ${m[0]}`);
+    if (f.includes('/test/'))
+      for (const m of src.matchAll(/\bcode[,:]\s*([1-5]\d{3})\b/g)) if (!catalogueEntry(Number(m[1]))) unknown.add(`${rel(f)}: ${m[0]}`);
   }
   t.same([...unknown], [], 'every code mentioned is listed');
 });

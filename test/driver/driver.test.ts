@@ -23,7 +23,10 @@ signature total(X) -> s
 
 t.test('the stages, in order', (t) => {
   t.same([...STAGE_NAMES], ['parse', 'build', 'passes', 'fuse', 'schedule', 'memory', 'lower', 'emit']);
-  t.same(STAGES.map((s) => s.name), [...STAGE_NAMES]);
+  t.same(
+    STAGES.map((s) => s.name),
+    [...STAGE_NAMES],
+  );
   for (const s of STAGES) t.ok(s.help.length > 10, `${s.name} has a help line`);
   t.end();
 });
@@ -46,7 +49,12 @@ t.test('every stage prints the program after it; the result runs', (t) => {
   t.match(text.emit, /"manifestVersion": 1/);
   const sess = loadModelSync(s.compiled!.wasm as Uint8Array<ArrayBuffer>).createSession();
   sess.run(['W/Assign', 'b/Assign']);
-  const y = sess.run('y:0', { 'X:0': [[1, 1, 1], [-1, -1, -1]] }) as Tensor;
+  const y = sess.run('y:0', {
+    'X:0': [
+      [1, 1, 1],
+      [-1, -1, -1],
+    ],
+  }) as Tensor;
   t.same(Array.from(y.data), [6.5, 0]);
   t.end();
 });
@@ -68,10 +76,7 @@ function broken(stage: StageName, mutate: (s: CompileState) => void): string[] {
 }
 
 t.test('each checker fires on a plan broken on purpose', (t) => {
-  t.match(
-    broken('build', (s) => s.build!.defaultGraph.nodes.push(s.build!.defaultGraph.nodes[0])).join('\n'),
-    /listed twice/,
-  );
+  t.match(broken('build', (s) => s.build!.defaultGraph.nodes.push(s.build!.defaultGraph.nodes[0])).join('\n'), /listed twice/);
   t.match(
     broken('passes', (s) => {
       const u = s.entries![0].unit!;

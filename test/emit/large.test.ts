@@ -94,7 +94,9 @@ t.test('add_n of 4,000 terms: the same bits as the reference (scalar and SIMD la
   const x = new Tensor('f32', [7], new Float32Array([1e-7, 3.3, -2.7e5, 1e30, 0.1, -0, 65504.5]));
   const k = new Tensor('i32', [5], new Int32Array([1, -1, 2147483647, 7, -3]));
   const feeds = { 'x:0': x, 'k:0': k };
-  const wasm = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession().run(['a:0', 'b:0'], feeds) as Tensor[];
+  const wasm = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>)
+    .createSession()
+    .run(['a:0', 'b:0'], feeds) as Tensor[];
   const ref = new ReferenceSession(p.defaultGraph).run(['a:0', 'b:0'], feeds) as Tensor[];
   t.same(bits(wasm[0]), bits(ref[0]), 'f32 (summed in f64, rounded once)');
   t.same(bits(wasm[1]), bits(ref[1]), 'i32 (wrapping)');
@@ -103,7 +105,10 @@ t.test('add_n of 4,000 terms: the same bits as the reference (scalar and SIMD la
 
 t.test('sumF64 of 4,000 terms survives binaryen -O3 and its binary writer', (t) => {
   const m = new WasmModule({ kind: 'own', initialPages: 1, exportAs: 'memory' });
-  for (const [d, lanes] of [['f32', 1], ['i32', 4]] as const) {
+  for (const [d, lanes] of [
+    ['f32', 1],
+    ['i32', 4],
+  ] as const) {
     const f = m.func(`sum_${d}_${lanes}`, ['i32'], 'none');
     const b = new ValueBuilder(m, f, lanes);
     const p = f.param(0);
@@ -129,7 +134,8 @@ t.test('sumF64 of 4,000 terms survives binaryen -O3 and its binary writer', (t) 
 });
 
 t.test('a fused chain of 2,000 steps in a signature: kernels cut at MAX_INLINE_DEPTH, same bits', (t) => {
-  const src = 'x = placeholder(float32, shape=[6], name="x")\ny = x\nfor i in range(1000) {\n  y = y * 1.0001 + 0.5\n}\nz = identity(y, name="z")\nsignature go(x) -> z\n';
+  const src =
+    'x = placeholder(float32, shape=[6], name="x")\ny = x\nfor i in range(1000) {\n  y = y * 1.0001 + 0.5\n}\nz = identity(y, name="z")\nsignature go(x) -> z\n';
   const p = build(src);
   const c = compileGraph(p.defaultGraph, p.signatures, { optimize: false, generic: false }, NO_VERIFY);
   t.ok(c.kernelCounts[0] >= Math.ceil(2000 / (MAX_INLINE_DEPTH + 1)), `${c.kernelCounts[0]} kernels`);
@@ -161,7 +167,8 @@ t.test('500 values live at once (concat, stack, add_n of them) plan quickly and 
 });
 
 t.test('range: a loop with the reference bits; no compile-time values; int32 bounds', (t) => {
-  const src = 'a = tf_range(0.5, 100.0, 0.1, name="a")\nb = tf_range(3, 1000, 7, name="b")\nc = tf_range(5, -3, -2, dtype=float64, name="c")\nd = tf_range(2147483000, 2147483647, 3, name="d")\n';
+  const src =
+    'a = tf_range(0.5, 100.0, 0.1, name="a")\nb = tf_range(3, 1000, 7, name="b")\nc = tf_range(5, -3, -2, dtype=float64, name="c")\nd = tf_range(2147483000, 2147483647, 3, name="d")\n';
   const { wasm, ref } = both(src, ['a:0', 'b:0', 'c:0', 'd:0']);
   for (let i = 0; i < 4; i++) t.same(bits(wasm[i]), bits(ref[i]), 'abcd'[i]);
   // 300M elements: compiles in no time (nothing is computed at compile time), refused at run time
@@ -185,9 +192,16 @@ t.test('16 MB of constants (a baked variable) compile, load and run', (t) => {
     data[i] = (v >>> 8) / 16777216;
   }
   data[N - 3] = 2.5;
-  const c = compileGraph(p.defaultGraph, p.signatures, { optimize: false, generic: false, variables: new Map([['w', new Tensor('f32', [N], data)]]) }, NO_VERIFY);
+  const c = compileGraph(
+    p.defaultGraph,
+    p.signatures,
+    { optimize: false, generic: false, variables: new Map([['w', new Tensor('f32', [N], data)]]) },
+    NO_VERIFY,
+  );
   t.ok(c.wasm.length > 4 * N);
-  const got = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession().run('s:0') as Tensor;
+  const got = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>)
+    .createSession()
+    .run('s:0') as Tensor;
   t.equal(got.data[0], 2.5);
   t.end();
 });

@@ -35,8 +35,25 @@ m = x @ w
     m: 'Tensor("matmul:0", shape=(?, 1), dtype=float32)',
   });
   t.same(nodeNames(r), [
-    'x', 'add/y', 'add', 'add_1/x', 'add_1', 'sub/y', 'sub', 'mul', 'truediv/y', 'truediv', 'Neg', 'pow/y', 'pow',
-    'Less/y', 'Less', 'Greater/y', 'Greater', 'Const', 'matmul',
+    'x',
+    'add/y',
+    'add',
+    'add_1/x',
+    'add_1',
+    'sub/y',
+    'sub',
+    'mul',
+    'truediv/y',
+    'truediv',
+    'Neg',
+    'pow/y',
+    'pow',
+    'Less/y',
+    'Less',
+    'Greater/y',
+    'Greater',
+    'Const',
+    'matmul',
   ]);
   const addY = r.defaultGraph.get('add/y')!;
   t.equal(addY.dtype, 'f32', '2 converted to the tensor dtype');
@@ -65,7 +82,21 @@ h = 7 // 2 + 7 % -3
     f: 'Tensor("LeakyRelu:0", shape=(?, 3), dtype=float32)',
     g: 'Tensor("LeakyRelu_1:0", shape=(3,), dtype=float32)',
   });
-  t.same(nodeNames(r), ['x', 'floordiv/y', 'floordiv', 'mod/x', 'mod', 'floordiv_1', 'FloorMod/y', 'FloorMod', 'FloorMod_1', 'Const', 'LeakyRelu', 'LeakyRelu_1/Cast', 'LeakyRelu_1']);
+  t.same(nodeNames(r), [
+    'x',
+    'floordiv/y',
+    'floordiv',
+    'mod/x',
+    'mod',
+    'floordiv_1',
+    'FloorMod/y',
+    'FloorMod',
+    'FloorMod_1',
+    'Const',
+    'LeakyRelu',
+    'LeakyRelu_1/Cast',
+    'LeakyRelu_1',
+  ]);
   t.equal(r.defaultGraph.get('floordiv')!.op, 'floordiv');
   t.equal(r.defaultGraph.get('mod')!.op, 'floormod');
   t.same(r.defaultGraph.get('LeakyRelu_1')!.attrs, { alpha: 0.1 });
@@ -115,7 +146,10 @@ h = constant([1, 2], shape=[4])
 t.test('conversion errors are TF1 TypeErrors at the expression', async (t) => {
   t.equal(firstError(build(`x = constant(1)\ny = x + 2.5`)), "2:5: TypeError: Expected int32, got 2.5 of type 'float' instead.");
   t.equal(firstError(build(`y = constant(2.5, dtype=int32)`)), "1:5: TypeError: Expected int32, got 2.5 of type 'float' instead.");
-  t.equal(firstError(build(`y = constant(True, dtype=float32) + constant([1, 0.5], dtype=bool)`)), "1:37: TypeError: Expected bool, got 1 of type 'int' instead.");
+  t.equal(
+    firstError(build(`y = constant(True, dtype=float32) + constant([1, 0.5], dtype=bool)`)),
+    "1:37: TypeError: Expected bool, got 1 of type 'int' instead.",
+  );
   t.equal(
     firstError(build(`x = constant(1.0)\ny = add(2, x)`)),
     "2:5: TypeError: Input 'y' of 'Add' Op has type float32 that does not match type int32 of argument 'x'.",
@@ -128,7 +162,10 @@ t.test('conversion errors are TF1 TypeErrors at the expression', async (t) => {
     firstError(build(`x = constant(1.0)\ny = constant(1)\nz = x + y`)),
     "3:5: TypeError: Input 'y' of 'Add' Op has type int32 that does not match type float32 of argument 'x'.",
   );
-  t.equal(firstError(build(`x = constant([[1, 2], [3]])`)), '1:5: ValueError: Argument must be a dense tensor: [[1, 2], [3]] - got shape [2], but wanted [2, 2].');
+  t.equal(
+    firstError(build(`x = constant([[1, 2], [3]])`)),
+    '1:5: ValueError: Argument must be a dense tensor: [[1, 2], [3]] - got shape [2], but wanted [2, 2].',
+  );
   t.equal(firstError(build(`x = constant(1.0)\nif x > 0 { pass }`)).slice(0, 60), '2:4: TypeError: Using a `tf.Tensor` as a Python `bool` is no');
 });
 
@@ -153,8 +190,25 @@ o = argmax(x, 1)
 p = x[:, 0]
 `);
   t.same(nodeNames(r), [
-    'X', 'Add/y', 'Add', 'Sum', 'mean', 'ones', 'MatMul', 'transpose', 'Reshape', 'relu/y', 'relu', 'AddN', 'Square', 'Sqrt',
-    'random_uniform', 'Cast', 'Max', 'ArgMax', 'strided_slice',
+    'X',
+    'Add/y',
+    'Add',
+    'Sum',
+    'mean',
+    'ones',
+    'MatMul',
+    'transpose',
+    'Reshape',
+    'relu/y',
+    'relu',
+    'AddN',
+    'Square',
+    'Sqrt',
+    'random_uniform',
+    'Cast',
+    'Max',
+    'ArgMax',
+    'strided_slice',
   ]);
   t.equal(r.bindings.get('m'), r.bindings.get('x'), 'cast to the same dtype returns the tensor itself');
   const b = r.bindings.get('b')!;
@@ -164,7 +218,11 @@ p = x[:, 0]
   const k = r.bindings.get('k')!;
   t.same(k.kind === 'tensor' && [k.node.attrs.seed, k.node.attrs.seed2], [87654321, 3], 'op seed only: DEFAULT_GRAPH_SEED');
   // reduce with axis=None took the name `Const` as TF1's _ReductionDims does
-  t.equal(buildOk(`x = constant([1.0, 2.0])\ns = reduce_sum(x)\nc = constant(1)`).bindings.get('c')?.kind === 'tensor' && (buildOk(`x = constant([1.0, 2.0])\ns = reduce_sum(x)\nc = constant(1)`).bindings.get('c') as { node: { name: string } }).node.name, 'Const_2');
+  t.equal(
+    buildOk(`x = constant([1.0, 2.0])\ns = reduce_sum(x)\nc = constant(1)`).bindings.get('c')?.kind === 'tensor' &&
+      (buildOk(`x = constant([1.0, 2.0])\ns = reduce_sum(x)\nc = constant(1)`).bindings.get('c') as { node: { name: string } }).node.name,
+    'Const_2',
+  );
 });
 
 t.test('seeds: graph seed + op seed; op seed defaults to the last node id', async (t) => {
@@ -182,7 +240,10 @@ v = random_normal([2], seed=7)
   t.same(at('v'), [42, 7]);
   const nd = build(`u = random_uniform([2])`);
   t.ok(nd.ok);
-  t.ok(nd.diagnostics.some((d) => d.severity === 'note' && d.code === 2017), 'non-deterministic seeds are noted');
+  t.ok(
+    nd.diagnostics.some((d) => d.severity === 'note' && d.code === 2017),
+    'non-deterministic seeds are noted',
+  );
 });
 
 t.test('unknown keyword, missing and extra arguments name the function', async (t) => {
@@ -216,13 +277,19 @@ p = reshape(X, [-1])
   t.same(ins('w'), ['Const(const)', 'Reshape/shape(stack)'], 'the list is packed as TF1 names it: Reshape/shape');
   t.same(sh('z'), [3, 2]);
   t.same(ins('z'), ['zeros/packed(stack)', 'zeros/Const(const)'], 'zeros of a shape tensor is Fill(shape, Const), as TF1');
-  t.same(sh('y'), [null, 3], "shape(X)[0] is unknown when the graph is built: the static shape says so");
+  t.same(sh('y'), [null, 3], 'shape(X)[0] is unknown when the graph is built: the static shape says so');
   t.same(sh('f'), [null, 3]);
   t.same(sh('s'), [null, 2]);
   t.same(ins('s'), ['Placeholder(placeholder)', 'Const_1(const)', 'Slice/size(const)']);
   t.same(ins('p'), ['Placeholder(placeholder)'], 'Python data stays an attribute');
-  t.match(firstError(build(`x = reshape(constant([1.0, 2.0]), constant([1.0, 2.0]))`)), /TypeError: Input 'shape' of 'Reshape' Op has type float32 that does not match expected type of int32/);
-  t.match(firstError(build(`x = reshape(constant([1.0, 2.0, 3.0, 4.0]), constant([3, 7]))`)), /Cannot reshape a tensor with 4 elements to shape \[3,7\] \(21 elements\)/);
+  t.match(
+    firstError(build(`x = reshape(constant([1.0, 2.0]), constant([1.0, 2.0]))`)),
+    /TypeError: Input 'shape' of 'Reshape' Op has type float32 that does not match expected type of int32/,
+  );
+  t.match(
+    firstError(build(`x = reshape(constant([1.0, 2.0, 3.0, 4.0]), constant([3, 7]))`)),
+    /Cannot reshape a tensor with 4 elements to shape \[3,7\] \(21 elements\)/,
+  );
 });
 
 t.test('TensorShape values: indexing, as_list, int()', async (t) => {
@@ -256,12 +323,31 @@ init2 = variables_initializer([a], name="init_a")
   const node = (n: string) => r.defaultGraph.get(n)!;
   // TF1 prunes (ops.py _control_dependencies_for_inputs): the converted 1.0 (`add/y`) is made in
   // the block and carries the edge, so `add`, which reads it, gets none.
-  t.same(node('add/y').controlInputs.map((x) => x.name), ['a/Assign']);
-  t.same(node('add').controlInputs.map((x) => x.name), []);
-  t.same(node('v').controlInputs.map((x) => x.name), [], 'variables are made in init_scope, without control deps');
-  t.same(node('group_deps').controlInputs.map((x) => x.name), ['a/Assign', 'b/Assign']);
-  t.same(node('init').controlInputs.map((x) => x.name), ['a/Assign', 'b/Assign', 'v/Assign']);
-  t.same(node('init_a').controlInputs.map((x) => x.name), ['a/Assign']);
+  t.same(
+    node('add/y').controlInputs.map((x) => x.name),
+    ['a/Assign'],
+  );
+  t.same(
+    node('add').controlInputs.map((x) => x.name),
+    [],
+  );
+  t.same(
+    node('v').controlInputs.map((x) => x.name),
+    [],
+    'variables are made in init_scope, without control deps',
+  );
+  t.same(
+    node('group_deps').controlInputs.map((x) => x.name),
+    ['a/Assign', 'b/Assign'],
+  );
+  t.same(
+    node('init').controlInputs.map((x) => x.name),
+    ['a/Assign', 'b/Assign', 'v/Assign'],
+  );
+  t.same(
+    node('init_a').controlInputs.map((x) => x.name),
+    ['a/Assign'],
+  );
   t.equal(node('NoOp').op, 'no_op');
   t.same(strs(r, ['init']), { init: "<tf.Operation 'init' type=NoOp>" });
 });
@@ -282,10 +368,25 @@ j = x.assign_add(1).name
 k = x.graph.name
 `);
   t.same(strs(r, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k']), {
-    a: 'x:0', b: 'x', c: 'x/Assign', d: 'x/initial_value:0', e: '()', f: "<dtype: 'int32'>", g: 'True',
-    h: 'Tensor("x:0", shape=(), dtype=int32)', i: 'Assign:0', j: 'AssignAdd:0', k: 'default',
+    a: 'x:0',
+    b: 'x',
+    c: 'x/Assign',
+    d: 'x/initial_value:0',
+    e: '()',
+    f: "<dtype: 'int32'>",
+    g: 'True',
+    h: 'Tensor("x:0", shape=(), dtype=int32)',
+    i: 'Assign:0',
+    j: 'AssignAdd:0',
+    k: 'default',
   });
-  t.same(r.defaultGraph.getCollection('variables').map((n) => n.name), ['x']);
-  t.same(r.defaultGraph.getCollection('trainable_variables').map((n) => n.name), ['x']);
+  t.same(
+    r.defaultGraph.getCollection('variables').map((n) => n.name),
+    ['x'],
+  );
+  t.same(
+    r.defaultGraph.getCollection('trainable_variables').map((n) => n.name),
+    ['x'],
+  );
   t.equal(r.defaultGraph.variables.get('x')?.initializer.name, 'x/Assign');
 });

@@ -83,16 +83,8 @@ with variable_scope("a", reuse=True) {
     `with variable_scope(None, "default", reuse=True) { pass }`,
     '1:6: ValueError: reuse=True cannot be used without a name_or_scope',
   ],
-  [
-    'default_name missing',
-    `with variable_scope(None) { pass }`,
-    '1:6: TypeError: If default_name is None then name_or_scope is required',
-  ],
-  [
-    'invalid scope name',
-    `with variable_scope("_") { pass }`,
-    "1:6: ValueError: '_' is not a valid scope name",
-  ],
+  ['default_name missing', `with variable_scope(None) { pass }`, '1:6: TypeError: If default_name is None then name_or_scope is required'],
+  ['invalid scope name', `with variable_scope("_") { pass }`, "1:6: ValueError: '_' is not a valid scope name"],
   [
     'auxiliary_name_scope must be a bool',
     `with variable_scope("scope", auxiliary_name_scope="invalid") { pass }`,
@@ -192,8 +184,14 @@ w = get_variable("w", [3, 5])`);
 
 t.test('get_variable node names: Initializer scope, variable, Assign', async (t) => {
   const r = buildOk(`with variable_scope("relu") { threshold = get_variable("threshold", shape=(), initializer=constant_initializer(0.0)) }`);
-  t.same(r.defaultGraph.nodes.map((n) => n.name), ['relu/threshold/Initializer/Const', 'relu/threshold', 'relu/threshold/Assign']);
-  t.same(r.defaultGraph.getCollection('trainable_variables').map((n) => n.name), ['relu/threshold']);
+  t.same(
+    r.defaultGraph.nodes.map((n) => n.name),
+    ['relu/threshold/Initializer/Const', 'relu/threshold', 'relu/threshold/Assign'],
+  );
+  t.same(
+    r.defaultGraph.getCollection('trainable_variables').map((n) => n.name),
+    ['relu/threshold'],
+  );
   t.equal(r.defaultGraph.varStore.get('relu/threshold')?.fromGetVariable, true);
 });
 
@@ -217,5 +215,8 @@ t.test("op names follow TF1's rule (ops.py _VALID_OP_NAME_REGEX), like scope nam
   for (const [src, expected] of cases) t.equal(firstError(build(src)), expected, src);
   // Valid: dots, dashes, '>' and, inside a scope, a leading underscore (scope/_x).
   const r = buildOk('a = constant(1.0, name="a.b-c>d")\nwith name_scope("s") { b = constant(1.0, name="_x") }\nc = constant(1.0, name="ok/")');
-  t.same(r.defaultGraph.nodes.map((n) => n.name), ['a.b-c>d', 's/_x', 'ok']);
+  t.same(
+    r.defaultGraph.nodes.map((n) => n.name),
+    ['a.b-c>d', 's/_x', 'ok'],
+  );
 });

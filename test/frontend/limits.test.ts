@@ -77,11 +77,22 @@ t.test('sizes are checked before anything is allocated', (t) => {
 });
 
 t.test('every int is exactly the Python value; one a double cannot hold is OverflowError where it is made', (t) => {
-  const ok = build('a = 2**53 - 1\nb = -(2**53 - 1)\nc = 9007199254740991\nd = 2**53 - 1 + 0.5\ne = 10**15 * 9\nf = 2**53 + 2\ng = 2**63\nh = 10**22\ni = (-2**63) // 2\nj = 2**63 % 7\nk = int(1e300) // 2**900\nl = "%d %x" % (2**63, 2**63)');
+  const ok = build(
+    'a = 2**53 - 1\nb = -(2**53 - 1)\nc = 9007199254740991\nd = 2**53 - 1 + 0.5\ne = 10**15 * 9\nf = 2**53 + 2\ng = 2**63\nh = 10**22\ni = (-2**63) // 2\nj = 2**63 % 7\nk = int(1e300) // 2**900\nl = "%d %x" % (2**63, 2**63)',
+  );
   // the values Python prints (checked against CPython 3)
   t.same(strs(ok, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'l']), {
-    a: '9007199254740991', b: '-9007199254740991', c: '9007199254740991', d: '9007199254740992.0', e: '9000000000000000',
-    f: '9007199254740994', g: '9223372036854775808', h: '10000000000000000000000', i: '-4611686018427387904', j: '1', l: '9223372036854775808 8000000000000000',
+    a: '9007199254740991',
+    b: '-9007199254740991',
+    c: '9007199254740991',
+    d: '9007199254740992.0',
+    e: '9000000000000000',
+    f: '9007199254740994',
+    g: '9223372036854775808',
+    h: '10000000000000000000000',
+    i: '-4611686018427387904',
+    j: '1',
+    l: '9223372036854775808 8000000000000000',
   });
   t.equal(where(ok), 'ok');
   t.equal(strs(ok, ['k']).k, '118305218616677477308862300160', 'int(1e300) is the exact value of the double (as int(1e300) // 2**900 in Python)');
@@ -96,7 +107,10 @@ t.test('every int is exactly the Python value; one a double cannot hold is Overf
     ['x = 10.0 ** 400', '2020 1:5'],
   ];
   for (const [src, at] of cases) t.equal(where(build(src)), at, src);
-  t.equal(firstError(build('x = 2**53 + 1')), "1:5: OverflowError: int too large to be exact: tfg's construction-time ints are doubles, exact within ±(2**53 - 1) = ±9007199254740991 (and beyond where a double holds the value exactly)");
+  t.equal(
+    firstError(build('x = 2**53 + 1')),
+    "1:5: OverflowError: int too large to be exact: tfg's construction-time ints are doubles, exact within ±(2**53 - 1) = ±9007199254740991 (and beyond where a double holds the value exactly)",
+  );
   t.equal(firstError(build('x = 10.0 ** 400')), "1:5: OverflowError: (34, 'Numerical result out of range')");
   t.same(strs(build('x = 1e308 * 10\ny = float(2**53 - 1)'), ['x', 'y']), { x: 'inf', y: '9007199254740991.0' }, 'float overflow by * is inf, as in Python');
   t.end();
@@ -148,7 +162,13 @@ t.test('left-associative chains of any length parse, print and evaluate without 
   const chains: [string, string, string][] = [
     ['sum', `x = ${Array(n).fill('1').join(' + ')}`, '100000'],
     // the other chains at 20,000 (far past any recursion limit; the test stays quick)
-    ['mixed', `x = ${Array(m / 2).fill('3 * 2 - 5').join(' + ')}`, '10000'],
+    [
+      'mixed',
+      `x = ${Array(m / 2)
+        .fill('3 * 2 - 5')
+        .join(' + ')}`,
+      '10000',
+    ],
     ['or', `x = ${Array(m).fill('0').join(' or ')} or 7`, '7'],
     ['and', `x = ${Array(m).fill('1').join(' and ')}`, '1'],
     ['subscripts', `x = "abc"${'[0]'.repeat(m)}`, 'a'],
@@ -182,15 +202,25 @@ t.test('too many syntax errors stop the parse with 1016; a source over the size 
   const lines = Array(500).fill(')').join('\n');
   const r = parseSource(new SourceFile('e.tfg', lines));
   t.equal(r.diagnostics.length, 101);
-  t.same(r.diagnostics.slice(0, 100).map((d) => d.code), Array(100).fill(1006));
+  t.same(
+    r.diagnostics.slice(0, 100).map((d) => d.code),
+    Array(100).fill(1006),
+  );
   t.equal(r.diagnostics[100].code, 1016);
   t.match(r.diagnostics[100].message, /Too many errors: parsing stopped after 100 \(raise the limit with --max-errors\)/);
   t.equal(parseSource(new SourceFile('e.tfg', lines), { maxErrors: 1000 }).diagnostics.length, 500);
   const bad = Array(300).fill('x = 1 $').join('\n');
   const lex = parseSource(new SourceFile('e.tfg', bad), { maxErrors: 10 });
-  t.same(lex.diagnostics.map((d) => d.code), [...Array(10).fill(1001), 1016], 'lexer errors count too');
+  t.same(
+    lex.diagnostics.map((d) => d.code),
+    [...Array(10).fill(1001), 1016],
+    'lexer errors count too',
+  );
   const big = parseSource(new SourceFile('big.tfg', 'x = 1\n'.repeat(100)), { maxSourceChars: 100 });
-  t.same(big.diagnostics.map((d) => [d.code, d.message]), [[1017, 'Source too large: 600 characters; the limit is 100 (raise it with --max-source-chars)']]);
+  t.same(
+    big.diagnostics.map((d) => [d.code, d.message]),
+    [[1017, 'Source too large: 600 characters; the limit is 100 (raise it with --max-source-chars)']],
+  );
   t.end();
 });
 

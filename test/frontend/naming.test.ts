@@ -43,10 +43,21 @@ with name_scope("bar") { c8 = constant(1.0, name="FloatOutput").op.name }
 with name_scope("bar/") { c9 = constant(1.0, name="FloatOutput").op.name }
 `,
     expect: {
-      foo: 'foo/', foo2: 'foo/foo2/', empty1: '', foo3: 'foo3/', empty2: '',
-      c0: 'FloatOutput', c1: 'bar/FloatOutput', c2: 'bar/FloatOutput_1', c3: 'bar',
-      c4: 'baz/quux/FloatOutput', c5: 'baz/FloatOutput', c6: 'baz', c7: 'trailing',
-      c8: 'bar_1/FloatOutput', c9: 'bar/FloatOutput_2',
+      foo: 'foo/',
+      foo2: 'foo/foo2/',
+      empty1: '',
+      foo3: 'foo3/',
+      empty2: '',
+      c0: 'FloatOutput',
+      c1: 'bar/FloatOutput',
+      c2: 'bar/FloatOutput_1',
+      c3: 'bar',
+      c4: 'baz/quux/FloatOutput',
+      c5: 'baz/FloatOutput',
+      c6: 'baz',
+      c7: 'trailing',
+      c8: 'bar_1/FloatOutput',
+      c9: 'bar/FloatOutput_2',
     },
   },
   {
@@ -113,8 +124,12 @@ with name_scope("testVarScopeNameScope3") {
 }
 `,
     expect: {
-      a: 'testVarScopeNameScope1/tower/scope2/', b: 'testVarScopeNameScope1/tower_1/scope2/', c: 'testVarScopeNameScope1/tower_2/scope2/',
-      d: 'testVarScopeNameScope2/tower/scope2/', e: 'testVarScopeNameScope2/tower_1/scope2/', f: 'testVarScopeNameScope3/scope2/',
+      a: 'testVarScopeNameScope1/tower/scope2/',
+      b: 'testVarScopeNameScope1/tower_1/scope2/',
+      c: 'testVarScopeNameScope1/tower_2/scope2/',
+      d: 'testVarScopeNameScope2/tower/scope2/',
+      e: 'testVarScopeNameScope2/tower_1/scope2/',
+      f: 'testVarScopeNameScope3/scope2/',
     },
   },
   {
@@ -182,7 +197,15 @@ with name_scope("testVarOpScope2") {
   }
 }
 `,
-    expect: { a: 'tower/w:0', b: 'testVarOpScope1/tower/testVarOpScope2/', c: 'testVarOpScope1/tower_1/testVarOpScope2/', d: 'default/w:0', e: 'testVarOpScope2/default/testVarOpScope2/', f: 'default_1/w:0', g: 'testVarOpScope2/default_1/testVarOpScope2/' },
+    expect: {
+      a: 'tower/w:0',
+      b: 'testVarOpScope1/tower/testVarOpScope2/',
+      c: 'testVarOpScope1/tower_1/testVarOpScope2/',
+      d: 'default/w:0',
+      e: 'testVarOpScope2/default/testVarOpScope2/',
+      f: 'default_1/w:0',
+      g: 'testVarOpScope2/default_1/testVarOpScope2/',
+    },
   },
   {
     name: 'testVarOpScopeUniqueNamesInterleavedSubstringScopes',
@@ -230,7 +253,16 @@ with variable_scope(outer, reuse=True) as outer {
   }
 }
 `,
-    expect: { a: 'outer/tower/w:0', b: 'outer/tower/scope2/', c: 'outer/default/w:0', d: 'outer/default/scope2/', e: 'outer/tower/w:0', f: 'outer_1/tower/scope2/', g: 'outer/default/w:0', h: 'outer_1/default/scope2/' },
+    expect: {
+      a: 'outer/tower/w:0',
+      b: 'outer/tower/scope2/',
+      c: 'outer/default/w:0',
+      d: 'outer/default/scope2/',
+      e: 'outer/tower/w:0',
+      f: 'outer_1/tower/scope2/',
+      g: 'outer/default/w:0',
+      h: 'outer_1/default/scope2/',
+    },
   },
   {
     name: 'testVarScopeGetVar (sharing through a captured scope)',
@@ -271,7 +303,16 @@ with variable_scope(outer, reuse=True) {
   }
 }
 `,
-    expect: { a: 'outer/w:0', b: 'outer_1/scope2/', c: 'outer/default/w:0', d: 'outer_1/default/scope2/', e: 'outer/w:0', f: 'outer_2/scope2/', g: 'outer/default/w:0', h: 'outer_2/default/scope2/' },
+    expect: {
+      a: 'outer/w:0',
+      b: 'outer_1/scope2/',
+      c: 'outer/default/w:0',
+      d: 'outer_1/default/scope2/',
+      e: 'outer/w:0',
+      f: 'outer_2/scope2/',
+      g: 'outer/default/w:0',
+      h: 'outer_2/default/scope2/',
+    },
   },
   {
     name: 'testVarScopeNestedOuterScope',
@@ -295,7 +336,16 @@ with variable_scope("outer") as outer {
   }
 }
 `,
-    expect: { a: 'outer/w:0', b: 'outer/outer/scope2/', c: 'outer/default/w:0', d: 'outer/default/scope2/', e: 'outer/w:0', f: 'outer/outer_1/scope2/', g: 'outer/default/w:0', h: 'outer/default_1/scope2/' },
+    expect: {
+      a: 'outer/w:0',
+      b: 'outer/outer/scope2/',
+      c: 'outer/default/w:0',
+      d: 'outer/default/scope2/',
+      e: 'outer/w:0',
+      f: 'outer/outer_1/scope2/',
+      g: 'outer/default/w:0',
+      h: 'outer/default_1/scope2/',
+    },
   },
   {
     name: 'testVarOpScopeReuseParam (reuse_variables)',
@@ -316,7 +366,14 @@ with variable_scope(outer) as outer {
   }
 }
 `,
-    expect: { a: 'outer/tower/w:0', b: 'outer/default/w:0', c: 'outer/tower/w:0', d: 'outer_1/tower/scope2/', e: 'outer/default/w:0', f: 'outer_1/default/scope2/' },
+    expect: {
+      a: 'outer/tower/w:0',
+      b: 'outer/default/w:0',
+      c: 'outer/tower/w:0',
+      d: 'outer_1/tower/scope2/',
+      e: 'outer/default/w:0',
+      f: 'outer_1/default/scope2/',
+    },
   },
   {
     name: 'testVarOpScopeOuterScope',
@@ -340,7 +397,16 @@ with variable_scope(outer, "default", reuse=True) {
   }
 }
 `,
-    expect: { a: 'outer/w:0', b: 'outer_1/scope2/', c: 'outer/default/w:0', d: 'outer_1/default/scope2/', e: 'outer/w:0', f: 'outer_2/scope2/', g: 'outer/default/w:0', h: 'outer_2/default/scope2/' },
+    expect: {
+      a: 'outer/w:0',
+      b: 'outer_1/scope2/',
+      c: 'outer/default/w:0',
+      d: 'outer_1/default/scope2/',
+      e: 'outer/w:0',
+      f: 'outer_2/scope2/',
+      g: 'outer/default/w:0',
+      h: 'outer_2/default/scope2/',
+    },
   },
   {
     name: 'testBasicWhenAuxiliaryNameScopeIsFalse',
@@ -365,7 +431,19 @@ with variable_scope("outer") {
   with name_scope("inner") { k = constant([], name="c").name }
 }
 `,
-    expect: { a: '', b: 'scope/w:0', c: 'c:0', d: '', e: 'scope/w1:0', f: 'c1:0', g: 'scope/c:0', h: 'outer/', i: 'outer/inner/w:0', j: 'outer/c:0', k: 'outer/inner/c:0' },
+    expect: {
+      a: '',
+      b: 'scope/w:0',
+      c: 'c:0',
+      d: '',
+      e: 'scope/w1:0',
+      f: 'c1:0',
+      g: 'scope/c:0',
+      h: 'outer/',
+      i: 'outer/inner/w:0',
+      j: 'outer/c:0',
+      k: 'outer/inner/c:0',
+    },
   },
   {
     name: 'testReuseScopeWithoutNameScopeCollision',

@@ -27,8 +27,22 @@ o = "%d items, %.2f loss, %s" % (3, 0.12345, "ok")
 p = "{} and {}".format(1, 2.5)
 `);
   t.same(strs(r, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p']), {
-    a: '3.5', b: '3', c: '-4', d: '2', e: '1.5', f: '1024', g: '0.5', h: '2', i: 'ababab', j: '[1, 2, 3]', k: '(1, 1, 1)',
-    l: '0.30000000000000004', m: '1e+16', n: '2.0', o: '3 items, 0.12 loss, ok', p: '1 and 2.5',
+    a: '3.5',
+    b: '3',
+    c: '-4',
+    d: '2',
+    e: '1.5',
+    f: '1024',
+    g: '0.5',
+    h: '2',
+    i: 'ababab',
+    j: '[1, 2, 3]',
+    k: '(1, 1, 1)',
+    l: '0.30000000000000004',
+    m: '1e+16',
+    n: '2.0',
+    o: '3 items, 0.12 loss, ok',
+    p: '1 and 2.5',
   });
   t.equal(firstError(build('x = 1 // 0')), '1:5: ZeroDivisionError: integer division or modulo by zero');
   t.equal(firstError(build('x = 1 / 0')), '1:5: ZeroDivisionError: division by zero');
@@ -83,8 +97,20 @@ m = max([3, 7, 1]) + min(4, 2) + sum([1, 2, 3])
 s = sorted([3, 1, 2])
 `);
   t.same(strs(r, ['sq', 'pairs', 'total', 'a', 'b', 'p', 'q', 'r', 'xs', 'i_after', 'keys', 'z', 'm', 's']), {
-    sq: '[0, 4, 16]', pairs: "[(0, 'a'), (1, 'b')]", total: '12', a: '2', b: '1', p: '1', q: '2', r: '3', xs: '[0, 1, 2, 9]', i_after: '7',
-    keys: "['a', 'b']", z: "[(1, 'a'), (2, 'b')]", m: '15', s: '[1, 2, 3]',
+    sq: '[0, 4, 16]',
+    pairs: "[(0, 'a'), (1, 'b')]",
+    total: '12',
+    a: '2',
+    b: '1',
+    p: '1',
+    q: '2',
+    r: '3',
+    xs: '[0, 1, 2, 9]',
+    i_after: '7',
+    keys: "['a', 'b']",
+    z: "[(1, 'a'), (2, 'b')]",
+    m: '15',
+    s: '[1, 2, 3]',
   });
   t.notOk(buildOk('y = [q for q in range(3)]').bindings.has('q'), 'comprehension targets do not leak');
 });
@@ -127,6 +153,9 @@ t.test('parse errors are all reported and nothing is evaluated', async (t) => {
   const r = build('print("hi")\nx = = 1\ny = (\n', out);
   t.notOk(r.ok);
   t.ok(r.diagnostics.filter((d) => d.severity === 'error').length >= 1);
-  t.ok(r.diagnostics.every((d) => d.code < 2000 || d.severity !== 'error'), 'only syntax errors');
+  t.ok(
+    r.diagnostics.every((d) => d.code < 2000 || d.severity !== 'error'),
+    'only syntax errors',
+  );
   t.same(out, [], 'nothing ran');
 });

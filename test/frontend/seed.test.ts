@@ -72,7 +72,19 @@ t.test('9.11 modular relu ×5 without a scope', async (t) => {
   const r = buildOk(`set_random_seed(1)\n${reluNoScope}`);
   const names = nodeNames(r);
   for (const n of ['weights', 'weights_1', 'weights_4', 'bias', 'bias_4', 'z', 'z_4', 'relu', 'relu_4', 'output']) t.ok(names.includes(n), n);
-  t.same(names.slice(1, 12), ['random_normal', 'weights', 'weights/Assign', 'bias/initial_value', 'bias', 'bias/Assign', 'MatMul', 'z', 'relu/y', 'relu', 'random_normal_1']);
+  t.same(names.slice(1, 12), [
+    'random_normal',
+    'weights',
+    'weights/Assign',
+    'bias/initial_value',
+    'bias',
+    'bias/Assign',
+    'MatMul',
+    'z',
+    'relu/y',
+    'relu',
+    'random_normal_1',
+  ]);
   t.equal(r.lookup('output:0')?.toString(), 'output');
   t.equal(r.defaultGraph.get('output')!.inputs.length, 5);
 });
@@ -112,7 +124,10 @@ output = add_n(relus, name="output")
 `);
   const names = nodeNames(r);
   t.equal(names.filter((n) => /threshold$/.test(n)).length, 1);
-  t.same(r.defaultGraph.get('relu_3/max')!.inputs.map((n) => n.name), ['relu_3/z', 'threshold']);
+  t.same(
+    r.defaultGraph.get('relu_3/max')!.inputs.map((n) => n.name),
+    ['relu_3/z', 'threshold'],
+  );
 });
 
 t.test('9.12 sharing the threshold: a function attribute (hasattr/setattr)', async (t) => {
@@ -131,8 +146,14 @@ X = placeholder(float32, shape=(None, 3), name="X")
 relus = [relu(X) for i in range(5)]
 output = add_n(relus, name="output")
 `);
-  t.same(nodeNames(r).filter((n) => /threshold$/.test(n)), ['relu/threshold']);
-  t.same(r.defaultGraph.get('relu_4/max')!.inputs.map((n) => n.name), ['relu_4/z', 'relu/threshold']);
+  t.same(
+    nodeNames(r).filter((n) => /threshold$/.test(n)),
+    ['relu/threshold'],
+  );
+  t.same(
+    r.defaultGraph.get('relu_4/max')!.inputs.map((n) => n.name),
+    ['relu_4/z', 'relu/threshold'],
+  );
 });
 
 t.test('9.12 sharing the threshold: variable_scope + get_variable with reuse=True', async (t) => {
@@ -153,9 +174,15 @@ relus = [relu(X) for relu_index in range(5)]
 output = add_n(relus, name="output")
 `);
   const names = nodeNames(r);
-  t.same(names.filter((n) => /threshold$/.test(n)), ['relu/threshold']);
+  t.same(
+    names.filter((n) => /threshold$/.test(n)),
+    ['relu/threshold'],
+  );
   for (const n of ['relu_1/max', 'relu_5/max', 'relu_1/weights', 'relu_5/weights']) t.ok(names.includes(n), n);
-  t.same(r.defaultGraph.get('relu_1/max')!.inputs.map((n) => n.name), ['relu_1/z', 'relu/threshold']);
+  t.same(
+    r.defaultGraph.get('relu_1/max')!.inputs.map((n) => n.name),
+    ['relu_1/z', 'relu/threshold'],
+  );
 });
 
 t.test('9.12 sharing the threshold: reuse=(relu_index >= 1) in a loop, and AUTO_REUSE', async (t) => {
@@ -171,7 +198,10 @@ for relu_index in range(5) {
 }
 output = add_n(relus, name="output")
 `);
-  t.same(nodeNames(loop).filter((n) => /threshold$/.test(n)), ['relu/threshold']);
+  t.same(
+    nodeNames(loop).filter((n) => /threshold$/.test(n)),
+    ['relu/threshold'],
+  );
   t.ok(['relu/max', 'relu_1/max', 'relu_4/max'].every((n) => nodeNames(loop).includes(n)));
   const auto = buildOk(`
 def relu(X) {
@@ -183,7 +213,10 @@ def relu(X) {
 X = placeholder(float32, shape=(None, 3), name="X")
 output = add_n([relu(X) for i in range(5)], name="output")
 `);
-  t.same(nodeNames(auto).filter((n) => /threshold$/.test(n)), ['relu/threshold']);
+  t.same(
+    nodeNames(auto).filter((n) => /threshold$/.test(n)),
+    ['relu/threshold'],
+  );
   t.equal(auto.defaultGraph.globalVariables().length, 1);
 });
 
@@ -201,7 +234,14 @@ graph other {
 }
 signature double(a) -> b
 `);
-  t.same(r.signatures.map((s) => [s.name, s.graph.name, s.feeds.map((n) => n.name)]), [['predict', 'default', ['X']], ['both', 'default', ['X']], ['double', 'other', ['a']]]);
+  t.same(
+    r.signatures.map((s) => [s.name, s.graph.name, s.feeds.map((n) => n.name)]),
+    [
+      ['predict', 'default', ['X']],
+      ['both', 'default', ['X']],
+      ['double', 'other', ['a']],
+    ],
+  );
   const both = r.signatures[1].fetches as { out: unknown; parts: unknown[] };
   t.equal((both.out as { name: string }).name, 'out');
   t.ok(both.parts[1] instanceof Operation);
@@ -225,7 +265,10 @@ train fit {
   t.equal(r.trainRecipes.length, 1);
   const rec = r.trainRecipes[0];
   t.equal(rec.name, 'fit');
-  t.same(rec.entries.map((e) => e.key), ['loss', 'steps', 'optimizer']);
+  t.same(
+    rec.entries.map((e) => e.key),
+    ['loss', 'steps', 'optimizer'],
+  );
   t.equal(rec.entries[0].value?.kind, 'tensor');
   t.equal(rec.entries[2].entries?.[0].key, 'lr');
 });

@@ -24,8 +24,14 @@ t.test('NameError, AttributeError and keyword arguments suggest', (t) => {
   t.match(firstError(build('x = constant(1.0)\ny = reduce_men(x)\n')), "2:5: NameError: name 'reduce_men' is not defined. Did you mean: 'reduce_mean'?");
   t.match(firstError(build('learning_rate = 0.1\ny = learnig_rate * 2\n')), "NameError: name 'learnig_rate' is not defined. Did you mean: 'learning_rate'?");
   t.match(firstError(build('x = constant(1.0)\ny = x.shap\n')), "AttributeError: 'Tensor' object has no attribute 'shap'. Did you mean: 'shape'?");
-  t.match(firstError(build('x = constant(1.0)\ny = reduce_mean(x, nmae="a")\n')), "TypeError: reduce_mean() got an unexpected keyword argument 'nmae'. Did you mean 'name'?");
-  t.match(firstError(build('def f(alpha) {\n  return alpha\n}\ny = f(aplha=1)\n')), "TypeError: f() got an unexpected keyword argument 'aplha'. Did you mean 'alpha'?");
+  t.match(
+    firstError(build('x = constant(1.0)\ny = reduce_mean(x, nmae="a")\n')),
+    "TypeError: reduce_mean() got an unexpected keyword argument 'nmae'. Did you mean 'name'?",
+  );
+  t.match(
+    firstError(build('def f(alpha) {\n  return alpha\n}\ny = f(aplha=1)\n')),
+    "TypeError: f() got an unexpected keyword argument 'aplha'. Did you mean 'alpha'?",
+  );
   t.match(firstError(build('y = qqqqqqq(1)\n')), /NameError: name 'qqqqqqq' is not defined$/, 'no suggestion when nothing is close');
   t.end();
 });

@@ -26,7 +26,8 @@ function catchErr(fn: () => unknown): unknown {
   return new Error('expected an error, none was thrown');
 }
 
-const ph = (g: Graph, name: string, shape: (number | null)[], dtype: 'f64' | 'f32' | 'i32' = 'f64'): Node => makeNode(g, 'placeholder', [], { dtype, shape }, { name });
+const ph = (g: Graph, name: string, shape: (number | null)[], dtype: 'f64' | 'f32' | 'i32' = 'f64'): Node =>
+  makeNode(g, 'placeholder', [], { dtype, shape }, { name });
 const values = (t0: Tensor | null): number[] => Array.from(t0!.data);
 
 t.test('names: gradients/, <op>_grad scopes, TF1 grad_ys names, unique gradients_1; tags and spans', async (tt) => {
@@ -43,11 +44,26 @@ t.test('names: gradients/, <op>_grad scopes, TF1 grad_ys names, unique gradients
   const before = g.nodes.length;
   const [gx] = gradients(g, [loss], [x]);
   const added = g.nodes.slice(before);
-  tt.ok(added.every((n) => n.name.startsWith('gradients/')), 'all under gradients/');
-  tt.same(added.slice(0, 3).map((n) => n.name), ['gradients/Shape', 'gradients/grad_ys_0', 'gradients/Fill']);
-  tt.ok(added.some((n) => n.name.startsWith('gradients/loss/mse_grad/')), 'gradients/loss/mse_grad/...');
-  tt.ok(added.some((n) => n.name.startsWith('gradients/loss/Square_grad/')), 'gradients/loss/Square_grad/...');
-  tt.ok(added.every((n) => n.forward !== null), 'every gradient node is tagged with its forward node');
+  tt.ok(
+    added.every((n) => n.name.startsWith('gradients/')),
+    'all under gradients/',
+  );
+  tt.same(
+    added.slice(0, 3).map((n) => n.name),
+    ['gradients/Shape', 'gradients/grad_ys_0', 'gradients/Fill'],
+  );
+  tt.ok(
+    added.some((n) => n.name.startsWith('gradients/loss/mse_grad/')),
+    'gradients/loss/mse_grad/...',
+  );
+  tt.ok(
+    added.some((n) => n.name.startsWith('gradients/loss/Square_grad/')),
+    'gradients/loss/Square_grad/...',
+  );
+  tt.ok(
+    added.every((n) => n.forward !== null),
+    'every gradient node is tagged with its forward node',
+  );
   const fromMse = added.filter((n) => n.forward === loss);
   tt.ok(fromMse.length > 0 && fromMse.every((n) => n.span === sp), 'gradient nodes carry the forward span');
   const gx2 = gradients(g, [loss], [x])[0]!;
@@ -55,7 +71,10 @@ t.test('names: gradients/, <op>_grad scopes, TF1 grad_ys names, unique gradients
   const named = gradients(g, [loss], [x], { name: 'my_grads' })[0]!;
   tt.ok(named.name.startsWith('my_grads/'));
   const s = new ReferenceSession(g);
-  const xv = [[1, 2, 3], [4, 5, 6]];
+  const xv = [
+    [1, 2, 3],
+    [4, 5, 6],
+  ];
   const expect = xv.flat().map((v) => (2 * (v - 1)) / 6);
   const close = (a: number[], b: number[]): boolean => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) < 1e-12);
   tt.ok(close(values(s.run(gx!, { 'X:0': xv })), expect), 'd mse / dx = 2 (x - 1) / n');
@@ -70,8 +89,14 @@ t.test('stop_gradients: a + 2a gives [1, 1] with stop_gradients=[a, b], [3, 1] w
   const stopped = gradients(g, [y], [a, b], { stopGradients: [a, b] });
   const plain = gradients(g, [y], [a, b]);
   const s = new ReferenceSession(g);
-  tt.same(stopped.map((n) => values(s.runOne(n!))[0]), [1, 1]);
-  tt.same(plain.map((n) => values(s.runOne(n!))[0]), [3, 1]);
+  tt.same(
+    stopped.map((n) => values(s.runOne(n!))[0]),
+    [1, 1],
+  );
+  tt.same(
+    plain.map((n) => values(s.runOne(n!))[0]),
+    [3, 1],
+  );
 });
 
 t.test('the stop_gradient op blocks flow; integer tensors are constants; unconnected x is null', async (tt) => {
@@ -95,7 +120,10 @@ t.test('fan-out is summed with AddN at gradients/; several ys are summed; grad_y
   const x = ph(g, 'x', [2]);
   const y = makeNode(g, 'add', [makeNode(g, 'mul', [x, x]), x]);
   const [gx] = gradients(g, [y], [x]);
-  tt.ok(g.nodes.some((n) => n.name === 'gradients/AddN' && n.op === 'add_n'), 'gradients/AddN');
+  tt.ok(
+    g.nodes.some((n) => n.name === 'gradients/AddN' && n.op === 'add_n'),
+    'gradients/AddN',
+  );
   const y2 = makeNode(g, 'exp', [x]);
   const [gsum] = gradients(g, [y, y2], [x]);
   const seed = constNode(g, 'f64', [2], [10, 100]);
@@ -117,7 +145,15 @@ t.test('errors: no rule → LookupError 3001 at the forward node; non-float x �
   const y = makeNode(g, 'reduce_sum', [m], { axis: null, keepdims: false });
   // A definition with no rule: the typed table cannot hold one (grad is required), an op table
   // handed to gradients() from outside can.
-  const mystery = { name: 'mystery', tfType: 'Mystery', doc: '', kind: 'opaque', lower: { fusion: 'unsupported', reason: 'test op' }, infer: (s: readonly TensorSig[]) => s[0], eval: (i: (Tensor | null)[]) => i[0] } as unknown as OpDef;
+  const mystery = {
+    name: 'mystery',
+    tfType: 'Mystery',
+    doc: '',
+    kind: 'opaque',
+    lower: { fusion: 'unsupported', reason: 'test op' },
+    infer: (s: readonly TensorSig[]) => s[0],
+    eval: (i: (Tensor | null)[]) => i[0],
+  } as unknown as OpDef;
   const lookup = (n: string): OpDef => (n === 'mystery' ? mystery : getOp(n));
   const e = catchErr(() => gradients(g, [y], [x], { ops: lookup })) as CompileError;
   tt.ok(e instanceof CompileError);
@@ -143,7 +179,12 @@ t.test('unknown dims: placeholders [?, 3] and [?] broadcasting at run time', asy
   const mse = makeNode(g, 'reduce_mean', [makeNode(g, 'square', [err])], { axis: null, keepdims: false });
   const [gw, gb] = gradients(g, [mse], [w, bias]);
   const s = new ReferenceSession(g);
-  const Xv = [[1, 2, 3], [4, 5, 6], [7, 8, 10], [0, 1, 0]];
+  const Xv = [
+    [1, 2, 3],
+    [4, 5, 6],
+    [7, 8, 10],
+    [0, 1, 0],
+  ];
   const Yv = [[1], [2], [3], [4]];
   const wv = [[0.1], [-0.2], [0.3]];
   const bv = [0.5, 0, -0.5];
@@ -192,10 +233,13 @@ t.test('second order: gradients(gradients(f, x)[0], x) for elementwise ops and m
   const s = new ReferenceSession(g);
   tt.same(values(s.run(d2!, { 'x:0': [1, -2, 0.5] })), [6, -12, 3], 'd²(x³)/dx² = 6x');
   tt.ok(ddA !== null, 'second-order gradient through matmul exists');
-  const res = checkGrads((gg, [a]) => {
-    const h = makeNode(gg, 'matmul', [a, a]);
-    return gradients(gg, [makeNode(gg, 'reduce_sum', [makeNode(gg, 'square', [h])], { axis: null, keepdims: false })], [a])[0]!;
-  }, [{ shape: [2, 2] }]);
+  const res = checkGrads(
+    (gg, [a]) => {
+      const h = makeNode(gg, 'matmul', [a, a]);
+      return gradients(gg, [makeNode(gg, 'reduce_sum', [makeNode(gg, 'square', [h])], { axis: null, keepdims: false })], [a])[0]!;
+    },
+    [{ shape: [2, 2] }],
+  );
   tt.ok(res.ok, `Hessian-vector products of sum((A·A)²) match finite differences ${res.worst}`);
 });
 
@@ -241,7 +285,8 @@ t.test('property: 200 random compositions of ops match finite differences', asyn
             out = bo === 'safe_div' ? op(g, 'div', [u, op(g, 'add', [op(g, 'square', [v]), constNode(g, 'f64', [], [1])])]) : op(g, bo, [u, v]);
           } else if (kind < 0.78 && u.shape!.length === 2) out = op(g, 'reduce_sum', [u], { axis: [Math.floor(r() * 2)], keepdims: true });
           else if (kind < 0.84 && u.shape!.length >= 1) out = op(g, 'softmax', [u], { axis: -1 });
-          else if (kind < 0.9 && u.shape!.length === 2 && u.shape![1] === 3) out = op(g, 'matmul', [u, constNode(g, 'f64', [3, 3], [0.5, -1, 0.2, 0.3, 0.8, -0.4, 1.1, 0.1, 0.7])]);
+          else if (kind < 0.9 && u.shape!.length === 2 && u.shape![1] === 3)
+            out = op(g, 'matmul', [u, constNode(g, 'f64', [3, 3], [0.5, -1, 0.2, 0.3, 0.8, -0.4, 1.1, 0.1, 0.7])]);
           else if (kind < 0.95 && u.shape!.length === 2 && u.shape![0] === 2) out = op(g, 'strided_slice', [u], { index: [Math.floor(r() * 2)] });
           else out = op(g, 'reduce_mean', [u], { axis: null, keepdims: false });
           pool.push(out);

@@ -54,27 +54,47 @@ none = g3[1] == None
 });
 
 t.test('errors: None used as a tensor, non-float x, no gradient for any variable', async (tt) => {
-  tt.match(firstError(build(`
+  tt.match(
+    firstError(
+      build(`
 x = constant(1.)
 z = constant(2.)
 g = gradients(x * 2., [z])[0]
 w = g + 1.
-`)), /^5:5: TFG2004 TypeError: unsupported operand type\(s\) for \+: 'NoneType' and 'float'/);
-  tt.match(firstError(build(`
+`),
+    ),
+    /^5:5: TFG2004 TypeError: unsupported operand type\(s\) for \+: 'NoneType' and 'float'/,
+  );
+  tt.match(
+    firstError(
+      build(`
 x = constant(1.)
 z = constant(2.)
 g = gradients(x * 2., [z])[0]
 w = square(g)
-`)), /^5:5: TFG2005 ValueError: None values not supported\./);
-  tt.match(firstError(build(`
+`),
+    ),
+    /^5:5: TFG2005 ValueError: None values not supported\./,
+  );
+  tt.match(
+    firstError(
+      build(`
 i = constant(3)
 g = gradients(cast(i, float32), [i])
-`)), /^3:5: TFG3002 TypeError: gradients\(\): xs\[0\] .* has dtype int32/);
-  tt.match(firstError(build(`
+`),
+    ),
+    /^3:5: TFG3002 TypeError: gradients\(\): xs\[0\] .* has dtype int32/,
+  );
+  tt.match(
+    firstError(
+      build(`
 v = Variable(1.0, name="v")
 c = constant(2.0)
 op = GradientDescentOptimizer(0.1).minimize(c * 2., var_list=[v])
-`)), /^4:6: TFG3004 ValueError: No gradients provided for any variable/);
+`),
+    ),
+    /^4:6: TFG3004 ValueError: No gradients provided for any variable/,
+  );
 });
 
 t.test('optimizers: minimize with global step, slots initialized by an initializer made after', async (tt) => {
@@ -98,7 +118,18 @@ train_op3 = GradientDescentOptimizer(lr).minimize(mse)
 init = global_variables_initializer()
 `);
   const g = r.defaultGraph;
-  for (const n of ['theta/Adam', 'theta/Adam_1', 'beta1_power', 'beta2_power', 'theta/Momentum', 'Adam/update_theta/ApplyAdam', 'mom_step/update_theta/ApplyMomentum', 'GradientDescent/update_theta/ApplyGradientDescent', 'global_step', 'gradients/loss/mse_grad/BroadcastTo']) {
+  for (const n of [
+    'theta/Adam',
+    'theta/Adam_1',
+    'beta1_power',
+    'beta2_power',
+    'theta/Momentum',
+    'Adam/update_theta/ApplyAdam',
+    'mom_step/update_theta/ApplyMomentum',
+    'GradientDescent/update_theta/ApplyGradientDescent',
+    'global_step',
+    'gradients/loss/mse_grad/BroadcastTo',
+  ]) {
     tt.ok(g.get(n), `node ${n}`);
   }
   tt.notOk(g.get('frozen/Adam'), 'trainable=False variables get no slots');
@@ -110,6 +141,12 @@ init = global_variables_initializer()
   s.run(new Operation(g.get('GradientDescent')!), { 'lr:0': 0.01 });
   tt.equal(s.readVariable('global_step').data[0], 5);
   tt.ok(s.runOne(g.get('loss/mse')!)!.data[0] < l0, 'loss decreases');
-  tt.same(r.bindings.get('slots'), { kind: 'list', items: [{ kind: 'str', value: 'm' }, { kind: 'str', value: 'v' }] });
+  tt.same(r.bindings.get('slots'), {
+    kind: 'list',
+    items: [
+      { kind: 'str', value: 'm' },
+      { kind: 'str', value: 'v' },
+    ],
+  });
   tt.same(r.bindings.get('m'), { kind: 'str', value: 'theta/Adam:0' });
 });

@@ -23,16 +23,23 @@ const pos = (...shape: number[]): InputSpec => ({ shape, range: [0.5, 2] });
 const nz = (...shape: number[]): InputSpec => ({ shape, awayFromZero: 0.2 });
 const UNARY_SHAPES = [[], [5], [2, 3], [1, 4, 1]];
 const BINARY_SHAPES: [number[], number[]][] = [
-  [[2, 3], [2, 3]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
   [[2, 3], [3]],
-  [[2, 1], [1, 3]],
+  [
+    [2, 1],
+    [1, 3],
+  ],
   [[], [4]],
   [[3, 1, 2], [2]],
   [[5], []],
 ];
 
 const unary = (mk: (...s: number[]) => InputSpec): Case[] => UNARY_SHAPES.map((s) => ({ specs: [mk(...s)] }));
-const binary = (mx: (...s: number[]) => InputSpec, my: (...s: number[]) => InputSpec): Case[] => BINARY_SHAPES.map(([a, b]) => ({ specs: [mx(...a), my(...b)] }));
+const binary = (mx: (...s: number[]) => InputSpec, my: (...s: number[]) => InputSpec): Case[] =>
+  BINARY_SHAPES.map(([a, b]) => ({ specs: [mx(...a), my(...b)] }));
 /** Distinct values so max/min/maximum have no ties at the sample point. */
 const distinct = (shape: number[], seed: number): InputSpec => {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -81,7 +88,11 @@ export const CASES: Record<string, Case[]> = {
   sin: unary(x),
   cos: unary(x),
   relu: unary(nz).map((c) => ({ ...c, first: true })),
-  leaky_relu: [...unary(nz).map((c) => ({ ...c, attrs: { alpha: 0.2 } })), { specs: [nz(2, 3)], attrs: { alpha: 1.5 } }, { specs: [nz(4)], attrs: { alpha: -0.3 } }],
+  leaky_relu: [
+    ...unary(nz).map((c) => ({ ...c, attrs: { alpha: 0.2 } })),
+    { specs: [nz(2, 3)], attrs: { alpha: 1.5 } },
+    { specs: [nz(4)], attrs: { alpha: -0.3 } },
+  ],
   sigmoid: unary(x),
   tanh: unary(x),
   add: binary(x, x),
@@ -92,7 +103,16 @@ export const CASES: Record<string, Case[]> = {
   floordiv: binary(x, pos),
   // floormod: dx = dy, dy = -dy·floor(x / y) (TF1's _FloorModGrad), divisors of both signs
   floormod: [...binary(x, pos), ...binary(x, (...shape: number[]) => ({ shape, range: [-2, -0.5] }))],
-  pow: [...binary(pos, x), { specs: [{ shape: [3], values: [0, 1.5, 2] }, { shape: [3], values: [2, 1.5, 3] }], first: true }],
+  pow: [
+    ...binary(pos, x),
+    {
+      specs: [
+        { shape: [3], values: [0, 1.5, 2] },
+        { shape: [3], values: [2, 1.5, 3] },
+      ],
+      first: true,
+    },
+  ],
   maximum: BINARY_SHAPES.map(([a, b]) => ({ specs: [distinct(a, 1), distinct(b, 2)], first: true })),
   minimum: BINARY_SHAPES.map(([a, b]) => ({ specs: [distinct(a, 1), distinct(b, 2)], first: true })),
   cast: [
@@ -153,7 +173,15 @@ export const CASES: Record<string, Case[]> = {
   ],
   strided_slice: [
     { specs: [x(4, 5)], attrs: { index: [1] } },
-    { specs: [x(4, 5)], attrs: { index: [{ start: 1, stop: null, step: 2 }, { start: null, stop: null, step: -1 }] } },
+    {
+      specs: [x(4, 5)],
+      attrs: {
+        index: [
+          { start: 1, stop: null, step: 2 },
+          { start: null, stop: null, step: -1 },
+        ],
+      },
+    },
     { specs: [x(3, 4)], attrs: { index: ['newaxis', all, 0] } },
     { specs: [x(5)], attrs: { index: [{ start: -3, stop: -1, step: null }] } },
   ],
@@ -193,7 +221,41 @@ export const CASES: Record<string, Case[]> = {
 };
 
 /** Elementwise ops and matmul are checked to second order (issue 3). */
-const SECOND_ORDER = new Set(['neg', 'square', 'sqrt', 'rsqrt', 'exp', 'log', 'abs', 'sin', 'cos', 'sigmoid', 'tanh', 'add', 'sub', 'mul', 'div', 'pow', 'identity', 'matmul', 'select', 'add_n', 'softmax', 'log_softmax', 'reduce_sum', 'reduce_mean', 'matrix_inverse', 'sigmoid_cross_entropy_with_logits', 'softmax_cross_entropy_with_logits', 'transpose', 'reshape', 'concat', 'slice', 'strided_slice', 'gather']);
+const SECOND_ORDER = new Set([
+  'neg',
+  'square',
+  'sqrt',
+  'rsqrt',
+  'exp',
+  'log',
+  'abs',
+  'sin',
+  'cos',
+  'sigmoid',
+  'tanh',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'identity',
+  'matmul',
+  'select',
+  'add_n',
+  'softmax',
+  'log_softmax',
+  'reduce_sum',
+  'reduce_mean',
+  'matrix_inverse',
+  'sigmoid_cross_entropy_with_logits',
+  'softmax_cross_entropy_with_logits',
+  'transpose',
+  'reshape',
+  'concat',
+  'slice',
+  'strided_slice',
+  'gather',
+]);
 
 t.test('every op has a gradient rule or is declared not differentiable, and rules have cases', async (tt) => {
   for (const [name, def] of Object.entries(OPS)) {

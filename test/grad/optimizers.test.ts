@@ -35,7 +35,13 @@ function problem(): { g: Graph; w: VariableInfo; loss: Node } {
   const y = constNode(g, 'f64', [3, 1], [1, -2, 0.5], 'y');
   const w = variable(g, 'w', [2, 1], [0.5, -0.25]);
   const err = makeNode(g, 'sub', [makeNode(g, 'matmul', [X, w.node]), y]);
-  const loss = makeNode(g, 'mul', [constNode(g, 'f64', [], [0.5]), makeNode(g, 'reduce_sum', [makeNode(g, 'square', [err])], { axis: null, keepdims: false })], {}, { name: 'loss' });
+  const loss = makeNode(
+    g,
+    'mul',
+    [constNode(g, 'f64', [], [0.5]), makeNode(g, 'reduce_sum', [makeNode(g, 'square', [err])], { axis: null, keepdims: false })],
+    {},
+    { name: 'loss' },
+  );
   return { g, w, loss };
 }
 
@@ -80,7 +86,11 @@ const EXPECTED: Record<string, number[][]> = {
 };
 
 function near(tt: Test, got: number[][], want: number[][], what: string): void {
-  got.forEach((row, i) => row.forEach((v, j) => tt.ok(Math.abs(v - want[i][j]) <= 1e-12 * Math.max(1, Math.abs(want[i][j])), `${what} step ${i + 1} w[${j}] = ${v} (numpy ${want[i][j]})`)));
+  got.forEach((row, i) =>
+    row.forEach((v, j) =>
+      tt.ok(Math.abs(v - want[i][j]) <= 1e-12 * Math.max(1, Math.abs(want[i][j])), `${what} step ${i + 1} w[${j}] = ${v} (numpy ${want[i][j]})`),
+    ),
+  );
 }
 
 t.test('first three steps match numpy', async (tt) => {
@@ -96,15 +106,37 @@ t.test('TF1 names: slots, beta powers, update ops, groups; slots are non-trainab
   const train = adam.minimize(g, loss);
   tt.equal(train.name, 'Adam');
   tt.equal(train.op, 'group');
-  for (const n of ['beta1_power', 'beta2_power', 'w/Adam', 'w/Adam_1', 'Adam/learning_rate', 'Adam/beta1', 'Adam/beta2', 'Adam/epsilon', 'Adam/update_w/ApplyAdam', 'Adam/mul', 'Adam/Assign', 'Adam/Assign_1']) {
+  for (const n of [
+    'beta1_power',
+    'beta2_power',
+    'w/Adam',
+    'w/Adam_1',
+    'Adam/learning_rate',
+    'Adam/beta1',
+    'Adam/beta2',
+    'Adam/epsilon',
+    'Adam/update_w/ApplyAdam',
+    'Adam/mul',
+    'Adam/Assign',
+    'Adam/Assign_1',
+  ]) {
     tt.ok(g.get(n), `node ${n}`);
   }
   tt.equal(adam.getSlot(w, 'm')?.node.name, 'w/Adam');
   tt.equal(adam.getSlot(w, 'v')?.node.name, 'w/Adam_1');
   tt.same(adam.getSlotNames(), ['m', 'v']);
-  tt.same(g.globalVariables().map((v) => v.node.name), ['w', 'beta1_power', 'beta2_power', 'w/Adam', 'w/Adam_1']);
-  tt.same(g.trainableVariables().map((v) => v.node.name), ['w']);
-  tt.ok(g.nodes.some((n) => n.name.startsWith('gradients/')), 'gradients under gradients/');
+  tt.same(
+    g.globalVariables().map((v) => v.node.name),
+    ['w', 'beta1_power', 'beta2_power', 'w/Adam', 'w/Adam_1'],
+  );
+  tt.same(
+    g.trainableVariables().map((v) => v.node.name),
+    ['w'],
+  );
+  tt.ok(
+    g.nodes.some((n) => n.name.startsWith('gradients/')),
+    'gradients under gradients/',
+  );
   const s = new ReferenceSession(g);
   initAll(s, g);
   s.runOne(train);
@@ -150,7 +182,11 @@ t.test('var_list, trainable=False, placeholder learning rate, errors', async (tt
   const lr = makeNode(g, 'placeholder', [], { dtype: 'f64', shape: [] }, { name: 'lr' });
   const opt = new GradientDescentOptimizer(lr);
   const gv = opt.computeGradients(g, loss2);
-  tt.same(gv.map(([, v]) => (v as VariableInfo).node.name), ['w'], 'trainable=False variables are skipped');
+  tt.same(
+    gv.map(([, v]) => (v as VariableInfo).node.name),
+    ['w'],
+    'trainable=False variables are skipped',
+  );
   const train = opt.applyGradients(g, gv);
   const s = new ReferenceSession(g);
   initAll(s, g);
@@ -167,6 +203,9 @@ t.test('var_list, trainable=False, placeholder learning rate, errors', async (tt
     return null;
   })();
   tt.ok(e instanceof CompileError);
-  tt.match(e!.diagnostics[0].message, /^ValueError: No gradients provided for any variable, check your graph for ops that do not support gradients, between variables/);
+  tt.match(
+    e!.diagnostics[0].message,
+    /^ValueError: No gradients provided for any variable, check your graph for ops that do not support gradients, between variables/,
+  );
   void w;
 });

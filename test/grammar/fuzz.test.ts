@@ -46,12 +46,94 @@ const int = (n: number) => Math.floor(rand() * n);
 const pick = <X>(xs: readonly X[]): X => xs[int(xs.length)];
 
 const pieces = [
-  'def', 'return', 'with', 'as', 'graph', 'for', 'in', 'if', 'elif', 'else', 'signature', 'train', 'pass',
-  'break', 'continue', 'and', 'or', 'not', 'True', 'False', 'None', 'x', 'y', 'define', 'graph_x', '_a1',
-  '0', '3', '3.0', '.5', '1e-3', '2.', '"s"', "'t'", '"\\n\\x41"', '"open', "'\\x4'", '+', '-', '*', '/', '//',
-  '%', '@', '**', '==', '!=', '<', '<=', '>', '>=', '=', '+=', '-=', '*=', '/=', '@=', '->', ',', ':', ';',
-  '.', '(', ')', '[', ']', '{', '}', '\n', '\n', '\n', ' ', '# c\n', '$', '?', '\\\n', 'é', '\t', '\r\n',
-  'range(9)', 'constant(1.0)', 'x[0]', 'f(x)', '[1, 2]', '{1: 2}', '9007199254740993', '2**53', '10**9',
+  'def',
+  'return',
+  'with',
+  'as',
+  'graph',
+  'for',
+  'in',
+  'if',
+  'elif',
+  'else',
+  'signature',
+  'train',
+  'pass',
+  'break',
+  'continue',
+  'and',
+  'or',
+  'not',
+  'True',
+  'False',
+  'None',
+  'x',
+  'y',
+  'define',
+  'graph_x',
+  '_a1',
+  '0',
+  '3',
+  '3.0',
+  '.5',
+  '1e-3',
+  '2.',
+  '"s"',
+  "'t'",
+  '"\\n\\x41"',
+  '"open',
+  "'\\x4'",
+  '+',
+  '-',
+  '*',
+  '/',
+  '//',
+  '%',
+  '@',
+  '**',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '@=',
+  '->',
+  ',',
+  ':',
+  ';',
+  '.',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '\n',
+  '\n',
+  '\n',
+  ' ',
+  '# c\n',
+  '$',
+  '?',
+  '\\\n',
+  'é',
+  '\t',
+  '\r\n',
+  'range(9)',
+  'constant(1.0)',
+  'x[0]',
+  'f(x)',
+  '[1, 2]',
+  '{1: 2}',
+  '9007199254740993',
+  '2**53',
+  '10**9',
 ];
 
 const read = (dir: string): string[] =>
@@ -135,8 +217,24 @@ function splice(): string {
 }
 
 const odd = [
-  '\u00e9', '\u4e2d', '\u{1F600}', '\u200b', '\u200f', '\u202e', '\ufeff', '\u0301', '\u00a0', '\u2028', '\u2029',
-  '\ud800', '\udfff', '\uffff', '\u{10FFFF}', 'ß', 'İ', 'ﬀ',
+  '\u00e9',
+  '\u4e2d',
+  '\u{1F600}',
+  '\u200b',
+  '\u200f',
+  '\u202e',
+  '\ufeff',
+  '\u0301',
+  '\u00a0',
+  '\u2028',
+  '\u2029',
+  '\ud800',
+  '\udfff',
+  '\uffff',
+  '\u{10FFFF}',
+  'ß',
+  'İ',
+  'ﬀ',
 ];
 function unicode(): string {
   const base = rand() < 0.5 ? pick(corpus) : soup();
@@ -160,7 +258,18 @@ function controls(): string {
 }
 
 /** Mixed constructs nested to a random depth (often near the 1,000-level limit), maybe broken. */
-const opens: [string, string][] = [['(', ')'], ['[', ']'], ['{1: ', '}'], ['f(', ')'], ['x[', ']'], ['-', ''], ['not ', ''], ['2 ** ', ''], ['1 if c else ', ''], ['(1, ', ')']];
+const opens: [string, string][] = [
+  ['(', ')'],
+  ['[', ']'],
+  ['{1: ', '}'],
+  ['f(', ')'],
+  ['x[', ']'],
+  ['-', ''],
+  ['not ', ''],
+  ['2 ** ', ''],
+  ['1 if c else ', ''],
+  ['(1, ', ')'],
+];
 function deep(): string {
   const depth = rand() < 0.3 ? 990 + int(20) : 1 + int(1200);
   let open = '';
@@ -239,7 +348,8 @@ for (const fam of families) {
           const b = buildProgram(text, 'fuzz.tfg', { limits: { maxSteps: 100_000 }, print: () => {} });
           for (const d of b.diagnostics) {
             if (d.code === FE.INTERNAL) fail(`build: internal error ${d.message}`);
-            if (d.span !== null && (d.span.start < 0 || d.span.end > text.length || d.span.start > d.span.end)) fail(`build: span outside the file for ${d.code}`);
+            if (d.span !== null && (d.span.start < 0 || d.span.end > text.length || d.span.start > d.span.end))
+              fail(`build: span outside the file for ${d.code}`);
           }
         }
       } catch (e) {

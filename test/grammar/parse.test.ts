@@ -87,7 +87,7 @@ t.test('spans cover the source text of each node', (t) => {
   const z = (program.body[2] as A.AssignStmt).value as A.IndexExpr;
   t.equal(src(z.span), 'm.graph[1:2]');
   t.equal(src((z.target as A.AttrExpr).attrSpan), 'graph');
-  t.equal(src(z.indices[0].span), "1:2");
+  t.equal(src(z.indices[0].span), '1:2');
   t.equal(program.span.end, program.span.file.text.length);
   t.end();
 });

@@ -27,7 +27,10 @@ function oom(t: Test, fn: () => unknown, node: string, what: string): void {
   } catch (e) {
     t.ok(e instanceof ResourceExhaustedError, `${what}: ${String(e)}`);
     t.equal((e as ResourceExhaustedError).nodeName, node, `${what}: at ${node}`);
-    t.match((e as Error).message, /OOM when allocating tensor with shape\[[\d,]*\] and type \w+: \d+ bytes on top of the \d+ bytes of this run's live tensors and the variables, more than the session's limit of \d+ bytes \(maxMemoryBytes\)/);
+    t.match(
+      (e as Error).message,
+      /OOM when allocating tensor with shape\[[\d,]*\] and type \w+: \d+ bytes on top of the \d+ bytes of this run's live tensors and the variables, more than the session's limit of \d+ bytes \(maxMemoryBytes\)/,
+    );
   }
 }
 
@@ -38,7 +41,10 @@ t.test('zeros([2**31]) is refused before allocating, with the default 1 GiB limi
   const rss = process.memoryUsage().rss;
   oom(t, () => s.run(g.get('big')!), 'big', 'zeros([2**31])');
   t.ok(process.memoryUsage().rss - rss < 256 * 2 ** 20, 'nothing large was allocated');
-  t.match(String(catchError(() => s.run(g.get('big')!))), /OOM when allocating tensor with shape\[2147483648\] and type float: 8589934592 bytes on top of the \d+ bytes/);
+  t.match(
+    String(catchError(() => s.run(g.get('big')!))),
+    /OOM when allocating tensor with shape\[2147483648\] and type float: 8589934592 bytes on top of the \d+ bytes/,
+  );
   t.same(Array.from((s.run(g.get('small')!) as Tensor).data), [0, 0, 0, 0], 'the session stays usable');
   t.equal(s.memoryBytes, 0, 'nothing held between runs without variables');
   t.end();
@@ -89,7 +95,9 @@ t.test('live tensors: fed, computed, value-dependent shapes; views once; dead va
 });
 
 t.test('variables count across runs, and assign shares the value it stores', (t) => {
-  const g = program(['w = variable(zeros([262144]), name="w")', 'init = global_variables_initializer()', 'double = assign(w, w * 2.0, name="double")', ''].join('\n'));
+  const g = program(
+    ['w = variable(zeros([262144]), name="w")', 'init = global_variables_initializer()', 'double = assign(w, w * 2.0, name="double")', ''].join('\n'),
+  );
   const s = new ReferenceSession(g, { maxMemoryBytes: 2 * 2 ** 20 + 64 });
   s.run(new Operation(g.get('init')!));
   t.equal(s.memoryBytes, 2 ** 20, 'the 1 MiB variable is held between runs');

@@ -43,10 +43,16 @@ t.test('random_uniform: one value per run, advancing across runs, equal across s
   const [a, b] = s.run([r1, r2]);
   t.same([...a.data], [...b.data]);
   const next = s.run(r);
-  t.notSame([...next.data].map((v) => v + 1), [...a.data]);
+  t.notSame(
+    [...next.data].map((v) => v + 1),
+    [...a.data],
+  );
   const s2 = new ReferenceSession(g);
   const first = s2.run(r);
-  t.same([...first.data].map((v) => Math.fround(v + 1)), [...a.data]);
+  t.same(
+    [...first.data].map((v) => Math.fround(v + 1)),
+    [...a.data],
+  );
   t.end();
 });
 

@@ -27,10 +27,13 @@ function catchErr(fn: () => unknown): any {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function expectErr(tt: Test, e: unknown, p: any, msg?: string): void {
   if (typeof p === 'function' && !p.prototype) tt.ok(p(e), msg ?? `error matches: ${String(e)}`);
-  else tt.match(e, p, msg ?? "error matches");
+  else tt.match(e, p, msg ?? 'error matches');
 }
 
-const src = new SourceFile('prog.tfg', 'X = placeholder(f32, shape=[None, 3], name="X")\nx = variable(3, name="x")\nr = random_uniform([2])\nbad = gather(p, 7)\n');
+const src = new SourceFile(
+  'prog.tfg',
+  'X = placeholder(f32, shape=[None, 3], name="X")\nx = variable(3, name="x")\nr = random_uniform([2])\nbad = gather(p, 7)\n',
+);
 const line = (n: number): ReturnType<typeof span> => {
   let off = 0;
   for (let i = 1; i < n; i++) off = src.text.indexOf('\n', off) + 1;
@@ -99,19 +102,56 @@ t.test('unknown and malformed fetch names raise TF1 errors', (t) => {
   const { g, sess } = setup();
   const { init } = xyf(g);
   const s = sess();
-  expectErr(t, catchErr(() => s.run('q:0')), {
-    name: 'ValueError',
-    message: `Fetch argument 'q:0' cannot be interpreted as a Tensor. ("The name 'q:0' refers to a Tensor which does not exist. The operation, 'q', does not exist in the graph.")`,
-  });
-  expectErr(t, catchErr(() => s.run('q')), { name: 'ValueError', message: `Fetch argument 'q' cannot be interpreted as a Tensor. ("The name 'q' refers to an Operation not in the graph.")` });
-  expectErr(t, catchErr(() => s.run('f:1')), { message: `Fetch argument 'f:1' cannot be interpreted as a Tensor. ("The name 'f:1' refers to a Tensor which does not exist. The operation, 'f', exists but only has 1 outputs.")` });
-  expectErr(t, catchErr(() => s.run('init:0')), { message: /The operation, 'init', exists but only has 0 outputs/ });
-  expectErr(t, catchErr(() => s.run('f:x')), { message: /looks a like a Tensor name, but is not a valid one/ });
-  expectErr(t, catchErr(() => s.run(null as never)), (e: Error) => e instanceof TypeError_ && e.message === "Fetch argument None has invalid type <class 'NoneType'>");
-  expectErr(t, catchErr(() => s.run([init, 3] as never)), { name: 'TypeError', message: "Fetch argument 3 has invalid type <class 'int'>" });
+  expectErr(
+    t,
+    catchErr(() => s.run('q:0')),
+    {
+      name: 'ValueError',
+      message: `Fetch argument 'q:0' cannot be interpreted as a Tensor. ("The name 'q:0' refers to a Tensor which does not exist. The operation, 'q', does not exist in the graph.")`,
+    },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run('q')),
+    { name: 'ValueError', message: `Fetch argument 'q' cannot be interpreted as a Tensor. ("The name 'q' refers to an Operation not in the graph.")` },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run('f:1')),
+    {
+      message: `Fetch argument 'f:1' cannot be interpreted as a Tensor. ("The name 'f:1' refers to a Tensor which does not exist. The operation, 'f', exists but only has 1 outputs.")`,
+    },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run('init:0')),
+    { message: /The operation, 'init', exists but only has 0 outputs/ },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run('f:x')),
+    { message: /looks a like a Tensor name, but is not a valid one/ },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(null as never)),
+    (e: Error) => e instanceof TypeError_ && e.message === "Fetch argument None has invalid type <class 'NoneType'>",
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run([init, 3] as never)),
+    { name: 'TypeError', message: "Fetch argument 3 has invalid type <class 'int'>" },
+  );
   const other = new Graph();
   const o = constant(other, 1);
-  expectErr(t, catchErr(() => s.run(o)), { name: 'ValueError', message: `Fetch argument <tf.Tensor 'Const:0' shape=() dtype=float32> cannot be interpreted as a Tensor. (Tensor Tensor("Const:0", shape=(), dtype=float32) is not an element of this graph.)` });
+  expectErr(
+    t,
+    catchErr(() => s.run(o)),
+    {
+      name: 'ValueError',
+      message: `Fetch argument <tf.Tensor 'Const:0' shape=() dtype=float32> cannot be interpreted as a Tensor. (Tensor Tensor("Const:0", shape=(), dtype=float32) is not an element of this graph.)`,
+    },
+  );
   t.end();
 });
 
@@ -164,7 +204,20 @@ t.test('feeds: placeholders and any tensor, by node or by name; fed inputs are p
   const y = node(g, 'mul', 'y', [X, two], {}, 'f32', [null, 3]);
   const s = sess();
   t.same(s.run(y, new Map([[X, [[1, 2, 3]]]])).toNested(), [[2, 4, 6]]);
-  t.same(s.run(y, { 'X:0': [[1, 2, 3], [4, 5, 6]] }).toNested(), [[2, 4, 6], [8, 10, 12]]);
+  t.same(
+    s
+      .run(y, {
+        'X:0': [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      })
+      .toNested(),
+    [
+      [2, 4, 6],
+      [8, 10, 12],
+    ],
+  );
   t.same(s.run(y, { 'X:0': fromNested('f64', [[1, 1, 1]]) }).toNested(), [[2, 2, 2]], 'a Tensor of another dtype is converted');
   const before = evals.get('two');
   t.same(s.run(y, { 'X:0': [[1, 1, 1]], 'two:0': 10 }).toNested(), [[10, 10, 10]], 'any tensor can be fed');
@@ -184,14 +237,35 @@ t.test('feed values are converted like np.asarray(value, dtype)', (t) => {
   t.same(s.run(I, { 'I:0': [1.9, -1.9, true] }).toNested(), [1, -1, 1], 'floats in a list truncate toward zero, as numpy casts');
   t.equal(s.run(I, { 'I:0': 2.5 }).data[0], 2, 'TF1 casts a Python float scalar with numpy (no error)');
   t.same(s.run(B, { 'B:0': [0, 3, false] }).toNested(), [false, true, false]);
-  expectErr(t, catchErr(() => s.run(I, { 'I:0': 3e9 })), {
-    name: 'TypeError',
-    message: "Type of feed value 3000000000 with type <class 'int'> is not compatible with Tensor type <class 'numpy.int32'>. Try explicitly setting the type of the feed tensor to a larger type (e.g. int64).",
-  });
-  expectErr(t, catchErr(() => s.run(I, { 'I:0': [[1, 2], [3]] })), { name: 'ValueError', message: 'setting an array element with a sequence.', nodeName: 'I' });
-  expectErr(t, catchErr(() => s.run(I, { 'I:0': [NaN] })), { name: 'ValueError', message: 'cannot convert float NaN to integer' });
-  expectErr(t, catchErr(() => s.run(I, { 'I:0': null as never })), { name: 'TypeError', message: "int() argument must be a string, a bytes-like object or a number, not 'NoneType'" });
-  expectErr(t, catchErr(() => s.run(I, { 'I:0': I as never })), { name: 'TypeError', message: /^The value of a feed cannot be a tf.Tensor object\./ });
+  expectErr(
+    t,
+    catchErr(() => s.run(I, { 'I:0': 3e9 })),
+    {
+      name: 'TypeError',
+      message:
+        "Type of feed value 3000000000 with type <class 'int'> is not compatible with Tensor type <class 'numpy.int32'>. Try explicitly setting the type of the feed tensor to a larger type (e.g. int64).",
+    },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(I, { 'I:0': [[1, 2], [3]] })),
+    { name: 'ValueError', message: 'setting an array element with a sequence.', nodeName: 'I' },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(I, { 'I:0': [NaN] })),
+    { name: 'ValueError', message: 'cannot convert float NaN to integer' },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(I, { 'I:0': null as never })),
+    { name: 'TypeError', message: "int() argument must be a string, a bytes-like object or a number, not 'NoneType'" },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(I, { 'I:0': I as never })),
+    { name: 'TypeError', message: /^The value of a feed cannot be a tf.Tensor object\./ },
+  );
   t.end();
 });
 
@@ -200,23 +274,44 @@ t.test('feed shape and key errors', (t) => {
   const X = node(g, 'placeholder', 'X', [], { dtype: 'f32', shape: [null, 3] }, 'f32', [null, 3], { span: line(1) });
   const init = node(g, 'group', 'init', [], {}, null, null);
   const s = sess();
-  expectErr(t, catchErr(() => s.run(X, { 'X:0': [1, 2] })), (e: unknown) => {
-    t.ok(e instanceof ValueError);
-    t.equal((e as Error).message, "Cannot feed value of shape (2,) for Tensor 'X:0', which has shape '(?, 3)'");
-    t.equal((e as { nodeName: string }).nodeName, 'X');
-    t.match((e as { location: object }).location, { file: 'prog.tfg', line: 1, col: 1 });
-    return true;
-  });
-  expectErr(t, catchErr(() => s.run(X, { 'X:0': 5 })), { message: "Cannot feed value of shape () for Tensor 'X:0', which has shape '(?, 3)'" });
-  expectErr(t, catchErr(() => s.run(X, { init: 1 })), {
-    name: 'TypeError',
-    message: `Cannot interpret feed_dict key as Tensor: The name 'init' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
-  });
-  expectErr(t, catchErr(() => s.run(X, new Map([[init, 1]]))), { name: 'TypeError', message: 'Cannot interpret feed_dict key as Tensor: Can not convert a Operation into a Tensor.' });
-  expectErr(t, catchErr(() => s.run(X, { 'nope:0': 1 })), {
-    name: 'TypeError',
-    message: "Cannot interpret feed_dict key as Tensor: The name 'nope:0' refers to a Tensor which does not exist. The operation, 'nope', does not exist in the graph.",
-  });
+  expectErr(
+    t,
+    catchErr(() => s.run(X, { 'X:0': [1, 2] })),
+    (e: unknown) => {
+      t.ok(e instanceof ValueError);
+      t.equal((e as Error).message, "Cannot feed value of shape (2,) for Tensor 'X:0', which has shape '(?, 3)'");
+      t.equal((e as { nodeName: string }).nodeName, 'X');
+      t.match((e as { location: object }).location, { file: 'prog.tfg', line: 1, col: 1 });
+      return true;
+    },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(X, { 'X:0': 5 })),
+    { message: "Cannot feed value of shape () for Tensor 'X:0', which has shape '(?, 3)'" },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(X, { init: 1 })),
+    {
+      name: 'TypeError',
+      message: `Cannot interpret feed_dict key as Tensor: The name 'init' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+    },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(X, new Map([[init, 1]]))),
+    { name: 'TypeError', message: 'Cannot interpret feed_dict key as Tensor: Can not convert a Operation into a Tensor.' },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(X, { 'nope:0': 1 })),
+    {
+      name: 'TypeError',
+      message:
+        "Cannot interpret feed_dict key as Tensor: The name 'nope:0' refers to a Tensor which does not exist. The operation, 'nope', does not exist in the graph.",
+    },
+  );
   t.end();
 });
 
@@ -226,16 +321,25 @@ t.test('a needed placeholder not fed: InvalidArgumentError with dtype and shape,
   const S = node(g, 'placeholder', 'S', [], { dtype: 'i32', shape: [] }, 'i32', []);
   const y = node(g, 'add', 'y', [X, X], {}, 'f32', [null, 3]);
   const s = sess();
-  expectErr(t, catchErr(() => s.run(y)), (e: unknown) => {
-    t.ok(e instanceof InvalidArgumentError);
-    const err = e as InvalidArgumentError;
-    t.equal(err.tfMessage, "You must feed a value for placeholder tensor 'X' with dtype float and shape [?,3]");
-    t.equal(err.nodeName, 'X');
-    t.match(err.location, { file: 'prog.tfg', line: 1, col: 1 });
-    t.match(err.message, /defined at prog\.tfg:1:1/);
-    return true;
-  });
-  expectErr(t, catchErr(() => s.run(S)), { tfMessage: "You must feed a value for placeholder tensor 'S' with dtype int32" }, 'scalars print no shape, as TF1');
+  expectErr(
+    t,
+    catchErr(() => s.run(y)),
+    (e: unknown) => {
+      t.ok(e instanceof InvalidArgumentError);
+      const err = e as InvalidArgumentError;
+      t.equal(err.tfMessage, "You must feed a value for placeholder tensor 'X' with dtype float and shape [?,3]");
+      t.equal(err.nodeName, 'X');
+      t.match(err.location, { file: 'prog.tfg', line: 1, col: 1 });
+      t.match(err.message, /defined at prog\.tfg:1:1/);
+      return true;
+    },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(S)),
+    { tfMessage: "You must feed a value for placeholder tensor 'S' with dtype int32" },
+    'scalars print no shape, as TF1',
+  );
   t.end();
 });
 
@@ -243,20 +347,32 @@ t.test('uninitialized variable: FailedPreconditionError; writes before an error 
   const { g, sess } = setup();
   const { x, y, f } = xyf(g);
   const s = sess();
-  expectErr(t, catchErr(() => s.run(f)), (e: unknown) => {
-    t.ok(e instanceof FailedPreconditionError);
-    const err = e as OpError;
-    t.equal(err.tfMessage, 'Attempting to use uninitialized value x');
-    t.equal(err.nodeName, 'x');
-    t.match(err.location, { file: 'prog.tfg', line: 2, col: 1 });
-    return true;
-  });
-  expectErr(t, catchErr(() => s.readVariable('y')), { tfMessage: 'Attempting to use uninitialized value y' });
+  expectErr(
+    t,
+    catchErr(() => s.run(f)),
+    (e: unknown) => {
+      t.ok(e instanceof FailedPreconditionError);
+      const err = e as OpError;
+      t.equal(err.tfMessage, 'Attempting to use uninitialized value x');
+      t.equal(err.nodeName, 'x');
+      t.match(err.location, { file: 'prog.tfg', line: 2, col: 1 });
+      return true;
+    },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.readVariable('y')),
+    { tfMessage: 'Attempting to use uninitialized value y' },
+  );
   // Initialize only x through a run that then fails on y.
   const ten = constant(g, 10, 'ten', 'i32');
   const ax = node(g, 'assign', 'Assign', [x, ten], {}, 'i32', []);
   const both = node(g, 'add', 'both', [ax, y], {}, 'i32', []);
-  expectErr(t, catchErr(() => s.run(both)), { tfMessage: 'Attempting to use uninitialized value y' });
+  expectErr(
+    t,
+    catchErr(() => s.run(both)),
+    { tfMessage: 'Attempting to use uninitialized value y' },
+  );
   t.equal(s.readVariable('x').data[0], 10, 'the assign that ran before the error is kept');
   s.writeVariable('y', 1);
   t.equal(s.run(f).data[0], 10 * 10 * 1 + 1 + 2, 'the session is still usable');
@@ -270,15 +386,27 @@ t.test('errors from an op carry the node name and location; JS errors are wrappe
   const js = node(g, 'fail_js', 'js', [], {}, 'f32', []);
   const wrong = node(g, 'wrong_dtype', 'wrong', [], {}, 'f32', []);
   const s = sess();
-  expectErr(t, catchErr(() => s.run(bad)), (e: unknown) => {
-    t.ok(e instanceof InvalidArgumentError);
-    t.equal((e as OpError).tfMessage, 'indices[0] = 7 is not in [0, 3)');
-    t.equal((e as OpError).nodeName, 'bad');
-    t.match((e as OpError).location, { file: 'prog.tfg', line: 4, col: 1, endLine: 4 });
-    return true;
-  });
-  expectErr(t, catchErr(() => s.run(js)), (e: unknown) => e instanceof InternalError && e.nodeName === 'js' && e.tfMessage === 'boom');
-  expectErr(t, catchErr(() => s.run(wrong)), (e: unknown) => e instanceof InternalError && /produced int32\[\] but the graph says float\[\]/.test(e.tfMessage));
+  expectErr(
+    t,
+    catchErr(() => s.run(bad)),
+    (e: unknown) => {
+      t.ok(e instanceof InvalidArgumentError);
+      t.equal((e as OpError).tfMessage, 'indices[0] = 7 is not in [0, 3)');
+      t.equal((e as OpError).nodeName, 'bad');
+      t.match((e as OpError).location, { file: 'prog.tfg', line: 4, col: 1, endLine: 4 });
+      return true;
+    },
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(js)),
+    (e: unknown) => e instanceof InternalError && e.nodeName === 'js' && e.tfMessage === 'boom',
+  );
+  expectErr(
+    t,
+    catchErr(() => s.run(wrong)),
+    (e: unknown) => e instanceof InternalError && /produced int32\[\] but the graph says float\[\]/.test(e.tfMessage),
+  );
   t.end();
 });
 
@@ -295,12 +423,24 @@ t.test('variables persist across runs; two sessions share nothing', (t) => {
   a.run(inc);
   a.run(inc);
   t.equal(a.run(v).data[0], 2);
-  expectErr(t, catchErr(() => b.run(v)), FailedPreconditionError);
+  expectErr(
+    t,
+    catchErr(() => b.run(v)),
+    FailedPreconditionError,
+  );
   b.run(init);
   t.equal(b.run(v).data[0], 0);
   t.equal(a.run(v).data[0], 2);
-  expectErr(t, catchErr(() => a.writeVariable('v', [1, 2])), { tfMessage: 'Assign requires shapes of both tensors to match. lhs shape= [] rhs shape= [2]' });
-  expectErr(t, catchErr(() => a.readVariable('nope')), { name: 'ValueError' });
+  expectErr(
+    t,
+    catchErr(() => a.writeVariable('v', [1, 2])),
+    { tfMessage: 'Assign requires shapes of both tensors to match. lhs shape= [] rhs shape= [2]' },
+  );
+  expectErr(
+    t,
+    catchErr(() => a.readVariable('nope')),
+    { name: 'ValueError' },
+  );
   t.end();
 });
 
@@ -324,10 +464,22 @@ t.test('a closed session raises RuntimeError; an empty graph too', (t) => {
   const { f } = xyf(g);
   const s = sess();
   s.close();
-  expectErr(t, catchErr(() => s.run(f)), (e: unknown) => e instanceof RuntimeError && e.message === 'Attempted to use a closed Session.');
-  expectErr(t, catchErr(() => s.readVariable('x')), RuntimeError);
+  expectErr(
+    t,
+    catchErr(() => s.run(f)),
+    (e: unknown) => e instanceof RuntimeError && e.message === 'Attempted to use a closed Session.',
+  );
+  expectErr(
+    t,
+    catchErr(() => s.readVariable('x')),
+    RuntimeError,
+  );
   const empty = new ReferenceSession(new Graph(), { ops: testOps() });
-  expectErr(t, catchErr(() => empty.run([])), { message: 'The Session graph is empty.  Add operations to the graph before calling run().' });
+  expectErr(
+    t,
+    catchErr(() => empty.run([])),
+    { message: 'The Session graph is empty.  Add operations to the graph before calling run().' },
+  );
   t.end();
 });
 

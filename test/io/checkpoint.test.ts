@@ -39,7 +39,10 @@ t.test('round trip with state, and the TF1 index file', (t) => {
   t.ok(existsSync(`${p}.safetensors`) && existsSync(`${p}.json`));
   t.equal(readFileSync(join(dir, 'checkpoint'), 'utf8'), 'model_checkpoint_path: "model-1000"\nall_model_checkpoint_paths: "model-1000"\n');
   mgr.save(vars(2), { epoch: 3 }, 2000);
-  t.equal(readFileSync(join(dir, 'checkpoint'), 'utf8'), 'model_checkpoint_path: "model-2000"\nall_model_checkpoint_paths: "model-1000"\nall_model_checkpoint_paths: "model-2000"\n');
+  t.equal(
+    readFileSync(join(dir, 'checkpoint'), 'utf8'),
+    'model_checkpoint_path: "model-2000"\nall_model_checkpoint_paths: "model-1000"\nall_model_checkpoint_paths: "model-2000"\n',
+  );
   t.equal(latestCheckpoint(dir), join(dir, 'model-2000'));
   const r = mgr.restore('model-1000', specOf(vars(1)));
   t.equal(r.step, 1000);
@@ -49,7 +52,10 @@ t.test('round trip with state, and the TF1 index file', (t) => {
     t.same(Array.from(r.tensors.get(n)!.data), Array.from(x.data), n);
   }
   const meta = JSON.parse(readFileSync(`${p}.json`, 'utf8'));
-  t.same(meta.variables.map((v: { name: string }) => v.name), ['dense/kernel', 'dense/bias', 'global_step', 'mask']);
+  t.same(
+    meta.variables.map((v: { name: string }) => v.name),
+    ['dense/kernel', 'dense/bias', 'global_step', 'mask'],
+  );
   t.match(meta.sha256, /^[0-9a-f]{64}$/);
   // A subset of the variables may be restored; without a spec everything comes back.
   t.same([...mgr.restore(null, new Map([['mask', { dtype: 'bool' as const, shape: [2] }]])).tensors.keys()], ['mask']);
@@ -61,10 +67,21 @@ t.test('max_to_keep prunes the oldest, and a new manager picks the list up', (t)
   const dir = tmp();
   const mgr = new CheckpointManager(dir, { maxToKeep: 3, prefix: 'ckpt' });
   for (let s = 1; s <= 5; s++) mgr.save(vars(s), {}, s * 10);
-  t.same(readdirSync(dir).sort(), ['checkpoint', 'ckpt-30.json', 'ckpt-30.safetensors', 'ckpt-40.json', 'ckpt-40.safetensors', 'ckpt-50.json', 'ckpt-50.safetensors']);
+  t.same(readdirSync(dir).sort(), [
+    'checkpoint',
+    'ckpt-30.json',
+    'ckpt-30.safetensors',
+    'ckpt-40.json',
+    'ckpt-40.safetensors',
+    'ckpt-50.json',
+    'ckpt-50.safetensors',
+  ]);
   t.same(parseCheckpointIndex(readFileSync(join(dir, 'checkpoint'), 'utf8')), { latest: 'ckpt-50', all: ['ckpt-30', 'ckpt-40', 'ckpt-50'] });
   const again = new CheckpointManager(dir, { maxToKeep: 3, prefix: 'ckpt' });
-  t.same(again.checkpoints(), ['ckpt-30', 'ckpt-40', 'ckpt-50'].map((n) => join(dir, n)));
+  t.same(
+    again.checkpoints(),
+    ['ckpt-30', 'ckpt-40', 'ckpt-50'].map((n) => join(dir, n)),
+  );
   again.save(vars(6), {}, 60);
   t.notOk(existsSync(join(dir, 'ckpt-30.json')), 'pruning continues across managers');
   const all = new CheckpointManager(tmp(), { maxToKeep: 0 });
@@ -97,7 +114,10 @@ t.test('damage and mismatches throw TF1 errors and return nothing', (t) => {
   t.throws(() => attempt(() => mgr.restore(p, spec)), { name: 'DataLossError', message: /checksum mismatch/ });
   unchanged();
   writeFileSync(data, good);
-  t.throws(() => attempt(() => mgr.restore(p, new Map([...spec, ['dense_1/kernel', { dtype: 'f32' as const, shape: [2, 3] }]]))), { name: 'NotFoundError', message: 'Key dense_1/kernel not found in checkpoint' });
+  t.throws(() => attempt(() => mgr.restore(p, new Map([...spec, ['dense_1/kernel', { dtype: 'f32' as const, shape: [2, 3] }]]))), {
+    name: 'NotFoundError',
+    message: 'Key dense_1/kernel not found in checkpoint',
+  });
   t.throws(() => attempt(() => mgr.restore(p, new Map([['dense/kernel', { dtype: 'f32' as const, shape: [3, 2] }]]))), {
     name: 'InvalidArgumentError',
     message: /Variable dense\/kernel: Assign requires shapes of both tensors to match\. lhs shape= \[3,2\] rhs shape= \[2,3\]/,
@@ -156,7 +176,10 @@ t.test('leftovers of a dead writer are cleaned; foreign index entries are unders
   copyFileSync(`${p}.safetensors`, join(dir, 'model-2.safetensors')); // data renamed, JSON never written
   new CheckpointManager(dir);
   t.same(readdirSync(dir).sort(), ['checkpoint', 'model-1.json', 'model-1.safetensors']);
-  writeFileSync(join(dir, 'checkpoint'), `model_checkpoint_path: "${p}"\nall_model_checkpoint_paths: "${p}"\nall_model_checkpoint_timestamps: 1.7e9\nlast_preserved_timestamp: 1.6e9\n`);
+  writeFileSync(
+    join(dir, 'checkpoint'),
+    `model_checkpoint_path: "${p}"\nall_model_checkpoint_paths: "${p}"\nall_model_checkpoint_timestamps: 1.7e9\nlast_preserved_timestamp: 1.6e9\n`,
+  );
   t.equal(latestCheckpoint(dir), p, 'absolute paths and timestamps as TF1 writes them');
   t.same(new CheckpointManager(dir).checkpoints(), [p]);
   t.throws(() => parseCheckpointIndex('model_checkpoint_path: unquoted'), DataLossError);
@@ -230,10 +253,19 @@ t.test('pruning scans the directory: checkpoints that dropped out of the index a
   for (let s = 1; s <= 3; s++) a.mgr.save(vars(s), {}, s);
   writeFileSync(join(dir, 'checkpoint'), 'garbage\n');
   const b = quiet(dir, { maxToKeep: 3 });
-  t.same(b.mgr.checkpoints(), [1, 2, 3].map((s) => join(dir, `model-${s}`)), 'the checkpoints on disk are known');
+  t.same(
+    b.mgr.checkpoints(),
+    [1, 2, 3].map((s) => join(dir, `model-${s}`)),
+    'the checkpoints on disk are known',
+  );
   b.mgr.save(vars(4), {}, 4);
   b.mgr.save(vars(5), {}, 5);
-  t.same(readdirSync(dir).filter((f) => f.endsWith('.json')).sort(), ['model-3.json', 'model-4.json', 'model-5.json']);
+  t.same(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort(),
+    ['model-3.json', 'model-4.json', 'model-5.json'],
+  );
   t.same(parseCheckpointIndex(readFileSync(join(dir, 'checkpoint'), 'utf8')), { latest: 'model-5', all: ['model-3', 'model-4', 'model-5'] });
   // A crash between a checkpoint's JSON and the index leaves it out of the index: pruned later.
   const c = quiet(dir, { maxToKeep: 3 });
@@ -245,13 +277,23 @@ t.test('pruning scans the directory: checkpoints that dropped out of the index a
   const d = quiet(dir, { maxToKeep: 3 });
   d.mgr.save(vars(8), {}, 8);
   d.mgr.save(vars(9), {}, 9);
-  t.same(readdirSync(dir).filter((f) => f.startsWith('model-')).sort(), ['model-7.json', 'model-7.safetensors', 'model-8.json', 'model-8.safetensors', 'model-9.json', 'model-9.safetensors']);
+  t.same(
+    readdirSync(dir)
+      .filter((f) => f.startsWith('model-'))
+      .sort(),
+    ['model-7.json', 'model-7.safetensors', 'model-8.json', 'model-8.safetensors', 'model-9.json', 'model-9.safetensors'],
+  );
   t.ok(existsSync(join(dir, 'keep.json')), 'other files are left alone');
   // Another prefix in the same directory is not pruned by this one.
   const other = quiet(dir, { maxToKeep: 1, prefix: 'other' });
   other.mgr.save(vars(1), {}, 1);
   other.mgr.save(vars(2), {}, 2);
-  t.same(readdirSync(dir).filter((f) => f.endsWith('.json')).sort(), ['keep.json', 'model-7.json', 'model-8.json', 'model-9.json', 'other-2.json']);
+  t.same(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort(),
+    ['keep.json', 'model-7.json', 'model-8.json', 'model-9.json', 'other-2.json'],
+  );
   t.end();
 });
 
@@ -264,7 +306,11 @@ t.test('oversized files are refused from their size, before reading (sparse file
   const rss0 = process.memoryUsage().rss;
   for (const size of [1_900_000_000, 3_000_000_000]) {
     truncateSync(data, size); // sparse: no blocks written
-    t.throws(() => mgr.restore(p), { name: 'DataLossError', message: new RegExp(`model-5\\.safetensors has ${size} bytes, expected ${good.length}`) }, `${size} bytes`);
+    t.throws(
+      () => mgr.restore(p),
+      { name: 'DataLossError', message: new RegExp(`model-5\\.safetensors has ${size} bytes, expected ${good.length}`) },
+      `${size} bytes`,
+    );
     t.equal(latestCheckpoint(dir, { warn: () => {} }), null, `${size} bytes: not complete, so not the latest`);
   }
   t.ok(process.memoryUsage().rss - rss0 < 256 * 2 ** 20, `nothing large was read (rss +${Math.round((process.memoryUsage().rss - rss0) / 2 ** 20)} MB)`);
@@ -294,7 +340,20 @@ t.test('oversized files are refused from their size, before reading (sparse file
 function goodState(): Record<string, unknown> {
   const it = new BatchIterator(new Dataset({ y: new Tensor('i32', [37], new Int32Array(37)) }), { batchSize: 5, seed: 11 });
   for (let s = 0; s < 10; s++) it.next();
-  return { format: 'tfg-train-state', version: 1, global_step: 10, epoch: 1, iterator: it.state(), best: 0.5, best_epoch: 1, bad_evals: 0, stopped_early: false, epoch_loss_sum: 3.5, epoch_examples: 10, last_metrics: { validation: { accuracy: 0.75, loss: null } } };
+  return {
+    format: 'tfg-train-state',
+    version: 1,
+    global_step: 10,
+    epoch: 1,
+    iterator: it.state(),
+    best: 0.5,
+    best_epoch: 1,
+    bad_evals: 0,
+    stopped_early: false,
+    epoch_loss_sum: 3.5,
+    epoch_examples: 10,
+    last_metrics: { validation: { accuracy: 0.75, loss: null } },
+  };
 }
 
 t.test('every field of a training state is checked; the state is checksummed like the tensors', (t) => {
@@ -309,7 +368,11 @@ t.test('every field of a training state is checked; the state is checksummed lik
     ['epoch: 10**15', (s) => (s.epoch = 10 ** 15), /epoch is 1000000000000000, expected an integer in \[0, 10\]/],
     ['rngBlock: 1e300', (s) => ((s.iterator as Record<string, unknown>).rngBlock = 1e300), /iterator\.rngBlock is 1e\+300, expected a non-negative integer/],
     ['iterator: null', (s) => (s.iterator = null), /iterator is null, expected an object/],
-    ['iterator.position past the data', (s) => ((s.iterator as Record<string, unknown>).position = 37), /iterator\.position is 37, expected a row below iterator\.size \(37\)/],
+    [
+      'iterator.position past the data',
+      (s) => ((s.iterator as Record<string, unknown>).position = 37),
+      /iterator\.position is 37, expected a row below iterator\.size \(37\)/,
+    ],
     ['iterator.epoch disagrees', (s) => ((s.iterator as Record<string, unknown>).epoch = 2), /iterator\.epoch is 2, expected the state's epoch \(1\)/],
     ['iterator.batchSize 0', (s) => ((s.iterator as Record<string, unknown>).batchSize = 0), /iterator\.batchSize is 0, expected a positive integer/],
     ['iterator.shuffle missing', (s) => delete (s.iterator as Record<string, unknown>).shuffle, /iterator\.shuffle is undefined, expected true or false/],
@@ -330,7 +393,11 @@ t.test('every field of a training state is checked; the state is checksummed lik
     t.throws(() => parseTrainState(s, 'ck'), { name: 'DataLossError', message }, what);
   }
   for (const notState of [null, 3, [], { format: 'other' }, { epoch: 2 }]) {
-    t.throws(() => parseTrainState(notState, 'ck'), { name: 'InvalidArgumentError', message: /ck holds no training state \(it was not written by tfg train\)/ }, JSON.stringify(notState));
+    t.throws(
+      () => parseTrainState(notState, 'ck'),
+      { name: 'InvalidArgumentError', message: /ck holds no training state \(it was not written by tfg train\)/ },
+      JSON.stringify(notState),
+    );
   }
   // The state in a checkpoint is checksummed: a hand edit is data loss, whatever the value.
   const dir = tmp();
@@ -351,7 +418,15 @@ t.test('every field of a training state is checked; the state is checksummed lik
 
 t.test('a resumed trainer checks its state against the data position', async (t) => {
   const n = 37;
-  const data = { train: new Dataset({ x: new Tensor('f64', [n, 1], Float64Array.from({ length: n }, (_, i) => i + 1)) }) };
+  const data = {
+    train: new Dataset({
+      x: new Tensor(
+        'f64',
+        [n, 1],
+        Float64Array.from({ length: n }, (_, i) => i + 1),
+      ),
+    }),
+  };
   const plan = {
     name: null,
     data: { train: { kind: 'moons', n_samples: n, noise: 0, seed: null }, validation: null, test: null, split_seed: 0, scale: [], limit: null },
@@ -440,7 +515,12 @@ function runChild(dir: string, mode: string, opts: { killAfterMs?: number; saves
       if (opts.killAfterMs !== undefined ? signal !== 'SIGKILL' : code !== 0) return reject(new Error(`child exited with ${code ?? signal}: ${err}`));
       const lines = out.split('\n');
       const r = lines.find((l) => l.startsWith('resumed '));
-      resolveP({ saved: lines.filter((l) => /^saved \d+$/.test(l)).map((l) => Number(l.slice(6))), resumed: r ? Number(r.slice(8)) : null, signal, stderr: err });
+      resolveP({
+        saved: lines.filter((l) => /^saved \d+$/.test(l)).map((l) => Number(l.slice(6))),
+        resumed: r ? Number(r.slice(8)) : null,
+        signal,
+        stderr: err,
+      });
     });
   });
 }
@@ -479,15 +559,25 @@ t.test('kill loop: SIGKILL, resume, SIGKILL again: no progress lost, nothing dam
     const r = restoreCheckpoint(latest!, W);
     const i = (r.state as { i: number }).i;
     t.ok(i >= reported, `kill ${k}: latest checkpoint ${i} ≥ last reported save ${reported}`);
-    t.ok(r.tensors.get('layer/w')!.data.every((v) => v === i) && r.tensors.get('layer/b')!.data.every((v) => v === -i), `kill ${k}: weights match state i=${i}`);
+    t.ok(
+      r.tensors.get('layer/w')!.data.every((v) => v === i) && r.tensors.get('layer/b')!.data.every((v) => v === -i),
+      `kill ${k}: weights match state i=${i}`,
+    );
     const complete = scanCheckpoints(dir);
     t.ok(complete.length <= 4, `kill ${k}: ${complete.length} complete checkpoints on disk (max_to_keep 3)`);
     for (const c of complete) t.doesNotThrow(() => restoreCheckpoint(c.prefix, W), `kill ${k}: ${c.name} intact`);
   }
   const last = await runChild(dir, 'resume', { saves: 2 });
   t.ok(last.resumed! >= reported);
-  t.same(scanCheckpoints(dir).map((c) => c.name), [last.resumed!, ...last.saved].map((i) => `model-${i}`), 'a clean run prunes back to max_to_keep');
-  t.notOk(readdirSync(dir).some((f) => f.includes('.tmp-') || f.endsWith('.next')), 'no temporary files left');
+  t.same(
+    scanCheckpoints(dir).map((c) => c.name),
+    [last.resumed!, ...last.saved].map((i) => `model-${i}`),
+    'a clean run prunes back to max_to_keep',
+  );
+  t.notOk(
+    readdirSync(dir).some((f) => f.includes('.tmp-') || f.endsWith('.next')),
+    'no temporary files left',
+  );
   t.comment(`${kills} kills, ${midSave} of them mid-save (temporary files left behind), last reported save ${reported}`);
 });
 
@@ -504,12 +594,25 @@ t.test('SIGKILL in the middle of a save loop never damages the latest checkpoint
     const r = restoreCheckpoint(latest!, spec);
     const i = (r.state as { i: number }).i;
     t.ok(i >= saves, `trial ${trial}: checkpoint ${i} is at least the last reported save ${saves}`);
-    t.ok(r.tensors.get('layer/w')!.data.every((v) => v === i) && r.tensors.get('layer/b')!.data.every((v) => v === -i), `trial ${trial}: weights match state i=${i}`);
+    t.ok(
+      r.tensors.get('layer/w')!.data.every((v) => v === i) && r.tensors.get('layer/b')!.data.every((v) => v === -i),
+      `trial ${trial}: weights match state i=${i}`,
+    );
     // Every checkpoint the index lists is intact, and a new manager continues from there.
     const mgr = new CheckpointManager(dir, { maxToKeep: 3 });
     for (const p of mgr.checkpoints()) t.doesNotThrow(() => restoreCheckpoint(p, spec), `trial ${trial}: ${p} intact`);
-    t.notOk(readdirSync(dir).some((f) => f.includes('.tmp-')), 'temporary files removed');
-    mgr.save(new Map([['layer/w', new Tensor('f32', [256 * 1024], new Float32Array(256 * 1024))], ['layer/b', new Tensor('f64', [3], new Float64Array(3))]]), { i: 0 }, 1000);
+    t.notOk(
+      readdirSync(dir).some((f) => f.includes('.tmp-')),
+      'temporary files removed',
+    );
+    mgr.save(
+      new Map([
+        ['layer/w', new Tensor('f32', [256 * 1024], new Float32Array(256 * 1024))],
+        ['layer/b', new Tensor('f64', [3], new Float64Array(3))],
+      ]),
+      { i: 0 },
+      1000,
+    );
     t.ok(mgr.checkpoints().length <= 3);
   }
   t.comment(`${leftovers} of 10 kills landed mid-save (temporary or .next files left behind)`);
@@ -517,7 +620,18 @@ t.test('SIGKILL in the middle of a save loop never damages the latest checkpoint
 
 t.test('an iterator state saved in a checkpoint resumes the exact batch sequence', (t) => {
   const n = 37;
-  const ds = new Dataset({ x: new Tensor('f32', [n, 2], Float32Array.from({ length: 2 * n }, (_, k) => k)), y: new Tensor('i32', [n], Int32Array.from({ length: n }, (_, i) => i)) });
+  const ds = new Dataset({
+    x: new Tensor(
+      'f32',
+      [n, 2],
+      Float32Array.from({ length: 2 * n }, (_, k) => k),
+    ),
+    y: new Tensor(
+      'i32',
+      [n],
+      Int32Array.from({ length: n }, (_, i) => i),
+    ),
+  });
   // A toy "training" whose weights depend on the exact order of batches.
   const step = (w: Float64Array, b: { tensors: Record<string, Tensor> }) => {
     for (const v of b.tensors.y.data) w[0] = w[0] * 0.9 + v;

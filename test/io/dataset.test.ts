@@ -17,7 +17,11 @@ function rows(n = 10): Dataset {
 
 t.test('seeded permutations', (t) => {
   const p = seededPermutation(1000, 42);
-  t.same([...p].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i), 'is a permutation');
+  t.same(
+    [...p].sort((a, b) => a - b),
+    Array.from({ length: 1000 }, (_, i) => i),
+    'is a permutation',
+  );
   t.same(Array.from(seededPermutation(1000, 42)), Array.from(p), 'same seed, same order');
   t.notSame(Array.from(seededPermutation(1000, 43)), Array.from(p), 'other seed, other order');
   t.same(Array.from(seededPermutation(1, 5)), [0]);
@@ -25,7 +29,10 @@ t.test('seeded permutations', (t) => {
   // Every position takes every value about equally often (Fisher–Yates without modulo bias).
   const counts = new Array(5).fill(0);
   for (let s = 0; s < 5000; s++) counts[seededPermutation(5, s)[0]]++;
-  t.ok(counts.every((c) => c > 850 && c < 1150), `first element roughly uniform: ${counts}`);
+  t.ok(
+    counts.every((c) => c > 850 && c < 1150),
+    `first element roughly uniform: ${counts}`,
+  );
   t.end();
 });
 
@@ -45,13 +52,22 @@ t.test('batches cover each epoch once; the last partial batch is kept or dropped
       for (let r = 0; r < b.size; r++) t.equal(b.tensors.x.data[r * 3 + 2], 100 * b.tensors.y.data[r], 'rows stay aligned across columns');
     }
     t.same(sizes, [4, 4, 2]);
-    t.same([...ys].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    t.same(
+      [...ys].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     seen.push(ys);
   }
   t.notSame(seen[0], seen[1], 'a new order each epoch');
   const drop = new BatchIterator(ds, { batchSize: 4, seed: 1, dropRemainder: true });
-  t.same([...drop.epochBatches()].map((b) => b.size), [4, 4]);
-  t.same([...drop.epochBatches()].map((b) => b.index), [0, 1]);
+  t.same(
+    [...drop.epochBatches()].map((b) => b.size),
+    [4, 4],
+  );
+  t.same(
+    [...drop.epochBatches()].map((b) => b.index),
+    [0, 1],
+  );
   t.end();
 });
 
@@ -101,7 +117,9 @@ t.test('a restored iterator continues exactly', (t) => {
     }
   }
   const a = new BatchIterator(ds, { batchSize: 4, seed: 9 });
-  t.throws(() => new BatchIterator(ds, { batchSize: 5, seed: 9 }).restore(a.state()), { message: /saved state has batchSize=4 but this iterator has batchSize=5/ });
+  t.throws(() => new BatchIterator(ds, { batchSize: 5, seed: 9 }).restore(a.state()), {
+    message: /saved state has batchSize=4 but this iterator has batchSize=5/,
+  });
   t.throws(() => new BatchIterator(rows(10), { batchSize: 4, seed: 9 }).restore(a.state()), { message: /size=23/ });
   t.throws(() => a.restore({ ...a.state(), position: 99 }), InvalidArgumentError);
   t.throws(() => new BatchIterator(ds, { batchSize: 0 }), { message: /batch size must be a positive integer/ });
@@ -113,12 +131,18 @@ t.test('seeded splits are disjoint and complete', (t) => {
   const s = splitDataset(ds, { train: 0.7, validation: 0.2, test: 0.1 }, 5);
   t.same([s.train.size, s.validation!.size, s.test!.size], [70, 20, 10]);
   const ids = [s.train, s.validation!, s.test!].flatMap((d) => Array.from(d.columns.y.data));
-  t.same(ids.sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+  t.same(
+    ids.sort((a, b) => a - b),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   const again = splitDataset(ds, { train: 0.7, validation: 0.2, test: 0.1 }, 5);
   t.same(Array.from(again.test!.columns.y.data), Array.from(s.test!.columns.y.data), 'same seed, same split');
   t.notSame(Array.from(splitDataset(ds, { train: 0.7, test: 0.3 }, 6).test!.columns.y.data), Array.from(s.test!.columns.y.data));
   const ordered = splitDataset(ds, { train: 0.8, test: 0.2 }, 0, { shuffle: false });
-  t.same(Array.from(ordered.test!.columns.y.data), Array.from({ length: 20 }, (_, i) => 80 + i));
+  t.same(
+    Array.from(ordered.test!.columns.y.data),
+    Array.from({ length: 20 }, (_, i) => 80 + i),
+  );
   t.equal(splitDataset(ds, { train: 0.5 }, 1).train.size, 50);
   t.throws(() => splitDataset(ds, { train: 0.8, test: 0.3 }, 1), { message: /fractions sum to 1\.1/ });
   t.throws(() => splitDataset(ds, { train: -1 }, 1), { message: /train=-1 is not in \[0, 1\]/ });

@@ -62,7 +62,10 @@ t.test('SummaryWriter output decodes independently', (t) => {
   ]);
   // The library's own reader agrees.
   const pts = readScalarEvents(new Uint8Array(readFileSync(w.path)));
-  t.same(pts.map((p) => [p.tag, p.step, p.value]), [...steps.map((s, i) => ['loss/mse', s, i === 0 ? 0 : Math.fround(1 / (i + 1))]), ['accuracy', 8, 0.875], ['loss/xent', 8, -2.5]]);
+  t.same(
+    pts.map((p) => [p.tag, p.step, p.value]),
+    [...steps.map((s, i) => ['loss/mse', s, i === 0 ? 0 : Math.fround(1 / (i + 1))]), ['accuracy', 8, 0.875], ['loss/xent', 8, -2.5]],
+  );
 
   const csv = readFileSync(join(dir, 'scalars.csv'), 'utf8').trim().split('\n');
   t.equal(csv[0], 'step,tag,value,wall_time');
@@ -95,13 +98,16 @@ t.test('corruption is detected by both decoders', (t) => {
     t.throws(() => readScalarEvents(bad, 'ev'), DataLossError, `library reader: flipped byte ${at}`);
   }
   t.throws(() => readScalarEvents(good.subarray(0, good.length - 1), 'ev'), { message: /ev: truncated record/ });
-  t.same(readRecords(frameRecord(new Uint8Array(0))).map((r) => r.length), [0]);
+  t.same(
+    readRecords(frameRecord(new Uint8Array(0))).map((r) => r.length),
+    [0],
+  );
   t.end();
 });
 
 // ---- histograms (TF1's histogram.cc), checked against a brute-force reading of its rules ----
 
-t.test('default bucket limits are TF1\'s', (t) => {
+t.test("default bucket limits are TF1's", (t) => {
   const got = Array.from(defaultBucketLimits());
   const want = expectedLimits();
   t.equal(got.length, want.length);
@@ -111,16 +117,19 @@ t.test('default bucket limits are TF1\'s', (t) => {
   t.equal(got[776], 1e-12);
   t.equal(got[got.length - 1], Number.MAX_VALUE);
   t.equal(got[0], -Number.MAX_VALUE);
-  t.ok(got.every((x, i) => i === 0 || x > got[i - 1]), 'strictly increasing');
+  t.ok(
+    got.every((x, i) => i === 0 || x > got[i - 1]),
+    'strictly increasing',
+  );
   t.ok(got[got.length - 2] < 1e20 && got[got.length - 2] * 1.1 >= 1e20, 'the last finite limit is the last below 1e20');
   t.end();
 });
 
 t.test('histogramOf: statistics and merged empty buckets as TF1 encodes them', (t) => {
   let seed = 12345;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const cases: Record<string, number[]> = {
-    'zeros': [0, 0, 0],
+    zeros: [0, 0, 0],
     'one value': [0.5],
     'exact limits': [1e-12, -1e-12, 1.1e-12],
     'mixed signs': Array.from({ length: 500 }, () => (rand() - 0.5) * 4),
@@ -130,19 +139,27 @@ t.test('histogramOf: statistics and merged empty buckets as TF1 encodes them', (
   for (const [name, values] of Object.entries(cases)) {
     const h = histogramOf(values, name);
     const b = bruteHistogram(values);
-    t.strictSame(
-      { min: h.min, max: h.max, num: h.num, sum: h.sum, sumSquares: h.sum_squares, bucketLimit: h.bucket_limit, bucket: h.bucket },
-      b,
-      name,
+    t.strictSame({ min: h.min, max: h.max, num: h.num, sum: h.sum, sumSquares: h.sum_squares, bucketLimit: h.bucket_limit, bucket: h.bucket }, b, name);
+    t.equal(
+      h.bucket.reduce((a, c) => a + c, 0),
+      values.length,
+      `${name}: counts add up`,
     );
-    t.equal(h.bucket.reduce((a, c) => a + c, 0), values.length, `${name}: counts add up`);
   }
   // 0 falls in the bucket (0, 1e-12]: upper_bound of 0 is the first limit above it.
   const z = histogramOf([0], 'z');
   t.same(z.bucket_limit, [0, 1e-12, Number.MAX_VALUE]);
   t.same(z.bucket, [0, 1, 0]);
   // An empty tensor: one bucket [DBL_MAX] = 0, min DBL_MAX, max -DBL_MAX (TF1's Clear state).
-  t.same(histogramOf([], 'e'), { min: Number.MAX_VALUE, max: -Number.MAX_VALUE, num: 0, sum: 0, sum_squares: 0, bucket_limit: [Number.MAX_VALUE], bucket: [0] });
+  t.same(histogramOf([], 'e'), {
+    min: Number.MAX_VALUE,
+    max: -Number.MAX_VALUE,
+    num: 0,
+    sum: 0,
+    sum_squares: 0,
+    bucket_limit: [Number.MAX_VALUE],
+    bucket: [0],
+  });
   t.throws(() => histogramOf([1, NaN], 'dnn/w'), { name: 'InvalidArgumentError', message: 'Nan in summary histogram for: dnn/w' });
   t.throws(() => histogramOf(Float32Array.of(1, -Infinity), 'b'), { name: 'InvalidArgumentError', message: 'Infinity in summary histogram for: b' });
   t.end();
@@ -171,7 +188,13 @@ t.test('SummaryWriter histograms and graph records decode independently; scalar 
   t.equal(ev[1].step ?? 0n, 0n);
   const g = decodeGraphDef(ev[1].graphDef!);
   t.equal(g.producer, 134);
-  t.same(g.node.map((n) => [n.name, n.op, n.input]), [['x', 'Placeholder', []], ['scope/y', 'Relu', ['x', '^init']]]);
+  t.same(
+    g.node.map((n) => [n.name, n.op, n.input]),
+    [
+      ['x', 'Placeholder', []],
+      ['scope/y', 'Relu', ['x', '^init']],
+    ],
+  );
   t.same(g.node[0].attr.get('shape')!.shape, { dims: [-1, 2] });
   t.equal(g.node[0].attr.get('dtype')!.type, DT.FLOAT);
   t.equal(ev[2].step, 7n);
@@ -181,7 +204,10 @@ t.test('SummaryWriter histograms and graph records decode independently; scalar 
   t.strictSame(hw.histo, bruteHistogram(Array.from(wv)));
   t.strictSame(hb.histo, bruteHistogram([]));
   // The library reader and readScalarEvents (tfg plot) read the same file.
-  t.same(readScalarEvents(bytes).map((p) => [p.tag, p.step, p.value]), [['loss', 7, 1.5]]);
+  t.same(
+    readScalarEvents(bytes).map((p) => [p.tag, p.step, p.value]),
+    [['loss', 7, 1.5]],
+  );
   const recs = readRecords(bytes).map((r) => decodeEvent(r));
   t.same(recs[1].graph_def, gd);
   t.same(recs[2].summary!.value[0].histo, histogramOf(wv, 'dnn/w'));

@@ -95,7 +95,10 @@ t.test('a small graph: names, ops, inputs and attrs as TF1 writes them', (t) => 
     ],
     'ops, data inputs, then ^control inputs',
   );
-  t.ok(g.node.every((n) => n.device === ''), 'no devices');
+  t.ok(
+    g.node.every((n) => n.device === ''),
+    'no devices',
+  );
 
   const x = by.get('x')!;
   t.equal(x.attr.get('dtype')!.type, DT.FLOAT);
@@ -142,7 +145,10 @@ t.test('large constants keep their dtype and shape, not their bytes', (t) => {
   const gd = graphToGraphDef(ir, { maxConstBytes: 40 });
   const v = (gd.node[0].attr.value as { tensor: { tensor_content?: Uint8Array; double_val?: number[]; tensor_shape: unknown } }).tensor;
   t.same([v.tensor_content, v.double_val, v.tensor_shape], [undefined, undefined, { dim: [{ size: 10 }] }]);
-  t.ok((graphToGraphDef(ir).node[0].attr.value as { tensor: { tensor_content?: Uint8Array } }).tensor.tensor_content?.length === 80, 'within the limit: 10 doubles');
+  t.ok(
+    (graphToGraphDef(ir).node[0].attr.value as { tensor: { tensor_content?: Uint8Array } }).tensor.tensor_content?.length === 80,
+    'within the limit: 10 doubles',
+  );
   t.end();
 });
 
@@ -200,12 +206,19 @@ t.test('samples/mnist_mlp.tfg: the whole graph with its scopes', (t) => {
   t.equal(op('train/Adam/update_dnn/hidden1/kernel/ApplyAdam'), 'AssignSub');
   t.same(by.get('train/Adam/update_dnn/hidden1/kernel/ApplyAdam')!.input[0], 'dnn/hidden1/kernel');
   const tn = by.get('dnn/hidden1/truncated_normal')!;
-  t.same([tn.attr.get('mean')!.f, tn.attr.get('mean')!.i, tn.attr.get('seed')!.i, tn.attr.get('dtype')!.type], [0, undefined, 42n, DT.FLOAT], 'a mean of 0 is a float attr; seeds are ints');
+  t.same(
+    [tn.attr.get('mean')!.f, tn.attr.get('mean')!.i, tn.attr.get('seed')!.i, tn.attr.get('dtype')!.type],
+    [0, undefined, 42n, DT.FLOAT],
+    'a mean of 0 is a float attr; seeds are ints',
+  );
   t.equal(tn.attr.get('stddev')!.f, Math.fround(2 / Math.sqrt(784)));
   const sx = by.get('loss/SparseSoftmaxCrossEntropyWithLogits/SparseSoftmaxCrossEntropyWithLogits')!;
   t.same([sx.attr.get('T')!.type, sx.attr.get('Tlabels')!.type], [DT.FLOAT, DT.INT32]);
   const scopes = new Set(g.node.map((n) => n.name.split('/')[0]));
   for (const s of ['dnn', 'loss', 'train', 'eval', 'predict']) t.ok(scopes.has(s), `scope ${s}`);
-  t.ok(g.node.some((n) => n.name.startsWith('train/gradients/dnn/hidden1/MatMul_grad/')), 'gradients under train/gradients');
+  t.ok(
+    g.node.some((n) => n.name.startsWith('train/gradients/dnn/hidden1/MatMul_grad/')),
+    'gradients under train/gradients',
+  );
   t.end();
 });

@@ -27,7 +27,11 @@ t.test('t10k images: shape, scaling and raw bytes', (t) => {
   const img = readIdxImages(bytes, { limit: 3 });
   t.same([...img.shape], [3, 784]);
   t.equal(img.dtype, 'f32');
-  t.same(Array.from(img.data), Array.from(raw.data.subarray(0, 3 * 784), (v) => Math.fround(v / 255)), 'pixels / 255');
+  t.same(
+    Array.from(img.data),
+    Array.from(raw.data.subarray(0, 3 * 784), (v) => Math.fround(v / 255)),
+    'pixels / 255',
+  );
   const all = readIdxImages(bytes, { limit: 3 });
   t.equal(Math.max(...Array.from(all.data)), 1, 'white pixels scale to 1');
   t.equal(Math.min(...Array.from(all.data)), 0);

@@ -203,20 +203,30 @@ t.test('zip bombs: declared sizes and the .npy header are checked before inflati
   const rss0 = process.memoryUsage().rss;
   t.throws(() => readNpz(bomb, 'bomb.npz'), {
     name: 'ResourceExhaustedError',
-    message: 'bomb.npz: the archive\'s members inflate to 1500000000 bytes, more than the limit of 1073741824 bytes (readNpz maxBytes, or the environment variable TFG_NPZ_MAX_BYTES)',
+    message:
+      "bomb.npz: the archive's members inflate to 1500000000 bytes, more than the limit of 1073741824 bytes (readNpz maxBytes, or the environment variable TFG_NPZ_MAX_BYTES)",
   });
   // Allowed 2 GB, a member that is no .npy is refused from its first bytes, without inflating it.
   const raw = zipOf([{ name: 'x.npy', deflated: deflateZeros(new Uint8Array(0), GB15), size: GB15 }]);
-  t.throws(() => readNpz(raw, 'raw.npz', { maxBytes: 2e9 }), { name: 'DataLossError', message: 'raw.npz[x]: not a .npy file (missing the \\x93NUMPY magic string)' });
+  t.throws(() => readNpz(raw, 'raw.npz', { maxBytes: 2e9 }), {
+    name: 'DataLossError',
+    message: 'raw.npz[x]: not a .npy file (missing the \\x93NUMPY magic string)',
+  });
   // A zip entry whose declared size disagrees with its .npy header.
   const small = npyHeaderBytes('f32', [4]);
   const lying = zipOf([{ name: 'y.npy', deflated: deflateZeros(header, GB15 - 128), size: 128 + 16 }]);
-  t.throws(() => readNpz(lying, 'lying.npz', { maxBytes: 2e9 }), { name: 'DataLossError', message: /lying\.npz\[y\]: the zip entry declares 144 bytes, but its \.npy header \(shape \(374999968\) of <f4\) makes 1500000000/ });
+  t.throws(() => readNpz(lying, 'lying.npz', { maxBytes: 2e9 }), {
+    name: 'DataLossError',
+    message: /lying\.npz\[y\]: the zip entry declares 144 bytes, but its \.npy header \(shape \(374999968\) of <f4\) makes 1500000000/,
+  });
   // A header that agrees with the declared size, over a stream that goes on: stopped past the size.
   const longer = zipOf([{ name: 'z.npy', deflated: deflateZeros(small, 1e9), size: small.length + 16 }]);
   t.throws(() => readNpz(longer, 'longer.npz'), { name: 'DataLossError', message: /longer\.npz\[z\]: the member inflates past its declared 144 bytes/ });
   const shorter = zipOf([{ name: 'z.npy', deflated: deflateZeros(small, 8), size: small.length + 16 }]);
-  t.throws(() => readNpz(shorter, 'shorter.npz'), { name: 'DataLossError', message: /shorter\.npz\[z\]: the member inflates to 136 bytes, its declared size is 144/ });
+  t.throws(() => readNpz(shorter, 'shorter.npz'), {
+    name: 'DataLossError',
+    message: /shorter\.npz\[z\]: the member inflates to 136 bytes, its declared size is 144/,
+  });
   t.ok(process.memoryUsage().rss - rss0 < 256 * 2 ** 20, `nothing large was inflated (rss +${Math.round((process.memoryUsage().rss - rss0) / 2 ** 20)} MB)`);
   // Within the limit, the same construction reads back as the array it is.
   const ok = zipOf([{ name: 'z.npy', deflated: deflateZeros(small, 16), size: small.length + 16 }]);

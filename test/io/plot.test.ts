@@ -108,7 +108,12 @@ t.test('a single run as the logdir, errors, and the commander command', async (t
 t.test('a truncated or corrupted event file is read up to its damage, with a warning', async (t) => {
   const dir = makeLogdir();
   // adam: the last record cut in half (a writer killed mid-flush); sgd: a flipped byte mid-file.
-  const file = (run: string) => join(dir, run, readdirSync(join(dir, run)).find((f) => f.startsWith('events.out.tfevents.'))!);
+  const file = (run: string) =>
+    join(
+      dir,
+      run,
+      readdirSync(join(dir, run)).find((f) => f.startsWith('events.out.tfevents.'))!,
+    );
   const adam = readFileSync(file('adam'));
   writeFileSync(file('adam'), adam.subarray(0, adam.length - 20));
   const sgd = readFileSync(file('sgd-lr0.1'));
@@ -121,10 +126,20 @@ t.test('a truncated or corrupted event file is read up to its damage, with a war
   t.equal(pts.filter((p) => p.run === 'adam' && p.tag === 'accuracy').length, 10, 'adam: every step but the cut one');
   const sgdSteps = pts.filter((p) => p.run === 'sgd-lr0.1' && p.tag === 'accuracy').map((p) => p.step);
   t.ok(sgdSteps.length >= 3 && sgdSteps.length < 11, `sgd: the steps before the damage (${sgdSteps.join(',')})`);
-  t.same(sgdSteps, sgdSteps.map((_, i) => i * 5), 'in order, from the start');
+  t.same(
+    sgdSteps,
+    sgdSteps.map((_, i) => i * 5),
+    'in order, from the start',
+  );
   t.equal(warnings.length, 2);
-  t.match(warnings.find((w) => w.includes('adam')), /adam\/events\.out\.tfevents\.[^:]+: truncated record at offset \d+: needs \d+ bytes of data; using the 20 scalars before it/);
-  t.match(warnings.find((w) => w.includes('sgd')), /sgd-lr0\.1\/events\.out\.tfevents\.[^:]+: (corrupted record at offset \d+: (data|length) CRC mismatch|truncated record .*); using the \d+ scalars before it/);
+  t.match(
+    warnings.find((w) => w.includes('adam')),
+    /adam\/events\.out\.tfevents\.[^:]+: truncated record at offset \d+: needs \d+ bytes of data; using the 20 scalars before it/,
+  );
+  t.match(
+    warnings.find((w) => w.includes('sgd')),
+    /sgd-lr0\.1\/events\.out\.tfevents\.[^:]+: (corrupted record at offset \d+: (data|length) CRC mismatch|truncated record .*); using the \d+ scalars before it/,
+  );
   // The drawing still works, and the command prints the warnings on stderr.
   const out = join(dir, 'damaged.svg');
   const errs: string[] = [];
@@ -141,5 +156,8 @@ t.test('a truncated or corrupted event file is read up to its damage, with a war
   writeFileSync(file('adam'), Buffer.from('not an event file at all'));
   const w2: string[] = [];
   t.same([...new Set(readRuns(dir, (m) => w2.push(m)).map((p) => p.run))].sort(), ['old/csv-run', 'sgd-lr0.1']);
-  t.match(w2.find((w) => w.includes('adam')), /using the 0 scalars before it/);
+  t.match(
+    w2.find((w) => w.includes('adam')),
+    /using the 0 scalars before it/,
+  );
 });

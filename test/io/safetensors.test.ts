@@ -82,7 +82,10 @@ t.test('other reference dtypes are converted on read', (t) => {
   new DataView(i64.buffer).setBigInt64(0, -5n, true);
   new DataView(i64.buffer).setBigInt64(8, 2147483647n, true);
   const u8 = Uint8Array.from([255]);
-  const f = build('{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[4,8]},"c":{"dtype":"I64","shape":[2],"data_offsets":[8,24]},"d":{"dtype":"U8","shape":[1],"data_offsets":[24,25]}}', [f16, bf16, i64, u8]);
+  const f = build(
+    '{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[4,8]},"c":{"dtype":"I64","shape":[2],"data_offsets":[8,24]},"d":{"dtype":"U8","shape":[1],"data_offsets":[24,25]}}',
+    [f16, bf16, i64, u8],
+  );
   const m = readSafetensors(f).tensors;
   t.same(Array.from(m.get('a')!.data), [1, -2]);
   t.same(Array.from(m.get('b')!.data), [1, -3]);
@@ -100,13 +103,23 @@ t.test('validation follows the reference reader', (t) => {
     t.throws(() => readSafetensors(build(header, chunks), 'f.safetensors'), { name: 'DataLossError', message: re }, why);
   };
   bad('{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', [four, four], /tensor "a": invalid data_offsets \[4, 8\]: leaves a hole/, 'hole at the start');
-  bad('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}', [four, four], /tensor "b": invalid data_offsets \[2, 6\]: overlaps/, 'overlap');
+  bad(
+    '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}',
+    [four, four],
+    /tensor "b": invalid data_offsets \[2, 6\]: overlaps/,
+    'overlap',
+  );
   bad('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}', [four], /tensor "a": data_offsets \[0, 4\] span 4 bytes but F32\[2\] needs 8/, 'size vs shape');
   bad('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', [four, four], /4 bytes after the last tensor are not covered/, 'trailing bytes');
   bad('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', [four], /need 8 bytes of data but the file has 4: the file is truncated/, 'truncated data');
   bad('{"a":{"dtype":"Q8","shape":[1],"data_offsets":[0,1]}}', [Uint8Array.from([0])], /unsupported dtype "Q8"/, 'unknown dtype');
   bad('{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}', [four], /shape \[-1\] is not a list of non-negative integers/, 'negative dim');
-  bad('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', [four, four], /duplicate key "a"/, 'duplicate names');
+  bad(
+    '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}',
+    [four, four],
+    /duplicate key "a"/,
+    'duplicate names',
+  );
   bad('{"__metadata__":{"k":1}}', [], /__metadata__ must map strings to strings/, 'metadata values');
   bad(' {}', [], /does not start with '\{'/, 'header start');
   bad('{"a":', [], /not valid JSON/, 'bad JSON');

@@ -42,9 +42,11 @@ t.test('name scopes', (t) => {
     t.equal(g.uniqueName('foo'), 'bar/foo_1');
   });
   g.withNameScope('Bar', (s) => t.equal(s, 'Bar_3/'));
-  g.withNameScope('a', () => g.withNameScope('b', (s) => {
-    t.equal(s, 'a/b/');
-    g.withNameScope(null, (r) => t.equal(r, ''));
-  }));
+  g.withNameScope('a', () =>
+    g.withNameScope('b', (s) => {
+      t.equal(s, 'a/b/');
+      g.withNameScope(null, (r) => t.equal(r, ''));
+    }),
+  );
   t.end();
 });

@@ -17,8 +17,24 @@ const unused = { grad: NOT_DIFFERENTIABLE, lower: { fusion: 'unsupported', reaso
 const src = new SourceFile('p.tfg', 'X = placeholder(f32, shape=[None, 3], name="X")\nwith name_scope("loss") { mse = X + X }\n');
 
 const ops: Record<string, OpDef> = {
-  placeholder: { name: 'placeholder', tfType: 'Placeholder', doc: '', kind: 'source', ...unused, infer: (_i, a) => ({ dtype: a.dtype as 'f32', shape: a.shape as (number | null)[] }), eval: () => null },
-  add: { name: 'add', tfType: 'Add', doc: '', kind: 'elementwise', ...unused, infer: ([a, b]) => ({ dtype: a.dtype, shape: broadcastShapes(a.shape, b.shape) }), eval: () => null },
+  placeholder: {
+    name: 'placeholder',
+    tfType: 'Placeholder',
+    doc: '',
+    kind: 'source',
+    ...unused,
+    infer: (_i, a) => ({ dtype: a.dtype as 'f32', shape: a.shape as (number | null)[] }),
+    eval: () => null,
+  },
+  add: {
+    name: 'add',
+    tfType: 'Add',
+    doc: '',
+    kind: 'elementwise',
+    ...unused,
+    infer: ([a, b]) => ({ dtype: a.dtype, shape: broadcastShapes(a.shape, b.shape) }),
+    eval: () => null,
+  },
   group: { name: 'group', tfType: 'NoOp', doc: '', kind: 'control', ...unused, infer: () => null, eval: () => null },
 };
 const lookup = (n: string): OpDef | null => ops[n] ?? null;
@@ -40,7 +56,14 @@ t.test('printer: one node per line with type, inputs, attrs, control inputs and 
   t.equal(printNode(init), '%init = group() ^[%loss/mse]');
   t.equal(
     printGraph(g),
-    ['graph default {  # 3 nodes', '  %X: f32[?,3] = placeholder() {dtype=f32, shape=[?,3]} @ p.tfg:1:5', '  %loss/mse: f32[?,3] = add(%X, %X) @ p.tfg:2:33', '  %init = group() ^[%loss/mse]', '}', ''].join('\n'),
+    [
+      'graph default {  # 3 nodes',
+      '  %X: f32[?,3] = placeholder() {dtype=f32, shape=[?,3]} @ p.tfg:1:5',
+      '  %loss/mse: f32[?,3] = add(%X, %X) @ p.tfg:2:33',
+      '  %init = group() ^[%loss/mse]',
+      '}',
+      '',
+    ].join('\n'),
   );
   t.equal(printNode(mse, { locations: false }), '%loss/mse: f32[?,3] = add(%X, %X)');
   const big = g.addNode('placeholder', 'big', [], { value: Array.from({ length: 20 }, (_, i) => i) }, 'f32', null);

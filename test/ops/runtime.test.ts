@@ -26,44 +26,126 @@ function err(fn: () => unknown): { name: string; message: string } {
 }
 
 t.test('broadcasting of fed values is checked at run time', (t) => {
-  const a = f32([[1, 2, 3], [4, 5, 6]]);
-  const b = f32([[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]]);
-  t.same(err(() => evalOp('add', [a, b], {}, { statics: [UNKNOWN2, UNKNOWN2] })), { name: 'InvalidArgumentError', message: 'Incompatible shapes: [2,3] vs. [4,3]' });
-  t.same(err(() => evalOp('select', [fromNested('bool', [true, false]), a, a], {}, { statics: [[null], UNKNOWN2, UNKNOWN2] })).message, 'Incompatible shapes: [2] vs. [2,3]');
+  const a = f32([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  const b = f32([
+    [1, 2, 3],
+    [4, 5, 6],
+    [7, 8, 9],
+    [1, 1, 1],
+  ]);
+  t.same(
+    err(() => evalOp('add', [a, b], {}, { statics: [UNKNOWN2, UNKNOWN2] })),
+    { name: 'InvalidArgumentError', message: 'Incompatible shapes: [2,3] vs. [4,3]' },
+  );
+  t.same(
+    err(() => evalOp('select', [fromNested('bool', [true, false]), a, a], {}, { statics: [[null], UNKNOWN2, UNKNOWN2] })).message,
+    'Incompatible shapes: [2] vs. [2,3]',
+  );
   t.end();
 });
 
 t.test('matmul size checks at run time', (t) => {
-  const a = f32([[1, 2, 3], [4, 5, 6]]);
+  const a = f32([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const b = Tensor.zeros('f32', [4, 5]);
-  t.same(err(() => evalOp('matmul', [a, b], {}, { statics: [UNKNOWN2, UNKNOWN2] })), { name: 'InvalidArgumentError', message: 'Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]' });
+  t.same(
+    err(() => evalOp('matmul', [a, b], {}, { statics: [UNKNOWN2, UNKNOWN2] })),
+    { name: 'InvalidArgumentError', message: 'Matrix size-incompatible: In[0]: [2,3], In[1]: [4,5]' },
+  );
   const c = Tensor.zeros('f32', [2, 2, 3]);
   const d = Tensor.zeros('f32', [3, 3, 4]);
-  t.match(err(() => evalOp('matmul', [c, d], {}, { statics: [[null, 2, 3], [null, 3, 4]] })).message, /must have compatible batch dimensions: \[2,2,3\] vs\. \[3,3,4\]/);
+  t.match(
+    err(() =>
+      evalOp(
+        'matmul',
+        [c, d],
+        {},
+        {
+          statics: [
+            [null, 2, 3],
+            [null, 3, 4],
+          ],
+        },
+      ),
+    ).message,
+    /must have compatible batch dimensions: \[2,2,3\] vs\. \[3,3,4\]/,
+  );
   t.end();
 });
 
 t.test('matrix_inverse of a singular matrix', (t) => {
-  t.same(err(() => evalOp('matrix_inverse', [fromNested('f64', [[1, 2], [2, 4]])])), { name: 'InvalidArgumentError', message: 'Input is not invertible.' });
-  t.same(err(() => evalOp('matrix_inverse', [f32([[0, 0], [0, 0]])])).message, 'Input is not invertible.');
+  t.same(
+    err(() =>
+      evalOp('matrix_inverse', [
+        fromNested('f64', [
+          [1, 2],
+          [2, 4],
+        ]),
+      ]),
+    ),
+    { name: 'InvalidArgumentError', message: 'Input is not invertible.' },
+  );
+  t.same(
+    err(() =>
+      evalOp('matrix_inverse', [
+        f32([
+          [0, 0],
+          [0, 0],
+        ]),
+      ]),
+    ).message,
+    'Input is not invertible.',
+  );
   t.end();
 });
 
 t.test('gather out of range', (t) => {
   const p = f32([1, 2, 3, 4, 5]);
-  t.same(err(() => evalOp('gather', [p, i32([1, 7])], { axis: 0 })), { name: 'InvalidArgumentError', message: 'indices[1] = 7 is not in [0, 5)' });
-  t.equal(err(() => evalOp('gather', [p, i32([[0, 1], [-1, 2]])], { axis: 0 })).message, 'indices[1,0] = -1 is not in [0, 5)');
+  t.same(
+    err(() => evalOp('gather', [p, i32([1, 7])], { axis: 0 })),
+    { name: 'InvalidArgumentError', message: 'indices[1] = 7 is not in [0, 5)' },
+  );
+  t.equal(
+    err(() =>
+      evalOp(
+        'gather',
+        [
+          p,
+          i32([
+            [0, 1],
+            [-1, 2],
+          ]),
+        ],
+        { axis: 0 },
+      ),
+    ).message,
+    'indices[1,0] = -1 is not in [0, 5)',
+  );
   t.equal(err(() => evalOp('gather', [p, i32(5)], { axis: 0 })).message, 'indices = 5 is not in [0, 5)');
   t.end();
 });
 
 t.test('reshape sizes at run time', (t) => {
-  const x = f32([[1, 2, 3], [4, 5, 6]]);
-  t.same(err(() => evalOp('reshape', [x], { shape: [4] }, { statics: [UNKNOWN2] })), {
-    name: 'InvalidArgumentError',
-    message: 'Input to reshape is a tensor with 6 values, but the requested shape has 4',
-  });
-  t.equal(err(() => evalOp('reshape', [x], { shape: [-1, 4] }, { statics: [UNKNOWN2] })).message, 'Input to reshape is a tensor with 6 values, but the requested shape requires a multiple of 4');
+  const x = f32([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  t.same(
+    err(() => evalOp('reshape', [x], { shape: [4] }, { statics: [UNKNOWN2] })),
+    {
+      name: 'InvalidArgumentError',
+      message: 'Input to reshape is a tensor with 6 values, but the requested shape has 4',
+    },
+  );
+  t.equal(
+    err(() => evalOp('reshape', [x], { shape: [-1, 4] }, { statics: [UNKNOWN2] })).message,
+    'Input to reshape is a tensor with 6 values, but the requested shape requires a multiple of 4',
+  );
   t.end();
 });
 
@@ -86,7 +168,10 @@ t.test('squeeze/slice/strided_slice checks where static dims were unknown', (t) 
   t.match(err(() => evalOp('squeeze', [x], { axis: [1] }, { statics: [UNKNOWN2] })).message, /Can not squeeze dim\[1\], expected a dimension of 1, got 3/);
   t.match(err(() => evalOp('slice', [x], { begin: [0, 2], size: [1, 2] }, { statics: [UNKNOWN2] })).message, /Expected size\[1\] in \[0, 1\], but got 2/);
   t.equal(err(() => evalOp('strided_slice', [x], { index: [5] }, { statics: [UNKNOWN2] })).message, 'slice index 5 of dimension 0 out of bounds.');
-  t.match(err(() => evalOp('concat', [x, Tensor.zeros('f32', [2, 4])], { axis: 0 }, { statics: [UNKNOWN2, UNKNOWN2] })).message, /^ConcatOp : Dimensions of inputs should match: shape\[0\] = \[2,3\] vs\. shape\[1\] = \[2,4\]/);
+  t.match(
+    err(() => evalOp('concat', [x, Tensor.zeros('f32', [2, 4])], { axis: 0 }, { statics: [UNKNOWN2, UNKNOWN2] })).message,
+    /^ConcatOp : Dimensions of inputs should match: shape\[0\] = \[2,3\] vs\. shape\[1\] = \[2,4\]/,
+  );
   t.end();
 });
 
@@ -94,8 +179,14 @@ t.test('assign shape validation and uninitialized variables', (t) => {
   const v = f32([1, 2]);
   const r = err(() => evalOp('assign', [f32([1, 2, 3])], {}, { variable: v, statics: [[null]] }));
   t.same(r, { name: 'InvalidArgumentError', message: 'Assign requires shapes of both tensors to match. lhs shape= [2] rhs shape= [3]' });
-  t.match(err(() => evalOp('assign_add', [f32([1, 2, 3])], {}, { variable: v, statics: [[null]] })).message, /Cannot update variable with shape \[2\] using a Tensor with shape \[3\]/);
-  t.same(err(() => evalOp('variable', [], { dtype: 'f32', shape: [2] })), { name: 'FailedPreconditionError', message: 'Attempting to use uninitialized value Variable' });
+  t.match(
+    err(() => evalOp('assign_add', [f32([1, 2, 3])], {}, { variable: v, statics: [[null]] })).message,
+    /Cannot update variable with shape \[2\] using a Tensor with shape \[3\]/,
+  );
+  t.same(
+    err(() => evalOp('variable', [], { dtype: 'f32', shape: [2] })),
+    { name: 'FailedPreconditionError', message: 'Attempting to use uninitialized value Variable' },
+  );
   t.end();
 });
 

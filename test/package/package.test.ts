@@ -14,7 +14,12 @@ import t from 'tap';
 import { repoPath } from '../helpers.js';
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000): { code: number; out: string; err: string } {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+  });
   return { code: r.status ?? -1, out: r.stdout ?? '', err: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
 
@@ -27,14 +32,41 @@ t.test('npm pack: what runs, no tests', (t) => {
   const info = JSON.parse(r.out) as { filename: string; files: { path: string }[]; size: number; unpackedSize: number }[];
   tarball = join(work, info[0].filename);
   const files = info[0].files.map((f) => f.path);
-  for (const f of ['dist/cli/main.js', 'dist/compiler/index.js', 'dist/compiler/index.d.ts', 'dist/session/index.js', 'dist/session/node.js', 'dist/loader/tfg-loader.js', 'dist/loader/tfg-loader.d.ts', 'runtime-as/build/runtime.wasm', 'samples/mnist_mlp.tfg', 'samples/data/california_housing.csv', 'README.md', 'package.json']) {
+  for (const f of [
+    'dist/cli/main.js',
+    'dist/compiler/index.js',
+    'dist/compiler/index.d.ts',
+    'dist/session/index.js',
+    'dist/session/node.js',
+    'dist/loader/tfg-loader.js',
+    'dist/loader/tfg-loader.d.ts',
+    'runtime-as/build/runtime.wasm',
+    'samples/mnist_mlp.tfg',
+    'samples/data/california_housing.csv',
+    'README.md',
+    'package.json',
+  ]) {
     t.ok(files.includes(f), `ships ${f}`);
   }
-  t.notOk(files.some((f) => f.startsWith('dist/test/') || f.startsWith('test/')), 'no tests');
-  t.notOk(files.some((f) => f.startsWith('dist/bench/') || f.startsWith('bench/')), 'no benchmarks');
-  t.notOk(files.some((f) => f.endsWith('.map')), 'no source maps (their sources are not shipped)');
-  t.notOk(files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no TypeScript sources');
-  t.comment(`tarball ${info[0].filename}: ${(info[0].size / 1024).toFixed(0)} KB packed, ${(info[0].unpackedSize / 1024).toFixed(0)} KB unpacked, ${files.length} files`);
+  t.notOk(
+    files.some((f) => f.startsWith('dist/test/') || f.startsWith('test/')),
+    'no tests',
+  );
+  t.notOk(
+    files.some((f) => f.startsWith('dist/bench/') || f.startsWith('bench/')),
+    'no benchmarks',
+  );
+  t.notOk(
+    files.some((f) => f.endsWith('.map')),
+    'no source maps (their sources are not shipped)',
+  );
+  t.notOk(
+    files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+    'no TypeScript sources',
+  );
+  t.comment(
+    `tarball ${info[0].filename}: ${(info[0].size / 1024).toFixed(0)} KB packed, ${(info[0].unpackedSize / 1024).toFixed(0)} KB unpacked, ${files.length} files`,
+  );
   t.end();
 });
 

@@ -27,7 +27,10 @@ t.test('prune keeps what the fetches need and cuts fed nodes off', (t) => {
   const gp = goldenPass('prune.txt', u, r);
   t.equal(gp.actual, gp.expected, 'golden prune.txt');
   t.same(gp.problems, [], 'output verifies');
-  t.same(r.unit.graph.nodes.map((n) => `${n.name}:${n.op}`), ['Exp:placeholder', 'Add:add']);
+  t.same(
+    r.unit.graph.nodes.map((n) => `${n.name}:${n.op}`),
+    ['Exp:placeholder', 'Add:add'],
+  );
   t.equal(r.map.get(h)!.op, 'placeholder');
   t.same(r.unit.feeds, [r.map.get(h)]);
   t.equal(r.map.get(a), undefined, 'ancestor of a feed is not needed');
@@ -47,7 +50,10 @@ t.test('prune keeps control inputs and an unneeded feed is dropped', (t) => {
   const r = prune(makeUnit(b.g, [y], [unused]));
   t.same(r.unit.graph.nodes.map((n) => n.name).sort(), ['Assign', 'Const', 'Mul', 'v', 'x'].sort());
   t.same(r.unit.feeds, []);
-  t.same(r.map.get(y)!.controlInputs.map((n) => n.name), ['Assign']);
+  t.same(
+    r.map.get(y)!.controlInputs.map((n) => n.name),
+    ['Assign'],
+  );
   t.end();
 });
 
@@ -81,7 +87,11 @@ t.test('cse merges equal pure nodes, never stateful ones or different control in
   t.not(r.map.get(r2), r.map.get(r1), 'random ops are never merged');
   t.not(r.map.get(n2), r.map.get(n1), 'different control inputs are not merged');
   t.not(r.map.get(x2), r.map.get(x), 'placeholders are never merged');
-  t.same(r.unit.fetches.map((n) => n.name), ['AddN', 'Exp'], 'a merged fetch maps to the survivor');
+  t.same(
+    r.unit.fetches.map((n) => n.name),
+    ['AddN', 'Exp'],
+    'a merged fetch maps to the survivor',
+  );
   t.end();
 });
 
@@ -127,9 +137,21 @@ t.test("fold moves a folded const input's control inputs to the result (TF1 prun
   const f = b.op('mul', [e, e], {}, 'f');
   const r = fold(makeUnit(b.g, [f]));
   t.equal(r.map.get(f)!.op, 'const');
-  t.same(r.map.get(e)!.controlInputs.map((n) => n.name), ['inc'], 'e = identity(c) carries ^inc');
-  t.same(r.map.get(f)!.controlInputs.map((n) => n.name), ['inc'], 'and so does what is folded from e');
-  t.same(dce(r.unit).unit.graph.nodes.map((n) => n.name), ['v', 'one', 'inc', 'f'], 'inc stays needed');
+  t.same(
+    r.map.get(e)!.controlInputs.map((n) => n.name),
+    ['inc'],
+    'e = identity(c) carries ^inc',
+  );
+  t.same(
+    r.map.get(f)!.controlInputs.map((n) => n.name),
+    ['inc'],
+    'and so does what is folded from e',
+  );
+  t.same(
+    dce(r.unit).unit.graph.nodes.map((n) => n.name),
+    ['v', 'one', 'inc', 'f'],
+    'inc stays needed',
+  );
   t.end();
 });
 
@@ -154,7 +176,7 @@ t.test('simplify rewrites a reshape with a shape input only when that input is a
   const rk = b.op('reshape', [x, k], { shape: [2, 3] }, 'rk');
   const r = simplify(makeUnit(b.g, [rp, rk]));
   t.equal(r.map.get(rp)!.op, 'reshape', 'the run-time shape is kept');
-  t.equal(r.map.get(rk), r.map.get(x), 'a constant shape equal to x\'s: x');
+  t.equal(r.map.get(rk), r.map.get(x), "a constant shape equal to x's: x");
   t.end();
 });
 
@@ -180,7 +202,10 @@ t.test('dce removes what the fetches do not reach', (t) => {
   const gp = goldenPass('dce.txt', u, r);
   t.equal(gp.actual, gp.expected, 'golden dce.txt');
   t.same(gp.problems, [], 'output verifies');
-  t.same(r.unit.graph.nodes.map((n) => n.name), ['c', 'x', 'y']);
+  t.same(
+    r.unit.graph.nodes.map((n) => n.name),
+    ['c', 'x', 'y'],
+  );
   t.end();
 });
 
@@ -202,11 +227,17 @@ t.test('simplify applies algebraic identities only when shapes allow', (t) => {
   t.equal(gp.actual, gp.expected, 'golden simplify.txt');
   t.same(gp.problems, [], 'output verifies');
   t.equal(r.map.get(a), r.map.get(x));
-  t.same(r.map.get(r2)!.inputs.map((n) => n.name), ['x']);
+  t.same(
+    r.map.get(r2)!.inputs.map((n) => n.name),
+    ['x'],
+  );
   t.equal(r.map.get(grow)!.op, 'mul', 'x * ones[4,2,3] broadcasts: kept');
   t.equal(r.map.get(nn), r.map.get(x));
   const after = dce(r.unit);
-  t.same(after.unit.graph.nodes.map((n) => n.name), ['x', 'r2', 'ones', 'grow']);
+  t.same(
+    after.unit.graph.nodes.map((n) => n.name),
+    ['x', 'r2', 'ones', 'grow'],
+  );
   t.end();
 });
 
@@ -225,7 +256,10 @@ t.test('the default pipeline, debug mode, and the pass that breaks the IR is nam
   t.same(seen, ['prune', 'cse', 'fold', 'dce']);
   const g = golden('test/passes/golden/pipeline.txt', `## before\n${show(u)}\n## after\n${show(r.unit)}`);
   t.equal(g.actual, g.expected);
-  t.same(r.unit.graph.nodes.map((n) => n.name), ['x', 'k', 'e1', 'y']);
+  t.same(
+    r.unit.graph.nodes.map((n) => n.name),
+    ['x', 'k', 'e1', 'y'],
+  );
   t.equal(r.map.get(e2), r.map.get(e1), 'composed map follows cse');
   t.equal(r.map.get(k)!.op, 'const');
   let n = 0;

@@ -64,11 +64,21 @@ export function randomArray(n: number, r: () => number, lo = -1, hi = 1): number
  * Naive op(A)·op(B) in f64 and Σ|a||b| per output (for error bounds). A is [M,K] ([K,M] when
  * ta), B is [K,N] ([N,K] when tb).
  */
-export function naiveMatmul(a: ArrayLike<number>, b: ArrayLike<number>, M: number, N: number, K: number, ta: boolean, tb: boolean): { c: Float64Array; mag: Float64Array } {
-  const c = new Float64Array(M * N), mag = new Float64Array(M * N);
+export function naiveMatmul(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  M: number,
+  N: number,
+  K: number,
+  ta: boolean,
+  tb: boolean,
+): { c: Float64Array; mag: Float64Array } {
+  const c = new Float64Array(M * N),
+    mag = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
-      let s = 0, m = 0;
+      let s = 0,
+        m = 0;
       for (let k = 0; k < K; k++) {
         const x = ta ? a[k * M + i]! : a[i * K + k]!;
         const y = tb ? b[j * K + k]! : b[k * N + j]!;

@@ -18,11 +18,17 @@ function jsInverse(a: readonly number[], n: number): number[] {
       [inv[k * n + j], inv[p * n + j]] = [inv[p * n + j]!, inv[k * n + j]!];
     }
     const d = w[k * n + k]!;
-    for (let j = 0; j < n; j++) { w[k * n + j]! /= d; inv[k * n + j]! /= d; }
+    for (let j = 0; j < n; j++) {
+      w[k * n + j]! /= d;
+      inv[k * n + j]! /= d;
+    }
     for (let i = 0; i < n; i++) {
       if (i === k) continue;
       const f = w[i * n + k]!;
-      for (let j = 0; j < n; j++) { w[i * n + j]! -= f * w[k * n + j]!; inv[i * n + j]! -= f * inv[k * n + j]!; }
+      for (let j = 0; j < n; j++) {
+        w[i * n + j]! -= f * w[k * n + j]!;
+        inv[i * n + j]! -= f * inv[k * n + j]!;
+      }
     }
   }
   return inv;
@@ -39,7 +45,9 @@ for (const dt of ['f32', 'f64'] as const) {
         h.reset();
         const batch = 2;
         const mats = Array.from({ length: batch }, () => randomArray(n * n, r).map((x, i) => round(Math.floor(i / n) === i % n ? x + n : x)));
-        const px = h.put(dt, mats.flat()), pout = h.alloc(batch * n * n * 8), ps = h.alloc(h.rt.matrix_inverse_scratch(n));
+        const px = h.put(dt, mats.flat()),
+          pout = h.alloc(batch * n * n * 8),
+          ps = h.alloc(h.rt.matrix_inverse_scratch(n));
         const status = (dt === 'f32' ? h.rt.matrix_inverse_f32 : h.rt.matrix_inverse_f64)(px, pout, batch, n, adjoint ? 1 : 0, ps);
         t.equal(status, 0, `n=${n} adjoint=${adjoint}: status ok`);
         const got = dt === 'f32' ? h.f32(pout, batch * n * n) : h.f64(pout, batch * n * n);
@@ -65,12 +73,16 @@ t.test('singular matrices give status 1', async (t) => {
   for (const dt of ['f32', 'f64'] as const) {
     for (const [name, a, n] of cases) {
       h.reset();
-      const px = h.put(dt, a), pout = h.alloc(n * n * 8), ps = h.alloc(h.rt.matrix_inverse_scratch(n));
+      const px = h.put(dt, a),
+        pout = h.alloc(n * n * 8),
+        ps = h.alloc(h.rt.matrix_inverse_scratch(n));
       t.equal((dt === 'f32' ? h.rt.matrix_inverse_f32 : h.rt.matrix_inverse_f64)(px, pout, 1, n, 0, ps), 1, `${dt} ${name}`);
     }
     h.reset();
     // One good and one singular matrix in a batch.
-    const px = h.put(dt, [2, 0, 0, 2, 1, 1, 1, 1]), pout = h.alloc(64), ps = h.alloc(h.rt.matrix_inverse_scratch(2));
+    const px = h.put(dt, [2, 0, 0, 2, 1, 1, 1, 1]),
+      pout = h.alloc(64),
+      ps = h.alloc(h.rt.matrix_inverse_scratch(2));
     t.equal((dt === 'f32' ? h.rt.matrix_inverse_f32 : h.rt.matrix_inverse_f64)(px, pout, 2, 2, 0, ps), 1, `${dt}: singular second batch item`);
   }
 });

@@ -34,9 +34,27 @@ const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 5e-324, -5e-324, Number
 
 const UNARY: Array<{ name: string; f64: F1; f32: F1; js: F1; args: number[] }> = [
   { name: 'exp', f64: rt.math_exp_f64, f32: rt.math_exp_f32, js: Math.exp, args: [...uniform(-745, 710, 4000), ...uniform(-1, 1, 2000)] },
-  { name: 'log', f64: rt.math_log_f64, f32: rt.math_log_f32, js: Math.log, args: [...logUniform(1e-300, 1e300, 4000), ...uniform(0.5, 2, 2000), ...uniform(-5, 0, 50)] },
-  { name: 'sin', f64: rt.math_sin_f64, f32: rt.math_sin_f32, js: Math.sin, args: [...uniform(-10, 10, 3000), ...logUniform(1e-10, 1e20, 2000), ...uniform(-1e6, 1e6, 1000)] },
-  { name: 'cos', f64: rt.math_cos_f64, f32: rt.math_cos_f32, js: Math.cos, args: [...uniform(-10, 10, 3000), ...logUniform(1e-10, 1e20, 2000), ...uniform(-1e6, 1e6, 1000)] },
+  {
+    name: 'log',
+    f64: rt.math_log_f64,
+    f32: rt.math_log_f32,
+    js: Math.log,
+    args: [...logUniform(1e-300, 1e300, 4000), ...uniform(0.5, 2, 2000), ...uniform(-5, 0, 50)],
+  },
+  {
+    name: 'sin',
+    f64: rt.math_sin_f64,
+    f32: rt.math_sin_f32,
+    js: Math.sin,
+    args: [...uniform(-10, 10, 3000), ...logUniform(1e-10, 1e20, 2000), ...uniform(-1e6, 1e6, 1000)],
+  },
+  {
+    name: 'cos',
+    f64: rt.math_cos_f64,
+    f32: rt.math_cos_f32,
+    js: Math.cos,
+    args: [...uniform(-10, 10, 3000), ...logUniform(1e-10, 1e20, 2000), ...uniform(-1e6, 1e6, 1000)],
+  },
   { name: 'tanh', f64: rt.math_tanh_f64, f32: rt.math_tanh_f32, js: Math.tanh, args: [...uniform(-25, 25, 4000), ...logUniform(1e-12, 1, 1000)] },
   { name: 'log1p', f64: rt.math_log1p_f64, f32: rt.math_log1p_f32, js: Math.log1p, args: [...uniform(-1, 10, 3000), ...logUniform(1e-15, 1e300, 2000)] },
 ];
@@ -52,16 +70,44 @@ for (const fn of UNARY) {
     }
     t.same(bad.slice(0, 5), [], `${fn.args.length} arguments, worst ${worst} ulp`);
     for (const x of SPECIAL) t.ok(Object.is(fn.f64(x), fn.js(x)) || ulps(fn.f64(x), fn.js(x)) <= 1, `${fn.name}(${x}) = ${fn.f64(x)} (Math: ${fn.js(x)})`);
-    const f32bad = fn.args.concat(SPECIAL).map(Math.fround).filter((x) => !Object.is(fn.f32(x), Math.fround(fn.f64(x))));
+    const f32bad = fn.args
+      .concat(SPECIAL)
+      .map(Math.fround)
+      .filter((x) => !Object.is(fn.f32(x), Math.fround(fn.f64(x))));
     t.same(f32bad.slice(0, 5), [], 'f32 form rounds the f64 form once');
   });
 }
 
 t.test('pow: JavaScript semantics at the special cases, 2 ulp elsewhere, f32 form', async (t) => {
   const cases: Array<[number, number]> = [
-    [1, NaN], [-1, Infinity], [1, Infinity], [-1, -Infinity], [NaN, 0], [NaN, -0], [0, -1], [-0, -1], [-0, -2], [0, 0.5], [-0, 0.5],
-    [-Infinity, 0.5], [Infinity, -0.5], [-8, 1 / 3], [-2, 3], [-2, -3], [2, 1024], [2, -1075], [0.5, Infinity], [1.5, -Infinity],
-    [-Infinity, 3], [-Infinity, -3], [-Infinity, 2], [NaN, 1], [3, 2], [3, -1], [3, 1], [-3, 0.5],
+    [1, NaN],
+    [-1, Infinity],
+    [1, Infinity],
+    [-1, -Infinity],
+    [NaN, 0],
+    [NaN, -0],
+    [0, -1],
+    [-0, -1],
+    [-0, -2],
+    [0, 0.5],
+    [-0, 0.5],
+    [-Infinity, 0.5],
+    [Infinity, -0.5],
+    [-8, 1 / 3],
+    [-2, 3],
+    [-2, -3],
+    [2, 1024],
+    [2, -1075],
+    [0.5, Infinity],
+    [1.5, -Infinity],
+    [-Infinity, 3],
+    [-Infinity, -3],
+    [-Infinity, 2],
+    [NaN, 1],
+    [3, 2],
+    [3, -1],
+    [3, 1],
+    [-3, 0.5],
   ];
   for (const [x, y] of cases) t.ok(Object.is(rt.math_pow_f64(x, y), Math.pow(x, y)), `pow(${x}, ${y}) = ${rt.math_pow_f64(x, y)} (Math: ${Math.pow(x, y)})`);
   const xs = logUniform(1e-5, 1e5, 3000);
@@ -70,7 +116,8 @@ t.test('pow: JavaScript semantics at the special cases, 2 ulp elsewhere, f32 for
   for (let i = 0; i < xs.length; i++) worst = Math.max(worst, ulps(rt.math_pow_f64(xs[i]!, ys[i]!), Math.pow(xs[i]!, ys[i]!)));
   t.ok(worst <= 2, `3000 random (x, y): worst ${worst} ulp`);
   const f32bad = xs.filter((x, i) => {
-    const a = Math.fround(x), b = Math.fround(ys[i]!);
+    const a = Math.fround(x),
+      b = Math.fround(ys[i]!);
     return !Object.is(rt.math_pow_f32(a, b), Math.fround(rt.math_pow_f64(a, b)));
   });
   t.same(f32bad.slice(0, 5), [], 'f32 form rounds the f64 form once');
@@ -87,7 +134,7 @@ t.test("sigmoid: the reference's formula over the runtime's exp (both branches, 
   t.same(f32bad, [], 'f32 form');
 });
 
-t.test('fmod (floormod): exactly JavaScript\'s %, signs, zeros, infinities, NaN; f32 exact too', async (t) => {
+t.test("fmod (floormod): exactly JavaScript's %, signs, zeros, infinities, NaN; f32 exact too", async (t) => {
   const special = [0, -0, 1, -1, 2.5, -2.5, 7.5, -7.5, 0.1, 1e300, -1e-300, 5e-324, Infinity, -Infinity, NaN];
   const bad: string[] = [];
   for (const x of special) for (const y of special) if (!Object.is(rt.math_fmod_f64(x, y), x % y)) bad.push(`${x} % ${y}`);
@@ -96,7 +143,8 @@ t.test('fmod (floormod): exactly JavaScript\'s %, signs, zeros, infinities, NaN;
   xs.forEach((x, i) => {
     const y = i % 2 ? ys[i]! : -ys[i]!;
     if (!Object.is(rt.math_fmod_f64(x, y), x % y)) bad.push(`${x} % ${y}`);
-    const a = Math.fround(x), b = Math.fround(y);
+    const a = Math.fround(x),
+      b = Math.fround(y);
     if (!Object.is(rt.math_fmod_f32(a, b), Math.fround(a % b)) || Math.fround(a % b) !== a % b) bad.push(`f32 ${a} % ${b}`);
   });
   t.same(bad.slice(0, 5), []);

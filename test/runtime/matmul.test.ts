@@ -20,8 +20,10 @@ function runCase(h: Harness, v: Variant, M: number, N: number, K: number, ta: bo
   const r = rng(seed);
   const dt = v === 'f64' ? 'f64' : 'f32';
   const round = dt === 'f32' ? Math.fround : (x: number) => x;
-  const a = randomArray(M * K, r).map(round), b = randomArray(K * N, r).map(round);
-  const pa = h.put(dt, a), pb = h.put(dt, b);
+  const a = randomArray(M * K, r).map(round),
+    b = randomArray(K * N, r).map(round);
+  const pa = h.put(dt, a),
+    pb = h.put(dt, b);
   const pc = h.put(dt, new Array(M * N + 8).fill(GUARD));
   const scratchBytes = v === 'f32' ? h.rt.matmul_f32_scratch(M, N, K) : h.rt.matmul_f64_scratch(M, N, K);
   const ps = h.alloc(scratchBytes);
@@ -48,20 +50,31 @@ for (const v of ['f32', 'f64', 'acc64'] as const) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         const failures: string[] = [];
-        for (const M of SIZES) for (const N of SIZES) for (const K of SIZES) {
-          const f = runCase(h, v, M, N, K, ta, tb, seed++);
-          if (f) failures.push(`M=${M} N=${N} K=${K}: ${f}`);
-        }
+        for (const M of SIZES)
+          for (const N of SIZES)
+            for (const K of SIZES) {
+              const f = runCase(h, v, M, N, K, ta, tb, seed++);
+              if (f) failures.push(`M=${M} N=${N} K=${K}: ${f}`);
+            }
         t.same(failures, [], `transA=${ta} transB=${tb}: ${SIZES.length ** 3} shapes`);
       }
     }
   });
   t.test(`matmul ${v}: shapes crossing the cache blocks`, async (t) => {
-    const shapes: Array<[number, number, number]> = [[70, 300, 260], [130, 129, 513], [4, 8, 1000], [65, 257, 2], [128, 128, 128], [1030, 9, 300], [517, 260, 3]];
+    const shapes: Array<[number, number, number]> = [
+      [70, 300, 260],
+      [130, 129, 513],
+      [4, 8, 1000],
+      [65, 257, 2],
+      [128, 128, 128],
+      [1030, 9, 300],
+      [517, 260, 3],
+    ];
     for (const [M, N, K] of shapes) {
-      for (const ta of [false, true]) for (const tb of [false, true]) {
-        t.equal(runCase(h, v, M, N, K, ta, tb, M * 7 + N * 3 + K), null, `${M}x${N}x${K} transA=${ta} transB=${tb}`);
-      }
+      for (const ta of [false, true])
+        for (const tb of [false, true]) {
+          t.equal(runCase(h, v, M, N, K, ta, tb, M * 7 + N * 3 + K), null, `${M}x${N}x${K} transA=${ta} transB=${tb}`);
+        }
     }
   });
 }
@@ -73,11 +86,14 @@ t.test('small M (the no-packing GEMV path, M ≤ 4, ≤ 8 with transB): row pair
     for (const M of [1, 2, 3, 4, 5, 8, 9]) {
       const failures: string[] = [];
       let n = 0;
-      for (const ta of [false, true]) for (const tb of [false, true]) for (const N of Ns) for (const K of Ks) {
-        const f = runCase(h, v, M, N, K, ta, tb, 1000 + M * 131 + N * 17 + K + (ta ? 7 : 0) + (tb ? 3 : 0));
-        n++;
-        if (f) failures.push(`M=${M} N=${N} K=${K} transA=${ta} transB=${tb}: ${f}`);
-      }
+      for (const ta of [false, true])
+        for (const tb of [false, true])
+          for (const N of Ns)
+            for (const K of Ks) {
+              const f = runCase(h, v, M, N, K, ta, tb, 1000 + M * 131 + N * 17 + K + (ta ? 7 : 0) + (tb ? 3 : 0));
+              n++;
+              if (f) failures.push(`M=${M} N=${N} K=${K} transA=${ta} transB=${tb}: ${f}`);
+            }
       t.same(failures, [], `${v} M=${M}: ${n} shapes`);
     }
   }
@@ -89,9 +105,15 @@ t.test('small M in the batched form (strides, broadcast B)', async (t) => {
       h.reset();
       const r = rng(7);
       const round = v === 'f32' ? Math.fround : (x: number) => x;
-      const batch = 3, M = 1, N = 21, K = 13;
-      const a = randomArray(batch * M * K, r).map(round), b = randomArray(K * N, r).map(round);
-      const pa = h.put(v, a), pb = h.put(v, b), pc = h.alloc(batch * M * N * 8);
+      const batch = 3,
+        M = 1,
+        N = 21,
+        K = 13;
+      const a = randomArray(batch * M * K, r).map(round),
+        b = randomArray(K * N, r).map(round);
+      const pa = h.put(v, a),
+        pb = h.put(v, b),
+        pc = h.alloc(batch * M * N * 8);
       const fn = v === 'f32' ? h.rt.matmul_f32_batched : h.rt.matmul_f64_batched;
       fn(pa, pb, pc, batch, M, N, K, 0, tb ? 1 : 0, h.alloc(h.rt.matmul_f64_scratch(M, N, K)), M * K, 0);
       const c = v === 'f32' ? h.f32(pc, batch * M * N) : h.f64(pc, batch * M * N);
@@ -111,9 +133,15 @@ t.test('batched matmul with strides (0 broadcasts)', async (t) => {
     const dt = v === 'f64' ? 'f64' : 'f32';
     const round = dt === 'f32' ? Math.fround : (x: number) => x;
     const r = rng(99);
-    const batch = 3, M = 5, N = 9, K = 7;
-    const a = randomArray(batch * M * K, r).map(round), b = randomArray(K * N, r).map(round);
-    const pa = h.put(dt, a), pb = h.put(dt, b), pc = h.alloc(batch * M * N * 8);
+    const batch = 3,
+      M = 5,
+      N = 9,
+      K = 7;
+    const a = randomArray(batch * M * K, r).map(round),
+      b = randomArray(K * N, r).map(round);
+    const pa = h.put(dt, a),
+      pb = h.put(dt, b),
+      pc = h.alloc(batch * M * N * 8);
     const ps = h.alloc(Math.max(h.rt.matmul_f32_scratch(M, N, K), h.rt.matmul_f64_scratch(M, N, K)));
     const fn = v === 'f32' ? h.rt.matmul_f32_batched : v === 'f64' ? h.rt.matmul_f64_batched : h.rt.matmul_f32_acc64_batched;
     fn(pa, pb, pc, batch, M, N, K, 0, 0, ps, M * K, 0);
@@ -129,11 +157,13 @@ t.test('batched matmul with strides (0 broadcasts)', async (t) => {
 
 t.test('scratch sizes: TS mirror in abi.ts equals the runtime', async (t) => {
   const mismatches: string[] = [];
-  for (const M of [0, 1, 4, 63, 64, 65, 1000]) for (const N of [0, 1, 8, 255, 256, 300]) for (const K of [0, 1, 255, 256, 1000]) {
-    if (h.rt.matmul_f32_scratch(M, N, K) !== matmulF32ScratchBytes(M, N, K)) mismatches.push(`f32 ${M},${N},${K}`);
-    if (h.rt.matmul_f64_scratch(M, N, K) !== matmulF64ScratchBytes(M, N, K)) mismatches.push(`f64 ${M},${N},${K}`);
-    if (h.rt.matmul_f32_acc64_scratch(M, N, K) !== matmulF64ScratchBytes(M, N, K)) mismatches.push(`acc64 ${M},${N},${K}`);
-  }
+  for (const M of [0, 1, 4, 63, 64, 65, 1000])
+    for (const N of [0, 1, 8, 255, 256, 300])
+      for (const K of [0, 1, 255, 256, 1000]) {
+        if (h.rt.matmul_f32_scratch(M, N, K) !== matmulF32ScratchBytes(M, N, K)) mismatches.push(`f32 ${M},${N},${K}`);
+        if (h.rt.matmul_f64_scratch(M, N, K) !== matmulF64ScratchBytes(M, N, K)) mismatches.push(`f64 ${M},${N},${K}`);
+        if (h.rt.matmul_f32_acc64_scratch(M, N, K) !== matmulF64ScratchBytes(M, N, K)) mismatches.push(`acc64 ${M},${N},${K}`);
+      }
   t.same(mismatches, []);
 });
 
@@ -143,7 +173,10 @@ t.test('acc64 is more accurate than f32 accumulation on a cancelling sum', async
   const K = 1024;
   const a = Array.from({ length: K }, (_, k) => (k % 4 === 0 ? 1e4 : k % 4 === 2 ? -1e4 : k % 4 === 1 ? 1e-3 : 0));
   const b = new Array(K).fill(1);
-  const pa = h.put('f32', a), pb = h.put('f32', b), pc = h.alloc(16), ps = h.alloc(h.rt.matmul_f64_scratch(1, 1, K));
+  const pa = h.put('f32', a),
+    pb = h.put('f32', b),
+    pc = h.alloc(16),
+    ps = h.alloc(h.rt.matmul_f64_scratch(1, 1, K));
   h.rt.matmul_f32_acc64(pa, pb, pc, 1, 1, K, 0, 0, ps);
   const exact = a.map(Math.fround).reduce((s, x) => s + x, 0);
   t.equal(h.f32(pc, 1)[0], Math.fround(exact));
@@ -160,9 +193,14 @@ t.test('acc64 is more accurate than f32 accumulation on a cancelling sum', async
 function blockedCase(M: number, N: number, K: number, ta: boolean, tb: boolean, seed: number): string | null {
   h.reset();
   const r = rng(seed);
-  const a = randomArray(M * K, r).map(Math.fround), b = randomArray(K * N, r).map(Math.fround);
-  const pa = h.put('f32', a), pb = h.put('f32', b), pc = h.put('f32', new Array(M * N + 8).fill(GUARD));
-  const scratchBytes = h.rt.matmul_f32_scratch(M, N, K), ps = h.alloc(scratchBytes), guard = h.put('f32', new Array(1024).fill(GUARD));
+  const a = randomArray(M * K, r).map(Math.fround),
+    b = randomArray(K * N, r).map(Math.fround);
+  const pa = h.put('f32', a),
+    pb = h.put('f32', b),
+    pc = h.put('f32', new Array(M * N + 8).fill(GUARD));
+  const scratchBytes = h.rt.matmul_f32_scratch(M, N, K),
+    ps = h.alloc(scratchBytes),
+    guard = h.put('f32', new Array(1024).fill(GUARD));
   h.rt.matmul_f32(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps);
   if (h.f32(guard, 1024).some((x) => x !== GUARD)) return `wrote past the ${scratchBytes} bytes of scratch`;
   const c = h.f32(pc, M * N + 8);
@@ -177,18 +215,32 @@ function blockedCase(M: number, N: number, K: number, ta: boolean, tb: boolean, 
 
 t.test('f32: K around the block sizes (KF = KCS = 64, KC = 512, equal slices), packed and small M, all transposes', async (t) => {
   const Ks = [4, 63, 64, 65, 127, 128, 129, 252, 255, 256, 257, 260, 511, 512, 513, 516, 767, 768, 769, 1020, 1024, 1028, 2047, 2048, 2049];
-  for (const [M, N] of [[1, 19], [2, 33], [3, 8], [8, 5], [9, 17], [37, 70]] as const) {
+  for (const [M, N] of [
+    [1, 19],
+    [2, 33],
+    [3, 8],
+    [8, 5],
+    [9, 17],
+    [37, 70],
+  ] as const) {
     const failures: string[] = [];
-    for (const K of Ks) for (const ta of [false, true]) for (const tb of [false, true]) {
-      const f = blockedCase(M, N, K, ta, tb, M * 1000 + N * 10 + K + (ta ? 3 : 0) + (tb ? 5 : 0));
-      if (f) failures.push(`${M}x${N}x${K} transA=${ta} transB=${tb}: ${f}`);
-    }
+    for (const K of Ks)
+      for (const ta of [false, true])
+        for (const tb of [false, true]) {
+          const f = blockedCase(M, N, K, ta, tb, M * 1000 + N * 10 + K + (ta ? 3 : 0) + (tb ? 5 : 0));
+          if (f) failures.push(`${M}x${N}x${K} transA=${ta} transB=${tb}: ${f}`);
+        }
     t.same(failures, [], `${M}x${N}: ${Ks.length * 4} depths × transposes`);
   }
 });
 
 t.test('f32: long K (the normal equation’s XᵀX shape, 9×9×20640) within the blocked bound', async (t) => {
-  for (const [M, N] of [[9, 9], [1, 1], [9, 1], [4, 9]] as const) {
+  for (const [M, N] of [
+    [9, 9],
+    [1, 1],
+    [9, 1],
+    [4, 9],
+  ] as const) {
     t.equal(blockedCase(M, N, 20640, true, false, 77 + M + N), null, `${M}x${N}x20640 transA`);
     t.equal(blockedCase(M, N, 20640, false, false, 78 + M + N), null, `${M}x${N}x20640`);
   }
@@ -196,10 +248,19 @@ t.test('f32: long K (the normal equation’s XᵀX shape, 9×9×20640) within th
 
 t.test('f32: a long sum of 0.1s keeps f64-like accuracy (sequential f32 accumulation is ~6e-4 off)', async (t) => {
   const K = 20000;
-  for (const [M, N, tb] of [[1, 1, false], [1, 1, true], [4, 16, false], [9, 9, false], [64, 64, true]] as const) {
+  for (const [M, N, tb] of [
+    [1, 1, false],
+    [1, 1, true],
+    [4, 16, false],
+    [9, 9, false],
+    [64, 64, true],
+  ] as const) {
     h.reset();
-    const a = new Array(M * K).fill(0.1), b = new Array(K * N).fill(1);
-    const pa = h.put('f32', a), pb = h.put('f32', b), pc = h.alloc(M * N * 4);
+    const a = new Array(M * K).fill(0.1),
+      b = new Array(K * N).fill(1);
+    const pa = h.put('f32', a),
+      pb = h.put('f32', b),
+      pc = h.alloc(M * N * 4);
     h.rt.matmul_f32(pa, pb, pc, M, N, K, 0, tb ? 1 : 0, h.alloc(h.rt.matmul_f32_scratch(M, N, K)));
     const exact = K * Math.fround(0.1);
     const worst = Math.max(...Array.from(h.f32(pc, M * N), (x) => Math.abs(x - exact) / exact));
@@ -222,41 +283,74 @@ function unfusedEpilogue(dt: 'f32' | 'f64', x: number, bias: number | null, act:
 }
 
 t.test('matmul_*_ep: act(A·B + bias) equals matmul then the unfused epilogue bit for bit (tails, K blocks, small M, transposes, batched)', async (t) => {
-  const shapes: Array<[number, number, number]> = [[1, 19, 7], [2, 37, 600], [3, 8, 300], [8, 5, 9], [5, 9, 1], [13, 21, 257], [70, 300, 260], [33, 17, 0]];
+  const shapes: Array<[number, number, number]> = [
+    [1, 19, 7],
+    [2, 37, 600],
+    [3, 8, 300],
+    [8, 5, 9],
+    [5, 9, 1],
+    [13, 21, 257],
+    [70, 300, 260],
+    [33, 17, 0],
+  ];
   for (const dt of ['f32', 'f64'] as const) {
     const failures: string[] = [];
     let n = 0;
-    for (const [M, N, K] of shapes) for (const ta of [false, true]) for (const tb of [false, true]) for (const act of ACTS) for (const withBias of [false, true]) {
-      for (const batch of [1, 2]) {
-        h.reset();
-        const r = rng(M * 31 + N * 7 + K + n);
-        const round = dt === 'f32' ? Math.fround : (x: number) => x;
-        const a = randomArray(batch * M * K, r, -2, 2).map(round), b = randomArray(K * N, r, -2, 2).map(round);
-        const bias = randomArray(N, r, -1, 1).map(round);
-        const pa = h.put(dt, a), pb = h.put(dt, b), pbias = withBias ? h.put(dt, bias) : 0;
-        const es = dt === 'f32' ? 4 : 8;
-        const pc = h.put(dt, new Array(batch * M * N + 4).fill(GUARD)), pref = h.alloc(batch * M * N * es);
-        const ps = h.alloc(Math.max(h.rt.matmul_f32_scratch(M, N, K), h.rt.matmul_f64_scratch(M, N, K)));
-        const code = ACTS.indexOf(act);
-        if (batch === 1) {
-          (dt === 'f32' ? h.rt.matmul_f32_ep : h.rt.matmul_f64_ep)(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps, pbias, code);
-          (dt === 'f32' ? h.rt.matmul_f32 : h.rt.matmul_f64)(pa, pb, pref, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps);
-        } else {
-          (dt === 'f32' ? h.rt.matmul_f32_batched_ep : h.rt.matmul_f64_batched_ep)(pa, pb, pc, batch, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps, M * K, 0, pbias, code);
-          (dt === 'f32' ? h.rt.matmul_f32_batched : h.rt.matmul_f64_batched)(pa, pb, pref, batch, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps, M * K, 0);
-        }
-        const view = (p: number, len: number) => (dt === 'f32' ? h.f32(p, len) : h.f64(p, len));
-        const got = view(pc, batch * M * N + 4), prod = view(pref, batch * M * N);
-        let bad = '';
-        for (let i = 0; i < batch * M * N && !bad; i++) {
-          const want = unfusedEpilogue(dt, prod[i]!, withBias ? bias[i % N]! : null, act);
-          if (!Object.is(got[i], want)) bad = `C[${i}] = ${got[i]} vs ${want}`;
-        }
-        for (let i = batch * M * N; i < batch * M * N + 4 && !bad; i++) if (got[i] !== GUARD) bad = `wrote past C at ${i}`;
-        n++;
-        if (bad) failures.push(`${dt} ${batch}×${M}x${N}x${K} transA=${ta} transB=${tb} act=${act} bias=${withBias}: ${bad}`);
-      }
-    }
+    for (const [M, N, K] of shapes)
+      for (const ta of [false, true])
+        for (const tb of [false, true])
+          for (const act of ACTS)
+            for (const withBias of [false, true]) {
+              for (const batch of [1, 2]) {
+                h.reset();
+                const r = rng(M * 31 + N * 7 + K + n);
+                const round = dt === 'f32' ? Math.fround : (x: number) => x;
+                const a = randomArray(batch * M * K, r, -2, 2).map(round),
+                  b = randomArray(K * N, r, -2, 2).map(round);
+                const bias = randomArray(N, r, -1, 1).map(round);
+                const pa = h.put(dt, a),
+                  pb = h.put(dt, b),
+                  pbias = withBias ? h.put(dt, bias) : 0;
+                const es = dt === 'f32' ? 4 : 8;
+                const pc = h.put(dt, new Array(batch * M * N + 4).fill(GUARD)),
+                  pref = h.alloc(batch * M * N * es);
+                const ps = h.alloc(Math.max(h.rt.matmul_f32_scratch(M, N, K), h.rt.matmul_f64_scratch(M, N, K)));
+                const code = ACTS.indexOf(act);
+                if (batch === 1) {
+                  (dt === 'f32' ? h.rt.matmul_f32_ep : h.rt.matmul_f64_ep)(pa, pb, pc, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps, pbias, code);
+                  (dt === 'f32' ? h.rt.matmul_f32 : h.rt.matmul_f64)(pa, pb, pref, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps);
+                } else {
+                  (dt === 'f32' ? h.rt.matmul_f32_batched_ep : h.rt.matmul_f64_batched_ep)(
+                    pa,
+                    pb,
+                    pc,
+                    batch,
+                    M,
+                    N,
+                    K,
+                    ta ? 1 : 0,
+                    tb ? 1 : 0,
+                    ps,
+                    M * K,
+                    0,
+                    pbias,
+                    code,
+                  );
+                  (dt === 'f32' ? h.rt.matmul_f32_batched : h.rt.matmul_f64_batched)(pa, pb, pref, batch, M, N, K, ta ? 1 : 0, tb ? 1 : 0, ps, M * K, 0);
+                }
+                const view = (p: number, len: number) => (dt === 'f32' ? h.f32(p, len) : h.f64(p, len));
+                const got = view(pc, batch * M * N + 4),
+                  prod = view(pref, batch * M * N);
+                let bad = '';
+                for (let i = 0; i < batch * M * N && !bad; i++) {
+                  const want = unfusedEpilogue(dt, prod[i]!, withBias ? bias[i % N]! : null, act);
+                  if (!Object.is(got[i], want)) bad = `C[${i}] = ${got[i]} vs ${want}`;
+                }
+                for (let i = batch * M * N; i < batch * M * N + 4 && !bad; i++) if (got[i] !== GUARD) bad = `wrote past C at ${i}`;
+                n++;
+                if (bad) failures.push(`${dt} ${batch}×${M}x${N}x${K} transA=${ta} transB=${tb} act=${act} bias=${withBias}: ${bad}`);
+              }
+            }
     t.same(failures, [], `${dt}: ${n} cases`);
   }
 });

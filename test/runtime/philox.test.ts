@@ -11,14 +11,20 @@ import { Harness } from './harness.js';
 
 // ---- JS reference -------------------------------------------------------------------------
 
-const M0 = 0xd2511f53n, M1 = 0xcd9e8d57n, W0 = 0x9e3779b9, W1 = 0xbb67ae85;
+const M0 = 0xd2511f53n,
+  M1 = 0xcd9e8d57n,
+  W0 = 0x9e3779b9,
+  W1 = 0xbb67ae85;
 function philox(key: readonly number[], ctr: readonly number[]): number[] {
   let [c0, c1, c2, c3] = ctr.map((x) => x >>> 0) as [number, number, number, number];
   let [k0, k1] = key.map((x) => x >>> 0) as [number, number];
   for (let r = 0; r < 10; r++) {
-    const p0 = M0 * BigInt(c0), p1 = M1 * BigInt(c2);
-    const hi0 = Number(p0 >> 32n), lo0 = Number(p0 & 0xffffffffn);
-    const hi1 = Number(p1 >> 32n), lo1 = Number(p1 & 0xffffffffn);
+    const p0 = M0 * BigInt(c0),
+      p1 = M1 * BigInt(c2);
+    const hi0 = Number(p0 >> 32n),
+      lo0 = Number(p0 & 0xffffffffn);
+    const hi1 = Number(p1 >> 32n),
+      lo1 = Number(p1 & 0xffffffffn);
     [c0, c1, c2, c3] = [(hi1 ^ c1 ^ k0) >>> 0, lo1, (hi0 ^ c3 ^ k1) >>> 0, lo0];
     k0 = (k0 + W0) >>> 0;
     k1 = (k1 + W1) >>> 0;
@@ -31,12 +37,14 @@ function addCounter(ctr: readonly number[], n: bigint): number[] {
   v = (v + n) & ((1n << 128n) - 1n);
   return [0, 1, 2, 3].map((i) => Number((v >> BigInt(32 * i)) & 0xffffffffn));
 }
-const f32buf = new Float32Array(1), u32view = new Uint32Array(f32buf.buffer);
+const f32buf = new Float32Array(1),
+  u32view = new Uint32Array(f32buf.buffer);
 function u32ToF32(x: number): number {
   u32view[0] = ((x & 0x7fffff) | 0x3f800000) >>> 0;
   return Math.fround(f32buf[0]! - 1);
 }
-const f64buf = new Float64Array(1), u32x2 = new Uint32Array(f64buf.buffer);
+const f64buf = new Float64Array(1),
+  u32x2 = new Uint32Array(f64buf.buffer);
 function u64ToF64(hi: number, lo: number): number {
   u32x2[0] = lo >>> 0;
   u32x2[1] = ((hi & 0xfffff) | 0x3ff00000) >>> 0;
@@ -61,19 +69,26 @@ function reference(dist: Dist, key: number[], ctr: number[], n: number, p: numbe
   const f = dist.endsWith('f32') ? Math.fround : (x: number) => x;
   const out: number[] = [];
   if (dist.startsWith('truncated')) {
-    const group = dist.endsWith('f32') ? 4 : 2, skip = dist.endsWith('f32') ? 100n : 50n;
+    const group = dist.endsWith('f32') ? 4 : 2,
+      skip = dist.endsWith('f32') ? 100n : 50n;
     for (let g = 0; g * group < n; g++) {
       let blockCtr = addCounter(ctr, BigInt(g) * skip);
       const words: number[] = [];
       const next = () => {
-        if (words.length === 0) { words.push(...philox(key, blockCtr)); blockCtr = addCounter(blockCtr, 1n); }
+        if (words.length === 0) {
+          words.push(...philox(key, blockCtr));
+          blockCtr = addCounter(blockCtr, 1n);
+        }
         return words.shift()!;
       };
       let got = 0;
       while (got < group) {
         const pair = group === 4 ? boxMullerF32(next(), next()) : boxMullerF64(next(), next(), next(), next());
         for (const x of pair) {
-          if (got < group && Math.abs(x) < 2) { if (g * group + got < n) out.push(f(f(x * q) + p)); got++; }
+          if (got < group && Math.abs(x) < 2) {
+            if (g * group + got < n) out.push(f(f(x * q) + p));
+            got++;
+          }
         }
       }
     }
@@ -82,8 +97,10 @@ function reference(dist: Dist, key: number[], ctr: number[], n: number, p: numbe
   for (let blk = 0; out.length < n; blk++) {
     const w = philox(key, addCounter(ctr, BigInt(blk)));
     let vals: number[];
-    if (dist === 'uniform_f32') { const range = Math.fround(q - p); vals = w.map((x) => Math.fround(Math.fround(u32ToF32(x) * range) + p)); }
-    else if (dist === 'uniform_f64') vals = [u64ToF64(w[0]!, w[1]!), u64ToF64(w[2]!, w[3]!)].map((u) => u * (q - p) + p);
+    if (dist === 'uniform_f32') {
+      const range = Math.fround(q - p);
+      vals = w.map((x) => Math.fround(Math.fround(u32ToF32(x) * range) + p));
+    } else if (dist === 'uniform_f64') vals = [u64ToF64(w[0]!, w[1]!), u64ToF64(w[2]!, w[3]!)].map((u) => u * (q - p) + p);
     else if (dist === 'normal_f32') vals = [...boxMullerF32(w[0]!, w[1]!), ...boxMullerF32(w[2]!, w[3]!)].map((x) => f(f(x * q) + p));
     else vals = boxMullerF64(w[0]!, w[1]!, w[2]!, w[3]!).map((x) => x * q + p);
     for (const v of vals) if (out.length < n) out.push(v);
@@ -100,11 +117,24 @@ function setState(p: number, key: number[], ctr: number[]): void {
 
 t.test('Philox4x32-10 known answers (Random123 kat_vectors)', async (t) => {
   const cases: Array<[number[], number[], number[]]> = [
-    [[0, 0], [0, 0, 0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-    [[0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-    [[0xa4093822, 0x299f31d0], [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+    [
+      [0, 0],
+      [0, 0, 0, 0],
+      [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+    ],
+    [
+      [0xffffffff, 0xffffffff],
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+    ],
+    [
+      [0xa4093822, 0x299f31d0],
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+      [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+    ],
   ];
-  const st = h.alloc(PHILOX_STATE_BYTES), out = h.alloc(16);
+  const st = h.alloc(PHILOX_STATE_BYTES),
+    out = h.alloc(16);
   for (const [key, ctr, expected] of cases) {
     setState(st, key, ctr);
     h.rt.philox_fill_u32(st, out, 4);
@@ -121,15 +151,23 @@ t.test('philox_init lays out key = seed, counter = [0, 0, seed2]', async (t) => 
 });
 
 const DISTS: Array<[Dist, number, number]> = [
-  ['uniform_f32', -2, 3], ['uniform_f64', -2, 3], ['normal_f32', 1.5, 0.5], ['normal_f64', 1.5, 0.5], ['truncated_f32', 0, 1], ['truncated_f64', -1, 2],
+  ['uniform_f32', -2, 3],
+  ['uniform_f64', -2, 3],
+  ['normal_f32', 1.5, 0.5],
+  ['normal_f64', 1.5, 0.5],
+  ['truncated_f32', 0, 1],
+  ['truncated_f64', -1, 2],
 ];
 for (const [dist, p, q] of DISTS) {
   t.test(`${dist} matches the JS transcription of TF`, async (t) => {
     const isF32 = dist.endsWith('f32');
     const fn = {
-      uniform_f32: h.rt.random_uniform_f32, uniform_f64: h.rt.random_uniform_f64,
-      normal_f32: h.rt.random_normal_f32, normal_f64: h.rt.random_normal_f64,
-      truncated_f32: h.rt.truncated_normal_f32, truncated_f64: h.rt.truncated_normal_f64,
+      uniform_f32: h.rt.random_uniform_f32,
+      uniform_f64: h.rt.random_uniform_f64,
+      normal_f32: h.rt.random_normal_f32,
+      normal_f64: h.rt.random_normal_f64,
+      truncated_f32: h.rt.truncated_normal_f32,
+      truncated_f64: h.rt.truncated_normal_f64,
     }[dist];
     for (const [n, key, ctr] of [
       [0, [1, 0], [0, 0, 0, 0]],
@@ -138,9 +176,11 @@ for (const [dist, p, q] of DISTS) {
       [1001, [0xdeadbeef, 0x1234], [0xffffff00, 0xffffffff, 0xffffffff, 0]],
     ] as Array<[number, number[], number[]]>) {
       h.reset();
-      const st = h.alloc(PHILOX_STATE_BYTES), out = h.alloc(n * 8 + 16);
+      const st = h.alloc(PHILOX_STATE_BYTES),
+        out = h.alloc(n * 8 + 16);
       setState(st, key, ctr);
-      const pf = isF32 ? Math.fround(p) : p, qf = isF32 ? Math.fround(q) : q;
+      const pf = isF32 ? Math.fround(p) : p,
+        qf = isF32 ? Math.fround(q) : q;
       fn(st, out, n, pf, qf);
       const got = [...(isF32 ? h.f32(out, n) : h.f64(out, n))];
       const want = reference(dist, key, ctr, n, pf, qf);
@@ -151,7 +191,11 @@ for (const [dist, p, q] of DISTS) {
         const bad = got.findIndex((x, i) => !(Math.abs(x - want[i]!) <= tol * Math.max(1, Math.abs(want[i]!))));
         t.equal(bad, -1, `n=${n}: within ${tol}${bad >= 0 ? ` (first difference at ${bad}: ${got[bad]} vs ${want[bad]})` : ''}`);
       }
-      if (dist.startsWith('truncated')) t.ok(got.every((x) => Math.abs((x - pf) / qf) < 2 + 1e-6), 'all within 2 stddev');
+      if (dist.startsWith('truncated'))
+        t.ok(
+          got.every((x) => Math.abs((x - pf) / qf) < 2 + 1e-6),
+          'all within 2 stddev',
+        );
       t.same([...h.u32(st + 8, 4)], addCounter(ctr, BigInt(n) * 256n), 'counter advanced by 256·n (ReserveRandomOutputs)');
     }
   });
@@ -159,7 +203,8 @@ for (const [dist, p, q] of DISTS) {
 
 t.test('a second call continues the stream from the advanced counter', async (t) => {
   h.reset();
-  const st = h.alloc(PHILOX_STATE_BYTES), out = h.alloc(64);
+  const st = h.alloc(PHILOX_STATE_BYTES),
+    out = h.alloc(64);
   h.rt.philox_init(st, 1, 0, 2, 0);
   h.rt.random_uniform_f32(st, out, 4, 0, 1);
   const first = [...h.f32(out, 4)];
@@ -167,5 +212,8 @@ t.test('a second call continues the stream from the advanced counter', async (t)
   const second = [...h.f32(out, 4)];
   t.same(second, reference('uniform_f32', [1, 0], [1024, 0, 2, 0], 4, 0, 1));
   t.not(first[0], second[0]);
-  t.ok([...first, ...second].every((x) => x >= 0 && x < 1), 'uniform in [0, 1)');
+  t.ok(
+    [...first, ...second].every((x) => x >= 0 && x < 1),
+    'uniform in [0, 1)',
+  );
 });

@@ -38,22 +38,34 @@ t.test('relaxed build: matmul_f32 within the blocked bound of an f64 reference, 
   const r = rng(5);
   const failures: string[] = [];
   let n = 0;
-  for (const [M, N, K] of [[1, 1, 1], [5, 9, 7], [33, 17, 300], [70, 260, 33], [1, 37, 1000], [3, 40, 129], [8, 9, 257], [64, 72, 1030], [130, 9, 2049]] as const) {
-    for (const ta of [0, 1]) for (const tb of [0, 1]) {
-      const a = randomArray(M * K, r).map(Math.fround), b = randomArray(K * N, r).map(Math.fround);
-      const [pa, pb, pc, ps] = place([a, b], [M * N * 4, rt.matmul_f32_scratch(M, N, K)]);
-      rt.matmul_f32(pa!, pb!, pc!, M, N, K, ta, tb, ps!);
-      const got = new Float32Array(memory.buffer, pc!, M * N);
-      const { c, mag } = naiveMatmul(a, b, M, N, K, ta === 1, tb === 1);
-      n++;
-      for (let i = 0; i < M * N; i++) {
-        const tol = (80 * 2 ** -24 + K * 2 ** -53) * mag[i]! + 2 ** -24 * Math.abs(c[i]!) + 1e-30;
-        if (!(Math.abs(got[i]! - c[i]!) <= tol)) {
-          failures.push(`${M}x${N}x${K} transA=${ta} transB=${tb}: C[${i}] = ${got[i]} vs ${c[i]} (tol ${tol})`);
-          break;
+  for (const [M, N, K] of [
+    [1, 1, 1],
+    [5, 9, 7],
+    [33, 17, 300],
+    [70, 260, 33],
+    [1, 37, 1000],
+    [3, 40, 129],
+    [8, 9, 257],
+    [64, 72, 1030],
+    [130, 9, 2049],
+  ] as const) {
+    for (const ta of [0, 1])
+      for (const tb of [0, 1]) {
+        const a = randomArray(M * K, r).map(Math.fround),
+          b = randomArray(K * N, r).map(Math.fround);
+        const [pa, pb, pc, ps] = place([a, b], [M * N * 4, rt.matmul_f32_scratch(M, N, K)]);
+        rt.matmul_f32(pa!, pb!, pc!, M, N, K, ta, tb, ps!);
+        const got = new Float32Array(memory.buffer, pc!, M * N);
+        const { c, mag } = naiveMatmul(a, b, M, N, K, ta === 1, tb === 1);
+        n++;
+        for (let i = 0; i < M * N; i++) {
+          const tol = (80 * 2 ** -24 + K * 2 ** -53) * mag[i]! + 2 ** -24 * Math.abs(c[i]!) + 1e-30;
+          if (!(Math.abs(got[i]! - c[i]!) <= tol)) {
+            failures.push(`${M}x${N}x${K} transA=${ta} transB=${tb}: C[${i}] = ${got[i]} vs ${c[i]} (tol ${tol})`);
+            break;
+          }
         }
       }
-    }
   }
   t.same(failures, [], `${n} cases`);
 });
@@ -61,13 +73,20 @@ t.test('relaxed build: matmul_f32 within the blocked bound of an f64 reference, 
 t.test('relaxed build: matmul_f32_ep equals its own product then the epilogue, bit for bit', async (t) => {
   const r = rng(9);
   const failures: string[] = [];
-  for (const [M, N, K] of [[1, 19, 70], [37, 21, 300], [64, 16, 64]] as const) {
+  for (const [M, N, K] of [
+    [1, 19, 70],
+    [37, 21, 300],
+    [64, 16, 64],
+  ] as const) {
     for (const [act, code] of Object.entries(MATMUL_ACT)) {
-      const a = randomArray(M * K, r).map(Math.fround), b = randomArray(K * N, r).map(Math.fround), bias = randomArray(N, r).map(Math.fround);
+      const a = randomArray(M * K, r).map(Math.fround),
+        b = randomArray(K * N, r).map(Math.fround),
+        bias = randomArray(N, r).map(Math.fround);
       const [pa, pb, pbias, pc, pref, ps] = place([a, b, bias], [M * N * 4, M * N * 4, rt.matmul_f32_scratch(M, N, K)]);
       rt.matmul_f32_ep(pa!, pb!, pc!, M, N, K, 0, 0, ps!, pbias!, code);
       rt.matmul_f32(pa!, pb!, pref!, M, N, K, 0, 0, ps!);
-      const got = new Float32Array(memory.buffer, pc!, M * N), prod = new Float32Array(memory.buffer, pref!, M * N);
+      const got = new Float32Array(memory.buffer, pc!, M * N),
+        prod = new Float32Array(memory.buffer, pref!, M * N);
       for (let i = 0; i < M * N; i++) {
         let v = Math.fround(prod[i]! + bias[i % N]!);
         if (act === 'relu') v = v > 0 ? v : 0;

@@ -58,7 +58,26 @@ t.test('9.7 placeholders fed with batches of one and two rows', (t) => {
   const A = tensorOf(r, 'A');
   const B = tensorOf(r, 'B');
   t.same(s.run(B, new Map([[A, [[1, 2, 3]]]])).toNested(), [[6, 7, 8]]);
-  t.same(s.run(B, new Map([[A, [[4, 5, 6], [7, 8, 9]]]])).toNested(), [[9, 10, 11], [12, 13, 14]]);
+  t.same(
+    s
+      .run(
+        B,
+        new Map([
+          [
+            A,
+            [
+              [4, 5, 6],
+              [7, 8, 9],
+            ],
+          ],
+        ]),
+      )
+      .toNested(),
+    [
+      [9, 10, 11],
+      [12, 13, 14],
+    ],
+  );
   t.throws(() => s.run(B), { message: /You must feed a value for placeholder tensor 'Placeholder' with dtype float and shape \[\?,3\]/ });
   t.end();
 });
@@ -106,8 +125,15 @@ function checkSharedThreshold(t: Test, file: string, thresholdName: string) {
   s.run(r.lookup('init') ?? new Operation(r.defaultGraph.nodes.find((n) => n.op === 'group')!));
   const X = tensorOf(r, 'X');
   const thresholds = r.defaultGraph.nodes.filter((n) => n.op === 'variable' && n.name.endsWith('threshold'));
-  t.same(thresholds.map((n) => n.name), [thresholdName], `one shared variable ${thresholdName}`);
-  const xs = [[1, 2, 3], [-1, 0.5, 2]];
+  t.same(
+    thresholds.map((n) => n.name),
+    [thresholdName],
+    `one shared variable ${thresholdName}`,
+  );
+  const xs = [
+    [1, 2, 3],
+    [-1, 0.5, 2],
+  ];
   s.writeVariable(thresholdName, Tensor.scalar('f32', 1.5));
   const out = s.run(tensorOf(r, 'output'), new Map([[X, xs]]));
   const weights = r.defaultGraph.nodes.filter((n) => n.op === 'variable' && /(^|\/)weights(_\d+)?$/.test(n.name));
@@ -124,10 +150,22 @@ function checkSharedThreshold(t: Test, file: string, thresholdName: string) {
 }
 
 t.test('9.12 shared threshold, four ways', (t) => {
-  t.test('param', (t) => { checkSharedThreshold(t, 'samples/threshold_param.tfg', 'threshold'); t.end(); });
-  t.test('attr', (t) => { checkSharedThreshold(t, 'samples/threshold_attr.tfg', 'relu/threshold'); t.end(); });
-  t.test('get_variable', (t) => { checkSharedThreshold(t, 'samples/threshold_get_variable.tfg', 'relu/threshold'); t.end(); });
-  t.test('auto_reuse', (t) => { checkSharedThreshold(t, 'samples/threshold_auto_reuse.tfg', 'relu/threshold'); t.end(); });
+  t.test('param', (t) => {
+    checkSharedThreshold(t, 'samples/threshold_param.tfg', 'threshold');
+    t.end();
+  });
+  t.test('attr', (t) => {
+    checkSharedThreshold(t, 'samples/threshold_attr.tfg', 'relu/threshold');
+    t.end();
+  });
+  t.test('get_variable', (t) => {
+    checkSharedThreshold(t, 'samples/threshold_get_variable.tfg', 'relu/threshold');
+    t.end();
+  });
+  t.test('auto_reuse', (t) => {
+    checkSharedThreshold(t, 'samples/threshold_auto_reuse.tfg', 'relu/threshold');
+    t.end();
+  });
   t.end();
 });
 

@@ -30,8 +30,14 @@ t.test('elementwise chain + reduction: one kernel fused, one per node unfused', 
   t.equal(k.combiner, 'sum');
   t.ok(k.mean);
   t.same(k.axes, [0, 1]);
-  t.same(k.body.loads.map((l) => l.pattern), ['contiguous', 'contiguous', 'row']);
-  t.same(k.body.exprs.map((e) => e.op), ['load', 'load', 'mul', 'load', 'add', 'const', 'maximum', 'square']);
+  t.same(
+    k.body.loads.map((l) => l.pattern),
+    ['contiguous', 'contiguous', 'row'],
+  );
+  t.same(
+    k.body.exprs.map((e) => e.op),
+    ['load', 'load', 'mul', 'load', 'add', 'const', 'maximum', 'square'],
+  );
   const unfused = schedule(unit, { noFuse: true });
   t.equal(unfused.kernels.length, 5, 'mul, add, maximum, square, mean (the scalar 0 is an immediate)');
   const env = { B: 1000 };
@@ -55,8 +61,14 @@ t.test('MLP layer relu(x @ W + b): a matmul kernel with the bias and relu as epi
   const k = plan.kernels[0] as MatmulKernel;
   t.equal(k.kind, 'matmul');
   t.ok(k.epilogue, 'has an epilogue');
-  t.same(k.epilogue!.exprs.map((e) => e.op), ['acc', 'load', 'add', 'relu']);
-  t.same(k.epilogue!.loads.map((l) => [l.node.name, l.pattern]), [['b', 'row']]);
+  t.same(
+    k.epilogue!.exprs.map((e) => e.op),
+    ['acc', 'load', 'add', 'relu'],
+  );
+  t.same(
+    k.epilogue!.loads.map((l) => [l.node.name, l.pattern]),
+    [['b', 'row']],
+  );
   t.same(k.outputs, [h]);
   t.notOk(plan.memory.bufferOf(mm), 'the product is never materialised');
   t.equal(schedule(makeUnit(b.g, [h], [x]), { noFuse: true }).kernels.length, 3);
@@ -65,7 +77,13 @@ t.test('MLP layer relu(x @ W + b): a matmul kernel with the bias and relu as epi
   const mm2 = b.op('matmul', [h, W2], { transpose_a: false, transpose_b: false });
   const y = b.op('add', [mm2, b.v('b2', [10])]);
   const plan2 = schedule(makeUnit(b.g, [y], [x]));
-  t.same(plan2.kernels.map((k) => [k.kind, (k as MatmulKernel).epilogue ? 'epilogue' : '-']), [['matmul', 'epilogue'], ['matmul', 'epilogue']]);
+  t.same(
+    plan2.kernels.map((k) => [k.kind, (k as MatmulKernel).epilogue ? 'epilogue' : '-']),
+    [
+      ['matmul', 'epilogue'],
+      ['matmul', 'epilogue'],
+    ],
+  );
   const gp = golden('test/schedule/golden/mlp.plan.txt', formatPlan(plan2, { env: { B: 1 } }));
   t.equal(gp.actual, gp.expected);
   t.end();
@@ -84,7 +102,11 @@ t.test('a producer with two consumers: cheap is recomputed, expensive is materia
   const t1 = b.op('reduce_sum', [e], { axis: null, keepdims: false }, 't1');
   const t2 = b.op('reduce_max', [e], { axis: null, keepdims: false }, 't2');
   const q = schedule(makeUnit(b.g, [t1, t2], [x]));
-  t.same(q.kernels.map((k) => k.kind), ['loop', 'reduce', 'reduce'], 'exp is its own kernel');
+  t.same(
+    q.kernels.map((k) => k.kind),
+    ['loop', 'reduce', 'reduce'],
+    'exp is its own kernel',
+  );
   t.ok(q.memory.bufferOf(e));
   t.same(q.kernels[1].inputs, [e]);
   // An expensive producer under a cheap one that is duplicated is materialised too.
@@ -93,7 +115,10 @@ t.test('a producer with two consumers: cheap is recomputed, expensive is materia
   const u1 = b.op('reduce_sum', [c2], { axis: null, keepdims: false }, 'u1');
   const u2 = b.op('reduce_min', [c2], { axis: null, keepdims: false }, 'u2');
   const r = schedule(makeUnit(b.g, [u1, u2], [x]));
-  t.same(r.kernels.map((k) => k.name), ['e2', 'u1', 'u2']);
+  t.same(
+    r.kernels.map((k) => k.name),
+    ['e2', 'u1', 'u2'],
+  );
   t.end();
 });
 
@@ -107,7 +132,10 @@ t.test('a fetched intermediate fused into its consumer is also stored by it', (t
   const p = schedule(makeUnit(b.g, [loss, sq], [x, y]));
   t.equal(p.kernels.length, 1);
   const k = p.kernels[0] as ReduceKernel;
-  t.same(k.outputs.map((n) => n.name), ['sq', 'loss']);
+  t.same(
+    k.outputs.map((n) => n.name),
+    ['sq', 'loss'],
+  );
   t.equal(k.body.stores.length, 1);
   t.equal(k.body.stores[0].pattern, 'contiguous');
   const buf = p.memory.bufferOf(sq)!;
@@ -118,7 +146,10 @@ t.test('a fetched intermediate fused into its consumer is also stored by it', (t
   const r2 = b.op('neg', [row], {}, 'r2');
   const z = b.op('add', [x, r2], {}, 'z');
   const q = schedule(makeUnit(b.g, [z, r2], [x, row]));
-  t.same(q.kernels.map((k) => k.name), ['r2', 'z']);
+  t.same(
+    q.kernels.map((k) => k.name),
+    ['r2', 'z'],
+  );
   t.end();
 });
 
@@ -147,7 +178,10 @@ t.test('layout: transposes and slices are strided loads, reshape is a free alias
   const rm = b.op('reshape', [m], { shape: [-1] }, 'rm');
   const o = b.op('neg', [rm], {}, 'o');
   const v = schedule(makeUnit(b.g, [o], [x]));
-  t.same(v.kernels.map((k) => k.name), ['m', 'o']);
+  t.same(
+    v.kernels.map((k) => k.name),
+    ['m', 'o'],
+  );
   t.end();
 });
 
@@ -159,11 +193,18 @@ t.test('assign updates in place with the update fused (an SGD step is one loop)'
   const read = b.op('reduce_sum', [w], { axis: null, keepdims: false }, 'read');
   const step = b.op('assign_sub', [w, b.op('mul', [lr, g])], {}, 'step');
   const p = schedule(makeUnit(b.g, [step, read], [g]));
-  t.same(p.kernels.map((k) => `${k.kind}:${k.name}`), ['reduce:read', 'loop:step'], 'the old value is read before the update');
+  t.same(
+    p.kernels.map((k) => `${k.kind}:${k.name}`),
+    ['reduce:read', 'loop:step'],
+    'the old value is read before the update',
+  );
   t.equal(p.memory.bufferOf(step), p.memory.bufferOf(w));
   t.equal(p.memory.bufferOf(w)!.role, 'variable');
   const k = p.kernels[1] as LoopKernel;
-  t.same(k.body.exprs.map((e) => e.op), ['const', 'load', 'mul', 'load', 'sub']);
+  t.same(
+    k.body.exprs.map((e) => e.op),
+    ['const', 'load', 'mul', 'load', 'sub'],
+  );
   t.end();
 });
 
@@ -183,9 +224,16 @@ t.test('control dependencies order kernels; a fetched group runs its inputs', (t
   const grp = b.op('group', [], {}, 'grp', [upd]);
   const after = b.op('reduce_sum', [v], { axis: null, keepdims: false }, 'after', [grp]);
   const p = schedule(makeUnit(b.g, [after, grp], [x]));
-  t.same(p.kernels.map((k) => k.name), ['upd', 'after'], 'the read under control of the update sees the new value');
+  t.same(
+    p.kernels.map((k) => k.name),
+    ['upd', 'after'],
+    'the read under control of the update sees the new value',
+  );
   const q = schedule(makeUnit(b.g, [grp], [x]));
-  t.same(q.kernels.map((k) => k.name), ['upd']);
+  t.same(
+    q.kernels.map((k) => k.name),
+    ['upd'],
+  );
   t.end();
 });
 
@@ -196,7 +244,13 @@ t.test('a fed consumer does not force its producer into a buffer', (t) => {
   const fedNode = b.op('exp', [m], {}, 'fedNode');
   const y = b.op('add', [m, fedNode], {}, 'y');
   const p = schedule(makeUnit(b.g, [y], [x, fedNode]));
-  t.same(p.kernels.map((k) => k.name), ['y']);
-  t.same(p.kernels[0].inputs.map((n) => n.name), ['x', 'fedNode']);
+  t.same(
+    p.kernels.map((k) => k.name),
+    ['y'],
+  );
+  t.same(
+    p.kernels[0].inputs.map((n) => n.name),
+    ['x', 'fedNode'],
+  );
   t.end();
 });

@@ -13,7 +13,10 @@ t.test('a chain reuses buffers by liveness: the arena peak is the largest adjace
   const q = b.op('neg', [r], {}, 'q'); // 256 B
   const s = b.op('reduce_sum', [q], { axis: null, keepdims: false }, 's'); // 16 B
   const p = schedule(makeUnit(b.g, [s], [x]), { noFuse: true });
-  t.same(p.kernels.map((k) => k.name), ['m', 'r', 'q', 's']);
+  t.same(
+    p.kernels.map((k) => k.name),
+    ['m', 'r', 'q', 's'],
+  );
   const mem = p.memory;
   t.equal(mem.persistentBytes, 1024, 'the constant');
   const sizes = [x, m, r, q, s].map((n) => mem.bufferOf(n)!.size.constValue());
@@ -39,7 +42,12 @@ t.test('variables and constants are persistent and never reused; everything is 1
   const x = b.ph('x', [null, 3]);
   const h = b.op('exp', [b.op('mul', [x, w])], {}, 'h');
   const h2 = b.op('exp', [h], {}, 'h2');
-  const y = b.op('add', [b.op('reduce_sum', [h2], { axis: [1], keepdims: false }), b.op('cast', [b.op('reduce_sum', [v], { axis: null, keepdims: false })], { dtype: 'f32' })], {}, 'y');
+  const y = b.op(
+    'add',
+    [b.op('reduce_sum', [h2], { axis: [1], keepdims: false }), b.op('cast', [b.op('reduce_sum', [v], { axis: null, keepdims: false })], { dtype: 'f32' })],
+    {},
+    'y',
+  );
   const p = schedule(makeUnit(b.g, [y], [x]), { noFuse: true });
   const mem = p.memory;
   const bw = mem.bufferOf(w)!;

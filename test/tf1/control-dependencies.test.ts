@@ -61,7 +61,11 @@ signature step_d() -> d
     t.same(values(s.readVariable('counter')), [1], `${name}: fetching e ran inc once (through c's edge)`);
     t.same(values(s.run('d:0')), [5], `${name}: d`);
     t.same(values(s.readVariable('counter')), [2], `${name}: fetching d ran inc (its own edge)`);
-    t.same((s.run(['e:0', 'd:0']) as unknown[]).map((x) => values(x)[0]), [1, 5], `${name}: both`);
+    t.same(
+      (s.run(['e:0', 'd:0']) as unknown[]).map((x) => values(x)[0]),
+      [1, 5],
+      `${name}: both`,
+    );
     t.same(values(s.readVariable('counter')), [3], `${name}: inc runs once per run`);
     if (s.stats) t.ok(name === 'wasm generic' ? s.stats.signatureCalls === 0 : s.stats.signatureCalls > 0, `${name}: ran the path it names`);
   }
@@ -189,7 +193,11 @@ signature all() -> [d_1, d_2, d_3, d_4, e_4]
   for (const n of ['b_2', 'c_3', 'c_4', 'e_4']) t.same(manifestControls(src, n).sort(), ci(n), `${n} in the module`);
   for (const [name, make] of backends(src)) {
     const out = make().run(['d_1:0', 'd_2:0', 'd_3:0', 'd_4:0', 'e_4:0']) as unknown[];
-    t.same(out.map((x) => values(x)[0]), [1, 1, 1, 1, 1], name);
+    t.same(
+      out.map((x) => values(x)[0]),
+      [1, 1, 1, 1, 1],
+      name,
+    );
   }
 });
 

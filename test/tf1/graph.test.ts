@@ -80,13 +80,28 @@ out.append(g.unique_name("foo"))
 out.append(g.unique_name("bar", mark_as_used=False))
 out.append(g.unique_name("bar"))`);
   want.push(
-    'bar/foo', 'bar/foo', 'bar/foo_1', 'bar/foo_1',
-    'foo_3', 'foo_3',
-    'bar/baz/foo', 'bar/baz/foo', 'bar/baz/foo_1', 'bar/baz/foo_1',
-    'bar/baz_1/foo', 'bar/baz_1/foo', 'bar/baz_1/foo_1', 'bar/baz_1/foo_1',
-    'quux/foo', 'quux/foo',
-    'bar_1/baz/foo', 'bar_1/baz/foo',
-    'foo_4', 'foo_4', 'bar_2', 'bar_2',
+    'bar/foo',
+    'bar/foo',
+    'bar/foo_1',
+    'bar/foo_1',
+    'foo_3',
+    'foo_3',
+    'bar/baz/foo',
+    'bar/baz/foo',
+    'bar/baz/foo_1',
+    'bar/baz/foo_1',
+    'bar/baz_1/foo',
+    'bar/baz_1/foo',
+    'bar/baz_1/foo_1',
+    'bar/baz_1/foo_1',
+    'quux/foo',
+    'quux/foo',
+    'bar_1/baz/foo',
+    'bar_1/baz/foo',
+    'foo_4',
+    'foo_4',
+    'bar_2',
+    'bar_2',
   );
   const r = build(lines.join('\n'));
   t.equal(str(r, 'out'), `[${want.map((w) => `'${w}'`).join(', ')}]`);
@@ -136,17 +151,35 @@ signature get() -> ten
 t.test("ops.py _as_graph_element_locked: TF1's errors for names of the wrong kind or missing", async (t) => {
   const pre = 'a = constant(1.0, name="a")\ng = get_default_graph()\n';
   t.equal(buildError(`${pre}x = g.get_operation_by_name("a:0")`), "ValueError: Name 'a:0' appears to refer to a Tensor, not a Operation.");
-  t.equal(buildError(`${pre}x = g.get_tensor_by_name("a")`), `ValueError: The name 'a' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`);
-  t.equal(buildError(`${pre}x = g.get_tensor_by_name("b")`), `ValueError: The name 'b' looks like an (invalid) Operation name, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`);
+  t.equal(
+    buildError(`${pre}x = g.get_tensor_by_name("a")`),
+    `ValueError: The name 'a' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+  );
+  t.equal(
+    buildError(`${pre}x = g.get_tensor_by_name("b")`),
+    `ValueError: The name 'b' looks like an (invalid) Operation name, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+  );
   t.equal(buildError(`${pre}x = g.get_operation_by_name("q")`), `KeyError: "The name 'q' refers to an Operation not in the graph."`);
-  t.equal(buildError(`${pre}x = g.get_tensor_by_name("q:0")`), `KeyError: "The name 'q:0' refers to a Tensor which does not exist. The operation, 'q', does not exist in the graph."`);
-  t.equal(buildError(`${pre}x = g.get_tensor_by_name("a:1")`), `KeyError: "The name 'a:1' refers to a Tensor which does not exist. The operation, 'a', exists but only has 1 outputs."`);
-  t.equal(buildError(`${pre}x = g.get_tensor_by_name("a:x")`), `ValueError: The name 'a:x' looks a like a Tensor name, but is not a valid one. Tensor names must be of the form "<op_name>:<output_index>".`);
+  t.equal(
+    buildError(`${pre}x = g.get_tensor_by_name("q:0")`),
+    `KeyError: "The name 'q:0' refers to a Tensor which does not exist. The operation, 'q', does not exist in the graph."`,
+  );
+  t.equal(
+    buildError(`${pre}x = g.get_tensor_by_name("a:1")`),
+    `KeyError: "The name 'a:1' refers to a Tensor which does not exist. The operation, 'a', exists but only has 1 outputs."`,
+  );
+  t.equal(
+    buildError(`${pre}x = g.get_tensor_by_name("a:x")`),
+    `ValueError: The name 'a:x' looks a like a Tensor name, but is not a valid one. Tensor names must be of the form "<op_name>:<output_index>".`,
+  );
   t.equal(buildError(`${pre}x = g.get_operation_by_name(3)`), 'TypeError: Operation names are strings (or similar), not int.');
   t.equal(buildError(`${pre}x = g.get_tensor_by_name(3)`), 'TypeError: Tensor names are strings (or similar), not int.');
   t.equal(buildError(`${pre}x = g.as_graph_element(3)`), 'TypeError: Can not convert a int into a Tensor or Operation.');
   t.equal(buildError(`${pre}x = g.as_graph_element(a, allow_tensor=False)`), 'TypeError: Can not convert a Tensor into a Operation.');
-  t.equal(buildError(`${pre}graph other { b = constant(2.0, name="b") }\nx = g.as_graph_element(b)`), 'ValueError: Tensor Tensor("b:0", shape=(), dtype=float32) is not an element of this graph.');
+  t.equal(
+    buildError(`${pre}graph other { b = constant(2.0, name="b") }\nx = g.as_graph_element(b)`),
+    'ValueError: Tensor Tensor("b:0", shape=(), dtype=float32) is not an element of this graph.',
+  );
 });
 
 t.test('ops_test.py ControlDependenciesTest through Graph.control_dependencies and Graph.name_scope', async (t) => {
@@ -158,7 +191,13 @@ with g.control_dependencies([a]) {
 }
 `);
   t.equal(str(r, 'scope'), 's/');
-  t.equal(r.defaultGraph.get('s/b')!.controlInputs.map((n) => n.name).join(), 'a');
+  t.equal(
+    r.defaultGraph
+      .get('s/b')!
+      .controlInputs.map((n) => n.name)
+      .join(),
+    'a',
+  );
 });
 
 t.test('ops_test.py GraphTest.testGraphContextManager: with g.as_default() as g1, g1 is g and ops go to g', async (t) => {
@@ -175,8 +214,14 @@ outer = get_default_graph() == g0
   t.equal(str(r, 'same'), 'True');
   t.equal(str(r, 'inner'), 'True');
   t.equal(str(r, 'outer'), 'False');
-  t.same(r.graphs.get('g0')!.nodes.map((n) => n.name), ['c']);
-  t.same(r.defaultGraph.nodes.map((n) => n.name), []);
+  t.same(
+    r.graphs.get('g0')!.nodes.map((n) => n.name),
+    ['c'],
+  );
+  t.same(
+    r.defaultGraph.nodes.map((n) => n.name),
+    [],
+  );
   for (const [name, make] of backends(src, { graph: 'g0' })) t.same(values(make().run('c:0')), [5], name);
 });
 

@@ -22,7 +22,10 @@ function buildError(src: string): string {
 }
 
 function close(t: Test, got: number[], want: number[], what: string): void {
-  t.ok(got.length === want.length && got.every((g, i) => Math.abs(g - want[i]) <= 1e-5 * (1 + Math.abs(want[i]))), `${what}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`);
+  t.ok(
+    got.length === want.length && got.every((g, i) => Math.abs(g - want[i]) <= 1e-5 * (1 + Math.abs(want[i]))),
+    `${what}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`,
+  );
 }
 
 /** Run one training step `op` after initializing, on every backend; var0 and var1 after it. */
@@ -60,7 +63,9 @@ signature step() -> opt_op
   });
 
   t.test(`optimizer_test.py testAggregationMethod (${dtype}): aggregation_method is accepted, the result is the same`, async (t) => {
-    trainOnce(t, `
+    trainOnce(
+      t,
+      `
 var0 = Variable([1.0, 2.0], dtype=${dtype}, name="var0")
 var1 = Variable([3.0, 4.0], dtype=${dtype}, name="var1")
 cost = 5 * var0 + 3 * var1
@@ -68,11 +73,17 @@ global_step = Variable(zeros([], int32), name="global_step")
 opt_op = GradientDescentOptimizer(3.0).minimize(cost, global_step, [var0, var1], aggregation_method=2)
 init = global_variables_initializer()
 signature step() -> opt_op
-`, 'GradientDescent', [-14, -13], [-6, -5]);
+`,
+      'GradientDescent',
+      [-14, -13],
+      [-6, -5],
+    );
   });
 
   t.test(`optimizer_test.py testPrecomputedGradient (${dtype}): grad_loss`, async (t) => {
-    trainOnce(t, `
+    trainOnce(
+      t,
+      `
 var0 = Variable([1.0, 2.0], dtype=${dtype}, name="var0")
 var1 = Variable([3.0, 4.0], dtype=${dtype}, name="var1")
 cost = 5 * var0 + 3 * var1
@@ -81,7 +92,11 @@ global_step = Variable(zeros([], int32), name="global_step")
 opt_op = GradientDescentOptimizer(3.0).minimize(cost, global_step, [var0, var1], grad_loss=grad_loss)
 init = global_variables_initializer()
 signature step() -> opt_op
-`, 'GradientDescent', [1.0 - 3 * 5 * 42.0, 2.0 - 3 * 5 * -42.0], [3.0 - 3 * 3 * 42.0, 4.0 - 3 * 3 * -42.0]);
+`,
+      'GradientDescent',
+      [1.0 - 3 * 5 * 42.0, 2.0 - 3 * 5 * -42.0],
+      [3.0 - 3 * 3 * 42.0, 4.0 - 3 * 3 * -42.0],
+    );
   });
 
   t.test(`optimizer_test.py testGradientsAsVariables (${dtype}): gradients assigned to variables, then applied`, async (t) => {
@@ -125,7 +140,8 @@ signature g() -> grad
   const r = buildProgramResult(src);
   t.equal(str(r, 'n'), '1');
   t.equal(str(r, 'same'), 'True', 'the pair holds x itself');
-  for (const [name, make] of backends(src)) t.same(values(make().run(`${(r.bindings.get('grad') as { node: { name: string } }).node.name}:0`)), [2], `${name}: the gradient is 2x`);
+  for (const [name, make] of backends(src))
+    t.same(values(make().run(`${(r.bindings.get('grad') as { node: { name: string } }).node.name}:0`)), [2], `${name}: the gradient is 2x`);
   t.equal(
     buildError(`${src}\nop = sgd_op.apply_gradients(grads_and_vars)`),
     "TFG3004 NotImplementedError: ('Trying to update a Tensor ', <tf.Tensor 'Const:0' shape=() dtype=float32>)",
@@ -134,23 +150,29 @@ signature g() -> grad
 
 t.test('optimizer_test.py testNoVariables: minimize with no trainable variables', async (t) => {
   for (const dtype of DTYPES) {
-    t.match(buildError(`
+    t.match(
+      buildError(`
 var0 = Variable([1.0, 2.0], dtype=${dtype}, trainable=False, name="a")
 var1 = Variable([3.0, 4.0], dtype=${dtype}, trainable=False, name="b")
 loss = 5 * var0 + var1
 op = GradientDescentOptimizer(3.0).minimize(loss)
-`), /ValueError: No.*variables/);
+`),
+      /ValueError: No.*variables/,
+    );
   }
 });
 
 t.test('optimizer_test.py testNoGradients: var1 has no gradient', async (t) => {
   for (const dtype of DTYPES) {
-    t.match(buildError(`
+    t.match(
+      buildError(`
 var0 = Variable([1.0, 2.0], dtype=${dtype}, name="a")
 var1 = Variable([3.0, 4.0], dtype=${dtype}, name="b")
 loss = 5 * var0
 op = GradientDescentOptimizer(3.0).minimize(loss, var_list=[var1])
-`), /ValueError: No gradients/);
+`),
+      /ValueError: No gradients/,
+    );
   }
 });
 
@@ -187,5 +209,8 @@ w = Variable([1.0, 2.0], name="w")
 k = Variable(3, name="k")
 gv = GradientDescentOptimizer(0.1).compute_gradients(reduce_sum(w * w))
 `);
-  t.match(str(r, 'gv'), /^\[\(Tensor\("gradients\/[^"]+", shape=\(2,\), dtype=float32\), <tf.Variable 'w:0' shape=\(2,\) dtype=float32_ref>\), \(None, <tf.Variable 'k:0' shape=\(\) dtype=int32_ref>\)\]$/);
+  t.match(
+    str(r, 'gv'),
+    /^\[\(Tensor\("gradients\/[^"]+", shape=\(2,\), dtype=float32\), <tf.Variable 'w:0' shape=\(2,\) dtype=float32_ref>\), \(None, <tf.Variable 'k:0' shape=\(\) dtype=int32_ref>\)\]$/,
+  );
 });

@@ -23,10 +23,14 @@ signature get() -> a
 `;
   for (const [name, make] of backends(src)) {
     const s = make();
-    t.match(catchErr(() => s.run('a:0', { a: [2.0] })), {
-      name: 'TypeError',
-      message: `Cannot interpret feed_dict key as Tensor: The name 'a' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
-    }, name);
+    t.match(
+      catchErr(() => s.run('a:0', { a: [2.0] })),
+      {
+        name: 'TypeError',
+        message: `Cannot interpret feed_dict key as Tensor: The name 'a' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+      },
+      name,
+    );
     t.same(values(s.run('a:0', { 'a:0': 2.0 })), [2], `${name}: the tensor name feeds it`);
     t.equal(s.run('a'), null, `${name}: fetches are unaffected, a bare op name is the operation`);
   }
@@ -40,10 +44,21 @@ reshaped_tensor = reshape(some_tensor, new_shape)
 signature reshaped() -> reshaped_tensor
 `;
   const r = build(src);
-  t.same(r.defaultGraph.get('Reshape')!.inputs.map((n) => n.name), ['Const', 'Const_1'], 'the shape is a data input, as in TF1');
+  t.same(
+    r.defaultGraph.get('Reshape')!.inputs.map((n) => n.name),
+    ['Const', 'Const_1'],
+    'the shape is a data input, as in TF1',
+  );
   for (const [name, make] of backends(src)) {
     const s = make();
-    t.same(nested(s.run('Reshape:0')), [[2, 2], [2, 2]], `${name}: the built shape when not fed`);
+    t.same(
+      nested(s.run('Reshape:0')),
+      [
+        [2, 2],
+        [2, 2],
+      ],
+      `${name}: the built shape when not fed`,
+    );
     if (name === 'wasm signatures') t.equal(s.stats!.signatureCalls, 1, 'that run was the signature call');
     const e1 = catchErr(() => s.run('Reshape:0', { 'Const:0': [1.0, 2.0, 3.0] }));
     t.ok(e1 instanceof ValueError, `${name}: ${e1.message}`);
@@ -54,11 +69,25 @@ signature reshaped() -> reshaped_tensor
     t.equal(e2.nodeName, 'Reshape');
     t.match(e2.location, { file: 'tf1.tfg', line: 4 });
     // beyond TF1's test: the fed value is used, never the built one
-    t.same(nested(s.run('Reshape:0', { 'Const_1:0': [2, 2] })), [[2, 2], [2, 2]], `${name}: the same shape fed`);
+    t.same(
+      nested(s.run('Reshape:0', { 'Const_1:0': [2, 2] })),
+      [
+        [2, 2],
+        [2, 2],
+      ],
+      `${name}: the same shape fed`,
+    );
     const e3 = catchErr(() => s.run('Reshape:0', { 'Const_1:0': [4, 1] }));
     t.ok(e3 instanceof UnimplementedError, `${name}: a valid shape contradicting the static [2,2]: ${e3.message}`);
     t.equal(e3.nodeName, 'Reshape');
-    t.same(nested(s.run('Reshape:0', { 'Const:0': [1, 2, 3, 4] })), [[1, 2], [3, 4]], `${name}: the fed input`);
+    t.same(
+      nested(s.run('Reshape:0', { 'Const:0': [1, 2, 3, 4] })),
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      `${name}: the fed input`,
+    );
   }
 });
 
@@ -74,8 +103,15 @@ z = fill(new_shape, 7, name="z")
   for (const [name, make] of backends(src)) {
     const s = make();
     if (name === 'reference') {
-      t.same(nested(s.run('y:0', { 'new_shape:0': [2, 3] })), [[1, 2, 3], [4, 5, 6]]);
-      t.same(nested(s.run('y:0', { 'new_shape:0': [3, -1] })), [[1, 2], [3, 4], [5, 6]]);
+      t.same(nested(s.run('y:0', { 'new_shape:0': [2, 3] })), [
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
+      t.same(nested(s.run('y:0', { 'new_shape:0': [3, -1] })), [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
       t.same(nested(s.run('z:0', { 'new_shape:0': [1, 2] })), [[7, 7]]);
     } else {
       // compiled with every unknown dim = the batch size B (1 here): never silently
@@ -85,8 +121,16 @@ z = fill(new_shape, 7, name="z")
       t.same(nested(s.run('z:0', { 'new_shape:0': [1, 1] })), [[7]], `${name}: a fill whose dims match the plan`);
       t.ok(catchErr(() => s.run('z:0', { 'new_shape:0': [1, 2] })) instanceof UnimplementedError, `${name}: fill dims other than the plan's`);
     }
-    t.match(catchErr(() => s.run('y:0', { 'new_shape:0': [4, 2] })), { name: 'InvalidArgumentError', tfMessage: 'Input to reshape is a tensor with 6 values, but the requested shape has 8' }, `${name}: the reference's error`);
-    t.match(catchErr(() => s.run('y:0')), { name: 'InvalidArgumentError', tfMessage: "You must feed a value for placeholder tensor 'new_shape' with dtype int32 and shape [2]" }, name);
+    t.match(
+      catchErr(() => s.run('y:0', { 'new_shape:0': [4, 2] })),
+      { name: 'InvalidArgumentError', tfMessage: 'Input to reshape is a tensor with 6 values, but the requested shape has 8' },
+      `${name}: the reference's error`,
+    );
+    t.match(
+      catchErr(() => s.run('y:0')),
+      { name: 'InvalidArgumentError', tfMessage: "You must feed a value for placeholder tensor 'new_shape' with dtype int32 and shape [2]" },
+      name,
+    );
   }
 });
 
@@ -101,7 +145,10 @@ signature reshape_to(new_shape) -> reshaped_tensor
   t.ok(e instanceof CompileError);
   const d = (e as CompileError).diagnostics[0];
   t.equal(d.code, 4002);
-  t.equal(d.message, "signature 'reshape_to' cannot be compiled: the shape of 'Reshape' (op reshape) comes from 'Const_1' and it depends on the signature's feed 'Const_1:0'; the WebAssembly backend compiles reshape with a shape known when the module is compiled (the reference Session reads it at run time)");
+  t.equal(
+    d.message,
+    "signature 'reshape_to' cannot be compiled: the shape of 'Reshape' (op reshape) comes from 'Const_1' and it depends on the signature's feed 'Const_1:0'; the WebAssembly backend compiles reshape with a shape known when the module is compiled (the reference Session reads it at run time)",
+  );
   t.equal(d.span?.file.lineCol(d.span.start).line, 4);
 });
 
@@ -114,11 +161,22 @@ f = constant(45.0, name="f")
 signature all() -> [c, d, e, f]
 `;
   const r = build(src);
-  t.same(['c', 'd', 'e', 'f'].map((n) => (r.bindings.get(n) as { node: { tensorName: string } }).node.tensorName), ['c:0', 'd:0', 'e:0', 'f:0']);
+  t.same(
+    ['c', 'd', 'e', 'f'].map((n) => (r.bindings.get(n) as { node: { tensorName: string } }).node.tensorName),
+    ['c:0', 'd:0', 'e:0', 'f:0'],
+  );
   for (const [name, make] of backends(src)) {
     const s = make();
-    t.same(['c:0', 'd:0', 'e:0', 'f:0'].map((n) => values(s.run(n))[0]), [42, 43, 44, 45], name);
-    t.same((s.run(['c:0', 'd:0', 'e:0', 'f:0']) as unknown[]).map((x) => values(x)[0]), [42, 43, 44, 45], `${name}: all at once`);
+    t.same(
+      ['c:0', 'd:0', 'e:0', 'f:0'].map((n) => values(s.run(n))[0]),
+      [42, 43, 44, 45],
+      name,
+    );
+    t.same(
+      (s.run(['c:0', 'd:0', 'e:0', 'f:0']) as unknown[]).map((x) => values(x)[0]),
+      [42, 43, 44, 45],
+      `${name}: all at once`,
+    );
   }
 });
 
@@ -148,7 +206,10 @@ feed_val = constant(5.0)
 `);
   const g = r.defaultGraph;
   const s = new ReferenceSession(g);
-  t.match(catchErr(() => s.run(g.get('Identity')!, new Map([[g.get('Placeholder')!, g.get('Const')! as never]]))), { name: 'TypeError', message: /cannot be a tf.Tensor object/ });
+  t.match(
+    catchErr(() => s.run(g.get('Identity')!, new Map([[g.get('Placeholder')!, g.get('Const')! as never]]))),
+    { name: 'TypeError', message: /cannot be a tf.Tensor object/ },
+  );
 });
 
 t.test('session_test.py testIncorrectGraph: a tensor of another graph (reference), names resolve per module (wasm)', async (t) => {
@@ -167,7 +228,10 @@ graph g_2 { c_2 = constant(2.0, name="c") }
   const s2 = new ReferenceSession(r.graphs.get('g_2')!);
   t.ok(catchErr(() => s2.run(c1)) instanceof ValueError);
   t.same(values(s2.run(c2)), [2]);
-  for (const [gname, want] of [['g_1', 1], ['g_2', 2]] as const) {
+  for (const [gname, want] of [
+    ['g_1', 1],
+    ['g_2', 2],
+  ] as const) {
     for (const [name, make] of backends(src, { graph: gname })) t.same(values(make().run('c:0')), [want], `${gname} ${name}`);
   }
 });

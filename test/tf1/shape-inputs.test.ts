@@ -27,15 +27,46 @@ signature all(X) -> [flat, z, o, f, s]
   t.equal(str(r, 'o'), 'Tensor("o:0", shape=(?, 2), dtype=int32)');
   t.equal(str(r, 'f'), 'Tensor("f:0", shape=(2, 2), dtype=float32)');
   t.equal(str(r, 's'), 'Tensor("s:0", shape=(?, 2), dtype=float32)');
-  const x = [[1, 2, 3], [4, 5, 6]];
+  const x = [
+    [1, 2, 3],
+    [4, 5, 6],
+  ];
   for (const [name, make] of backends(src)) {
     const sess = make();
     const [flat, z, o, f, s] = sess.run(['flat:0', 'z:0', 'o:0', 'f:0', 's:0'], { 'X:0': x }) as unknown[];
     t.same(nested(flat), [1, 2, 3, 4, 5, 6], `${name}: flat`);
-    t.same(nested(z), [[0, 0, 0], [0, 0, 0]], `${name}: zeros(shape(X))`);
-    t.same(nested(o), [[1, 1], [1, 1]], `${name}: ones([shape(X)[0], 2])`);
-    t.same(nested(f), [[0.5, 0.5], [0.5, 0.5]], `${name}: fill`);
-    t.same(nested(s), [[2, 3], [5, 6]], `${name}: slice`);
+    t.same(
+      nested(z),
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+      `${name}: zeros(shape(X))`,
+    );
+    t.same(
+      nested(o),
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      `${name}: ones([shape(X)[0], 2])`,
+    );
+    t.same(
+      nested(f),
+      [
+        [0.5, 0.5],
+        [0.5, 0.5],
+      ],
+      `${name}: fill`,
+    );
+    t.same(
+      nested(s),
+      [
+        [2, 3],
+        [5, 6],
+      ],
+      `${name}: slice`,
+    );
     if (name !== 'wasm signatures') t.same(nested(sess.run('rows:0', { 'X:0': x })), x, `${name}: reshape to [shape(X)[0], 3]`);
   }
 });
@@ -57,7 +88,11 @@ signature get() -> s
       t.ok(e instanceof UnimplementedError, `${name}: ${e.message}`);
       t.equal(e.nodeName, 's');
     }
-    t.match(catchErr(() => sess.run('s:0', { 'b:0': [3] })), { name: 'InvalidArgumentError', tfMessage: 'Expected size[0] in [0, 1], but got 2' }, `${name}: the reference's error`);
+    t.match(
+      catchErr(() => sess.run('s:0', { 'b:0': [3] })),
+      { name: 'InvalidArgumentError', tfMessage: 'Expected size[0] in [0, 1], but got 2' },
+      `${name}: the reference's error`,
+    );
   }
 });
 

@@ -46,19 +46,36 @@ for (const backend of ['reference', 'wasm']) {
     t.equal(ev.filter((e) => e.graphDef).length, 1, 'one graph');
     const g = decodeGraphDef(ev[1].graphDef!);
     const by = new Map(g.node.map((n) => [n.name, n]));
-    t.same(['W', 'b', 'V'].map((n) => by.get(n)?.op), ['VariableV2', 'VariableV2', 'VariableV2']);
+    t.same(
+      ['W', 'b', 'V'].map((n) => by.get(n)?.op),
+      ['VariableV2', 'VariableV2', 'VariableV2'],
+    );
     t.equal(by.get('loss/xent')?.op, 'Mean');
     t.equal(by.get('loss/xent_1')?.op, 'ScalarSummary', 'scalar("xent", loss) in the loss scope');
     t.same(by.get('loss/xent_1')?.input, ['loss/xent_1/tags', 'loss/xent']);
-    t.ok(g.node.some((n) => n.name.startsWith('Momentum/update_W/')), 'the optimizer under its scope');
-    t.ok(g.node.some((n) => n.name.startsWith('gradients/')), 'the gradients');
+    t.ok(
+      g.node.some((n) => n.name.startsWith('Momentum/update_W/')),
+      'the optimizer under its scope',
+    );
+    t.ok(
+      g.node.some((n) => n.name.startsWith('gradients/')),
+      'the gradients',
+    );
 
     // Histograms: 10 steps per epoch (150 training rows in batches of 16), 60 steps in all.
     t.same(histoSteps(ev), [0, 25, 50]);
     const hist = ev.filter((e) => e.summary?.some((v) => v.histo));
-    for (const e of hist) t.same(e.summary!.map((v) => v.tag), ['W', 'b', 'V'], 'the trainable variables (not global_step, not the momentum slots)');
+    for (const e of hist)
+      t.same(
+        e.summary!.map((v) => v.tag),
+        ['W', 'b', 'V'],
+        'the trainable variables (not global_step, not the momentum slots)',
+      );
     t.strictSame(hist[0].summary![1].histo, bruteHistogram(new Array(8).fill(0)), 'step 0: b is its initial zeros');
-    for (const [i, step] of [[1, 25], [2, 50]]) {
+    for (const [i, step] of [
+      [1, 25],
+      [2, 50],
+    ]) {
       const { tensors } = readCheckpointTensors(join(logdir, 'checkpoints', `model-${step}`));
       for (const v of hist[i].summary!) {
         t.strictSame(v.histo, bruteHistogram(Array.from(tensors.get(v.tag)!.data as Float64Array)), `step ${step}: ${v.tag} as in model-${step}`);
@@ -96,7 +113,11 @@ t.test('histograms are off by default; a resumed run writes the graph again and 
 t.test('a bad histograms_every_steps from --set is refused before training', async (t) => {
   const io = memoryIo();
   const logdir = mkdtempSync(join(tmpdir(), 'tfg-tb-bad-'));
-  const code = await runTrain(repoPath('test', 'train', 'fixtures', 'resume.tfg'), { logdir, backend: 'reference', tty: false, set: ['summaries.histograms_every_steps=-5'] }, io);
+  const code = await runTrain(
+    repoPath('test', 'train', 'fixtures', 'resume.tfg'),
+    { logdir, backend: 'reference', tty: false, set: ['summaries.histograms_every_steps=-5'] },
+    io,
+  );
   t.equal(code, 1);
   t.match(io.stderr.join('\n'), /summaries\.histograms_every_steps must be an integer >= 0, got -5/);
 });

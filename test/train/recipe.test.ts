@@ -44,7 +44,10 @@ const GOOD = `train {
 
 t.test('a good recipe becomes a plan', async (t) => {
   const c = check(GOOD);
-  t.same(c.diagnostics.filter((d) => d.severity === 'error'), []);
+  t.same(
+    c.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   const p = c.plan!;
   t.same(p.feed, { X: 'features', y: 'labels' });
   t.equal(p.op, 'GradientDescent');
@@ -55,7 +58,11 @@ t.test('a good recipe becomes a plan', async (t) => {
   t.equal(p.batch_size, 32);
   t.equal(p.epochs, 10);
   t.same(p.checkpoint, { dir: null, every_epochs: 1, every_steps: null, max_to_keep: 5 });
-  t.same(p.summaries.scalars, { 'loss/mse_1': 'loss/mse' }, 'scalar("mse") in name_scope("loss") after a node loss/mse is tagged loss/mse_1, as TF1; the value fetched is the tensor it logs');
+  t.same(
+    p.summaries.scalars,
+    { 'loss/mse_1': 'loss/mse' },
+    'scalar("mse") in name_scope("loss") after a node loss/mse is tagged loss/mse_1, as TF1; the value fetched is the tensor it logs',
+  );
 });
 
 t.test('summaries.histograms_every_steps: the trainable variables, off by default', async (t) => {
@@ -72,7 +79,10 @@ t.test('scalar() tags follow the name scope and join the summaries collection', 
   const r = buildProgram('with name_scope("loss") { s = scalar("mse", constant(1.0)) }\nm = merge_all()\n', 's.tfg');
   t.ok(r.ok);
   t.equal(r.lookup('s')!.name, 'loss/mse');
-  t.same(r.defaultGraph.getCollection('summaries').map((n) => n.name), ['loss/mse']);
+  t.same(
+    r.defaultGraph.getCollection('summaries').map((n) => n.name),
+    ['loss/mse'],
+  );
   const m = r.bindings.get('m')!;
   t.equal(m.kind, 'list');
   const bad = buildProgram('s = scalar("v", constant([1.0, 2.0]))\n', 'b.tfg');

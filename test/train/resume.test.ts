@@ -25,7 +25,9 @@ interface Run {
 
 function train(logdir: string, extra: string[] = [], killWhen?: { pattern: RegExp; signal: NodeJS.Signals }): Promise<Run> {
   return new Promise((resolve) => {
-    const child: ChildProcess = spawn(process.execPath, [MAIN, 'train', FIXTURE, '--backend', 'reference', '--logdir', logdir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [MAIN, 'train', FIXTURE, '--backend', 'reference', '--logdir', logdir, ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     let stdout = '';
     let sent = false;

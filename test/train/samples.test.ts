@@ -54,7 +54,16 @@ t.test('mnist_mlp: a short run trains and evaluates', async (t) => {
   t.match(err, /data: train 360, validation 40, test 400 examples/);
   // TensorBoard: the graph, and the loss once under its summary tag (no loss/loss beside loss/xentropy).
   const dir = join(tmp, 'mnist_mlp.tfg');
-  const ev = decodeEventFile(new Uint8Array(readFileSync(join(dir, readdirSync(dir).find((f) => f.startsWith('events.out.tfevents.'))!))));
+  const ev = decodeEventFile(
+    new Uint8Array(
+      readFileSync(
+        join(
+          dir,
+          readdirSync(dir).find((f) => f.startsWith('events.out.tfevents.'))!,
+        ),
+      ),
+    ),
+  );
   const g = decodeGraphDef(ev.find((e) => e.graphDef)!.graphDef!);
   t.equal(g.node.find((n) => n.name === 'dnn/hidden1/MatMul')?.op, 'MatMul');
   const tags = new Set(ev.flatMap((e) => (e.summary ?? []).map((v) => v.tag)));

@@ -85,7 +85,14 @@ t.test('the learning rate is found by role, not by name, and fed on both backend
     sigs[0].feeds.map((n) => n.name),
     ['X', 'y', 'opt/Mom/learning_rate'],
   );
-  const feeds = { 'X:0': [[1, 2], [3, -1]], 'y:0': [[1], [0]], 'opt/Mom/learning_rate:0': 0.5 };
+  const feeds = {
+    'X:0': [
+      [1, 2],
+      [3, -1],
+    ],
+    'y:0': [[1], [0]],
+    'opt/Mom/learning_rate:0': 0.5,
+  };
   const results: number[][] = [];
   for (const backend of ['wasm', 'reference'] as const) {
     const o = openSession(r, { backend, signatures: sigs });

@@ -82,16 +82,30 @@ t.test('a small regression converges, with summaries and checkpoints', async (t)
   const writer = new SummaryWriter(join(dir, 'logs'));
   const ckpts = new CheckpointManager(join(dir, 'ck'), { maxToKeep: 2 });
   const epochs: number[] = [];
-  const res = await new Trainer({ plan, session: ts, data, summaries: writer, checkpoints: ckpts, onEvent: (e) => void (e.type === 'epoch' && epochs.push(e.epoch)) }).run();
+  const res = await new Trainer({
+    plan,
+    session: ts,
+    data,
+    summaries: writer,
+    checkpoints: ckpts,
+    onEvent: (e) => void (e.type === 'epoch' && epochs.push(e.epoch)),
+  }).run();
   writer.close();
   t.equal(res.reason, 'completed');
   t.equal(res.state.global_step, 40 * 5);
-  t.same(epochs, Array.from({ length: 40 }, (_, i) => i + 1));
+  t.same(
+    epochs,
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
   t.ok(res.metrics.test.mse < 0.01, `test mse ${res.metrics.test.mse}`);
   t.equal(Number(sess.readVariable('global_step').data[0]), 200, 'the graph global step agrees');
   const w = sess.readVariable('w').data;
   t.ok(Math.abs(w[0] - 2) < 0.1 && Math.abs(w[1] + 3) < 0.1, `w ${Array.from(w)}`);
-  t.same(ckpts.checkpoints().map((p) => p.split('/').pop()), ['model-195', 'model-200'], 'every epoch, max_to_keep 2');
+  t.same(
+    ckpts.checkpoints().map((p) => p.split('/').pop()),
+    ['model-195', 'model-200'],
+    'every epoch, max_to_keep 2',
+  );
   // Event file: an independent decoder (bitwise CRC32C) reads it back.
   const ev = readdirSync(join(dir, 'logs')).find((f) => f.startsWith('events.out.tfevents.'))!;
   const events = decodeEventFile(readFileSync(join(dir, 'logs', ev)));
@@ -109,7 +123,11 @@ t.test('metrics are means over examples, not over batches', async (t) => {
   const { plan, ts, sess } = await setup();
   sess.run(['tfg_train/init']);
   // 10 rows, eval batches of 4: 4 + 4 + 2. mean_y over examples is the mean of y.
-  const y = new Tensor('f64', [10, 1], Float64Array.from({ length: 10 }, (_, i) => i * i));
+  const y = new Tensor(
+    'f64',
+    [10, 1],
+    Float64Array.from({ length: 10 }, (_, i) => i * i),
+  );
   const X = new Tensor('f64', [10, 2], new Float64Array(20));
   const tr = new Trainer({ plan: { ...plan, eval_batch_size: 4 } as TrainPlan, session: ts, data: { train: new Dataset({ X, y }) } });
   const m = tr.evaluate(new Dataset({ X, y }));

@@ -166,7 +166,14 @@ export function checkAliasCases(seeds: number[], fail: (msg: string) => void): {
     if (sess.stats.genericRuns !== cases.length) fail(`generic runs ${sess.stats.genericRuns} != ${cases.length}`);
   }
   // Signatures, fused and unfused: one per case (its feeds, its fetches).
-  const sigs = cases.map((c) => sig(g, `s${c.seed}`, c.feeds.map(([n]) => n), c.fetches));
+  const sigs = cases.map((c) =>
+    sig(
+      g,
+      `s${c.seed}`,
+      c.feeds.map(([n]) => n),
+      c.fetches,
+    ),
+  );
   for (const fuse of [true, false]) {
     const { model } = compileAndLoad(g, sigs, fuse, false);
     const sess = model.createSession();

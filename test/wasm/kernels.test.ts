@@ -42,14 +42,34 @@ t.test('kernel counts per signature, fused and unfused, in the manifest', (t) =>
     const c = compileProgram(res, { fuse });
     for (const sig of c.manifest.signatures) {
       t.same(sig.kernels, EXPECTED[sig.name], `${sig.name}: kernels fused vs unfused`);
-      t.equal(c.manifest.plans[sig.plan].kernels.length, fuse ? EXPECTED[sig.name].fused : EXPECTED[sig.name].unfused, `${sig.name}: the compiled plan (fuse=${fuse})`);
+      t.equal(
+        c.manifest.plans[sig.plan].kernels.length,
+        fuse ? EXPECTED[sig.name].fused : EXPECTED[sig.name].unfused,
+        `${sig.name}: the compiled plan (fuse=${fuse})`,
+      );
     }
     const s = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession();
     s.run('init');
-    const a = [[1, 2, 3], [-4, 5, -6], [0.5, 0.25, 7]];
+    const a = [
+      [1, 2, 3],
+      [-4, 5, -6],
+      [0.5, 0.25, 7],
+    ];
     const r1 = s.run('s:0', { 'a:0': a, 'b:0': a, 'c:0': [1, -30, 2] }) as Tensor;
-    const r2 = s.run('layer:0', { 'x:0': [[1, 2, 3, 4], [-1, 0, 1, 0]] }) as Tensor;
-    const r3 = s.run('sgd:0', { 'g:0': [[1, 1], [2, 2], [3, 3], [4, 4]] }) as Tensor;
+    const r2 = s.run('layer:0', {
+      'x:0': [
+        [1, 2, 3, 4],
+        [-1, 0, 1, 0],
+      ],
+    }) as Tensor;
+    const r3 = s.run('sgd:0', {
+      'g:0': [
+        [1, 1],
+        [2, 2],
+        [3, 3],
+        [4, 4],
+      ],
+    }) as Tensor;
     t.equal(s.stats.signatureCalls, 3, 'each through its signature');
     outs.push([r1, r2, r3]);
   }

@@ -60,7 +60,7 @@ t.test('hostile manifest edits are ManifestErrors at load', (t) => {
     ['runtime scratch over a variable', (x) => (x.memory.runtimeScratch = x.variables[0].address)],
     ['constBytes larger than the section', (x) => (x.memory.constBytes += 4096)],
     ['constant chunk out of order', (x) => x.memory.constChunks!.reverse()],
-    ['fill with a bad byte', (x) => (x.memory.constChunks!.find((ch) => ch.fill) ?? x.memory.constChunks![0]).fill = [300]],
+    ['fill with a bad byte', (x) => ((x.memory.constChunks!.find((ch) => ch.fill) ?? x.memory.constChunks![0]).fill = [300])],
     ['buffer index out of range', (x) => (x.plans[0].slots[0].buffer = 99)],
     ['buffer negative offset', (x) => (x.plans[gen].buffers.find((b) => b.region === 'arena')!.offset = { '': -64 })],
     ['buffer offset with another symbol', (x) => (x.plans[gen].buffers.find((b) => b.region === 'arena')!.offset = { N: 16 })],
@@ -111,7 +111,9 @@ t.test('tensors copy their shape and convert data of another kind', (t) => {
   // Both backends see the same converted value.
   const r = buildProgram('x = placeholder(f32, shape=[2], name="x")\ny = multiply(x, 2.0, name="y")\n', 'p.tfg');
   const ref = new ReferenceSession(r.defaultGraph).run('y:0', { 'x:0': wide }) as Tensor;
-  const w = loadModelSync(compileProgram(r).wasm as Uint8Array<ArrayBuffer>).createSession().run('y:0', { 'x:0': wide }) as Tensor;
+  const w = loadModelSync(compileProgram(r).wasm as Uint8Array<ArrayBuffer>)
+    .createSession()
+    .run('y:0', { 'x:0': wide }) as Tensor;
   t.same(Array.from(w.data), Array.from(ref.data));
   t.same(Array.from(w.data), [Math.fround(0.2), 8.5]);
   t.end();
@@ -166,8 +168,18 @@ t.test('save and restore as safetensors; a bad checkpoint changes nothing', asyn
   const Z = Tensor.zeros('f32', [64, 8]);
   const cases: [string, Uint8Array, RegExp, string][] = [
     ['missing key', writeSafetensors({ W, Z }), /Key b not found in checkpoint/, 'NotFoundError'],
-    ['wrong shape', writeSafetensors({ W, b: new Tensor('f32', [3], Float32Array.of(1, 2, 3)), Z }), /Assign requires shapes of both tensors to match/, 'InvalidArgumentError'],
-    ['wrong dtype', writeSafetensors({ W, b: new Tensor('f64', [2], Float64Array.of(1, 2)), Z }), /expected dtype float does not equal original dtype double/, 'InvalidArgumentError'],
+    [
+      'wrong shape',
+      writeSafetensors({ W, b: new Tensor('f32', [3], Float32Array.of(1, 2, 3)), Z }),
+      /Assign requires shapes of both tensors to match/,
+      'InvalidArgumentError',
+    ],
+    [
+      'wrong dtype',
+      writeSafetensors({ W, b: new Tensor('f64', [2], Float64Array.of(1, 2)), Z }),
+      /expected dtype float does not equal original dtype double/,
+      'InvalidArgumentError',
+    ],
     ['garbage', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), /.+/, 'DataLossError'],
   ];
   for (const [what, bytes, msg, name] of cases) {
@@ -192,7 +204,10 @@ t.test('constant fills are not stored byte by byte; no absolute paths', (t) => {
   t.same(Array.from(new Float32Array(region.buffer, 4096 + 1024, 5)), [1, 2, 3, 4, 5]);
   t.ok(region.subarray(0, 4096).every((x) => x === 0));
   const c = compiled();
-  t.ok(c.manifest.memory.constChunks!.some((ch) => ch.fill), 'the zeros([64, 8]) initial value is a fill');
+  t.ok(
+    c.manifest.memory.constChunks!.some((ch) => ch.fill),
+    'the zeros([64, 8]) initial value is a fill',
+  );
   const json = JSON.stringify(c.manifest);
   t.notMatch(json, /\/home\/someone/, 'no absolute source path in the manifest');
   t.match(c.manifest.nodes.find((n) => n.name === 'y')!.location!.file, /^prog\.tfg$/);

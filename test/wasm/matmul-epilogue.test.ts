@@ -55,7 +55,8 @@ t.test('dense epilogues run in the runtime matmul and equal the unfused module b
   const fused = compileProgram(res, { fuse: true });
   const unfused = compileProgram(res, { fuse: false });
   const text = await wasmText(fused.wasm);
-  for (const k of ['matmul_f32_ep', 'matmul_f64_ep', 'matmul_f32_batched_ep']) t.match(text, new RegExp(`call \\$tfg_rt\\.${k}\\b`), `the fused module calls ${k}`);
+  for (const k of ['matmul_f32_ep', 'matmul_f64_ep', 'matmul_f32_batched_ep'])
+    t.match(text, new RegExp(`call \\$tfg_rt\\.${k}\\b`), `the fused module calls ${k}`);
   t.notMatch(await wasmText(unfused.wasm), /call \$tfg_rt\.matmul_f\d\d(_batched)?_ep\b/, 'the unfused module does not');
 
   const fs = loadModelSync(fused.wasm as Uint8Array<ArrayBuffer>).createSession({ seed: 11 });
@@ -77,7 +78,8 @@ t.test('dense epilogues run in the runtime matmul and equal the unfused module b
     const [f, u, want] = [run((a, b) => fs.run(a, b)), run((a, b) => us.run(a, b)), run((a, b) => ref.run(a, b))];
     const labels = [...names, 'sig64:0', 'batched:0'];
     labels.forEach((name, i) => {
-      const a = f[i]!.data, b = u[i]!.data;
+      const a = f[i]!.data,
+        b = u[i]!.data;
       let bad = -1;
       for (let j = 0; j < a.length && bad < 0; j++) if (!Object.is(a[j], b[j])) bad = j;
       t.equal(bad, -1, `B=${B} ${name}: fused = unfused bit for bit${bad >= 0 ? ` (element ${bad}: ${a[bad]} vs ${b[bad]})` : ''}`);

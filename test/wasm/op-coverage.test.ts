@@ -49,6 +49,7 @@ t.test('every registry op is lowered', (t) => {
 });
 
 t.test('every registry op states its gradient', (t) => {
-  for (const [name, def] of Object.entries(OPS)) t.ok(def.grad === 'not_differentiable' || typeof def.grad === 'function', `${name}: a rule or NOT_DIFFERENTIABLE`);
+  for (const [name, def] of Object.entries(OPS))
+    t.ok(def.grad === 'not_differentiable' || typeof def.grad === 'function', `${name}: a rule or NOT_DIFFERENTIABLE`);
   t.end();
 });

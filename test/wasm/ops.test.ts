@@ -65,7 +65,7 @@ function cases(): OpCase[] {
     const floats = ins.map((i) => i.value.dtype).filter((d) => d === 'f32' || d === 'f64');
     const attrD = Object.values(c.attrs).find((v) => v === 'f32' || v === 'f64') as DType | undefined;
     const from = (floats[0] ?? attrD) as DType | undefined;
-    if (from && (floats.every((d) => d === from)) && (attrD === undefined || attrD === from)) {
+    if (from && floats.every((d) => d === from) && (attrD === undefined || attrD === from)) {
       const to: DType = from === 'f32' ? 'f64' : 'f32';
       out.push({
         op: c.op,
@@ -76,14 +76,35 @@ function cases(): OpCase[] {
     }
     // batch twin: the leading dim unknown when every input has it (same rank, same dim 0)
     const unknownRank = c.op === 'squeeze' && (c.attrs.axis === null || c.attrs.axis === undefined); // squeeze(x[?]) has no static rank
-    if (!unknownRank && ins.length > 0 && ins.every((i) => i.value.rank > 0 && i.value.rank === ins[0].value.rank && i.value.shape[0] === ins[0].value.shape[0])) {
-      out.push({ op: c.op, label: `${c.op} ${c.note} batch`, inputs: ins.map((i) => ({ value: i.value, static: [null, ...i.static.slice(1)] })), attrs: c.attrs });
+    if (
+      !unknownRank &&
+      ins.length > 0 &&
+      ins.every((i) => i.value.rank > 0 && i.value.rank === ins[0].value.rank && i.value.shape[0] === ins[0].value.shape[0])
+    ) {
+      out.push({
+        op: c.op,
+        label: `${c.op} ${c.note} batch`,
+        inputs: ins.map((i) => ({ value: i.value, static: [null, ...i.static.slice(1)] })),
+        attrs: c.attrs,
+      });
     }
   }
   // generated elementwise cases
   const arity = new Map<string, { n: number; attrs: Attrs }>();
-  for (const c of fixtures) if (OPS[c.op as keyof typeof OPS]?.kind === 'elementwise' && !arity.has(c.op)) arity.set(c.op, { n: c.inputs.length, attrs: c.attrs });
-  const SHAPES: number[][][] = [[[0]], [[1]], [[7]], [[2, 9], [9]], [[3, 1], [1, 5]], [[5, 6], []], [[4, 4]]];
+  for (const c of fixtures)
+    if (OPS[c.op as keyof typeof OPS]?.kind === 'elementwise' && !arity.has(c.op)) arity.set(c.op, { n: c.inputs.length, attrs: c.attrs });
+  const SHAPES: number[][][] = [
+    [[0]],
+    [[1]],
+    [[7]],
+    [[2, 9], [9]],
+    [
+      [3, 1],
+      [1, 5],
+    ],
+    [[5, 6], []],
+    [[4, 4]],
+  ];
   const r = rng(7);
   for (const [op, { n, attrs }] of arity) {
     for (const dt of ['f32', 'f64', 'i32', 'bool'] as DType[]) {
@@ -181,13 +202,20 @@ for (let start = 0; start < all.length; start += PER_MODULE) {
             keep.push(b);
           } catch (e1) {
             const msg = (e1 as Error).message;
-            if (b.c.label.endsWith(' batch') && /cannot be compiled: Cannot compile/.test(msg)) t.pass(`${b.c.label}: refused at compile time (${msg.split('\n')[0]})`);
+            if (b.c.label.endsWith(' batch') && /cannot be compiled: Cannot compile/.test(msg))
+              t.pass(`${b.c.label}: refused at compile time (${msg.split('\n')[0]})`);
             else t.fail(`${b.c.label} (case ${start + i}, fuse=${fuse}) does not compile: ${msg}`);
           }
         }
         if (keep.length === built.length) throw e;
         built.splice(0, built.length, ...keep);
-        return compileAndLoad(g, built.map((b, i) => sig(g, `c${i}`, b.feeds, [b.out])), fuse, false, fuse).model;
+        return compileAndLoad(
+          g,
+          built.map((b, i) => sig(g, `c${i}`, b.feeds, [b.out])),
+          fuse,
+          false,
+          fuse,
+        ).model;
       }
     };
     for (const fuse of [true, false]) {
@@ -204,9 +232,12 @@ for (let start = 0; start < all.length; start += PER_MODULE) {
         const got = outcome(() => s.run(fetch, feeds) as Tensor);
         let msg: string | null;
         if (want instanceof Error || got instanceof Error) {
-          msg = want instanceof Error && got instanceof Error
-            ? (want.constructor.name === got.constructor.name && want.message === got.message ? null : `error ${got.constructor.name}: ${got.message} vs ${want.constructor.name}: ${want.message}`)
-            : `got ${got instanceof Error ? `error ${got.message}` : 'a value'}, reference ${want instanceof Error ? `error ${want.message}` : 'a value'}`;
+          msg =
+            want instanceof Error && got instanceof Error
+              ? want.constructor.name === got.constructor.name && want.message === got.message
+                ? null
+                : `error ${got.constructor.name}: ${got.message} vs ${want.constructor.name}: ${want.message}`
+              : `got ${got instanceof Error ? `error ${got.message}` : 'a value'}, reference ${want instanceof Error ? `error ${want.message}` : 'a value'}`;
         } else {
           msg = compareTensors(got, want);
           if (msg === null && s.stats.signatureCalls !== calls + 1) msg = 'did not run as its signature';

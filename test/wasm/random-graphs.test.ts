@@ -153,7 +153,14 @@ for (let start = 0; start < (process.env.TFG_NO_RUN ? 0 : GRAPHS); start += PER_
     for (let s = start; s < start + PER_MODULE; s++) cases.push(genCase(g, 1000 + s));
     const ref = new ReferenceSession(g);
     const feedsOf = cases.map((c) => caseFeeds(c, ref));
-    const sigs = cases.map((c, i) => sig(g, `c${c.seed}`, Object.keys(feedsOf[i]).map((k) => g.get(k.slice(0, -2))!), c.fetches));
+    const sigs = cases.map((c, i) =>
+      sig(
+        g,
+        `c${c.seed}`,
+        Object.keys(feedsOf[i]).map((k) => g.get(k.slice(0, -2))!),
+        c.fetches,
+      ),
+    );
     const check = (sess: { run(f: unknown, d: Record<string, Tensor>): unknown }, mode: string): void => {
       cases.forEach((c, ci) => {
         const names = c.fetches.map((n) => `${n.name}:0`);

@@ -18,11 +18,13 @@ const SRC = `x = placeholder(f32, shape=[None], name="x")
 total = reduce_sum(x, name="total")
 avg = reduce_mean(square(maximum(x * 1.5 + 0.25, 0.0)), name="avg")
 signature whole(x) -> [total, avg]
-${COLS.map((c) => `m${c} = placeholder(f32, shape=[None, ${c}], name="m${c}")
+${COLS.map(
+  (c) => `m${c} = placeholder(f32, shape=[None, ${c}], name="m${c}")
 rows${c} = reduce_sum(m${c}, axis=1, name="rows${c}")
 rmean${c} = reduce_mean(m${c} * m${c}, axis=[1], name="rmean${c}")
 signature perrow${c}(m${c}) -> [rows${c}, rmean${c}]
-`).join('')}`;
+`,
+).join('')}`;
 
 function setup(fuse: boolean) {
   const res = buildProgram(SRC, 'reduce.tfg');
@@ -39,7 +41,11 @@ for (const fuse of [true, false]) {
     const r = rng(11);
     const bad: string[] = [];
     for (const n of SIZES) {
-      const x = new Tensor('f32', [n], Float32Array.from({ length: n }, () => r() * 2 - 1));
+      const x = new Tensor(
+        'f32',
+        [n],
+        Float32Array.from({ length: n }, () => r() * 2 - 1),
+      );
       const got = sess.run(['total:0', 'avg:0'], { 'x:0': x }) as Tensor[];
       const want = ref.run(['total:0', 'avg:0'], { 'x:0': x }) as Tensor[];
       for (let i = 0; i < 2; i++) {
@@ -54,8 +60,18 @@ for (const fuse of [true, false]) {
     const { ref, sess } = setup(fuse);
     const r = rng(12);
     const bad: string[] = [];
-    for (const [rows, cols] of [[3, 1025], [2, 5000], [7, 4096], [1, 1], [5, 3]] as const) {
-      const m = new Tensor('f32', [rows, cols], Float32Array.from({ length: rows * cols }, () => r() * 4 - 2));
+    for (const [rows, cols] of [
+      [3, 1025],
+      [2, 5000],
+      [7, 4096],
+      [1, 1],
+      [5, 3],
+    ] as const) {
+      const m = new Tensor(
+        'f32',
+        [rows, cols],
+        Float32Array.from({ length: rows * cols }, () => r() * 4 - 2),
+      );
       const fetches = [`rows${cols}:0`, `rmean${cols}:0`];
       const got = sess.run(fetches, { [`m${cols}:0`]: m }) as Tensor[];
       const want = ref.run(fetches, { [`m${cols}:0`]: m }) as Tensor[];

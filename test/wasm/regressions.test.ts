@@ -29,7 +29,14 @@ function setup() {
   return { ws, rs };
 }
 
-const feeds = { 'X:0': [[1, 2], [3, 4], [5, 6]], 'y:0': [[1], [2], [3]] };
+const feeds = {
+  'X:0': [
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ],
+  'y:0': [[1], [2], [3]],
+};
 
 t.test('minimize with a scalar global_step compiles into the signature and counts steps', (t) => {
   const { ws, rs } = setup();

@@ -26,7 +26,9 @@ import { repoPath } from '../helpers.js';
 import { buildSample } from '../samples/helpers.js';
 import { compareTensors, rng } from './helpers.js';
 
-const SAMPLES = readdirSync(repoPath('samples')).filter((f) => f.endsWith('.tfg')).sort();
+const SAMPLES = readdirSync(repoPath('samples'))
+  .filter((f) => f.endsWith('.tfg'))
+  .sort();
 const BATCH = 5;
 
 /** Seeded feed values for a signature's feeds (unknown dims = BATCH; int32 = class indices 0/1). */
@@ -81,7 +83,11 @@ function open(t: Test, r: BuildResult, g: Graph, file: string): Opened {
   }
   const c = compileGraph(g, sigs);
   t.ok(WebAssembly.validate(c.wasm as Uint8Array<ArrayBuffer>), `${file} (${g.name}): a valid module`);
-  t.same(c.manifest.signatures.map((s) => s.name), sigs.map((s) => s.name), 'one entry per signature');
+  t.same(
+    c.manifest.signatures.map((s) => s.name),
+    sigs.map((s) => s.name),
+    'one entry per signature',
+  );
   const s = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession({ seed: 11 });
   const ref = new ReferenceSession(g, { seed: 11 });
   return { s, ref, sigs, kernels: c.kernelCounts };
@@ -121,7 +127,10 @@ for (const file of SAMPLES) {
 /** The sample's default graph on wasm, initialized. */
 function wasmOf(file: string): { r: BuildResult; s: WasmSession } {
   const r = buildSample(`samples/${file}`);
-  const c = compileGraph(r.defaultGraph, r.signatures.filter((x) => x.graph === r.defaultGraph));
+  const c = compileGraph(
+    r.defaultGraph,
+    r.signatures.filter((x) => x.graph === r.defaultGraph),
+  );
   const s = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession({ seed: 3 });
   return { r, s };
 }
@@ -144,7 +153,20 @@ t.test('the values the chapter 9 sample tests assert, on wasm', (t) => {
     const A = `${(r.lookup('A') as Node).name}:0`;
     const B = `${(r.lookup('B') as Node).name}:0`;
     t.same((s.run(B, { [A]: [[1, 2, 3]] }) as Tensor).toNested(), [[6, 7, 8]]);
-    t.same((s.run(B, { [A]: [[4, 5, 6], [7, 8, 9]] }) as Tensor).toNested(), [[9, 10, 11], [12, 13, 14]]);
+    t.same(
+      (
+        s.run(B, {
+          [A]: [
+            [4, 5, 6],
+            [7, 8, 9],
+          ],
+        }) as Tensor
+      ).toNested(),
+      [
+        [9, 10, 11],
+        [12, 13, 14],
+      ],
+    );
     t.throws(() => s.run(B), { message: /You must feed a value for placeholder tensor 'Placeholder' with dtype float and shape \[\?,3\]/ });
   }
   {

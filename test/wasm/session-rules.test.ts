@@ -109,7 +109,12 @@ function rules(t: Test, sess: Make): void {
   t.test('fetch structures: lists, nested lists, dicts, duplicates and names', (t) => {
     const s = sess();
     s.run('init');
-    const r = s.run(['f:0', ['x:0', 'f:0'], { a: 'f:0', b: ['init', 'init'], c: 'x:0' }, 'f:0']) as [Tensor, Tensor[], { a: Tensor; b: null[]; c: Tensor }, Tensor];
+    const r = s.run(['f:0', ['x:0', 'f:0'], { a: 'f:0', b: ['init', 'init'], c: 'x:0' }, 'f:0']) as [
+      Tensor,
+      Tensor[],
+      { a: Tensor; b: null[]; c: Tensor },
+      Tensor,
+    ];
     t.equal(r[0].data[0], 42);
     t.equal(r[1][0].data[0], 3);
     t.equal(r[1][1].data[0], 42);
@@ -119,23 +124,46 @@ function rules(t: Test, sess: Make): void {
     t.same(data(r[3]), data(r[0]), 'a duplicate fetch is one value');
     t.same(s.run([]), []);
     t.same(s.run({}), {});
-    t.same((s.run(['f:0', 'c:0']) as Tensor[]).map((x) => x.data[0]), [42, 3]);
+    t.same(
+      (s.run(['f:0', 'c:0']) as Tensor[]).map((x) => x.data[0]),
+      [42, 3],
+    );
     t.end();
   });
 
   t.test('unknown and malformed fetch names raise TF1 errors', (t) => {
     const s = sess();
-    t.match(catchErr(() => s.run('q:0')), {
-      name: 'ValueError',
-      message: `Fetch argument 'q:0' cannot be interpreted as a Tensor. ("The name 'q:0' refers to a Tensor which does not exist. The operation, 'q', does not exist in the graph.")`,
-    });
-    t.match(catchErr(() => s.run('q')), { name: 'ValueError', message: `Fetch argument 'q' cannot be interpreted as a Tensor. ("The name 'q' refers to an Operation not in the graph.")` });
-    t.match(catchErr(() => s.run('f:1')), { message: `Fetch argument 'f:1' cannot be interpreted as a Tensor. ("The name 'f:1' refers to a Tensor which does not exist. The operation, 'f', exists but only has 1 outputs.")` });
-    t.match(catchErr(() => s.run('init:0')), { message: /The operation, 'init', exists but only has 0 outputs/ });
-    t.match(catchErr(() => s.run('f:x')), { message: /looks a like a Tensor name, but is not a valid one/ });
+    t.match(
+      catchErr(() => s.run('q:0')),
+      {
+        name: 'ValueError',
+        message: `Fetch argument 'q:0' cannot be interpreted as a Tensor. ("The name 'q:0' refers to a Tensor which does not exist. The operation, 'q', does not exist in the graph.")`,
+      },
+    );
+    t.match(
+      catchErr(() => s.run('q')),
+      { name: 'ValueError', message: `Fetch argument 'q' cannot be interpreted as a Tensor. ("The name 'q' refers to an Operation not in the graph.")` },
+    );
+    t.match(
+      catchErr(() => s.run('f:1')),
+      {
+        message: `Fetch argument 'f:1' cannot be interpreted as a Tensor. ("The name 'f:1' refers to a Tensor which does not exist. The operation, 'f', exists but only has 1 outputs.")`,
+      },
+    );
+    t.match(
+      catchErr(() => s.run('init:0')),
+      { message: /The operation, 'init', exists but only has 0 outputs/ },
+    );
+    t.match(
+      catchErr(() => s.run('f:x')),
+      { message: /looks a like a Tensor name, but is not a valid one/ },
+    );
     const none = catchErr(() => s.run(null));
     t.ok(none instanceof TypeError_ && none.message === "Fetch argument None has invalid type <class 'NoneType'>", none.message);
-    t.match(catchErr(() => s.run(['init', 3])), { name: 'TypeError', message: "Fetch argument 3 has invalid type <class 'int'>" });
+    t.match(
+      catchErr(() => s.run(['init', 3])),
+      { name: 'TypeError', message: "Fetch argument 3 has invalid type <class 'int'>" },
+    );
     t.end();
   });
 
@@ -158,7 +186,20 @@ function rules(t: Test, sess: Make): void {
   t.test('feeds: placeholders and any tensor, by tensor name; fed inputs are pruned', (t) => {
     const s = sess();
     t.same((s.run('scaled:0', { 'inp:0': [[1, 2, 3]] }) as Tensor).toNested(), [[2, 4, 6]]);
-    t.same((s.run('scaled:0', { 'inp:0': [[1, 2, 3], [4, 5, 6]] }) as Tensor).toNested(), [[2, 4, 6], [8, 10, 12]]);
+    t.same(
+      (
+        s.run('scaled:0', {
+          'inp:0': [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+        }) as Tensor
+      ).toNested(),
+      [
+        [2, 4, 6],
+        [8, 10, 12],
+      ],
+    );
     t.same((s.run('scaled:0', { 'inp:0': fromNested('f64', [[1, 1, 1]]) }) as Tensor).toNested(), [[2, 2, 2]], 'a Tensor of another dtype is converted');
     t.same((s.run('scaled:0', { 'inp:0': [[1, 1, 1]], 'two:0': 10 }) as Tensor).toNested(), [[10, 10, 10]], 'any tensor can be fed');
     t.same((s.run('inp:0', { 'inp:0': [[7, 8, 9]] }) as Tensor).toNested(), [[7, 8, 9]], 'fetching a fed tensor gives the fed value');
@@ -171,13 +212,26 @@ function rules(t: Test, sess: Make): void {
     t.same((s.run('I:0', { 'I:0': [1.9, -1.9, true] }) as Tensor).toNested(), [1, -1, 1], 'floats truncate toward zero, as numpy casts');
     t.equal((s.run('I:0', { 'I:0': 2.5 }) as Tensor).data[0], 2);
     t.same((s.run('Bo:0', { 'Bo:0': [0, 3, false] }) as Tensor).toNested(), [false, true, false]);
-    t.match(catchErr(() => s.run('I:0', { 'I:0': 3e9 })), {
-      name: 'TypeError',
-      message: "Type of feed value 3000000000 with type <class 'int'> is not compatible with Tensor type <class 'numpy.int32'>. Try explicitly setting the type of the feed tensor to a larger type (e.g. int64).",
-    });
-    t.match(catchErr(() => s.run('I:0', { 'I:0': [[1, 2], [3]] })), { name: 'ValueError', message: 'setting an array element with a sequence.', nodeName: 'I' });
-    t.match(catchErr(() => s.run('I:0', { 'I:0': [NaN] })), { name: 'ValueError', message: 'cannot convert float NaN to integer' });
-    t.match(catchErr(() => s.run('I:0', { 'I:0': null })), { name: 'TypeError', message: "int() argument must be a string, a bytes-like object or a number, not 'NoneType'" });
+    t.match(
+      catchErr(() => s.run('I:0', { 'I:0': 3e9 })),
+      {
+        name: 'TypeError',
+        message:
+          "Type of feed value 3000000000 with type <class 'int'> is not compatible with Tensor type <class 'numpy.int32'>. Try explicitly setting the type of the feed tensor to a larger type (e.g. int64).",
+      },
+    );
+    t.match(
+      catchErr(() => s.run('I:0', { 'I:0': [[1, 2], [3]] })),
+      { name: 'ValueError', message: 'setting an array element with a sequence.', nodeName: 'I' },
+    );
+    t.match(
+      catchErr(() => s.run('I:0', { 'I:0': [NaN] })),
+      { name: 'ValueError', message: 'cannot convert float NaN to integer' },
+    );
+    t.match(
+      catchErr(() => s.run('I:0', { 'I:0': null })),
+      { name: 'TypeError', message: "int() argument must be a string, a bytes-like object or a number, not 'NoneType'" },
+    );
     t.end();
   });
 
@@ -188,23 +242,40 @@ function rules(t: Test, sess: Make): void {
     t.equal(e.message, "Cannot feed value of shape (2,) for Tensor 'inp:0', which has shape '(?, 3)'");
     t.equal(e.nodeName, 'inp');
     t.match(e.location, { file: 'prog.tfg', line: 1, col: 7 });
-    t.match(catchErr(() => s.run('inp:0', { 'inp:0': 5 })), { message: "Cannot feed value of shape () for Tensor 'inp:0', which has shape '(?, 3)'" });
-    t.match(catchErr(() => s.run('inp:0', { init: 1 })), {
-      name: 'TypeError',
-      message: `Cannot interpret feed_dict key as Tensor: The name 'init' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
-    });
-    t.match(catchErr(() => s.run('inp:0', { inp: [[1, 2, 3]] })), {
-      name: 'TypeError',
-      message: `Cannot interpret feed_dict key as Tensor: The name 'inp' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
-    }, "session_test.py FeedDictKeyException: a feed key must be a tensor name ('inp:0'), a bare op name is TF1's TypeError");
-    t.match(catchErr(() => s.run('inp:0', { nope: 1 })), {
-      name: 'TypeError',
-      message: `Cannot interpret feed_dict key as Tensor: The name 'nope' looks like an (invalid) Operation name, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
-    });
-    t.match(catchErr(() => s.run('inp:0', { 'nope:0': 1 })), {
-      name: 'TypeError',
-      message: "Cannot interpret feed_dict key as Tensor: The name 'nope:0' refers to a Tensor which does not exist. The operation, 'nope', does not exist in the graph.",
-    });
+    t.match(
+      catchErr(() => s.run('inp:0', { 'inp:0': 5 })),
+      { message: "Cannot feed value of shape () for Tensor 'inp:0', which has shape '(?, 3)'" },
+    );
+    t.match(
+      catchErr(() => s.run('inp:0', { init: 1 })),
+      {
+        name: 'TypeError',
+        message: `Cannot interpret feed_dict key as Tensor: The name 'init' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+      },
+    );
+    t.match(
+      catchErr(() => s.run('inp:0', { inp: [[1, 2, 3]] })),
+      {
+        name: 'TypeError',
+        message: `Cannot interpret feed_dict key as Tensor: The name 'inp' refers to an Operation, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+      },
+      "session_test.py FeedDictKeyException: a feed key must be a tensor name ('inp:0'), a bare op name is TF1's TypeError",
+    );
+    t.match(
+      catchErr(() => s.run('inp:0', { nope: 1 })),
+      {
+        name: 'TypeError',
+        message: `Cannot interpret feed_dict key as Tensor: The name 'nope' looks like an (invalid) Operation name, not a Tensor. Tensor names must be of the form "<op_name>:<output_index>".`,
+      },
+    );
+    t.match(
+      catchErr(() => s.run('inp:0', { 'nope:0': 1 })),
+      {
+        name: 'TypeError',
+        message:
+          "Cannot interpret feed_dict key as Tensor: The name 'nope:0' refers to a Tensor which does not exist. The operation, 'nope', does not exist in the graph.",
+      },
+    );
     t.end();
   });
 
@@ -215,7 +286,11 @@ function rules(t: Test, sess: Make): void {
     t.equal(e.tfMessage, "You must feed a value for placeholder tensor 'inp' with dtype float and shape [?,3]");
     t.equal(e.nodeName, 'inp');
     t.match(e.location, { file: 'prog.tfg', line: 1, col: 7 });
-    t.match(catchErr(() => s.run('S:0')), { tfMessage: "You must feed a value for placeholder tensor 'S' with dtype int32" }, 'scalars print no shape');
+    t.match(
+      catchErr(() => s.run('S:0')),
+      { tfMessage: "You must feed a value for placeholder tensor 'S' with dtype int32" },
+      'scalars print no shape',
+    );
     t.end();
   });
 
@@ -226,8 +301,14 @@ function rules(t: Test, sess: Make): void {
     t.equal(e.tfMessage, 'Attempting to use uninitialized value x');
     t.equal(e.nodeName, 'x');
     t.match(e.location, { file: 'prog.tfg', line: 2, col: 5 });
-    t.match(catchErr(() => s.readVariable('y')), { tfMessage: 'Attempting to use uninitialized value y' });
-    t.match(catchErr(() => s.run('both:0')), { tfMessage: 'Attempting to use uninitialized value y' });
+    t.match(
+      catchErr(() => s.readVariable('y')),
+      { tfMessage: 'Attempting to use uninitialized value y' },
+    );
+    t.match(
+      catchErr(() => s.run('both:0')),
+      { tfMessage: 'Attempting to use uninitialized value y' },
+    );
     t.equal(s.readVariable('x').data[0], 10, 'the assign that ran before the error is kept');
     s.writeVariable('y', 1);
     t.equal((s.run('f:0') as Tensor).data[0], 10 * 10 * 1 + 1 + 2, 'the session is still usable');
@@ -258,8 +339,14 @@ function rules(t: Test, sess: Make): void {
     t.equal((b.run('v:0') as Tensor).data[0], 1);
     t.equal((a.run('v:0') as Tensor).data[0], 3);
     t.ok(a.isInitialized('v') && !b.isInitialized('x'));
-    t.match(catchErr(() => a.writeVariable('v', [1, 2])), { tfMessage: 'Assign requires shapes of both tensors to match. lhs shape= [] rhs shape= [2]' });
-    t.match(catchErr(() => a.readVariable('nope')), { name: 'ValueError' });
+    t.match(
+      catchErr(() => a.writeVariable('v', [1, 2])),
+      { tfMessage: 'Assign requires shapes of both tensors to match. lhs shape= [] rhs shape= [2]' },
+    );
+    t.match(
+      catchErr(() => a.readVariable('nope')),
+      { name: 'ValueError' },
+    );
     t.end();
   });
 

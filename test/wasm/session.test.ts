@@ -50,7 +50,13 @@ function err(fn: () => unknown): unknown {
   return new Error('expected an error');
 }
 
-const X = [[1, 2, 3], [4, 5, 6], [-7, 1, 1], [0.5, 0.25, 1], [2, 2, 2]];
+const X = [
+  [1, 2, 3],
+  [4, 5, 6],
+  [-7, 1, 1],
+  [0.5, 0.25, 1],
+  [2, 2, 2],
+];
 
 t.test('signatures and the generic path agree with the reference, fused and unfused', (t) => {
   for (const fuse of [true, false]) {
@@ -99,14 +105,38 @@ t.test('TF1 errors with node names and .tfg locations; the session stays usable'
   };
   const e1 = err(() => s.run('y:0', { 'X:0': X }));
   t.ok(e1 instanceof FailedPreconditionError, String(e1));
-  same(e1, err(() => ref.run('y:0', { 'X:0': X })), 'uninitialized');
+  same(
+    e1,
+    err(() => ref.run('y:0', { 'X:0': X })),
+    'uninitialized',
+  );
   s.run('init');
   ref.run('init');
-  same(err(() => s.run('y:0')), err(() => ref.run('y:0')), 'unfed placeholder');
-  same(err(() => s.run('q:0')), err(() => ref.run('q:0')), 'unknown fetch');
-  same(err(() => s.run('y:1')), err(() => ref.run('y:1')), 'bad output index');
-  same(err(() => s.run('y:0', { 'X:0': [[1, 2]] })), err(() => ref.run('y:0', { 'X:0': [[1, 2]] })), 'feed shape');
-  same(err(() => s.run('g:0', { 'idx:0': 7 })), err(() => ref.run('g:0', { 'idx:0': 7 })), 'gather out of range');
+  same(
+    err(() => s.run('y:0')),
+    err(() => ref.run('y:0')),
+    'unfed placeholder',
+  );
+  same(
+    err(() => s.run('q:0')),
+    err(() => ref.run('q:0')),
+    'unknown fetch',
+  );
+  same(
+    err(() => s.run('y:1')),
+    err(() => ref.run('y:1')),
+    'bad output index',
+  );
+  same(
+    err(() => s.run('y:0', { 'X:0': [[1, 2]] })),
+    err(() => ref.run('y:0', { 'X:0': [[1, 2]] })),
+    'feed shape',
+  );
+  same(
+    err(() => s.run('g:0', { 'idx:0': 7 })),
+    err(() => ref.run('g:0', { 'idx:0': 7 })),
+    'gather out of range',
+  );
   const ge = err(() => s.run('g:0', { 'idx:0': 7 })) as OpError;
   t.ok(ge instanceof InvalidArgumentError);
   t.match(ge.location, { file: 'model.tfg', line: 9 });

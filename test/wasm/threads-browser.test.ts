@@ -27,8 +27,21 @@ import { repoPath } from '../helpers.js';
 import { TOL } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm' };
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+};
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>tfg threads</title></head><body>
 <script type="module">
   import { runThreaded } from '/dist/test/wasm/threads-page.js';
@@ -38,9 +51,15 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>tfg thread
 
 /** `/` the page; `/dist/**` the compiled repo; `/repo/runtime-as/build/**` the runtimes; `/models/**`. */
 function serve(models: string, isolate: boolean): Promise<{ server: Server; origin: string }> {
-  const roots: [string, string][] = [['/dist/', repoPath('dist')], ['/repo/runtime-as/build/', repoPath('runtime-as/build')], ['/models/', models]];
+  const roots: [string, string][] = [
+    ['/dist/', repoPath('dist')],
+    ['/repo/runtime-as/build/', repoPath('runtime-as/build')],
+    ['/models/', models],
+  ];
   const server = createServer((req, res) => {
-    const headers: Record<string, string> = isolate ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' } : {};
+    const headers: Record<string, string> = isolate
+      ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' }
+      : {};
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
     if (path === '/favicon.ico') {
       res.writeHead(204, headers);
@@ -64,7 +83,9 @@ function serve(models: string, isolate: boolean): Promise<{ server: Server; orig
     res.writeHead(404, headers);
     res.end();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
 }
 
 const SRC = `
@@ -139,7 +160,13 @@ t.test('threads and fast math in headless Chromium', async (t) => {
     await page.waitForFunction(() => (window as unknown as { tfgReady?: boolean }).tfgReady === true, undefined, { timeout: 30000 });
     const run = (threads: number, relaxed: string | null) =>
       page.evaluate(
-        ([th, rl, steps]) => (window as unknown as { tfgRun: (w: string, s: RunStep[], th: number, rl: string | null) => Promise<ThreadedOutput> }).tfgRun('/models/m.wasm', steps, th, rl),
+        ([th, rl, steps]) =>
+          (window as unknown as { tfgRun: (w: string, s: RunStep[], th: number, rl: string | null) => Promise<ThreadedOutput> }).tfgRun(
+            '/models/m.wasm',
+            steps,
+            th,
+            rl,
+          ),
         [threads, relaxed, STEPS] as const,
       ) as Promise<ThreadedOutput>;
     return { run, errors };
@@ -154,7 +181,8 @@ t.test('threads and fast math in headless Chromium', async (t) => {
   let compared = 0;
   STEPS.forEach((s, si) =>
     s.fetches.forEach((name, fi) => {
-      const a = inNode[si]![fi], b = two.out[si]![fi];
+      const a = inNode[si]![fi],
+        b = two.out[si]![fi];
       if (a === null) return void t.equal(b, null, `${name}: an operation`);
       compared++;
       t.equal(b?.b64, a.b64, `step ${si} ${name}: 2 threads in Chromium = 1 thread in Node, bit for bit`);
@@ -164,12 +192,15 @@ t.test('threads and fast math in headless Chromium', async (t) => {
 
   const fast = await iso.run(2, '/repo/runtime-as/build/runtime-relaxed.wasm');
   t.equal(fast.fastMath, true, `Chromium has relaxed SIMD: fast math on (${fast.fastMathNote})`);
-  let bad = 0, n = 0;
+  let bad = 0,
+    n = 0;
   STEPS.forEach((s, si) =>
     s.fetches.forEach((_, fi) => {
-      const a = inNode[si]![fi], b = fast.out[si]![fi];
+      const a = inNode[si]![fi],
+        b = fast.out[si]![fi];
       if (a === null || b === null) return;
-      const x = values(a), y = values(b);
+      const x = values(a),
+        y = values(b);
       for (let i = 0; i < x.length; i++, n++) if (!(Math.abs(y[i] - x[i]) <= (a.dtype === 'f64' ? TOL.f64 : TOL.f32) * (1 + Math.abs(x[i])))) bad++;
     }),
   );

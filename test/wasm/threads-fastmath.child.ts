@@ -30,7 +30,12 @@ const c = compileGraph(r.defaultGraph, []);
 const ref = new ReferenceSession(r.defaultGraph);
 const rnd = rng(3);
 const feeds: Record<string, Tensor> = {};
-for (const [name, shape] of [['x', [300, 300]], ['w1', [300, 300]], ['b1', [300]], ['w2', [300, 10]]] as const) {
+for (const [name, shape] of [
+  ['x', [300, 300]],
+  ['w1', [300, 300]],
+  ['b1', [300]],
+  ['w2', [300, 10]],
+] as const) {
   const v = Tensor.zeros('f32', [...shape]);
   for (let i = 0; i < v.size; i++) v.data[i] = rnd() * 2 - 1;
   feeds[`${name}:0`] = v;
@@ -39,7 +44,8 @@ const fetches = ['h:0', 'y:0', 'z:0'];
 const want = ref.run(fetches, feeds) as Tensor[];
 const failures: string[] = [];
 const fastMath: boolean[] = [];
-let checked = 0, maxRel = 0;
+let checked = 0,
+  maxRel = 0;
 for (const threads of [1, 2]) {
   const m = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads, fastMath: true, relaxedRuntime: readRuntimeWasm('relaxed') });
   fastMath.push(m.loadedAs.fastMath);
@@ -47,7 +53,8 @@ for (const threads of [1, 2]) {
   const got = s.run(fetches, feeds) as Tensor[];
   got.forEach((g, k) => {
     for (let i = 0; i < g.size; i++) {
-      const a = g.data[i], b = want[k].data[i];
+      const a = g.data[i],
+        b = want[k].data[i];
       const d = Math.abs(a - b);
       maxRel = Math.max(maxRel, d / (1 + Math.abs(b)));
       checked++;

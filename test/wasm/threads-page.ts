@@ -20,7 +20,8 @@ export interface ThreadedOutput {
 
 function decode(r: RawTensor): Tensor {
   const buf = fromBase64(r.b64).buffer as ArrayBuffer;
-  const data = r.dtype === 'f32' ? new Float32Array(buf) : r.dtype === 'f64' ? new Float64Array(buf) : r.dtype === 'i32' ? new Int32Array(buf) : new Uint8Array(buf);
+  const data =
+    r.dtype === 'f32' ? new Float32Array(buf) : r.dtype === 'f64' ? new Float64Array(buf) : r.dtype === 'i32' ? new Int32Array(buf) : new Uint8Array(buf);
   return new Tensor(r.dtype, r.shape, data);
 }
 

@@ -45,7 +45,8 @@ SPLIT.minSoftmax = 1;
 
 function sameBits(a: unknown, b: unknown): string | null {
   if (a === null || b === null) return a === b ? null : 'null vs tensor';
-  const x = a as Tensor, y = b as Tensor;
+  const x = a as Tensor,
+    y = b as Tensor;
   if (x.dtype !== y.dtype || x.shape.join() !== y.shape.join()) return `dtype/shape ${x.dtype}[${x.shape}] vs ${y.dtype}[${y.shape}]`;
   for (let i = 0; i < x.data.length; i++) if (!Object.is(x.data[i], y.data[i])) return `element ${i}: ${x.data[i]} vs ${y.data[i]}`;
   return null;
@@ -68,7 +69,7 @@ function sessions(wasm: Uint8Array, seed: number): WasmSession[] {
 }
 
 /** Run the same calls on every session; outputs must have the same bits; returns the last session's outputs. */
-function runAll(t: Tap.Test, ss: WasmSession[], what: string, fetches: string[], feeds?: Record<string, Tensor>): unknown[] {
+function runAll(t: TapTest, ss: WasmSession[], what: string, fetches: string[], feeds?: Record<string, Tensor>): unknown[] {
   const outs = ss.map((s) => s.run(fetches, feeds) as unknown[]);
   for (let k = 1; k < ss.length; k++) {
     outs[k].forEach((o, i) => {
@@ -80,9 +81,7 @@ function runAll(t: Tap.Test, ss: WasmSession[], what: string, fetches: string[],
   return outs[outs.length - 1];
 }
 
-declare namespace Tap {
-  type Test = import('tap').Test;
-}
+type TapTest = import('tap').Test;
 
 function sigsOf(r: BuildResult, g: Graph, file: string): Signature[] {
   const sigs = r.signatures.filter((s) => s.graph === g);
@@ -103,7 +102,9 @@ function flat(f: unknown, out: string[] = []): string[] {
 }
 
 t.test('samples: the same bits at 1, 2 and 3 threads, and the reference within tolerance', (t) => {
-  const files = readdirSync(repoPath('samples')).filter((f) => f.endsWith('.tfg')).sort();
+  const files = readdirSync(repoPath('samples'))
+    .filter((f) => f.endsWith('.tfg'))
+    .sort();
   let split = 0;
   for (const file of files) {
     const r = buildSample(`samples/${file}`);
@@ -112,7 +113,11 @@ t.test('samples: the same bits at 1, 2 and 3 threads, and the reference within t
       const sigs = sigsOf(r, g, file);
       const c = compileGraph(g, sigs);
       const ss = sessions(c.wasm, 11);
-      t.same(ss.map((s) => s.threads), THREADS, `${file}: sessions at ${THREADS.join(', ')} threads`);
+      t.same(
+        ss.map((s) => s.threads),
+        THREADS,
+        `${file}: sessions at ${THREADS.join(', ')} threads`,
+      );
       const ref = new ReferenceSession(g, { seed: 11 });
       const init = r.lookup('init', g === r.defaultGraph ? undefined : g.name);
       const inits = init instanceof Operation ? [init.node.name] : [...g.variables.values()].map((v) => v.initializer.name);
@@ -206,7 +211,14 @@ t.test('matmul, softmax, cross-entropy at the split edges: same bits at 1, 2, 3 
   want.forEach((w, i) => t.equal(compareTensors(got[i] as Tensor, w as Tensor), null, `${fetches[i]} vs the reference`));
   t.ok(ss[2].splitCalls >= 12, `3 threads split ${ss[2].splitCalls} calls`);
   // A label out of range: the same error at every thread count (the whole kernel reports it).
-  const bad = { ...feeds, 'lab:0': new Tensor('i32', [29], Int32Array.from({ length: 29 }, (_, i) => (i === 17 ? 13 : 1))) };
+  const bad = {
+    ...feeds,
+    'lab:0': new Tensor(
+      'i32',
+      [29],
+      Int32Array.from({ length: 29 }, (_, i) => (i === 17 ? 13 : 1)),
+    ),
+  };
   // (The wasm generic path does not raise this error today — a known defect outside threads,
   // reported separately; here the outcome must only be the same at every thread count.)
   const errs = ss.map((s) => {
@@ -228,22 +240,44 @@ t.test('runtime matmul_*_part: any split into row ranges gives the bits of the w
   let cases = 0;
   for (const f64 of [false, true]) {
     const es = f64 ? 8 : 4;
-    for (const [batch, M, N, K] of [[1, 37, 33, 1030], [1, 130, 9, 513], [3, 21, 17, 40], [4, 3, 20, 70], [1, 9, 5, 7], [2, 64, 8, 600]]) {
-      for (const [ta, tb] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+    for (const [batch, M, N, K] of [
+      [1, 37, 33, 1030],
+      [1, 130, 9, 513],
+      [3, 21, 17, 40],
+      [4, 3, 20, 70],
+      [1, 9, 5, 7],
+      [2, 64, 8, 600],
+    ]) {
+      for (const [ta, tb] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]) {
         const small = M <= (tb ? 8 : 4) && (M === 1 || !ta);
-        const a = 65536, b = a + batch * M * K * es + 64, bias = b + batch * K * N * es + 64, c1 = bias + N * es + 64, c2 = c1 + batch * M * N * es + 64;
-        const sc = c2 + batch * M * N * es + 64, sc2 = sc + (f64 ? matmulF64ScratchBytes(M, N, K) : matmulF32ScratchBytes(M, N, K)) + 64;
+        const a = 65536,
+          b = a + batch * M * K * es + 64,
+          bias = b + batch * K * N * es + 64,
+          c1 = bias + N * es + 64,
+          c2 = c1 + batch * M * N * es + 64;
+        const sc = c2 + batch * M * N * es + 64,
+          sc2 = sc + (f64 ? matmulF64ScratchBytes(M, N, K) : matmulF32ScratchBytes(M, N, K)) + 64;
         const view = f64 ? new Float64Array(memory.buffer) : new Float32Array(memory.buffer);
         for (let i = a / es; i < c1 / es; i++) view[i] = r() * 2 - 1;
         const act = Math.floor(r() * 4);
         (f64 ? rt.matmul_f64_batched_ep : rt.matmul_f32_batched_ep)(a, b, c1, batch, M, N, K, ta, tb, sc, M * K, K * N, bias, act);
-        const R = batch * M, unit = small ? M : 4;
+        const R = batch * M,
+          unit = small ? M : 4;
         const cut = Math.min(R, Math.max(unit, Math.floor((r() * R) / unit) * unit));
         const part = f64 ? rt.matmul_f64_part! : rt.matmul_f32_part!;
         part(a, b, c2, batch, M, N, K, ta, tb, sc, M * K, K * N, bias, act, 0, cut);
         part(a, b, c2, batch, M, N, K, ta, tb, sc2, M * K, K * N, bias, act, cut, R);
-        const x = new Uint8Array(memory.buffer, c1, R * N * es), y = new Uint8Array(memory.buffer, c2, R * N * es);
-        t.ok(x.every((v, i) => v === y[i]), `${f64 ? 'f64' : 'f32'} ${batch}×[${M},${N},${K}] ta=${ta} tb=${tb} act=${act} split at row ${cut} of ${R}`);
+        const x = new Uint8Array(memory.buffer, c1, R * N * es),
+          y = new Uint8Array(memory.buffer, c2, R * N * es);
+        t.ok(
+          x.every((v, i) => v === y[i]),
+          `${f64 ? 'f64' : 'f32'} ${batch}×[${M},${N},${K}] ta=${ta} tb=${tb} act=${act} split at row ${cut} of ${R}`,
+        );
         cases++;
       }
     }
@@ -264,8 +298,25 @@ t.test('no worker host: one thread, with a note', (t) => {
     const s = m.createSession();
     t.equal(s.threads, 1);
     t.match(s.threadNote, /one thread/);
-    t.same((s.run('y:0', { 'x:0': [[1, 2], [3, 4]] }) as Tensor).toNested(), [[7, 10], [15, 22]]);
-    t.equal(loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).loadedAs.threadNote, undefined, 'the default (no explicit threads) falls back silently... with the note only on request');
+    t.same(
+      (
+        s.run('y:0', {
+          'x:0': [
+            [1, 2],
+            [3, 4],
+          ],
+        }) as Tensor
+      ).toNested(),
+      [
+        [7, 10],
+        [15, 22],
+      ],
+    );
+    t.equal(
+      loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).loadedAs.threadNote,
+      undefined,
+      'the default (no explicit threads) falls back silently... with the note only on request',
+    );
   } finally {
     setThreadHost(host);
   }
@@ -274,7 +325,10 @@ t.test('no worker host: one thread, with a note', (t) => {
 });
 
 t.test('fast math: without relaxed SIMD the exact runtime runs, with a note', (t) => {
-  const r = buildProgram('x = placeholder(float32, shape=(None, 64), name="x")\nw = placeholder(float32, shape=(64, 64), name="w")\ny = matmul(x, w, name="y")\n', 'x.tfg');
+  const r = buildProgram(
+    'x = placeholder(float32, shape=(None, 64), name="x")\nw = placeholder(float32, shape=(64, 64), name="w")\ny = matmul(x, w, name="y")\n',
+    'x.tfg',
+  );
   const c = compileGraph(r.defaultGraph, []);
   const m = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { fastMath: true, relaxedRuntime: readRuntimeWasm('relaxed') });
   if (relaxedSimdSupported()) {
@@ -291,7 +345,13 @@ t.test('fast math for real: a Node process with --experimental-wasm-relaxed-simd
   const child = fileURLToPath(new URL('./threads-fastmath.child.js', import.meta.url));
   const p = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', child], { encoding: 'utf8', timeout: 240000 });
   t.equal(p.status, 0, `child exits 0 (stderr: ${p.stderr.slice(0, 2000)})`);
-  const res = JSON.parse(p.stdout.trim().split('\n').pop() ?? '{}') as { supported: boolean; fastMath: boolean[]; failures: string[]; checked: number; maxRel: number };
+  const res = JSON.parse(p.stdout.trim().split('\n').pop() ?? '{}') as {
+    supported: boolean;
+    fastMath: boolean[];
+    failures: string[];
+    checked: number;
+    maxRel: number;
+  };
   t.equal(res.supported, true, 'the probe validates with the flag');
   t.same(res.fastMath, [true, true], 'fast math on at 1 and 2 threads');
   t.same(res.failures, [], 'every fast-math result within the tolerance of the reference');
@@ -303,11 +363,20 @@ t.test('tfg run --threads N: the same output at 1 and 3 threads; the options map
   t.same(loadOptionsFrom({ threads: 3 }), { threads: 3 });
   t.same(loadOptionsFrom({}), {});
   const outs = [1, 3].map((threads) => {
-    const out: string[] = [], err: string[] = [];
+    const out: string[] = [],
+      err: string[] = [];
     const io = { out: (x: string) => void out.push(x), err: (x: string) => void err.push(x), color: false } as unknown as Parameters<typeof runRun>[2];
-    const code = runRun(repoPath('samples/relu_modular.tfg'), { fetch: ['output'], feed: ['X=[[1,2,3],[4,5,6],[7,8,9],[1,0,1],[2,2,2],[3,1,2],[0,0,1],[5,5,5],[1,2,1]]'], threads } as Parameters<typeof runRun>[1], io);
+    const code = runRun(
+      repoPath('samples/relu_modular.tfg'),
+      { fetch: ['output'], feed: ['X=[[1,2,3],[4,5,6],[7,8,9],[1,0,1],[2,2,2],[3,1,2],[0,0,1],[5,5,5],[1,2,1]]'], threads } as Parameters<typeof runRun>[1],
+      io,
+    );
     t.equal(code, 0, `exit 0 at ${threads} threads (${err.join(' ')})`);
-    t.same(err.filter((e) => /note:/.test(e)), [], 'no thread note');
+    t.same(
+      err.filter((e) => /note:/.test(e)),
+      [],
+      'no thread note',
+    );
     return out.join('\n');
   });
   t.equal(outs[1], outs[0], 'same printed values');

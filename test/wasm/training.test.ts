@@ -75,7 +75,7 @@ for (const [opt, yShape] of CASES) {
         const want = ref.run(fetches, feeds) as [null, Tensor];
         t.equal(got[0], null);
         t.equal(compareTensors(got[1], want[1]), null, `fuse=${fuse} step ${step}: loss ${got[1].data[0]} vs ${want[1].data[0]}`);
-        t.equal(s.stats.signatureCalls, calls + 1, "one signature call");
+        t.equal(s.stats.signatureCalls, calls + 1, 'one signature call');
       }
       for (const v of s.variableNames()) {
         const m = compareTensors(s.readVariable(v), ref.run(`${v}:0`) as Tensor);

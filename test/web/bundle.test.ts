@@ -22,11 +22,23 @@ const root = packageRoot();
 
 t.test('compiler/browser.ts bundles for the browser without any Node built-in', async (t) => {
   const seen: string[] = [];
-  const r = await build({ absWorkingDir: root, entryPoints: ['dist/compiler/browser.js'], bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent', alias: { 'csv-parse/sync': 'csv-parse/browser/esm/sync' }, plugins: [nodeGuard(seen)] });
+  const r = await build({
+    absWorkingDir: root,
+    entryPoints: ['dist/compiler/browser.js'],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    alias: { 'csv-parse/sync': 'csv-parse/browser/esm/sync' },
+    plugins: [nodeGuard(seen)],
+  });
   t.same(r.errors, [], 'no errors');
   t.same(seen, [], 'no Node import refused');
   const imports: string[] = [];
-  for (const [file, info] of Object.entries(r.metafile.inputs)) for (const i of info.imports) if (isNodeBuiltin(i.path)) imports.push(`${file} -> ${i.path} (${i.kind})`);
+  for (const [file, info] of Object.entries(r.metafile.inputs))
+    for (const i of info.imports) if (isNodeBuiltin(i.path)) imports.push(`${file} -> ${i.path} (${i.kind})`);
   t.equal(imports.length, 1, 'one Node import left external: ' + imports.join('; '));
   t.match(imports[0], /node_modules\/binaryen\/index\.js -> node:module \(dynamic-import\)/, "binaryen's Node-only glue");
   const out = r.outputFiles[0].text;
@@ -39,7 +51,18 @@ t.test('the guard refuses a Node import', async (t) => {
   try {
     writeFileSync(join(dir, 'bad.js'), "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n");
     const seen: string[] = [];
-    await t.rejects(build({ entryPoints: [join(dir, 'bad.js')], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent', plugins: [nodeGuard(seen)] }), /Node built-in 'node:fs' imported by/);
+    await t.rejects(
+      build({
+        entryPoints: [join(dir, 'bad.js')],
+        bundle: true,
+        platform: 'browser',
+        format: 'esm',
+        write: false,
+        logLevel: 'silent',
+        plugins: [nodeGuard(seen)],
+      }),
+      /Node built-in 'node:fs' imported by/,
+    );
     t.equal(seen.length, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });

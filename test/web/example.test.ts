@@ -104,14 +104,20 @@ t.test('examples/web: the page classifies as Node does, bit for bit, and trains 
         if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()}`);
       });
       await page.goto(`${server.origin}/?weights=${mode}`);
-      await page.waitForFunction(() => window.tfgExample?.ready === true || /error/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60000 });
+      await page.waitForFunction(() => window.tfgExample?.ready === true || /error/.test(document.getElementById('status')?.textContent ?? ''), undefined, {
+        timeout: 60000,
+      });
       const status = await page.evaluate(() => document.getElementById('status')?.textContent ?? '');
       t.match(status, /^ready/, `the page is ready (${status})`);
       t.equal(await page.evaluate(() => window.tfgExample.mode), mode, 'it loaded the module the query asks for');
       t.equal(await page.evaluate(() => window.crossOriginIsolated), true, 'served with COOP/COEP: the page is cross-origin isolated');
       for (let i = 0; i < DIGITS; i++) {
         const got = await page.evaluate((g) => window.tfgExample.classifyGreyLevels(g), grey.slice(i * 784, (i + 1) * 784));
-        t.strictSame(got, expected[mode][i], `test digit ${i} (label ${(test.labels.data as Int32Array)[i]}): the page's ten probabilities equal Node's bit for bit`);
+        t.strictSame(
+          got,
+          expected[mode][i],
+          `test digit ${i} (label ${(test.labels.data as Int32Array)[i]}): the page's ten probabilities equal Node's bit for bit`,
+        );
         const shown = await page.evaluate(() => document.getElementById('prediction')?.textContent);
         t.equal(shown, String(got.indexOf(Math.max(...got))), 'the page shows the most probable digit');
       }
@@ -127,11 +133,18 @@ t.test('examples/web: the page classifies as Node does, bit for bit, and trains 
         const drawn = await page.evaluate(() => ({ p: window.tfgExample.probabilities!, grey: window.tfgExample.greyLevels() }));
         t.equal(drawn.grey.filter((v) => v > 0).length > 20, true, 'the stroke left ink on the 28×28 input');
         const inNode = (await nodeProbsOf([Float32Array.from(drawn.grey, (v) => v * (1 / 255))]))[0]!;
-        t.strictSame(drawn.p, inNode, `a digit drawn with the mouse: the page's probabilities equal Node's for the page's 28×28 input (shows ${drawn.p.indexOf(Math.max(...drawn.p))})`);
+        t.strictSame(
+          drawn.p,
+          inNode,
+          `a digit drawn with the mouse: the page's probabilities equal Node's for the page's 28×28 input (shows ${drawn.p.indexOf(Math.max(...drawn.p))})`,
+        );
         const losses = await page.evaluate((n) => window.tfgExample.train(n), EPOCHS);
         const state = await page.evaluate(() => ({ test: window.tfgExample.testLosses, stats: window.tfgExample.stats, accuracy: window.tfgExample.accuracy }));
         t.equal(losses.length, EPOCHS, `${EPOCHS} epochs trained in the page`);
-        t.ok(losses.every((l) => Number.isFinite(l) && l > 0), 'every epoch loss is a positive number');
+        t.ok(
+          losses.every((l) => Number.isFinite(l) && l > 0),
+          'every epoch loss is a positive number',
+        );
         t.ok(losses[EPOCHS - 1]! < 0.6 * losses[0]!, `the training loss goes down: ${losses[0]!.toFixed(4)} → ${losses[EPOCHS - 1]!.toFixed(4)}`);
         t.ok(state.test[EPOCHS - 1]! < state.test[0]!, `and the test loss: ${state.test[0]!.toFixed(4)} → ${state.test[EPOCHS - 1]!.toFixed(4)}`);
         const falls = losses.slice(1).filter((l, i) => l < losses[i]!).length;
@@ -146,7 +159,16 @@ t.test('examples/web: the page classifies as Node does, bit for bit, and trains 
   }
   const failed = requests.filter((r) => !/ (200|204)$/.test(r));
   t.strictSame(failed, [], 'every request the pages made was served');
-  t.ok(requests.some((r) => r.startsWith('GET /gen/tfg-loader.js ')), 'the page loaded the loader bundle');
-  t.ok(requests.some((r) => r.startsWith('GET /gen/tfg-runtime.wasm ')), 'and the runtime beside it (weights-apart module)');
-  t.ok(requests.some((r) => r.startsWith('GET /gen/mnist/apart/mnist_mlp.safetensors ')), 'and the weights file');
+  t.ok(
+    requests.some((r) => r.startsWith('GET /gen/tfg-loader.js ')),
+    'the page loaded the loader bundle',
+  );
+  t.ok(
+    requests.some((r) => r.startsWith('GET /gen/tfg-runtime.wasm ')),
+    'and the runtime beside it (weights-apart module)',
+  );
+  t.ok(
+    requests.some((r) => r.startsWith('GET /gen/mnist/apart/mnist_mlp.safetensors ')),
+    'and the weights file',
+  );
 });

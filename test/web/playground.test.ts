@@ -51,14 +51,33 @@ async function nodeRun(rows?: Record<string, Wire>[]): Promise<{ variables: Reco
   try {
     // Given rows: each moons() source of the recipe reads the next of them instead.
     let k = 0;
-    if (rows) for (const key of ['train', 'validation', 'test'] as const) if ((plan.data[key] as { kind?: string } | null)?.kind === 'moons') plan.data[key] = { kind: 'npz', path: `page-rows-${k++}` };
+    if (rows)
+      for (const key of ['train', 'validation', 'test'] as const)
+        if ((plan.data[key] as { kind?: string } | null)?.kind === 'moons') plan.data[key] = { kind: 'npz', path: `page-rows-${k++}` };
     const data = rows
       ? loadTrainData(plan, (s) => {
           const cols = rows[Number((s as { path: string }).path.slice('page-rows-'.length))];
-          return new Dataset(Object.fromEntries(Object.entries(cols).map(([name, w]) => [name, new Tensor(w.dtype as DType, w.shape, w.dtype === 'f64' ? Float64Array.from(w.data) : w.dtype === 'f32' ? Float32Array.from(w.data) : Int32Array.from(w.data))])));
+          return new Dataset(
+            Object.fromEntries(
+              Object.entries(cols).map(([name, w]) => [
+                name,
+                new Tensor(
+                  w.dtype as DType,
+                  w.shape,
+                  w.dtype === 'f64' ? Float64Array.from(w.data) : w.dtype === 'f32' ? Float32Array.from(w.data) : Int32Array.from(w.data),
+                ),
+              ]),
+            ),
+          );
         })
       : loadTrainDataNode(plan);
-    const trainer = new Trainer({ plan, session: opened.session, data, checkpoints: { save: (_v, _s, step) => `checkpoint-${step}` }, summaries: { scalars() {}, flush() {} } });
+    const trainer = new Trainer({
+      plan,
+      session: opened.session,
+      data,
+      checkpoints: { save: (_v, _s, step) => `checkpoint-${step}` },
+      summaries: { scalars() {}, flush() {} },
+    });
     const res = await trainer.run();
     const variables: Record<string, Wire> = {};
     for (const name of opened.session.variableNames()) {
@@ -73,8 +92,10 @@ async function nodeRun(rows?: Record<string, Wire>[]): Promise<{ variables: Reco
 
 function sameBits(a: number[], b: number[]): boolean {
   if (a.length !== b.length) return false;
-  const fa = new Float64Array(a), fb = new Float64Array(b);
-  const ua = new Uint32Array(fa.buffer), ub = new Uint32Array(fb.buffer);
+  const fa = new Float64Array(a),
+    fb = new Float64Array(b);
+  const ua = new Uint32Array(fa.buffer),
+    ub = new Uint32Array(fb.buffer);
   return ua.every((x, i) => x === ub[i]);
 }
 
@@ -90,7 +111,19 @@ t.test('the playground in Chromium', { timeout: 600_000 }, async (t) => {
   }
   const { chromium } = await import('playwright-core');
   const server = await startPlayground({ port: 0, root: web });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   t.teardown(async () => {
     await browser.close();
     await server.close();
@@ -118,23 +151,44 @@ t.test('the playground in Chromium', { timeout: 600_000 }, async (t) => {
 
   // ---- moons: pick, compile, train
   await page.selectOption('#samples', 'moons_logreg_train.tfg');
-  await page.waitForFunction((f) => (window as unknown as { tfgEditor: { state: { doc: { toString(): string } } } }).tfgEditor.state.doc.toString().startsWith('# Logistic regression on two moons') && f, MOONS);
+  await page.waitForFunction(
+    (f) =>
+      (window as unknown as { tfgEditor: { state: { doc: { toString(): string } } } }).tfgEditor.state.doc
+        .toString()
+        .startsWith('# Logistic regression on two moons') && f,
+    MOONS,
+  );
   await page.click('#btn-compile');
   await page.waitForSelector('#compile-summary, #compile-out .error', { timeout: 180_000 });
   t.equal(await page.locator('#compile-out .error').count(), 0, 'compiles');
   const kernels = await page.locator('#kernels tr').allTextContents();
-  t.ok(kernels.some((r) => r.startsWith('tfg_train_step')), 'the train step signature is listed with its kernel counts');
+  t.ok(
+    kernels.some((r) => r.startsWith('tfg_train_step')),
+    'the train step signature is listed with its kernel counts',
+  );
 
   await page.click('[data-tab=train]');
   await page.fill('#train-epochs', String(EPOCHS));
   await page.click('#btn-train');
-  await page.waitForFunction(() => /^training (completed|failed)|^training failed/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 300_000 });
+  await page.waitForFunction(() => /^training (completed|failed)|^training failed/.test(document.getElementById('status')!.textContent ?? ''), null, {
+    timeout: 300_000,
+  });
   // The number of points drawn after each redraw, from the start of the run: it grows while training.
   const history = (await page.evaluate(() => (window as unknown as { tfgCurveHistory: number[] }).tfgCurveHistory)).filter((n) => n > 0);
-  t.ok(history.length >= 3 && history.every((n, i) => i === 0 || n >= history[i - 1]) && history[history.length - 1] > history[0], `the curves gained points while training (${history.join(' → ')})`);
+  t.ok(
+    history.length >= 3 && history.every((n, i) => i === 0 || n >= history[i - 1]) && history[history.length - 1] > history[0],
+    `the curves gained points while training (${history.join(' → ')})`,
+  );
   const tags = await page.evaluate(() => [...document.querySelectorAll<SVGElement>('svg.curve')].map((s) => s.dataset.tag));
   t.ok(tags.includes('logistic_regression/train/log_loss'), `the recipe's summary is drawn (${tags.join(', ')})`);
-  const got = (await page.evaluate(() => (window as unknown as { tfgTrainResult: unknown }).tfgTrainResult)) as { reason: string; state: { global_step: number }; metrics: unknown; backend: string; variables: Record<string, Wire>; sources: Record<string, Wire>[] };
+  const got = (await page.evaluate(() => (window as unknown as { tfgTrainResult: unknown }).tfgTrainResult)) as {
+    reason: string;
+    state: { global_step: number };
+    metrics: unknown;
+    backend: string;
+    variables: Record<string, Wire>;
+    sources: Record<string, Wire>[];
+  };
   t.equal(got.reason, 'completed');
   t.equal(got.backend, 'wasm');
   t.equal(got.sources.length, 1, 'the page reports the rows moons() gave it');
@@ -148,7 +202,13 @@ t.test('the playground in Chromium', { timeout: 600_000 }, async (t) => {
     t.same([g.dtype, g.shape], [w.dtype, w.shape], `${name}: dtype and shape`);
     t.ok(sameBits(g.data, w.data), `${name}: the same bits as the Node run`, { got: g.data, want: w.data });
   }
-  t.ok(sameBits(Object.values(got.metrics as Record<string, Record<string, number>>).flatMap((m) => Object.values(m)), Object.values(want.metrics as Record<string, Record<string, number>>).flatMap((m) => Object.values(m))), 'final metrics (loss, accuracy): the same bits as the Node run');
+  t.ok(
+    sameBits(
+      Object.values(got.metrics as Record<string, Record<string, number>>).flatMap((m) => Object.values(m)),
+      Object.values(want.metrics as Record<string, Record<string, number>>).flatMap((m) => Object.values(m)),
+    ),
+    'final metrics (loss, accuracy): the same bits as the Node run',
+  );
   t.same(got.metrics, want.metrics);
   // moons() itself draws its rows with the engine's Math.cos/sin/log, which this Chromium's V8
   // rounds differently from Node's in the last bit for some arguments: say how many rows differ
@@ -168,7 +228,8 @@ t.test('the playground in Chromium', { timeout: 600_000 }, async (t) => {
   const wantLine = logits.span!.file.lineCol(logits.span!.start).line;
   await page.click('#graph-out g.node[data-node="logistic_regression/model/logits"]');
   const line = await page.evaluate(() => {
-    const v = (window as unknown as { tfgEditor: { state: { doc: { lineAt(p: number): { number: number } }; selection: { main: { head: number } } } } }).tfgEditor;
+    const v = (window as unknown as { tfgEditor: { state: { doc: { lineAt(p: number): { number: number } }; selection: { main: { head: number } } } } })
+      .tfgEditor;
     return v.state.doc.lineAt(v.state.selection.main.head).number;
   });
   t.equal(line, wantLine, `the click moved the cursor to line ${wantLine}`);
@@ -190,10 +251,16 @@ t.test('the playground in Chromium', { timeout: 600_000 }, async (t) => {
 
   // ---- housing: load_csv through the page's host
   await page.selectOption('#samples', 'housing_gd.tfg');
-  await page.waitForFunction(() => (window as unknown as { tfgEditor: { state: { doc: { toString(): string } } } }).tfgEditor.state.doc.toString().includes('load_csv'));
+  await page.waitForFunction(() =>
+    (window as unknown as { tfgEditor: { state: { doc: { toString(): string } } } }).tfgEditor.state.doc.toString().includes('load_csv'),
+  );
   await page.click('#btn-compile');
   await page.waitForFunction(() => /compiled in|compile failed/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 180_000 });
-  t.equal(await page.locator('#compile-out .error').count(), 0, 'housing_gd.tfg (load_csv) compiles in the page: ' + ((await page.locator('#compile-out .error').allTextContents()).join(' ') || 'ok'));
+  t.equal(
+    await page.locator('#compile-out .error').count(),
+    0,
+    'housing_gd.tfg (load_csv) compiles in the page: ' + ((await page.locator('#compile-out .error').allTextContents()).join(' ') || 'ok'),
+  );
 
   t.same(errors, [], 'no console or page errors');
   t.same(outside, [], 'no request left the local server');

@@ -52,18 +52,28 @@ function loadCsv(ctx: Ctx, path: string, target: string | null): Value {
 const G = 'Data';
 
 export const DATA_BUILTINS: BuiltinDef[] = [
-  builtin(G, 'load_csv', 'path, target=None', 'sklearn.datasets.fetch_* (a CSV)', 'A Dataset from a numeric CSV (path relative to the .tfg file; header detected): `.data` rows of floats, `.target` (the `target` column), `.shape`, `.feature_names`.', (a, ctx) =>
-    loadCsv(ctx, strArg(arg(a, 'path'), 'path'), optStrArg(arg(a, 'target'), 'target')),
+  builtin(
+    G,
+    'load_csv',
+    'path, target=None',
+    'sklearn.datasets.fetch_* (a CSV)',
+    'A Dataset from a numeric CSV (path relative to the .tfg file; header detected): `.data` rows of floats, `.target` (the `target` column), `.shape`, `.feature_names`.',
+    (a, ctx) => loadCsv(ctx, strArg(arg(a, 'path'), 'path'), optStrArg(arg(a, 'target'), 'target')),
   ),
-  builtin(G, 'make_moons', 'n_samples=1000, noise=0.1, seed=None, shuffle=True', 'sklearn.datasets.make_moons', "Two interleaving half circles (scikit-learn's recipe), seeded: `.data` [n, 2], `.target` ints 0/1, `.shape`.", (a) => {
-    const n = intArg(arg(a, 'n_samples'), 'n_samples');
-    if (n < 2) throw valueError(`make_moons(): n_samples must be at least 2, got ${n}`);
-    const noise = numberArg(arg(a, 'noise'), 'noise');
-    const sd = arg(a, 'seed');
-    const sh = arg(a, 'shuffle');
-    const { X, y } = makeMoons(n, noise, sd.kind === 'none' ? 42 : intArg(sd, 'seed'), sh.kind === 'bool' ? sh.value : true);
-    return dataset(X, y, ['x1', 'x2'], true);
-  }),
+  builtin(
+    G,
+    'make_moons',
+    'n_samples=1000, noise=0.1, seed=None, shuffle=True',
+    'sklearn.datasets.make_moons',
+    "Two interleaving half circles (scikit-learn's recipe), seeded: `.data` [n, 2], `.target` ints 0/1, `.shape`.",
+    (a) => {
+      const n = intArg(arg(a, 'n_samples'), 'n_samples');
+      if (n < 2) throw valueError(`make_moons(): n_samples must be at least 2, got ${n}`);
+      const noise = numberArg(arg(a, 'noise'), 'noise');
+      const sd = arg(a, 'seed');
+      const sh = arg(a, 'shuffle');
+      const { X, y } = makeMoons(n, noise, sd.kind === 'none' ? 42 : intArg(sd, 'seed'), sh.kind === 'bool' ? sh.value : true);
+      return dataset(X, y, ['x1', 'x2'], true);
+    },
+  ),
 ];
-
-

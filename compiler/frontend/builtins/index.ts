@@ -15,13 +15,25 @@ import { DATA_BUILTINS } from './data.js';
 import { TRAIN_BUILTINS } from './train.js';
 import { TRAIN_RECIPE_BUILTINS } from './sources.js';
 
-export const BUILTIN_TABLE: readonly BuiltinDef[] = [...PYTHON_BUILTINS, ...OP_BUILTINS, ...STATE_BUILTINS, ...TRAIN_BUILTINS, ...DATA_BUILTINS, ...TRAIN_RECIPE_BUILTINS];
+export const BUILTIN_TABLE: readonly BuiltinDef[] = [
+  ...PYTHON_BUILTINS,
+  ...OP_BUILTINS,
+  ...STATE_BUILTINS,
+  ...TRAIN_BUILTINS,
+  ...DATA_BUILTINS,
+  ...TRAIN_RECIPE_BUILTINS,
+];
 
 /** dtype constants: tfg short names, TF names, and C-style aliases (`float` and `bool` also act as Python's float()/bool() when called). */
 export const DTYPE_NAMES: Record<string, DType> = {
-  f32: 'f32', float32: 'f32', float: 'f32',
-  f64: 'f64', float64: 'f64', double: 'f64',
-  i32: 'i32', int32: 'i32',
+  f32: 'f32',
+  float32: 'f32',
+  float: 'f32',
+  f64: 'f64',
+  float64: 'f64',
+  double: 'f64',
+  i32: 'i32',
+  int32: 'i32',
   bool: 'bool',
 };
 
@@ -47,11 +59,18 @@ export function builtinDocs(): string {
   for (const [g, defs] of groups) {
     out.push(`#### ${g}`, '');
     out.push('| builtin | TF1 | what |', '|---|---|---|');
-    for (const d of defs) out.push(`| \`${d.name}(${d.signature})\` | ${d.tf1 === 'Python' ? 'Python builtin' : `\`${d.tf1}\``} | ${d.doc.replace(/\|/g, '\\|')} |`);
+    for (const d of defs)
+      out.push(`| \`${d.name}(${d.signature})\` | ${d.tf1 === 'Python' ? 'Python builtin' : `\`${d.tf1}\``} | ${d.doc.replace(/\|/g, '\\|')} |`);
     out.push('');
   }
   out.push('#### Constants', '');
-  out.push(`- dtypes: ${Object.keys(DTYPE_NAMES).map((k) => `\`${k}\``).join(', ')} (calling \`float(x)\`, \`bool(x)\`, \`int32(x)\` converts like Python's float/bool/int).`);
-  out.push('- `AUTO_REUSE` (tf.AUTO_REUSE), `GraphKeys.GLOBAL_VARIABLES`, `GraphKeys.TRAINABLE_VARIABLES`, `GraphKeys.SUMMARIES`, `GraphKeys.TRAIN_OP` (the ops `apply_gradients` made), `GraphKeys.GLOBAL_STEP`, `newaxis` (None).');
+  out.push(
+    `- dtypes: ${Object.keys(DTYPE_NAMES)
+      .map((k) => `\`${k}\``)
+      .join(', ')} (calling \`float(x)\`, \`bool(x)\`, \`int32(x)\` converts like Python's float/bool/int).`,
+  );
+  out.push(
+    '- `AUTO_REUSE` (tf.AUTO_REUSE), `GraphKeys.GLOBAL_VARIABLES`, `GraphKeys.TRAINABLE_VARIABLES`, `GraphKeys.SUMMARIES`, `GraphKeys.TRAIN_OP` (the ops `apply_gradients` made), `GraphKeys.GLOBAL_STEP`, `newaxis` (None).',
+  );
   return out.join('\n');
 }

@@ -52,7 +52,7 @@ function toFloat(v: Value): Value {
   if (v.kind === 'str') {
     const s = v.value.trim().toLowerCase();
     const x = s === 'inf' || s === '+inf' ? Infinity : s === '-inf' ? -Infinity : s === 'nan' ? NaN : Number(s);
-    if (s === '' || Number.isNaN(x) && s !== 'nan') throw valueError(`could not convert string to float: ${pyRepr(v)}`);
+    if (s === '' || (Number.isNaN(x) && s !== 'nan')) throw valueError(`could not convert string to float: ${pyRepr(v)}`);
     return float(x);
   }
   throw typeError(`float() argument must be a string or a number, not '${typeName(v)}'`);
@@ -95,31 +95,49 @@ export const PYTHON_BUILTINS: BuiltinDef[] = [
         throw typeError(`object of type '${typeName(v)}' has no len()`);
     }
   }),
-  builtin('Python', 'range', 'start, stop=None, step=1', 'Python', "Python's range, as a list of ints (for loops and comprehensions); the TF op is tf_range.", (a) => {
-    let start = arg(a, 'start');
-    let stop = arg(a, 'stop');
-    if (stop.kind === 'none') {
-      stop = start;
-      start = int(0);
-    }
-    const s = numberOf(toIntStrict(start));
-    const e = numberOf(toIntStrict(stop));
-    const st = numberOf(toIntStrict(arg(a, 'step')));
-    if (st === 0) throw valueError('range() arg 3 must not be zero');
-    const count = Math.max(0, Math.ceil((e - s) / st));
-    checkItems(count, 'range()');
-    const out: Value[] = new Array<Value>(count);
-    for (let k = 0; k < count; k++) out[k] = int(s + k * st);
-    return list(out);
-  }),
-  builtin('Python', 'print', "*objects, sep=' ', end='\\n'", 'Python', 'Prints to stderr while the graph is built (tensors print as Tensor("name:0", shape=..., dtype=...)).', (a, ctx) => {
-    const sep = arg(a, 'sep');
-    const end = arg(a, 'end');
-    const sepS = sep.kind === 'none' ? ' ' : strArg(sep, 'sep');
-    const endS = end.kind === 'none' ? '\n' : strArg(end, 'end').replace(/\\n/g, '\n');
-    ctx.print(rest(a, 'objects').map((v) => pyStr(v)).join(sepS) + endS);
-    return NONE;
-  }),
+  builtin(
+    'Python',
+    'range',
+    'start, stop=None, step=1',
+    'Python',
+    "Python's range, as a list of ints (for loops and comprehensions); the TF op is tf_range.",
+    (a) => {
+      let start = arg(a, 'start');
+      let stop = arg(a, 'stop');
+      if (stop.kind === 'none') {
+        stop = start;
+        start = int(0);
+      }
+      const s = numberOf(toIntStrict(start));
+      const e = numberOf(toIntStrict(stop));
+      const st = numberOf(toIntStrict(arg(a, 'step')));
+      if (st === 0) throw valueError('range() arg 3 must not be zero');
+      const count = Math.max(0, Math.ceil((e - s) / st));
+      checkItems(count, 'range()');
+      const out: Value[] = new Array<Value>(count);
+      for (let k = 0; k < count; k++) out[k] = int(s + k * st);
+      return list(out);
+    },
+  ),
+  builtin(
+    'Python',
+    'print',
+    "*objects, sep=' ', end='\\n'",
+    'Python',
+    'Prints to stderr while the graph is built (tensors print as Tensor("name:0", shape=..., dtype=...)).',
+    (a, ctx) => {
+      const sep = arg(a, 'sep');
+      const end = arg(a, 'end');
+      const sepS = sep.kind === 'none' ? ' ' : strArg(sep, 'sep');
+      const endS = end.kind === 'none' ? '\n' : strArg(end, 'end').replace(/\\n/g, '\n');
+      ctx.print(
+        rest(a, 'objects')
+          .map((v) => pyStr(v))
+          .join(sepS) + endS,
+      );
+      return NONE;
+    },
+  ),
   builtin('Python', 'int', 'x=0', 'Python', 'int(x): truncates floats; int(shape[i]) of a known dimension.', (a) => toInt(arg(a, 'x'))),
   builtin('Python', 'str', "object=''", 'Python', 'str(x).', (a) => str(pyStr(arg(a, 'object')))),
   builtin('Python', 'repr', 'object', 'Python', 'repr(x).', (a) => str(pyRepr(arg(a, 'object')))),
@@ -141,17 +159,23 @@ export const PYTHON_BUILTINS: BuiltinDef[] = [
     for (let i = 0; i < n; i++) out.push(tuple(its.map((x) => x[i])));
     return list(out);
   }),
-  builtin('Python', 'list', 'iterable=None', 'Python', 'A new list (of an iterable).', (a) => list(arg(a, 'iterable').kind === 'none' ? [] : iterate(arg(a, 'iterable')))),
-  builtin('Python', 'tuple', 'iterable=None', 'Python', 'A tuple (of an iterable).', (a) => tuple(arg(a, 'iterable').kind === 'none' ? [] : iterate(arg(a, 'iterable')))),
+  builtin('Python', 'list', 'iterable=None', 'Python', 'A new list (of an iterable).', (a) =>
+    list(arg(a, 'iterable').kind === 'none' ? [] : iterate(arg(a, 'iterable'))),
+  ),
+  builtin('Python', 'tuple', 'iterable=None', 'Python', 'A tuple (of an iterable).', (a) =>
+    tuple(arg(a, 'iterable').kind === 'none' ? [] : iterate(arg(a, 'iterable'))),
+  ),
   builtin('Python', 'dict', 'pairs=None', 'Python', 'A dict from (key, value) pairs.', (a) => {
     const p = arg(a, 'pairs');
     if (p.kind === 'none') return dict();
     if (p.kind === 'dict') return dict([...p.map.values()].map((e) => [e.key, e.value]));
-    return dict(iterate(p).map((e) => {
-      const kv = iterate(e);
-      if (kv.length !== 2) throw valueError(`dictionary update sequence element has length ${kv.length}; 2 is required`);
-      return [kv[0], kv[1]] as [Value, Value];
-    }));
+    return dict(
+      iterate(p).map((e) => {
+        const kv = iterate(e);
+        if (kv.length !== 2) throw valueError(`dictionary update sequence element has length ${kv.length}; 2 is required`);
+        return [kv[0], kv[1]] as [Value, Value];
+      }),
+    );
   }),
   builtin('Python', 'sorted', 'iterable, reverse=False', 'Python', 'A sorted list.', (a) => {
     const items = iterate(arg(a, 'iterable'));
@@ -172,20 +196,29 @@ export const PYTHON_BUILTINS: BuiltinDef[] = [
     const even = Math.abs(y % 1) === 0.5 ? 2 * Math.round(y / 2) : r;
     return nd.kind === 'none' ? int(even) : float(even / f);
   }),
-  builtin('Python', 'hasattr', 'object, name', 'Python', 'Whether the value has the attribute (function attributes included).', (a, ctx) => bool(hasAttribute(ctx, arg(a, 'object'), strArg(arg(a, 'name'), 'name')))),
+  builtin('Python', 'hasattr', 'object, name', 'Python', 'Whether the value has the attribute (function attributes included).', (a, ctx) =>
+    bool(hasAttribute(ctx, arg(a, 'object'), strArg(arg(a, 'name'), 'name'))),
+  ),
   builtin('Python', 'getattr', 'object, name, default=None', 'Python', 'An attribute by name.', (a, ctx) => {
     const o = arg(a, 'object');
     const n = strArg(arg(a, 'name'), 'name');
     if (!hasAttribute(ctx, o, n) && arg(a, 'default').kind !== 'none') return arg(a, 'default');
     return getAttribute(ctx, o, n);
   }),
-  builtin('Python', 'setattr', 'object, name, value', 'Python', 'Sets an attribute of a user function (the TF1 `relu.threshold = ...` idiom) or object.', (a) => {
-    const o = arg(a, 'object');
-    const n = strArg(arg(a, 'name'), 'name');
-    if (o.kind === 'function' || o.kind === 'object') o.attrs.set(n, arg(a, 'value'));
-    else throw typeError(`cannot set attribute '${n}' of a '${typeName(o)}' value (only functions and objects have settable attributes)`);
-    return NONE;
-  }),
+  builtin(
+    'Python',
+    'setattr',
+    'object, name, value',
+    'Python',
+    'Sets an attribute of a user function (the TF1 `relu.threshold = ...` idiom) or object.',
+    (a) => {
+      const o = arg(a, 'object');
+      const n = strArg(arg(a, 'name'), 'name');
+      if (o.kind === 'function' || o.kind === 'object') o.attrs.set(n, arg(a, 'value'));
+      else throw typeError(`cannot set attribute '${n}' of a '${typeName(o)}' value (only functions and objects have settable attributes)`);
+      return NONE;
+    },
+  ),
 ];
 
 function toIntStrict(v: Value): Value {

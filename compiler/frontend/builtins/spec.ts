@@ -62,7 +62,10 @@ function parseDefault(text: string): Value {
 export function builtin(group: string, name: string, signature: string, tf1: string, doc: string, impl: (a: Args, ctx: Ctx) => Value): BuiltinDef {
   const params: ParamDecl[] = [];
   let restName: string | null = null;
-  for (const part of signature.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of signature
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     if (part.startsWith('*')) {
       restName = part.slice(1);
       continue;
@@ -96,7 +99,13 @@ export function bindArgs(def: BuiltinDef, args: Value[], kwargs: [string, Value]
   });
   for (const [k, v] of kwargs) {
     if (!def.params.some((p) => p.name === k)) {
-      throw argError(`${def.name}() got an unexpected keyword argument '${k}'${didYouMean(k, def.params.map((p) => p.name), 'plain')} (parameters: ${def.signature})`);
+      throw argError(
+        `${def.name}() got an unexpected keyword argument '${k}'${didYouMean(
+          k,
+          def.params.map((p) => p.name),
+          'plain',
+        )} (parameters: ${def.signature})`,
+      );
     }
     if (k in out) throw argError(`${def.name}() got multiple values for argument '${k}'`);
     out[k] = v;

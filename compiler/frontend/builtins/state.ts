@@ -123,47 +123,110 @@ function assignOp(op: 'assign' | 'assign_add' | 'assign_sub', tfType: string) {
   return (a: Args, ctx: Ctx): Value => {
     const ref = arg(a, 'ref');
     if (ref.kind !== 'variable') throw typeError(`Input 'ref' of '${tfType}' Op requires l-value input`);
-    return tensor(applyOp(ctx, { op, tfType, name: nameOf(a), defaultName: tfType, inputs: [{ arg: 'ref', value: ref, type: 'T' }, { arg: 'value', value: arg(a, 'value'), type: 'T' }] }));
+    return tensor(
+      applyOp(ctx, {
+        op,
+        tfType,
+        name: nameOf(a),
+        defaultName: tfType,
+        inputs: [
+          { arg: 'ref', value: ref, type: 'T' },
+          { arg: 'value', value: arg(a, 'value'), type: 'T' },
+        ],
+      }),
+    );
   };
 }
 
 const VARIABLE_SIG = 'initial_value=None, trainable=None, collections=None, validate_shape=True, caching_device=None, name=None, dtype=None';
 
 export const STATE_BUILTINS: BuiltinDef[] = [
-  builtin('Variables', 'Variable', VARIABLE_SIG, 'tf.Variable', 'A variable: `x` (node), `x/initial_value`, `x/Assign` (its initializer); uses name scopes.', variableImpl),
+  builtin(
+    'Variables',
+    'Variable',
+    VARIABLE_SIG,
+    'tf.Variable',
+    'A variable: `x` (node), `x/initial_value`, `x/Assign` (its initializer); uses name scopes.',
+    variableImpl,
+  ),
   builtin('Variables', 'variable', VARIABLE_SIG, 'tf.Variable', 'Same as Variable.', variableImpl),
-  builtin('Variables', 'get_variable', 'name, shape=None, dtype=None, initializer=None, regularizer=None, trainable=None, collections=None, caching_device=None, partitioner=None, validate_shape=True', 'tf.get_variable', 'Gets or creates a shared variable named by the variable scopes (name scopes are ignored).', (a, ctx) => {
-    unsupported(a, ['regularizer', 'caching_device', 'partitioner'], 'get_variable');
-    const tr = arg(a, 'trainable');
-    return getVariable(
-      ctx,
-      {
-        name: strArg(arg(a, 'name'), 'name'),
-        shape: arg(a, 'shape'),
-        dtype: optDTypeArg(arg(a, 'dtype')),
-        initializer: arg(a, 'initializer'),
-        trainable: tr.kind === 'none' ? null : boolArg(tr, 'trainable'),
-        collections: collectionsArg(arg(a, 'collections')),
-        validateShape: boolArg(arg(a, 'validate_shape'), 'validate_shape'),
-      },
-      (v) => shapeArg(v, 'get_variable(): shape', { allowUnknown: true }),
-    );
-  }),
-  builtin('Variables', 'assign', 'ref, value, validate_shape=None, use_locking=None, name=None', 'tf.assign', 'Stores value into a variable; gives the new value.', assignOp('assign', 'Assign')),
+  builtin(
+    'Variables',
+    'get_variable',
+    'name, shape=None, dtype=None, initializer=None, regularizer=None, trainable=None, collections=None, caching_device=None, partitioner=None, validate_shape=True',
+    'tf.get_variable',
+    'Gets or creates a shared variable named by the variable scopes (name scopes are ignored).',
+    (a, ctx) => {
+      unsupported(a, ['regularizer', 'caching_device', 'partitioner'], 'get_variable');
+      const tr = arg(a, 'trainable');
+      return getVariable(
+        ctx,
+        {
+          name: strArg(arg(a, 'name'), 'name'),
+          shape: arg(a, 'shape'),
+          dtype: optDTypeArg(arg(a, 'dtype')),
+          initializer: arg(a, 'initializer'),
+          trainable: tr.kind === 'none' ? null : boolArg(tr, 'trainable'),
+          collections: collectionsArg(arg(a, 'collections')),
+          validateShape: boolArg(arg(a, 'validate_shape'), 'validate_shape'),
+        },
+        (v) => shapeArg(v, 'get_variable(): shape', { allowUnknown: true }),
+      );
+    },
+  ),
+  builtin(
+    'Variables',
+    'assign',
+    'ref, value, validate_shape=None, use_locking=None, name=None',
+    'tf.assign',
+    'Stores value into a variable; gives the new value.',
+    assignOp('assign', 'Assign'),
+  ),
   builtin('Variables', 'assign_add', 'ref, value, use_locking=None, name=None', 'tf.assign_add', 'ref += value.', assignOp('assign_add', 'AssignAdd')),
   builtin('Variables', 'assign_sub', 'ref, value, use_locking=None, name=None', 'tf.assign_sub', 'ref -= value.', assignOp('assign_sub', 'AssignSub')),
-  builtin('Variables', 'global_variables_initializer', '', 'tf.global_variables_initializer', 'A group named `init` of every variable initializer.', (_a, ctx) =>
-    groupOf(ctx, ctx.graph.globalVariables().map((v) => v.initializer), 'init'),
+  builtin(
+    'Variables',
+    'global_variables_initializer',
+    '',
+    'tf.global_variables_initializer',
+    'A group named `init` of every variable initializer.',
+    (_a, ctx) =>
+      groupOf(
+        ctx,
+        ctx.graph.globalVariables().map((v) => v.initializer),
+        'init',
+      ),
   ),
-  builtin('Variables', 'variables_initializer', 'var_list, name="init"', 'tf.variables_initializer', 'A group of the initializers of the given variables.', (a, ctx) => {
-    const vl = arg(a, 'var_list');
-    if (vl.kind !== 'list' && vl.kind !== 'tuple') throw typeError('var_list must be a list of variables');
-    return groupOf(ctx, initializersOf(vl.items), strArg(arg(a, 'name'), 'name'));
-  }),
-  builtin('Variables', 'global_variables', 'scope=None', 'tf.global_variables', 'The variables of the GLOBAL_VARIABLES collection (with scope: those whose name re.match-es it).', (a, ctx) => varList(ctx, GLOBAL_VARIABLES, arg(a, 'scope'))),
-  builtin('Variables', 'trainable_variables', 'scope=None', 'tf.trainable_variables', 'The variables of the TRAINABLE_VARIABLES collection.', (a, ctx) => varList(ctx, TRAINABLE_VARIABLES, arg(a, 'scope'))),
-  builtin('Variables', 'get_collection', 'key, scope=None', 'tf.get_collection', 'Members of a graph collection (variables as variables); with scope, those whose name re.match-es it.', (a, ctx) =>
-    list(collectionItems(ctx.graph, strArg(arg(a, 'key'), 'key'), optStrArg(arg(a, 'scope'), 'scope'))),
+  builtin(
+    'Variables',
+    'variables_initializer',
+    'var_list, name="init"',
+    'tf.variables_initializer',
+    'A group of the initializers of the given variables.',
+    (a, ctx) => {
+      const vl = arg(a, 'var_list');
+      if (vl.kind !== 'list' && vl.kind !== 'tuple') throw typeError('var_list must be a list of variables');
+      return groupOf(ctx, initializersOf(vl.items), strArg(arg(a, 'name'), 'name'));
+    },
+  ),
+  builtin(
+    'Variables',
+    'global_variables',
+    'scope=None',
+    'tf.global_variables',
+    'The variables of the GLOBAL_VARIABLES collection (with scope: those whose name re.match-es it).',
+    (a, ctx) => varList(ctx, GLOBAL_VARIABLES, arg(a, 'scope')),
+  ),
+  builtin('Variables', 'trainable_variables', 'scope=None', 'tf.trainable_variables', 'The variables of the TRAINABLE_VARIABLES collection.', (a, ctx) =>
+    varList(ctx, TRAINABLE_VARIABLES, arg(a, 'scope')),
+  ),
+  builtin(
+    'Variables',
+    'get_collection',
+    'key, scope=None',
+    'tf.get_collection',
+    'Members of a graph collection (variables as variables); with scope, those whose name re.match-es it.',
+    (a, ctx) => list(collectionItems(ctx.graph, strArg(arg(a, 'key'), 'key'), optStrArg(arg(a, 'scope'), 'scope'))),
   ),
   builtin('Variables', 'add_to_collection', 'name, value', 'tf.add_to_collection', 'Adds a tensor, op or variable to a graph collection.', (a, ctx) => {
     const value = arg(a, 'value');
@@ -171,65 +234,173 @@ export const STATE_BUILTINS: BuiltinDef[] = [
     return NONE;
   }),
   // ---- initializers ----
-  builtin('Initializers', 'constant_initializer', 'value=0, dtype=float32, verify_shape=False', 'tf.constant_initializer', 'Initializer: a Const of the value (scalar fills, lists pad).', (a) => constantInitializer(arg(a, 'value'), dtypeArg(arg(a, 'dtype')))),
-  builtin('Initializers', 'zeros_initializer', 'dtype=float32', 'tf.zeros_initializer', 'Initializer: zeros.', (a) => constantLikeInitializer('zeros_initializer', 0, dtypeArg(arg(a, 'dtype')))),
-  builtin('Initializers', 'ones_initializer', 'dtype=float32', 'tf.ones_initializer', 'Initializer: ones.', (a) => constantLikeInitializer('ones_initializer', 1, dtypeArg(arg(a, 'dtype')))),
-  builtin('Initializers', 'random_uniform_initializer', 'minval=0, maxval=None, seed=None, dtype=float32', 'tf.random_uniform_initializer', 'Initializer: uniform in [minval, maxval).', (a) => {
-    const mx = arg(a, 'maxval');
-    const sd = arg(a, 'seed');
-    return randomUniformInitializer(numberArg(arg(a, 'minval'), 'minval'), mx.kind === 'none' ? null : numberArg(mx, 'maxval'), sd.kind === 'none' ? null : intArg(sd, 'seed'), dtypeArg(arg(a, 'dtype')));
-  }),
-  builtin('Initializers', 'random_normal_initializer', 'mean=0.0, stddev=1.0, seed=None, dtype=float32', 'tf.random_normal_initializer', 'Initializer: normal.', (a) => {
-    const sd = arg(a, 'seed');
-    return normalInitializer('random_normal', numberArg(arg(a, 'mean'), 'mean'), numberArg(arg(a, 'stddev'), 'stddev'), sd.kind === 'none' ? null : intArg(sd, 'seed'), dtypeArg(arg(a, 'dtype')));
-  }),
-  builtin('Initializers', 'truncated_normal_initializer', 'mean=0.0, stddev=1.0, seed=None, dtype=float32', 'tf.truncated_normal_initializer', 'Initializer: truncated normal.', (a) => {
-    const sd = arg(a, 'seed');
-    return normalInitializer('truncated_normal', numberArg(arg(a, 'mean'), 'mean'), numberArg(arg(a, 'stddev'), 'stddev'), sd.kind === 'none' ? null : intArg(sd, 'seed'), dtypeArg(arg(a, 'dtype')));
-  }),
-  builtin('Initializers', 'glorot_uniform_initializer', 'seed=None, dtype=float32', 'tf.glorot_uniform_initializer', 'Initializer: uniform in ±sqrt(6 / (fan_in + fan_out)) (get_variable\'s default for floats).', (a) => {
-    const sd = arg(a, 'seed');
-    return glorotUniform(sd.kind === 'none' ? null : intArg(sd, 'seed'), dtypeArg(arg(a, 'dtype')));
-  }),
-  builtin('Initializers', 'glorot_normal_initializer', 'seed=None, dtype=float32', 'tf.glorot_normal_initializer', 'Initializer: truncated normal with stddev sqrt(2 / (fan_in + fan_out)) / .8796.', (a) => {
-    const sd = arg(a, 'seed');
-    return glorotNormal(sd.kind === 'none' ? null : intArg(sd, 'seed'), dtypeArg(arg(a, 'dtype')));
-  }),
-  // ---- scopes and control ----
-  builtin('Scopes', 'name_scope', 'name, default_name=None, values=None', 'tf.name_scope', '`with name_scope("loss") as scope { }`: op names get `loss/`; None resets to the root; "loss/" re-enters.', (a, ctx) =>
-    nameScopeContext(ctx, optStrArg(arg(a, 'name'), 'name'), optStrArg(arg(a, 'default_name'), 'default_name')),
+  builtin(
+    'Initializers',
+    'constant_initializer',
+    'value=0, dtype=float32, verify_shape=False',
+    'tf.constant_initializer',
+    'Initializer: a Const of the value (scalar fills, lists pad).',
+    (a) => constantInitializer(arg(a, 'value'), dtypeArg(arg(a, 'dtype'))),
   ),
-  builtin('Scopes', 'variable_scope', 'name_or_scope, default_name=None, values=None, initializer=None, regularizer=None, caching_device=None, partitioner=None, custom_getter=None, reuse=None, dtype=None, use_resource=None, constraint=None, auxiliary_name_scope=True', 'tf.variable_scope', 'Names get_variable variables and opens a name scope; reuse True / AUTO_REUSE is inherited.', (a, ctx) => {
-    unsupported(a, ['regularizer', 'caching_device', 'partitioner', 'custom_getter', 'constraint'], 'variable_scope');
-    return variableScopeContext(ctx, {
-      nameOrScope: arg(a, 'name_or_scope'),
-      defaultName: optStrArg(arg(a, 'default_name'), 'default_name'),
-      reuse: arg(a, 'reuse'),
-      initializer: arg(a, 'initializer'),
-      dtype: optDTypeArg(arg(a, 'dtype')),
-      auxiliaryNameScope: arg(a, 'auxiliary_name_scope'),
-    });
-  }),
-  builtin('Scopes', 'get_variable_scope', '', 'tf.get_variable_scope', 'The current variable scope object (name, reuse, reuse_variables(), ...).', (_a, ctx) => ({ kind: 'varscope', scope: ctx.graphState().varScopes.current })),
-  builtin('Scopes', 'control_dependencies', 'control_inputs', 'tf.control_dependencies', '`with control_dependencies([a, b]) { }`: ops made inside run after a and b (a node that reads one made in the block, or reads a dependency, gets no edge, as TF1); None clears.', (a, ctx) =>
-    controlDependenciesContext(ctx, arg(a, 'control_inputs'), null),
+  builtin('Initializers', 'zeros_initializer', 'dtype=float32', 'tf.zeros_initializer', 'Initializer: zeros.', (a) =>
+    constantLikeInitializer('zeros_initializer', 0, dtypeArg(arg(a, 'dtype'))),
+  ),
+  builtin('Initializers', 'ones_initializer', 'dtype=float32', 'tf.ones_initializer', 'Initializer: ones.', (a) =>
+    constantLikeInitializer('ones_initializer', 1, dtypeArg(arg(a, 'dtype'))),
+  ),
+  builtin(
+    'Initializers',
+    'random_uniform_initializer',
+    'minval=0, maxval=None, seed=None, dtype=float32',
+    'tf.random_uniform_initializer',
+    'Initializer: uniform in [minval, maxval).',
+    (a) => {
+      const mx = arg(a, 'maxval');
+      const sd = arg(a, 'seed');
+      return randomUniformInitializer(
+        numberArg(arg(a, 'minval'), 'minval'),
+        mx.kind === 'none' ? null : numberArg(mx, 'maxval'),
+        sd.kind === 'none' ? null : intArg(sd, 'seed'),
+        dtypeArg(arg(a, 'dtype')),
+      );
+    },
+  ),
+  builtin(
+    'Initializers',
+    'random_normal_initializer',
+    'mean=0.0, stddev=1.0, seed=None, dtype=float32',
+    'tf.random_normal_initializer',
+    'Initializer: normal.',
+    (a) => {
+      const sd = arg(a, 'seed');
+      return normalInitializer(
+        'random_normal',
+        numberArg(arg(a, 'mean'), 'mean'),
+        numberArg(arg(a, 'stddev'), 'stddev'),
+        sd.kind === 'none' ? null : intArg(sd, 'seed'),
+        dtypeArg(arg(a, 'dtype')),
+      );
+    },
+  ),
+  builtin(
+    'Initializers',
+    'truncated_normal_initializer',
+    'mean=0.0, stddev=1.0, seed=None, dtype=float32',
+    'tf.truncated_normal_initializer',
+    'Initializer: truncated normal.',
+    (a) => {
+      const sd = arg(a, 'seed');
+      return normalInitializer(
+        'truncated_normal',
+        numberArg(arg(a, 'mean'), 'mean'),
+        numberArg(arg(a, 'stddev'), 'stddev'),
+        sd.kind === 'none' ? null : intArg(sd, 'seed'),
+        dtypeArg(arg(a, 'dtype')),
+      );
+    },
+  ),
+  builtin(
+    'Initializers',
+    'glorot_uniform_initializer',
+    'seed=None, dtype=float32',
+    'tf.glorot_uniform_initializer',
+    "Initializer: uniform in ±sqrt(6 / (fan_in + fan_out)) (get_variable's default for floats).",
+    (a) => {
+      const sd = arg(a, 'seed');
+      return glorotUniform(sd.kind === 'none' ? null : intArg(sd, 'seed'), dtypeArg(arg(a, 'dtype')));
+    },
+  ),
+  builtin(
+    'Initializers',
+    'glorot_normal_initializer',
+    'seed=None, dtype=float32',
+    'tf.glorot_normal_initializer',
+    'Initializer: truncated normal with stddev sqrt(2 / (fan_in + fan_out)) / .8796.',
+    (a) => {
+      const sd = arg(a, 'seed');
+      return glorotNormal(sd.kind === 'none' ? null : intArg(sd, 'seed'), dtypeArg(arg(a, 'dtype')));
+    },
+  ),
+  // ---- scopes and control ----
+  builtin(
+    'Scopes',
+    'name_scope',
+    'name, default_name=None, values=None',
+    'tf.name_scope',
+    '`with name_scope("loss") as scope { }`: op names get `loss/`; None resets to the root; "loss/" re-enters.',
+    (a, ctx) => nameScopeContext(ctx, optStrArg(arg(a, 'name'), 'name'), optStrArg(arg(a, 'default_name'), 'default_name')),
+  ),
+  builtin(
+    'Scopes',
+    'variable_scope',
+    'name_or_scope, default_name=None, values=None, initializer=None, regularizer=None, caching_device=None, partitioner=None, custom_getter=None, reuse=None, dtype=None, use_resource=None, constraint=None, auxiliary_name_scope=True',
+    'tf.variable_scope',
+    'Names get_variable variables and opens a name scope; reuse True / AUTO_REUSE is inherited.',
+    (a, ctx) => {
+      unsupported(a, ['regularizer', 'caching_device', 'partitioner', 'custom_getter', 'constraint'], 'variable_scope');
+      return variableScopeContext(ctx, {
+        nameOrScope: arg(a, 'name_or_scope'),
+        defaultName: optStrArg(arg(a, 'default_name'), 'default_name'),
+        reuse: arg(a, 'reuse'),
+        initializer: arg(a, 'initializer'),
+        dtype: optDTypeArg(arg(a, 'dtype')),
+        auxiliaryNameScope: arg(a, 'auxiliary_name_scope'),
+      });
+    },
+  ),
+  builtin(
+    'Scopes',
+    'get_variable_scope',
+    '',
+    'tf.get_variable_scope',
+    'The current variable scope object (name, reuse, reuse_variables(), ...).',
+    (_a, ctx) => ({ kind: 'varscope', scope: ctx.graphState().varScopes.current }),
+  ),
+  builtin(
+    'Scopes',
+    'control_dependencies',
+    'control_inputs',
+    'tf.control_dependencies',
+    '`with control_dependencies([a, b]) { }`: ops made inside run after a and b (a node that reads one made in the block, or reads a dependency, gets no edge, as TF1); None clears.',
+    (a, ctx) => controlDependenciesContext(ctx, arg(a, 'control_inputs'), null),
   ),
   builtin('Scopes', 'group', '*inputs, name=None', 'tf.group', 'An operation that runs all inputs (node `group_deps`).', (a, ctx) => {
-    const deps = rest(a, 'inputs').flatMap((v) => (v.kind === 'list' || v.kind === 'tuple' ? v.items : [v])).map((v) => controlNode(v, 'group()'));
+    const deps = rest(a, 'inputs')
+      .flatMap((v) => (v.kind === 'list' || v.kind === 'tuple' ? v.items : [v]))
+      .map((v) => controlNode(v, 'group()'));
     return groupOf(ctx, deps, nameOf(a) ?? 'group_deps');
   }),
-  builtin('Scopes', 'no_op', 'name=None', 'tf.no_op', 'An operation that does nothing (node `NoOp`).', (a, ctx) => operation(applyOp(ctx, { op: 'no_op', tfType: 'NoOp', name: nameOf(a), defaultName: 'NoOp', inputs: [] }))),
+  builtin('Scopes', 'no_op', 'name=None', 'tf.no_op', 'An operation that does nothing (node `NoOp`).', (a, ctx) =>
+    operation(applyOp(ctx, { op: 'no_op', tfType: 'NoOp', name: nameOf(a), defaultName: 'NoOp', inputs: [] })),
+  ),
   builtin('Scopes', 'set_random_seed', 'seed', 'tf.set_random_seed', 'The graph-level seed (op seeds then default to the op count, as TF1).', (a, ctx) => {
     const s = arg(a, 'seed');
     ctx.graph.seed = s.kind === 'none' ? null : intArg(s, 'seed');
     return NONE;
   }),
-  builtin('Scopes', 'get_default_graph', '', 'tf.get_default_graph', 'The graph being built (the enclosing `graph name { }`, else the default graph); compare with `==`.', (_a, ctx) => ({ kind: 'graph', graph: ctx.graph })),
+  builtin(
+    'Scopes',
+    'get_default_graph',
+    '',
+    'tf.get_default_graph',
+    'The graph being built (the enclosing `graph name { }`, else the default graph); compare with `==`.',
+    (_a, ctx) => ({ kind: 'graph', graph: ctx.graph }),
+  ),
 ];
 
 export const STATE_CONSTANTS: Record<string, Value> = {
   AUTO_REUSE,
-  GraphKeys: { kind: 'object', typeName: 'GraphKeys', attrs: new Map<string, Value>([['GLOBAL_VARIABLES', str(GLOBAL_VARIABLES)], ['TRAINABLE_VARIABLES', str(TRAINABLE_VARIABLES)], ['SUMMARIES', str('summaries')], ['TRAIN_OP', str('train_op')], ['GLOBAL_STEP', str('global_step')]]) },
+  GraphKeys: {
+    kind: 'object',
+    typeName: 'GraphKeys',
+    attrs: new Map<string, Value>([
+      ['GLOBAL_VARIABLES', str(GLOBAL_VARIABLES)],
+      ['TRAINABLE_VARIABLES', str(TRAINABLE_VARIABLES)],
+      ['SUMMARIES', str('summaries')],
+      ['TRAIN_OP', str('train_op')],
+      ['GLOBAL_STEP', str('global_step')],
+    ]),
+  },
 };
 
 export { VariableScope, valueError };

@@ -6,7 +6,18 @@
  * `get_name`, and the global-step helpers. The graph work is done by compiler/grad/.
  */
 import { gradients } from '../../grad/gradients.js';
-import { AdamOptimizer, type GradAndVar, GradientDescentOptimizer, type Hyper, MomentumOptimizer, type OptTarget, type Optimizer, createGlobalStep, getGlobalStep, getOrCreateGlobalStep } from '../../grad/optimizers.js';
+import {
+  AdamOptimizer,
+  type GradAndVar,
+  GradientDescentOptimizer,
+  type Hyper,
+  MomentumOptimizer,
+  type OptTarget,
+  type Optimizer,
+  createGlobalStep,
+  getGlobalStep,
+  getOrCreateGlobalStep,
+} from '../../grad/optimizers.js';
 import { Node, type VariableInfo } from '../../ir/graph.js';
 import type { Ctx } from '../context.js';
 import { boolArg, optStrArg, strArg } from '../convert.js';
@@ -93,20 +104,38 @@ function optimizerValue(cls: string, opt: Optimizer): Value {
     return n;
   };
   return object(cls, {
-    minimize: method(cls, 'minimize', 'loss, global_step=None, var_list=None, gate_gradients=1, aggregation_method=None, colocate_gradients_with_ops=False, name=None, grad_loss=None', (a, ctx) => {
-      const loss = lossArg(arg(a, 'loss'));
-      const op = opt.minimize(loss.graph, loss, { globalStep: globalStepArg(arg(a, 'global_step')), varList: targetList(arg(a, 'var_list')), gradLoss: gradLossArg(arg(a, 'grad_loss')), name: optStrArg(arg(a, 'name'), 'name'), span: span(ctx) });
-      return operation(op);
-    }),
-    compute_gradients: method(cls, 'compute_gradients', 'loss, var_list=None, gate_gradients=1, aggregation_method=None, colocate_gradients_with_ops=False, grad_loss=None', (a, ctx) => {
-      const loss = lossArg(arg(a, 'loss'));
-      return gradsAndVarsValue(opt.computeGradients(loss.graph, loss, targetList(arg(a, 'var_list')), span(ctx), gradLossArg(arg(a, 'grad_loss'))));
-    }),
+    minimize: method(
+      cls,
+      'minimize',
+      'loss, global_step=None, var_list=None, gate_gradients=1, aggregation_method=None, colocate_gradients_with_ops=False, name=None, grad_loss=None',
+      (a, ctx) => {
+        const loss = lossArg(arg(a, 'loss'));
+        const op = opt.minimize(loss.graph, loss, {
+          globalStep: globalStepArg(arg(a, 'global_step')),
+          varList: targetList(arg(a, 'var_list')),
+          gradLoss: gradLossArg(arg(a, 'grad_loss')),
+          name: optStrArg(arg(a, 'name'), 'name'),
+          span: span(ctx),
+        });
+        return operation(op);
+      },
+    ),
+    compute_gradients: method(
+      cls,
+      'compute_gradients',
+      'loss, var_list=None, gate_gradients=1, aggregation_method=None, colocate_gradients_with_ops=False, grad_loss=None',
+      (a, ctx) => {
+        const loss = lossArg(arg(a, 'loss'));
+        return gradsAndVarsValue(opt.computeGradients(loss.graph, loss, targetList(arg(a, 'var_list')), span(ctx), gradLossArg(arg(a, 'grad_loss'))));
+      },
+    ),
     apply_gradients: method(cls, 'apply_gradients', 'grads_and_vars, global_step=None, name=None', (a, ctx) => {
       const gv = gradsAndVarsArg(arg(a, 'grads_and_vars'));
       const first = gv[0]?.[1];
       const graph = first ? (first instanceof Node ? first : first.node).graph : ctx.graph;
-      return operation(opt.applyGradients(graph, gv, { globalStep: globalStepArg(arg(a, 'global_step')), name: optStrArg(arg(a, 'name'), 'name'), span: span(ctx) }));
+      return operation(
+        opt.applyGradients(graph, gv, { globalStep: globalStepArg(arg(a, 'global_step')), name: optStrArg(arg(a, 'name'), 'name'), span: span(ctx) }),
+      );
     }),
     get_slot: method(cls, 'get_slot', 'var, name', (a) => {
       const v = arg(a, 'var');
@@ -122,46 +151,99 @@ function optimizerValue(cls: string, opt: Optimizer): Value {
 const G = 'Training';
 
 export const TRAIN_BUILTINS: BuiltinDef[] = [
-  builtin(G, 'gradients', 'ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False, gate_gradients=False, aggregation_method=None, stop_gradients=None', 'tf.gradients', 'Symbolic gradients: a list with, per x, the sum over ys of dy/dx (None when no y depends on x); nodes under `gradients/`.', (a, ctx) => {
-    const ys = tensorList(arg(a, 'ys'), 'ys') as Node[];
-    const xs = tensorList(arg(a, 'xs'), 'xs') as Node[];
-    const gy = arg(a, 'grad_ys');
-    const st = arg(a, 'stop_gradients');
-    const graph = ys[0]?.graph ?? ctx.graph;
-    const out = gradients(graph, ys, xs, {
-      gradYs: gy.kind === 'none' ? null : tensorList(gy, 'grad_ys', true),
-      stopGradients: st.kind === 'none' ? null : (tensorList(st, 'stop_gradients') as Node[]),
-      name: strArg(arg(a, 'name'), 'name'),
-      span: ctx.span,
-    });
-    return list(out.map((g) => (g ? tensor(g) : NONE)));
-  }),
-  builtin(G, 'GradientDescentOptimizer', 'learning_rate, use_locking=False, name="GradientDescent"', 'tf.train.GradientDescentOptimizer', 'Optimizer: var -= learning_rate * grad. Methods minimize, compute_gradients, apply_gradients.', (a) =>
-    optimizerValue('GradientDescentOptimizer', new GradientDescentOptimizer(hyperArg(arg(a, 'learning_rate'), 'learning_rate'), strArg(arg(a, 'name'), 'name'))),
+  builtin(
+    G,
+    'gradients',
+    'ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False, gate_gradients=False, aggregation_method=None, stop_gradients=None',
+    'tf.gradients',
+    'Symbolic gradients: a list with, per x, the sum over ys of dy/dx (None when no y depends on x); nodes under `gradients/`.',
+    (a, ctx) => {
+      const ys = tensorList(arg(a, 'ys'), 'ys') as Node[];
+      const xs = tensorList(arg(a, 'xs'), 'xs') as Node[];
+      const gy = arg(a, 'grad_ys');
+      const st = arg(a, 'stop_gradients');
+      const graph = ys[0]?.graph ?? ctx.graph;
+      const out = gradients(graph, ys, xs, {
+        gradYs: gy.kind === 'none' ? null : tensorList(gy, 'grad_ys', true),
+        stopGradients: st.kind === 'none' ? null : (tensorList(st, 'stop_gradients') as Node[]),
+        name: strArg(arg(a, 'name'), 'name'),
+        span: ctx.span,
+      });
+      return list(out.map((g) => (g ? tensor(g) : NONE)));
+    },
   ),
-  builtin(G, 'MomentumOptimizer', 'learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False', 'tf.train.MomentumOptimizer', 'Optimizer: accum = momentum * accum + grad; var -= lr * accum (Nesterov: var -= lr * (grad + momentum * accum)); slot `<var>/Momentum`.', (a) =>
-    optimizerValue(
-      'MomentumOptimizer',
-      new MomentumOptimizer(hyperArg(arg(a, 'learning_rate'), 'learning_rate'), hyperArg(arg(a, 'momentum'), 'momentum'), boolArg(arg(a, 'use_nesterov'), 'use_nesterov'), strArg(arg(a, 'name'), 'name')),
-    ),
+  builtin(
+    G,
+    'GradientDescentOptimizer',
+    'learning_rate, use_locking=False, name="GradientDescent"',
+    'tf.train.GradientDescentOptimizer',
+    'Optimizer: var -= learning_rate * grad. Methods minimize, compute_gradients, apply_gradients.',
+    (a) =>
+      optimizerValue(
+        'GradientDescentOptimizer',
+        new GradientDescentOptimizer(hyperArg(arg(a, 'learning_rate'), 'learning_rate'), strArg(arg(a, 'name'), 'name')),
+      ),
   ),
-  builtin(G, 'AdamOptimizer', 'learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08, use_locking=False, name="Adam"', 'tf.train.AdamOptimizer', "Optimizer: TF1's Adam (lr_t = lr·sqrt(1−β2^t)/(1−β1^t)); slots `<var>/Adam`, `<var>/Adam_1`, variables `beta1_power`, `beta2_power`.", (a) =>
-    optimizerValue(
-      'AdamOptimizer',
-      new AdamOptimizer(hyperArg(arg(a, 'learning_rate'), 'learning_rate'), hyperArg(arg(a, 'beta1'), 'beta1'), hyperArg(arg(a, 'beta2'), 'beta2'), hyperArg(arg(a, 'epsilon'), 'epsilon'), strArg(arg(a, 'name'), 'name')),
-    ),
+  builtin(
+    G,
+    'MomentumOptimizer',
+    'learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False',
+    'tf.train.MomentumOptimizer',
+    'Optimizer: accum = momentum * accum + grad; var -= lr * accum (Nesterov: var -= lr * (grad + momentum * accum)); slot `<var>/Momentum`.',
+    (a) =>
+      optimizerValue(
+        'MomentumOptimizer',
+        new MomentumOptimizer(
+          hyperArg(arg(a, 'learning_rate'), 'learning_rate'),
+          hyperArg(arg(a, 'momentum'), 'momentum'),
+          boolArg(arg(a, 'use_nesterov'), 'use_nesterov'),
+          strArg(arg(a, 'name'), 'name'),
+        ),
+      ),
+  ),
+  builtin(
+    G,
+    'AdamOptimizer',
+    'learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08, use_locking=False, name="Adam"',
+    'tf.train.AdamOptimizer',
+    "Optimizer: TF1's Adam (lr_t = lr·sqrt(1−β2^t)/(1−β1^t)); slots `<var>/Adam`, `<var>/Adam_1`, variables `beta1_power`, `beta2_power`.",
+    (a) =>
+      optimizerValue(
+        'AdamOptimizer',
+        new AdamOptimizer(
+          hyperArg(arg(a, 'learning_rate'), 'learning_rate'),
+          hyperArg(arg(a, 'beta1'), 'beta1'),
+          hyperArg(arg(a, 'beta2'), 'beta2'),
+          hyperArg(arg(a, 'epsilon'), 'epsilon'),
+          strArg(arg(a, 'name'), 'name'),
+        ),
+      ),
   ),
   builtin(G, 'get_global_step', 'graph=None', 'tf.train.get_global_step', 'The global step variable, or None.', (a, ctx) => {
     const g = arg(a, 'graph');
     const info = getGlobalStep(g.kind === 'graph' ? g.graph : ctx.graph);
     return info ? { kind: 'variable', info } : NONE;
   }),
-  builtin(G, 'create_global_step', 'graph=None', 'tf.train.create_global_step', 'Creates `global_step`: an int32 scalar variable (TF: int64), 0, non-trainable; an error if it exists.', (a, ctx) => {
-    const g = arg(a, 'graph');
-    return { kind: 'variable', info: createGlobalStep(g.kind === 'graph' ? g.graph : ctx.graph, ctx.span) };
-  }),
-  builtin(G, 'get_or_create_global_step', 'graph=None', 'tf.train.get_or_create_global_step', 'The global step variable, created (int32, 0) when missing.', (a, ctx) => {
-    const g = arg(a, 'graph');
-    return { kind: 'variable', info: getOrCreateGlobalStep(g.kind === 'graph' ? g.graph : ctx.graph, ctx.span) };
-  }),
+  builtin(
+    G,
+    'create_global_step',
+    'graph=None',
+    'tf.train.create_global_step',
+    'Creates `global_step`: an int32 scalar variable (TF: int64), 0, non-trainable; an error if it exists.',
+    (a, ctx) => {
+      const g = arg(a, 'graph');
+      return { kind: 'variable', info: createGlobalStep(g.kind === 'graph' ? g.graph : ctx.graph, ctx.span) };
+    },
+  ),
+  builtin(
+    G,
+    'get_or_create_global_step',
+    'graph=None',
+    'tf.train.get_or_create_global_step',
+    'The global step variable, created (int32, 0) when missing.',
+    (a, ctx) => {
+      const g = arg(a, 'graph');
+      return { kind: 'variable', info: getOrCreateGlobalStep(g.kind === 'graph' ? g.graph : ctx.graph, ctx.span) };
+    },
+  ),
 ];
