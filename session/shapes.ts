@@ -87,3 +87,80 @@ export function located<E extends OpError>(e: E, node: string | null, location: 
   const C = e.constructor as new (m: string, n: string | null, l: SourceLocation | null) => E;
   return new C(e.tfMessage, node, location);
 }
+
+/** An error class the axis rules raise: InvalidArgumentError at run time, the compiler's ShapeError when a graph is built. */
+export type ShapeErrorClass = new (message: string) => Error;
+
+/** `axis` in [-rank, rank), normalized, or TF1's error (softmax, argmax, ...). */
+export function axisOf(axis: number, rank: number, Err: ShapeErrorClass, what = 'axis'): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new Err(`${what === 'axis' ? 'Expected axis' : what} to be in the range [${-rank}, ${rank}), but got ${axis}`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** The normalized, sorted reduced axes (null: all of them), or TF1's `Invalid reduction dimension`. */
+export function reductionAxes(axes: readonly number[] | null, rank: number, Err: ShapeErrorClass): number[] {
+  if (axes === null) return Array.from({ length: rank }, (_, i) => i);
+  const set = new Set<number>();
+  for (const a of axes) {
+    if (!Number.isInteger(a) || a < -rank || a >= rank) throw new Err(`Invalid reduction dimension ${a} for input with ${rank} dimensions`);
+    set.add(a < 0 ? a + rank : a);
+  }
+  return [...set].sort((x, y) => x - y);
+}
+
+/** expand_dims's axis in [-rank-1, rank], normalized, or TF1's error. */
+export function expandAxis(axis: number, rank: number, Err: ShapeErrorClass): number {
+  if (!Number.isInteger(axis) || axis < -rank - 1 || axis > rank) throw new Err(`Tried to expand dim index ${axis} for tensor with ${rank} dimensions.`);
+  return axis < 0 ? axis + rank + 1 : axis;
+}
+
+/** squeeze's dims to drop (each must be 1 where known), or TF1's error. */
+export function squeezeAxes(axes: readonly number[], s: readonly (number | null)[], Err: ShapeErrorClass): Set<number> {
+  const drop = new Set<number>();
+  for (const a of axes) {
+    if (!Number.isInteger(a) || a < -s.length || a >= s.length) throw new Err(`Tried to squeeze dim index ${a} for tensor with ${s.length} dimensions.`);
+    const i = a < 0 ? a + s.length : a;
+    if (s[i] !== null && s[i] !== 1) throw new Err(`Can not squeeze dim[${i}], expected a dimension of 1, got ${s[i]}`);
+    drop.add(i);
+  }
+  return drop;
+}
+
+/** transpose's permutation (null: the dims reversed), or TF1's error. */
+export function permutation(perm: readonly number[] | null, rank: number, Err: ShapeErrorClass): number[] {
+  const p = perm ? [...perm] : Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  if (p.length !== rank) throw new Err(`Dimension must be ${rank} but is ${p.length}`);
+  const seen = new Set<number>();
+  for (const x of p) {
+    if (!Number.isInteger(x) || x < 0 || x >= rank) throw new Err(`${x} is out of range [0 .. ${rank})`);
+    seen.add(x);
+  }
+  for (let i = 0; i < rank; i++) if (!seen.has(i)) throw new Err(`${i} is missing from {${p.join(',')}}.`);
+  return p;
+}
+
+/** add_n's inputs must have one shape, or TF1's error. */
+export function checkSameShapes(shapes: readonly (readonly number[])[]): void {
+  const s0 = shapes[0];
+  for (let i = 1; i < shapes.length; i++) {
+    const s = shapes[i];
+    if (s.length !== s0.length || s.some((d, j) => d !== s0[j]))
+      throw new InvalidArgumentError(
+        `Inputs to operation AddN of type AddN must have the same size and shape.  Input 0: ${fmtShape(s0)} != input ${i}: ${fmtShape(s)}`,
+      );
+  }
+}
+
+/** The index of reshape's one -1 entry (-1: none), or TF1's error for a bad target. */
+export function reshapeUnknown(target: readonly number[], Err: ShapeErrorClass): number {
+  let unknown = -1;
+  target.forEach((d, i) => {
+    if (d === -1) {
+      if (unknown >= 0) throw new Err(`Only one input size may be -1, not both ${unknown} and ${i}`);
+      unknown = i;
+    } else if (!Number.isInteger(d) || d < 0) throw new Err(`Size ${i} must be non-negative, not ${d}`);
+  });
+  return unknown;
+}

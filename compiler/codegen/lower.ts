@@ -16,6 +16,8 @@ import { RUNTIME_IMPORT_MODULE, RUNTIME_KERNELS } from '../../runtime-as/abi.js'
 import { addHelpers } from './expr.js';
 import { LoweringError, emitKernel, type KernelContext } from './kernels.js';
 import { WasmModule, type Expr, type FunctionBuilder } from './module.js';
+import { dynamicPlan, emitDynamicKernel } from './dynamic.js';
+import type { ManifestDynamic } from '../../session/wasm/manifest.js';
 import { BACKEND } from '../diagnostics/catalogue.js';
 
 export const HOST_MODULE = 'tfg_host';
@@ -32,6 +34,8 @@ export interface LoweredEntry {
   unsupported: Map<Node, string>;
   /** The signature's entry export, or null for the generic plan. */
   entry: string | null;
+  /** Generic plan: how each node left out of the plan runs with run-time shapes (dynamic.ts), or why it cannot. */
+  dynamic: Map<Node, ManifestDynamic | string>;
 }
 
 export interface LoweredModule {
@@ -96,6 +100,25 @@ function lowerEntry(m: WasmModule, e: EntryPlan, ei: number, layout: ModuleLayou
       for (const n of k.nodes) unsupported.set(n, (err as Error).message);
     }
   });
+  // Nodes left out of the plan (their shapes are known only at run time): a kernel over a
+  // run-time descriptor each, or the reason they cannot run.
+  const dynamic = new Map<Node, ManifestDynamic | string>();
+  for (const n of e.skipped?.keys() ?? []) {
+    if (n.dtype === null || n.op === 'placeholder') continue;
+    const d = dynamicPlan(n);
+    if (typeof d === 'string' || d.kind === 'alias' || d.kind === 'host') {
+      dynamic.set(n, d);
+      continue;
+    }
+    const fname = `g_d${index.get(n.name) ?? -1}`;
+    try {
+      emitDynamicKernel({ m, nodeIndex: (x) => index.get(x.name) ?? -1, runtimeScratch: layout.runtimeScratch }, n, d.kind, fname);
+      dynamic.set(n, { ...d, export: fname });
+    } catch (err) {
+      if (!(err instanceof LoweringError)) throw codegenError(err, n);
+      dynamic.set(n, err.message);
+    }
+  }
   let entry: string | null = null;
   if (e.kind === 'signature') {
     entry = `sig_${e.name}`;
@@ -103,5 +126,5 @@ function lowerEntry(m: WasmModule, e: EntryPlan, ei: number, layout: ModuleLayou
     const body: Expr[] = kernels.map((name) => m.if(m.call(name!, [f.get(f.param(0))], 'i32'), m.return(m.i32(1))));
     f.finish([...body, m.i32(0)], entry);
   }
-  return { kernels, unsupported, entry };
+  return { kernels, unsupported, entry, dynamic };
 }

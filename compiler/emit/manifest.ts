@@ -75,7 +75,13 @@ export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layou
     const low = lowered.entries[ei];
     if (e.kind === 'generic') {
       generic = ei;
-      for (const [n, why] of e.skipped ?? []) nodeOf(n)!.unsupported = why;
+      for (const [n, why] of e.skipped ?? []) {
+        const d = low.dynamic.get(n);
+        const mn = nodeOf(n)!;
+        if (d === undefined) mn.unsupported = why;
+        else if (typeof d === 'string') mn.unsupported = `${d} (${why})`;
+        else mn.dynamic = d;
+      }
       for (const [n, why] of low.unsupported) {
         const mn = nodeOf(n);
         if (mn) mn.unsupported = why;

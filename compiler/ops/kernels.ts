@@ -6,6 +6,7 @@
 import { AnyTypedArray, DType, allocArray, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
+import { axisOf as axisOfRule, reductionAxes as reductionAxesRule } from '../../session/shapes.js';
 import type { AttrValue, Attrs } from '../ir/graph.js';
 import { Shape, ShapeError, broadcastConcrete, formatShape } from '../ir/shape.js';
 import type { Poly } from '../ir/sym.js';
@@ -123,10 +124,7 @@ export function mergeShapesStrict(a: Shape, b: Shape): Shape {
 
 /** Normalize an axis for a tensor of rank `rank` (axis in [-rank, rank)), TF1 wording. */
 export function axisOf(axis: number, rank: number, what = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new ShapeError(`${what === 'axis' ? 'Expected axis' : what} to be in the range [${-rank}, ${rank}), but got ${axis}`);
-  }
-  return axis < 0 ? axis + rank : axis;
+  return axisOfRule(axis, rank, ShapeError, what);
 }
 
 // ---------------------------------------------------------------- run-time helpers
@@ -215,13 +213,7 @@ export function mapBinary(a: Tensor, b: Tensor, dtype: DType, fn: (x: number, y:
 
 /** Normalized, sorted, deduplicated reduction axes (null = all). */
 export function reductionAxes(axes: readonly number[] | null, rank: number): number[] {
-  if (axes === null) return Array.from({ length: rank }, (_, i) => i);
-  const set = new Set<number>();
-  for (const a of axes) {
-    if (!Number.isInteger(a) || a < -rank || a >= rank) throw new ShapeError(`Invalid reduction dimension ${a} for input with ${rank} dimensions`);
-    set.add(a < 0 ? a + rank : a);
-  }
-  return [...set].sort((x, y) => x - y);
+  return reductionAxesRule(axes, rank, ShapeError);
 }
 
 export interface Reducer {

@@ -7,6 +7,7 @@
 import { DType, allocArray, byteSize, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
+import { expandAxis, permutation, reshapeUnknown, squeezeAxes } from '../../session/shapes.js';
 import type { AttrValue, Attrs, Node } from '../ir/graph.js';
 import { Dim, Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined, normAxis, unknownDims, checkDimCount } from '../ir/shape.js';
 import { Poly, ScheduleError, contiguousStrides, numel } from '../ir/sym.js';
@@ -48,15 +49,7 @@ function checkListDTypes(tfType: string, param: string, sigs: readonly TensorSig
 }
 
 function permOf(attrs: Attrs, rank: number): number[] {
-  const perm = attrNums(attrs, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
-  if (perm.length !== rank) throw new ShapeError(`Dimension must be ${rank} but is ${perm.length}`);
-  const seen = new Set<number>();
-  for (const p of perm) {
-    if (!Number.isInteger(p) || p < 0 || p >= rank) throw new ShapeError(`${p} is out of range [0 .. ${rank})`);
-    seen.add(p);
-  }
-  for (let i = 0; i < rank; i++) if (!seen.has(i)) throw new ShapeError(`${i} is missing from {${perm.join(',')}}.`);
-  return perm;
+  return permutation(attrNums(attrs, 'perm'), rank, ShapeError);
 }
 
 /** Copy `x` viewed through strides into a new row-major tensor of `shape` starting at `base`. */
@@ -100,14 +93,7 @@ function vectorInput(t: Tensor, what: string): number[] {
 function reshapeTarget(attrs: Attrs, value: number[] | null = null): { shape: number[]; unknown: number } {
   const shape = value ?? attrNums(attrs, 'shape');
   if (shape === null) throw new OpTypeError(`missing attribute 'shape'`);
-  let unknown = -1;
-  shape.forEach((d, i) => {
-    if (d === -1) {
-      if (unknown >= 0) throw new ShapeError(`Only one input size may be -1, not both ${unknown} and ${i}`);
-      unknown = i;
-    } else if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Size ${i} must be non-negative, not ${d}`);
-  });
-  return { shape, unknown };
+  return { shape, unknown: reshapeUnknown(shape, ShapeError) };
 }
 
 /** One entry of a strided_slice index. */
@@ -990,11 +976,6 @@ export const LAYOUT_OPS = {
 
 // ---------------------------------------------------------------- op-specific helpers
 
-function expandAxis(axis: number, rank: number, Err: new (m: string) => Error): number {
-  if (!Number.isInteger(axis) || axis < -rank - 1 || axis > rank) throw new Err(`Tried to expand dim index ${axis} for tensor with ${rank} dimensions.`);
-  return axis < 0 ? axis + rank + 1 : axis;
-}
-
 function stackAxis(axis: number, rank: number, Err: new (m: string) => Error): number {
   if (!Number.isInteger(axis) || axis < -rank - 1 || axis > rank) throw new Err(`axis = ${axis} not in [${-rank - 1}, ${rank + 1})`);
   return axis < 0 ? axis + rank + 1 : axis;
@@ -1009,17 +990,6 @@ function concatAxis(axis: number, rank: number, Err: new (m: string) => Error): 
 function oneHotAxis(axis: number, rank: number, Err: new (m: string) => Error): number {
   if (!Number.isInteger(axis) || axis < -1 || axis > rank) throw new Err(`Expected axis to be -1 or between [0, ${rank + 1}).  But received: ${axis}`);
   return axis === -1 ? rank : axis;
-}
-
-function squeezeAxes(axes: number[], s: readonly Dim[], Err: new (m: string) => Error): Set<number> {
-  const drop = new Set<number>();
-  for (const a of axes) {
-    if (!Number.isInteger(a) || a < -s.length || a >= s.length) throw new Err(`Tried to squeeze dim index ${a} for tensor with ${s.length} dimensions.`);
-    const i = a < 0 ? a + s.length : a;
-    if (s[i] !== null && s[i] !== 1) throw new Err(`Can not squeeze dim[${i}], expected a dimension of 1, got ${s[i]}`);
-    drop.add(i);
-  }
-  return drop;
 }
 
 /**

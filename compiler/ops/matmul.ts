@@ -3,6 +3,7 @@
  * dims, optional transposes; dot products accumulated in f64, int32 wrapping) and
  * matrix_inverse (LU with partial pivoting in f64 over the last two dims).
  */
+import { matmulShape as matmulShapeRt } from '../../session/shapes.js';
 import { allocArray } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
@@ -10,7 +11,7 @@ import { Dim, Shape, ShapeError } from '../ir/shape.js';
 import { numel } from '../ir/sym.js';
 import { OpDef } from './def.js';
 import { FAIL } from './lowering.js';
-import { FLOAT, NUMERIC, attrBool, checkArity, checkDType, checkRankAtLeast, checkSameDType, dtypeList, fmt, mergeDim } from './kernels.js';
+import { FLOAT, NUMERIC, attrBool, checkArity, checkDType, checkRankAtLeast, checkSameDType, dtypeList, mergeDim } from './kernels.js';
 
 /** Static rule of MatMul / BatchMatMul. */
 function matmulShape(a: Shape, b: Shape, ta: boolean, tb: boolean): Shape {
@@ -69,23 +70,11 @@ export const MATMUL_OPS = {
       const ta = attrBool(attrs, 'transpose_a', false);
       const tb = attrBool(attrs, 'transpose_b', false);
       const rank = a.rank;
-      if (rank < 2 || b.rank !== rank) {
-        if (rank === 2 || b.rank === 2 || rank < 2)
-          throw new InvalidArgumentError(`In[${rank === 2 ? 1 : 0}] is not a matrix. Instead it has shape ${fmt(rank === 2 ? b.shape : a.shape)}`);
-        throw new InvalidArgumentError(`In[0] and In[1] has different ndims: ${fmt(a.shape)} vs. ${fmt(b.shape)}`);
-      }
+      // the output shape, or TF1's error (one rule for both backends: session/shapes.ts)
+      const batch = matmulShapeRt(a.shape, b.shape, ta, tb).slice(0, rank - 2);
       const m = ta ? a.shape[rank - 1] : a.shape[rank - 2];
       const k = ta ? a.shape[rank - 2] : a.shape[rank - 1];
-      const kb = tb ? b.shape[rank - 1] : b.shape[rank - 2];
       const n = tb ? b.shape[rank - 2] : b.shape[rank - 1];
-      const batch = a.shape.slice(0, rank - 2);
-      if (rank === 2) {
-        if (k !== kb) throw new InvalidArgumentError(`Matrix size-incompatible: In[0]: ${fmt(a.shape)}, In[1]: ${fmt(b.shape)}`);
-      } else {
-        if (batch.some((d, i) => d !== b.shape[i]))
-          throw new InvalidArgumentError(`In[0] and In[1] must have compatible batch dimensions: ${fmt(a.shape)} vs. ${fmt(b.shape)}`);
-        if (k !== kb) throw new InvalidArgumentError(`In[0] mismatch In[1] shape: ${k} vs. ${kb}: ${fmt(a.shape)} ${fmt(b.shape)} ${ta ? 1 : 0} ${tb ? 1 : 0}`);
-      }
       const nb = sizeOf(batch);
       const out = allocArray(a.dtype, nb * m * n);
       const ad = a.data;

@@ -44,7 +44,7 @@ export function inferSymShapes(nodes: readonly Node[], skipped?: Map<Node, strin
     if (skipped) {
       const dep = [...n.inputs, ...n.controlInputs].find((x) => skipped.has(x));
       if (dep) {
-        skipped.set(n, `it depends on '${dep.name}', which cannot be compiled`);
+        skipped.set(n, `it depends on '${dep.name}', whose shape is known only at run time`);
         continue;
       }
       const why = unknownStaticOperand(n);

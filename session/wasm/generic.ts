@@ -14,9 +14,10 @@ import { checkPlanFact, checkShapeInputs, placeholderError, shapeWalk, uninitial
 import { type ManifestCheck, type ManifestNode, type ManifestPlan, evalPoly } from './manifest.js';
 import { type ModelMemory, align16 } from './memory.js';
 import { nodeShape, solveB } from './plans.js';
+import { type DynValue, type DynamicHost, DynamicRun } from './dynamic.js';
 
 /** What the generic path needs of the session running it. */
-export interface GenericRunner {
+export interface GenericRunner extends DynamicHost {
   readonly mem: ModelMemory;
   readonly initialized: Set<string>;
   node(name: string): ManifestNode;
@@ -143,6 +144,26 @@ export function runGeneric(
     if (!s) throw new InternalError(`no buffer for '${name}'`, n.name, n.location);
     return r.mem.read(plan.buffers[s.buffer].dtype, shapeOf(name), addrOf(name)!);
   };
+  // Nodes whose shapes are known only at run time (dynamic.ts) read planned values at their
+  // buffers and fed ones copied into the run-time arena, above everything of the plan.
+  const placed = new Map<string, DynValue>();
+  const dyn: DynamicRun = new DynamicRun(
+    r,
+    at,
+    (name): DynValue | undefined => {
+      const n = nodeOf(name);
+      const f = fed.get(n);
+      const s = slot.get(name);
+      if (f && !s) {
+        let v = placed.get(name);
+        if (!v) placed.set(name, (v = dyn.place(f)));
+        return v;
+      }
+      if (!s) return undefined;
+      return { dtype: plan.buffers[s.buffer].dtype, shape: f ? [...f.shape] : shapeOf(name), addr: addrOf(name)! };
+    },
+    nodeOf,
+  );
   for (const node of order) {
     if (node.op === 'placeholder') throw placeholderError(node);
     if ((node.op === 'reshape' || node.op === 'slice') && slot.has(node.name)) checkShapeInputs(node, B, shapeOf(node.name), valueOf, shapeOf);
@@ -156,6 +177,10 @@ export function runGeneric(
       throw new FailedPreconditionError(`Attempting to use uninitialized value ${node.inputs[0]}`, node.name, node.location);
     }
     if (node.op === 'const' || node.dtype === null) continue;
+    if (node.dynamic) {
+      dyn.run(node);
+      continue;
+    }
     if (node.kernel === null) {
       if (node.unsupported)
         throw new UnimplementedError(`'${node.name}' (op ${node.op}) cannot run on the WebAssembly backend: ${node.unsupported}`, node.name, node.location);
@@ -171,6 +196,8 @@ export function runGeneric(
     if (e.asOp) return null;
     const f = fed.get(e.node);
     if (f) return f;
+    const d = dyn.values.get(e.node.name);
+    if (d) return dyn.read(d);
     if (!slot.has(e.node.name)) throw new InternalError(`no buffer for '${e.node.name}'`, e.node.name, e.node.location);
     return valueOf(e.node.name);
   });

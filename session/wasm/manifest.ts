@@ -44,6 +44,20 @@ export interface ManifestNode {
   unsupported?: string;
   /** The op's kind in the op table (elementwise, reduce, ...), for run-time shape errors. */
   kind?: string;
+  /** Generic plan: how a node left out of the planned kernels (its shapes are known only at run time) runs (session/wasm/dynamic.ts). */
+  dynamic?: ManifestDynamic;
+}
+
+/**
+ * How the generic path runs a node whose shapes are known only at run time (a placeholder of
+ * unknown rank and what depends on it): `map` (elementwise over broadcast inputs, transpose),
+ * `reduce`, `matmul`, `rows` (softmax, log_softmax) call the node's kernel `export(desc) → status`
+ * over a descriptor of run-time dims and strides; `alias` shares its input's buffer under the new
+ * shape; `host` is written by the loader (shape, size, rank, zeros_like, ones_like).
+ */
+export interface ManifestDynamic {
+  kind: 'map' | 'reduce' | 'matmul' | 'rows' | 'alias' | 'host';
+  export?: string;
 }
 
 export interface ManifestBuffer {
@@ -337,7 +351,8 @@ export function expandConsts(m: Manifest, section: Uint8Array): Uint8Array {
 export function checkExports(m: Manifest, exports: WebAssembly.Exports): void {
   for (const [i, p] of m.plans.entries()) {
     // A signature calls its kernels internally; the generic plan's kernels are called one by one.
-    for (const name of i === m.generic ? p.kernels.map((k) => k.export) : [p.export]) {
+    const dynamic = i === m.generic ? m.nodes.map((n) => n.dynamic?.export ?? null) : [];
+    for (const name of i === m.generic ? [...p.kernels.map((k) => k.export), ...dynamic] : [p.export]) {
       if (name && typeof exports[name] !== 'function')
         throw new ManifestError(`invalid tfg manifest: plan ${i} names export '${name}', which the module does not have`);
     }

@@ -417,6 +417,15 @@ export class WasmSession implements Session {
     });
   }
 
+  /** Call a dynamic kernel (generic path, run-time shapes) with its descriptor; a failure raises the typed error its status words describe. */
+  callDynamic(exportName: string, desc: number, shapeOf: (name: string) => number[], valueOf: (name: string) => Tensor | null): void {
+    this.mem.clearStatus();
+    if (!(this.exports[exportName] as (desc: number) => number)(desc)) return;
+    const status = this.mem.readStatus();
+    this.mem.clearStatus();
+    throw statusError(status, this.manifest.nodes, { node: (n) => this.model.node(n), shapeOf, plannedShape: () => null, valueOf });
+  }
+
   /** Call an export of `plan` for B; a failure raises the typed error its status words describe. */
   call(plan: ManifestPlan, B: number, exportName: string, addrOf: (name: string) => number | undefined): void {
     this.mem.clearStatus();

@@ -1,0 +1,290 @@
+/**
+ * @fileoverview Run-time shapes on the generic path: the nodes the compiler could not plan (a
+ * placeholder of unknown rank and what depends on it; their manifest entry has `dynamic`). Each
+ * runs when the reference Session would run it: its output shape comes from its inputs' run-time
+ * shapes by TF1's rules (session/shapes.ts: the same functions the reference's ops call, so the
+ * errors are the reference's, class and message), its buffer is taken from a run-time arena above
+ * the plan's buffers (memory grows as needed; the arena is reused by the next run), and its
+ * kernel (compiler/codegen/dynamic.ts) is called with a descriptor of dims and byte strides:
+ *
+ * - map: elementwise ops over broadcast inputs (and transpose), dims of size 1 dropped and
+ *   adjacent dims merged where every access walks them as one;
+ * - reduce: kept dims outer, reduced dims inner, each group merged the same way;
+ * - matmul: batch, M, N, K; rows: softmax/log_softmax's outer × len × inner;
+ * - alias: the input's buffer under the new shape (identity, reshape, expand_dims, squeeze);
+ * - host: written here (shape, size, rank, zeros_like, ones_like).
+ *
+ * Dynamic kernels run on the calling thread (a matmul inside one may still split across the
+ * session's threads through the runtime import, as planned matmuls do).
+ */
+import { type DType, allocArray, byteSize } from '../dtype.js';
+import { InternalError, InvalidArgumentError, OpError } from '../errors.js';
+import {
+  axisOf,
+  broadcastShapes,
+  checkSameShapes,
+  expandAxis,
+  located,
+  matmulShape,
+  permutation,
+  reductionAxes,
+  reshapeShape,
+  reshapeUnknown,
+  squeezeAxes,
+} from '../shapes.js';
+import { Tensor, sizeOf, stridesOf } from '../tensor.js';
+import type { ManifestNode } from './manifest.js';
+import { type ModelMemory, align16 } from './memory.js';
+
+/** A value of the run: its dtype, run-time shape and address in wasm memory. */
+export interface DynValue {
+  dtype: DType;
+  shape: number[];
+  addr: number;
+}
+
+/** What the dynamic path needs of the session and of the running generic plan. */
+export interface DynamicHost {
+  readonly mem: ModelMemory;
+  /** Call a dynamic kernel export with its descriptor; a failure raises the error its status words describe. */
+  callDynamic(exportName: string, desc: number, shapeOf: (name: string) => number[], valueOf: (name: string) => Tensor | null): void;
+}
+
+const nums = (v: unknown): number[] | null => (v === null || v === undefined ? null : typeof v === 'number' ? [v] : (v as number[]));
+
+/** One access of a nest: byte strides per dim. */
+interface Nest {
+  dims: number[];
+  /** strides[d][a] in bytes. */
+  strides: number[][];
+}
+
+/** Drop dims of size 1 and merge adjacent dims every access walks as one (compiler/codegen/loops.ts does the same over symbolic dims). */
+function simplify(n: Nest, A: number): Nest {
+  const dims: number[] = [];
+  const strides: number[][] = [];
+  n.dims.forEach((d, i) => {
+    if (d === 1) return;
+    const k = dims.length - 1;
+    if (k >= 0 && strides[k].every((s, a) => s === n.strides[i][a] * d)) {
+      dims[k] *= d;
+      strides[k] = n.strides[i];
+    } else {
+      dims.push(d);
+      strides.push(n.strides[i]);
+    }
+  });
+  if (dims.some((d) => d === 0)) return { dims: [0], strides: [new Array<number>(A).fill(0)] };
+  if (dims.length === 0) return { dims: [1], strides: [new Array<number>(A).fill(0)] };
+  return { dims, strides };
+}
+
+/** The nest's words: dims[r], strides[r][A], counters[r]. */
+function nestWords(n: Nest): number[] {
+  return [...n.dims, ...n.strides.flat(), ...n.dims.map(() => 0)];
+}
+
+/** Element strides of `shape` read over `out` (right-aligned; 0 where it broadcasts). */
+function broadcastStrides(shape: readonly number[], out: readonly number[]): number[] {
+  const st = stridesOf(shape);
+  const off = out.length - shape.length;
+  return out.map((d, i) => (i < off || shape[i - off] !== d ? 0 : st[i - off]));
+}
+
+/** The dynamic nodes of one generic run. */
+export class DynamicRun {
+  readonly values = new Map<string, DynValue>();
+  private at: number;
+
+  constructor(
+    private readonly host: DynamicHost,
+    base: number,
+    /** A value computed outside the dynamic path (planned, or fed), by name; undefined when there is none. */
+    private readonly outside: (name: string) => DynValue | undefined,
+    private readonly nodeOf: (name: string) => ManifestNode,
+  ) {
+    this.at = align16(base);
+  }
+
+  /** `bytes` bytes of the run-time arena (memory grows as needed). */
+  alloc(bytes: number): number {
+    const a = align16(this.at);
+    this.at = a + Math.max(bytes, 0);
+    this.host.mem.ensure(this.at);
+    return a;
+  }
+
+  /** A tensor written into the arena. */
+  place(t: Tensor): DynValue {
+    const addr = this.alloc(t.data.byteLength);
+    this.host.mem.write(t, addr);
+    return { dtype: t.dtype, shape: [...t.shape], addr };
+  }
+
+  value(name: string): DynValue {
+    const v = this.values.get(name) ?? this.outside(name);
+    if (!v) {
+      const n = this.nodeOf(name);
+      throw new InternalError(`no value for '${name}'`, n.name, n.location);
+    }
+    return v;
+  }
+
+  read(v: DynValue): Tensor {
+    return this.host.mem.read(v.dtype, v.shape, v.addr);
+  }
+
+  /** Run node `n` (its inputs have run): shape, buffer, kernel. TF1's errors at the node. */
+  run(n: ManifestNode): void {
+    try {
+      this.values.set(n.name, this.compute(n));
+    } catch (e) {
+      if (e instanceof OpError) throw located(e, n.name, n.location);
+      throw e;
+    }
+  }
+
+  private out(n: ManifestNode, shape: number[]): DynValue {
+    const dtype = n.dtype!;
+    return { dtype, shape, addr: this.alloc(sizeOf(shape) * byteSize(dtype)) };
+  }
+
+  /** Write the descriptor words and call the node's kernel. */
+  private call(n: ManifestNode, words: number[]): void {
+    const desc = this.alloc(4 * words.length);
+    this.host.mem.i32().set(words, desc >> 2);
+    this.host.callDynamic(
+      n.dynamic!.export!,
+      desc,
+      (name) => this.value(name).shape,
+      (name) => {
+        const v = this.values.get(name) ?? this.outside(name);
+        return v ? this.read(v) : null;
+      },
+    );
+  }
+
+  private compute(n: ManifestNode): DynValue {
+    const d = n.dynamic!;
+    const ins = n.inputs.map((x) => this.value(x));
+    switch (d.kind) {
+      case 'alias':
+        return { dtype: n.dtype!, shape: this.aliasShape(n, ins), addr: ins[0].addr };
+      case 'host':
+        return this.place(this.hostValue(n, ins[0]));
+      case 'map':
+        return this.map(n, ins);
+      case 'reduce':
+        return this.reduce(n, ins[0]);
+      case 'matmul': {
+        const ta = !!n.attrs.transpose_a;
+        const tb = !!n.attrs.transpose_b;
+        const [a, b] = ins;
+        const shape = matmulShape(a.shape, b.shape, ta, tb);
+        const o = this.out(n, shape);
+        const r = shape.length;
+        const K = ta ? a.shape[r - 2] : a.shape[r - 1];
+        this.call(n, [a.addr, b.addr, o.addr, sizeOf(shape.slice(0, r - 2)), shape[r - 2], shape[r - 1], K]);
+        return o;
+      }
+      case 'rows': {
+        const x = ins[0];
+        if (x.shape.length < 1) throw new InvalidArgumentError(`logits must have >= 1 dimension, got [${x.shape.join(',')}]`);
+        const axis = axisOf((n.attrs.axis as number | undefined) ?? -1, x.shape.length, InvalidArgumentError);
+        const o = this.out(n, [...x.shape]);
+        const outer = sizeOf(x.shape.slice(0, axis));
+        const inner = sizeOf(x.shape.slice(axis + 1));
+        this.call(n, [x.addr, o.addr, outer, x.shape[axis], inner]);
+        return o;
+      }
+    }
+  }
+
+  private aliasShape(n: ManifestNode, ins: DynValue[]): number[] {
+    const x = ins[0].shape;
+    switch (n.op) {
+      case 'reshape': {
+        const target = ins.length === 2 ? Array.from(this.read(ins[1]).data) : nums(n.attrs.shape)!;
+        reshapeUnknown(target, InvalidArgumentError);
+        return reshapeShape(sizeOf(x), target);
+      }
+      case 'expand_dims': {
+        const a = expandAxis(n.attrs.axis as number, x.length, InvalidArgumentError);
+        return [...x.slice(0, a), 1, ...x.slice(a)];
+      }
+      case 'squeeze': {
+        const axes = nums(n.attrs.axis);
+        if (axes === null || axes.length === 0) return x.filter((d) => d !== 1);
+        const drop = squeezeAxes(axes, x, InvalidArgumentError);
+        return x.filter((_, i) => !drop.has(i));
+      }
+      default:
+        return [...x];
+    }
+  }
+
+  private hostValue(n: ManifestNode, x: DynValue): Tensor {
+    const dtype = n.dtype!;
+    switch (n.op) {
+      case 'shape': {
+        const dims = allocArray(dtype, x.shape.length);
+        x.shape.forEach((d, i) => (dims[i] = d));
+        return new Tensor(dtype, [x.shape.length], dims);
+      }
+      case 'size':
+        return new Tensor(dtype, [], allocArray(dtype, 1).fill(sizeOf(x.shape)));
+      case 'rank':
+        return new Tensor(dtype, [], allocArray(dtype, 1).fill(x.shape.length));
+      default: // zeros_like, ones_like
+        return new Tensor(dtype, [...x.shape], allocArray(dtype, sizeOf(x.shape)).fill(n.op === 'ones_like' ? 1 : 0));
+    }
+  }
+
+  private map(n: ManifestNode, ins: DynValue[]): DynValue {
+    let shape: number[];
+    let strides: number[][];
+    if (n.op === 'transpose') {
+      const x = ins[0].shape;
+      const permAttr = nums(n.attrs.perm);
+      if (permAttr && permAttr.length !== x.length)
+        throw new InvalidArgumentError(`transpose expects a vector of size ${x.length}. But input(1) is a vector of size ${permAttr.length}`);
+      const perm = permutation(permAttr, x.length, InvalidArgumentError);
+      shape = perm.map((p) => x[p]);
+      const st = stridesOf(x);
+      strides = [perm.map((p) => st[p])];
+    } else {
+      if (n.op === 'add_n') checkSameShapes(ins.map((x) => x.shape));
+      shape = [...ins[0].shape];
+      for (let i = 1; i < ins.length; i++) shape = broadcastShapes(shape, ins[i].shape);
+      strides = ins.map((x) => broadcastStrides(x.shape, shape));
+    }
+    const o = this.out(n, shape);
+    const all = [...ins, o];
+    const bytes = all.map((v) => byteSize(v.dtype));
+    strides.push(stridesOf(shape));
+    const nest = simplify({ dims: shape, strides: shape.map((_, d) => all.map((_, a) => strides[a][d] * bytes[a])) }, all.length);
+    this.call(n, [nest.dims.length, ...all.map((v) => v.addr), ...nestWords(nest)]);
+    return o;
+  }
+
+  private reduce(n: ManifestNode, x: DynValue): DynValue {
+    const r = x.shape.length;
+    const arg = n.op === 'argmax' || n.op === 'argmin';
+    const axes = arg
+      ? [axisOf((n.attrs.axis as number | undefined) ?? 0, r, InvalidArgumentError)]
+      : reductionAxes(nums(n.attrs.axis), r, InvalidArgumentError);
+    const reduced = new Set(axes);
+    const kept = x.shape.map((_, i) => i).filter((i) => !reduced.has(i));
+    const shape = !arg && n.attrs.keepdims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : kept.map((i) => x.shape[i]);
+    const o = this.out(n, shape);
+    const xb = byteSize(x.dtype);
+    const ob = byteSize(o.dtype);
+    const xs = stridesOf(x.shape);
+    const os = stridesOf(kept.map((i) => x.shape[i]));
+    const outer = simplify({ dims: kept.map((i) => x.shape[i]), strides: kept.map((i, k) => [xs[i] * xb, os[k] * ob]) }, 2);
+    const inner = simplify({ dims: axes.map((i) => x.shape[i]), strides: axes.map((i) => [xs[i] * xb]) }, 1);
+    const count = sizeOf(axes.map((i) => x.shape[i]));
+    this.call(n, [outer.dims.length, inner.dims.length, count, x.addr, o.addr, ...nestWords(outer), ...nestWords(inner)]);
+    return o;
+  }
+}
