@@ -103,7 +103,7 @@ function lowerEntry(m: WasmModule, e: EntryPlan, ei: number, layout: ModuleLayou
   // Nodes left out of the plan (their shapes are known only at run time): a kernel over a
   // run-time descriptor each, or the reason they cannot run.
   const dynamic = new Map<Node, ManifestDynamic | string>();
-  for (const n of e.skipped?.keys() ?? []) {
+  for (const n of [...(e.skipped?.keys() ?? []), ...(e.runtimeShaped ?? [])]) {
     if (n.dtype === null || n.op === 'placeholder') continue;
     const d = dynamicPlan(n);
     if (typeof d === 'string' || d.kind === 'alias' || d.kind === 'host') {

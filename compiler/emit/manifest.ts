@@ -82,6 +82,10 @@ export function buildManifest(graph: Graph, entries: readonly EntryPlan[], layou
         else if (typeof d === 'string') mn.unsupported = `${d} (${why})`;
         else mn.dynamic = d;
       }
+      for (const n of e.runtimeShaped ?? []) {
+        const d = low.dynamic.get(n)!;
+        nodeOf(n)!.dynamic = typeof d === 'string' ? { kind: 'none', reason: d } : d;
+      }
       for (const [n, why] of low.unsupported) {
         const mn = nodeOf(n);
         if (mn) mn.unsupported = why;

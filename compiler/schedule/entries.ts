@@ -26,7 +26,7 @@ import { fuse, type FusionResult } from './fuse.js';
 import type { Kernel } from './kernel.js';
 import { planMemory } from './memory.js';
 import { formatFusion, formatMemory, formatOrder, orderKernels, type SchedulePlan } from './schedule.js';
-import { uncompilableNodes } from './symshape.js';
+import { runtimeShapedNodes, uncompilableNodes } from './symshape.js';
 import { BACKEND } from '../diagnostics/catalogue.js';
 
 export interface EntryPlan {
@@ -40,6 +40,8 @@ export interface EntryPlan {
   input: GraphUnit;
   /** Generic plan: nodes left out (unknown rank, and what depends on them), with the reason. */
   skipped?: Map<Node, string>;
+  /** Generic plan: planned nodes that also get a run-time-shape kernel (fed unknown dims that no single B describes). */
+  runtimeShaped?: Set<Node>;
   /** After the passes (the generic plan: the input). */
   unit?: GraphUnit;
   fusion?: FusionResult;
@@ -93,7 +95,8 @@ export function entryUnits(graph: Graph, signatures: readonly Signature[], opts:
     // Nodes of unknown rank (and what depends on them) are left out; a run needing one raises
     // UnimplementedError naming it, unless it is fed.
     const skipped = uncompilableNodes(graph.nodes);
-    out.push({ kind: 'generic', name: 'generic', skipped, input: { graph, fetches: graph.nodes.filter((n) => !skipped.has(n)), feeds: [] } });
+    const runtimeShaped = runtimeShapedNodes(graph.nodes, skipped);
+    out.push({ kind: 'generic', name: 'generic', skipped, runtimeShaped, input: { graph, fetches: graph.nodes.filter((n) => !skipped.has(n)), feeds: [] } });
   }
   return out;
 }

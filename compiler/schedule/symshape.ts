@@ -29,6 +29,26 @@ export function uncompilableNodes(nodes: readonly Node[]): Map<Node, string> {
 }
 
 /**
+ * Planned nodes that also get a run-time-shape kernel: when the graph's placeholders have two or
+ * more unknown dims between them, fed values may disagree on them (`[None, None]` fed `[2, 3]`,
+ * or `x: [None, 3]` and `y: [None]` fed 5 and 7 rows), which no single batch size B describes;
+ * such a run runs every node that depends on them with run-time shapes, as the nodes of
+ * `skipped` always do. Empty when at most one dim is unknown.
+ */
+export function runtimeShapedNodes(nodes: readonly Node[], skipped: ReadonlyMap<Node, string>): Set<Node> {
+  const out = new Set<Node>();
+  const sources = nodes.filter((n) => n.op === 'placeholder' && n.shape !== null && n.shape.some((d) => d === null) && !skipped.has(n));
+  if (sources.reduce((k, n) => k + n.shape!.filter((d) => d === null).length, 0) < 2) return out;
+  const reached = new Set<Node>(sources);
+  for (const n of nodes) {
+    if (skipped.has(n) || reached.has(n) || !n.inputs.some((x) => reached.has(x))) continue;
+    reached.add(n);
+    if (n.dtype !== null) out.add(n);
+  }
+  return out;
+}
+
+/**
  * The symbolic shape of every value node. With `skipped`, a node whose rank cannot be known
  * (or that depends on such a node) is recorded there with the reason instead of throwing.
  */

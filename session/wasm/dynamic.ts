@@ -18,7 +18,7 @@
  * session's threads through the runtime import, as planned matmuls do).
  */
 import { type DType, allocArray, byteSize } from '../dtype.js';
-import { InternalError, InvalidArgumentError, OpError } from '../errors.js';
+import { InternalError, InvalidArgumentError, OpError, UnimplementedError } from '../errors.js';
 import {
   axisOf,
   broadcastShapes,
@@ -187,6 +187,10 @@ export class DynamicRun {
         this.call(n, [a.addr, b.addr, o.addr, sizeOf(shape.slice(0, r - 2)), shape[r - 2], shape[r - 1], K]);
         return o;
       }
+      case 'none':
+        throw new UnimplementedError(
+          `'${n.name}' (op ${n.op}) cannot run on the WebAssembly backend with these fed shapes: ${d.reason ?? 'no kernel for run-time shapes'}`,
+        );
       case 'rows': {
         const x = ins[0];
         if (x.shape.length < 1) throw new InvalidArgumentError(`logits must have >= 1 dimension, got [${x.shape.join(',')}]`);

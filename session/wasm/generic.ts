@@ -7,7 +7,7 @@
  * fed node read the fed value. Before each node the loader checks what the plan could not prove
  * at compile time (errors.ts), so failures are the reference's, at the same node.
  */
-import { FailedPreconditionError, InternalError, InvalidArgumentError, UnimplementedError } from '../errors.js';
+import { FailedPreconditionError, InternalError, UnimplementedError } from '../errors.js';
 import { formatShape } from '../run-common.js';
 import type { Tensor } from '../tensor.js';
 import { checkPlanFact, checkShapeInputs, placeholderError, shapeWalk, uninitializedError } from './errors.js';
@@ -81,24 +81,46 @@ export function runGeneric(
     fed,
     nodeOf,
   );
-  const B = solveB(plan, fed);
-  if (B === null) {
-    shapeWalk(order, fed, nodeOf);
-    throw new InvalidArgumentError(
-      `The fed tensors' unknown dimensions disagree (${[...fed].map(([n, t]) => `${n.name}: ${formatShape(t.shape)}`).join(', ')}); the compiled model plans every unknown dimension as one batch size B`,
-    );
+  const slot = new Map(plan.slots.map((s, i) => [s.node, { buffer: s.buffer, index: i + 1 }]));
+  const solved = solveB(plan, fed);
+  const B = solved ?? 1;
+  // No single B describes the fed unknown dims (`[None, None]` fed [2, 3]): the plan is laid out
+  // for B = 1, fed values it cannot hold move to the run-time arena, and every node depending on
+  // one runs with run-time shapes (dynamic.ts). When one of them cannot, the reference's error
+  // (shapeWalk) or the disagreement.
+  const moved = new Set<string>();
+  if (solved === null) {
+    for (const [n, t] of fed) {
+      const shape = slot.has(n.name) ? nodeShape(plan, n.name).map((p) => evalPoly(p, 1)) : null;
+      if (!shape || shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) moved.add(n.name);
+    }
+    let stuck: ManifestNode | null = null;
+    for (const n of order) {
+      if (!n.inputs.some((i) => moved.has(i))) continue;
+      moved.add(n.name);
+      if (!stuck && (!n.dynamic || n.dynamic.kind === 'none')) stuck = n;
+    }
+    if (stuck) {
+      shapeWalk(order, fed, nodeOf);
+      const feeds = [...fed].map(([n, t]) => `${n.name}: ${formatShape(t.shape)}`).join(', ');
+      const why = stuck.dynamic?.reason ?? `op ${stuck.op} has no kernel for run-time shapes`;
+      throw new UnimplementedError(
+        `'${stuck.name}' (op ${stuck.op}) cannot run on the WebAssembly backend with these feeds: their unknown dimensions disagree (${feeds}), which no single batch size B describes, and ${why}`,
+        stuck.name,
+        stuck.location,
+      );
+    }
   }
   // Fed aliases, variables and constants get buffers of their own above the plan's; a node
   // sharing a buffer (an alias group) is read at the address of what it aliases *in this run*:
   // the fed value when its source is fed (the shared buffer holds nothing then).
-  const slot = new Map(plan.slots.map((s, i) => [s.node, { buffer: s.buffer, index: i + 1 }]));
   const owners = new Map<number, number>();
   for (const s of plan.slots) owners.set(s.buffer, (owners.get(s.buffer) ?? 0) + 1);
   let extra = 0;
   const own: [ManifestNode, Tensor][] = [];
   for (const [node, t] of fed) {
     const s = slot.get(node.name);
-    if (!s) continue;
+    if (!s || moved.has(node.name)) continue;
     if (node.op === 'variable' || plan.buffers[s.buffer].region !== 'arena' || (owners.get(s.buffer) ?? 0) > 1) {
       own.push([node, t]);
       extra += align16(t.data.byteLength);
@@ -114,7 +136,7 @@ export function runGeneric(
   }
   for (const [node, t] of fed) {
     const s = slot.get(node.name);
-    if (s && !runAddr.has(node.name)) r.mem.write(t, addr[s.buffer]);
+    if (s && !runAddr.has(node.name) && !moved.has(node.name)) r.mem.write(t, addr[s.buffer]);
   }
   const addrOf = (name: string): number | undefined => {
     const s = slot.get(name);
@@ -154,18 +176,22 @@ export function runGeneric(
       const n = nodeOf(name);
       const f = fed.get(n);
       const s = slot.get(name);
-      if (f && !s) {
+      if (f && (!s || moved.has(name))) {
         let v = placed.get(name);
         if (!v) placed.set(name, (v = dyn.place(f)));
         return v;
       }
-      if (!s) return undefined;
+      if (!s || moved.has(name)) return undefined;
       return { dtype: plan.buffers[s.buffer].dtype, shape: f ? [...f.shape] : shapeOf(name), addr: addrOf(name)! };
     },
     nodeOf,
   );
   for (const node of order) {
     if (node.op === 'placeholder') throw placeholderError(node);
+    if (moved.has(node.name)) {
+      dyn.run(node);
+      continue;
+    }
     if ((node.op === 'reshape' || node.op === 'slice') && slot.has(node.name)) checkShapeInputs(node, B, shapeOf(node.name), valueOf, shapeOf);
     for (const c of checks.get(node.name) ?? []) checkPlanFact(c, B, node);
     if (node.op === 'variable') {
@@ -177,7 +203,7 @@ export function runGeneric(
       throw new FailedPreconditionError(`Attempting to use uninitialized value ${node.inputs[0]}`, node.name, node.location);
     }
     if (node.op === 'const' || node.dtype === null) continue;
-    if (node.dynamic) {
+    if (node.dynamic && !slot.has(node.name)) {
       dyn.run(node);
       continue;
     }

@@ -53,11 +53,15 @@ export interface ManifestNode {
  * unknown rank and what depends on it): `map` (elementwise over broadcast inputs, transpose),
  * `reduce`, `matmul`, `rows` (softmax, log_softmax) call the node's kernel `export(desc) → status`
  * over a descriptor of run-time dims and strides; `alias` shares its input's buffer under the new
- * shape; `host` is written by the loader (shape, size, rank, zeros_like, ones_like).
+ * shape; `host` is written by the loader (shape, size, rank, zeros_like, ones_like). Planned
+ * nodes carry it too when the graph's placeholders have two or more unknown dims: a run whose fed
+ * values disagree on them (no single batch size B) runs them this way.
  */
 export interface ManifestDynamic {
-  kind: 'map' | 'reduce' | 'matmul' | 'rows' | 'alias' | 'host';
+  /** `none`: a planned node that cannot run with run-time shapes (`reason`); a run whose fed unknown dims no single B describes does not run it. */
+  kind: 'map' | 'reduce' | 'matmul' | 'rows' | 'alias' | 'host' | 'none';
   export?: string;
+  reason?: string;
 }
 
 export interface ManifestBuffer {
