@@ -164,3 +164,82 @@ export function reshapeUnknown(target: readonly number[], Err: ShapeErrorClass):
   });
   return unknown;
 }
+
+/** One entry of a strided_slice index (Python basic indexing). */
+export type IndexItem = number | 'newaxis' | { start: number | null; stop: number | null; step: number | null };
+
+/** A strided slice over a shape: per output dim its size (null if unknown statically) with the input axis, start and step; fixed integer indices. */
+export interface SlicePlan {
+  dims: { size: number | null; axis: number; start: number; step: number }[];
+  /** Fixed integer indices: input axis → index (normalized when the dim is known). */
+  fixed: { axis: number; index: number }[];
+}
+
+/** Python's slice.indices(n) → [start, count]. */
+function sliceRange(start: number | null, stop: number | null, step: number, n: number): [number, number] {
+  let lo: number;
+  let hi: number;
+  if (step > 0) {
+    lo = start === null ? 0 : start < 0 ? Math.max(start + n, 0) : Math.min(start, n);
+    hi = stop === null ? n : stop < 0 ? Math.max(stop + n, 0) : Math.min(stop, n);
+    return [lo, Math.max(0, Math.ceil((hi - lo) / step))];
+  }
+  lo = start === null ? n - 1 : start < 0 ? Math.max(start + n, -1) : Math.min(start, n - 1);
+  hi = stop === null ? -1 : stop < 0 ? Math.max(stop + n, -1) : Math.min(stop, n - 1);
+  return [lo, Math.max(0, Math.ceil((hi - lo) / step))];
+}
+
+/**
+ * Plan a strided slice over a shape (dims may be null statically). `Err` picks ShapeError at
+ * construction, InvalidArgumentError at run time.
+ */
+export function planSlice(items: IndexItem[], shape: readonly (number | null)[], Err: ShapeErrorClass): SlicePlan {
+  const consumed = items.filter((e) => e !== 'newaxis').length;
+  if (consumed > shape.length) throw new Err(`Index out of range using input dim ${shape.length}; input has only ${shape.length} dims`);
+  const plan: SlicePlan = { dims: [], fixed: [] };
+  let axis = 0;
+  items.forEach((e, k) => {
+    if (e === 'newaxis') {
+      plan.dims.push({ size: 1, axis: -1, start: 0, step: 0 });
+      return;
+    }
+    const n = shape[axis];
+    if (typeof e === 'number') {
+      if (!Number.isInteger(e)) throw new Err(`slice index ${e} of dimension ${axis} is not an integer`);
+      if (n !== null && (e < -n || e >= n)) throw new Err(`slice index ${e} of dimension ${axis} out of bounds.`);
+      plan.fixed.push({ axis, index: n !== null && e < 0 ? e + n : e });
+    } else {
+      const step = e.step ?? 1;
+      if (step === 0) throw new Err(`strides[${k}] must be non-zero`);
+      if (n === null) plan.dims.push({ size: null, axis, start: 0, step });
+      else {
+        const [start, count] = sliceRange(e.start, e.stop, step, n);
+        plan.dims.push({ size: count, axis, start, step });
+      }
+    }
+    axis++;
+  });
+  for (; axis < shape.length; axis++) plan.dims.push({ size: shape[axis], axis, start: 0, step: 1 });
+  return plan;
+}
+
+/** slice's output shape from begin and size (-1: to the end), or TF1's error. */
+export function sliceShape(s: readonly (number | null)[], begin: readonly number[], size: readonly number[], Err: ShapeErrorClass): (number | null)[] {
+  if (begin.length !== s.length || size.length !== s.length) {
+    throw new Err(`Expected begin and size arguments to be 1-D tensors of size ${s.length}, but got shapes [${begin.length}] and [${size.length}] instead.`);
+  }
+  return s.map((d, i) => {
+    const b = begin[i];
+    if (!Number.isInteger(b) || b < 0 || (d !== null && b > d)) throw new Err(`Expected begin[${i}] in [0, ${d ?? '?'}], but got ${b}`);
+    if (size[i] === -1) return d === null ? null : d - b;
+    if (!Number.isInteger(size[i]) || size[i] < 0 || (d !== null && b + size[i] > d))
+      throw new Err(`Expected size[${i}] in [0, ${d === null ? '?' : d - b}], but got ${size[i]}`);
+    return size[i];
+  });
+}
+
+/** A shape tensor's value, which must be a vector, or TF1's error (`sizes input must be 1-D, not [2,2]`). */
+export function vectorValue(shape: readonly number[], data: ArrayLike<number>, what: string): number[] {
+  if (shape.length !== 1) throw new InvalidArgumentError(`${what} must be 1-D, not ${fmtShape(shape)}`);
+  return Array.from(data);
+}

@@ -8,7 +8,7 @@
  * the shapes with TF1's run-time rules and lays the descriptor out):
  *
  * ```
- * map     [r, base_0 … base_{A-1}, dims[r], strides[r][A], counters[r]]   A = inputs + 1 (output last)
+ * map     [r, base_0 … base_{A-1}, dims[r], strides[r][A], counters[r]]   A = inputs + 1 (output last; views: input 0 only)
  * reduce  [ro, ri, count, in, out, dims[ro], strides[ro][2], counters[ro], dims[ri], strides[ri][1], counters[ri]]
  * matmul  [a, b, c, batch, M, N, K]
  * rows    [in, out, outer, len, inner]                                     softmax, log_softmax
@@ -38,6 +38,8 @@ export interface DynamicContext {
 
 /** Ops that share their input's buffer under another shape (no code). */
 const ALIAS_OPS = new Set(['identity', 'stop_gradient', 'reshape', 'expand_dims', 'squeeze']);
+/** Views run as a strided copy of input 0 (the loader computes its offset and strides). */
+const STRIDED_VIEWS = new Set(['transpose', 'strided_slice', 'slice']);
 /** Ops whose value the loader writes itself (shape facts, constant fills). */
 const HOST_OPS = new Set(['shape', 'size', 'rank', 'zeros_like', 'ones_like']);
 
@@ -58,7 +60,7 @@ export function dynamicPlan(n: Node): Omit<ManifestDynamic, 'export'> | string {
     case 'contraction':
       return n.dtype === 'f32' || n.dtype === 'f64' ? { kind: 'matmul' } : `op ${n.op} of ${n.dtype} has no kernel for run-time shapes`;
     case 'view':
-      return n.op === 'transpose' ? { kind: 'map' } : `op ${n.op} has no kernel for run-time shapes`;
+      return STRIDED_VIEWS.has(n.op) ? { kind: 'map' } : `op ${n.op} has no kernel for run-time shapes`;
     case 'opaque':
       if ((n.op === 'softmax' || n.op === 'log_softmax') && dts.every((d) => d === 'f32' || d === 'f64')) return { kind: 'rows' };
       return `op ${n.op} has no kernel for run-time shapes`;
@@ -181,12 +183,13 @@ function nestWords(m: WasmModule, r: Expr, A: number): Expr {
 
 function emitMap(ctx: DynamicContext, f: FunctionBuilder, desc: Local, n: Node): Expr[] {
   const m = ctx.m;
-  const ins = n.inputs;
+  const low = getOp(n.op).lower;
+  // a view reads input 0 only (slice's begin and size inputs are read by the loader)
+  const ins = low.fusion === 'elementwise' ? n.inputs : n.inputs.slice(0, 1);
   const A = ins.length + 1;
   const rank = f.local('i32');
   const nest = f.local('i32');
   const ptrs = Array.from({ length: A }, () => f.local('i32'));
-  const low = getOp(n.op).lower;
   const out: DType = n.dtype!;
   const body = (q: Local[]): Expr[] => {
     const b = new ValueBuilder(m, f, 1);
@@ -196,7 +199,7 @@ function emitMap(ctx: DynamicContext, f: FunctionBuilder, desc: Local, n: Node):
     if (low.fusion === 'elementwise') {
       v = low.value(b, xs, n.attrs) as BValue;
       if (v.dtype !== out) v = b.cast(v, out) as BValue;
-    } else v = xs[0]; // transpose: a strided copy
+    } else v = xs[0]; // a view: a strided copy
     return [...b.stmts, b.store(v, () => f.get(q[A - 1]))];
   };
   return [

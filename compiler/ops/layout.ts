@@ -7,7 +7,7 @@
 import { DType, allocArray, byteSize, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
-import { expandAxis, permutation, reshapeUnknown, squeezeAxes } from '../../session/shapes.js';
+import { type IndexItem, expandAxis, permutation, planSlice, reshapeUnknown, sliceShape, squeezeAxes, vectorValue } from '../../session/shapes.js';
 import type { AttrValue, Attrs, Node } from '../ir/graph.js';
 import { Dim, Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined, normAxis, unknownDims, checkDimCount } from '../ir/shape.js';
 import { Poly, ScheduleError, contiguousStrides, numel } from '../ir/sym.js';
@@ -85,8 +85,7 @@ function checkShapeInput(param: string, sig: TensorSig): void {
 
 /** A shape-like input's run-time value (TF1's kernels: `<param> must be 1-D, not [2,2]`-style errors). */
 function vectorInput(t: Tensor, what: string): number[] {
-  if (t.rank !== 1) throw new InvalidArgumentError(`${what} must be 1-D, not ${fmt(t.shape)}`);
-  return Array.from(t.data);
+  return vectorValue(t.shape, t.data, what);
 }
 
 /** Validated reshape target (at most one -1, others non-negative). */
@@ -94,16 +93,6 @@ function reshapeTarget(attrs: Attrs, value: number[] | null = null): { shape: nu
   const shape = value ?? attrNums(attrs, 'shape');
   if (shape === null) throw new OpTypeError(`missing attribute 'shape'`);
   return { shape, unknown: reshapeUnknown(shape, ShapeError) };
-}
-
-/** One entry of a strided_slice index. */
-type IndexItem = number | 'newaxis' | { start: number | null; stop: number | null; step: number | null };
-
-interface SlicePlan {
-  /** Per output dim: its size (null if unknown statically) with the input axis and step. */
-  dims: { size: Dim; axis: number; start: number; step: number }[];
-  /** Fixed integer indices: input axis → index (normalized when the dim is known). */
-  fixed: { axis: number; index: number }[];
 }
 
 function parseIndex(attrs: Attrs): IndexItem[] {
@@ -120,54 +109,6 @@ function parseIndex(attrs: Attrs): IndexItem[] {
     }
     throw new OpTypeError(`bad strided_slice index entry ${JSON.stringify(e)}`);
   });
-}
-
-/** Python's slice.indices(n) → [start, count]. */
-function sliceRange(start: number | null, stop: number | null, step: number, n: number): [number, number] {
-  let lo: number;
-  let hi: number;
-  if (step > 0) {
-    lo = start === null ? 0 : start < 0 ? Math.max(start + n, 0) : Math.min(start, n);
-    hi = stop === null ? n : stop < 0 ? Math.max(stop + n, 0) : Math.min(stop, n);
-    return [lo, Math.max(0, Math.ceil((hi - lo) / step))];
-  }
-  lo = start === null ? n - 1 : start < 0 ? Math.max(start + n, -1) : Math.min(start, n - 1);
-  hi = stop === null ? -1 : stop < 0 ? Math.max(stop + n, -1) : Math.min(stop, n - 1);
-  return [lo, Math.max(0, Math.ceil((hi - lo) / step))];
-}
-
-/**
- * Plan a strided slice over a shape (dims may be null statically). `Err` picks ShapeError at
- * construction, InvalidArgumentError at run time.
- */
-function planSlice(items: IndexItem[], shape: readonly Dim[], Err: new (m: string) => Error): SlicePlan {
-  const consumed = items.filter((e) => e !== 'newaxis').length;
-  if (consumed > shape.length) throw new Err(`Index out of range using input dim ${shape.length}; input has only ${shape.length} dims`);
-  const plan: SlicePlan = { dims: [], fixed: [] };
-  let axis = 0;
-  items.forEach((e, k) => {
-    if (e === 'newaxis') {
-      plan.dims.push({ size: 1, axis: -1, start: 0, step: 0 });
-      return;
-    }
-    const n = shape[axis];
-    if (typeof e === 'number') {
-      if (!Number.isInteger(e)) throw new Err(`slice index ${e} of dimension ${axis} is not an integer`);
-      if (n !== null && (e < -n || e >= n)) throw new Err(`slice index ${e} of dimension ${axis} out of bounds.`);
-      plan.fixed.push({ axis, index: n !== null && e < 0 ? e + n : e });
-    } else {
-      const step = e.step ?? 1;
-      if (step === 0) throw new Err(`strides[${k}] must be non-zero`);
-      if (n === null) plan.dims.push({ size: null, axis, start: 0, step });
-      else {
-        const [start, count] = sliceRange(e.start, e.stop, step, n);
-        plan.dims.push({ size: count, axis, start, step });
-      }
-    }
-    axis++;
-  });
-  for (; axis < shape.length; axis++) plan.dims.push({ size: shape[axis], axis, start: 0, step: 1 });
-  return plan;
 }
 
 /** TF's SliceDebugString: `` for scalars, `[i]` for vectors, `[i,j]` beyond. */
@@ -1049,20 +990,6 @@ function sliceStatic(x: Shape, begin: Dim[] | null, size: Dim[] | null, beginSha
     }
     if (zi === -1 && bi !== null && d !== null) return d - bi;
     return null;
-  });
-}
-
-function sliceShape(s: readonly Dim[], begin: number[], size: number[], Err: new (m: string) => Error): Dim[] {
-  if (begin.length !== s.length || size.length !== s.length) {
-    throw new Err(`Expected begin and size arguments to be 1-D tensors of size ${s.length}, but got shapes [${begin.length}] and [${size.length}] instead.`);
-  }
-  return s.map((d, i) => {
-    const b = begin[i];
-    if (!Number.isInteger(b) || b < 0 || (d !== null && b > d)) throw new Err(`Expected begin[${i}] in [0, ${d ?? '?'}], but got ${b}`);
-    if (size[i] === -1) return d === null ? null : d - b;
-    if (!Number.isInteger(size[i]) || size[i] < 0 || (d !== null && b + size[i] > d))
-      throw new Err(`Expected size[${i}] in [0, ${d === null ? '?' : d - b}], but got ${size[i]}`);
-    return size[i];
   });
 }
 

@@ -7,7 +7,8 @@
  * the plan's buffers (memory grows as needed; the arena is reused by the next run), and its
  * kernel (compiler/codegen/dynamic.ts) is called with a descriptor of dims and byte strides:
  *
- * - map: elementwise ops over broadcast inputs (and transpose), dims of size 1 dropped and
+ * - map: elementwise ops over broadcast inputs (and transpose, slice, strided_slice: a strided
+ *   copy of input 0 from an offset), dims of size 1 dropped and
  *   adjacent dims merged where every access walks them as one;
  * - reduce: kept dims outer, reduced dims inner, each group merged the same way;
  * - matmul: batch, M, N, K; rows: softmax/log_softmax's outer × len × inner;
@@ -20,6 +21,7 @@
 import { type DType, allocArray, byteSize } from '../dtype.js';
 import { InternalError, InvalidArgumentError, OpError, UnimplementedError } from '../errors.js';
 import {
+  type IndexItem,
   axisOf,
   broadcastShapes,
   checkSameShapes,
@@ -27,10 +29,13 @@ import {
   located,
   matmulShape,
   permutation,
+  planSlice,
   reductionAxes,
   reshapeShape,
   reshapeUnknown,
+  sliceShape,
   squeezeAxes,
+  vectorValue,
 } from '../shapes.js';
 import { Tensor, sizeOf, stridesOf } from '../tensor.js';
 import type { ManifestNode } from './manifest.js';
@@ -51,6 +56,16 @@ export interface DynamicHost {
 }
 
 const nums = (v: unknown): number[] | null => (v === null || v === undefined ? null : typeof v === 'number' ? [v] : (v as number[]));
+
+/** strided_slice's index attr (JSON) as the shape rule takes it: absent bounds are null. */
+function sliceIndex(v: unknown): IndexItem[] {
+  const num = (x: unknown): number | null => (typeof x === 'number' ? x : null);
+  return (v as unknown[]).map((e) =>
+    typeof e === 'number' || e === 'newaxis'
+      ? e
+      : { start: num((e as { start?: unknown }).start), stop: num((e as { stop?: unknown }).stop), step: num((e as { step?: unknown }).step) },
+  );
+}
 
 /** One access of a nest: byte strides per dim. */
 interface Nest {
@@ -208,7 +223,7 @@ export class DynamicRun {
     const x = ins[0].shape;
     switch (n.op) {
       case 'reshape': {
-        const target = ins.length === 2 ? Array.from(this.read(ins[1]).data) : nums(n.attrs.shape)!;
+        const target = ins.length === 2 ? vectorValue(ins[1].shape, this.read(ins[1]).data, 'sizes input') : nums(n.attrs.shape)!;
         reshapeUnknown(target, InvalidArgumentError);
         return reshapeShape(sizeOf(x), target);
       }
@@ -244,10 +259,30 @@ export class DynamicRun {
     }
   }
 
-  private map(n: ManifestNode, ins: DynValue[]): DynValue {
+  private map(n: ManifestNode, inputs: DynValue[]): DynValue {
+    let ins = inputs;
     let shape: number[];
     let strides: number[][];
-    if (n.op === 'transpose') {
+    let offset = 0;
+    if (n.op === 'slice' || n.op === 'strided_slice') {
+      const x = ins[0].shape;
+      const st = stridesOf(x);
+      if (n.op === 'slice') {
+        const vec = (i: number, attr: string, what: string): number[] =>
+          ins.length === 3 ? vectorValue(ins[i].shape, this.read(ins[i]).data, what) : (nums(n.attrs[attr]) ?? []);
+        const begin = vec(1, 'begin', 'begin');
+        shape = sliceShape(x, begin, vec(2, 'size', 'size'), InvalidArgumentError) as number[];
+        offset = begin.reduce((a, b, i) => a + b * st[i], 0);
+        strides = [st];
+      } else {
+        const plan = planSlice(sliceIndex(n.attrs.index), x, InvalidArgumentError);
+        for (const f of plan.fixed) offset += f.index * st[f.axis];
+        for (const d of plan.dims) if (d.axis >= 0) offset += d.start * st[d.axis];
+        shape = plan.dims.map((d) => d.size as number);
+        strides = [plan.dims.map((d) => (d.axis < 0 ? 0 : d.step * st[d.axis]))];
+      }
+      ins = [{ ...ins[0], addr: ins[0].addr + offset * byteSize(ins[0].dtype) }];
+    } else if (n.op === 'transpose') {
       const x = ins[0].shape;
       const permAttr = nums(n.attrs.perm);
       if (permAttr && permAttr.length !== x.length)
@@ -256,6 +291,7 @@ export class DynamicRun {
       shape = perm.map((p) => x[p]);
       const st = stridesOf(x);
       strides = [perm.map((p) => st[p])];
+      ins = [ins[0]];
     } else {
       if (n.op === 'add_n') checkSameShapes(ins.map((x) => x.shape));
       shape = [...ins[0].shape];
