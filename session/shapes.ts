@@ -243,3 +243,36 @@ export function vectorValue(shape: readonly number[], data: ArrayLike<number>, w
   if (shape.length !== 1) throw new InvalidArgumentError(`${what} must be 1-D, not ${fmtShape(shape)}`);
   return Array.from(data);
 }
+
+/** concat's axis, normalized, and its input shapes checked against the first, or TF1's errors; the output shape. */
+export function concatShape(shapes: readonly (readonly number[])[], axis: number): { axis: number; shape: number[] } {
+  const s0 = shapes[0];
+  const rank = s0.length;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank)
+    throw new InvalidArgumentError(`ConcatOp : Expected concatenating dimensions in the range [${-rank}, ${rank}), but got ${axis}`);
+  const a = axis < 0 ? axis + rank : axis;
+  for (let i = 1; i < shapes.length; i++) {
+    const s = shapes[i];
+    if (s.length !== rank)
+      throw new InvalidArgumentError(`ConcatOp : Ranks of all input tensors should match: shape[0] = ${fmtShape(s0)} vs. shape[${i}] = ${fmtShape(s)}`);
+    if (s.some((d, j) => j !== a && d !== s0[j]))
+      throw new InvalidArgumentError(`ConcatOp : Dimensions of inputs should match: shape[0] = ${fmtShape(s0)} vs. shape[${i}] = ${fmtShape(s)}`);
+  }
+  const shape = [...s0];
+  shape[a] = shapes.reduce((k, s) => k + s[a], 0);
+  return { axis: a, shape };
+}
+
+/** stack's axis, normalized, with every input of one shape, or TF1's errors; the output shape. */
+export function stackShape(shapes: readonly (readonly number[])[], axis: number): { axis: number; shape: number[] } {
+  const s0 = shapes[0];
+  const rank = s0.length;
+  if (!Number.isInteger(axis) || axis < -rank - 1 || axis > rank) throw new InvalidArgumentError(`axis = ${axis} not in [${-rank - 1}, ${rank + 1})`);
+  const a = axis < 0 ? axis + rank + 1 : axis;
+  for (let i = 1; i < shapes.length; i++) {
+    const s = shapes[i];
+    if (s.length !== rank || s.some((d, j) => d !== s0[j]))
+      throw new InvalidArgumentError(`Shapes of all inputs must match: values[0].shape = ${fmtShape(s0)} != values[${i}].shape = ${fmtShape(s)}`);
+  }
+  return { axis: a, shape: [...s0.slice(0, a), shapes.length, ...s0.slice(a)] };
+}

@@ -8,7 +8,8 @@
  * the shapes with TF1's run-time rules and lays the descriptor out):
  *
  * ```
- * map     [r, base_0 … base_{A-1}, dims[r], strides[r][A], counters[r]]   A = inputs + 1 (output last; views: input 0 only)
+ * map     [r, base_0 … base_{A-1}, dims[r], strides[r][A], counters[r]]   A = inputs + 1 (output last; views,
+ *         concat and stack: one input, a strided copy)
  * reduce  [ro, ri, count, in, out, dims[ro], strides[ro][2], counters[ro], dims[ri], strides[ri][1], counters[ri]]
  * matmul  [a, b, c, batch, M, N, K]
  * rows    [in, out, outer, len, inner]                                     softmax, log_softmax
@@ -62,6 +63,8 @@ export function dynamicPlan(n: Node): Omit<ManifestDynamic, 'export'> | string {
     case 'view':
       return STRIDED_VIEWS.has(n.op) ? { kind: 'map' } : `op ${n.op} has no kernel for run-time shapes`;
     case 'opaque':
+      // concat, stack: the loader calls the copy once per input, into its place in the output
+      if (n.op === 'concat' || n.op === 'stack') return { kind: 'map' };
       if ((n.op === 'softmax' || n.op === 'log_softmax') && dts.every((d) => d === 'f32' || d === 'f64')) return { kind: 'rows' };
       return `op ${n.op} has no kernel for run-time shapes`;
     default:
@@ -184,7 +187,8 @@ function nestWords(m: WasmModule, r: Expr, A: number): Expr {
 function emitMap(ctx: DynamicContext, f: FunctionBuilder, desc: Local, n: Node): Expr[] {
   const m = ctx.m;
   const low = getOp(n.op).lower;
-  // a view reads input 0 only (slice's begin and size inputs are read by the loader)
+  // a view reads input 0 only (slice's begin and size inputs are read by the loader); concat
+  // and stack copy one input per call
   const ins = low.fusion === 'elementwise' ? n.inputs : n.inputs.slice(0, 1);
   const A = ins.length + 1;
   const rank = f.local('i32');

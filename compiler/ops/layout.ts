@@ -7,7 +7,18 @@
 import { DType, allocArray, byteSize, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
-import { type IndexItem, expandAxis, permutation, planSlice, reshapeUnknown, sliceShape, squeezeAxes, vectorValue } from '../../session/shapes.js';
+import {
+  type IndexItem,
+  concatShape,
+  expandAxis,
+  permutation,
+  planSlice,
+  reshapeUnknown,
+  sliceShape,
+  squeezeAxes,
+  stackShape,
+  vectorValue,
+} from '../../session/shapes.js';
 import type { AttrValue, Attrs, Node } from '../ir/graph.js';
 import { Dim, Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined, normAxis, unknownDims, checkDimCount } from '../ir/shape.js';
 import { Poly, ScheduleError, contiguousStrides, numel } from '../ir/sym.js';
@@ -347,17 +358,10 @@ export const LAYOUT_OPS = {
     },
     eval(inputs, attrs) {
       const xs = inputs as Tensor[];
-      const x0 = xs[0];
-      const axis = concatAxis(attrNum(attrs, 'axis'), x0.rank, InvalidArgumentError);
-      for (let i = 1; i < xs.length; i++) {
-        if (xs[i].rank !== x0.rank)
-          throw new InvalidArgumentError(
-            `ConcatOp : Ranks of all input tensors should match: shape[0] = ${fmt(x0.shape)} vs. shape[${i}] = ${fmt(xs[i].shape)}`,
-          );
-        if (xs[i].shape.some((d, j) => j !== axis && d !== x0.shape[j])) {
-          throw new InvalidArgumentError(`ConcatOp : Dimensions of inputs should match: shape[0] = ${fmt(x0.shape)} vs. shape[${i}] = ${fmt(xs[i].shape)}`);
-        }
-      }
+      const { axis } = concatShape(
+        xs.map((x) => x.shape),
+        attrNum(attrs, 'axis'),
+      );
       return concatTensors(xs, axis);
     },
     grad(b, n, dy) {
@@ -421,12 +425,10 @@ export const LAYOUT_OPS = {
     },
     eval(inputs, attrs) {
       const xs = inputs as Tensor[];
-      const x0 = xs[0];
-      const axis = stackAxis(attrNum(attrs, 'axis', 0), x0.rank, InvalidArgumentError);
-      for (let i = 1; i < xs.length; i++) {
-        if (!sameShape(xs[i].shape, x0.shape))
-          throw new InvalidArgumentError(`Shapes of all inputs must match: values[0].shape = ${fmt(x0.shape)} != values[${i}].shape = ${fmt(xs[i].shape)}`);
-      }
+      const { axis } = stackShape(
+        xs.map((x) => x.shape),
+        attrNum(attrs, 'axis', 0),
+      );
       const expanded = xs.map((x) => new Tensor(x.dtype, [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)], x.data));
       return concatTensors(expanded, axis);
     },

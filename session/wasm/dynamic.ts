@@ -8,7 +8,8 @@
  * kernel (compiler/codegen/dynamic.ts) is called with a descriptor of dims and byte strides:
  *
  * - map: elementwise ops over broadcast inputs (and transpose, slice, strided_slice: a strided
- *   copy of input 0 from an offset), dims of size 1 dropped and
+ *   copy of input 0 from an offset; concat and stack: one copy per input into its place),
+ *   dims of size 1 dropped and
  *   adjacent dims merged where every access walks them as one;
  * - reduce: kept dims outer, reduced dims inner, each group merged the same way;
  * - matmul: batch, M, N, K; rows: softmax/log_softmax's outer × len × inner;
@@ -25,6 +26,7 @@ import {
   axisOf,
   broadcastShapes,
   checkSameShapes,
+  concatShape,
   expandAxis,
   located,
   matmulShape,
@@ -35,6 +37,7 @@ import {
   reshapeUnknown,
   sliceShape,
   squeezeAxes,
+  stackShape,
   vectorValue,
 } from '../shapes.js';
 import { Tensor, sizeOf, stridesOf } from '../tensor.js';
@@ -259,7 +262,27 @@ export class DynamicRun {
     }
   }
 
+  /** concat, stack: each input copied into its place along the axis. */
+  private join(n: ManifestNode, ins: DynValue[]): DynValue {
+    const stack = n.op === 'stack';
+    const shapes = ins.map((x) => x.shape);
+    const { axis, shape } = stack ? stackShape(shapes, (n.attrs.axis as number | undefined) ?? 0) : concatShape(shapes, n.attrs.axis as number);
+    const o = this.out(n, shape);
+    const b = byteSize(o.dtype);
+    const os = stridesOf(shape);
+    let at = 0;
+    for (const x of ins) {
+      const dims = stack ? [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)] : x.shape;
+      const xs = stridesOf(dims);
+      const nest = simplify({ dims, strides: dims.map((_, d) => [xs[d] * b, os[d] * b]) }, 2);
+      this.call(n, [nest.dims.length, x.addr, o.addr + at * os[axis] * b, ...nestWords(nest)]);
+      at += dims[axis];
+    }
+    return o;
+  }
+
   private map(n: ManifestNode, inputs: DynValue[]): DynValue {
+    if (n.op === 'concat' || n.op === 'stack') return this.join(n, inputs);
     let ins = inputs;
     let shape: number[];
     let strides: number[][];

@@ -221,6 +221,10 @@ function rankGraph(rankSeed: number): RankGraph {
   add('strided_slice', [q], { index: [{ start: null, stop: null, step: -1 }] });
   add('strided_slice', [q], { index: ['newaxis', { start: 1, stop: null, step: null }] });
   add('strided_slice', [q], { index: [0] });
+  add('concat', [p, p, p], { axis: 0 });
+  add('concat', [q, q], { axis: -1 });
+  add('stack', [p, p], { axis: 0 });
+  add('stack', [q, q, q], { axis: -1 });
   add('softmax', [q], { axis: -1 });
   add('log_softmax', [q], { axis: -1 });
   add('shape', [p]);
