@@ -41,8 +41,8 @@ export interface DynamicContext {
 const ALIAS_OPS = new Set(['identity', 'stop_gradient', 'reshape', 'expand_dims', 'squeeze']);
 /** Views run as a strided copy of input 0 (the loader computes its offset and strides). */
 const STRIDED_VIEWS = new Set(['transpose', 'strided_slice', 'slice']);
-/** Ops whose value the loader writes itself (shape facts, constant fills). */
-const HOST_OPS = new Set(['shape', 'size', 'rank', 'zeros_like', 'ones_like']);
+/** Ops whose value the loader writes itself (shape facts, constant fills, gather's row copies). */
+const HOST_OPS = new Set(['shape', 'size', 'rank', 'zeros_like', 'ones_like', 'gather']);
 
 /**
  * How the loader runs node `n` with run-time shapes, or why it cannot (the reason becomes the

@@ -14,7 +14,8 @@
  * - reduce: kept dims outer, reduced dims inner, each group merged the same way;
  * - matmul: batch, M, N, K; rows: softmax/log_softmax's outer × len × inner;
  * - alias: the input's buffer under the new shape (identity, reshape, expand_dims, squeeze);
- * - host: written here (shape, size, rank, zeros_like, ones_like).
+ * - host: written here (shape, size, rank, zeros_like, ones_like; gather's row copies, indices
+ *   range-checked first).
  *
  * Dynamic kernels run on the calling thread (a matmul inside one may still split across the
  * session's threads through the runtime import, as planned matmuls do).
@@ -41,6 +42,7 @@ import {
   vectorValue,
 } from '../shapes.js';
 import { Tensor, sizeOf, stridesOf } from '../tensor.js';
+import { sliceDebugString } from './errors.js';
 import type { ManifestNode } from './manifest.js';
 import { type ModelMemory, align16 } from './memory.js';
 
@@ -189,7 +191,7 @@ export class DynamicRun {
       case 'alias':
         return { dtype: n.dtype!, shape: this.aliasShape(n, ins), addr: ins[0].addr };
       case 'host':
-        return this.place(this.hostValue(n, ins[0]));
+        return this.place(this.hostValue(n, ins));
       case 'map':
         return this.map(n, ins);
       case 'reduce':
@@ -245,9 +247,12 @@ export class DynamicRun {
     }
   }
 
-  private hostValue(n: ManifestNode, x: DynValue): Tensor {
+  private hostValue(n: ManifestNode, ins: DynValue[]): Tensor {
     const dtype = n.dtype!;
+    const x = ins[0];
     switch (n.op) {
+      case 'gather':
+        return this.gather(n, this.read(x), this.read(ins[1]));
       case 'shape': {
         const dims = allocArray(dtype, x.shape.length);
         x.shape.forEach((d, i) => (dims[i] = d));
@@ -279,6 +284,23 @@ export class DynamicRun {
       at += dims[axis];
     }
     return o;
+  }
+
+  /** gather: rows of params along the axis, indices range-checked first (the reference's rule and words). */
+  private gather(n: ManifestNode, p: Tensor, ix: Tensor): Tensor {
+    if (p.shape.length < 1) throw new InvalidArgumentError('params must be at least 1 dimensional');
+    const axis = axisOf((n.attrs.axis as number | undefined) ?? 0, p.shape.length, InvalidArgumentError);
+    const limit = p.shape[axis];
+    const idx = Array.from(ix.data);
+    idx.forEach((v, i) => {
+      if (v < 0 || v >= limit) throw new InvalidArgumentError(`indices${sliceDebugString(ix.shape, i)} = ${v} is not in [0, ${limit})`);
+    });
+    const outer = sizeOf(p.shape.slice(0, axis));
+    const inner = sizeOf(p.shape.slice(axis + 1));
+    const out = allocArray(p.dtype, outer * idx.length * inner);
+    for (let a = 0; a < outer; a++)
+      idx.forEach((v, j) => out.set(p.data.subarray((a * limit + v) * inner, (a * limit + v + 1) * inner) as never, (a * idx.length + j) * inner));
+    return new Tensor(p.dtype, [...p.shape.slice(0, axis), ...ix.shape, ...p.shape.slice(axis + 1)], out);
   }
 
   private map(n: ManifestNode, inputs: DynValue[]): DynValue {

@@ -29,7 +29,7 @@ export interface FailureContext {
 const normAxis = (a: number, rank: number): number => (a < 0 ? a + rank : a);
 
 /** `[1,2]` index of a flat position, as TF1's SliceDebugString. */
-function sliceDebugString(shape: readonly number[], flat: number): string {
+export function sliceDebugString(shape: readonly number[], flat: number): string {
   if (shape.length === 0) return '';
   if (shape.length === 1) return `[${flat}]`;
   const st: number[] = [];
