@@ -187,6 +187,7 @@ export class ValueBuilder implements ValueOps {
    */
   fail(cond: Expr, code: number, arg0?: Expr, arg1?: Expr): void {
     const m = this.m;
+    m.failSites++;
     cond = m.binary('i32.ne', cond, m.i32(0));
     const body = [
       m.store('i32', m.i32(STATUS_ADDR), m.i32(code)),

@@ -160,6 +160,8 @@ export class WasmModule implements WasmOps {
   private disposed = false;
   /** Loops made so far (a FunctionBuilder tells from it whether its body has one). */
   loopCount = 0;
+  /** Run-time failure checks emitted so far (expr.ts `fail`): a kernel with one is not split across threads. */
+  failSites = 0;
   /** binaryen's builder of each binary op used, by name (looked up once). */
   private readonly binaryOps = new Map<string, (x: number, y: number) => number>();
   /** The shape of each function added, for `optimizeFunctions`. */
