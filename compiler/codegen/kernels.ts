@@ -52,6 +52,11 @@ export interface KernelContext {
    * fresh id per split kernel, whose part function is exported as `tfg_part_<id>`. Absent: no split.
    */
   parId?: () => number;
+  /**
+   * Fast math (CompileOptions.fastMath): an f32 `add` of a `mul` in a vector loop becomes
+   * `f32x4.relaxed_madd` (evalBody), and an f32 sum of a product accumulates with it.
+   */
+  fastMath?: boolean;
 }
 
 /** The host import a split kernel calls: par(id, B, outer size, unit, total elements). */
@@ -287,7 +292,16 @@ function bodyDTypes(body: Body, extra: DType[] = []): DType[] {
 function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1): BValue[] {
   const b = env.b;
   const vals: BValue[] = [];
-  for (const e of body.exprs) {
+  // Fast math: add(mul(x, y), z) in f32 vector code is one relaxed_madd(x, y, z). The mul is
+  // still evaluated (other uses read it; binaryen drops it when unused).
+  const madd = ctx.fastMath && b.vector ? maddOperands(body) : null;
+  for (const [ei, e] of body.exprs.entries()) {
+    const fm = madd?.get(ei);
+    if (fm) {
+      b.node = ctx.nodeIndex((e as { node: Node }).node);
+      vals.push(b.maddRelaxed(vals[fm[0]], vals[fm[1]], vals[fm[2]]) as BValue);
+      continue;
+    }
     if (e.op === 'load') {
       const li = (e as { load: number }).load;
       vals.push(env.splat(li) ? b.loadSplat(e.dtype, env.ptr(li)) : b.load(e.dtype, env.ptr(li)));
@@ -309,6 +323,25 @@ function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1):
     }
   }
   return vals;
+}
+
+/** For each f32 `add` expr with a `mul` operand (f32, same dtype, no cast between): [x, y, z] of x·y + z. */
+function maddOperands(body: Body): Map<number, [number, number, number]> {
+  const out = new Map<number, [number, number, number]>();
+  body.exprs.forEach((e, i) => {
+    if (e.op !== 'add' || e.dtype !== 'f32') return;
+    const args = (e as { args: number[] }).args;
+    for (const k of [0, 1]) {
+      const m = body.exprs[args[k]];
+      if (m.op === 'mul' && m.dtype === 'f32') {
+        const [x, y] = (m as { args: number[] }).args;
+        if (body.exprs[x].dtype !== 'f32' || body.exprs[y].dtype !== 'f32' || body.exprs[args[1 - k]].dtype !== 'f32') continue;
+        out.set(i, [x, y, args[1 - k]]);
+        return;
+      }
+    }
+  });
+  return out;
 }
 
 function accessOf(ctx: KernelContext, f: FunctionBuilder, a: { node: Node; dtype: DType; strides: Poly[]; offset: Poly }): NestAccess {
@@ -451,10 +484,13 @@ export function emitReduce(
       if (comb === 'sum' && valDT === 'f32') {
         // Two f32x4 accumulators taking turns (acc0, acc1 = acc1, acc0 + x: two independent add
         // chains without unrolling); every F32_BLOCK vectors both are flushed into the f64 total.
+        // Fast math: a sum of products (x·y) accumulates with relaxed_madd(x, y, acc).
+        const ve = k.body.exprs[k.value] as { op: string; args?: number[]; dtype: DType };
+        const fm = ctx.fastMath && ve.op === 'mul' && ve.dtype === 'f32' ? ve.args! : null;
         return [
           ...stores,
           f.set(ftmp, f.get(facc[1])),
-          f.set(facc[1], m.binary('f32x4.add', f.get(facc[0]), x)),
+          f.set(facc[1], fm ? m.relaxedMadd(vals[fm[0]].get(), vals[fm[1]].get(), f.get(facc[0])) : m.binary('f32x4.add', f.get(facc[0]), x)),
           f.set(facc[0], f.get(ftmp)),
           f.set(fcount, m.binary('i32.sub', f.get(fcount), m.i32(1))),
           m.if(m.unary('i32.eqz', f.get(fcount)), m.block(null, [...flushF32(), f.set(fcount, m.i32(F32_BLOCK))])),

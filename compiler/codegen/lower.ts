@@ -23,6 +23,8 @@ export const HOST_MODULE = 'tfg_host';
 export interface LowerOptions {
   /** Vectorise loops (default true). */
   simd?: boolean;
+  /** Emit f32x4.relaxed_madd for a·b + c in vector loops (kernels.ts; the module then needs relaxed SIMD). */
+  fastMath?: boolean;
 }
 
 export interface LoweredEntry {
@@ -89,6 +91,7 @@ function lowerEntry(
     constData: (bytes: Uint8Array) => layout.consts.add(bytes),
     simd: opts.simd ?? true,
     parId: opts.parId,
+    fastMath: opts.fastMath ?? false,
   };
   const prefix = e.kind === 'generic' ? 'g' : `s${ei}`;
   const kernels: (string | null)[] = [];
@@ -100,6 +103,7 @@ function lowerEntry(
       if (e.kind === 'generic') {
         m.exportFunction(fname, fname);
         m.markCold(fname); // node by node, off the signatures' path: not worth the optimiser's time
+        m.markCold(`${fname}_part`); // (a split kernel's part function, if it has one)
       }
       kernels.push(fname);
     } catch (err) {

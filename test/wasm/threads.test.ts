@@ -439,8 +439,12 @@ t.test('fast math for real: a Node process with --experimental-wasm-relaxed-simd
     failures: string[];
     checked: number;
     maxRel: number;
+    relaxedMadd: number;
+    loopsSameBits: boolean;
   };
   t.equal(res.supported, true, 'the probe validates with the flag');
+  t.ok(res.relaxedMadd >= 4, `generated loops compiled with fastMath use f32x4.relaxed_madd (${res.relaxedMadd} sites)`);
+  t.equal(res.loopsSameBits, true, 'fast-math generated loops: the same bits at 1 and 2 threads');
   t.same(res.fastMath, [true, true], 'fast math on at 1 and 2 threads');
   t.same(res.failures, [], 'every fast-math result within the tolerance of the reference');
   t.ok(res.checked > 1000, `${res.checked} values checked, max relative difference ${res.maxRel}`);
