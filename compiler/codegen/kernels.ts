@@ -67,7 +67,7 @@ export const partExport = (id: number): string => `tfg_part_${id}`;
  * Kernels of a constant size below this many elements are never split (the host's measured
  * threshold, threads.ts SPLIT.minElems, is above it); sizes in B are left to the host.
  */
-const PAR_FLOOR = 4096;
+const PAR_FLOOR = 1 << 12;
 
 /** Per-call scratch bytes an opaque kernel needs (above the arena): its lowering's `scratch`. */
 export function opaqueScratchBytes(n: Node, shapes: Map<Node, Poly[]>): Poly {
