@@ -111,9 +111,9 @@ export function buildSource(source: string, fileName: string): BuildResult {
 }
 
 /** Compile a built program (fused or not) and load it with the Node loader. */
-export function compileModel(r: BuildResult, fuse: boolean): { model: Model; wasmBytes: number; kernels: number[] } {
+export function compileModel(r: BuildResult, fuse: boolean, threads = 1): { model: Model; wasmBytes: number; kernels: number[] } {
   const c = compileProgram(r, { fuse });
-  return { model: loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads: 1 }), wasmBytes: c.wasm.length, kernels: c.kernelCounts };
+  return { model: loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads }), wasmBytes: c.wasm.length, kernels: c.kernelCounts };
 }
 
 /**
@@ -229,4 +229,21 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
   return m;
+}
+
+/** A target of issue 10's table: a ratio (higher is better) against its goal; goal 0: reported only. */
+export interface Target {
+  name: string;
+  ratio: number;
+  goal: number;
+  met: boolean;
+}
+export function target(name: string, ratio: number, goal: number): Target {
+  return { name, ratio, goal, met: ratio >= goal };
+}
+/** One line per target, `- target NAME: RATIO (goal ≥ G) — met | MISSED` (bench/all.ts collects these lines). */
+export function targetLines(ts: readonly Target[]): string {
+  return ts
+    .map((t) => `- target ${t.name}: ${t.ratio.toFixed(2)}×${t.goal > 0 ? ` (goal ≥ ${t.goal.toFixed(2)}×) — ${t.met ? 'met' : 'MISSED'}` : ' (reported)'}`)
+    .join('\n');
 }

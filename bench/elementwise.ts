@@ -21,6 +21,7 @@
  *
  *   node dist/bench/elementwise.js [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--sizes 1048576,16777216]
  */
+import '../session/node/threads.js';
 import { Tensor } from '../session/tensor.js';
 import { loadOrt, onnxModel, ortSession, type OnnxNode } from './onnx.js';
 import {
@@ -37,12 +38,13 @@ import {
   parseArgs,
   runMain,
   signatureEntry,
+  targetLines,
   timeInterleaved,
   type Timing,
   useBackend,
 } from './common.js';
 
-const USAGE = 'usage: node dist/bench/elementwise.js [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--sizes 1048576,16777216]';
+const USAGE = 'usage: node dist/bench/elementwise.js [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--sizes 1048576,16777216] [--threads 2]';
 
 type TF = typeof import('@tensorflow/tfjs-core');
 type TfT = import('@tensorflow/tfjs-core').Tensor;
@@ -98,7 +100,7 @@ export interface ElementwiseResult {
   targets: { name: string; ratio: number; goal: number; met: boolean }[];
 }
 
-async function benchGraph(g: GraphSpec, n: number, opts: { minMs: number; ortThreads: number; tfjs: boolean }): Promise<ElementwiseResult> {
+async function benchGraph(g: GraphSpec, n: number, opts: { minMs: number; ortThreads: number; tfjs: boolean; threads: number }): Promise<ElementwiseResult> {
   const src = `a = placeholder(f32, shape=[${n}], name="a")
 b = placeholder(f32, shape=[${n}], name="b")
 c = placeholder(f32, shape=[${n}], name="c")
@@ -136,6 +138,17 @@ signature f(a, b, c) -> s
   const runOrt = async (): Promise<void> => void (results.ort = (await osess.run(ofeeds)).s!.data[0] as number);
 
   const fns: Array<() => unknown> = [callF, callU, runF, runU, runOrt];
+  // Ours fused at N threads (threads.ts: the chain's loop and the reduction's segments split).
+  const nT = opts.threads;
+  const sN = nT > 1 ? compileModel(built, true, nT).model.createSession() : null;
+  let threadedFns: Array<() => unknown> = [];
+  if (sN) {
+    if (sN.threads !== nT) throw new Error(`${nT} threads not available: ${sN.threadNote ?? ''}`);
+    const runN = (): void => void (results.fusedThreads = (sN.run('s:0', feeds) as Tensor).data[0]!);
+    runN();
+    const entryN = signatureEntry(sN, 'f');
+    threadedFns = [() => void entryN(1), runN];
+  }
   let tfjsDispose = (): void => {};
   if (opts.tfjs) {
     const { tf } = await loadTfjs();
@@ -155,7 +168,12 @@ signature f(a, b, c) -> s
     });
     tfjsDispose = () => [ra, rb, rc].forEach((x) => x.dispose());
   }
-  const ts = await timeInterleaved(fns, { minMs: opts.minMs, minRuns: 5 });
+  const ts = await timeInterleaved([...fns, ...threadedFns], { minMs: opts.minMs, minRuns: 5 });
+  const [eN, oN] = sN ? ts.slice(ts.length - 2) : [undefined, undefined];
+  if (sN) {
+    if (!Object.is(results.fusedThreads, results.fused)) throw new Error(`${g.key}: ${nT} threads computed ${results.fusedThreads}, 1 thread ${results.fused}`);
+    sN.close();
+  }
   tfjsDispose();
   await osess.release();
 
@@ -165,7 +183,7 @@ signature f(a, b, c) -> s
   const drift: string[] = [];
   for (const [k, v] of Object.entries(results)) {
     const d = maxRelDiff([v], [want]);
-    const ourOwn = k === 'fused' || k === 'unfused';
+    const ourOwn = k === 'fused' || k === 'unfused' || k === 'fusedThreads';
     if (d > (ourOwn ? 1e-5 : 0.1)) throw new Error(`${g.key}: contender '${k}' computed ${v}, ours fused ${want}`);
     if (!ourOwn && d > 1e-4) drift.push(`${k} ${v.toPrecision(7)}`);
   }
@@ -176,10 +194,12 @@ signature f(a, b, c) -> s
     ['**inputs resident**', '', '', '', ''],
     row('ours fused, entry call', eF, eF),
     row('ours unfused, entry call', eU, eF),
+    ...(eN ? [row(`ours fused ${nT} threads, entry call`, eN, eF)] : []),
     ...(tRes ? [row('tfjs-wasm 1T, tensors resident', tRes, eF)] : []),
     ['**per call (API, inputs copied in)**', '', '', '', ''],
     row('ours fused, Session.run', oF, oF),
     row('ours unfused, Session.run', oU, oF),
+    ...(oN ? [row(`ours fused ${nT} threads, Session.run`, oN, oF)] : []),
     row(ortName, o, oF),
     ...(tUp ? [row('tfjs-wasm 1T, tensors from arrays each call', tUp, oF)] : []),
   ];
@@ -188,6 +208,13 @@ signature f(a, b, c) -> s
     { name: `${g.key} ${n}: fused vs our unfused, inputs resident`, ratio: eU.median / eF.median, goal: 0 },
     { name: `${g.key} ${n}: fused vs ORT ${opts.ortThreads}T, per call`, ratio: o.median / oF.median, goal: 1 },
     ...(tRes ? [{ name: `${g.key} ${n}: fused vs tfjs-wasm 1T, inputs resident`, ratio: tRes.median / eF.median, goal: 1 }] : []),
+    ...(eN && oN
+      ? [
+          { name: `${g.key} ${n}: fused ${nT} threads vs fused 1 thread, inputs resident`, ratio: eF.median / eN.median, goal: 0 },
+          { name: `${g.key} ${n}: fused ${nT} threads vs ORT ${opts.ortThreads}T, per call`, ratio: o.median / oN.median, goal: 1 },
+          ...(tRes ? [{ name: `${g.key} ${n}: fused ${nT} threads vs tfjs-wasm 1T, inputs resident`, ratio: tRes.median / eN.median, goal: 1 }] : []),
+        ]
+      : []),
   ].map((x) => ({ ...x, met: x.ratio >= x.goal }));
   const lines = [
     `#### ${g.title}, ${n.toLocaleString('en-US')} f32 elements, ORT threads ${opts.ortThreads}`,
@@ -197,13 +224,19 @@ signature f(a, b, c) -> s
     '',
     markdownTable(['contender', 'median', 'p10', 'p90', 'time / ours fused (same view)'], rows),
     '',
-    ...targets.map((x) => `- ${x.name}: ${fmtRatio(x.ratio)}`),
+    targetLines(targets),
     ...(drift.length ? [`- results: ours ${want.toPrecision(7)} (f64 sums); peers summing in f32 drift: ${drift.join(', ')}`] : []),
   ];
   return { markdown: lines.join('\n'), targets };
 }
 
-export async function benchElementwise(opts: { sizes: number[]; minMs: number; ortThreads: number; tfjs: boolean }): Promise<ElementwiseResult> {
+export async function benchElementwise(opts: {
+  sizes: number[];
+  minMs: number;
+  ortThreads: number;
+  tfjs: boolean;
+  threads: number;
+}): Promise<ElementwiseResult> {
   const parts: ElementwiseResult[] = [];
   parts.push(await benchGraph(GRAPHS[0]!, 1048576, opts));
   for (const n of opts.sizes) {
@@ -215,9 +248,9 @@ export async function benchElementwise(opts: { sizes: number[]; minMs: number; o
 
 if (isMain(import.meta.url)) {
   runMain('bench/elementwise', async () => {
-    const o = parseArgs(process.argv.slice(2), { minMs: 3000, ortThreads: 1, noTfjs: false, sizes: '1048576,16777216' }, USAGE);
+    const o = parseArgs(process.argv.slice(2), { minMs: 3000, ortThreads: 1, noTfjs: false, sizes: '1048576,16777216', threads: 1 }, USAGE);
     const sizes = o.sizes.split(',').map(Number);
-    const r = await benchElementwise({ sizes, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs });
+    const r = await benchElementwise({ sizes, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, threads: o.threads });
     console.log(r.markdown);
     process.exit(0);
   });

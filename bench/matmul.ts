@@ -19,9 +19,28 @@
 import { performance } from 'node:perf_hooks';
 import { probePeak } from './peak.js';
 import { loadOrt, onnxModel, ortSession } from './onnx.js';
-import { fillUniform, isMain, loadTfjs, markdownTable, maxRelDiff, parseArgs, runMain, timeInterleaved, useBackend, type Timing } from './common.js';
+import '../session/node/threads.js';
+import { Tensor } from '../session/tensor.js';
+import {
+  buildSource,
+  compileModel,
+  fillUniform,
+  isMain,
+  loadTfjs,
+  markdownTable,
+  maxRelDiff,
+  parseArgs,
+  runMain,
+  signatureEntry,
+  target,
+  targetLines,
+  timeInterleaved,
+  useBackend,
+  type Target,
+  type Timing,
+} from './common.js';
 
-const USAGE = 'usage: node dist/bench/matmul.js [--sizes 128,256,512,1024] [--min-ms 1500] [--ort-threads 1] [--no-tfjs] [--no-k]';
+const USAGE = 'usage: node dist/bench/matmul.js [--sizes 128,256,512,1024] [--min-ms 1500] [--ort-threads 1] [--no-tfjs] [--no-k] [--threads 2]';
 
 export interface MatmulOptions {
   sizes: number[];
@@ -29,6 +48,8 @@ export interface MatmulOptions {
   ortThreads: number;
   tfjs: boolean;
   kNeighbours: boolean;
+  /** Also run ours through a session at this many threads (its signature's entry, inputs resident); 1: not. */
+  threads: number;
 }
 
 interface Ours {
@@ -73,6 +94,7 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
   const tfjs = opts.tfjs ? await loadTfjs() : null;
   if (tfjs) await useBackend(tfjs.tf, 'wasm');
   const out: string[] = [peak.markdown, ''];
+  const targets: Target[] = [];
 
   // ---- square sizes ----
   const rows: string[][] = [];
@@ -103,17 +125,43 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
       tfC = c.dataSync();
       c.dispose();
     };
-    const fns = [...mine.map((m) => m.run), runOrt, ...(tfjs ? [runTf] : [])];
+    // Ours at N threads: a compiled signature's entry on inputs already in its memory (the same
+    // runtime kernel split by rows, threads.ts), so it compares with the direct kernel calls above.
+    let threaded: { run: () => void; result: () => Float32Array; close: () => void } | null = null;
+    if (opts.threads > 1) {
+      const src = `a = placeholder(f32, shape=[${n}, ${n}], name="a")\nb = placeholder(f32, shape=[${n}, ${n}], name="b")\nc = matmul(a, b, name="c")\nsignature mm(a, b) -> c\n`;
+      const s = compileModel(buildSource(src, 'mm.tfg'), true, opts.threads).model.createSession();
+      if (s.threads !== opts.threads) throw new Error(`${opts.threads} threads not available: ${s.threadNote ?? ''}`);
+      const c = (s.run('c:0', { 'a:0': new Tensor('f32', [n, n], av), 'b:0': new Tensor('f32', [n, n], bv) }) as Tensor).data as Float32Array;
+      const entry = signatureEntry(s, 'mm');
+      threaded = { run: () => void entry(1), result: () => c, close: () => s.close() };
+    }
+    const fns = [...mine.map((m) => m.run), runOrt, ...(tfjs ? [runTf] : []), ...(threaded ? [threaded.run] : [])];
     const ts = await timeInterleaved(fns, { minMs: opts.minMs, minRuns: 5, maxRuns: 2000 });
     const want = mine[0]!.result();
-    for (const [name, c] of [['fast-math', mine[1]!.result()], ['ORT', ortC], ...(tfjs ? [['tfjs', tfC] as const] : [])] as const) {
+    for (const [name, c] of [
+      ['fast-math', mine[1]!.result()],
+      ['ORT', ortC],
+      ...(tfjs ? [['tfjs', tfC] as const] : []),
+      ...(threaded ? [[`${opts.threads} threads`, threaded.result()] as const] : []),
+    ] as const) {
       const d = maxRelDiff(c, want);
       if (!(d < 1e-4)) throw new Error(`matmul ${n}: ${name} differs from ours by ${d}`);
     }
     ta?.dispose();
     tb?.dispose();
     await sess.release();
+    threaded?.close();
     const [ex, fm, o, w] = [rate(n, n, n, ts[0]!), rate(n, n, n, ts[1]!), rate(n, n, n, ts[2]!), tfjs ? rate(n, n, n, ts[3]!) : null];
+    const th = threaded ? rate(n, n, n, ts[ts.length - 1]!) : null;
+    if (n === 512) {
+      targets.push(target(`matmul 512, 1 thread: exact best / probed f32x4 mul+add peak`, ex.best / peak.mulAdd, 0.85));
+      targets.push(target(`matmul 512: fast math / exact (1 thread)`, fm.median / ex.median, 1.4));
+    }
+    if (th && (n === 512 || n === 1024)) {
+      if (w) targets.push(target(`matmul ${n}: ours ${opts.threads}T / tfjs-wasm 1T`, th.median / w.median, 1.7));
+      targets.push(target(`matmul ${n}: ours ${opts.threads}T / ORT ${opts.ortThreads}T`, th.median / o.median, opts.ortThreads >= 2 ? 1.5 : 0));
+    }
     rows.push([
       String(n),
       cell(ex),
@@ -123,6 +171,7 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
       ...(w ? [cell(w), `${(ex.median / w.median).toFixed(2)}×`] : []),
       cell(o),
       `${(ex.median / o.median).toFixed(2)}×`,
+      ...(th ? [cell(th), `${(th.median / ex.median).toFixed(2)}×`] : []),
     ]);
     process.stderr.write(`bench/matmul n=${n}: ${ts[0]!.runs} interleaved rounds\n`);
   }
@@ -139,6 +188,7 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
         ...(tfjs ? ['tfjs-wasm 1T', 'exact / tfjs (median)'] : []),
         ortName,
         `exact / ORT ${opts.ortThreads}T (median)`,
+        ...(opts.threads > 1 ? [`tfg exact ${opts.threads}T (entry)`, `${opts.threads}T / 1T`] : []),
       ],
       rows,
     ),
@@ -173,6 +223,9 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
         return med(ratios);
       };
       const g = (i: number): { median: number; best: number } => rate(M, N, Ks[i % 3]!, ts[i]!);
+      targets.push(
+        target(`matmul 1024×${K}×1024: per-FLOP time vs faster neighbour (exact; goal ≤ 1.3×, shown as its inverse ≥ 0.77)`, 1 / perFlop(0), 1 / 1.3),
+      );
       krows.push([`1024×${K}×1024`, cell(g(1)), `${cell(g(0))} / ${cell(g(2))}`, `${perFlop(0).toFixed(2)}×`, cell(g(4)), `${perFlop(1).toFixed(2)}×`]);
       process.stderr.write(`bench/matmul K=${K}: ${ts[0]!.runs} interleaved rounds\n`);
     }
@@ -193,15 +246,16 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
       '',
     );
   }
+  out.push(targetLines(targets), '');
   return out.join('\n');
 }
 
 if (isMain(import.meta.url)) {
   runMain('bench/matmul', async () => {
-    const o = parseArgs(process.argv.slice(2), { sizes: '128,256,512,1024', minMs: 1500, ortThreads: 1, noTfjs: false, noK: false }, USAGE);
+    const o = parseArgs(process.argv.slice(2), { sizes: '128,256,512,1024', minMs: 1500, ortThreads: 1, noTfjs: false, noK: false, threads: 1 }, USAGE);
     const sizes = o.sizes.split(',').map(Number);
     if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes needs positive integers, got '${o.sizes}'`);
-    console.log(await benchMatmul({ sizes, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, kNeighbours: !o.noK }));
+    console.log(await benchMatmul({ sizes, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, kNeighbours: !o.noK, threads: o.threads }));
     process.exit(0); // ORT's worker threads would keep the process alive
   });
 }

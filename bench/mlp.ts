@@ -29,11 +29,14 @@ import {
   parseArgs,
   runMain,
   signatureEntry,
+  target,
+  targetLines,
   timeInterleaved,
   useBackend,
 } from './common.js';
+import '../session/node/threads.js';
 
-const USAGE = 'usage: node dist/bench/mlp.js [--batches 1,1000] [--min-ms 3000] [--ort-threads 1] [--no-tfjs]';
+const USAGE = 'usage: node dist/bench/mlp.js [--batches 1,1000] [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--threads 2]';
 
 /** The benchmarked model, in tfg: He-style truncated normal weights, zero biases. */
 export const MLP_SOURCE = `# 784-300-100-10 MLP (the seed's chapter 10 network)
@@ -62,11 +65,19 @@ export interface MlpResult {
   targets: { name: string; ratio: number; goal: number; met: boolean }[];
 }
 
-export async function benchMlp(opts: { batches: number[]; minMs: number; ortThreads: number; tfjs: boolean }): Promise<MlpResult> {
+export async function benchMlp(opts: { batches: number[]; minMs: number; ortThreads: number; tfjs: boolean; threads?: number }): Promise<MlpResult> {
   const built = buildSource(MLP_SOURCE, 'mlp.tfg');
   const { model, kernels } = compileModel(built, true);
   const sess = model.createSession();
   sess.run('init');
+  const nT = opts.threads ?? 1;
+  // Ours at N threads (threads.ts): the same program, its variables copied from the 1-thread session.
+  const sessN = nT > 1 ? compileModel(built, true, nT).model.createSession() : null;
+  if (sessN) {
+    if (sessN.threads !== nT) throw new Error(`${nT} threads not available: ${sessN.threadNote ?? ''}`);
+    sessN.run('init');
+    for (const v of sess.variableNames()) sessN.writeVariable(v, sess.readVariable(v));
+  }
   const entry = signatureEntry(sess, 'predict');
   const raw = LAYERS.map((l) => ({ W: sess.readVariable(`${l}/kernel`), b: sess.readVariable(`${l}/bias`) }));
 
@@ -134,8 +145,16 @@ export async function benchMlp(opts: { batches: number[]; minMs: number; ortThre
       const diff = maxRelDiff(ours, v);
       if (!(diff < 1e-4)) throw new Error(`batch ${batch}: ours and ${name} differ by ${diff}`);
     }
-    const ts = await timeInterleaved([runOurs, callOurs, runOrt, ...(tf ? [runTf] : [])], { minMs: opts.minMs, maxRuns: 5000 });
-    const [o, e, r, w] = ts;
+    let oursN: Float32Array = new Float32Array(0);
+    const runOursN = (): void => void (oursN = (sessN!.run('proba:0', feed) as Tensor).data as Float32Array);
+    if (sessN) {
+      runOursN();
+      if (!oursN.every((v, i) => Object.is(v, ours[i]))) throw new Error(`batch ${batch}: ours at ${nT} threads differs from 1 thread`);
+    }
+    const ts = await timeInterleaved([runOurs, callOurs, runOrt, ...(tf ? [runTf] : []), ...(sessN ? [runOursN] : [])], { minMs: opts.minMs, maxRuns: 5000 });
+    const [o, e, r] = ts;
+    const w = tf ? ts[3] : undefined;
+    const oN = sessN ? ts[ts.length - 1] : undefined;
     const perSample = (ms: number): string => fmtMs(ms / batch);
     const line = (name: string, t: typeof o): string[] => [
       `${batch}`,
@@ -148,18 +167,22 @@ export async function benchMlp(opts: { batches: number[]; minMs: number; ortThre
     ];
     rows.push(line('ours fused, Session.run', o));
     rows.push(line('ours fused, entry call (input resident)', e));
+    if (oN) rows.push(line(`ours fused, ${nT} threads, Session.run`, oN));
     if (w) rows.push(line('tfjs-wasm 1T, tf.fused.matMul', w));
     rows.push(line(ortName, r));
     if (w) {
       const goal = batch === 1 ? 3 : batch >= 1000 ? 1.3 : 0;
       targets.push({
-        name: `batch ${batch}: tfjs-wasm (fused) time / ours (Session.run)`,
+        name: `MLP batch ${batch}: tfjs-wasm (fused) time / ours 1T (Session.run)`,
         ratio: w.median / o!.median,
         goal,
         met: w.median / o!.median >= goal,
       });
     }
+    if (w && oN)
+      targets.push(target(`MLP batch ${batch}: tfjs-wasm 1T (fused) time / ours ${nT}T (Session.run)`, w.median / oN.median, batch >= 1000 ? 2.2 : 0));
     targets.push({ name: `batch ${batch}: ${ortName} time / ours (Session.run)`, ratio: r!.median / o!.median, goal: 0, met: true });
+    if (oN) targets.push(target(`MLP batch ${batch}: ${ortName} time / ours ${nT}T (Session.run)`, r!.median / oN.median, 0));
     process.stderr.write(`mlp batch ${batch}: ${o!.runs} interleaved runs\n`);
   }
   for (const w of weights) {
@@ -174,17 +197,17 @@ export async function benchMlp(opts: { batches: number[]; minMs: number; ortThre
     '',
     markdownTable(['batch', 'contender', 'median', 'p10', 'p90', 'per sample', 'time / ours'], rows),
     '',
-    ...targets.map((x) => `- ${x.name}: ${fmtRatio(x.ratio)}${x.goal > 0 ? ` (goal ≥ ${x.goal}×) — ${x.met ? 'met' : 'NOT met'}` : ''}`),
+    targetLines(targets),
   ];
   return { markdown: lines.join('\n'), targets: targets.filter((x) => x.goal > 0) };
 }
 
 if (isMain(import.meta.url)) {
   runMain('bench/mlp', async () => {
-    const o = parseArgs(process.argv.slice(2), { batches: '1,1000', minMs: 3000, ortThreads: 1, noTfjs: false }, USAGE);
+    const o = parseArgs(process.argv.slice(2), { batches: '1,1000', minMs: 3000, ortThreads: 1, noTfjs: false, threads: 1 }, USAGE);
     const batches = o.batches.split(',').map(Number);
     if (batches.some((b) => !Number.isInteger(b) || b <= 0)) fail(`--batches needs positive integers, got '${o.batches}'\n${USAGE}`);
-    console.log((await benchMlp({ batches, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs })).markdown);
+    console.log((await benchMlp({ batches, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, threads: o.threads })).markdown);
     process.exit(0);
   });
 }

@@ -9,6 +9,10 @@
  * --experimental-wasm-relaxed-simd).
  *
  *   node dist/bench/threads.js [--threads 2] [--min-ms 3000] [--fast-math]
+ *
+ * `--sweep`: instead, the split threshold of generated kernels (threads.ts SPLIT.minElems): an
+ * elementwise chain (8 ops, written out) and a row reduction of it, at 2^10 … 2^22 f32 elements,
+ * 1 vs N threads with the threshold at 1 (every size splits), entry calls on resident inputs.
  */
 import { setFlagsFromString } from 'node:v8';
 import '../session/node/threads.js';
@@ -17,11 +21,27 @@ import { readRuntimeWasm } from '../runtime-as/node.js';
 import { Tensor } from '../session/tensor.js';
 import { loadModelSync } from '../session/wasm/sync.js';
 import type { WasmSession } from '../session/wasm/model.js';
-import { buildSource, fillUniform, fmtMs, fmtRatio, isMain, machineLine, markdownTable, parseArgs, runMain, timeInterleaved } from './common.js';
+import {
+  buildSource,
+  fillUniform,
+  fmtMs,
+  fmtRatio,
+  isMain,
+  machineLine,
+  markdownTable,
+  parseArgs,
+  runMain,
+  signatureEntry,
+  target,
+  targetLines,
+  timeInterleaved,
+  type Target,
+} from './common.js';
+import { SPLIT } from '../session/wasm/threads.js';
 import { MLP_SOURCE } from './mlp.js';
 import { ADAM_SOURCE } from './mnist-train.js';
 
-const USAGE = 'usage: node dist/bench/threads.js [--threads 2] [--min-ms 3000] [--fast-math]';
+const USAGE = 'usage: node dist/bench/threads.js [--threads 2] [--min-ms 3000] [--fast-math] [--sweep]';
 
 interface Workload {
   name: string;
@@ -82,8 +102,59 @@ function sameBits(a: unknown[], b: unknown[]): boolean {
   });
 }
 
+/** The split threshold sweep (see the file comment). */
+export async function sweepThreshold(opts: { threads: number; minMs: number }): Promise<string> {
+  const saved = SPLIT.minElems;
+  SPLIT.minElems = 1;
+  const rows: string[][] = [];
+  for (let log = 10; log <= 22; log += 2) {
+    const n = 1 << log,
+      rowsN = n >> 10;
+    const src = `a = placeholder(f32, shape=[${rowsN}, 1024], name="a")
+b = placeholder(f32, shape=[${rowsN}, 1024], name="b")
+e = sqrt(abs(relu(a * b + 1.0) * 0.5 - b) + 1.0, name="e")
+r = reduce_sum(sqrt(abs(relu(a * b + 1.0) * 0.5 - b) + 1.0), axis=1, name="r")
+signature ew(a, b) -> e
+signature red(a, b) -> r
+`;
+    const wasm = compileProgram(buildSource(src, 'sweep.tfg'), { fuse: true }).wasm as Uint8Array<ArrayBuffer>;
+    const feeds = {
+      'a:0': new Tensor('f32', [rowsN, 1024], fillUniform(new Float32Array(n), 5) as Float32Array),
+      'b:0': new Tensor('f32', [rowsN, 1024], fillUniform(new Float32Array(n), 6) as Float32Array),
+    };
+    const ss = [1, opts.threads].map((threads) => loadModelSync(wasm, { threads }).createSession());
+    for (const s of ss) await s.threadsReady();
+    const cells: string[] = [];
+    for (const [sig, out] of [
+      ['ew', 'e:0'],
+      ['red', 'r:0'],
+    ] as const) {
+      const outs = ss.map((s) => (s.run(out, feeds) as Tensor).data);
+      if (!outs[1]!.every((v, i) => Object.is(v, outs[0]![i]))) throw new Error(`sweep ${n} ${sig}: different bits at ${opts.threads} threads`);
+      const entries = ss.map((s) => signatureEntry(s, sig));
+      const [t1, tn] = await timeInterleaved(
+        entries.map((e) => () => e(1)),
+        { minMs: opts.minMs, warmup: 3, maxRuns: 20000 },
+      );
+      cells.push(fmtMs(t1!.median), fmtMs(tn!.median), fmtRatio(t1!.median / tn!.median));
+    }
+    rows.push([n.toLocaleString('en-US'), ...cells]);
+    for (const s of ss) s.close();
+    process.stderr.write(`bench/threads sweep 2^${log} done\n`);
+  }
+  SPLIT.minElems = saved;
+  return [
+    `#### Split threshold of generated kernels: 1 vs ${opts.threads} threads, every size split (SPLIT.minElems = 1), entry calls on resident inputs`,
+    '',
+    `${machineLine()}.`,
+    '',
+    markdownTable(['f32 elements', 'chain 1T', `chain ${opts.threads}T`, 'speed-up', 'row reduce 1T', `row reduce ${opts.threads}T`, 'speed-up'], rows),
+  ].join('\n');
+}
+
 export async function benchThreads(opts: { threads: number; minMs: number; fastMath: boolean }): Promise<string> {
   const rows: string[][] = [];
+  const targets: Target[] = [];
   const relaxedRuntime = opts.fastMath ? readRuntimeWasm('relaxed') : undefined;
   for (const w of [matmulWorkload(512), matmulWorkload(1024), mlpWorkload(1000), trainWorkload(50)]) {
     const wasm = compileProgram(buildSource(w.source, `${w.name}.tfg`), { fuse: true }).wasm as Uint8Array<ArrayBuffer>;
@@ -104,6 +175,7 @@ export async function benchThreads(opts: { threads: number; minMs: number; fastM
       same ? 'yes' : 'NO',
       String(sessions[1]!.splitCalls > 0),
     ]);
+    if (w.name.startsWith('MNIST')) targets.push(target(`train step batch 50: ours ${opts.threads}T / ours 1T`, t1!.median / tn!.median, 1.5));
     for (const s of sessions) s.close();
   }
   return [
@@ -112,13 +184,15 @@ export async function benchThreads(opts: { threads: number; minMs: number; fastM
     `${machineLine()}.`,
     '',
     markdownTable(['workload', '1 thread', `${opts.threads} threads`, 'speed-up', 'same bits', 'split'], rows),
+    '',
+    targetLines(targets),
   ].join('\n');
 }
 
 if (isMain(import.meta.url)) {
   runMain('bench/threads', async () => {
-    const o = parseArgs(process.argv.slice(2), { threads: 2, minMs: 3000, fastMath: false }, USAGE);
+    const o = parseArgs(process.argv.slice(2), { threads: 2, minMs: 3000, fastMath: false, sweep: false }, USAGE);
     if (o.fastMath) setFlagsFromString('--experimental-wasm-relaxed-simd');
-    console.log(await benchThreads(o));
+    console.log(o.sweep ? await sweepThreshold({ threads: o.threads, minMs: Math.min(o.minMs, 1000) }) : await benchThreads(o));
   });
 }

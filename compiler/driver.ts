@@ -54,6 +54,12 @@ export interface CompileOptions {
   optimize?: OptimizeMode;
   /** Vectorise loops (default true). */
   simd?: boolean;
+  /**
+   * Fast math (default false): f32 a·b + c in generated vector loops as `f32x4.relaxed_madd`.
+   * The module then validates only where the engine has relaxed SIMD; `openSession` asks for it
+   * with `LoadOptions.fastMath` when the probe (session/wasm/fast-math.ts) says the engine has it.
+   */
+  fastMath?: boolean;
   /** Also build the generic whole-graph plan for other fetch/feed combinations (default true). */
   generic?: boolean;
   /** Embed the runtime in `tfg.runtime` (default true). */
@@ -255,7 +261,7 @@ export const STAGES: readonly Stage[] = [
     help: 'kernels → one binaryen module (f32x4/f64x2 loops, runtime calls, entry functions)',
     done: (s) => s.lowered !== undefined,
     run: (s) => {
-      s.lowered = lowerModule(s.graph!, entriesOf(s), s.layout!, { simd: s.opts.simd });
+      s.lowered = lowerModule(s.graph!, entriesOf(s), s.layout!, { simd: s.opts.simd, fastMath: s.opts.fastMath });
     },
     print: (s) => s.lowered!.module.emitText(),
     verify(s) {

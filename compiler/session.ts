@@ -9,6 +9,7 @@
 import type { Backend, Session } from '../session/session.js';
 import { type LoadOptions } from '../session/wasm/model.js';
 import { loadModelSync } from '../session/wasm/sync.js';
+import { relaxedSimdSupported } from '../session/wasm/fast-math.js';
 import { host } from './host.js';
 import { CompileError } from './diagnostics/diagnostic.js';
 import { type CompileOptions, compileGraph, selectSignatures } from './driver.js';
@@ -78,7 +79,9 @@ export function openSession(program: BuildResult, opts: OpenOptions = {}): Opene
   let compiled: CompiledProgram;
   try {
     const own = selectSignatures(program.signatures, graph, opts.only);
-    compiled = compileGraph(graph, [...own, ...(opts.signatures ?? [])], opts.compile ?? {});
+    // Fast math where the engine has relaxed SIMD: the generated loops' a·b + c as relaxed_madd too.
+    const fastMath = opts.load?.fastMath === true && relaxedSimdSupported();
+    compiled = compileGraph(graph, [...own, ...(opts.signatures ?? [])], fastMath ? { ...opts.compile, fastMath: true } : (opts.compile ?? {}));
   } catch (e) {
     if (opts.fallback === false || !(e instanceof CompileError)) throw e;
     const why = e.diagnostics.map((d) => `TFG${d.code}: ${d.message}`).join('; ');

@@ -82,6 +82,15 @@ export class ValueBuilder implements ValueOps {
     return this.val(out, this.m.binary(`${ns}.${name}` as BinaryOp, this.g(x), this.g(y)));
   }
 
+  /**
+   * x·y + z for f32 in vector mode as `f32x4.relaxed_madd` (fast math: one rounding where the
+   * engine fuses); elsewhere, or for other dtypes, the exact mul then add.
+   */
+  maddRelaxed(x: LValue, y: LValue, z: LValue): LValue {
+    if (!this.vector || x.dtype !== 'f32') return this.add(this.mul(x, y), z);
+    return this.val('f32', this.m.relaxedMadd(this.g(x), this.g(y), this.g(z)));
+  }
+
   const(value: number, dtype: DType): BValue {
     const t = scalarType(dtype);
     let v = value;
@@ -187,6 +196,7 @@ export class ValueBuilder implements ValueOps {
    */
   fail(cond: Expr, code: number, arg0?: Expr, arg1?: Expr): void {
     const m = this.m;
+    m.failSites++;
     cond = m.binary('i32.ne', cond, m.i32(0));
     const body = [
       m.store('i32', m.i32(STATUS_ADDR), m.i32(code)),

@@ -26,8 +26,9 @@ import type { Body, Kernel, Load, LoopKernel, MatmulKernel, OpaqueKernel, Reduce
 import { MATMUL_ACT } from '../../runtime-as/abi.js';
 import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import { FAIL, STATUS_ADDR, ValueBuilder, lanesFor, scalarType, type BValue, type Lanes } from './expr.js';
-import { emitNest, polyExpr, type BodyEnv, type NestAccess } from './loops.js';
+import { emitNest, nestDims, nestOuter, polyExpr, type BodyEnv, type NestAccess, type NestOptions } from './loops.js';
 import type { Expr, FunctionBuilder, Local, WasmModule } from './module.js';
+import type { Scalar } from '../ops/lower-api.js';
 
 export { LoweringError };
 
@@ -46,7 +47,27 @@ export interface KernelContext {
   constData(bytes: Uint8Array): number;
   /** Vectorise loops (false: scalar loops only, for tests). */
   simd: boolean;
+  /**
+   * Let threads split large loop and reduce kernels (the host's `par` import, threads.ts): a
+   * fresh id per split kernel, whose part function is exported as `tfg_part_<id>`. Absent: no split.
+   */
+  parId?: () => number;
+  /**
+   * Fast math (CompileOptions.fastMath): an f32 `add` of a `mul` in a vector loop becomes
+   * `f32x4.relaxed_madd` (evalBody), and an f32 sum of a product accumulates with it.
+   */
+  fastMath?: boolean;
 }
+
+/** The host import a split kernel calls: par(id, B, outer size, unit, total elements). */
+export const PAR_IMPORT = 'host_par';
+/** Export name of a split kernel's part function `(B, lo, hi) → i32`. */
+export const partExport = (id: number): string => `tfg_part_${id}`;
+/**
+ * Kernels of a constant size below this many elements are never split (the host's measured
+ * threshold, threads.ts SPLIT.minElems, is above it); sizes in B are left to the host.
+ */
+const PAR_FLOOR = 1 << 12;
 
 /** Per-call scratch bytes an opaque kernel needs (above the arena): its lowering's `scratch`. */
 export function opaqueScratchBytes(n: Node, shapes: Map<Node, Poly[]>): Poly {
@@ -56,6 +77,7 @@ export function opaqueScratchBytes(n: Node, shapes: Map<Node, Poly[]>): Poly {
 }
 
 export function emitKernel(ctx: KernelContext, k: Kernel, name: string): void {
+  if ((k.kind === 'loop' || k.kind === 'reduce') && ctx.parId && emitSplitKernel(ctx, k, name)) return;
   const f = ctx.m.func(name, ['i32'], 'i32');
   const B = f.param(0);
   let stmts: Expr[];
@@ -77,6 +99,186 @@ export function emitKernel(ctx: KernelContext, k: Kernel, name: string): void {
   f.finish([...stmts, m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0))]);
 }
 
+/**
+ * A loop or reduce kernel threads may split (threads.ts): `<name>_part(B, lo, hi)` runs indices
+ * [lo, hi) of the nest's outermost loop (a reduction's outermost kept dim: each output keeps its
+ * whole reduction, in its order), and `<name>(B)` hands the range to the host's `par`, which runs
+ * the parts on the pool's threads or the whole range here. Bit-identical for any split: every
+ * element is computed by the same code; a vector outer loop is split at multiples of its lanes.
+ * Returns false (nothing emitted) for a kernel with no such loop or of a small constant size.
+ */
+function emitSplitKernel(ctx: KernelContext, k: LoopKernel | ReduceKernel, name: string): boolean {
+  const m = ctx.m;
+  const { space, order, strides, split, lanes } = nestShape(ctx, k);
+  const outer = nestOuter(space, order, strides, split);
+  const total = numel(space);
+  if (total.isConst() && total.constValue() < PAR_FLOOR) return false;
+  if (!outer) return k.kind === 'reduce' && emitSegmentedReduce(ctx, k, name, nestDims(space, order, strides, split).inner.length);
+  const unit = outer.vector ? lanes : 1;
+  const fails = m.failSites;
+  const pf = m.func(`${name}_part`, ['i32', 'i32', 'i32'], 'i32');
+  const range = { lo: pf.param(1), hi: pf.param(2) };
+  const stmts = k.kind === 'loop' ? emitLoop(ctx, pf, pf.param(0), k, range) : emitReduce(ctx, pf, pf.param(0), k, range);
+  pf.finish([...stmts, m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0))]);
+  const f = m.func(name, ['i32'], 'i32');
+  const B = f.param(0);
+  const S = polyExpr(m, f, outer.size, B);
+  if (m.failSites !== fails) {
+    // A failure check: which element fails first must not depend on the threads; run it whole.
+    f.finish(m.call(`${name}_part`, [f.get(B), m.i32(0), S], 'i32'));
+    return true;
+  }
+  const id = ctx.parId!();
+  m.exportFunction(`${name}_part`, partExport(id));
+  f.finish([
+    m.call(PAR_IMPORT, [m.i32(id), f.get(B), S, m.i32(unit), polyExpr(m, f, total, B)], 'none'),
+    m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)),
+  ]);
+  return true;
+}
+
+/** A full reduction in segments: at most this many, of at least SEGMENT_MIN elements (fewer elements: one segment). */
+const MAX_SEGMENTS = 64;
+const SEGMENT_LOG2 = 14;
+
+/**
+ * A reduction to one value (no kept dim) over one merged contiguous dim, sum / mean / max / min:
+ * its n elements are cut into nseg = clamp(n >> 14, 1, 64) segments of a multiple of 4 elements
+ * — a function of n alone, never of the thread count —; `<name>_part(B, s0, s1)` reduces
+ * segments [s0, s1), each with the kernel's own code, into its partial (the accumulator type, in
+ * the runtime scratch: no matmul runs inside a reduce kernel), and `<name>(B)` has the host run
+ * the segments (threads.ts `par`), then combines the partials in segment order, scales a mean and
+ * stores. The same bits for any thread count; the order of a sum is segment by segment.
+ */
+function emitSegmentedReduce(ctx: KernelContext, k: ReduceKernel, name: string, innerDims: number): boolean {
+  const m = ctx.m;
+  const comb = k.combiner;
+  if (innerDims !== 1 || !(comb === 'sum' || comb === 'max' || comb === 'min')) return false;
+  const total = numel(k.space);
+  const segs = (f: FunctionBuilder, B: Local): { n: Local; nseg: Local; seg: Local; stmts: Expr[] } => {
+    const n = f.local('i32'),
+      nseg = f.local('i32'),
+      seg = f.local('i32');
+    const clamp = (e: Expr): Expr => {
+      const t = f.local('i32');
+      return m.block(
+        null,
+        [
+          f.set(t, e),
+          f.set(t, m.select(m.binary('i32.lt_s', f.get(t), m.i32(1)), m.i32(1), f.get(t))),
+          m.select(m.binary('i32.gt_s', f.get(t), m.i32(MAX_SEGMENTS)), m.i32(MAX_SEGMENTS), f.get(t)),
+        ],
+        'i32',
+      );
+    };
+    return {
+      n,
+      nseg,
+      seg,
+      stmts: [
+        f.set(n, polyExpr(m, f, total, B)),
+        f.set(nseg, clamp(m.binary('i32.shr_s', f.get(n), m.i32(SEGMENT_LOG2)))),
+        // seg = ceil(n / nseg) rounded up to a multiple of 4 (the vector loop's lanes at most).
+        f.set(
+          seg,
+          m.binary(
+            'i32.and',
+            m.binary('i32.add', m.binary('i32.div_u', m.binary('i32.add', f.get(n), m.binary('i32.sub', f.get(nseg), m.i32(1))), f.get(nseg)), m.i32(3)),
+            m.i32(-4),
+          ),
+        ),
+      ],
+    };
+  };
+  const fails = m.failSites;
+  const pf = m.func(`${name}_part`, ['i32', 'i32', 'i32'], 'i32');
+  const pB = pf.param(0);
+  const ps = segs(pf, pB);
+  const s = pf.local('i32');
+  const range = { lo: pf.local('i32'), hi: pf.local('i32') };
+  let accType: Scalar = 'f64';
+  const body = emitReduce(ctx, pf, pB, k, range, (acc, accT) => {
+    accType = accT;
+    return m.store(accT, m.binary('i32.add', m.i32(ctx.runtimeScratch), m.binary('i32.shl', pf.get(s), m.i32(3))), acc);
+  });
+  const hiEnd = m.binary('i32.add', pf.get(range.lo), pf.get(ps.seg));
+  pf.finish([
+    ...ps.stmts,
+    m.forRange(s, pf.get(pf.param(1)), () => pf.get(pf.param(2)), 1, [
+      pf.set(range.lo, m.binary('i32.mul', pf.get(s), pf.get(ps.seg))),
+      pf.set(range.hi, m.select(m.binary('i32.lt_s', hiEnd, pf.get(ps.n)), m.copyExpr(hiEnd), pf.get(ps.n))),
+      ...body,
+    ]),
+    m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0)),
+  ]);
+  const f = m.func(name, ['i32'], 'i32');
+  const B = f.param(0);
+  const ws = segs(f, B);
+  const stmts: Expr[] = [...ws.stmts];
+  if (m.failSites !== fails) stmts.push(m.drop(m.call(`${name}_part`, [f.get(B), m.i32(0), f.get(ws.nseg)], 'i32')));
+  else {
+    const id = ctx.parId!();
+    m.exportFunction(`${name}_part`, partExport(id));
+    stmts.push(m.call(PAR_IMPORT, [m.i32(id), f.get(B), f.get(ws.nseg), m.i32(1), f.get(ws.n)], 'none'));
+  }
+  // Combine the partials in segment order.
+  const t = accType as Scalar;
+  const acc = f.local(t),
+    v = f.local(t),
+    i = f.local('i32');
+  const init =
+    comb === 'sum'
+      ? m.const(t, 0)
+      : comb === 'max'
+        ? t === 'i32'
+          ? m.i32(-2147483648)
+          : m.const(t, -Infinity)
+        : t === 'i32'
+          ? m.i32(2147483647)
+          : m.const(t, Infinity);
+  const combine = (): Expr => {
+    if (comb === 'sum') return m.binary(`${t}.add` as never, f.get(acc), f.get(v));
+    if (t === 'i32') return m.select(m.binary(comb === 'max' ? 'i32.gt_s' : 'i32.lt_s', f.get(v), f.get(acc)), f.get(v), f.get(acc));
+    return m.binary(`${t}.${comb}` as never, f.get(acc), f.get(v));
+  };
+  stmts.push(
+    f.set(acc, init),
+    m.forRange(i, m.i32(0), () => f.get(ws.nseg), 1, [
+      f.set(v, m.load(t, m.binary('i32.add', m.i32(ctx.runtimeScratch), m.binary('i32.shl', f.get(i), m.i32(3))))),
+      f.set(acc, combine()),
+    ]),
+  );
+  let r: Expr = f.get(acc);
+  const outDT = k.output.dtype!;
+  if (k.mean) {
+    if (t === 'i32')
+      r = m.select(m.unary('i32.eqz', f.get(ws.n)), m.i32(0), m.binary('i32.div_s', r, m.select(m.unary('i32.eqz', f.get(ws.n)), m.i32(1), f.get(ws.n))));
+    else r = m.binary('f64.div', r, m.unary('f64.convert_i32_s', f.get(ws.n)));
+  }
+  if (t === 'f64' && outDT === 'f32') r = m.unary('f32.demote_f64', r);
+  const out = f.local(scalarType(outDT));
+  stmts.push(
+    f.set(out, r),
+    new ValueBuilder(m, f, 1).store({ dtype: outDT, get: () => f.get(out) } as BValue, () => ctx.addr(f, k.output)),
+  );
+  f.finish([...stmts, m.binary('i32.ne', m.load('i32', m.i32(STATUS_ADDR)), m.i32(0))]);
+  return true;
+}
+
+/** The nest a loop or reduce kernel runs (emitLoop / emitReduce build the same one). */
+function nestShape(
+  ctx: KernelContext,
+  k: LoopKernel | ReduceKernel,
+): { space: Poly[]; order: number[]; strides: { strides: Poly[] }[]; split?: number; lanes: Lanes } {
+  const accs = [...k.body.loads, ...k.body.stores].map((a) => ({ strides: a.strides }));
+  if (k.kind === 'loop') return { space: k.space, order: k.space.map((_, i) => i), strides: accs, lanes: lanesOf(ctx, bodyDTypes(k.body)) };
+  const axes = new Set(k.axes);
+  const kept = k.space.map((_, i) => i).filter((i) => !axes.has(i));
+  const keptStrides = contiguousStrides(kept.map((i) => k.space[i]));
+  accs.push({ strides: k.space.map((_, i) => (axes.has(i) ? Poly.const(0) : keptStrides[kept.indexOf(i)])) });
+  return { space: k.space, order: [...kept, ...k.axes], strides: accs, split: kept.length, lanes: 1 };
+}
+
 // ---------------------------------------------------------------- bodies
 
 function bodyDTypes(body: Body, extra: DType[] = []): DType[] {
@@ -90,7 +292,16 @@ function bodyDTypes(body: Body, extra: DType[] = []): DType[] {
 function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1): BValue[] {
   const b = env.b;
   const vals: BValue[] = [];
-  for (const e of body.exprs) {
+  // Fast math: add(mul(x, y), z) in f32 vector code is one relaxed_madd(x, y, z). The mul is
+  // still evaluated (other uses read it; binaryen drops it when unused).
+  const madd = ctx.fastMath && b.vector ? maddOperands(body) : null;
+  for (const [ei, e] of body.exprs.entries()) {
+    const fm = madd?.get(ei);
+    if (fm) {
+      b.node = ctx.nodeIndex((e as { node: Node }).node);
+      vals.push(b.maddRelaxed(vals[fm[0]], vals[fm[1]], vals[fm[2]]) as BValue);
+      continue;
+    }
     if (e.op === 'load') {
       const li = (e as { load: number }).load;
       vals.push(env.splat(li) ? b.loadSplat(e.dtype, env.ptr(li)) : b.load(e.dtype, env.ptr(li)));
@@ -114,6 +325,25 @@ function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1):
   return vals;
 }
 
+/** For each f32 `add` expr with a `mul` operand (f32, same dtype, no cast between): [x, y, z] of x·y + z. */
+function maddOperands(body: Body): Map<number, [number, number, number]> {
+  const out = new Map<number, [number, number, number]>();
+  body.exprs.forEach((e, i) => {
+    if (e.op !== 'add' || e.dtype !== 'f32') return;
+    const args = (e as { args: number[] }).args;
+    for (const k of [0, 1]) {
+      const m = body.exprs[args[k]];
+      if (m.op === 'mul' && m.dtype === 'f32') {
+        const [x, y] = (m as { args: number[] }).args;
+        if (body.exprs[x].dtype !== 'f32' || body.exprs[y].dtype !== 'f32' || body.exprs[args[1 - k]].dtype !== 'f32') continue;
+        out.set(i, [x, y, args[1 - k]]);
+        return;
+      }
+    }
+  });
+  return out;
+}
+
 function accessOf(ctx: KernelContext, f: FunctionBuilder, a: { node: Node; dtype: DType; strides: Poly[]; offset: Poly }): NestAccess {
   return { dtype: a.dtype, strides: a.strides, offset: a.offset, base: () => ctx.addr(f, a.node) };
 }
@@ -122,7 +352,7 @@ function lanesOf(ctx: KernelContext, dts: DType[]): Lanes {
   return ctx.simd ? lanesFor(dts) : 1;
 }
 
-function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKernel): Expr[] {
+function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKernel, range?: NestOptions['range']): Expr[] {
   const accs = [...k.body.loads, ...k.body.stores].map((a) => accessOf(ctx, f, a));
   const nl = k.body.loads.length;
   return emitNest(
@@ -134,6 +364,7 @@ function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKerne
     accs,
     {
       lanes: lanesOf(ctx, bodyDTypes(k.body)),
+      range,
       body: (env) => {
         const vals = evalBody(ctx, env, k.body);
         return k.body.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
@@ -147,7 +378,20 @@ function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKerne
 /** f32 sums: vectors per f32x4 block partial before it is added into the f64 total. */
 const F32_BLOCK = 256;
 
-export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: ReduceKernel): Expr[] {
+/**
+ * `range`: the part of the outer loop to run (emitSplitKernel). `partial`: a segment of a full
+ * reduction (emitSegmentedReduce): `range` is then a range of the reduced elements, and the
+ * combined accumulator (before mean scaling and the output's dtype) goes to `partial` instead of
+ * the output.
+ */
+export function emitReduce(
+  ctx: KernelContext,
+  f: FunctionBuilder,
+  B: Local,
+  k: ReduceKernel,
+  range?: NestOptions['range'],
+  partial?: (acc: Expr, accT: Scalar) => Expr,
+): Expr[] {
   const m = ctx.m;
   const space = k.space;
   const axes = new Set(k.axes);
@@ -240,10 +484,13 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
       if (comb === 'sum' && valDT === 'f32') {
         // Two f32x4 accumulators taking turns (acc0, acc1 = acc1, acc0 + x: two independent add
         // chains without unrolling); every F32_BLOCK vectors both are flushed into the f64 total.
+        // Fast math: a sum of products (x·y) accumulates with relaxed_madd(x, y, acc).
+        const ve = k.body.exprs[k.value] as { op: string; args?: number[]; dtype: DType };
+        const fm = ctx.fastMath && ve.op === 'mul' && ve.dtype === 'f32' ? ve.args! : null;
         return [
           ...stores,
           f.set(ftmp, f.get(facc[1])),
-          f.set(facc[1], m.binary('f32x4.add', f.get(facc[0]), x)),
+          f.set(facc[1], fm ? m.relaxedMadd(vals[fm[0]].get(), vals[fm[1]].get(), f.get(facc[0])) : m.binary('f32x4.add', f.get(facc[0]), x)),
           f.set(facc[0], f.get(ftmp)),
           f.set(fcount, m.binary('i32.sub', f.get(fcount), m.i32(1))),
           m.if(m.unary('i32.eqz', f.get(fcount)), m.block(null, [...flushF32(), f.set(fcount, m.i32(F32_BLOCK))])),
@@ -307,6 +554,7 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
         for (let i = 0; i < lanes; i++) out.push(f.set(acc, combineScalar(f.get(acc), m.extractLane(vt, f.get(vacc[0]), i))));
       }
     }
+    if (partial) return [...out, partial(f.get(acc), accT)];
     let r: Expr = isArg ? f.get(best) : f.get(acc);
     if (k.mean) {
       if (accT === 'i32')
@@ -319,7 +567,7 @@ export function emitReduce(ctx: KernelContext, f: FunctionBuilder, B: Local, k: 
     out.push(new ValueBuilder(m, f, 1).store({ dtype: outDT, get: () => f.get(l) } as BValue, env.ptr(outIdx)));
     return out;
   };
-  return [...pre, ...emitNest(m, f, B, space, order, accs, { lanes, split: kept.length, enterReduce: enter, leaveReduce: leave, body })];
+  return [...pre, ...emitNest(m, f, B, space, order, accs, { lanes, split: kept.length, enterReduce: enter, leaveReduce: leave, body, range })];
 }
 
 // ---------------------------------------------------------------- matmul

@@ -38,6 +38,28 @@ export interface NestOptions {
   leaveReduce?: (env: BodyEnv) => Expr[];
   /** Vectorised reduce: the body's vector values are combined by the hooks (given lanes > 1). */
   body(env: BodyEnv): Expr[];
+  /**
+   * Run only indices [lo, hi) of the outermost loop (after merging; a kept dim of a reduction):
+   * the part of a kernel one thread computes (threads.ts). When that loop is also the vector loop,
+   * lo is a multiple of `lanes` and hi is one too or the whole size, so every element takes the
+   * same vector or tail path as in the whole loop.
+   */
+  range?: { lo: Local; hi: Local };
+}
+
+/** A nest's dims after merging: kept (outer) and reduced (inner). */
+export function nestDims(space: Poly[], order: number[], accs: { strides: Poly[] }[], split?: number): { outer: { size: Poly }[]; inner: { size: Poly }[] } {
+  const splitPos = split ?? order.length;
+  const mk = (idx: number[]): Dim[] => simplify(idx.map((i) => ({ size: space[i], strides: accs.map((a) => a.strides[i]) })));
+  return { outer: mk(order.slice(0, splitPos)), inner: mk(order.slice(splitPos)) };
+}
+
+/** The outermost loop of a nest after merging (what a thread split divides), or null for none (rank 0, or a reduction with no kept dim). */
+export function nestOuter(space: Poly[], order: number[], accs: { strides: Poly[] }[], split?: number): { size: Poly; vector: boolean } | null {
+  const { outer, inner } = nestDims(space, order, accs, split);
+  // A reduction splits over kept dims only.
+  if (outer.length === 0) return null;
+  return { size: outer[0].size, vector: outer.length + inner.length === 1 && split === undefined };
 }
 
 /** An i32 expression of a Poly in the symbol `B` (a local). */
@@ -141,46 +163,46 @@ export function emitNest(m: WasmModule, f: FunctionBuilder, B: Local, space: Pol
       inner = [...b.stmts, ...out];
     } else if (k < last) {
       const i = f.local('i32');
+      const rg = k === 0 ? opts.range : undefined;
       const loopBody = [
         ...accs.map((_, a) => f.set(ptrs[k + 1][a], m.binary('i32.add', f.get(ptrs[k][a]), m.binary('i32.mul', f.get(i), f.get(strideL[k][a]))))),
         ...level(k + 1),
       ];
-      inner = [m.forRange(i, m.i32(0), () => f.get(sizeL[k]), 1, loopBody)];
+      inner = [rg ? m.forRange(i, f.get(rg.lo), () => f.get(rg.hi), 1, loopBody) : m.forRange(i, m.i32(0), () => f.get(sizeL[k]), 1, loopBody)];
     } else {
       // Innermost: vector loop, then scalar tail.
       const j = f.local('i32');
       inner = [];
+      const rg = k === 0 ? opts.range : undefined;
+      // The loop's start and end: the whole dim, or a thread's range of it.
+      const lo = (): Expr => (rg ? f.get(rg.lo) : m.i32(0));
+      const end = rg ? rg.hi : sizeL[k];
       if (lanes > 1) {
         const vb = new ValueBuilder(m, f, lanes);
         const vbody = body(vb, k, j);
         const vlimit = f.local('i32');
-        inner.push(f.set(vlimit, m.binary('i32.sub', f.get(sizeL[k]), m.i32(lanes - 1))));
-        const loop = m.forRange(j, m.i32(0), () => f.get(vlimit), lanes, [...vb.stmts, ...vbody]);
+        inner.push(f.set(vlimit, m.binary('i32.sub', f.get(end), m.i32(lanes - 1))));
+        const loop = m.forRange(j, lo(), () => f.get(vlimit), lanes, [...vb.stmts, ...vbody]);
         inner.push(loop);
         const sb = new ValueBuilder(m, f, 1);
         const sbody = body(sb, k, j);
         const brk = m.label('tail_end');
         const cont = m.label('tail');
         // j continues from where the vector loop stopped (forRange leaves it at its exit value;
-        // when the vector loop did not run, j = 0).
+        // when the vector loop did not run, j = its start).
         inner.push(
           m.block(brk, [
-            m.br(brk, m.binary('i32.ge_s', f.get(j), f.get(sizeL[k]))),
+            m.br(brk, m.binary('i32.ge_s', f.get(j), f.get(end))),
             m.loop(
               cont,
-              m.block(null, [
-                ...sb.stmts,
-                ...sbody,
-                f.set(j, m.binary('i32.add', f.get(j), m.i32(1))),
-                m.br(cont, m.binary('i32.lt_s', f.get(j), f.get(sizeL[k]))),
-              ]),
+              m.block(null, [...sb.stmts, ...sbody, f.set(j, m.binary('i32.add', f.get(j), m.i32(1))), m.br(cont, m.binary('i32.lt_s', f.get(j), f.get(end)))]),
             ),
           ]),
         );
       } else {
         const sb = new ValueBuilder(m, f, 1);
         const sbody = body(sb, k, j);
-        inner.push(m.forRange(j, m.i32(0), () => f.get(sizeL[k]), 1, [...sb.stmts, ...sbody]));
+        inner.push(m.forRange(j, lo(), () => f.get(end), 1, [...sb.stmts, ...sbody]));
       }
     }
     if (reducing && k === split && !perElement) {

@@ -14,7 +14,7 @@ import type { EntryPlan } from '../schedule/entries.js';
 import type { ModuleLayout } from '../schedule/layout.js';
 import { RUNTIME_IMPORT_MODULE, RUNTIME_KERNELS } from '../../runtime-as/abi.js';
 import { addHelpers } from './expr.js';
-import { LoweringError, emitKernel, type KernelContext } from './kernels.js';
+import { LoweringError, PAR_IMPORT, emitKernel, type KernelContext } from './kernels.js';
 import { WasmModule, type Expr, type FunctionBuilder } from './module.js';
 import { dynamicPlan, emitDynamicKernel } from './dynamic.js';
 import type { ManifestDynamic } from '../../session/wasm/manifest.js';
@@ -25,6 +25,8 @@ export const HOST_MODULE = 'tfg_host';
 export interface LowerOptions {
   /** Vectorise loops (default true). */
   simd?: boolean;
+  /** Emit f32x4.relaxed_madd for a·b + c in vector loops (kernels.ts; the module then needs relaxed SIMD). */
+  fastMath?: boolean;
 }
 
 export interface LoweredEntry {
@@ -54,9 +56,13 @@ export function lowerModule(graph: Graph, entries: readonly EntryPlan[], layout:
     for (const [name, sig] of Object.entries(RUNTIME_KERNELS))
       m.importFunction(`rt_${name}`, { module: RUNTIME_IMPORT_MODULE, base: name }, sig.params, sig.result);
     m.importFunction('host_random', { module: HOST_MODULE, base: 'random' }, ['i32', 'i32', 'i32'], 'none');
+    // par(id, B, outer size, unit, total elements): run a split kernel's parts (threads.ts).
+    m.importFunction(PAR_IMPORT, { module: HOST_MODULE, base: 'par' }, ['i32', 'i32', 'i32', 'i32', 'i32'], 'none');
+    let parIds = 0;
+    const entryOpts = { ...opts, parId: () => parIds++ };
     addHelpers(m);
     const index = new Map<string, number>(layout.nodes.map((n, i) => [n.name, i]));
-    const lowered = entries.map((e, ei) => lowerEntry(m, e, ei, layout, index, opts));
+    const lowered = entries.map((e, ei) => lowerEntry(m, e, ei, layout, index, entryOpts));
     return { module: m, entries: lowered };
   } catch (e) {
     m.dispose();
@@ -64,7 +70,14 @@ export function lowerModule(graph: Graph, entries: readonly EntryPlan[], layout:
   }
 }
 
-function lowerEntry(m: WasmModule, e: EntryPlan, ei: number, layout: ModuleLayout, index: Map<string, number>, opts: LowerOptions): LoweredEntry {
+function lowerEntry(
+  m: WasmModule,
+  e: EntryPlan,
+  ei: number,
+  layout: ModuleLayout,
+  index: Map<string, number>,
+  opts: LowerOptions & { parId: () => number },
+): LoweredEntry {
   const plan = e.plan!;
   const slotOf = new Map<Node, number>(layout.slots[ei].map((n, i) => [n, i + 1]));
   const table = layout.slotTables[ei];
@@ -81,6 +94,8 @@ function lowerEntry(m: WasmModule, e: EntryPlan, ei: number, layout: ModuleLayou
     nodeIndex: (n: Node): number => index.get(n.name) ?? -1,
     constData: (bytes: Uint8Array) => layout.consts.add(bytes),
     simd: opts.simd ?? true,
+    parId: opts.parId,
+    fastMath: opts.fastMath ?? false,
   };
   const prefix = e.kind === 'generic' ? 'g' : `s${ei}`;
   const kernels: (string | null)[] = [];
@@ -92,6 +107,7 @@ function lowerEntry(m: WasmModule, e: EntryPlan, ei: number, layout: ModuleLayou
       if (e.kind === 'generic') {
         m.exportFunction(fname, fname);
         m.markCold(fname); // node by node, off the signatures' path: not worth the optimiser's time
+        m.markCold(`${fname}_part`); // (a split kernel's part function, if it has one)
       }
       kernels.push(fname);
     } catch (err) {

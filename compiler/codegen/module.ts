@@ -160,6 +160,8 @@ export class WasmModule implements WasmOps {
   private disposed = false;
   /** Loops made so far (a FunctionBuilder tells from it whether its body has one). */
   loopCount = 0;
+  /** Run-time failure checks emitted so far (expr.ts `fail`): a kernel with one is not split across threads. */
+  failSites = 0;
   /** binaryen's builder of each binary op used, by name (looked up once). */
   private readonly binaryOps = new Map<string, (x: number, y: number) => number>();
   /** The shape of each function added, for `optimizeFunctions`. */
@@ -439,6 +441,20 @@ export class WasmModule implements WasmOps {
     return this.m[lanes].replace_lane(v, index as unknown as number, x) as Expr;
   }
   /** Lanes of `a` where mask bits are 1, else of `b`. */
+  /**
+   * `f32x4.relaxed_madd a b c` (a·b + c, fused or not as the engine chooses): fast math only;
+   * the module then needs relaxed SIMD (its feature is turned on here).
+   */
+  relaxedMadd(a: Expr, b: Expr, c: Expr): Expr {
+    if (!this.relaxed) {
+      this.relaxed = true;
+      this.m.setFeatures(FEATURES | binaryen.Features.RelaxedSIMD);
+    }
+    const ternary = (binaryen as unknown as { _BinaryenSIMDTernary(m: number, op: number, a: Expr, b: Expr, c: Expr): Expr })._BinaryenSIMDTernary;
+    return ternary(this.m.ptr, binaryen.RelaxedMaddVecF32x4 as unknown as number, a, b, c);
+  }
+  /** Whether a relaxed-SIMD instruction was emitted. */
+  relaxed = false;
   bitselect(a: Expr, b: Expr, mask: Expr): Expr {
     return this.m.v128.bitselect(a, b, mask) as Expr;
   }

@@ -15,9 +15,11 @@ export const CTL = {
   STATE: 2,
   /** Non-zero when the last command threw (the main thread raises it). */
   ERR: 3,
-  /** Index of the kernel in `WorkerInit.kernels`; -1 = exit. */
+  /** Index of the kernel in `WorkerInit.kernels`, or PART + id for a generated kernel's part; -1 = exit. */
   FN: 4,
   /** Number of arguments that follow. */
   NARGS: 5,
   ARGS: 6,
+  /** FN of a generated kernel's part function `tfg_part_<id>(B, lo, hi)` is PART + id. */
+  PART: 1 << 16,
 } as const;

@@ -1,8 +1,10 @@
 /**
  * @fileoverview The body of a pool worker (threads.ts): instantiate the runtime on the session's
- * shared memory, say ready, then loop forever: wait for a command in the control block (the
- * main thread bumps the worker's sequence word and notifies), call the runtime kernel it names
- * with its i32 arguments, publish completion. Browser-safe, no imports from Node; the entry files
+ * shared memory, and the generated module on it too (its split kernels' part functions; the
+ * memory has no data segments, so a second instance writes nothing), say ready, then loop
+ * forever: wait for a command in the control block (the main thread bumps the worker's sequence
+ * word and notifies), call the runtime kernel or part function it names with its i32 arguments,
+ * publish completion. Browser-safe, no imports from Node; the entry files
  * are pool-worker-web.ts (a Web Worker) and session/node/pool-worker.ts (worker_threads).
  */
 
@@ -13,6 +15,8 @@ export { CTL };
 export interface WorkerInit {
   /** The runtime, compiled with its memory import shared. */
   runtime: WebAssembly.Module;
+  /** The generated module (absent: runtime kernels only). */
+  model?: WebAssembly.Module;
   memory: WebAssembly.Memory;
   ctl: Int32Array;
   /** This worker's slot in `ctl`. */
@@ -28,6 +32,7 @@ export function workerMain(init: WorkerInit): void {
   const { ctl, spin } = init;
   const base = init.index * CTL.STRIDE;
   let fns: ((...a: number[]) => unknown)[];
+  let model: Record<string, unknown> = {};
   try {
     const inst = new WebAssembly.Instance(init.runtime, { env: { memory: init.memory } });
     const ex = inst.exports as Record<string, unknown>;
@@ -36,6 +41,14 @@ export function workerMain(init: WorkerInit): void {
       if (typeof f !== 'function') throw new Error(`the runtime has no '${k}'`);
       return f as (...a: number[]) => unknown;
     });
+    if (init.model) {
+      // Only part functions run here: they call no host import (random draws and splits stay on the main thread).
+      const never = (): never => {
+        throw new Error('a host import was called on a pool worker');
+      };
+      const imports = { env: { memory: init.memory }, tfg_rt: ex, tfg_host: { random: never, par: never } } as WebAssembly.Imports;
+      model = new WebAssembly.Instance(init.model, imports).exports as Record<string, unknown>;
+    }
   } catch (e) {
     Atomics.store(ctl, base + CTL.STATE, 2);
     Atomics.notify(ctl, base + CTL.STATE);
@@ -57,7 +70,8 @@ export function workerMain(init: WorkerInit): void {
     args.length = nargs;
     for (let i = 0; i < nargs; i++) args[i] = ctl[base + CTL.ARGS + i];
     try {
-      fns[fn](...args);
+      if (fn >= CTL.PART) (model[`tfg_part_${fn - CTL.PART}`] as (...a: number[]) => unknown)(...args);
+      else fns[fn](...args);
       ctl[base + CTL.ERR] = 0;
     } catch {
       ctl[base + CTL.ERR] = 1;

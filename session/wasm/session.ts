@@ -43,7 +43,7 @@ import type { Model } from './model.js';
 import { coveringSignature, nodeShape, solveB } from './plans.js';
 import { RandomHost } from './random-host.js';
 import { fetchBytes, type ByteSource } from './source.js';
-import { ThreadPool, threadHost, threadedKernels } from './threads.js';
+import { ThreadPool, parKernel, threadHost, threadedKernels } from './threads.js';
 
 /** A fed value: a Tensor, nested arrays, a number/boolean, or a typed array (flat, shaped by the tensor's static shape). `.npy` bytes: decode them with `readNpy` (tfg/io). */
 export type WasmFeedValue = Tensor | NestedValue | number | boolean | Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -121,7 +121,7 @@ export class WasmSession implements Session {
     const imports = modelImports(memory, runtime);
     const host = this.threads > 1 ? threadHost() : null;
     if (host) {
-      const pool = new ThreadPool(host, model.runtime, memory, this.threads - 1);
+      const pool = new ThreadPool(host, model.runtime, memory, this.threads - 1, model.module);
       this.pool = pool;
       const mem = this.mem;
       imports.tfg_rt = threadedKernels(
@@ -141,7 +141,9 @@ export class WasmSession implements Session {
       new Map(m.randoms.map((r) => [r.node, r.stateAddr])),
       options.seed,
     );
-    imports.tfg_host = { random: (node: number, out: number, n: number) => this.random.fill(node, out, n) };
+    const parts: ((B: number, lo: number, hi: number) => number)[] = [];
+    const part = (id: number) => (parts[id] ??= (this.exports as unknown as Record<string, (B: number, lo: number, hi: number) => number>)[`tfg_part_${id}`]);
+    imports.tfg_host = { random: (node: number, out: number, n: number) => this.random.fill(node, out, n), par: parKernel(this.pool, part) };
     let instance: WebAssembly.Instance;
     try {
       instance = new WebAssembly.Instance(model.module, imports);

@@ -45,6 +45,14 @@ export const MAX_DEFAULT_THREADS = 4;
 export const SPLIT = {
   minMacs: 1 << 17,
   minSoftmax: 1 << 14,
+  /**
+   * A generated loop or reduce kernel (compiler/codegen/kernels.ts emitSplitKernel) of fewer
+   * elements runs whole: `node dist/bench/threads.js --sweep` (docs/benchmarks.md "Split threshold")
+   * measured a split's fixed cost (the worker's wake-up) at ~260 µs under load 9 and the 8-op
+   * chain at ~0.5 ns per element; 2^18 elements (≥ 130 µs of work) is where the dispatch is a
+   * small fraction on a quiet machine (wake-up ~10–20 µs) — under heavy load no size gains.
+   */
+  minElems: 1 << 18,
 };
 /** Polls of a sequence word before Atomics.wait (workers, and the blocking main thread). */
 const SPIN = 20000;
@@ -159,6 +167,7 @@ export class ThreadPool {
     private readonly runtime: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
     readonly workers: number,
+    private readonly model: WebAssembly.Module | null = null,
   ) {
     this.ctl = new Int32Array(new SharedArrayBuffer(Math.max(1, workers) * CTL.STRIDE * 4));
     this.seq = new Array<number>(workers).fill(0);
@@ -176,6 +185,7 @@ export class ThreadPool {
     this.started = true;
     for (let i = 0; i < this.workers; i++) {
       const init: WorkerInit = { runtime: this.runtime, memory: this.memory, ctl: this.ctl, index: i, kernels: [...WORKER_KERNELS], spin: SPIN };
+      if (this.model) init.model = this.model;
       this.handles.push(this.host.spawn(init));
     }
     // Where the thread may block (Node), wait for the workers to start (tens of ms, once), so
@@ -212,7 +222,7 @@ export class ThreadPool {
    * Run `fn` once per argument list: the first on this thread (`self`), the others on ready
    * workers, then wait for all of them.
    */
-  run(fn: WorkerKernel, parts: number[][], self: (args: number[]) => void): void {
+  run(fn: WorkerKernel | number, parts: number[][], self: (args: number[]) => void): void {
     const used = Math.min(parts.length - 1, this.ready.length);
     const ctl = this.ctl;
     this.splitCalls++;
@@ -220,7 +230,7 @@ export class ThreadPool {
       const w = this.ready[t],
         base = w * CTL.STRIDE,
         args = parts[t + 1];
-      ctl[base + CTL.FN] = FN[fn];
+      ctl[base + CTL.FN] = typeof fn === 'number' ? fn : FN[fn];
       ctl[base + CTL.NARGS] = args.length;
       for (let i = 0; i < args.length; i++) ctl[base + CTL.ARGS + i] = args[i];
       this.seq[w]++;
@@ -245,7 +255,12 @@ export class ThreadPool {
       else while (d !== want) d = Atomics.load(ctl, at);
       if (ctl[w * CTL.STRIDE + CTL.ERR] !== 0) failed = true;
     }
-    if (failed) throw new InternalError(`a worker thread failed running the runtime's ${fn}`);
+    if (failed)
+      throw new InternalError(
+        typeof fn === 'number'
+          ? `a worker thread failed running part ${fn - CTL.PART} of a generated kernel`
+          : `a worker thread failed running the runtime's ${fn}`,
+      );
   }
 
   /** Stop the workers. */
@@ -272,6 +287,29 @@ export function splitRows(total: number, unit: number, parts: number): number[] 
   for (let t = 1; t < n; t++) b.push(Math.min(total, Math.round((units * t) / n) * unit));
   b.push(total);
   return b;
+}
+
+/** A split kernel's part function: indices [lo, hi) of its outer loop; returns the status flag. */
+type PartFn = (B: number, lo: number, hi: number) => number;
+
+/**
+ * The generated module's `tfg_host.par(id, B, size, unit, total)`: run split kernel `id`'s
+ * outer loop [0, size) as parts of whole `unit`s (its vector width when that loop is the vector
+ * loop) on the pool's threads, or whole on this thread below SPLIT.minElems elements or with no
+ * pool. `part(id)` is the main instance's `tfg_part_<id>` export.
+ */
+export function parKernel(pool: ThreadPool | null, part: (id: number) => PartFn): (id: number, B: number, size: number, unit: number, total: number) => void {
+  return (id, B, size, unit, total) => {
+    const fn = part(id);
+    const T = pool && total >= SPLIT.minElems && size >= 2 * unit ? pool.participants() : 1;
+    if (T < 2) {
+      fn(B, 0, size);
+      return;
+    }
+    const bounds = splitRows(size, unit, T);
+    const parts = bounds.slice(0, -1).map((lo, t) => [B, lo, bounds[t + 1]]);
+    pool!.run(CTL.PART + id, parts, (p) => void fn(p[0], p[1], p[2]));
+  };
 }
 
 /** The runtime's small-M test (runtime-as matmul.ts useSmallPath): such products split only by whole batch entries. */

@@ -3,7 +3,12 @@
  * dense layers and a 300×300 product compiled, loaded with fastMath (the relaxed runtime) at
  * 1 and 2 threads, every output checked against the reference Session within the f32 tolerance
  * of helpers.ts (|a − b| ≤ 2e-4·(1 + |b|): a fused multiply-add only changes roundings inside
- * the blocked sums, whose bound docs/runtime.md states). Prints one JSON line.
+ * the blocked sums, whose bound docs/runtime.md states). Then generated loops compiled with
+ * `fastMath` (a·b + c chains and a sum of products as f32x4.relaxed_madd, split across 2 threads):
+ * the module must contain relaxed_madd, 1 and 2 threads must give the same bits, and every
+ * output must be within the same tolerance of the reference — for one relaxed_madd the
+ * difference from mul-then-add is one rounding of a·b, |Δ| ≤ 2⁻²⁴·|a·b|, so the chains' values
+ * stay within 2e-4·(1 + |ref|) and the sums (f64 totals of f32 block partials) too. Prints one JSON line.
  */
 import { compileGraph } from '../../compiler/driver.js';
 import { buildProgram } from '../../compiler/frontend/index.js';
@@ -13,6 +18,7 @@ import { Tensor } from '../../session/tensor.js';
 import { relaxedSimdSupported } from '../../session/wasm/fast-math.js';
 import { loadModelSync } from '../../session/wasm/sync.js';
 import { readRuntimeWasm } from '../../runtime-as/node.js';
+import { SPLIT } from '../../session/wasm/threads.js';
 import { TOL, rng } from './helpers.js';
 
 const SRC = `
@@ -63,4 +69,50 @@ for (const threads of [1, 2]) {
   });
   s.close();
 }
-console.log(JSON.stringify({ supported: relaxedSimdSupported(), fastMath, failures: failures.slice(0, 10), checked, maxRel }));
+// Generated loops with relaxed_madd (CompileOptions.fastMath), split across threads.
+SPLIT.minElems = 1;
+const LOOPS = `
+a = placeholder(float32, shape=(None, 1027), name="a")
+b = placeholder(float32, shape=(None, 1027), name="b")
+c = placeholder(float32, shape=(None, 1027), name="c")
+e = tanh(a * b + c, name="e")
+f = identity(c + (a * b) * 0.5 + b * c, name="f")
+s = reduce_sum(a * b, axis=1, name="s")
+t = reduce_sum(a * c, name="t")
+signature fm(a, b, c) -> [e, f, s, t]
+`;
+const rl = buildProgram(LOOPS, 'fm-loops.tfg');
+if (!rl.ok) throw new Error(rl.diagnostics.map((d) => d.message).join('; '));
+const cl = compileGraph(rl.defaultGraph, rl.signatures, { fastMath: true });
+const bytes = cl.wasm as Uint8Array;
+let relaxedMadd = 0;
+for (let i = 0; i + 2 < bytes.length; i++) if (bytes[i] === 0xfd && bytes[i + 1] === 0x85 && bytes[i + 2] === 0x02) relaxedMadd++;
+const refL = new ReferenceSession(rl.defaultGraph);
+const lfeeds: Record<string, Tensor> = {};
+for (const name of ['a', 'b', 'c']) {
+  const v = Tensor.zeros('f32', [40, 1027]);
+  for (let i = 0; i < v.size; i++) v.data[i] = rnd() * 2 - 1;
+  lfeeds[`${name}:0`] = v;
+}
+const lf = ['e:0', 'f:0', 's:0', 't:0'];
+const wantL = refL.run(lf, lfeeds) as Tensor[];
+const outs: Tensor[][] = [];
+for (const threads of [1, 2]) {
+  const m = loadModelSync(cl.wasm as Uint8Array<ArrayBuffer>, { threads, fastMath: true, relaxedRuntime: readRuntimeWasm('relaxed') });
+  const s = m.createSession();
+  const got = s.run(lf, lfeeds) as Tensor[];
+  outs.push(got);
+  got.forEach((g, k) => {
+    for (let i = 0; i < g.size; i++) {
+      const a = g.data[i],
+        b = wantL[k].data[i];
+      const d = Math.abs(a - b);
+      maxRel = Math.max(maxRel, d / (1 + Math.abs(b)));
+      checked++;
+      if (!(d <= TOL.f32 * (1 + Math.abs(b)))) failures.push(`loops, ${threads} threads ${lf[k]}[${i}]: ${a} vs ${b}`);
+    }
+  });
+  s.close();
+}
+const loopsSameBits = outs[0].every((g, k) => g.data.every((v, i) => Object.is(v, outs[1][k].data[i])));
+console.log(JSON.stringify({ supported: relaxedSimdSupported(), fastMath, failures: failures.slice(0, 10), checked, maxRel, relaxedMadd, loopsSameBits }));

@@ -42,6 +42,7 @@ import { repoPath } from '../helpers.js';
 const THREADS = [1, 2, 3];
 SPLIT.minMacs = 1;
 SPLIT.minSoftmax = 1;
+SPLIT.minElems = 1;
 
 function sameBits(a: unknown, b: unknown): string | null {
   if (a === null || b === null) return a === b ? null : 'null vs tensor';
@@ -233,6 +234,93 @@ t.test('matmul, softmax, cross-entropy at the split edges: same bits at 1, 2, 3 
   t.end();
 });
 
+/**
+ * Generated loop and reduce kernels at the split's edges: flat f32 chains whose length is not a
+ * multiple of 4 (the vector loop's tail is in the last part), f64 (2 lanes) and i32 chains,
+ * broadcasts (a multi-dim nest split over its outer dim), reductions over the last axis and the
+ * first (split over kept rows / columns only), mean / max / min, sizes in B; full reductions
+ * to one value in segments (1 segment below 32768 elements, 3 at batch 7, 16 at batch 30);
+ * kernels with a failure check (integer division, argmax) run whole.
+ */
+const LOOPS = `
+x = placeholder(float32, shape=(4099), name="x")
+y = placeholder(float32, shape=(4099), name="y")
+c8 = reduce_sum(tanh(sigmoid(exp(-abs(x * y + 0.5)) * 3.0 - y) * x + 1.0) / (1.0 + abs(y)), name="c8")
+e8 = tanh(sigmoid(exp(-abs(x * y + 0.5)) * 3.0 - y) * x + 1.0) / (1.0 + abs(y))
+e8o = identity(e8, name="e8o")
+r = placeholder(float32, shape=(None, 1531), name="r")
+row = placeholder(float32, shape=(1531), name="row")
+rb = relu(r * row - 0.25, name="rb")
+rs = reduce_sum(rb * rb, axis=1, name="rs")
+rm = reduce_mean(r, axis=0, name="rm")
+rmax = reduce_max(r * 2.0, axis=1, keepdims=True, name="rmax")
+rmin = reduce_min(r, axis=0, name="rmin")
+am = argmax(r, axis=1, name="am")
+d = placeholder(float64, shape=(None, 2049), name="d")
+dd = sqrt(abs(d * d - 0.5) + 1e-3, name="dd")
+ds = reduce_sum(dd, axis=1, name="ds")
+i = placeholder(int32, shape=(None, 1025), name="i")
+ii = identity(i * 3 + 7 - abs(i), name="ii")
+iq = floordiv(i, 3, name="iq")
+big = placeholder(float32, shape=(None, 9001), name="big")
+bs = reduce_sum(sqrt(abs(big) + 1.0), name="bs")
+bm = reduce_mean(big * big, name="bm")
+bx = reduce_max(big, name="bx")
+bn = reduce_min(big, name="bn")
+bi = placeholder(int32, shape=(None, 9001), name="bi")
+bis = reduce_sum(bi * 3, name="bis")
+bd = placeholder(float64, shape=(None, 9001), name="bd")
+bdm = reduce_mean(bd * 2.0, name="bdm")
+`;
+
+t.test('generated loop and reduce kernels at the split edges: same bits at 1, 2, 3 threads', (t) => {
+  const r = buildProgram(LOOPS, 'loops.tfg');
+  if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+  const g = r.defaultGraph;
+  const c = compileGraph(g, []);
+  const ss = sessions(c.wasm, 5);
+  const ref = new ReferenceSession(g);
+  const rnd = rng(9);
+  const fetches = [
+    'c8:0',
+    'e8o:0',
+    'rb:0',
+    'rs:0',
+    'rm:0',
+    'rmax:0',
+    'rmin:0',
+    'am:0',
+    'dd:0',
+    'ds:0',
+    'ii:0',
+    'iq:0',
+    'bs:0',
+    'bm:0',
+    'bx:0',
+    'bn:0',
+    'bis:0',
+    'bdm:0',
+  ];
+  for (const batch of [1, 7, 30]) {
+    const feeds: Record<string, Tensor> = {};
+    for (const n of g.nodes) {
+      if (n.op !== 'placeholder') continue;
+      const shape = (n.shape ?? [null]).map((d) => d ?? batch);
+      const v = Tensor.zeros(n.dtype!, shape);
+      for (let k = 0; k < v.size; k++) v.data[k] = n.dtype === 'i32' ? Math.floor(rnd() * 200) - 100 : rnd() * 4 - 2;
+      feeds[`${n.name}:0`] = v;
+    }
+    const before = ss.map((s) => s.splitCalls);
+    const got = runAll(t, ss, `loops at batch ${batch}`, fetches, feeds);
+    const want = ref.run(fetches, feeds) as unknown[];
+    want.forEach((w, k) => t.equal(compareTensors(got[k] as Tensor, w as Tensor), null, `batch ${batch}: ${fetches[k]} vs the reference`));
+    t.equal(ss[0].splitCalls, before[0], 'one thread never splits');
+    t.ok(ss[2].splitCalls - before[2] >= 6, `batch ${batch}: 3 threads split ${ss[2].splitCalls - before[2]} calls`);
+  }
+  ss.forEach((s) => s.close());
+  t.end();
+});
+
 t.test('runtime matmul_*_part: any split into row ranges gives the bits of the whole product', (t) => {
   const memory = createSharedMemory(256);
   const rt = instantiateRuntimeSync(readRuntimeWasm(), memory);
@@ -351,8 +439,12 @@ t.test('fast math for real: a Node process with --experimental-wasm-relaxed-simd
     failures: string[];
     checked: number;
     maxRel: number;
+    relaxedMadd: number;
+    loopsSameBits: boolean;
   };
   t.equal(res.supported, true, 'the probe validates with the flag');
+  t.ok(res.relaxedMadd >= 4, `generated loops compiled with fastMath use f32x4.relaxed_madd (${res.relaxedMadd} sites)`);
+  t.equal(res.loopsSameBits, true, 'fast-math generated loops: the same bits at 1 and 2 threads');
   t.same(res.fastMath, [true, true], 'fast math on at 1 and 2 threads');
   t.same(res.failures, [], 'every fast-math result within the tolerance of the reference');
   t.ok(res.checked > 1000, `${res.checked} values checked, max relative difference ${res.maxRel}`);
