@@ -33,8 +33,12 @@ export function workerMain(init: WorkerInit): void {
     const ex = inst.exports as Record<string, unknown>;
     fns = init.kernels.map((k) => {
       const f = ex[k];
-      if (typeof f !== 'function') throw new Error(`the runtime has no '${k}'`);
-      return f as (...a: number[]) => unknown;
+      if (typeof f === 'function') return f as (...a: number[]) => unknown;
+      // A runtime embedded in a model holds only the kernels the model calls (compiler/emit/
+      // runtime.ts); the main thread never sends the others.
+      return () => {
+        throw new Error(`the runtime has no '${k}'`);
+      };
     });
   } catch (e) {
     Atomics.store(ctl, base + CTL.STATE, 2);

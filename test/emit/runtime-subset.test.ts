@@ -66,13 +66,15 @@ const bits = (v: unknown): unknown =>
       ? { dtype: v.dtype, shape: v.shape, bytes: Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString('hex') }
       : v;
 
-function runAll(wasm: Uint8Array, runtime: Uint8Array | undefined, threads: number, sig: string, fd: Record<string, Tensor>): unknown {
+/** The fetches of signature `sig` (as bits) and how many calls the session split across threads. */
+function runAll(wasm: Uint8Array, runtime: Uint8Array | undefined, threads: number, sig: string, fd: Record<string, Tensor>): { out: unknown; split: number } {
   const model = loadModelSync(wasm as Uint8Array<ArrayBuffer>, { ...(runtime ? { runtime: runtime as Uint8Array<ArrayBuffer> } : {}), threads });
   const s = model.createSession({ seed: 1 });
   try {
     s.initialize();
     const entry = model.manifest.signatures.find((x) => x.name === sig)!;
-    return bits(s.run(entry.fetches, fd));
+    const out = bits(s.run(entry.fetches, fd));
+    return { out, split: s.splitCalls };
   } finally {
     s.close();
   }
@@ -118,8 +120,12 @@ t.test('a model embedding the runtime it calls gives the bits of the full runtim
     t.ok(embedded.length < full.length, `${p.what}: embeds ${embedded.length} of the runtime's ${full.length} bytes`);
     for (const threads of [1, 2]) {
       const want = runAll(bare.wasm, full, threads, p.sig, p.feeds);
-      t.same(runAll(sub.wasm, undefined, threads, p.sig, p.feeds), want, `${p.what}, ${threads} thread(s): the same bits`);
+      const got = runAll(sub.wasm, undefined, threads, p.sig, p.feeds);
+      t.same(got.out, want.out, `${p.what}, ${threads} thread(s): the same bits`);
+      // The workers instantiate the embedded subset too: they split the same calls.
+      t.equal(got.split, want.split, `${p.what}, ${threads} thread(s): ${got.split} calls split, as with the full runtime`);
     }
+    if (p.what === 'mnist predict') t.ok(runAll(sub.wasm, undefined, 2, p.sig, p.feeds).split > 0, 'mnist on 2 threads splits its matmuls');
   }
   t.end();
 });
