@@ -8,8 +8,8 @@
  * - Key (`cacheKey`): a SHA-256 over the caller's parts (the source's bytes, its path, every
  *   option that changes the compile) plus the package version, the runtime ABI version and a
  *   build fingerprint (`buildFingerprint`: the size and mtime of every file of the compiler, the
- *   loader, the CLI and the runtime's `.wasm` builds), so a rebuilt compiler never reads an old
- *   entry.
+ *   loader, the CLI and the runtime's `.wasm` builds, and of binaryen's and chevrotain's entry
+ *   files), so a rebuilt compiler or an upgraded dependency never reads an old entry.
  * - Files a compile read through the host layer (a `load_csv` CSV) are the entry's `deps`, each
  *   with its size, mtime and SHA-256: an entry whose dependency changed (size, or content when
  *   the mtime moved) is a miss.
@@ -71,8 +71,8 @@ let fingerprint: string | null | undefined;
 
 /**
  * The build's fingerprint: the package version and the path, size and mtime of every `.js` file
- * of the compiled compiler, grammar, loader and CLI, and of the runtime's `.wasm` builds. Null
- * when they cannot be found (then nothing is cached).
+ * of the compiled compiler, grammar, loader and CLI, of the runtime's `.wasm` builds and of the
+ * entry files of binaryen and chevrotain. Null when they cannot be found (then nothing is cached).
  */
 export function buildFingerprint(): string | null {
   if (fingerprint !== undefined) return fingerprint;
@@ -97,6 +97,12 @@ export function buildFingerprint(): string | null {
     lines.push(`version\t${(JSON.parse(pkg) as { version?: string }).version ?? ''}`);
     for (const d of ['compiler', 'grammar', 'session', 'runtime-as', 'cli']) walk(join(dist, d));
     walk(join(root, 'runtime-as', 'build'));
+    // The compile's packages: binaryen writes the module, chevrotain parses the source.
+    for (const pkg of ['binaryen', 'chevrotain']) {
+      const p = fileURLToPath(import.meta.resolve(pkg));
+      const st = statSync(p);
+      lines.push(`${pkg}\t${p}\t${st.size}\t${st.mtimeMs}`);
+    }
   } catch {
     return null;
   }
