@@ -31,7 +31,7 @@ import type { Session } from '../session/session.js';
 import type { Tensor } from '../session/tensor.js';
 import { matchCheckpoint } from '../session/train/saver.js';
 import { loadModelSync } from '../session/wasm/sync.js';
-import { type CacheDep, cacheDir, cacheKey, readEntry, sha256 } from './cache.js';
+import { cacheDir, cacheKey, readEntry, sha256 } from './cache.js';
 import { CliError, type Io, type SpanSource, renderError } from './io.js';
 import { limitsFromOptions } from './limits.js';
 import { type PerfOptions, loadOptionsFrom, perfNotes } from './perf.js';
@@ -329,5 +329,3 @@ export function tryCachedRun(file: string, opts: RunOptions, io: Io): number | n
     return 1;
   }
 }
-
-export type { CacheDep };
