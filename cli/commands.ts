@@ -4,7 +4,7 @@
  * `tfg --version` and `tfg --help` load commander and nothing else, `tfg check` loads the
  * frontend but not binaryen, and only the commands that plot load vega.
  */
-import { type Command, Option } from 'commander';
+import { Argument, type Command, Option } from 'commander';
 import type { Io } from './io.js';
 import { addLimitOptions, limitsFromOptions } from './limits.js';
 import { addPerfOptions } from './perf.js';
@@ -46,9 +46,35 @@ export function registerCommands(program: Command, io: Io): void {
     .option('--seed <n>', 'session seed for random ops without a seed')
     .addOption(new Option('--backend <name>', 'execution backend (default: wasm)').choices([...BACKENDS]))
     .option('--checkpoint <path>', 'restore the variables from a checkpoint (a tfg train logdir, a checkpoint prefix, or a .safetensors file)')
+    .option('--no-cache', 'compile again, without the compiled-module cache (tfg cache dir)')
     .action(async (file: string, opts) => {
-      const { runRun } = await import('./run.js');
-      process.exitCode = runRun(file, opts, io);
+      // A program compiled before runs from the cache with the loader alone; else build and compile.
+      const { tryCachedRun } = await import('./run-exec.js');
+      const hit = tryCachedRun(file, opts, io);
+      if (hit !== null) {
+        process.exitCode = hit;
+        return;
+      }
+      const { runBuilt } = await import('./run.js');
+      process.exitCode = runBuilt(file, opts, io);
+    });
+
+  program
+    .command('cache')
+    .description('the compiled-module cache of tfg run: print its folder (dir), its size (info), or empty it (clear)')
+    .addArgument(new Argument('<action>', 'dir, info or clear').choices(['dir', 'info', 'clear']))
+    .action(async (action: 'dir' | 'info' | 'clear') => {
+      const { cacheDir, cacheStats, cacheMaxBytes, clearCache } = await import('./cache.js');
+      const dir = cacheDir();
+      if (action === 'dir') io.out(dir);
+      else if (action === 'clear') {
+        const n = clearCache(dir);
+        io.out(`removed ${n} entr${n === 1 ? 'y' : 'ies'} from ${dir}`);
+      } else {
+        const { entries, bytes } = cacheStats(dir);
+        const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
+        io.out(`${dir}: ${entries} entr${entries === 1 ? 'y' : 'ies'}, ${mb(bytes)} (bound ${mb(cacheMaxBytes())}, $TFG_CACHE_MAX_MB)`);
+      }
     });
 
   program

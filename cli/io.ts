@@ -35,9 +35,16 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
+/**
+ * Where run-time errors find their nodes' source spans: the program's graphs, or (a run from the
+ * compiled-module cache, cli/run-exec.ts) a lookup by node name.
+ */
+export type SpanSource = readonly Graph[] | ((node: string) => Span | null);
+
 /** Find the span of a node by name in any of the graphs (for code frames of run-time errors). */
-function nodeSpan(graphs: readonly Graph[], name: string | null): Span | null {
+function nodeSpan(graphs: SpanSource, name: string | null): Span | null {
   if (!name) return null;
+  if (typeof graphs === 'function') return graphs(name);
   for (const g of graphs) {
     const n = g.get(name);
     if (n?.span) return n.span;
@@ -50,7 +57,7 @@ function nodeSpan(graphs: readonly Graph[], name: string | null): Span | null {
  * for an error that is not one: an OpError is RUNTIME.OP_ERROR, a located Python-side error about
  * a feed or fetch is RUNTIME.FEED_ERROR.
  */
-export function runtimeDiagnostic(e: unknown, graphs: readonly Graph[] = []): Diagnostic | null {
+export function runtimeDiagnostic(e: unknown, graphs: SpanSource = []): Diagnostic | null {
   const located = e as { nodeName?: string | null };
   if (!(e instanceof Error && (e instanceof OpError || located.nodeName !== undefined))) return null;
   const nodeName = located.nodeName ?? null;
@@ -63,7 +70,7 @@ export function runtimeDiagnostic(e: unknown, graphs: readonly Graph[] = []): Di
  * Render any error for the terminal. Located errors become diagnostics with a code frame:
  * `prog.tfg:1:5: error TFG5001: InvalidArgumentError: You must feed ... [node X]`.
  */
-export function renderError(e: unknown, graphs: readonly Graph[] = [], color = false): string {
+export function renderError(e: unknown, graphs: SpanSource = [], color = false): string {
   if (e instanceof CompileError) return formatDiagnostics(e.diagnostics, { color });
   if (e instanceof CliError) return `tfg: ${e.message}`;
   const d = runtimeDiagnostic(e, graphs);

@@ -13,48 +13,53 @@
  * `--fetch f:0` print the same value. Operations print `None`. A feed `--feed X=...` names a
  * binding or node and feeds its tensor (`X:0`): the Sessions, like TF1's, take tensor names as
  * feed keys (a bare `"X"` in a feed_dict is TF1's TypeError).
+ *
+ * A compile is kept in the compiled-module cache (cli/cache.ts; `--no-cache` turns it off): the
+ * next run of the unchanged program loads the module from there without the compiler
+ * (cli/run-exec.ts `tryCachedRun`). This file is the build-and-compile half: the build, the
+ * `RunTable` the cache stores beside the module, the compile; both halves then run the same
+ * `executeRun`.
  */
 // Node's worker_threads host for the session's thread pool (browser code registers Web Workers instead)
 import '../session/node/threads.js';
+import { statSync } from 'node:fs';
 import { didYouMean } from '../compiler/diagnostics/suggest.js';
+import type { Span } from '../compiler/diagnostics/span.js';
+import { type Host, host, setHost } from '../compiler/host.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
-import type { FeedValue } from '../compiler/interp/session.js';
 import { openSession, type Session } from '../compiler/session.js';
-import { type PerfOptions, loadOptionsFrom, perfNotes } from './perf.js';
-import { readCheckpointTensors } from '../session/node/checkpoint.js';
-import { matchCheckpoint } from '../session/train/saver.js';
-import type { Tensor } from '../session/tensor.js';
-import { limitsFromOptions } from './limits.js';
-import { CliError, type Io, processIo, renderError, reportDiagnostics } from './io.js';
-import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
+import { buildProgram } from '../compiler/frontend/index.js';
+import { FE } from '../compiler/frontend/errors.js';
 import type { Value } from '../compiler/frontend/index.js';
-import { pyRepr } from '../session/run-common.js';
-import { fetchToJson, formatFetchText, formatFetchesJson, loadFeeds, parseFeedArg, writeFetches } from './values.js';
+import { loadOptionsFrom } from './perf.js';
+import { type CacheDep, cacheDir, sha256, writeEntry } from './cache.js';
+import { limitsFromOptions } from './limits.js';
+import { CliError, type Io, type SpanSource, processIo, renderError, reportDiagnostics } from './io.js';
+import { type BuildResult, allGraphs, loadProgram, selectGraph } from './program.js';
+import {
+  BACKENDS,
+  type FetchTree,
+  type RunCacheMeta,
+  type RunOptions,
+  type RunTable,
+  type SpanRange,
+  RunNames,
+  executeRun,
+  planRun,
+  readRunSource,
+  restoreVariables,
+  runCacheKey,
+  runUsesCache,
+  tryCachedRun,
+} from './run-exec.js';
+
+export { BACKENDS, type FetchTree, type RunOptions };
 
 /** A fetch or feed as the Session interface names it: `x:0` for a tensor, `x` for an operation. */
 function nameOf(x: Node | string): string {
   if (typeof x === 'string') return x;
   return x.hasOutput ? `${x.name}:0` : x.name;
 }
-
-export interface RunOptions extends PerfOptions {
-  fetch?: string[];
-  feed?: string[];
-  graph?: string;
-  json?: boolean;
-  out?: string;
-  /** Run the global variable initializers first (default true; `--no-init` turns it off). */
-  init?: boolean;
-  seed?: string;
-  backend?: string;
-  /** Restore the variables from a checkpoint (a tfg train logdir or checkpoint folder, a prefix, or a .safetensors file) after the initializers. */
-  checkpoint?: string;
-}
-
-export const BACKENDS = ['reference', 'wasm'] as const;
-
-/** A fetch structure (names, lists, dicts), as Session.run takes it. */
-export type FetchTree = string | null | FetchTree[] | { [k: string]: FetchTree };
 
 /**
  * A binding holding a list, tuple or dict of tensors and operations (`grads = gradients(...)`)
@@ -90,20 +95,6 @@ export function structuredBinding(r: BuildResult, g: Graph, name: string): Fetch
   return conv(v, name) as FetchTree[] | { [k: string]: FetchTree };
 }
 
-/** The leaves of a fetched structure with their printed names: `grads[0]`, `d['w']`. */
-function leaves(name: string, v: unknown, out: [string, Tensor | null][]): void {
-  if (Array.isArray(v)) v.forEach((x, i) => leaves(`${name}[${i}]`, x, out));
-  else if (v !== null && typeof v === 'object' && !('dtype' in v)) for (const [k, x] of Object.entries(v)) leaves(`${name}[${pyRepr(k)}]`, x, out);
-  else out.push([name, v as Tensor | null]);
-}
-
-/** A fetched structure as JSON: the same nesting, a {dtype, shape, value} per tensor. */
-function treeToJson(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(treeToJson);
-  if (v !== null && typeof v === 'object' && !('dtype' in v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, treeToJson(x)]));
-  return fetchToJson(v as Tensor | null);
-}
-
 /** A fetch or feed name as a graph element: a binding, else a node name (`x` or `x:0`). */
 export function resolveName(r: BuildResult, g: Graph, name: string): Node | string {
   const found = r.lookup(name, g === r.defaultGraph ? undefined : g.name);
@@ -122,66 +113,153 @@ export function resolveName(r: BuildResult, g: Graph, name: string): Node | stri
  * the session must be in it with its dtype and shape (tensors it has beyond them are ignored).
  */
 export function restoreInto(sess: Session, g: Graph, path: string, io: Io): void {
-  const { tensors, source } = readCheckpointTensors(path, { warn: (m) => io.err(`warning: ${m}`) });
-  const expected = new Map(
-    sess.variableNames().map((n) => {
-      const v = g.get(n)!;
-      return [n, { dtype: v.dtype!, shape: (v.shape ?? []).map((d) => d ?? 0) }];
-    }),
+  restoreVariables(
+    sess,
+    (n) => {
+      const v = g.get(n);
+      return v ? { dtype: v.dtype!, shape: (v.shape ?? []).map((d) => d ?? 0) } : undefined;
+    },
+    path,
+    io,
   );
-  for (const [name, t] of matchCheckpoint(tensors, expected)) sess.writeVariable(name, t);
-  io.err(`restored ${expected.size} variable${expected.size === 1 ? '' : 's'} from ${source}`);
 }
 
-export function runRun(file: string, opts: RunOptions, io: Io = processIo): number {
-  let graphs: Graph[] = [];
-  try {
-    const explicit = opts.backend !== undefined;
-    const backend = opts.backend ?? 'wasm';
-    if (backend !== 'reference' && backend !== 'wasm') throw new CliError(`unknown --backend '${backend}' (expected ${BACKENDS.join(' or ')})`);
-    const fetchNames = opts.fetch ?? [];
-    if (fetchNames.length === 0) throw new CliError('nothing to fetch: give --fetch NAME...');
-    let seed: number | undefined;
-    if (opts.seed !== undefined) {
-      seed = Number(opts.seed);
-      if (!Number.isInteger(seed)) throw new CliError(`--seed expects an integer, got '${opts.seed}'`);
+/**
+ * What a run needs from the built program (cli/run-exec.ts `RunTable`), and whether it is
+ * portable: every span it holds is in the program's one source file (a cache entry stores spans
+ * as offsets into it) and the build is deterministic.
+ */
+export function runTable(r: BuildResult, g: Graph, prints: readonly string[]): { table: RunTable; portable: boolean } {
+  // A random op without a seed drew its seeds when the graph was built: every build differs, so
+  // such a compile is not kept (a cached one would repeat one build's numbers).
+  let portable = !r.diagnostics.some((d) => d.code === FE.NONDETERMINISTIC_SEED);
+  const range = (s: Span): SpanRange => {
+    if (s.file !== r.file) portable = false;
+    return [s.start, s.end];
+  };
+  const resolved: [string, string][] = [];
+  const structured: RunTable['structured'] = [];
+  for (const [name, v] of r.bindings) {
+    const node = v.kind === 'tensor' || v.kind === 'op' ? v.node : v.kind === 'variable' ? v.info.node : null;
+    if (node && node.graph === g) resolved.push([name, nameOf(node)]);
+    try {
+      const s = structuredBinding(r, g, name);
+      if (s !== null) structured.push([name, s]);
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      structured.push([name, { error: e.message }]);
     }
-    const feedArgs = (opts.feed ?? []).map(parseFeedArg);
-    const r = loadProgram(file, limitsFromOptions(opts as Record<string, unknown>));
+  }
+  const spans: [string, SpanRange][] = [];
+  const seen = new Set<string>();
+  for (const gr of allGraphs(r))
+    for (const n of gr.nodes) {
+      if (!n.span || seen.has(n.name)) continue;
+      seen.add(n.name);
+      spans.push([n.name, range(n.span)]);
+    }
+  const table: RunTable = {
+    graph: g.name,
+    bindings: [...r.bindings.keys()],
+    nodes: g.nodes.map((n) => [n.name, n.hasOutput]),
+    resolved,
+    structured,
+    inits: g.globalVariables().map((v) => v.initializer.name),
+    variables: g.nodes.filter((n) => n.op === 'variable').map((n) => [n.name, n.dtype!, (n.shape ?? []).map((d) => d ?? 0)]),
+    spans,
+    diagnostics: r.diagnostics.map((d) => ({
+      code: d.code,
+      severity: d.severity,
+      message: d.message,
+      span: d.span ? range(d.span) : null,
+      ...(d.related ? { related: d.related.map((x) => ({ span: range(x.span), message: x.message })) } : {}),
+      ...(d.expected !== undefined ? { expected: d.expected } : {}),
+    })),
+    prints: [...prints],
+  };
+  return { table, portable };
+}
+
+/** The host during a build for the cache: every file read (its state before the read, the hash of what was read) and every `print()`. */
+class RecordingHost implements Host {
+  readonly deps: CacheDep[] = [];
+  readonly prints: string[] = [];
+  /** A file was read whose state is unknown (then the compile is not cached). */
+  unknownDep = false;
+  constructor(private readonly inner: Host) {}
+  private record<T extends Uint8Array | string>(path: string, read: () => T): T {
+    let before: { size: number; mtimeMs: number } | null;
+    try {
+      before = statSync(path);
+    } catch {
+      before = null;
+    }
+    const v = read();
+    if (!before) this.unknownDep = true;
+    else this.deps.push({ path, size: before.size, mtimeMs: before.mtimeMs, sha256: sha256(v) });
+    return v;
+  }
+  readBytes(path: string): Uint8Array {
+    return this.record(path, () => this.inner.readBytes(path));
+  }
+  readText(path: string): string {
+    return this.record(path, () => this.inner.readText(path));
+  }
+  resolvePath(from: string | null, rel: string): string {
+    return this.inner.resolvePath(from, rel);
+  }
+  runtimeWasm(variant?: 'simd' | 'relaxed'): Uint8Array {
+    return this.inner.runtimeWasm(variant);
+  }
+  print(text: string): void {
+    this.prints.push(text);
+    this.inner.print(text);
+  }
+}
+
+/** `tfg run`: from the compiled-module cache when it holds the program's compile, else built and compiled (and cached). */
+export function runRun(file: string, opts: RunOptions, io: Io = processIo): number {
+  return tryCachedRun(file, opts, io) ?? runBuilt(file, opts, io);
+}
+
+/** `tfg run` with the build and the compile (cli/commands.ts calls it after a cache miss). */
+export function runBuilt(file: string, opts: RunOptions, io: Io = processIo): number {
+  let graphs: SpanSource = [];
+  try {
+    const plan = planRun(opts);
+    const limits = limitsFromOptions(opts as Record<string, unknown>);
+    const src = runUsesCache(plan, opts) ? readRunSource(file) : null;
+    const key = src ? runCacheKey(file, src.bytes, opts) : null;
+    // The build reads through a recording host when its compile may be cached.
+    const recorder = key ? new RecordingHost(host()) : null;
+    const previous = recorder ? setHost(recorder) : null;
+    let r: BuildResult;
+    try {
+      r = src ? buildProgram(src.text, file, { limits }) : loadProgram(file, limits);
+    } finally {
+      if (recorder) setHost(previous!);
+    }
     if (reportDiagnostics(r.diagnostics, io) || !r.ok) return 1;
     graphs = allGraphs(r);
     const g = selectGraph(r, opts.graph);
-    const feeds = new Map<string, FeedValue>();
-    for (const a of feedArgs) for (const [name, value] of loadFeeds(a)) feeds.set(nameOf(resolveName(r, g, name)), value);
-    // A name may also be a binding holding a list, tuple or dict (`grads`): fetched as that structure.
-    const fetches: FetchTree[] = fetchNames.map((n) => structuredBinding(r, g, n) ?? nameOf(resolveName(r, g, n)));
-    // A one-shot run: binaryen's -O3 costs more than it saves (the module is still validated).
-    const opened = openSession(r, { backend, fallback: !explicit, graph: g, seed, compile: { optimize: false }, load: loadOptionsFrom(opts) });
-    if (opened.fallbackReason)
-      io.err(`note: graph '${g.name}' does not compile to WebAssembly (${opened.fallbackReason}); running it on the reference Session`);
-    const sess = opened.session;
-    for (const n of perfNotes(sess)) io.err(n);
-    try {
-      if (opts.init !== false) {
-        const inits = g.globalVariables().map((v) => v.initializer.name);
-        if (inits.length) sess.run(inits, feeds);
+    const { table, portable } = runTable(r, g, recorder?.prints ?? []);
+    const names = new RunNames(table, file, r.file.text);
+    return executeRun(names, plan, opts, io, () => {
+      // A one-shot run: binaryen's -O3 costs more than it saves (the module is still validated).
+      const opened = openSession(r, {
+        backend: plan.backend,
+        fallback: !plan.explicit,
+        graph: g,
+        seed: plan.seed,
+        compile: { optimize: false },
+        load: loadOptionsFrom(opts),
+      });
+      if (key && recorder && portable && !recorder.unknownDep && opened.compiled) {
+        const meta: RunCacheMeta = { table };
+        writeEntry(cacheDir(), key, { meta, deps: recorder.deps, wasm: opened.compiled.wasm });
       }
-      if (opts.checkpoint) restoreInto(sess, g, opts.checkpoint, io);
-      const values = sess.run(fetches, feeds) as unknown[];
-      const named: [string, Tensor | null][] = [];
-      fetchNames.forEach((n, i) => leaves(n, values[i], named));
-      // The files first: whatever happens to the printing, --out has the values.
-      if (opts.out) writeFetches(opts.out, named);
-      if (opts.json) {
-        // Plain fetches stream through formatFetchesJson (which refuses texts too large to
-        // print); a structured fetch (a list or dict binding) keeps its nesting.
-        if (fetches.every((f) => typeof f === 'string')) io.out(formatFetchesJson(named));
-        else io.out(JSON.stringify(Object.fromEntries(fetchNames.map((n, i) => [n, treeToJson(values[i])]))));
-      } else for (const [n, v] of named) io.out(formatFetchText(n, v));
-    } finally {
-      sess.close();
-    }
-    return 0;
+      return opened;
+    });
   } catch (e) {
     io.err(renderError(e, graphs, io.color));
     return 1;

@@ -16,6 +16,12 @@ export interface Session {
   readVariable(name: string): Tensor;
   writeVariable(name: string, value: Tensor): void;
   variableNames(): string[];
+  /**
+   * Run the initializers of the session's variables (TF1's
+   * `sess.run(tf.global_variables_initializer())`). A module compiled for signatures only holds
+   * the variables its entries use, so this is how to initialize whatever the session has.
+   */
+  initialize(): void;
   isInitialized(name: string): boolean;
   close(): void;
   readonly isClosed: boolean;

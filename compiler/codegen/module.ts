@@ -549,6 +549,19 @@ export class WasmModule implements WasmOps {
     }
   }
 
+  /**
+   * binaryen's `remove-unused-module-elements`: drop the imports, functions and globals nothing
+   * exported reaches (the runtime kernels an entry does not call). The exports are unchanged.
+   */
+  removeUnusedElements(): void {
+    this.m.runPasses(['remove-unused-module-elements']);
+  }
+
+  /** The `base` names of the functions imported from `module`, in order. */
+  importedFunctions(module: string): string[] {
+    return importedFunctionsOf(this.m, module);
+  }
+
   emitBinary(): Uint8Array<ArrayBuffer> {
     return new Uint8Array(this.m.emitBinary());
   }
@@ -560,5 +573,49 @@ export class WasmModule implements WasmOps {
       this.m.dispose();
       this.disposed = true;
     }
+  }
+}
+
+function importedFunctionsOf(m: binaryen.Module, module: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < m.getNumFunctions(); i++) {
+    const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
+    if (info.module === module && info.base) out.push(info.base);
+  }
+  return out;
+}
+
+/**
+ * A module with only the exports named in `keep` and what they reach: the others are removed,
+ * then binaryen's `remove-unused-module-elements` drops the functions, globals and data nothing
+ * kept reaches. The code kept is not otherwise changed (no optimisation pass runs), so a kept
+ * function computes exactly what it did. Used to embed the part of the runtime a model calls.
+ * Also returns the integer constants and memory offsets of the kept code (binaryen cannot tell
+ * which active data segments code reads; compiler/emit/sections.ts drops those no constant
+ * points near).
+ */
+export function keepExports(bytes: Uint8Array, keep: ReadonlySet<string>): { bytes: Uint8Array<ArrayBuffer>; constants: Set<number> } {
+  const m = binaryen.readBinary(bytes);
+  try {
+    m.setFeatures(binaryen.Features.All);
+    const drop: string[] = [];
+    for (let i = 0; i < m.getNumExports(); i++) {
+      const name = binaryen.getExportInfo(m.getExportByIndex(i)).name;
+      if (!keep.has(name)) drop.push(name);
+    }
+    for (const name of drop) m.removeExport(name);
+    m.runPasses(['remove-unused-module-elements']);
+    // Every integer constant and memory-access offset the kept code holds (the addresses it may
+    // reach in the static data), read from binaryen's printed module.
+    const constants = new Set<number>();
+    const code = m
+      .emitText()
+      .split('\n')
+      .filter((line) => !/^\s*\(data\b/.test(line)) // the segments' own offsets are not references
+      .join('\n');
+    for (const c of code.matchAll(/\bi(?:32|64)\.const (-?\d+)|\boffset=(\d+)/g)) constants.add(Number(c[1] ?? c[2]));
+    return { bytes: new Uint8Array(m.emitBinary()), constants };
+  } finally {
+    m.dispose();
   }
 }

@@ -3,14 +3,16 @@
  * validated and optimised (per function by default: codegen/module.ts
  * `optimizeFunctions`; binaryen's whole -O3 with `optimize: 'full'`, validated again after it); custom sections
  * carry the manifest (`tfg.manifest`, UTF-8 JSON), the constant bytes (`tfg.consts`) and the
- * AssemblyScript runtime (`tfg.runtime`), appended to binaryen's bytes by `sections.ts`. The
+ * part of the AssemblyScript runtime the module calls (`tfg.runtime`, runtime.ts), appended to binaryen's bytes by `sections.ts`. The
  * manifest itself is built in `manifest.ts`.
  * `writeCompiled` (compiler/emit/write.ts, Node) writes `<name>.wasm` and `<name>.manifest.json`.
  */
 import { host } from '../host.js';
 import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest } from '../../session/wasm/manifest.js';
-import { RUNTIME_SECTION } from '../../runtime-as/abi.js';
+import { RUNTIME_IMPORT_MODULE, RUNTIME_SECTION } from '../../runtime-as/abi.js';
+import { runtimeFor } from './runtime.js';
 import type { WasmModule } from '../codegen/module.js';
+import { HOST_MODULE } from '../codegen/lower.js';
 import { CompileError, error } from '../diagnostics/diagnostic.js';
 import { BACKEND } from '../diagnostics/catalogue.js';
 import { type CustomSection, ModuleSizeError, appendCustomSections } from './sections.js';
@@ -62,9 +64,15 @@ export function emitModule(m: WasmModule, manifest: Manifest, consts: Uint8Array
     } else if (opts.optimize !== false) {
       m.optimizeFunctions();
     }
+    // The runtime kernels no entry calls are dropped from the imports (and from an embedded runtime).
+    m.removeUnusedElements();
     const sections: CustomSection[] = [];
     if (opts.embedRuntime !== false) {
-      sections.push({ name: RUNTIME_SECTION, payload: opts.runtime ?? host().runtimeWasm() });
+      const runtime = opts.runtime ?? host().runtimeWasm();
+      sections.push({
+        name: RUNTIME_SECTION,
+        payload: runtimeFor(runtime, m.importedFunctions(RUNTIME_IMPORT_MODULE), m.importedFunctions(HOST_MODULE).includes('random')),
+      });
       manifest.runtimeEmbedded = true;
     }
     sections.push({ name: CONSTS_SECTION, payload: consts });

@@ -75,3 +75,115 @@ export function appendCustomSections(wasm: Uint8Array, sections: readonly Custom
   }
   return out;
 }
+
+function readU32(b: Uint8Array, at: number): [value: number, next: number] {
+  let v = 0;
+  let shift = 0;
+  for (let i = at; i < b.length; i++) {
+    const x = b[i]!;
+    v += (x & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((x & 0x80) === 0) return [v, i + 1];
+  }
+  throw new RangeError('truncated wasm module (LEB128)');
+}
+
+/** A signed LEB128 (an i32.const's immediate) at `at`: its value and the next position. */
+function readS32(b: Uint8Array, at: number): [value: number, next: number] {
+  let v = 0;
+  let shift = 0;
+  for (let i = at; i < b.length; i++) {
+    const x = b[i]!;
+    v |= (x & 0x7f) << shift;
+    shift += 7;
+    if ((x & 0x80) === 0) return [shift < 32 && x & 0x40 ? v | (~0 << shift) : v, i + 1];
+  }
+  throw new RangeError('truncated wasm module (LEB128)');
+}
+
+/**
+ * The module without the active data segments at a constant address that no constant of its
+ * code points into or just below (`margin` bytes: a base address minus a small offset; a
+ * constant at a segment's end is the next one's start): static tables only the removed
+ * functions read (the runtime's math tables, for a model that calls its matmul alone). A segment
+ * of another form (passive, or at a computed address) is kept; so is any segment a constant
+ * comes near, so a doubt keeps the data. The data-count section follows the new count.
+ */
+export function dropUnreferencedData(wasm: Uint8Array, constants: ReadonlySet<number>, margin = 64): Uint8Array<ArrayBuffer> {
+  const near = (start: number, end: number): boolean => {
+    for (const c of constants) if (c >= start - margin && c < end) return true;
+    return false;
+  };
+  let at = 8;
+  let dataAt = -1;
+  let countAt = -1;
+  while (at < wasm.length) {
+    const id = wasm[at]!;
+    const [size, body] = readU32(wasm, at + 1);
+    if (id === 11) dataAt = at;
+    if (id === 12) countAt = at;
+    at = body + size;
+  }
+  if (dataAt < 0) return wasm.slice();
+  const [size, body] = readU32(wasm, dataAt + 1);
+  const [count, first] = readU32(wasm, body);
+  const kept: Uint8Array[] = [];
+  let p = first;
+  for (let k = 0; k < count; k++) {
+    const start = p;
+    const flag = wasm[p]!;
+    let keep = true;
+    if (flag === 0 && wasm[p + 1] === 0x41) {
+      const [offset, q] = readS32(wasm, p + 2);
+      if (wasm[q] !== 0x0b) throw new RangeError('unexpected data segment offset expression');
+      const [len, d] = readU32(wasm, q + 1);
+      p = d + len;
+      keep = near(offset, offset + len);
+    } else {
+      // passive (1) or with a memory index / computed offset (2): skip it whole, keep it
+      let q = p + 1;
+      if (flag === 2) q = readU32(wasm, q)[1];
+      if (flag !== 1) {
+        while (wasm[q] !== 0x0b) q++;
+        q++;
+      }
+      const [len, d] = readU32(wasm, q);
+      p = d + len;
+    }
+    if (keep) kept.push(wasm.subarray(start, p));
+  }
+  if (kept.length === count) return wasm.slice();
+  const payload = [...uleb128(kept.length)];
+  const bodyLen = payload.length + kept.reduce((a, s) => a + s.length, 0);
+  const section = [11, ...uleb128(bodyLen)];
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  const cut = (start: number, end: number, replacement: Uint8Array | null): void => {
+    parts.push(wasm.subarray(from, start));
+    if (replacement) parts.push(replacement);
+    from = end;
+  };
+  const ends = (s: number): number => {
+    const [n, b] = readU32(wasm, s + 1);
+    return b + n;
+  };
+  // Sections in order: the data count (12) comes before the code and the data section.
+  if (countAt >= 0) cut(countAt, ends(countAt), new Uint8Array([12, ...uleb128(uleb128(kept.length).length), ...uleb128(kept.length)]));
+  const data = new Uint8Array(section.length + bodyLen);
+  data.set(section, 0);
+  data.set(payload, section.length);
+  let o = section.length + payload.length;
+  for (const s of kept) {
+    data.set(s, o);
+    o += s.length;
+  }
+  cut(dataAt, body + size, data);
+  parts.push(wasm.subarray(from));
+  const out = new Uint8Array(parts.reduce((a, x) => a + x.length, 0));
+  let w = 0;
+  for (const x of parts) {
+    out.set(x, w);
+    w += x.length;
+  }
+  return out;
+}

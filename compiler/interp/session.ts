@@ -231,6 +231,12 @@ export class ReferenceSession implements Session {
     return this.graph.nodes.filter((n) => n.op === 'variable').map((n) => n.name);
   }
 
+  /** Run every global variable's initializer (TF1's `sess.run(tf.global_variables_initializer())`). */
+  initialize(): void {
+    const inits = this.graph.globalVariables().map((v) => v.initializer.name);
+    if (inits.length) this.run(inits);
+  }
+
   /** Is the variable initialized in this session? */
   isInitialized(name: string): boolean {
     this.checkOpen();

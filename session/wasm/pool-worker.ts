@@ -38,8 +38,12 @@ export function workerMain(init: WorkerInit): void {
     const ex = inst.exports as Record<string, unknown>;
     fns = init.kernels.map((k) => {
       const f = ex[k];
-      if (typeof f !== 'function') throw new Error(`the runtime has no '${k}'`);
-      return f as (...a: number[]) => unknown;
+      if (typeof f === 'function') return f as (...a: number[]) => unknown;
+      // A runtime embedded in a model holds only the kernels the model calls (compiler/emit/
+      // runtime.ts); the main thread never sends the others.
+      return () => {
+        throw new Error(`the runtime has no '${k}'`);
+      };
     });
     if (init.model) {
       // Only part functions run here: they call no host import (random draws and splits stay on the main thread).

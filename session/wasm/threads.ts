@@ -19,7 +19,7 @@
  * says why in `session.threadNote`. Browser-safe; the Node host is registered by session/node.ts.
  */
 import { InternalError } from '../errors.js';
-import { type RuntimeExports, matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
+import { type RuntimeExports, matmulF32ScratchBytes, matmulF64ScratchBytes, runtimePredatesThreads } from '../../runtime-as/abi.js';
 import { CTL } from './pool-ctl.js';
 import type { WorkerInit } from './pool-worker.js';
 
@@ -139,7 +139,7 @@ export function chooseThreads(requested: number | undefined, runtime: WebAssembl
   let note: string | undefined;
   if (!host) note = 'threads need Web Workers and SharedArrayBuffer (a cross-origin isolated page: COOP/COEP headers) or worker_threads (load with tfg/node)';
   else if (!sharedMemoryWorks()) note = 'threads need a shared WebAssembly.Memory (SharedArrayBuffer), which this engine does not provide';
-  else if (runtime && !WebAssembly.Module.exports(runtime).some((e) => e.name === 'matmul_f32_part'))
+  else if (runtime && runtimePredatesThreads(WebAssembly.Module.exports(runtime).map((e) => e.name)))
     note = 'the tfg runtime embedded in this model predates threads (recompile it)';
   if (note === undefined) return { threads: want };
   note = `running on one thread: ${note}`;

@@ -19,6 +19,9 @@ import { Tensor } from '../../session/tensor.js';
 import { loadModelSync } from '../../session/wasm/sync.js';
 import { repoPath } from '../helpers.js';
 
+// tfg run keeps its compiles in a cache folder: this file's own, not the user's.
+process.env.TFG_CACHE_DIR = mkdtempSync(join(tmpdir(), 'tfg-cache-'));
+
 const SAMPLE = repoPath('samples/moons_logreg_train.tfg');
 const dir = mkdtempSync(join(tmpdir(), 'tfg-ckpt-compile-'));
 const logdir = join(dir, 'run');

@@ -15,6 +15,9 @@ import { readNpy } from '../../session/io/npy.js';
 import { runCli } from '../../cli/main.js';
 import { repoPath } from '../helpers.js';
 
+// tfg run keeps its compiles in a cache folder: this file's own, not the user's.
+process.env.TFG_CACHE_DIR = mkdtempSync(join(tmpdir(), 'tfg-cache-'));
+
 const MAIN = repoPath('dist/cli/main.js');
 const fx = (name: string): string => join('test', 'cli', 'fixtures', name);
 
