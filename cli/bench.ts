@@ -2,8 +2,8 @@
  * @fileoverview `tfg bench FILE [--signature S] [--batch N] [--iterations N] [--graph G]`: time one
  * signature compiled fused, compiled unfused (one kernel per node) and on the reference Session,
  * interleaved (one call of each per round, after warm-up), printing time per call (median, p10,
- * p90) and the bytes each kernel moves (its input buffers read once + outputs written, from the
- * schedule's `bytesMoved`) for the fused and the unfused plan, at the given batch size.
+ * p90) and the bytes each kernel moves (its input buffers read once + outputs written:
+ * compiler/schedule/traffic.ts) for the fused and the unfused plan, at the given batch size.
  *
  * Feeds are generated from the signature's placeholders: every unknown dimension is `--batch`;
  * floats are seeded uniform in [-1, 1), int32 are zeros (valid labels and indices), bools
@@ -15,10 +15,9 @@ import { performance } from 'node:perf_hooks';
 import { openSession } from '../compiler/session.js';
 import { type PerfOptions, loadOptionsFrom, perfNotes } from './perf.js';
 import { restoreInto } from './run.js';
-import type { FetchSpec, Signature } from '../compiler/frontend/index.js';
+import type { FetchSpec } from '../compiler/frontend/index.js';
 import { Node, Operation, type Graph } from '../compiler/ir/graph.js';
-import { runPipeline } from '../compiler/passes/pipeline.js';
-import { bytesMoved, schedule } from '../compiler/schedule/schedule.js';
+import { signatureTraffic } from '../compiler/schedule/traffic.js';
 import { allocArray } from '../session/dtype.js';
 import { Tensor } from '../session/tensor.js';
 import { limitsFromOptions } from './limits.js';
@@ -85,26 +84,6 @@ function table(header: string[], rows: string[][]): string[] {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
   return [line(header), ...rows.map(line)];
-}
-
-/** Per-kernel bytes of a signature's plan, fused or not, at batch B. */
-function kernelBytes(graph: Graph, sig: Signature, fuse: boolean, batch: number): { name: string; kind: string; nodes: number; bytes: number }[] {
-  const fetches: Node[] = [];
-  const collect = (f: FetchSpec): void => {
-    if (f instanceof Operation) fetches.push(f.node);
-    else if (f instanceof Node) fetches.push(f);
-    else if (Array.isArray(f)) f.forEach(collect);
-    else Object.values(f).forEach(collect);
-  };
-  collect(sig.fetches);
-  const r = runPipeline({ graph, fetches: [...new Set(fetches)], feeds: [...sig.feeds] });
-  const plan = schedule(r.unit, { noFuse: !fuse });
-  return plan.kernels.map((k) => ({
-    name: `k${k.id} ${k.kind}`,
-    kind: k.kind,
-    nodes: k.nodes.length,
-    bytes: bytesMoved(k, plan.fusion.shapes).eval({ B: batch }),
-  }));
 }
 
 export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo): number {
@@ -178,13 +157,12 @@ export function runBench(file: string, opts: BenchCliOptions, io: Io = processIo
       ['fused', true],
       ['unfused', false],
     ] as const) {
-      const ks = kernelBytes(g, sig, fuse, batch);
-      const total = ks.reduce((a, k) => a + k.bytes, 0);
+      const { kernels: ks, total } = signatureTraffic(sig, { fuse, env: { B: batch } });
       io.out('');
       io.out(`bytes moved per kernel, ${label} (${ks.length} kernel${ks.length === 1 ? '' : 's'}, ${total} bytes in all):`);
       for (const l of table(
         ['kernel', 'nodes', 'bytes'],
-        ks.map((k) => [k.name, String(k.nodes), String(k.bytes)]),
+        ks.map((k) => [`k${k.id} ${k.kind} ${k.name}`, String(k.nodes), String(k.bytes)]),
       ))
         io.out(`  ${l}`);
     }

@@ -16,7 +16,7 @@ import { readNpz } from '../session/io/npz.js';
 import { parseCsv } from '../session/io/csv-text.js';
 import { NotFoundError } from '../session/errors.js';
 import { Tensor } from '../session/tensor.js';
-import type { DataSourceSpec } from '../session/train/plan.js';
+import type { DataSourceSpec, TrainPlan } from '../session/train/plan.js';
 import { cut, moonsSource } from '../session/train/data.js';
 
 export { type Host, MemoryHost, host, setHost, posixResolve } from './host.js';
@@ -42,6 +42,7 @@ export { CompileError, type Diagnostic, formatDiagnostic, formatDiagnostics } fr
 export { Graph, Node, Operation } from './ir/graph.js';
 export { printGraph, formatType } from './ir/printer.js';
 export { graphToDot } from './ir/dot.js';
+export { signatureTraffic, type SignatureTraffic, type KernelTraffic } from './schedule/traffic.js';
 export { OPS } from './ops/registry.js';
 export * from '../session/index.js';
 export { readNpy, writeNpy } from '../session/io/npy.js';
@@ -76,6 +77,39 @@ export function check(text: string, fileName: string): { result: BuildResult; di
   return { result, diagnostics };
 }
 
+/** The idx files of an MNIST split in `mnistDir/` (images, labels). */
+export function mnistPaths(split: 'train' | 'test', mnistDir = 'mnist'): [string, string] {
+  const base = split === 'train' ? 'train' : 't10k';
+  return [`${mnistDir}/${base}-images-idx3-ubyte`, `${mnistDir}/${base}-labels-idx1-ubyte`];
+}
+
+/** A file a recipe's data source reads through the host. */
+export interface DataFile {
+  /** `train`, `validation` or `test`. */
+  split: string;
+  /** The source, as the recipe wrote it (`mnist(split="train")`). */
+  source: string;
+  /** What the file holds (`images`, `labels`, `rows`). */
+  role: string;
+  /** The host path `hostSourceLoader` reads. */
+  path: string;
+}
+
+/** Every file the recipe's data sources read through the host (moons and fractions read none). */
+export function dataFiles(plan: TrainPlan, mnistDir = 'mnist'): DataFile[] {
+  const out: DataFile[] = [];
+  for (const split of ['train', 'validation', 'test'] as const) {
+    const s = plan.data[split];
+    if (s === null || typeof s !== 'object') continue;
+    if (s.kind === 'mnist') {
+      const [images, labels] = mnistPaths(s.split, mnistDir);
+      const source = `mnist(split="${s.split}")`;
+      out.push({ split, source, role: 'images', path: images }, { split, source, role: 'labels', path: labels });
+    } else if (s.kind === 'csv' || s.kind === 'npz') out.push({ split, source: `${s.kind}("${s.path}")`, role: 'rows', path: s.path });
+  }
+  return out;
+}
+
 /**
  * A recipe's data sources read through the host (the browser's `loadNodeSource`): MNIST's idx
  * files from `<mnistDir>/`, CSV and npz files by path, moons generated.
@@ -92,10 +126,10 @@ export function hostSourceLoader(mnistDir = 'mnist'): (s: DataSourceSpec, limit:
     const lim = (n: number | null): number | null => (n === null ? limit : limit === null ? n : Math.min(n, limit));
     switch (s.kind) {
       case 'mnist': {
-        const base = s.split === 'train' ? 'train' : 't10k';
+        const [images, labelFile] = mnistPaths(s.split, mnistDir);
         const l = lim(s.limit) ?? undefined;
-        let f = readIdxImages(read(`${mnistDir}/${base}-images-idx3-ubyte`, 'MNIST'), { limit: l, source: `${base}-images-idx3-ubyte` });
-        const labels = readIdxLabels(read(`${mnistDir}/${base}-labels-idx1-ubyte`, 'MNIST'), { limit: l, source: `${base}-labels-idx1-ubyte` });
+        let f = readIdxImages(read(images, 'MNIST'), { limit: l, source: images });
+        const labels = readIdxLabels(read(labelFile, 'MNIST'), { limit: l, source: labelFile });
         if (!s.normalize) {
           const d = new Float32Array(f.size);
           for (let i = 0; i < d.length; i++) d[i] = Math.round((f.data as Float32Array)[i] * 255);

@@ -50,15 +50,36 @@ export function posixResolve(from: string | null, rel: string): string {
   return out.join('/');
 }
 
-/** A host over an in-memory file table (the browser's, or a test's). */
+/**
+ * A host over an in-memory file table (the browser's, or a test's). A page fills it two ways:
+ * `addFile` for what it fetched from its own server, and `pick` for a file the user chose for a
+ * path (an MNIST idx file, a CSV a program reads): a picked file stands in for that path, and a
+ * later `addFile` (a fetch) does not replace it.
+ */
 export class MemoryHost implements Host {
   readonly files = new Map<string, Uint8Array>();
+  /** Paths that hold a file the user picked, and that file's own name. */
+  readonly picked = new Map<string, string>();
   runtime: Uint8Array | null = null;
   relaxedRuntime: Uint8Array | null = null;
   printer: (text: string) => void = (t) => console.log(t.replace(/\n$/, ''));
 
   addFile(path: string, data: Uint8Array | string): void {
-    this.files.set(posixResolve(null, path), typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    const p = posixResolve(null, path);
+    if (this.picked.has(p)) return;
+    this.files.set(p, typeof data === 'string' ? new TextEncoder().encode(data) : data);
+  }
+  /** The user's file `name` read as `path`, whatever was there. */
+  pick(path: string, data: Uint8Array, name: string): void {
+    const p = posixResolve(null, path);
+    this.picked.delete(p);
+    this.addFile(p, data);
+    this.picked.set(p, name);
+  }
+  /** Forget a picked file (the path is fetched again when needed). */
+  unpick(path: string): void {
+    const p = posixResolve(null, path);
+    if (this.picked.delete(p)) this.files.delete(p);
   }
   readBytes(path: string): Uint8Array {
     const b = this.files.get(posixResolve(null, path));

