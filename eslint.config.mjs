@@ -22,6 +22,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       // A closure declared before the function it calls is assigned (mutual recursion).
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      // A name used only as a type is imported as one (`import { type X }`, `import type`), so an
+      // import's reader sees what it costs at run time. `typeof import('x')` annotations stay:
+      // they type a module loaded lazily with import().
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       // Tests match code frames and ANSI colors literally: `/  \|/`, `/\x1b\[/`.
       'no-regex-spaces': 'off',
       'no-control-regex': 'off',

@@ -10,7 +10,7 @@ import { pyDTypeName } from '../session/dtype.js';
 import { writeNpy, readNpy } from '../session/io/npy.js';
 import { readNpz } from '../session/io/npz.js';
 import { parseCsv } from '../session/node/csv.js';
-import { type NestedValue, Tensor, stridesOf } from '../session/tensor.js';
+import { type NestedValue, type Tensor, stridesOf } from '../session/tensor.js';
 import { formatTensor } from '../session/format.js';
 import { CliError } from './io.js';
 

@@ -5,7 +5,7 @@
  * (session/wasm/errors.ts) both call these, so the two backends cannot word an error apart.
  * The errors carry no node: the caller locates them (`located`).
  */
-import { InvalidArgumentError, OpError, type SourceLocation } from './errors.js';
+import { InvalidArgumentError, type OpError, type SourceLocation } from './errors.js';
 
 /** `[2,3]`, as TF1 prints concrete shapes in run-time errors. */
 export function fmtShape(s: readonly number[]): string {

@@ -2,7 +2,7 @@
  * @fileoverview Concrete tensor values: a dtype, a fully known shape and a flat row-major typed
  * array. Used by the reference interpreter and by the wasm loader alike.
  */
-import { AnyTypedArray, DType, allocArray, pyDTypeName } from './dtype.js';
+import { type AnyTypedArray, type DType, allocArray, pyDTypeName } from './dtype.js';
 
 export class Tensor {
   /** The shape, copied and frozen: changing the caller's array later cannot change the tensor. */

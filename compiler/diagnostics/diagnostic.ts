@@ -4,7 +4,7 @@
  * `file:line:col`, a code frame and a caret. `CompileError` carries diagnostics through
  * `throw` when a stage must stop.
  */
-import { Span, formatLocation } from './span.js';
+import { type Span, formatLocation } from './span.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 

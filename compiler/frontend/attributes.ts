@@ -15,7 +15,7 @@ import { type Args, arg, bindArgs, builtin } from './builtins/spec.js';
 import type { Ctx } from './context.js';
 import { applyOp, boolArg, intArg, optStrArg, strArg } from './convert.js';
 import { attributeError, keyError, typeError, valueError } from './errors.js';
-import { type Reuse, AUTO_REUSE, VariableScope, callInitializer } from './scopes.js';
+import { type Reuse, AUTO_REUSE, type VariableScope, callInitializer } from './scopes.js';
 import { fullShapeArg } from './convert.js';
 import {
   type BuiltinValue,

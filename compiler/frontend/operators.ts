@@ -15,7 +15,7 @@ import type { Attrs, Node } from '../ir/graph.js';
 import type { Ctx } from './context.js';
 import { applyOp, convertInputs, convertToTensor, node, requireOp } from './convert.js';
 import { checkItems } from './budget.js';
-import { FrontendError, overflowError, typeError, valueError, zeroDivision } from './errors.js';
+import { type FrontendError, overflowError, typeError, valueError, zeroDivision } from './errors.js';
 import {
   type Value,
   asTensorNode,

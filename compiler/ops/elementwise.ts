@@ -4,13 +4,13 @@
  * not wrap like C++ int32) and a note of its math for codegen. Plus cast, select and add_n.
  * Inputs broadcast numpy-style; binary inputs must share a dtype (TF1's type attr `T`).
  */
-import { DType, pyDTypeName } from '../../session/dtype.js';
+import { type DType, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
 import type { Poly } from '../ir/sym.js';
 import { ShapeError, broadcastShapes } from '../ir/shape.js';
 import type { Node } from '../ir/graph.js';
-import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import { NOT_DIFFERENTIABLE, type OpDef, OpTypeError, type TensorSig } from './def.js';
 import type { GradBuilder, GradRule } from './grad-api.js';
 import { type ElementwiseLowering, type OpLowering, type ViewRule, elementwise } from './lower-api.js';
 import {

@@ -3,14 +3,14 @@
  * shape helpers, and the reference kernels written once (broadcast iteration with strides,
  * reductions over axes, outer×axis×inner splitting). Family files build their OpDefs on these.
  */
-import { AnyTypedArray, DType, allocArray, pyDTypeName } from '../../session/dtype.js';
+import { type AnyTypedArray, type DType, allocArray, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
 import { axisOf as axisOfRule, reductionAxes as reductionAxesRule } from '../../session/shapes.js';
 import type { AttrValue, Attrs } from '../ir/graph.js';
-import { Shape, ShapeError, broadcastConcrete, formatShape } from '../ir/shape.js';
+import { type Shape, ShapeError, broadcastConcrete, formatShape } from '../ir/shape.js';
 import type { Poly } from '../ir/sym.js';
-import { OpTypeError, TensorSig } from './def.js';
+import { OpTypeError, type TensorSig } from './def.js';
 
 export const ALL: readonly DType[] = ['f32', 'f64', 'i32', 'bool'];
 export const NUMERIC: readonly DType[] = ['f32', 'f64', 'i32'];

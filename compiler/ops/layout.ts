@@ -4,7 +4,7 @@
  * shape/size/rank (metadata as int32) and one_hot. Static rules propagate unknown dims; the
  * reference kernels re-check at run time what was unknown statically, with TF1's messages.
  */
-import { DType, allocArray, byteSize, pyDTypeName } from '../../session/dtype.js';
+import { type DType, allocArray, byteSize, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf, stridesOf } from '../../session/tensor.js';
 import {
@@ -20,9 +20,9 @@ import {
   vectorValue,
 } from '../../session/shapes.js';
 import type { AttrValue, Attrs, Node } from '../ir/graph.js';
-import { Dim, Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined, normAxis, unknownDims, checkDimCount } from '../ir/shape.js';
+import { type Dim, type Shape, ShapeError, broadcastConcrete, formatShape, isFullyDefined, normAxis, unknownDims, checkDimCount } from '../ir/shape.js';
 import { Poly, ScheduleError, contiguousStrides, numel } from '../ir/sym.js';
-import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import { NOT_DIFFERENTIABLE, type OpDef, OpTypeError, type TensorSig } from './def.js';
 import type { GradRule } from './grad-api.js';
 import { type Expr, type KValue, type Local, LoweringError, type OpaqueEmitter, type ValueOps, type View, type ViewContext, scalarType } from './lower-api.js';
 import { FAIL, STATUS_ADDR, access, checkEq, checkedKernel, copyNest, splitSym, zeroFill } from './lowering.js';

@@ -7,9 +7,9 @@ import { matmulShape as matmulShapeRt } from '../../session/shapes.js';
 import { allocArray } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
-import { Dim, Shape, ShapeError } from '../ir/shape.js';
+import { type Dim, type Shape, ShapeError } from '../ir/shape.js';
 import { numel } from '../ir/sym.js';
-import { OpDef } from './def.js';
+import { type OpDef } from './def.js';
 import { FAIL } from './lowering.js';
 import { FLOAT, NUMERIC, attrBool, checkArity, checkDType, checkRankAtLeast, checkSameDType, dtypeList, mergeDim } from './kernels.js';
 

@@ -7,10 +7,10 @@ import { allocArray, byteSize, pyDTypeName } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor } from '../../session/tensor.js';
 import type { Attrs, Node } from '../ir/graph.js';
-import { Dim, Shape, ShapeError, formatShapePy } from '../ir/shape.js';
+import { type Dim, type Shape, ShapeError, formatShapePy } from '../ir/shape.js';
 import { normAxis } from '../ir/shape.js';
 import { Poly, contiguousStrides, numel } from '../ir/sym.js';
-import { NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import { NOT_DIFFERENTIABLE, type OpDef, OpTypeError, type TensorSig } from './def.js';
 import { type Expr, scalarType } from './lower-api.js';
 import { FAIL, splitSym } from './lowering.js';
 import {

@@ -3,21 +3,21 @@
  * argmax/argmin. Sums, means and products accumulate in f64 and round once to the dtype;
  * int32 sums and products wrap, and the int32 mean truncates (TF's integer mean).
  */
-import { DType } from '../../session/dtype.js';
+import { type DType } from '../../session/dtype.js';
 import { InvalidArgumentError } from '../../session/errors.js';
 import { Tensor } from '../../session/tensor.js';
 import type { Attrs } from '../ir/graph.js';
-import { Shape } from '../ir/shape.js';
+import { type Shape } from '../ir/shape.js';
 import type { Node } from '../ir/graph.js';
 import { normAxis } from '../ir/shape.js';
 import { Poly, contiguousStrides, numel } from '../ir/sym.js';
-import { NOT_DIFFERENTIABLE, OpDef, TensorSig } from './def.js';
+import { NOT_DIFFERENTIABLE, type OpDef, type TensorSig } from './def.js';
 import type { GradBuilder, GradRule } from './grad-api.js';
 import { type Combiner, type Expr, LoweringError, type OpLowering, scalarType } from './lower-api.js';
 import { access, checkEq, checkedKernel, reduceAxesSet } from './lowering.js';
 import {
   NUMERIC,
-  Reducer,
+  type Reducer,
   attrBool,
   attrNum,
   attrNums,

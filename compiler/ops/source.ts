@@ -4,14 +4,14 @@
  * Philox words from `ctx.randomBits` (the interpreter owns each node's stream) and convert them
  * with the helpers of session/random.ts, exactly as TF's random_distributions.h.
  */
-import { DType, allocArray, byteSize } from '../../session/dtype.js';
+import { type DType, allocArray, byteSize } from '../../session/dtype.js';
 import { InternalError, InvalidArgumentError } from '../../session/errors.js';
 import { normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBits, wordsFor } from '../../session/random.js';
 import { Tensor, sizeOf } from '../../session/tensor.js';
 import type { AttrValue, Attrs } from '../ir/graph.js';
-import { Shape, ShapeError, checkDimCount, unknownDims } from '../ir/shape.js';
+import { type Shape, ShapeError, checkDimCount, unknownDims } from '../ir/shape.js';
 import { Poly, contiguousStrides, numel } from '../ir/sym.js';
-import { EvalContext, NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import { type EvalContext, NOT_DIFFERENTIABLE, type OpDef, OpTypeError, type TensorSig } from './def.js';
 import { LoweringError, type OpLowering, scalarType } from './lower-api.js';
 import { FAIL, access, checkedKernel, copyNest } from './lowering.js';
 import { ALL, FLOAT, NUMERIC, attrDType, attrNum, attrNums, castScalar, checkArity, checkDType, checkRank, dtypeList, fmt } from './kernels.js';

@@ -5,10 +5,10 @@
  * return the new value. `no_op` and `group` only carry control inputs.
  */
 import { InvalidArgumentError } from '../../session/errors.js';
-import { Tensor } from '../../session/tensor.js';
+import { type Tensor } from '../../session/tensor.js';
 import type { Attrs } from '../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
-import { EvalContext, NOT_DIFFERENTIABLE, OpDef, OpTypeError, TensorSig } from './def.js';
+import { type EvalContext, NOT_DIFFERENTIABLE, type OpDef, OpTypeError, type TensorSig } from './def.js';
 import {
   ALL,
   NUMERIC,

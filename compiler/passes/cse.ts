@@ -27,7 +27,7 @@
  */
 import type { Node } from '../ir/graph.js';
 import { hasIdentity } from './opinfo.js';
-import { GraphRewriter, GraphUnit, PassResult, canonicalJson } from './rewrite.js';
+import { GraphRewriter, type GraphUnit, type PassResult, canonicalJson } from './rewrite.js';
 
 export function cse(unit: GraphUnit): PassResult {
   const fed = new Set(unit.feeds);

@@ -21,7 +21,7 @@
  * y = add(x, c)
  * ```
  */
-import { GraphRewriter, GraphUnit, PassResult, reachable } from './rewrite.js';
+import { GraphRewriter, type GraphUnit, type PassResult, reachable } from './rewrite.js';
 
 export function dce(unit: GraphUnit): PassResult {
   const keep = reachable(unit.fetches);

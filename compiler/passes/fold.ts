@@ -35,10 +35,10 @@
 import type { Attrs, Node } from '../ir/graph.js';
 import { isFullyDefined } from '../ir/shape.js';
 import type { EvalContext } from '../ops/def.js';
-import { Tensor } from '../../session/tensor.js';
+import { type Tensor } from '../../session/tensor.js';
 import { staticEval } from '../ops/static-value.js';
 import { hasIdentity, opDef, opKind } from './opinfo.js';
-import { GraphRewriter, GraphUnit, PassResult } from './rewrite.js';
+import { GraphRewriter, type GraphUnit, type PassResult } from './rewrite.js';
 
 export interface FoldOptions {
   /** Largest result (in elements) folded into a constant. */

@@ -13,9 +13,9 @@ import type { Graph, Node } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
 import { cse } from './cse.js';
 import { dce } from './dce.js';
-import { fold, FoldOptions } from './fold.js';
+import { fold, type FoldOptions } from './fold.js';
 import { prune } from './prune.js';
-import { GraphUnit, PassError, PassResult, composeMaps } from './rewrite.js';
+import { type GraphUnit, PassError, type PassResult, composeMaps } from './rewrite.js';
 import { simplify } from './simplify.js';
 
 export interface PassInfo {

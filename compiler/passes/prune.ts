@@ -21,7 +21,7 @@
  */
 import type { Node } from '../ir/graph.js';
 import { refInputs } from './opinfo.js';
-import { GraphRewriter, GraphUnit, PassError, PassResult, reachable } from './rewrite.js';
+import { GraphRewriter, type GraphUnit, PassError, type PassResult, reachable } from './rewrite.js';
 
 export function prune(unit: GraphUnit): PassResult {
   const fed = new Set(unit.feeds);

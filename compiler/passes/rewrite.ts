@@ -12,7 +12,7 @@
  * the graph-level tables (seed, collections, variables, varStore) for the nodes that survive.
  */
 import type { DType } from '../../session/dtype.js';
-import { Attrs, Graph, Node, VariableInfo } from '../ir/graph.js';
+import { type Attrs, Graph, type Node, type VariableInfo } from '../ir/graph.js';
 import type { Shape } from '../ir/shape.js';
 
 /** The thing passes transform: a graph, what is fetched from it, what is fed into it. */

@@ -30,7 +30,7 @@
  */
 import type { Node } from '../ir/graph.js';
 import { constValue } from './fold.js';
-import { GraphRewriter, GraphUnit, PassResult } from './rewrite.js';
+import { GraphRewriter, type GraphUnit, type PassResult } from './rewrite.js';
 
 export function simplify(unit: GraphUnit): PassResult {
   const fed = new Set(unit.feeds);

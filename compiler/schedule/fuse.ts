@@ -39,7 +39,7 @@ import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import type { View, ViewContext } from '../ops/lower-api.js';
 import { lowering } from '../passes/opinfo.js';
 import { constValue } from '../passes/fold.js';
-import { GraphUnit, consumersOf, reachable } from '../passes/rewrite.js';
+import { type GraphUnit, consumersOf, reachable } from '../passes/rewrite.js';
 import type { AccessPattern, Body, Expr, Kernel, Load, LoopKernel, MatmulKernel, Store } from './kernel.js';
 import { ScheduleError, inferSymShapes } from './symshape.js';
 

@@ -19,7 +19,7 @@
 import { byteSize, type DType } from '../../session/dtype.js';
 import type { Node } from '../ir/graph.js';
 import type { Kernel } from './kernel.js';
-import { Env, Poly, numel } from './sym.js';
+import { type Env, Poly, numel } from './sym.js';
 
 export const ALIGN = 16;
 /** Batch size at which placements are compared when several are valid for every B. */

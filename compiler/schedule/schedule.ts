@@ -18,10 +18,10 @@
 import type { Node } from '../ir/graph.js';
 import { byteSize } from '../../session/dtype.js';
 import type { GraphUnit } from '../passes/rewrite.js';
-import { FuseOptions, FusionResult, fuse } from './fuse.js';
+import { type FuseOptions, type FusionResult, fuse } from './fuse.js';
 import type { Access, Body, Kernel } from './kernel.js';
 import { type MemoryPlan, planMemory } from './memory.js';
-import { Env, Poly, formatSymShape, numel } from './sym.js';
+import { type Env, Poly, formatSymShape, numel } from './sym.js';
 import { ScheduleError } from './symshape.js';
 
 export interface SchedulePlan {

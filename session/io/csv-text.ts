@@ -4,7 +4,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { InvalidArgumentError } from '../errors.js';
-import { CsvOptions, CsvRow, CsvTable, tableFromRows } from './csv.js';
+import { type CsvOptions, type CsvRow, type CsvTable, tableFromRows } from './csv.js';
 
 /** Split CSV text into rows of cells with their line numbers. */
 export function splitCsv(text: string, source = '<csv>', delimiter = ','): CsvRow[] {

@@ -4,7 +4,7 @@
  * cells. Browser-safe: it takes rows already split into cells (session/node/csv.ts parses files
  * with csv-parse and calls this).
  */
-import { DType } from '../dtype.js';
+import { type DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { InvalidArgumentError } from '../errors.js';
 

@@ -14,7 +14,7 @@
  * or exactly one gather of the rows, into a fresh array or into the destination buffer the
  * caller passes (the wasm loader passes views of wasm memory). Never more than one copy.
  */
-import { AnyTypedArray, DType, allocArray } from '../dtype.js';
+import { type AnyTypedArray, type DType, allocArray } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { InvalidArgumentError } from '../errors.js';
 import { PhiloxStream } from '../random.js';

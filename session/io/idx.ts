@@ -4,7 +4,7 @@
  * (`*.gz`) are inflated first. Browser-safe.
  */
 import { gunzipSync } from 'fflate';
-import { DType, allocArray } from '../dtype.js';
+import { type DType, allocArray } from '../dtype.js';
 import { Tensor, sizeOf } from '../tensor.js';
 import { DataLossError } from '../errors.js';
 

@@ -8,7 +8,7 @@
  * the header dict with sorted keys, numpy's 21-digit growth padding, and the header padded with
  * spaces and a newline so the data starts on a 64-byte boundary.
  */
-import { AnyTypedArray, DType, allocArray, byteSize } from '../dtype.js';
+import { type AnyTypedArray, type DType, allocArray, byteSize } from '../dtype.js';
 import { Tensor, sizeOf } from '../tensor.js';
 import { DataLossError, InvalidArgumentError } from '../errors.js';
 

@@ -10,7 +10,7 @@
  * a buffer of that size, and a stream that runs past it is refused as soon as it does.
  */
 import { Inflate, zipSync, type Zippable } from 'fflate';
-import { Tensor, sizeOf } from '../tensor.js';
+import { type Tensor, sizeOf } from '../tensor.js';
 import { DataLossError, InvalidArgumentError, ResourceExhaustedError } from '../errors.js';
 import { elementBytes, readNpy, readNpyHeader, writeNpy } from './npy.js';
 

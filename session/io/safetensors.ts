@@ -13,10 +13,10 @@
  * no holes or overlaps, each size = product(shape) × dtype size, the buffer fully used) and
  * throws `DataLossError` with the tensor name and the rule broken.
  */
-import { DType } from '../dtype.js';
+import { type DType } from '../dtype.js';
 import { Tensor, sizeOf } from '../tensor.js';
 import { DataLossError, InvalidArgumentError } from '../errors.js';
-import { ElementKind, decodeElements, elementBytes, kindToDType, tensorBytesLE } from './npy.js';
+import { type ElementKind, decodeElements, elementBytes, kindToDType, tensorBytesLE } from './npy.js';
 
 /** The reference implementation's limit on the header size. */
 export const MAX_HEADER_SIZE = 100_000_000;

@@ -30,9 +30,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { DType, DTYPES, tfDTypeName } from '../dtype.js';
-import { Tensor } from '../tensor.js';
-import { DataLossError, InvalidArgumentError, NotFoundError, OpError, ResourceExhaustedError } from '../errors.js';
+import { type DType, DTYPES, tfDTypeName } from '../dtype.js';
+import { type Tensor } from '../tensor.js';
+import { DataLossError, InvalidArgumentError, NotFoundError, type OpError, ResourceExhaustedError } from '../errors.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { MAX_BUFFER_BYTES, fileSize, readFileLimited, readFileRange } from './files.js';
 

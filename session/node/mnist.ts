@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Tensor } from '../tensor.js';
+import { type Tensor } from '../tensor.js';
 import { NotFoundError } from '../errors.js';
 import { readIdxImages, readIdxLabels } from '../io/idx.js';
 

@@ -14,7 +14,7 @@ import { ReferenceSession } from '../../compiler/interp/session.js';
 import { makeNode } from '../../compiler/ops/build.js';
 import type { OpDef, TensorSig } from '../../compiler/ops/def.js';
 import { getOp } from '../../compiler/ops/registry.js';
-import { Tensor } from '../../session/tensor.js';
+import { type Tensor } from '../../session/tensor.js';
 import { checkGrads, constNode, op, rng } from './check.js';
 
 function catchErr(fn: () => unknown): unknown {

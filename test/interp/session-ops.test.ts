@@ -9,7 +9,7 @@ import { SourceFile, span } from '../../compiler/diagnostics/span.js';
 import { Graph, Operation } from '../../compiler/ir/graph.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { makeNode } from '../../compiler/ops/build.js';
-import { InvalidArgumentError, OpError } from '../../session/errors.js';
+import { InvalidArgumentError, type OpError } from '../../session/errors.js';
 
 function scalar(g: Graph, v: number, dtype: 'f32' | 'i32' = 'i32') {
   return makeNode(g, 'const', [], { dtype, shape: [], value: [v] }, { name: 'Const' });

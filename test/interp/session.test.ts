@@ -8,8 +8,8 @@ import t, { type Test } from 'tap';
 import { SourceFile, span } from '../../compiler/diagnostics/span.js';
 import { Graph, Operation } from '../../compiler/ir/graph.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
-import { FailedPreconditionError, InternalError, InvalidArgumentError, OpError, RuntimeError, TypeError_, ValueError } from '../../session/errors.js';
-import { Tensor, fromNested } from '../../session/tensor.js';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, type OpError, RuntimeError, TypeError_, ValueError } from '../../session/errors.js';
+import { type Tensor, fromNested } from '../../session/tensor.js';
 import { constant, node, testOps } from './test-ops.js';
 
 /** The error `fn` throws (tap's t.throws treats a predicate as a class, so we match instead). */

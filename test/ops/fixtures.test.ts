@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { isCompatible } from '../../compiler/ir/shape.js';
 import { OPS } from '../../compiler/ops/registry.js';
-import { Tensor } from '../../session/tensor.js';
+import { type Tensor } from '../../session/tensor.js';
 import { repoPath } from '../helpers.js';
-import { FixtureTensor, decodeValue, evalOp, fromFixture } from './harness.js';
+import { type FixtureTensor, decodeValue, evalOp, fromFixture } from './harness.js';
 
 /**
  * Tolerances: |actual - expected| <= atol + rtol·|expected|. f32 results are rounded once from

@@ -4,14 +4,14 @@
  * (so its static rule runs), then call its `eval` with a fake EvalContext that keeps variables
  * in a Map and gives each random node a PhiloxStream keyed by its (seed, seed2) attrs.
  */
-import { DType } from '../../session/dtype.js';
+import { type DType } from '../../session/dtype.js';
 import { FailedPreconditionError } from '../../session/errors.js';
 import { PhiloxStream } from '../../session/random.js';
 import { Tensor } from '../../session/tensor.js';
-import { Attrs, AttrValue, Graph, Node } from '../../compiler/ir/graph.js';
-import { Shape } from '../../compiler/ir/shape.js';
+import { type Attrs, type AttrValue, Graph, type Node } from '../../compiler/ir/graph.js';
+import { type Shape } from '../../compiler/ir/shape.js';
 import { makeNode } from '../../compiler/ops/build.js';
-import { EvalContext } from '../../compiler/ops/def.js';
+import { type EvalContext } from '../../compiler/ops/def.js';
 import { getOp } from '../../compiler/ops/registry.js';
 
 /** A tensor as stored in fixtures.json (NaN/±inf spelled as strings). */

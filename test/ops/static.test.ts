@@ -5,12 +5,12 @@
  */
 import t from 'tap';
 import { CompileError } from '../../compiler/diagnostics/diagnostic.js';
-import { Graph, Node } from '../../compiler/ir/graph.js';
-import { Shape } from '../../compiler/ir/shape.js';
+import { Graph, type Node } from '../../compiler/ir/graph.js';
+import { type Shape } from '../../compiler/ir/shape.js';
 import { makeNode } from '../../compiler/ops/build.js';
-import { TensorSig } from '../../compiler/ops/def.js';
+import { type TensorSig } from '../../compiler/ops/def.js';
 import { getOp } from '../../compiler/ops/registry.js';
-import { DType } from '../../session/dtype.js';
+import { type DType } from '../../session/dtype.js';
 
 function ph(g: Graph, dtype: DType, shape: Shape): Node {
   return makeNode(g, 'placeholder', [], { dtype, shape });

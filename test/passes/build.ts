@@ -3,7 +3,7 @@
  * directly with Graph + makeNode (no parser), with TF1 default names.
  */
 import type { DType } from '../../session/dtype.js';
-import { Attrs, Graph, Node } from '../../compiler/ir/graph.js';
+import { type Attrs, Graph, type Node } from '../../compiler/ir/graph.js';
 import { printGraph } from '../../compiler/ir/printer.js';
 import { makeNode } from '../../compiler/ops/build.js';
 import type { GraphUnit } from '../../compiler/passes/rewrite.js';

@@ -4,7 +4,7 @@ import { dce } from '../../compiler/passes/dce.js';
 import { fold } from '../../compiler/passes/fold.js';
 import { DEFAULT_PIPELINE, PipelineError, runPipeline } from '../../compiler/passes/pipeline.js';
 import { prune } from '../../compiler/passes/prune.js';
-import { GraphUnit, PassError, PassResult, makeUnit } from '../../compiler/passes/rewrite.js';
+import { type GraphUnit, PassError, type PassResult, makeUnit } from '../../compiler/passes/rewrite.js';
 import { simplify } from '../../compiler/passes/simplify.js';
 import { verifyGraph } from '../../compiler/ir/verify.js';
 import { golden } from '../helpers.js';

@@ -18,7 +18,7 @@ import { sig } from './helpers.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { loadModelSync } from '../../session/wasm/sync.js';
 import { FailedPreconditionError, InvalidArgumentError, type OpError, RuntimeError, TypeError_, ValueError } from '../../session/errors.js';
-import { Tensor, fromNested } from '../../session/tensor.js';
+import { type Tensor, fromNested } from '../../session/tensor.js';
 
 /** What the rule tests use of a Session, by names. */
 interface Sess {
