@@ -269,7 +269,9 @@ t.test('the playground in Chromium', { timeout: 600_000 }, async (t) => {
   t.same(cells, wantCells, `the table's values are the Node Session's (${wantCells.join(', ')})`);
 
   // ---- stop and resume: the counter continues, and the end equals an uninterrupted run
-  const LONG = 400; // epochs: 6400 steps, long enough to stop in the middle
+  // epochs: 64,000 steps (seconds of training), so the Stop message reaches the worker well before
+  // the end even on a loaded machine (6,400 steps once finished before it arrived in CI).
+  const LONG = 4000;
   await page.click('[data-tab=train]');
   await page.fill('#train-epochs', String(LONG));
   await page.evaluate(() => delete (window as unknown as { tfgTrainRate?: unknown }).tfgTrainRate);
