@@ -8,7 +8,7 @@
 import terser from '@rollup/plugin-terser';
 
 const LAZY = [
-  ['generic', /\/session\/wasm\/generic\.js$/],
+  ['generic', /\/session\/wasm\/(generic|dynamic)\.js$/],
   ['safetensors', /\/session\/io\/(safetensors|npy)\.js$/],
 ];
 
