@@ -27,6 +27,9 @@ import { readNpy, writeNpy } from '../../session/io/npy.js';
 import { Tensor, fromNested } from '../../session/tensor.js';
 import { formatTensor } from '../../session/format.js';
 
+// tfg run keeps its compiles in a cache folder: this file's own, not the user's.
+process.env.TFG_CACHE_DIR = mkdtempSync(join(tmpdir(), 'tfg-cache-'));
+
 t.test('--feed NAME=VALUE parsing', (t) => {
   t.same(parseFeedArg('X=[[1,2,3]]'), { name: 'X', text: '[[1,2,3]]' });
   t.same(parseFeedArg('a/b:0=1=2'), { name: 'a/b:0', text: '1=2' });

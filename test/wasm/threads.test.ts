@@ -36,8 +36,13 @@ import { buildSample } from '../samples/helpers.js';
 import { runRun } from '../../cli/run.js';
 import { loadOptionsFrom } from '../../cli/perf.js';
 import { compareTensors, rng } from './helpers.js';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { repoPath } from '../helpers.js';
+
+// tfg run keeps its compiles in a cache folder: this file's own, not the user's.
+process.env.TFG_CACHE_DIR = mkdtempSync(join(tmpdir(), 'tfg-cache-'));
 
 const THREADS = [1, 2, 3];
 SPLIT.minMacs = 1;
