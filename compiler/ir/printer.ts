@@ -35,7 +35,7 @@ function isFlatList(v: AttrValue[]): boolean {
 export function formatAttrValue(v: AttrValue, maxItems = 8): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number') return Number.isNaN(v) ? 'nan' : Number.isFinite(v) ? String(v) : v > 0 ? 'inf' : '-inf';
+  if (typeof v === 'number') return Number.isNaN(v) ? 'nan' : Object.is(v, -0) ? '-0' : Number.isFinite(v) ? String(v) : v > 0 ? 'inf' : '-inf';
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
     if (isFlatList(v) && v.length > maxItems) {

@@ -154,12 +154,19 @@ function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
+/**
+ * maximum/minimum are IEEE 754-2019 maximum/minimum, as wasm's f32.max/f64.max and JS's Math.max:
+ * NaN propagates and -0 < +0, so max(+0, -0) is +0 and min(+0, -0) is -0 in either order. That makes
+ * them commutative and associative, so a reduction's result does not depend on its order (SIMD
+ * lanes, thread segments). TF1's CPU kernel (std::max) returns its first operand on ties and when
+ * the second is NaN; docs/ops.md states the difference.
+ */
 function maximum(x: number, y: number): number {
-  return Number.isNaN(x) || Number.isNaN(y) ? NaN : x > y ? x : y;
+  return Math.max(x, y);
 }
 
 function minimum(x: number, y: number): number {
-  return Number.isNaN(x) || Number.isNaN(y) ? NaN : x < y ? x : y;
+  return Math.min(x, y);
 }
 
 /** int32 division truncating toward zero, as TF's Div kernel on integers. */
@@ -502,7 +509,7 @@ export const ELEMENTWISE_OPS = {
   maximum: binary({
     name: 'maximum',
     tfType: 'Maximum',
-    doc: 'Elementwise max (NaN propagates).',
+    doc: 'Elementwise max (IEEE maximum: NaN propagates, +0 beats -0).',
     math: 'max(x, y)',
     types: NUMERIC,
     f: maximum,
@@ -512,7 +519,7 @@ export const ELEMENTWISE_OPS = {
   minimum: binary({
     name: 'minimum',
     tfType: 'Minimum',
-    doc: 'Elementwise min (NaN propagates).',
+    doc: 'Elementwise min (IEEE minimum: NaN propagates, -0 beats +0).',
     math: 'min(x, y)',
     types: NUMERIC,
     f: minimum,

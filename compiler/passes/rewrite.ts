@@ -194,6 +194,8 @@ export function composeMaps(a: Map<Node, Node>, b: Map<Node, Node>): Map<Node, N
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') {
     if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
+    // JSON.stringify(-0) is "0": without this, cse merged constant(0.0) and constant(-0.0)
+    if (Object.is(v, -0)) return '"-0"';
     return JSON.stringify(v);
   }
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;

@@ -4,7 +4,9 @@
  * Rewrites (a node with control inputs, or a fed node, is never rewritten):
  * - `identity(x)`, `stop_gradient(x)` → `x` (after gradients are built, stop_gradient is an identity)
  * - `x * 1`, `1 * x`, `x / 1`, `x + 0`, `0 + x`, `x - 0` → `x`, when the constant is all ones
- *   (zeros) and broadcasting it cannot change x's shape or dtype
+ *   (zeros) and broadcasting it cannot change x's shape or dtype. For floats the zero must be the
+ *   one that is an exact identity: `x + (-0)` and `x - (+0)` are x for every x, but `-0 + (+0)`
+ *   is +0 and `-0 - (-0)` is +0, so `x + 0.0` and `x - (-0.0)` stay.
  * - `neg(neg(x))` → `x`
  * - `reshape(reshape(x, s1), s2)` → `reshape(x, s2)`; `reshape(x, s)` → `x` when x's static shape
  *   is fully known and equal to s (a reshape whose shape is an input only when that input is a
@@ -57,10 +59,12 @@ function rewrite(n: Node, inputs: Node[]): Node | Node[] | null {
       return null;
     case 'div':
       return isSplat(inputs[1], 1) && keepsShape(n, inputs[0], inputs[1]) ? inputs[0] : null;
-    case 'add':
-      if (isSplat(inputs[1], 0) && keepsShape(n, inputs[0], inputs[1])) return inputs[0];
-      if (isSplat(inputs[0], 0) && keepsShape(n, inputs[1], inputs[0])) return inputs[1];
+    case 'add': {
+      const zero = n.dtype === 'f32' || n.dtype === 'f64' ? -0 : 0;
+      if (isSplat(inputs[1], zero) && keepsShape(n, inputs[0], inputs[1])) return inputs[0];
+      if (isSplat(inputs[0], zero) && keepsShape(n, inputs[1], inputs[0])) return inputs[1];
       return null;
+    }
     case 'sub':
       return isSplat(inputs[1], 0) && keepsShape(n, inputs[0], inputs[1]) ? inputs[0] : null;
     case 'neg':
@@ -83,7 +87,8 @@ function rewrite(n: Node, inputs: Node[]): Node | Node[] | null {
 function isSplat(c: Node, v: number): boolean {
   if (c.op !== 'const') return false;
   const t = constValue(c);
-  for (let i = 0; i < t.size; i++) if (t.data[i] !== v) return false;
+  // Object.is: +0 and -0 are different identities (see the header); int data has no -0
+  for (let i = 0; i < t.size; i++) if (!Object.is(t.data[i], v)) return false;
   return true;
 }
 

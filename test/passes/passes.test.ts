@@ -219,9 +219,14 @@ t.test('simplify applies algebraic identities only when shapes allow', (t) => {
   const r2 = b.op('reshape', [r1], { shape: [3, 2] }, 'r2');
   const ones = b.c(1, [4, 2, 3], 'ones');
   const grow = b.op('mul', [x, ones], {}, 'grow');
-  const zero = b.c(0, [], 'zero');
+  // -0 is the additive identity of floats: -0 + x is x for every x (+0 + -0 is +0)
+  const zero = b.c(-0, [], 'zero');
   const nn = b.op('neg', [b.op('neg', [b.op('add', [zero, x])])], {}, 'nn');
-  const u = makeUnit(b.g, [r2, grow, nn]);
+  const pz = b.c(0, [], 'pz');
+  const addPz = b.op('add', [x, pz], {}, 'add_pz');
+  const subPz = b.op('sub', [x, pz], {}, 'sub_pz');
+  const subNz = b.op('sub', [x, zero], {}, 'sub_nz');
+  const u = makeUnit(b.g, [r2, grow, nn, addPz, subPz, subNz]);
   const r = simplify(u);
   const gp = goldenPass('simplify.txt', u, r);
   t.equal(gp.actual, gp.expected, 'golden simplify.txt');
@@ -233,10 +238,13 @@ t.test('simplify applies algebraic identities only when shapes allow', (t) => {
   );
   t.equal(r.map.get(grow)!.op, 'mul', 'x * ones[4,2,3] broadcasts: kept');
   t.equal(r.map.get(nn), r.map.get(x));
+  t.equal(r.map.get(addPz)!.op, 'add', 'x + (+0) is kept: it is +0 where x is -0');
+  t.equal(r.map.get(subPz), r.map.get(x), 'x - (+0) is x');
+  t.equal(r.map.get(subNz)!.op, 'sub', 'x - (-0) is kept: it is +0 where x is -0');
   const after = dce(r.unit);
   t.same(
     after.unit.graph.nodes.map((n) => n.name),
-    ['x', 'r2', 'ones', 'grow'],
+    ['x', 'r2', 'ones', 'grow', 'zero', 'pz', 'add_pz', 'sub_nz'],
   );
   t.end();
 });
