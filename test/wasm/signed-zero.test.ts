@@ -23,7 +23,28 @@ const bits = (xs: ArrayLike<number>): string[] => Array.from(xs, (v) => (Object.
 /** Mostly zeros of both signs, so ties are common; some NaN and infinities. */
 const POOL = [-0, 0, -0, 0, -0, 0, NaN, 1, -1, Infinity, -Infinity];
 
-const FETCHES = ['a0', 'an0', 'ap0', 'an1', 's0', 'sn0', 'mxy', 'myx', 'nxy', 'nyx', 'mx0', 'm0x', 'rmax', 'rmin', 'rmax0', 'rmin1', 'cmax', 'cmin', 'crmax', 'crmin'];
+const FETCHES = [
+  'a0',
+  'an0',
+  'ap0',
+  'an1',
+  's0',
+  'sn0',
+  'mxy',
+  'myx',
+  'nxy',
+  'nyx',
+  'mx0',
+  'm0x',
+  'rmax',
+  'rmin',
+  'rmax0',
+  'rmin1',
+  'cmax',
+  'cmin',
+  'crmax',
+  'crmin',
+];
 
 function source(dtype: 'f32' | 'f64', n: number, consts: number[]): string {
   const lit = (v: number): string =>
