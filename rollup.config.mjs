@@ -8,8 +8,11 @@
 import terser from '@rollup/plugin-terser';
 
 const LAZY = [
-  ['generic', /\/session\/wasm\/(generic|dynamic)\.js$/],
-  ['safetensors', /\/session\/io\/(safetensors|npy)\.js$/],
+  ['generic', /\/session\/(wasm\/(generic|dynamic|shape-checks)|shapes)\.js$/],
+  ['safetensors', /\/session\/(io\/(safetensors|npy)|train\/saver)\.js$/],
+  ['threads', /\/session\/wasm\/(threads|pool-ctl)\.js$/],
+  ['random', /\/session\/(wasm\/random-host|random)\.js$/],
+  ['fast-math', /\/session\/wasm\/fast-math\.js$/],
 ];
 
 export default {
