@@ -10,9 +10,16 @@ import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest, type ManifestNode, exp
 import { type GenericRun, WasmSession, type WasmSessionOptions } from './session.js';
 import { type ByteSource, fetchBytes, fetchUrl, isResponse, isUrlSource } from './source.js';
 import type { RandomHost } from './random-host.js';
+import type { ThreadPool, chooseThreads, parKernel, threadHost, threadedKernels } from './threads.js';
 
-/** The thread pool's code (threads.ts): in the loader bundle a chunk fetched only where threads may run. */
-export type ThreadCode = typeof import('./threads.js');
+/** The thread pool's code (threads.ts) that loading and sessions use: in the loader bundle a chunk fetched only where threads may run. */
+export interface ThreadCode {
+  chooseThreads: typeof chooseThreads;
+  threadHost: typeof threadHost;
+  ThreadPool: typeof ThreadPool;
+  threadedKernels: typeof threadedKernels;
+  parKernel: typeof parKernel;
+}
 
 export { WasmSession, type WasmFeedValue, type WasmFeeds, type WasmSessionOptions } from './session.js';
 export type { ByteSource } from './source.js';
@@ -150,19 +157,24 @@ function handled<T>(p: Promise<T>): Promise<T> {
 /**
  * Load a model from a URL, a fetch Response, an ArrayBuffer or a Uint8Array (async compile, fine
  * on a browser's main thread; from a URL or Response the module compiles while it streams in).
- * The generic path's code is fetched only for a model that has a generic plan.
+ * Optional code comes with the model only when it needs it (the loader bundle fetches each as a
+ * chunk): the generic path for a model with a generic plan, the random ops' host side for one
+ * with random ops, the thread pool where threads may run, the fast-math probe for `fastMath`.
  */
 export async function loadModel(source: ByteSource, opts: LoadOptions = {}): Promise<Model> {
   // The thread pool's code is fetched only where threads may run: where SharedArrayBuffer is
   // missing (a page without cross-origin isolation) the default is one thread with no note, as
   // chooseThreads says there (no worker host: the available cores count as 1); an explicit
   // threads > 1 still loads it, for its note and warning.
-  const threads = opts.threads === 1 || (opts.threads === undefined && typeof SharedArrayBuffer !== 'function') ? undefined : await import('./threads.js');
+  const pool = opts.threads === 1 || (opts.threads === undefined && typeof SharedArrayBuffer !== 'function') ? null : handled(import('./threads.js'));
+  // While the pool's chunk loads, the model's request goes out (a URL becomes its Response).
+  const src = pool && isUrlSource(source) ? await fetchUrl(source, 'model') : source;
+  const threads = pool ? await pool : undefined;
   // Threads need the bytes (the memory import is rewritten shared), so the module does not stream then.
   const threaded = threads !== undefined && threads.chooseThreads(opts.threads, null).threads > 1;
   const ab = (b: Uint8Array): Uint8Array<ArrayBuffer> => b as Uint8Array<ArrayBuffer>;
-  const bytes = threaded ? ab(await fetchBytes(source, 'model')) : null;
-  let mod = bytes ? await WebAssembly.compile(bytes) : await compileSource(source);
+  const bytes = threaded ? ab(await fetchBytes(src, 'model')) : null;
+  let mod = bytes ? await WebAssembly.compile(bytes) : await compileSource(src);
   const { manifest, consts } = readModel(mod, opts.manifest);
   // The chunks this model needs are fetched while the runtime compiles.
   const generic = manifest.generic !== null ? handled(import('./generic.js')) : null;

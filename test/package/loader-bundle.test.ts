@@ -8,12 +8,14 @@
  *   only files of the folder (a page that copies dist/loader/ works);
  * - through the bundle in Node, a model with random ops and a generic path, save/restore, an
  *   explicit thread count and fast math give what the unbundled loader (`tfg/loader`) gives.
+ * - its `.d.ts` type-checks on its own (it names no module beside it).
  * (The browser runs the bundle in test/web/example.test.ts: threads on, restore, training.)
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
+import ts from 'typescript';
 import { buildProgram } from '../../compiler/frontend/index.js';
 import { compileProgram } from '../../compiler/driver.js';
 import * as unbundled from '../../session/index.js';
@@ -43,6 +45,22 @@ t.test('the entry is at most 15 KB gzipped and imports no chunk statically', (t)
       t.ok(existsSync(`${DIR}/${spec.slice(2)}`), `${spec} exists`);
     }
   }
+  t.end();
+});
+
+t.test('tfg-loader.d.ts type-checks on its own', (t) => {
+  const dts = `${DIR}/tfg-loader.d.ts`;
+  t.notMatch(readFileSync(dts, 'utf8'), /(from|import\()\s*["']\.\.?\//, 'no import of a file beside it');
+  const program = ts.createProgram([dts], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    types: [],
+  });
+  const diags = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  t.strictSame(diags, [], 'no diagnostics');
   t.end();
 });
 
