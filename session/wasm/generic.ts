@@ -10,7 +10,8 @@
 import { FailedPreconditionError, InternalError, UnimplementedError } from '../errors.js';
 import { formatShape } from '../run-common.js';
 import type { Tensor } from '../tensor.js';
-import { checkPlanFact, checkShapeInputs, placeholderError, shapeWalk, uninitializedError } from './errors.js';
+import { checkPlanFact, placeholderError, uninitializedError } from './errors.js';
+import { checkShapeInputs, shapeWalk } from './shape-checks.js';
 import { type ManifestCheck, type ManifestNode, type ManifestPlan, evalPoly } from './manifest.js';
 import { type ModelMemory, align16 } from './memory.js';
 import { nodeShape, solveB } from './plans.js';

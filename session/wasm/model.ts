@@ -9,8 +9,17 @@ import { RUNTIME_ABI_VERSION, RuntimeLinkError, embeddedRuntime, shareMemoryImpo
 import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest, type ManifestNode, expandConsts, validateManifest } from './manifest.js';
 import { type GenericRun, WasmSession, type WasmSessionOptions } from './session.js';
 import { type ByteSource, fetchBytes, fetchUrl, isResponse, isUrlSource } from './source.js';
-import { chooseThreads } from './threads.js';
-import { chooseFastMath } from './fast-math.js';
+import type { RandomHost } from './random-host.js';
+import type { ThreadPool, chooseThreads, parKernel, threadHost, threadedKernels } from './threads.js';
+
+/** The thread pool's code (threads.ts) that loading and sessions use: in the loader bundle a chunk fetched only where threads may run. */
+export interface ThreadCode {
+  chooseThreads: typeof chooseThreads;
+  threadHost: typeof threadHost;
+  ThreadPool: typeof ThreadPool;
+  threadedKernels: typeof threadedKernels;
+  parKernel: typeof parKernel;
+}
 
 export { WasmSession, type WasmFeedValue, type WasmFeeds, type WasmSessionOptions } from './session.js';
 export type { ByteSource } from './source.js';
@@ -49,6 +58,17 @@ export interface LoadedAs {
   fastMathNote?: string;
 }
 
+/**
+ * Code a model's sessions need only for some models, loaded with the model (the loader bundle
+ * fetches each as a chunk of its own only when the model needs it).
+ */
+export interface ModelCode {
+  /** The thread pool: set when the model was loaded for threads > 1, or when the choice needed it. */
+  threads?: ThreadCode;
+  /** The random ops' host side: set for a model with random ops (manifest.randoms). */
+  random?: typeof RandomHost;
+}
+
 /** A loaded model: compiled modules and the manifest; sessions are created from it. */
 export class Model {
   private readonly nodeIndex: Map<string, number>;
@@ -61,6 +81,8 @@ export class Model {
     readonly generic: GenericRun | null = null,
     /** Threads and fast math; with threads > 1, `module` and `runtime` import their memory shared. */
     readonly loadedAs: LoadedAs = { threads: 1, fastMath: false },
+    /** The optional code its sessions use (threads, random ops). */
+    readonly code: ModelCode = {},
   ) {
     this.nodeIndex = new Map(manifest.nodes.map((n, i) => [n.name, i]));
   }
@@ -126,30 +148,62 @@ async function compileSource(source: ByteSource): Promise<WebAssembly.Module> {
   return WebAssembly.compile(source as BufferSource);
 }
 
+/** `p`, marked handled: a load that fails before awaiting it does not leave an unhandled rejection. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 /**
  * Load a model from a URL, a fetch Response, an ArrayBuffer or a Uint8Array (async compile, fine
  * on a browser's main thread; from a URL or Response the module compiles while it streams in).
- * The generic path's code is fetched only for a model that has a generic plan.
+ * Optional code comes with the model only when it needs it (the loader bundle fetches each as a
+ * chunk): the generic path for a model with a generic plan, the random ops' host side for one
+ * with random ops, the thread pool where threads may run, the fast-math probe for `fastMath`.
  */
 export async function loadModel(source: ByteSource, opts: LoadOptions = {}): Promise<Model> {
+  // The thread pool's code is fetched only where threads may run: where SharedArrayBuffer is
+  // missing (a page without cross-origin isolation) the default is one thread with no note, as
+  // chooseThreads says there (no worker host: the available cores count as 1); an explicit
+  // threads > 1 still loads it, for its note and warning.
+  const pool = opts.threads === 1 || (opts.threads === undefined && typeof SharedArrayBuffer !== 'function') ? null : handled(import('./threads.js'));
+  // While the pool's chunk loads, the model's request goes out (a URL becomes its Response).
+  const src = pool && isUrlSource(source) ? await fetchUrl(source, 'model') : source;
+  const threads = pool ? await pool : undefined;
   // Threads need the bytes (the memory import is rewritten shared), so the module does not stream then.
-  const threaded = opts.threads !== 1 && chooseThreads(opts.threads, null).threads > 1;
+  const threaded = threads !== undefined && threads.chooseThreads(opts.threads, null).threads > 1;
   const ab = (b: Uint8Array): Uint8Array<ArrayBuffer> => b as Uint8Array<ArrayBuffer>;
-  const bytes = threaded ? ab(await fetchBytes(source, 'model')) : null;
-  let mod = bytes ? await WebAssembly.compile(bytes) : await compileSource(source);
+  const bytes = threaded ? ab(await fetchBytes(src, 'model')) : null;
+  let mod = bytes ? await WebAssembly.compile(bytes) : await compileSource(src);
   const { manifest, consts } = readModel(mod, opts.manifest);
+  // The chunks this model needs are fetched while the runtime compiles.
+  const generic = manifest.generic !== null ? handled(import('./generic.js')) : null;
+  const random = manifest.randoms.length > 0 ? handled(import('./random-host.js')) : null;
   const embedded = embeddedRuntime(mod);
   const exact = embedded ? new Uint8Array(embedded) : opts.runtime !== undefined ? ab(await fetchBytes(opts.runtime, 'runtime')) : noRuntime();
-  const fm = chooseFastMath(opts.fastMath, opts.relaxedRuntime === undefined ? null : ab(await fetchBytes(opts.relaxedRuntime, 'relaxed runtime')));
+  // Fast math off (the default) needs neither the probe nor the relaxed runtime.
+  const fm = opts.fastMath
+    ? (await import('./fast-math.js')).chooseFastMath(
+        true,
+        opts.relaxedRuntime === undefined ? null : ab(await fetchBytes(opts.relaxedRuntime, 'relaxed runtime')),
+      )
+    : { fastMath: false, runtime: undefined, note: undefined };
   const rtBytes = fm.runtime ? ab(fm.runtime as Uint8Array) : exact;
-  const choice = chooseThreads(opts.threads, await WebAssembly.compile(rtBytes));
+  const choice = threads ? threads.chooseThreads(opts.threads, await WebAssembly.compile(rtBytes)) : { threads: 1, note: undefined };
   if (bytes && choice.threads > 1) mod = await WebAssembly.compile(ab(shareMemoryImport(bytes)));
   const runtime = await WebAssembly.compile(choice.threads > 1 ? ab(shareMemoryImport(rtBytes)) : rtBytes);
-  const generic = manifest.generic !== null ? (await import('./generic.js')).runGeneric : null;
-  return new Model(mod, runtime, manifest, consts, generic, {
-    threads: bytes ? choice.threads : 1,
-    threadNote: choice.note,
-    fastMath: fm.fastMath,
-    fastMathNote: fm.note,
-  });
+  return new Model(
+    mod,
+    runtime,
+    manifest,
+    consts,
+    generic ? (await generic).runGeneric : null,
+    {
+      threads: bytes ? choice.threads : 1,
+      threadNote: choice.note,
+      fastMath: fm.fastMath,
+      fastMathNote: fm.note,
+    },
+    { threads, random: random ? (await random).RandomHost : undefined },
+  );
 }

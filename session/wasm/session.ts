@@ -32,7 +32,6 @@ import {
 } from '../run-common.js';
 import type { Session } from '../session.js';
 import { type NestedValue, Tensor } from '../tensor.js';
-import { matchCheckpoint } from '../train/saver.js';
 import { RuntimeLinkError, createSharedMemory, instantiateRuntimeSync, modelImports } from '../../runtime-as/abi.js';
 import { type FailureContext, placeholderError, statusError, uninitializedError, checkPlanFact } from './errors.js';
 import type { runGeneric } from './generic.js';
@@ -41,9 +40,9 @@ import { evalPoly } from './manifest.js';
 import { ModelMemory, PAGE } from './memory.js';
 import type { Model } from './model.js';
 import { coveringSignature, nodeShape, solveB } from './plans.js';
-import { RandomHost } from './random-host.js';
+import type { RandomHost } from './random-host.js';
 import { fetchBytes, type ByteSource } from './source.js';
-import { ThreadPool, parKernel, threadHost, threadedKernels } from './threads.js';
+import type { ThreadPool } from './threads.js';
 
 /** A fed value: a Tensor, nested arrays, a number/boolean, or a typed array (flat, shaped by the tensor's static shape). `.npy` bytes: decode them with `readNpy` (tfg/io). */
 export type WasmFeedValue = Tensor | NestedValue | number | boolean | Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -87,7 +86,8 @@ export class WasmSession implements Session {
   /** How runs were executed: signature entry calls (the fast path) and generic-path runs. */
   readonly stats = { signatureCalls: 0, genericRuns: 0 };
   private readonly exports: Exports;
-  private readonly random: RandomHost;
+  /** The random ops' host side (null: the model has no random ops). */
+  private readonly random: RandomHost | null = null;
   /** The covering signature by fed + fetched names. */
   private readonly fastPathMemo = new Map<string, number | null>();
   private readonly varByName: Map<string, Manifest['variables'][number]>;
@@ -119,8 +119,11 @@ export class WasmSession implements Session {
     this.mem = new ModelMemory(memory, maxBytes, m.memory.arenaBase);
     const runtime = instantiateRuntimeSync(model.runtime, memory);
     const imports = modelImports(memory, runtime);
-    const host = this.threads > 1 ? threadHost() : null;
-    if (host) {
+    // Threads > 1 only on a model loaded for them, which carries the pool's code (model.ts).
+    const tc = this.threads > 1 ? model.code.threads : undefined;
+    const host = tc?.threadHost() ?? null;
+    if (tc && host) {
+      const { ThreadPool, threadedKernels } = tc;
       const pool = new ThreadPool(host, model.runtime, memory, this.threads - 1, model.module);
       this.pool = pool;
       const mem = this.mem;
@@ -134,16 +137,29 @@ export class WasmSession implements Session {
     }
     // Transcendentals are the runtime's (tfg_rt.math_*), so they are the same bits in every
     // engine; the host's normal samples use the same functions.
-    this.random = new RandomHost(
-      m.nodes,
-      this.mem,
-      { log: runtime.math_log_f64, sin: runtime.math_sin_f64, cos: runtime.math_cos_f64 },
-      new Map(m.randoms.map((r) => [r.node, r.stateAddr])),
-      options.seed,
-    );
+    if (m.randoms.length > 0) {
+      const Random = model.code.random;
+      if (!Random) throw new InternalError('the model has random ops but was loaded without their host code (ModelCode.random)');
+      this.random = new Random(
+        m.nodes,
+        this.mem,
+        { log: runtime.math_log_f64, sin: runtime.math_sin_f64, cos: runtime.math_cos_f64 },
+        new Map(m.randoms.map((r) => [r.node, r.stateAddr])),
+        options.seed,
+      );
+    }
     const parts: ((B: number, lo: number, hi: number) => number)[] = [];
     const part = (id: number) => (parts[id] ??= (this.exports as unknown as Record<string, (B: number, lo: number, hi: number) => number>)[`tfg_part_${id}`]);
-    imports.tfg_host = { random: (node: number, out: number, n: number) => this.random.fill(node, out, n), par: parKernel(this.pool, part) };
+    const random = this.random;
+    imports.tfg_host = {
+      random: random
+        ? (node: number, out: number, n: number) => random.fill(node, out, n)
+        : () => {
+            throw new InternalError('a random op ran in a model whose manifest lists no random ops');
+          },
+      // Without a pool a split kernel runs whole, as threads.ts parKernel does with no pool.
+      par: tc ? tc.parKernel(this.pool, part) : (id: number, B: number, size: number) => void part(id)(B, 0, size),
+    };
     let instance: WebAssembly.Instance;
     try {
       instance = new WebAssembly.Instance(model.module, imports);
@@ -249,7 +265,7 @@ export class WasmSession implements Session {
    */
   async restore(source: ByteSource): Promise<void> {
     const bytes = await fetchBytes(source, 'checkpoint');
-    const { readSafetensors } = await import('../io/safetensors.js');
+    const [{ readSafetensors }, { matchCheckpoint }] = await Promise.all([import('../io/safetensors.js'), import('../train/saver.js')]);
     this.checkOpen();
     const file = readSafetensors(bytes, 'checkpoint');
     const expected = new Map(this.manifest.variables.map((v) => [v.name, { dtype: v.dtype, shape: v.shape }]));
@@ -275,7 +291,7 @@ export class WasmSession implements Session {
     }
     this.closed = true;
     this.initialized.clear();
-    this.random.clear();
+    this.random?.clear();
   }
 
   get isClosed(): boolean {

@@ -163,6 +163,13 @@ t.test('examples/web: the page classifies as Node does, bit for bit, and trains 
     requests.some((r) => r.startsWith('GET /gen/tfg-loader.js ')),
     'the page loaded the loader bundle',
   );
+  // The lazy chunks (dist/loader, rollup.config.mjs): the pool's on a cross-origin isolated
+  // page, safetensors for restore(); no generic path (every module was compiled --signature).
+  const fetched = (f: string): boolean => requests.some((r) => r.startsWith(`GET /gen/${f} `));
+  t.ok(fetched('tfg-loader-threads.js'), 'the thread pool chunk (the page is cross-origin isolated)');
+  t.ok(fetched('tfg-loader-safetensors.js'), 'the safetensors chunk (session.restore)');
+  t.notOk(fetched('tfg-loader-generic.js'), 'not the generic path: no module has one');
+  t.notOk(fetched('tfg-loader-fast-math.js'), 'not the fast-math probe: the page does not ask for fast math');
   t.ok(
     requests.some((r) => r.startsWith('GET /gen/tfg-runtime.wasm ')),
     'and the runtime beside it (weights-apart module)',
