@@ -74,7 +74,7 @@ const LAZY = [
   ['generic', /\/session\/(wasm\/(generic|dynamic|shape-checks)|shapes)\.js$/],
   ['safetensors', /\/session\/(io\/(safetensors|npy)|train\/saver)\.js$/],
   ['threads', /\/session\/wasm\/(threads|pool-ctl)\.js$/],
-  ['random', /\/session\/(wasm\/random-host|random)\.js$/],
+  ['random', /\/session\/(wasm\/random-host|random|io\/libm)\.js$/],
   ['fast-math', /\/session\/wasm\/fast-math\.js$/],
 ];
 

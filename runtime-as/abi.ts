@@ -120,9 +120,6 @@ export const RUNTIME_PART_KERNELS = {
 } as const satisfies Record<string, KernelSignature>;
 export type PartKernelName = keyof typeof RUNTIME_PART_KERNELS;
 
-/** Runtime functions the loader itself calls (session/wasm/random-host.ts samples normals with them for `tfg_host.random`). */
-export const LOADER_RUNTIME_CALLS = ['math_log_f64', 'math_sin_f64', 'math_cos_f64'] as const;
-
 /** The kernels whose products threads split with `matmul_<dtype>_part` (session/wasm/threads.ts). */
 const SPLIT_MATMULS = { matmul_f32_part: 'matmul_f32', matmul_f64_part: 'matmul_f64' } as const;
 
@@ -132,8 +129,8 @@ const SPLIT_MATMULS = { matmul_f32_part: 'matmul_f32', matmul_f64_part: 'matmul_
  * numbers (`hostRandom`: it imports `tfg_host.random`), and the part kernel of a dtype whose
  * matmuls threads split. A model embeds only these (compiler/emit/runtime.ts).
  */
-export function runtimeExportsFor(imported: Iterable<string>, hostRandom: boolean): Set<string> {
-  const keep = new Set<string>(['ABI_VERSION', ...(hostRandom ? LOADER_RUNTIME_CALLS : []), ...imported]);
+export function runtimeExportsFor(imported: Iterable<string>): Set<string> {
+  const keep = new Set<string>(['ABI_VERSION', ...imported]);
   for (const [part, family] of Object.entries(SPLIT_MATMULS)) if (['', '_ep', '_batched', '_batched_ep'].some((s) => keep.has(family + s))) keep.add(part);
   return keep;
 }

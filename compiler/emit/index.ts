@@ -12,7 +12,6 @@ import { CONSTS_SECTION, MANIFEST_SECTION, type Manifest } from '../../session/w
 import { RUNTIME_IMPORT_MODULE, RUNTIME_SECTION } from '../../runtime-as/abi.js';
 import { runtimeFor } from './runtime.js';
 import type { WasmModule } from '../codegen/module.js';
-import { HOST_MODULE } from '../codegen/lower.js';
 import { CompileError, error } from '../diagnostics/diagnostic.js';
 import { BACKEND } from '../diagnostics/catalogue.js';
 import { type CustomSection, ModuleSizeError, appendCustomSections } from './sections.js';
@@ -71,7 +70,7 @@ export function emitModule(m: WasmModule, manifest: Manifest, consts: Uint8Array
       const runtime = opts.runtime ?? host().runtimeWasm();
       sections.push({
         name: RUNTIME_SECTION,
-        payload: runtimeFor(runtime, m.importedFunctions(RUNTIME_IMPORT_MODULE), m.importedFunctions(HOST_MODULE).includes('random')),
+        payload: runtimeFor(runtime, m.importedFunctions(RUNTIME_IMPORT_MODULE)),
       });
       manifest.runtimeEmbedded = true;
     }

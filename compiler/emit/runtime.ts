@@ -6,8 +6,9 @@
  * each kept kernel is the same code), and the static data segments no kept code points into
  * (the math tables, for a model calling only matmuls: sections.ts `dropUnreferencedData`) are
  * left out. What is kept is `runtimeExportsFor` (runtime-as/abi.ts):
- * the imported kernels, `ABI_VERSION` for the loader's check, the functions the loader calls,
- * and the part kernels threads split matmuls with.
+ * the imported kernels, `ABI_VERSION` for the loader's check, and the part kernels threads split
+ * matmuls with. (The loader's random ops draw normals with fdlibm in JavaScript, session/random.ts,
+ * so a module with a random initializer carries no log/sin/cos or their tables.)
  *
  * Input: the runtime's bytes and the kernels the model imports. Output: the runtime to embed.
  */
@@ -18,9 +19,9 @@ import { dropUnreferencedData } from './sections.js';
 /** Subsets made so far, per runtime (the host hands out one bytes object) and kernel set. */
 const made = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
 
-/** The part of `runtime` a model importing `kernels` (and `tfg_host.random` when `hostRandom`) calls (see the file comment). */
-export function runtimeFor(runtime: Uint8Array, kernels: readonly string[], hostRandom: boolean): Uint8Array {
-  const keep = runtimeExportsFor(kernels, hostRandom);
+/** The part of `runtime` a model importing `kernels` calls (see the file comment). */
+export function runtimeFor(runtime: Uint8Array, kernels: readonly string[]): Uint8Array {
+  const keep = runtimeExportsFor(kernels);
   const key = [...keep].sort().join(',');
   let byKeep = made.get(runtime);
   if (!byKeep) made.set(runtime, (byKeep = new Map()));

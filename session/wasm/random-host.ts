@@ -3,10 +3,11 @@
  * each random node draws from its own Philox stream per session, exactly as the reference
  * Session does — keyed by the node's (seed, seed2), or by the session seed and the node's id when
  * both are 0 — and the stream position is mirrored into the node's state words in memory.
- * Normal samples use the runtime's log/sin/cos, so every engine gives the same bits.
+ * Normal samples use fdlibm's log/sin/cos (session/random.ts `FDLIBM`), as the reference
+ * Session does, so every engine gives the reference's bits.
  */
 import { allocArray } from '../dtype.js';
-import { PhiloxStream, normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBits, wordsFor, type NormalMath } from '../random.js';
+import { PhiloxStream, normalFromBits, truncatedNormalFrom, uniformFromBits, uniformIntFromBits, wordsFor } from '../random.js';
 import type { ManifestNode } from './manifest.js';
 import type { ModelMemory } from './memory.js';
 import { STATUS } from './status.js';
@@ -25,7 +26,6 @@ export class RandomHost {
   constructor(
     private readonly nodes: readonly ManifestNode[],
     private readonly mem: ModelMemory,
-    private readonly normalMath: NormalMath,
     private readonly stateAddr: ReadonlyMap<string, number>,
     private readonly sessionSeed: number | undefined,
   ) {}
@@ -63,11 +63,11 @@ export class RandomHost {
       }
     } else if (node.op === 'random_normal') {
       const fd = dtype as 'f32' | 'f64';
-      data = affine(normalFromBits(st.next(wordsFor('normal', fd, n)), fd, n, this.normalMath), r, num('stddev', 1), num('mean', 0));
+      data = affine(normalFromBits(st.next(wordsFor('normal', fd, n)), fd, n), r, num('stddev', 1), num('mean', 0));
     } else {
       const fd = dtype as 'f32' | 'f64';
       data = affine(
-        truncatedNormalFrom((c) => st!.next(c), fd, n, this.normalMath),
+        truncatedNormalFrom((c) => st!.next(c), fd, n),
         r,
         num('stddev', 1),
         num('mean', 0),

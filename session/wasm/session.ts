@@ -136,17 +136,11 @@ export class WasmSession implements Session {
       poolReaper?.register(this, pool, this);
     }
     // Transcendentals are the runtime's (tfg_rt.math_*), so they are the same bits in every
-    // engine; the host's normal samples use the same functions.
+    // engine; the host's normal samples use fdlibm's in plain f64 arithmetic (session/random.ts).
     if (m.randoms.length > 0) {
       const Random = model.code.random;
       if (!Random) throw new InternalError('the model has random ops but was loaded without their host code (ModelCode.random)');
-      this.random = new Random(
-        m.nodes,
-        this.mem,
-        { log: runtime.math_log_f64, sin: runtime.math_sin_f64, cos: runtime.math_cos_f64 },
-        new Map(m.randoms.map((r) => [r.node, r.stateAddr])),
-        options.seed,
-      );
+      this.random = new Random(m.nodes, this.mem, new Map(m.randoms.map((r) => [r.node, r.stateAddr])), options.seed);
     }
     const parts: ((B: number, lo: number, hi: number) => number)[] = [];
     const part = (id: number) => (parts[id] ??= (this.exports as unknown as Record<string, (B: number, lo: number, hi: number) => number>)[`tfg_part_${id}`]);
