@@ -9,10 +9,12 @@
  * last). A `backprop` pointer of 0 means "do not write the gradient".
  */
 
+import { expFdlibm } from './math';
+
 // @ts-ignore: decorator
 @inline function expT<T>(x: T): T {
   if (sizeof<T>() == 4) return <T>Mathf.exp(<f32>x);
-  return <T>Math.exp(<f64>x);
+  return <T>expFdlibm(<f64>x);
 }
 // @ts-ignore: decorator
 @inline function logT<T>(x: T): T {

@@ -1,13 +1,13 @@
 /**
  * The runtime a model embeds is the part it calls (compiler/emit/runtime.ts): the kernels it
- * imports, ABI_VERSION, the loader's math for `tfg_host.random`, the matmul part kernels for
- * threads, and only the static data that code points into. Checked: models embedding the subset
+ * imports, ABI_VERSION, the matmul part kernels for threads, and only the static data that code points into. Checked: models embedding the subset
  * give the same bits as the same models linked with the full runtime (one thread and two);
  * each math kernel alone in a subset (its tables kept, the others dropped) gives the full
  * runtime's bits on many inputs; a subset of every kernel exports them all; the loader still
  * refuses a runtime of another ABI version.
  */
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import t from 'tap';
 import '../../session/node/threads.js';
 import { buildProgram } from '../../compiler/frontend/index.js';
@@ -137,7 +137,7 @@ t.test('each math kernel alone in a subset (its tables kept) gives the full runt
   for (let i = 0; i < 300; i++) xs.push(Math.sin(i * 12.9898) * 10 ** ((i % 13) - 6));
   const math = Object.keys(RUNTIME_KERNELS).filter((k) => k.startsWith('math_'));
   for (const k of math) {
-    const alone = runtimeFor(full, [k], false);
+    const alone = runtimeFor(full, [k]);
     const rt = instantiateRuntimeSync(alone, mem()) as unknown as Record<string, (...a: number[]) => number>;
     const two = RUNTIME_KERNELS[k as keyof typeof RUNTIME_KERNELS].params.length === 2;
     let same = true;
@@ -152,10 +152,10 @@ t.test('each math kernel alone in a subset (its tables kept) gives the full runt
 });
 
 t.test('a subset of every kernel exports every kernel; a subset of none carries no table', (t) => {
-  const all = runtimeFor(full, Object.keys(RUNTIME_KERNELS), true);
+  const all = runtimeFor(full, Object.keys(RUNTIME_KERNELS));
   const names = WebAssembly.Module.exports(new WebAssembly.Module(all as Uint8Array<ArrayBuffer>)).map((e) => e.name);
   for (const k of [...Object.keys(RUNTIME_KERNELS), ...Object.keys(RUNTIME_PART_KERNELS), 'ABI_VERSION']) t.ok(names.includes(k), k);
-  const none = runtimeFor(full, [], false);
+  const none = runtimeFor(full, []);
   t.ok(none.length < 200, `ABI_VERSION alone: ${none.length} bytes`);
   t.end();
 });
@@ -166,5 +166,25 @@ t.test('the loader checks the ABI of an embedded subset', (t) => {
   const rt = new Uint8Array(embeddedRuntime(new WebAssembly.Module(sub.wasm as Uint8Array<ArrayBuffer>))!);
   const exp = instantiateRuntimeSync(rt, createSharedMemory(2, 2)) as unknown as { ABI_VERSION: WebAssembly.Global };
   t.ok(exp.ABI_VERSION instanceof WebAssembly.Global, 'ABI_VERSION kept');
+  t.end();
+});
+
+/** Bytes after gzip at level 9 (what `gzip -9` gives, within a few header bytes). */
+const gzipped = (b: Uint8Array): number => gzipSync(b, { level: 9 }).length;
+
+t.test('deployable module sizes (issue 8 targets, docs/deploy.md): relu_modular forward ≤ 10 KB, MNIST predict ≤ 50 KB gzipped', (t) => {
+  const relu = buildProgram(readFileSync(repoPath('samples/relu_modular.tfg'), 'utf8'), 'relu_modular.tfg');
+  const forward = compileProgram(relu, { signatures: ['forward'], generic: false }).wasm as Uint8Array;
+  t.ok(gzipped(forward) <= 10240, `relu_modular forward, runtime embedded, random initializer entry: ${gzipped(forward)} bytes gzipped`);
+  const rt = new Uint8Array(embeddedRuntime(new WebAssembly.Module(forward as Uint8Array<ArrayBuffer>))!);
+  const names = WebAssembly.Module.exports(new WebAssembly.Module(rt as Uint8Array<ArrayBuffer>)).map((e) => e.name);
+  t.same(
+    names.filter((n) => n.startsWith('math_')),
+    [],
+    'no transcendental in the embedded runtime (normals are drawn by the loader with fdlibm; matmul reaches no exp table)',
+  );
+  const mnist = buildProgram(readFileSync(repoPath('samples/mnist_mlp.tfg'), 'utf8'), 'mnist_mlp.tfg');
+  const predict = compileProgram(mnist, { signatures: ['predict'], generic: false }).wasm as Uint8Array;
+  t.ok(gzipped(predict) <= 50 * 1024, `MNIST predict, no weights, runtime embedded: ${gzipped(predict)} bytes gzipped`);
   t.end();
 });
