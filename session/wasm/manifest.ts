@@ -179,10 +179,16 @@ export class ManifestError extends Error {
 
 export function evalPoly(p: ManifestPoly, B: number): number {
   let s = 0;
-  for (const [k, c] of Object.entries(p)) {
-    let t = c;
-    if (k) for (const _factor of k.split('*')) t *= B;
-    s += t;
+  for (const k in p) {
+    const c = p[k];
+    // '' and 'B' (nearly every term) without splitting the key: evaluated on every run.
+    if (k === '') s += c;
+    else if (k === 'B') s += c * B;
+    else {
+      let t = c;
+      for (const _factor of k.split('*')) t *= B;
+      s += t;
+    }
   }
   return s;
 }

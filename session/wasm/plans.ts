@@ -6,7 +6,6 @@
  */
 import type { Tensor } from '../tensor.js';
 import type { FetchStructure, Manifest, ManifestNode, ManifestPlan, ManifestPoly } from './manifest.js';
-import { evalPoly } from './manifest.js';
 
 /** A node's own symbolic shape in a plan. */
 export function nodeShape(plan: ManifestPlan, node: string): ManifestPoly[] {
@@ -16,21 +15,48 @@ export function nodeShape(plan: ManifestPlan, node: string): ManifestPoly[] {
 }
 
 const slotMemo = new WeakMap<ManifestPlan, Map<string, ManifestPlan['slots'][number]>>();
-function slotsByName(plan: ManifestPlan): Map<string, ManifestPlan['slots'][number]> {
+/** A plan's slots by node name (memoized per plan: a run looks its feeds and fetches up here, not in a map built per call). */
+export function slotsByName(plan: ManifestPlan): Map<string, ManifestPlan['slots'][number]> {
   let m = slotMemo.get(plan);
   if (!m) slotMemo.set(plan, (m = new Map(plan.slots.map((s) => [s.node, s]))));
   return m;
 }
 
-/** Symbolic shapes of a plan's feeds, memoized per plan. */
-const feedShapesMemo = new WeakMap<ManifestPlan, Map<string, ManifestPoly[]>>();
-function feedShapesOf(plan: ManifestPlan): Map<string, ManifestPoly[]> {
+/**
+ * A plan's feeds, read once per plan for solveB: each fed node's symbolic shape, and per dim
+ * either a constant (bTerm 0) or `const + bTerm·B` (bTerm ≠ 0), or null when a dim is some
+ * other polynomial (no single B can be solved from it: the run takes the generic path).
+ */
+interface FeedDim {
+  readonly c: number;
+  readonly b: number;
+}
+interface FeedShape {
+  readonly poly: ManifestPoly[];
+  readonly dims: FeedDim[] | null;
+}
+const feedShapesMemo = new WeakMap<ManifestPlan, Map<string, FeedShape>>();
+function feedShapesOf(plan: ManifestPlan): Map<string, FeedShape> {
   const memo = feedShapesMemo.get(plan);
   if (memo) return memo;
-  const out = new Map<string, ManifestPoly[]>();
+  const polys = new Map<string, ManifestPoly[]>();
+  for (const s of plan.slots) polys.set(s.node, s.shape ?? plan.buffers[s.buffer].shape);
+  for (const f of plan.feedShapes ?? []) polys.set(f.node, f.shape);
+  const out = new Map<string, FeedShape>();
+  for (const [node, poly] of polys) {
+    let dims: FeedDim[] | null = [];
+    for (const p of poly) {
+      const keys = Object.keys(p).filter((k) => k !== '');
+      if (keys.length === 0) dims.push({ c: p[''] ?? 0, b: 0 });
+      else if (keys.length === 1 && keys[0] === 'B') dims.push({ c: p[''] ?? 0, b: p.B });
+      else {
+        dims = null;
+        break;
+      }
+    }
+    out.set(node, { poly, dims });
+  }
   feedShapesMemo.set(plan, out);
-  for (const s of plan.slots) out.set(s.node, s.shape ?? plan.buffers[s.buffer].shape);
-  for (const f of plan.feedShapes ?? []) out.set(f.node, f.shape);
   return out;
 }
 
@@ -39,15 +65,14 @@ export function solveB(plan: ManifestPlan, fed: ReadonlyMap<ManifestNode, Tensor
   let B: number | null = null;
   const shapes = feedShapesOf(plan);
   for (const [node, t] of fed) {
-    const shape = shapes.get(node.name);
-    if (shape === undefined) continue;
-    if (shape.length !== t.shape.length) return null;
-    for (let d = 0; d < shape.length; d++) {
-      const p = shape[d];
-      const keys = Object.keys(p).filter((k) => k !== '');
-      if (keys.length === 0) continue;
-      if (keys.length !== 1 || keys[0] !== 'B') return null;
-      const v = (t.shape[d] - (p[''] ?? 0)) / p.B;
+    const sh = shapes.get(node.name);
+    if (sh === undefined) continue;
+    if (sh.poly.length !== t.shape.length) return null;
+    if (sh.dims === null) return null;
+    for (let d = 0; d < sh.dims.length; d++) {
+      const { c, b } = sh.dims[d];
+      if (b === 0) continue;
+      const v = (t.shape[d] - c) / b;
       if (!Number.isInteger(v) || v < 0) return null;
       if (B !== null && B !== v) return null;
       B = v;
@@ -57,7 +82,8 @@ export function solveB(plan: ManifestPlan, fed: ReadonlyMap<ManifestNode, Tensor
   for (const [node, t] of fed) {
     const sh = shapes.get(node.name);
     if (sh === undefined) continue;
-    if (sh.some((p, i) => evalPoly(p, B!) !== t.shape[i])) return null;
+    const dims = sh.dims!;
+    for (let d = 0; d < dims.length; d++) if (dims[d].c + dims[d].b * B !== t.shape[d]) return null;
   }
   return B;
 }

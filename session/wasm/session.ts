@@ -39,7 +39,7 @@ import { INIT_SIGNATURE, type Manifest, type ManifestNode, type ManifestPlan, ch
 import { evalPoly } from './manifest.js';
 import { ModelMemory, PAGE } from './memory.js';
 import type { Model } from './model.js';
-import { coveringSignature, nodeShape, solveB } from './plans.js';
+import { coveringSignature, nodeShape, slotsByName, solveB } from './plans.js';
 import type { RandomHost } from './random-host.js';
 import { fetchBytes, type ByteSource } from './source.js';
 import type { ThreadPool } from './threads.js';
@@ -91,6 +91,8 @@ export class WasmSession implements Session {
   /** The covering signature by fed + fetched names. */
   private readonly fastPathMemo = new Map<string, number | null>();
   private readonly varByName: Map<string, Manifest['variables'][number]>;
+  /** Names already resolved to graph elements (index 0: tensors only, feeds; 1: tensors or operations, fetches); errors are never cached. */
+  private readonly elementMemo = [new Map<string, Element>(), new Map<string, Element>()];
   private closed = false;
   /** Threads this session's large kernels run on (1: the single-thread path, no workers). */
   readonly threads: number;
@@ -319,7 +321,13 @@ export class WasmSession implements Session {
   private element(obj: unknown, allowOperation: boolean): Element {
     if (typeof obj !== 'string')
       throw new ElementError('TypeError', `Can not convert a ${pyTypeName(obj)} into a ${allowOperation ? 'Tensor or Operation' : 'Tensor'}.`);
-    return elementByName<ManifestNode>({ get: (n) => this.model.node(n), hasOutput: (n) => n.dtype !== null }, obj, allowOperation);
+    const memo = this.elementMemo[allowOperation ? 1 : 0];
+    let el = memo.get(obj);
+    if (el === undefined) {
+      el = elementByName<ManifestNode>({ get: (n) => this.model.node(n), hasOutput: (n) => n.dtype !== null }, obj, allowOperation);
+      if (memo.size < 4096) memo.set(obj, el);
+    }
+    return el;
   }
 
   private fetchElement(x: unknown): Element {
@@ -405,14 +413,17 @@ export class WasmSession implements Session {
     for (const r of plan.varReads) if (!r.guarded && !this.initialized.has(r.variable)) throw uninitializedError(this.node(r.variable));
     for (const c of plan.checks ?? []) checkPlanFact(c, B, this.node(c.node));
     const { addr } = this.mem.layout(plan, B);
-    const slot = new Map(plan.slots.map((s) => [s.node, s.buffer]));
+    const slot = slotsByName(plan);
     for (const [node, t] of fed) {
-      const bi = slot.get(node.name);
-      if (bi !== undefined) this.mem.write(t, addr[bi]);
+      const s = slot.get(node.name);
+      if (s !== undefined) this.mem.write(t, addr[s.buffer]);
     }
     this.stats.signatureCalls++;
     try {
-      this.call(plan, B, plan.export!, (n) => (slot.has(n) ? addr[slot.get(n)!] : undefined));
+      this.call(plan, B, plan.export!, (n) => {
+        const s = slot.get(n);
+        return s === undefined ? undefined : addr[s.buffer];
+      });
     } finally {
       for (const v of plan.varWrites) this.initialized.add(v);
     }
@@ -420,11 +431,11 @@ export class WasmSession implements Session {
       if (e.asOp) return null;
       const f = fed.get(e.node);
       if (f) return f;
-      const b = plan.buffers[slot.get(e.node.name)!];
+      const s = slot.get(e.node.name)!;
       return this.mem.read(
-        b.dtype,
-        nodeShape(plan, e.node.name).map((p) => evalPoly(p, B)),
-        addr[slot.get(e.node.name)!],
+        plan.buffers[s.buffer].dtype,
+        (s.shape ?? plan.buffers[s.buffer].shape).map((p) => evalPoly(p, B)),
+        addr[s.buffer],
       );
     });
   }
