@@ -68,6 +68,11 @@ export class ValueBuilder implements ValueOps {
     return { dtype, get: () => this.f.get(l) };
   }
 
+  /** A scalar local (of `dtype`'s scalar type) as this builder's value: itself, or splat to every lane. */
+  fromScalar(dtype: DType, l: Local): BValue {
+    return this.vector ? this.val(dtype, this.m.splat(this.vt(dtype), this.f.get(l))) : this.fromLocal(dtype, l);
+  }
+
   private g(x: LValue): Expr {
     return (x as BValue).get();
   }

@@ -289,15 +289,26 @@ function bodyDTypes(body: Body, extra: DType[] = []): DType[] {
  * Evaluate a body's expression DAG on `env`; loads use accesses [0, loads); `accAccess` is the
  * access index of the matmul product for `acc` exprs. Returns the value of every expr.
  */
-function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1): BValue[] {
+function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1, hoisted?: Map<number, Local>): BValue[] {
   const b = env.b;
   const vals: BValue[] = [];
   // Fast math: add(mul(x, y), z) in f32 vector code is one relaxed_madd(x, y, z). The mul is
   // still evaluated (other uses read it; binaryen drops it when unused).
   const madd = ctx.fastMath && b.vector ? maddOperands(body) : null;
+  // With hoisted exprs, the ones only they read are not evaluated here (a load would stay: it may trap).
+  const needed = hoisted?.size ? neededExprs(body, hoisted) : null;
   for (const [ei, e] of body.exprs.entries()) {
+    const h = hoisted?.get(ei);
+    if (h) {
+      vals.push(b.fromScalar(e.dtype, h));
+      continue;
+    }
+    if (needed && !needed[ei]) {
+      vals.push(undefined as unknown as BValue);
+      continue;
+    }
     const fm = madd?.get(ei);
-    if (fm) {
+    if (fm && fm.every((i) => vals[i] !== undefined)) {
       b.node = ctx.nodeIndex((e as { node: Node }).node);
       vals.push(b.maddRelaxed(vals[fm[0]], vals[fm[1]], vals[fm[2]]) as BValue);
       continue;
@@ -323,6 +334,18 @@ function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1):
     }
   }
   return vals;
+}
+
+/** Exprs a loop body's stores read, not through a hoisted expr. */
+function neededExprs(body: Body, hoisted: Map<number, Local>): boolean[] {
+  const need = body.exprs.map(() => false);
+  for (const s of body.stores) need[s.expr] = true;
+  for (let i = body.exprs.length - 1; i >= 0; i--) {
+    const e = body.exprs[i];
+    if (!need[i] || hoisted.has(i) || !('args' in e)) continue;
+    for (const a of e.args) need[a] = true;
+  }
+  return need;
 }
 
 /** For each f32 `add` expr with a `mul` operand (f32, same dtype, no cast between): [x, y, z] of x·y + z. */
@@ -352,25 +375,108 @@ function lanesOf(ctx: KernelContext, dts: DType[]): Lanes {
   return ctx.simd ? lanesFor(dts) : 1;
 }
 
+/**
+ * Float ops whose scalar and vector lowerings are the same IEEE operation per lane (so a value
+ * computed once in scalar code and splat has the bits the vector code would compute).
+ */
+const HOISTABLE = new Set(['add', 'sub', 'mul', 'div', 'neg', 'abs', 'sqrt', 'square']);
+
+/**
+ * Loop-invariant exprs of a loop body: float HOISTABLE ops whose operands are constants, loads of
+ * one element for the whole space (every stride 0) or other such ops — in a train step, Adam's
+ * lr·√(1−β₂ᵗ)/(1−β₁ᵗ) from its scalar variables, otherwise two square roots and two divisions
+ * per vector. Returns the op exprs to hoist (only those some non-hoisted expr or a store uses).
+ */
+function invariantExprs(body: Body): number[] {
+  const inv: boolean[] = [];
+  body.exprs.forEach((e, i) => {
+    if (e.op === 'load') inv[i] = body.loads[(e as { load: number }).load].strides.every((s) => s.equals(0));
+    else if (e.op === 'const') inv[i] = true;
+    else if (e.op === 'acc') inv[i] = false;
+    else {
+      const x = e as { op: string; args: number[] };
+      inv[i] = HOISTABLE.has(x.op) && (e.dtype === 'f32' || e.dtype === 'f64') && x.args.every((a) => inv[a] && body.exprs[a].dtype === e.dtype);
+    }
+  });
+  const isOp = (i: number): boolean => !['load', 'const', 'acc'].includes(body.exprs[i].op);
+  const used = new Set<number>();
+  body.exprs.forEach((e, i) => {
+    if (inv[i] || !isOp(i)) return;
+    for (const a of (e as { args: number[] }).args) if (inv[a] && isOp(a)) used.add(a);
+  });
+  for (const s of body.stores) if (inv[s.expr] && isOp(s.expr)) used.add(s.expr);
+  return [...used].sort((a, b) => a - b);
+}
+
 function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKernel, range?: NestOptions['range']): Expr[] {
   const accs = [...k.body.loads, ...k.body.stores].map((a) => accessOf(ctx, f, a));
   const nl = k.body.loads.length;
-  return emitNest(
-    ctx.m,
-    f,
-    B,
-    k.space,
-    k.space.map((_, i) => i),
-    accs,
-    {
-      lanes: lanesOf(ctx, bodyDTypes(k.body)),
-      range,
-      body: (env) => {
-        const vals = evalBody(ctx, env, k.body);
-        return k.body.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
+  // Loop-invariant scalar exprs: computed once, in scalar code, before the nest.
+  const pre: Expr[] = [];
+  const hoisted = new Map<number, Local>();
+  const inv = k.space.length > 0 ? invariantExprs(k.body) : [];
+  if (inv.length > 0) {
+    const sb = new ValueBuilder(ctx.m, f, 1, pre);
+    const env: BodyEnv = {
+      b: sb,
+      splat: () => true,
+      ptr: (li) => () => ctx.m.binary('i32.add', accs[li].base(), polyExpr(ctx.m, f, accs[li].offset.scale(byteSize(accs[li].dtype)), B)),
+    };
+    // Evaluate the prefix of the body up to the last hoisted expr; only invariant exprs are read
+    // (the others' values are unused and dropped by binaryen), so restrict to those.
+    const vals = evalInvariant(ctx, env, k.body, inv[inv.length - 1]);
+    for (const i of inv) {
+      const l = f.local(scalarType(k.body.exprs[i].dtype));
+      pre.push(f.set(l, vals[i]!.get()));
+      hoisted.set(i, l);
+    }
+  }
+  return [
+    ...pre,
+    ...emitNest(
+      ctx.m,
+      f,
+      B,
+      k.space,
+      k.space.map((_, i) => i),
+      accs,
+      {
+        lanes: lanesOf(ctx, bodyDTypes(k.body)),
+        range,
+        body: (env) => {
+          const vals = evalBody(ctx, env, k.body, -1, hoisted);
+          return k.body.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
+        },
       },
-    },
-  );
+    ),
+  ];
+}
+
+/** The scalar values of the invariant exprs [0, last] of a body (others: undefined). */
+function evalInvariant(ctx: KernelContext, env: BodyEnv, body: Body, last: number): (BValue | undefined)[] {
+  const b = env.b;
+  const vals: (BValue | undefined)[] = [];
+  for (let ei = 0; ei <= last; ei++) {
+    const e = body.exprs[ei];
+    if (e.op === 'load') {
+      const li = (e as { load: number }).load;
+      vals.push(body.loads[li].strides.every((s) => s.equals(0)) ? b.load(e.dtype, env.ptr(li)) : undefined);
+    } else if (e.op === 'const') vals.push(b.const((e as { value: number }).value, e.dtype));
+    else if (e.op === 'acc') vals.push(undefined);
+    else {
+      const x = e as { op: string; args: number[]; attrs: Record<string, never>; node: Node; dtype: DType };
+      const args = x.args.map((a) => vals[a]);
+      if (!HOISTABLE.has(x.op) || (x.dtype !== 'f32' && x.dtype !== 'f64') || args.some((a) => a === undefined || a.dtype !== x.dtype)) {
+        vals.push(undefined);
+        continue;
+      }
+      const low = getOp(x.op).lower;
+      if (low.fusion !== 'elementwise') throw new LoweringError(`op '${x.op}' is not elementwise`, x.node);
+      b.node = ctx.nodeIndex(x.node);
+      vals.push(low.value(b, args as BValue[], x.attrs) as BValue);
+    }
+  }
+  return vals;
 }
 
 // ---------------------------------------------------------------- reduce

@@ -23,13 +23,21 @@ export interface WorkerInit {
   index: number;
   /** The runtime exports a command may name, by position. */
   kernels: string[];
-  /** Polls of the sequence word before blocking in Atomics.wait (lower wake-up latency). */
-  spin: number;
+  /**
+   * Microseconds a worker keeps polling its sequence word after a command before it blocks in
+   * Atomics.wait: a train step posts a dozen splits with short gaps between them, and a wake-up
+   * from Atomics.wait costs 10-20 µs on a quiet machine and hundreds under load, while a poll
+   * sees the next command at once.
+   */
+  spinUs: number;
 }
+
+/** Commands a worker takes without polling after it found itself descheduled while polling. */
+const SKIP_AFTER_PREEMPT = 64;
 
 /** Run a pool worker; returns when told to exit. */
 export function workerMain(init: WorkerInit): void {
-  const { ctl, spin } = init;
+  const { ctl, spinUs } = init;
   const base = init.index * CTL.STRIDE;
   let fns: ((...a: number[]) => unknown)[];
   let model: Record<string, unknown> = {};
@@ -62,10 +70,28 @@ export function workerMain(init: WorkerInit): void {
   Atomics.notify(ctl, base + CTL.STATE);
   // The slot's sequence starts at 0 and the main thread posts only after STATE says ready.
   let seq = 0;
+  let skip = 0;
   const args: number[] = [];
   for (;;) {
-    let n = spin;
-    while (n-- > 0 && Atomics.load(ctl, base + CTL.SEQ) === seq);
+    // Poll until the next command or spinUs after the last one (the clock read every 256 polls).
+    // A gap of over 50 µs between two clock reads means this thread was descheduled: the cores
+    // are oversubscribed, where polling takes the time slices the posting thread needs; then the
+    // worker blocks at once for its next SKIP_AFTER_PREEMPT commands before it tries again.
+    if (skip > 0) skip--;
+    else if (spinUs > 0) {
+      let last = performance.now();
+      const until = last + spinUs / 1000;
+      for (let n = 1; Atomics.load(ctl, base + CTL.SEQ) === seq; n++)
+        if ((n & 255) === 0) {
+          const t = performance.now();
+          if (t - last > 0.05) {
+            skip = SKIP_AFTER_PREEMPT;
+            break;
+          }
+          if (t > until) break;
+          last = t;
+        }
+    }
     while (Atomics.load(ctl, base + CTL.SEQ) === seq) Atomics.wait(ctl, base + CTL.SEQ, seq);
     seq = Atomics.load(ctl, base + CTL.SEQ);
     const fn = ctl[base + CTL.FN];

@@ -54,8 +54,15 @@ export const SPLIT = {
    */
   minElems: 1 << 18,
 };
-/** Polls of a sequence word before Atomics.wait (workers, and the blocking main thread). */
+/** Polls of a worker's done word before the blocking main thread waits in Atomics.wait. */
 const SPIN = 20000;
+/**
+ * How long a worker polls for its next command before it blocks (pool-worker.ts spinUs): longer
+ * than the gaps between the splits of one train step and between steps of a training loop
+ * (unsplit kernels, Session.run's feeds and fetches), so a step pays no wake-up after its first.
+ * Read when a pool starts its workers (mutable for benchmarks).
+ */
+export const POOL = { workerSpinUs: 1000 };
 
 let registered: ThreadHost | null = null;
 
@@ -184,7 +191,7 @@ export class ThreadPool {
   private start(): void {
     this.started = true;
     for (let i = 0; i < this.workers; i++) {
-      const init: WorkerInit = { runtime: this.runtime, memory: this.memory, ctl: this.ctl, index: i, kernels: [...WORKER_KERNELS], spin: SPIN };
+      const init: WorkerInit = { runtime: this.runtime, memory: this.memory, ctl: this.ctl, index: i, kernels: [...WORKER_KERNELS], spinUs: POOL.workerSpinUs };
       if (this.model) init.model = this.model;
       this.handles.push(this.host.spawn(init));
     }
