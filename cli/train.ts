@@ -322,6 +322,11 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
             `early stopping at epoch ${e.epoch}: ${plan.early_stopping!.on} ${e.metric} has not improved for ${plan.early_stopping!.patience + 1} evaluations (best ${fmtNum(e.best)} at epoch ${e.bestEpoch})`,
           );
           break;
+        case 'restore_best':
+          progress!.line(
+            `restored the best ${plan.early_stopping!.on} ${e.metric} weights (${fmtNum(e.best)}, epoch ${e.epoch}, step ${e.step}): final metrics and checkpoint are that epoch's`,
+          );
+          break;
         case 'interrupted':
           progress!.stop();
           io.err(
@@ -360,7 +365,7 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
           : 'completed';
     io.err(`done: ${how}: ${result.state.epoch} epochs, ${result.state.global_step} steps (${result.stepsRun} this run) in ${fmtDuration(wall)}`);
     const fm = fmtMetrics(result.metrics);
-    if (fm) io.err(`final: ${fm}`);
+    if (fm) io.err(`final${result.bestEpoch !== null ? ` (best ${plan.early_stopping!.on} epoch ${result.bestEpoch})` : ''}: ${fm}`);
     if (result.checkpoint) io.err(`checkpoint: ${result.checkpoint}`);
     io.err(`summaries: ${logdir} (tfg plot ${logdir})`);
     return 0;

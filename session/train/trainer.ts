@@ -70,6 +70,8 @@ export type TrainEvent =
   | { type: 'epoch'; epoch: number; step: number; trainLoss: number | null; metrics: Record<string, Record<string, number>> }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'early_stop'; epoch: number; metric: string; best: number; bestEpoch: number }
+  /** With early stopping, the run ends on the best evaluation's weights (Keras' restore_best_weights). */
+  | { type: 'restore_best'; epoch: number; step: number; metric: string; best: number }
   | { type: 'interrupted'; step: number; path: string | null };
 
 export interface TrainResult {
@@ -81,6 +83,8 @@ export interface TrainResult {
   /** Last checkpoint written (or restored), if any. */
   checkpoint: string | null;
   stepsRun: number;
+  /** The epoch whose weights the run ended on after early stopping restored them, else null. */
+  bestEpoch: number | null;
 }
 
 export interface TrainerOptions {
@@ -274,6 +278,31 @@ export class Trainer {
     sink.histograms(Object.fromEntries(names.map((n) => [n, this.sess.readVariable(n).data])), step);
   }
 
+  /** The weights of the best evaluation so far (early stopping), kept in memory with its metrics. */
+  private bestSnapshot: { vars: Map<string, Tensor>; metrics: Record<string, Record<string, number>>; epoch: number; step: number } | null = null;
+
+  /**
+   * Early stopping's end: put back the weights of the best evaluation (as Keras'
+   * EarlyStopping(restore_best_weights=True), or TF1's keep-the-best-checkpoint practice), so the
+   * reported metrics and the last checkpoint are that epoch's. The float variables are restored
+   * (weights and optimizer slots); integer ones (the global step) keep counting. Only weights of
+   * this process can be restored (a run resumed after its best epoch keeps its last weights).
+   */
+  private restoreBest(state: TrainState, emit: (e: TrainEvent) => void): boolean {
+    const b = this.bestSnapshot;
+    const es = this.plan.early_stopping;
+    if (!es || !b || b.epoch !== state.best_epoch || b.step === state.global_step) return false;
+    for (const [n, t] of b.vars) this.sess.writeVariable(n, t);
+    state.last_metrics = b.metrics;
+    emit({ type: 'restore_best', epoch: b.epoch, step: b.step, metric: es.metric, best: state.best! });
+    return true;
+  }
+
+  /** The float variables (weights, optimizer slots); integer ones (the global step) are counters, not weights. */
+  private floatVariables(): Map<string, Tensor> {
+    return new Map([...this.variables()].filter(([, t]) => t.dtype === 'f32' || t.dtype === 'f64'));
+  }
+
   private variables(): Map<string, Tensor> {
     return new Map(this.sess.variableNames().map((n) => [n, this.sess.readVariable(n)]));
   }
@@ -325,7 +354,7 @@ export class Trainer {
     };
     if (state.stopped_early || state.epoch >= p.epochs) {
       const metrics = Object.keys(state.last_metrics).length ? state.last_metrics : this.evaluateAll();
-      return { state, reason: 'already_done', metrics, checkpoint: lastCkpt, stepsRun: 0 };
+      return { state, reason: 'already_done', metrics, checkpoint: lastCkpt, stepsRun: 0, bestEpoch: null };
     }
     const cf = this.constantFeeds();
     const trainFetches = [p.op, ...(p.loss ? [feedName(p.loss)] : [])];
@@ -382,6 +411,7 @@ export class Trainer {
                 state.best = v;
                 state.best_epoch = state.epoch;
                 state.bad_evals = 0;
+                this.bestSnapshot = { vars: this.floatVariables(), metrics, epoch: state.epoch, step: state.global_step };
               } else if (++state.bad_evals > es.patience) {
                 state.stopped_early = true;
                 stop = true;
@@ -402,7 +432,7 @@ export class Trainer {
         const path = save();
         this.opts.summaries?.flush();
         emit({ type: 'interrupted', step: state.global_step, path });
-        return { state, reason: 'interrupted', metrics: state.last_metrics, checkpoint: path, stepsRun };
+        return { state, reason: 'interrupted', metrics: state.last_metrics, checkpoint: path, stepsRun, bestEpoch: null };
       }
       if (this.now() - lastYield >= (this.opts.yieldMs ?? 25)) {
         await new Promise((r) => setTimeout(r, 0));
@@ -411,12 +441,15 @@ export class Trainer {
           const path = save();
           this.opts.summaries?.flush();
           emit({ type: 'interrupted', step: state.global_step, path });
-          return { state, reason: 'interrupted', metrics: state.last_metrics, checkpoint: path, stepsRun };
+          return { state, reason: 'interrupted', metrics: state.last_metrics, checkpoint: path, stepsRun, bestEpoch: null };
         }
       }
     }
+    // The final checkpoint holds the weights the run reports: after a restore, written again at this step.
+    const restored = this.restoreBest(state, emit);
+    if (restored) lastCkptStep = -1;
     const path = save();
     this.opts.summaries?.flush();
-    return { state, reason, metrics: state.last_metrics, checkpoint: path, stepsRun };
+    return { state, reason, metrics: state.last_metrics, checkpoint: path, stepsRun, bestEpoch: restored ? state.best_epoch : null };
   }
 }

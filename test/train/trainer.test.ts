@@ -148,6 +148,43 @@ t.test('early stopping stops after patience evaluations without improvement', as
   t.equal(res.state.best_epoch, 1);
 });
 
+t.test('early stopping ends on the best evaluation: its weights, metrics and final checkpoint', async (t) => {
+  // Watch mse in max mode: the first evaluation (worst fit) stays the best, so the run stops at
+  // epoch 4 and must come back to epoch 1's weights, while the global step keeps counting.
+  const { dir, plan, ts, sess } = await setup('  early_stopping { metric = "mse"; mode = "max"; patience = 2; on = "test" }');
+  const d = await setup();
+  const epochW = new Map<number, number[]>();
+  const epochM = new Map<number, Record<string, Record<string, number>>>();
+  const restores: number[] = [];
+  const ckpts = new CheckpointManager(join(dir, 'ck'), { maxToKeep: 5 });
+  const res = await new Trainer({
+    plan,
+    session: ts,
+    data: d.data,
+    checkpoints: ckpts,
+    onEvent: (e) => {
+      if (e.type === 'epoch') {
+        epochW.set(e.epoch, Array.from(sess.readVariable('w').data as Float64Array));
+        epochM.set(e.epoch, e.metrics);
+      }
+      if (e.type === 'restore_best') restores.push(e.epoch);
+    },
+  }).run();
+  t.equal(res.reason, 'early_stopped');
+  t.equal(res.state.epoch, 4);
+  t.same(restores, [1]);
+  t.equal(res.bestEpoch, 1);
+  t.same(Array.from(sess.readVariable('w').data as Float64Array), epochW.get(1), "epoch 1's weights");
+  t.notSame(epochW.get(1), epochW.get(4));
+  t.same(res.metrics, epochM.get(1), "epoch 1's metrics are the final ones");
+  t.equal(Number(sess.readVariable('global_step').data[0]), 20, 'the global step is not rolled back');
+  const last = ckpts.checkpoints().pop()!;
+  t.equal(last.split('/').pop(), 'model-20');
+  const restored = new ReferenceSession(d.r.defaultGraph);
+  new Saver(restored).restore(last);
+  t.same(Array.from(restored.readVariable('w').data as Float64Array), epochW.get(1), 'the last checkpoint holds the restored weights');
+});
+
 t.test('Saver: round trip, TF1 prefixes, and a bad checkpoint keeps the variables', async (t) => {
   const { dir, sess } = await setup();
   sess.run(['tfg_train/init']);
