@@ -49,10 +49,14 @@ export const SPLIT = {
    * A generated loop or reduce kernel (compiler/codegen/kernels.ts emitSplitKernel) of fewer
    * elements runs whole: `node dist/bench/threads.js --sweep` (docs/benchmarks.md "Split threshold")
    * measured a split's fixed cost (the worker's wake-up) at ~260 µs under load 9 and the 8-op
-   * chain at ~0.5 ns per element; 2^18 elements (≥ 130 µs of work) is where the dispatch is a
-   * small fraction on a quiet machine (wake-up ~10–20 µs) — under heavy load no size gains.
+   * chain at ~0.5 ns per element. Since idle workers poll for their next command (POOL), a
+   * dispatch on a quiet machine costs far less than a wake-up, and 2^17 elements (Adam's update
+   * of the MNIST MLP's first layer, 235,200 elements, now splits) gave the best train step:
+   * `node dist/bench/train-ab.js --builds new=dist --rounds 20 --min-elems 131072,65536` at load
+   * 1.2: 2T/1T 1.16× at 2^18, 1.39× at 2^17, 1.37× at 2^16 (docs/benchmarks.md). Under heavy
+   * load no size gains.
    */
-  minElems: 1 << 18,
+  minElems: 1 << 17,
 };
 /** Polls of a worker's done word before the blocking main thread waits in Atomics.wait. */
 const SPIN = 20000;
