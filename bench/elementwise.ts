@@ -187,7 +187,10 @@ signature f(a, b, c) -> s
     if (d > (ourOwn ? 1e-5 : 0.1)) throw new Error(`${g.key}: contender '${k}' computed ${v}, ours fused ${want}`);
     if (!ourOwn && d > 1e-4) drift.push(`${k} ${v.toPrecision(7)}`);
   }
-  const [eF, eU, oF, oU, o, tRes, tUp] = ts as [Timing, Timing, Timing, Timing, Timing, Timing?, Timing?];
+  const [eF, eU, oF, oU, o] = ts as [Timing, Timing, Timing, Timing, Timing];
+  // tfjs's two timings follow ours only when tfjs ran; without it, ts[5..6] are ours at N threads
+  // (this destructuring read them as tfjs's, so runs without tfjs reported ours 2T as tfjs-wasm 1T)
+  const [tRes, tUp] = opts.tfjs ? [ts[5], ts[6]] : [undefined, undefined];
   const row = (name: string, t: Timing, ref: Timing): string[] => [name, fmtMs(t.median), fmtMs(t.p10), fmtMs(t.p90), fmtRatio(t.median / ref.median)];
   const ortName = `ORT-web wasm ${opts.ortThreads}T (inputs copied into its heap each run)`;
   const rows = [
