@@ -20,13 +20,13 @@ import { checkProgramRecipe, ensureInit, overrideLearningRate, recipeGraph, reci
 import { type Backend, type OpenedSession, openSession } from '../compiler/session.js';
 import { type PerfOptions, loadOptionsFrom, perfNotes } from './perf.js';
 import { loadTrainDataNode } from '../session/node/data.js';
-import { CheckpointManager } from '../session/node/checkpoint.js';
+import { TrainCheckpoints } from '../session/node/train-checkpoints.js';
 import { FileCheckpointStore } from '../session/node/saver.js';
 import { SummaryWriter } from '../session/node/summary-writer.js';
 import { encodeGraphDef } from '../session/io/events.js';
 import { graphToGraphDef } from '../compiler/emit/graphdef.js';
 import type { TrainPlan } from '../session/train/plan.js';
-import { Saver } from '../session/train/saver.js';
+import { Saver, variableSpecsOf } from '../session/train/saver.js';
 import { type TrainEvent, type TrainResult, Trainer, parseTrainState } from '../session/train/trainer.js';
 import { limitsFromOptions } from './limits.js';
 import { CliError, type Io, processIo, renderError } from './io.js';
@@ -275,13 +275,17 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     const warn = (m: string): void => io.err(`warning: ${m}`);
     const store = new FileCheckpointStore({ warn });
     const saver = new Saver(session, store, { maxToKeep: plan.checkpoint.max_to_keep });
+    const ckpts = new TrainCheckpoints(ckdir, { maxToKeep: plan.checkpoint.max_to_keep, warn });
     let resume = null;
+    let resumeBest = null;
     let resumedFrom: string | null = null;
     const latest = opts.resume === false ? null : store.latest(ckdir);
     if (latest) {
       const got = saver.restore(latest);
       resume = parseTrainState(got.state, latest);
       resumedFrom = latest;
+      const floats = variableSpecsOf(session).filter((v) => v.dtype === 'f32' || v.dtype === 'f64');
+      resumeBest = ckpts.loadBest(resume, new Map(floats.map((v) => [v.name, { dtype: v.dtype, shape: v.shape }])));
       io.err(`tfg train ${file}: resuming from ${latest} (step ${resume.global_step}, epoch ${resume.epoch}); --no-resume starts over`);
     } else {
       io.err(`tfg train ${file}: starting fresh${opts.resume === false ? ' (--no-resume)' : ` (no checkpoint in ${ckdir})`}`);
@@ -292,7 +296,6 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
     io.err(
       `backend ${opened.backend}, logdir ${logdir}; data: train ${data.train.size}${data.validation ? `, validation ${data.validation.size}` : ''}${data.test ? `, test ${data.test.size}` : ''} examples; batch ${plan.batch_size}, ${plan.epochs} epochs`,
     );
-    const ckpts = new CheckpointManager(ckdir, { maxToKeep: plan.checkpoint.max_to_keep, warn });
     writer = new SummaryWriter(logdir);
     // The graph, as TF1's FileWriter(logdir, sess.graph) writes it: TensorBoard's Graphs tab.
     writer.graph(encodeGraphDef(graphToGraphDef(graph)));
@@ -337,7 +340,18 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
           break;
       }
     };
-    const trainer = new Trainer({ plan, session, data, checkpoints: ckpts, summaries: writer, onEvent, shouldStop: () => interrupted, resume, resumedFrom });
+    const trainer = new Trainer({
+      plan,
+      session,
+      data,
+      checkpoints: ckpts,
+      summaries: writer,
+      onEvent,
+      shouldStop: () => interrupted,
+      resume,
+      resumedFrom,
+      resumeBest,
+    });
     const result: TrainResult = await trainer.run();
     progress.stop();
     writer.close();

@@ -34,6 +34,8 @@ export interface TrainState {
   /** Early stopping: best value so far, evaluations since it improved, and whether it stopped. */
   best: number | null;
   best_epoch: number | null;
+  /** The global step of the best evaluation (null in states written before it was recorded). */
+  best_step: number | null;
   bad_evals: number;
   stopped_early: boolean;
   /** Running sums of the current epoch's training loss (for the epoch line). */
@@ -43,8 +45,22 @@ export interface TrainState {
   last_metrics: Record<string, Record<string, number>>;
 }
 
+/** The float variables (weights, optimizer slots) of the best evaluation so far, with its metrics. */
+export interface BestWeights {
+  vars: Map<string, Tensor>;
+  metrics: Record<string, Record<string, number>>;
+  epoch: number;
+  step: number;
+}
+
 export interface CheckpointSink {
   save(vars: Map<string, Tensor>, state: TrainState, step: number): string;
+  /**
+   * Keep the best evaluation's weights beside the checkpoints, so that a run resumed after its
+   * best epoch still ends on them. Called just before a `save` whose state's `best_step` is not
+   * its own step (once per best); sinks without it lose the best weights on resume.
+   */
+  saveBest?(best: BestWeights): string;
 }
 
 export interface SummarySink {
@@ -102,6 +118,12 @@ export interface TrainerOptions {
   resume?: TrainState | null;
   /** The prefix that state came from. */
   resumedFrom?: string | null;
+  /**
+   * The best weights of the run being resumed (what `saveBest` wrote for `resume.best_step`):
+   * with them a run resumed after its best evaluation ends on the same weights as the
+   * uninterrupted run. Not needed when the best is the resumed checkpoint itself.
+   */
+  resumeBest?: BestWeights | null;
   /** Clock in ms (tests). */
   now?: () => number;
 }
@@ -155,6 +177,9 @@ export function parseTrainState(s: unknown, where: string): TrainState {
   const best_epoch = o.best_epoch === null ? null : count(o.best_epoch, 'best_epoch', epoch);
   // (best may be null beside an epoch: a NaN best is written as null.)
   if (best !== null && best_epoch === null) bad('best_epoch', o.best_epoch, 'the epoch of best');
+  // (Absent in states written before it was recorded: such a run cannot find its best weights.)
+  const best_step = o.best_step === undefined || o.best_step === null ? null : count(o.best_step, 'best_step', global_step);
+  if (best_step !== null && best_epoch === null) bad('best_step', o.best_step, 'null (there is no best_epoch)');
   const bad_evals = count(o.bad_evals, 'bad_evals', epoch);
   const stopped_early = typeof o.stopped_early === 'boolean' ? o.stopped_early : bad('stopped_early', o.stopped_early, 'true or false');
   const epoch_loss_sum = numberOrNaN(o.epoch_loss_sum, 'epoch_loss_sum');
@@ -175,6 +200,7 @@ export function parseTrainState(s: unknown, where: string): TrainState {
     iterator,
     best,
     best_epoch,
+    best_step,
     bad_evals,
     stopped_early,
     epoch_loss_sum,
@@ -231,6 +257,7 @@ export class Trainer {
       iterator: this.iter.state(),
       best: null,
       best_epoch: null,
+      best_step: null,
       bad_evals: 0,
       stopped_early: false,
       epoch_loss_sum: 0,
@@ -279,14 +306,37 @@ export class Trainer {
   }
 
   /** The weights of the best evaluation so far (early stopping), kept in memory with its metrics. */
-  private bestSnapshot: { vars: Map<string, Tensor>; metrics: Record<string, Record<string, number>>; epoch: number; step: number } | null = null;
+  private bestSnapshot: BestWeights | null = null;
+  /** The step of the best weights the sink holds (saveBest), if any. */
+  private bestSavedStep: number | null = null;
+
+  /**
+   * On resume, the best evaluation's weights: the restored variables when the checkpoint is the
+   * best evaluation's own, else `resumeBest` (which must be that evaluation's).
+   */
+  private resumeBestSnapshot(state: TrainState): void {
+    if (state.best_epoch === null || state.best_step === null) return;
+    if (state.best_step === state.global_step) {
+      this.bestSnapshot = { vars: this.floatVariables(), metrics: state.last_metrics, epoch: state.best_epoch, step: state.best_step };
+      return;
+    }
+    const b = this.opts.resumeBest;
+    if (!b) return;
+    if (b.step !== state.best_step || b.epoch !== state.best_epoch) {
+      throw new InvalidArgumentError(
+        `the best weights given to resume are those of epoch ${b.epoch} (step ${b.step}), but ${this.opts.resumedFrom ?? 'the checkpoint'} records its best evaluation at epoch ${state.best_epoch} (step ${state.best_step})`,
+      );
+    }
+    this.bestSnapshot = b;
+    this.bestSavedStep = b.step;
+  }
 
   /**
    * Early stopping's end: put back the weights of the best evaluation (as Keras'
    * EarlyStopping(restore_best_weights=True), or TF1's keep-the-best-checkpoint practice), so the
    * reported metrics and the last checkpoint are that epoch's. The float variables are restored
-   * (weights and optimizer slots); integer ones (the global step) keep counting. Only weights of
-   * this process can be restored (a run resumed after its best epoch keeps its last weights).
+   * (weights and optimizer slots); integer ones (the global step) keep counting. A resumed run
+   * has them from its checkpoint or from `resumeBest`.
    */
   private restoreBest(state: TrainState, emit: (e: TrainEvent) => void): boolean {
     const b = this.bestSnapshot;
@@ -326,6 +376,7 @@ export class Trainer {
         );
       }
       lastCkptStep = state.global_step;
+      this.resumeBestSnapshot(state);
     } else {
       this.initialize();
       state = this.freshState();
@@ -347,6 +398,12 @@ export class Trainer {
     const save = (): string | null => {
       if (!this.opts.checkpoints || lastCkptStep === state.global_step) return lastCkpt;
       state.iterator = this.iter.state();
+      // The best weights first: a checkpoint never names a best that is not on disk.
+      const b = this.bestSnapshot;
+      if (b && b.step !== state.global_step && this.bestSavedStep !== b.step && this.opts.checkpoints.saveBest) {
+        this.opts.checkpoints.saveBest(b);
+        this.bestSavedStep = b.step;
+      }
       lastCkpt = this.opts.checkpoints.save(this.variables(), state, state.global_step);
       lastCkptStep = state.global_step;
       emit({ type: 'checkpoint', step: state.global_step, path: lastCkpt });
@@ -410,6 +467,7 @@ export class Trainer {
               if (better) {
                 state.best = v;
                 state.best_epoch = state.epoch;
+                state.best_step = state.global_step;
                 state.bad_evals = 0;
                 this.bestSnapshot = { vars: this.floatVariables(), metrics, epoch: state.epoch, step: state.global_step };
               } else if (++state.bad_evals > es.patience) {

@@ -5,7 +5,7 @@
  * the Saver round-trips variables, and a corrupted or mismatched checkpoint is a clear error
  * that leaves the variables unchanged.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -17,9 +17,11 @@ import { Dataset } from '../../session/io/dataset.js';
 import { writeNpz } from '../../session/io/npz.js';
 import { CheckpointManager } from '../../session/node/checkpoint.js';
 import { Saver } from '../../session/node/saver.js';
+import { TrainCheckpoints } from '../../session/node/train-checkpoints.js';
+import { variableSpecsOf } from '../../session/train/saver.js';
 import { SummaryWriter } from '../../session/node/summary-writer.js';
 import type { TrainPlan, TrainSession } from '../../session/train/plan.js';
-import { Trainer } from '../../session/train/trainer.js';
+import { Trainer, parseTrainState } from '../../session/train/trainer.js';
 import { Tensor } from '../../session/tensor.js';
 import { decodeEventFile } from '../io/event-decoder.js';
 
@@ -183,6 +185,110 @@ t.test('early stopping ends on the best evaluation: its weights, metrics and fin
   const restored = new ReferenceSession(d.r.defaultGraph);
   new Saver(restored).restore(last);
   t.same(Array.from(restored.readVariable('w').data as Float64Array), epochW.get(1), 'the last checkpoint holds the restored weights');
+});
+
+t.test('a run resumed after its best epoch still ends on the best weights (TrainCheckpoints keeps them)', async (t) => {
+  // The same max-mode run as above (best at epoch 1 of 4), uninterrupted, then interrupted after
+  // epoch 2 and again after epoch 3 and resumed each time in a fresh session from the files.
+  const es = '  early_stopping { metric = "mse"; mode = "max"; patience = 2; on = "test" }';
+  const full = await setup(es);
+  const fullRes = await new Trainer({ plan: full.plan, session: full.ts, data: full.data, checkpoints: new TrainCheckpoints(join(full.dir, 'ck')) }).run();
+  const wantW = Array.from(full.sess.readVariable('w').data as Float64Array);
+  t.equal(fullRes.bestEpoch, 1);
+
+  const first = await setup(es);
+  const ckdir = join(first.dir, 'ck');
+  const floatSpecs = (s: ReferenceSession) =>
+    new Map(
+      variableSpecsOf(s)
+        .filter((v) => v.dtype === 'f64' || v.dtype === 'f32')
+        .map((v) => [v.name, { dtype: v.dtype, shape: v.shape }]),
+    );
+  const runUntil = async (stopAfterEpoch: number | null) => {
+    const d = await setup(es);
+    const store = new TrainCheckpoints(ckdir, { warn: (m) => warnings.push(m) });
+    const sess = new ReferenceSession(d.r.defaultGraph);
+    const latest = store.main.latest();
+    let resume = null;
+    let resumeBest = null;
+    if (latest) {
+      resume = parseTrainState(new Saver(sess).restore(latest).state, latest);
+      resumeBest = store.loadBest(resume, floatSpecs(sess));
+    }
+    let stop = false;
+    const res = await new Trainer({
+      plan: d.plan,
+      session: sess as TrainSession,
+      data: d.data,
+      checkpoints: store,
+      resume,
+      resumedFrom: latest,
+      resumeBest,
+      shouldStop: () => stop,
+      onEvent: (e) => void (e.type === 'epoch' && e.epoch === stopAfterEpoch && (stop = true)),
+    }).run();
+    return { res, sess, resumeBest };
+  };
+  const warnings: string[] = [];
+  const a = await runUntil(2);
+  t.equal(a.res.reason, 'interrupted');
+  t.equal(a.res.state.best_step, 5, 'the state names the best evaluation by its step');
+  t.same(
+    readdirSync(join(ckdir, 'best')).filter((f) => f.endsWith('.json')),
+    ['model-5.json'],
+    'the best weights were written before the checkpoint that needs them',
+  );
+  const b = await runUntil(3);
+  t.equal(b.res.reason, 'interrupted');
+  t.equal(b.resumeBest?.epoch, 1, 'the second run resumed with the best weights from disk');
+  const c = await runUntil(null);
+  t.equal(c.res.reason, 'early_stopped');
+  t.equal(c.res.bestEpoch, 1);
+  t.same(Array.from(c.sess.readVariable('w').data as Float64Array), wantW, 'the uninterrupted run’s final (best) weights, bit for bit');
+  t.same(c.res.metrics, fullRes.metrics, 'and its final metrics');
+  t.same(warnings, []);
+
+  // Without the best record the run still resumes, says so, and ends on its last weights.
+  const lost = await setup(es);
+  const lostDir = join(lost.dir, 'ck');
+  let stop = false;
+  await new Trainer({
+    plan: lost.plan,
+    session: lost.ts,
+    data: lost.data,
+    checkpoints: new TrainCheckpoints(lostDir),
+    shouldStop: () => stop,
+    onEvent: (e) => void (e.type === 'epoch' && e.epoch === 2 && (stop = true)),
+  }).run();
+  rmSync(join(lostDir, 'best'), { recursive: true });
+  const store = new TrainCheckpoints(lostDir, { warn: (m) => warnings.push(m) });
+  const sess = new ReferenceSession(lost.r.defaultGraph);
+  const latest = store.main.latest()!;
+  const resume = parseTrainState(new Saver(sess).restore(latest).state, latest);
+  t.equal(store.loadBest(resume, floatSpecs(sess)), null);
+  t.match(warnings, [
+    /the best weights of this run \(validation at epoch 1, step 5\) cannot be read: .*model-5.*; if early stopping ends the run, it ends on its last weights instead/,
+  ]);
+  t.notOk(existsSync(join(lostDir, 'best')), 'reading does not create or delete anything');
+  // A state written before best_step existed still parses (its best cannot be found).
+  const old = JSON.parse(JSON.stringify(resume));
+  delete old.best_step;
+  t.equal(parseTrainState(old, 'old').best_step, null);
+  // Best weights of another evaluation are refused, never silently used.
+  await t.rejects(
+    new Trainer({
+      plan: lost.plan,
+      session: sess as TrainSession,
+      data: lost.data,
+      resume,
+      resumedFrom: latest,
+      resumeBest: { ...c.resumeBest!, step: 4 },
+    }).run(),
+    {
+      name: 'InvalidArgumentError',
+      message: /best weights given to resume are those of epoch 1 \(step 4\), but .*model-10 records its best evaluation at epoch 1 \(step 5\)/,
+    },
+  );
 });
 
 t.test('Saver: round trip, TF1 prefixes, and a bad checkpoint keeps the variables', async (t) => {
