@@ -9,8 +9,12 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { installBinaryenLoader } from './binaryen-cache.js';
 import { registerCommands } from './commands.js';
 import { type Io, processIo, renderError } from './io.js';
+
+// A command that compiles loads binaryen through V8's code cache (cli/binaryen-cache.ts).
+installBinaryenLoader();
 
 /** The package version (dist/cli/main.js → ../../package.json). */
 export function packageVersion(): string {

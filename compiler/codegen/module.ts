@@ -16,7 +16,8 @@
  * Input: calls from codegen. Output: `Uint8Array` module bytes (or `.wat` text).
  * Codegen never sees binaryen's types: expressions are the opaque `Expr`.
  */
-import binaryen from 'binaryen';
+import type B from 'binaryen';
+import binaryen from './binaryen.js';
 
 import type { BinaryOp, Expr, Local, ResultType, Scalar, UnaryOp, ValType, WasmOps } from '../ops/lower-api.js';
 
@@ -44,7 +45,7 @@ export const PAGE_BYTES = 65536;
  */
 export const MAX_MEMORY_PAGES = 65536;
 
-function btype(t: ResultType): binaryen.Type {
+function btype(t: ResultType): B.Type {
   switch (t) {
     case 'i32':
       return binaryen.i32;
@@ -60,7 +61,7 @@ function btype(t: ResultType): binaryen.Type {
       return binaryen.none;
   }
 }
-function btypes(ts: readonly ValType[]): binaryen.Type {
+function btypes(ts: readonly ValType[]): B.Type {
   return ts.length === 0 ? binaryen.none : ts.length === 1 ? btype(ts[0]!) : binaryen.createType(ts.map(btype));
 }
 
@@ -155,7 +156,7 @@ export class FunctionBuilder {
 
 /** A WebAssembly module under construction. Call `dispose()` when done with it. */
 export class WasmModule implements WasmOps {
-  private readonly m: binaryen.Module;
+  private readonly m: B.Module;
   private labelCounter = 0;
   private disposed = false;
   /** Loops made so far (a FunctionBuilder tells from it whether its body has one). */
@@ -576,7 +577,7 @@ export class WasmModule implements WasmOps {
   }
 }
 
-function importedFunctionsOf(m: binaryen.Module, module: string): string[] {
+function importedFunctionsOf(m: B.Module, module: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < m.getNumFunctions(); i++) {
     const info = binaryen.getFunctionInfo(m.getFunctionByIndex(i));
