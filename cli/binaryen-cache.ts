@@ -189,6 +189,37 @@ export async function loadBinaryenCached(): Promise<BinaryenModule> {
   return mod;
 }
 
+/** binaryen's code cache in the cache folder `dir`: files and bytes (`tfg cache info`). */
+export function codeCacheStats(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  try {
+    for (const f of readdirSync(join(dir, 'v8'))) {
+      if (!f.startsWith('binaryen-')) continue;
+      files++;
+      bytes += statSync(join(dir, 'v8', f)).size;
+    }
+  } catch {
+    // no folder: none
+  }
+  return { files, bytes };
+}
+
+/** Remove binaryen's code cache from the cache folder `dir` (`tfg cache clear`); returns the files removed. */
+export function clearCodeCache(dir: string): number {
+  let n = 0;
+  try {
+    for (const f of readdirSync(join(dir, 'v8'))) {
+      if (!f.startsWith('binaryen-')) continue;
+      unlinkSync(join(dir, 'v8', f));
+      n++;
+    }
+  } catch {
+    // no folder: nothing to clear
+  }
+  return n;
+}
+
 /** Make the compiler load binaryen through the code cache (call before importing the compiler). */
 export function installBinaryenLoader(): void {
   (globalThis as Record<symbol, unknown>)[BINARYEN_LOADER] ??= loadBinaryenCached;

@@ -61,19 +61,25 @@ export function registerCommands(program: Command, io: Io): void {
 
   program
     .command('cache')
-    .description('the compiled-module cache of tfg run: print its folder (dir), its size (info), or empty it (clear)')
+    .description("the compiled-module cache of tfg run and binaryen's code cache: print its folder (dir), its size (info), or empty it (clear)")
     .addArgument(new Argument('<action>', 'dir, info or clear').choices(['dir', 'info', 'clear']))
     .action(async (action: 'dir' | 'info' | 'clear') => {
       const { cacheDir, cacheStats, cacheMaxBytes, clearCache } = await import('./cache.js');
+      const { clearCodeCache, codeCacheStats } = await import('./binaryen-cache.js');
       const dir = cacheDir();
       if (action === 'dir') io.out(dir);
       else if (action === 'clear') {
         const n = clearCache(dir);
-        io.out(`removed ${n} entr${n === 1 ? 'y' : 'ies'} from ${dir}`);
+        const v8 = clearCodeCache(dir);
+        io.out(`removed ${n} entr${n === 1 ? 'y' : 'ies'}${v8 ? " and binaryen's code cache" : ''} from ${dir}`);
       } else {
         const { entries, bytes } = cacheStats(dir);
+        const code = codeCacheStats(dir);
         const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
-        io.out(`${dir}: ${entries} entr${entries === 1 ? 'y' : 'ies'}, ${mb(bytes)} (bound ${mb(cacheMaxBytes())}, $TFG_CACHE_MAX_MB)`);
+        io.out(
+          `${dir}: ${entries} entr${entries === 1 ? 'y' : 'ies'}, ${mb(bytes)} (bound ${mb(cacheMaxBytes())}, $TFG_CACHE_MAX_MB)` +
+            (code.files ? `; binaryen's code cache ${mb(code.bytes)}` : ''),
+        );
       }
     });
 

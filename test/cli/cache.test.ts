@@ -6,7 +6,7 @@
  * not kept; the folder stays within its bound; and the hit path loads no part of the compiler
  * but its diagnostics and host layer.
  */
-import { mkdtempSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
@@ -197,9 +197,14 @@ t.test('the folder stays within its bound (least recently used first)', (t) => {
 t.test('tfg cache dir | info | clear, and the folder by environment', async (t) => {
   t.equal((await tfg('cache', 'dir')).out, `${CACHE}\n`);
   await tfg('run', fx('f.tfg'), '--fetch', 'f');
-  t.match((await tfg('cache', 'info')).out, /1 entry/);
-  t.match((await tfg('cache', 'clear')).out, /removed 1 entry/);
+  // binaryen's code cache (cli/binaryen-cache.ts) lives in the same folder: counted and cleared too.
+  mkdirSync(join(CACHE, 'v8'), { recursive: true });
+  writeFileSync(join(CACHE, 'v8', 'binaryen-test.cache'), new Uint8Array(3 * 1024 * 1024));
+  t.match((await tfg('cache', 'info')).out, /1 entry, .*; binaryen's code cache \d+\.\d MB/);
+  t.match((await tfg('cache', 'clear')).out, /removed 1 entry and binaryen's code cache from /);
   t.equal(cacheStats(CACHE).entries, 0);
+  t.same(readdirSync(join(CACHE, 'v8')), [], 'the code cache is gone');
+  t.notMatch((await tfg('cache', 'info')).out, /code cache/);
   t.equal(cacheDir({ TFG_CACHE_DIR: '/x' }), '/x');
   t.equal(cacheDir({ XDG_CACHE_HOME: '/y' }), join('/y', 'tfg'));
   t.match(cacheDir({}), /\.cache[/\\]tfg$/);
