@@ -20,7 +20,7 @@
  * Dynamic kernels run on the calling thread (a matmul inside one may still split across the
  * session's threads through the runtime import, as planned matmuls do).
  */
-import { type DType, allocArray, byteSize } from '../dtype.js';
+import { type DType, allocArray, byteSize, tfDTypeName } from '../dtype.js';
 import { InternalError, InvalidArgumentError, OpError, UnimplementedError } from '../errors.js';
 import {
   type IndexItem,
@@ -126,17 +126,22 @@ export class DynamicRun {
     this.at = align16(base);
   }
 
-  /** `bytes` bytes of the run-time arena (memory grows as needed). */
-  alloc(bytes: number): number {
+  /** `bytes` bytes of the run-time arena (memory grows as needed); `what` names them in an OOM error. */
+  alloc(bytes: number, what?: string): number {
     const a = align16(this.at);
     this.at = a + Math.max(bytes, 0);
-    this.host.mem.ensure(this.at);
+    this.host.mem.ensure(this.at, what);
     return a;
+  }
+
+  /** The OOM error's words for a tensor, as TF1's allocator says them. */
+  private static tensorWords(dtype: DType, shape: readonly number[]): string {
+    return `tensor with shape[${shape.join(',')}] and type ${tfDTypeName(dtype)}`;
   }
 
   /** A tensor written into the arena. */
   place(t: Tensor): DynValue {
-    const addr = this.alloc(t.data.byteLength);
+    const addr = this.alloc(t.data.byteLength, DynamicRun.tensorWords(t.dtype, t.shape));
     this.host.mem.write(t, addr);
     return { dtype: t.dtype, shape: [...t.shape], addr };
   }
@@ -166,7 +171,7 @@ export class DynamicRun {
 
   private out(n: ManifestNode, shape: number[]): DynValue {
     const dtype = n.dtype!;
-    return { dtype, shape, addr: this.alloc(sizeOf(shape) * byteSize(dtype)) };
+    return { dtype, shape, addr: this.alloc(sizeOf(shape) * byteSize(dtype), DynamicRun.tensorWords(dtype, shape)) };
   }
 
   /** Write the descriptor words and call the node's kernel. */

@@ -48,10 +48,10 @@ export class ModelMemory {
     return this.memory.buffer.byteLength;
   }
 
-  /** Grow to at least `bytes`, or ResourceExhaustedError past the session's limit. */
-  ensure(bytes: number): void {
+  /** Grow to at least `bytes` (holding `what`, named in the error), or ResourceExhaustedError past the session's limit. */
+  ensure(bytes: number, what = 'the buffers of this run'): void {
     this.top = Math.max(this.top, bytes);
-    this.grow(bytes);
+    this.grow(bytes, what);
   }
 
   /** The address of `bytes` bytes of scratch above every buffer of the running call (worker threads' scratch). */
@@ -61,10 +61,10 @@ export class ModelMemory {
     return at;
   }
 
-  private grow(bytes: number): void {
+  private grow(bytes: number, what = 'the buffers of this run'): void {
     if (bytes > this.maxBytes) {
       throw new ResourceExhaustedError(
-        `OOM when allocating the buffers of this run: ${bytes} bytes needed, more than the session's limit of ${this.maxBytes} bytes (maxMemoryBytes)`,
+        `OOM when allocating ${what}: ${bytes} bytes needed, more than the session's limit of ${this.maxBytes} bytes (maxMemoryBytes)`,
       );
     }
     const have = this.memory.buffer.byteLength;
@@ -164,7 +164,7 @@ export class ModelMemory {
       l = { B, addr, scratch, free: align16(scratch + evalPoly(plan.scratchBytes, Bl)) };
       this.layouts.set(plan, l);
     }
-    this.ensure(l.free + extra);
+    this.ensure(l.free + extra, `the buffers of this run for a batch of ${B} (the fed leading dimension)`);
     const mem = this.i32();
     const t = plan.slotTable >> 2;
     mem[t] = l.scratch;

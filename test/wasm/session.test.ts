@@ -15,7 +15,7 @@ import { compileProgram } from '../../compiler/driver.js';
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import { loadModelSync } from '../../session/wasm/sync.js';
 import { FailedPreconditionError, InvalidArgumentError, OpError, ResourceExhaustedError } from '../../session/errors.js';
-import type { Tensor } from '../../session/tensor.js';
+import { Tensor } from '../../session/tensor.js';
 import { compareTensors } from './helpers.js';
 import { repoPath } from '../helpers.js';
 
@@ -165,7 +165,30 @@ t.test('memory beyond maxMemoryBytes is a ResourceExhaustedError, not a crash', 
   const big = new Float32Array(3 * 400000);
   const e = err(() => s.run('y:0', { 'X:0': big }));
   t.ok(e instanceof ResourceExhaustedError, String(e));
+  t.match(
+    String(e),
+    /OOM when allocating the buffers of this run for a batch of 400000 \(the fed leading dimension\): \d+ bytes needed, more than the session's limit of 4194304 bytes \(maxMemoryBytes\)/,
+    'the batch that drove the plan is named',
+  );
   t.equal((s.run('y:0', { 'X:0': X }) as Tensor).shape[0], 5, 'usable afterwards');
+  t.end();
+});
+
+t.test('the generic path (run-time shapes): an OOM names the node, its shape and type, as TF1 does', (t) => {
+  // A placeholder of unknown rank: its consumers allocate per node at run time (session/wasm/dynamic.ts).
+  const res = buildProgram('x = placeholder(f32, shape=None, name="x")\nsq = square(x, name="sq")\nt = multiply(sq, ones([1, 128]), name="t")\n', 'oom.tfg');
+  if (!res.ok) throw new Error(res.diagnostics.map((d) => d.message).join('\n'));
+  const s = loadModelSync(compileProgram(res).wasm as Uint8Array<ArrayBuffer>).createSession({ maxMemoryBytes: 8 << 20 });
+  const x = { 'x:0': new Tensor('f32', [16384, 1], new Float32Array(16384)) };
+  const e = err(() => s.run('t:0', x)) as ResourceExhaustedError;
+  t.ok(e instanceof ResourceExhaustedError, String(e));
+  t.match(
+    e.message,
+    /^OOM when allocating tensor with shape\[16384,128\] and type float: \d+ bytes needed, more than the session's limit of 8388608 bytes \(maxMemoryBytes\)/,
+  );
+  t.equal(e.nodeName, 't', 'at the node that allocates');
+  t.match(e.message, /\[\[node t \(defined at oom\.tfg:3:/, 'with its source location');
+  t.same(Array.from((s.run('sq:0', { 'x:0': new Tensor('f32', [2, 2], Float32Array.of(1, 2, 3, 4)) }) as Tensor).data), [1, 4, 9, 16], 'usable afterwards');
   t.end();
 });
 
