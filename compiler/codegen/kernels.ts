@@ -57,6 +57,8 @@ export interface KernelContext {
    * `f32x4.relaxed_madd` (evalBody), and an f32 sum of a product accumulates with it.
    */
   fastMath?: boolean;
+  /** Kernels of a constant size below this many elements are not split (default PAR_FLOOR). */
+  splitFloor?: number;
 }
 
 /** The host import a split kernel calls: par(id, B, outer size, unit, total elements). */
@@ -112,7 +114,7 @@ function emitSplitKernel(ctx: KernelContext, k: LoopKernel | ReduceKernel, name:
   const { space, order, strides, split, lanes } = nestShape(ctx, k);
   const outer = nestOuter(space, order, strides, split);
   const total = numel(space);
-  if (total.isConst() && total.constValue() < PAR_FLOOR) return false;
+  if (total.isConst() && total.constValue() < (ctx.splitFloor ?? PAR_FLOOR)) return false;
   if (!outer) return k.kind === 'reduce' && emitSegmentedReduce(ctx, k, name, nestDims(space, order, strides, split).inner.length);
   const unit = outer.vector ? lanes : 1;
   const fails = m.failSites;
