@@ -6,6 +6,8 @@
  * last build with threads.ts SPLIT.minElems set to each value (the split threshold of generated
  * kernels), and `--spin-us a,b` with threads.ts POOL.workerSpinUs (how long an idle worker
  * polls before it blocks). Each build's 1-thread and N-thread losses are checked to have the same bits.
+ * Beside the wall time, the process CPU time per step (process.cpuUsage, all threads): between
+ * 1-thread variants it is the robust comparison on a loaded machine.
  *
  *   node dist/bench/train-ab.js --builds before=/work/main/dist,after=dist [--threads 2]
  *                               [--rounds 20] [--sample-ms 200] [--min-elems 131072] [--spin-us 0,200]
@@ -22,6 +24,8 @@ interface Variant {
   step: () => void;
   split?: { obj: { minElems: number }; value: number };
   times: number[];
+  /** CPU ms per step of the whole process (all threads) in each round. */
+  cpu: number[];
 }
 
 type Loaded = { createSession(): { run(f: unknown, feeds?: unknown): unknown; threadsReady(): Promise<unknown>; threads: number; close(): void } };
@@ -72,6 +76,7 @@ export async function trainAB(opts: { builds: string; threads: number; rounds: n
           step: () => void s.run(['loss:0', 'train_op'], { 'X:0': x, 'y:0': y }),
           split,
           times: [],
+          cpu: [],
         });
       }
     if (!losses.every((l) => Object.is(l[0], losses[0]![0]))) throw new Error(`${name}: the first step's loss differs between thread counts`);
@@ -85,6 +90,7 @@ export async function trainAB(opts: { builds: string; threads: number; rounds: n
         v.split.obj.minElems = v.split.value;
       }
       let n = 0;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       let t = t0;
       while (t - t0 < opts.sampleMs) {
@@ -93,18 +99,31 @@ export async function trainAB(opts: { builds: string; threads: number; rounds: n
         t = performance.now();
       }
       if (v.split) v.split.obj.minElems = saved;
-      if (r >= 2) v.times.push((t - t0) / n);
+      const c = process.cpuUsage(c0);
+      if (r >= 2) {
+        v.times.push((t - t0) / n);
+        v.cpu.push((c.user + c.system) / 1000 / n);
+      }
     }
   }
   const med = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1]!;
   const base1 = med(variants[0]!.times);
-  const rows = variants.map((v) => [v.name, med(v.times).toFixed(3), (base1 / med(v.times)).toFixed(2) + '×']);
+  const cpu1 = med(variants[0]!.cpu);
+  const rows = variants.map((v) => [
+    v.name,
+    med(v.times).toFixed(3),
+    (base1 / med(v.times)).toFixed(2) + '×',
+    med(v.cpu).toFixed(3),
+    (cpu1 / med(v.cpu)).toFixed(2) + '×',
+  ]);
   return [
     `#### Train step A/B (batch 50, Session.run of loss + train_op), ${opts.rounds} interleaved rounds of ${opts.sampleMs} ms`,
     '',
     `${machineLine()}.`,
     '',
-    markdownTable(['variant', 'ms / step (median)', `vs ${variants[0]!.name}`], rows),
+    markdownTable(['variant', 'ms / step (median)', `vs ${variants[0]!.name}`, 'process CPU ms / step (median)', `CPU vs ${variants[0]!.name}`], rows),
+    '',
+    'Process CPU time counts every thread (a 2-thread row adds the worker, polling included): compare it between 1-thread rows, where it does not count the time the step waits for a core.',
   ].join('\n');
 }
 

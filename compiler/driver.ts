@@ -60,6 +60,12 @@ export interface CompileOptions {
    * with `LoadOptions.fastMath` when the probe (session/wasm/fast-math.ts) says the engine has it.
    */
   fastMath?: boolean;
+  /**
+   * Loop and reduce kernels of a constant size below this many elements never go through the
+   * host's `par` (default 4096, codegen/kernels.ts). 0 sends every kernel with an outer loop
+   * through it: bench/train-profile.ts times each kernel that way. Not a speed setting.
+   */
+  splitFloor?: number;
   /** Also build the generic whole-graph plan for other fetch/feed combinations (default true). */
   generic?: boolean;
   /** Embed the runtime in `tfg.runtime` (default true). */
@@ -261,7 +267,7 @@ export const STAGES: readonly Stage[] = [
     help: 'kernels → one binaryen module (f32x4/f64x2 loops, runtime calls, entry functions)',
     done: (s) => s.lowered !== undefined,
     run: (s) => {
-      s.lowered = lowerModule(s.graph!, entriesOf(s), s.layout!, { simd: s.opts.simd, fastMath: s.opts.fastMath });
+      s.lowered = lowerModule(s.graph!, entriesOf(s), s.layout!, { simd: s.opts.simd, fastMath: s.opts.fastMath, splitFloor: s.opts.splitFloor });
     },
     print: (s) => s.lowered!.module.emitText(),
     verify(s) {

@@ -57,6 +57,8 @@ export interface KernelContext {
    * `f32x4.relaxed_madd` (evalBody), and an f32 sum of a product accumulates with it.
    */
   fastMath?: boolean;
+  /** Kernels of a constant size below this many elements are not split (default PAR_FLOOR). */
+  splitFloor?: number;
 }
 
 /** The host import a split kernel calls: par(id, B, outer size, unit, total elements). */
@@ -112,7 +114,7 @@ function emitSplitKernel(ctx: KernelContext, k: LoopKernel | ReduceKernel, name:
   const { space, order, strides, split, lanes } = nestShape(ctx, k);
   const outer = nestOuter(space, order, strides, split);
   const total = numel(space);
-  if (total.isConst() && total.constValue() < PAR_FLOOR) return false;
+  if (total.isConst() && total.constValue() < (ctx.splitFloor ?? PAR_FLOOR)) return false;
   if (!outer) return k.kind === 'reduce' && emitSegmentedReduce(ctx, k, name, nestDims(space, order, strides, split).inner.length);
   const unit = outer.vector ? lanes : 1;
   const fails = m.failSites;
@@ -385,9 +387,16 @@ const HOISTABLE = new Set(['add', 'sub', 'mul', 'div', 'neg', 'abs', 'sqrt', 'sq
  * Loop-invariant exprs of a loop body: float HOISTABLE ops whose operands are constants, loads of
  * one element for the whole space (every stride 0) or other such ops — in a train step, Adam's
  * lr·√(1−β₂ᵗ)/(1−β₁ᵗ) from its scalar variables, otherwise two square roots and two divisions
- * per vector. Returns the op exprs to hoist (only those some non-hoisted expr or a store uses).
+ * per vector. The one statement of the rule: `invariant[i]` says expr i is such a value (loads and
+ * constants included), and `hoisted` lists the op exprs to compute before the nest (only those
+ * some non-invariant expr or a store uses), ascending.
  */
-function invariantExprs(body: Body): number[] {
+interface Invariants {
+  invariant: boolean[];
+  hoisted: number[];
+}
+
+function invariantExprs(body: Body): Invariants {
   const inv: boolean[] = [];
   body.exprs.forEach((e, i) => {
     if (e.op === 'load') inv[i] = body.loads[(e as { load: number }).load].strides.every((s) => s.equals(0));
@@ -405,7 +414,7 @@ function invariantExprs(body: Body): number[] {
     for (const a of (e as { args: number[] }).args) if (inv[a] && isOp(a)) used.add(a);
   });
   for (const s of body.stores) if (inv[s.expr] && isOp(s.expr)) used.add(s.expr);
-  return [...used].sort((a, b) => a - b);
+  return { invariant: inv, hoisted: [...used].sort((a, b) => a - b) };
 }
 
 function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKernel, range?: NestOptions['range']): Expr[] {
@@ -414,18 +423,17 @@ function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKerne
   // Loop-invariant scalar exprs: computed once, in scalar code, before the nest.
   const pre: Expr[] = [];
   const hoisted = new Map<number, Local>();
-  const inv = k.space.length > 0 ? invariantExprs(k.body) : [];
-  if (inv.length > 0) {
+  const inv = k.space.length > 0 ? invariantExprs(k.body) : { invariant: [], hoisted: [] };
+  if (inv.hoisted.length > 0) {
     const sb = new ValueBuilder(ctx.m, f, 1, pre);
     const env: BodyEnv = {
       b: sb,
       splat: () => true,
       ptr: (li) => () => ctx.m.binary('i32.add', accs[li].base(), polyExpr(ctx.m, f, accs[li].offset.scale(byteSize(accs[li].dtype)), B)),
     };
-    // Evaluate the prefix of the body up to the last hoisted expr; only invariant exprs are read
-    // (the others' values are unused and dropped by binaryen), so restrict to those.
-    const vals = evalInvariant(ctx, env, k.body, inv[inv.length - 1]);
-    for (const i of inv) {
+    // Evaluate the invariant exprs up to the last hoisted one (the unused ones are dropped by binaryen).
+    const vals = evalInvariant(ctx, env, k.body, inv);
+    for (const i of inv.hoisted) {
       const l = f.local(scalarType(k.body.exprs[i].dtype));
       pre.push(f.set(l, vals[i]!.get()));
       hoisted.set(i, l);
@@ -452,28 +460,28 @@ function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKerne
   ];
 }
 
-/** The scalar values of the invariant exprs [0, last] of a body (others: undefined). */
-function evalInvariant(ctx: KernelContext, env: BodyEnv, body: Body, last: number): (BValue | undefined)[] {
+/** The scalar values of the invariant exprs up to the last hoisted one (the others: undefined), in scalar code. */
+function evalInvariant(ctx: KernelContext, env: BodyEnv, body: Body, inv: Invariants): (BValue | undefined)[] {
   const b = env.b;
   const vals: (BValue | undefined)[] = [];
+  const last = inv.hoisted[inv.hoisted.length - 1] ?? -1;
   for (let ei = 0; ei <= last; ei++) {
     const e = body.exprs[ei];
-    if (e.op === 'load') {
-      const li = (e as { load: number }).load;
-      vals.push(body.loads[li].strides.every((s) => s.equals(0)) ? b.load(e.dtype, env.ptr(li)) : undefined);
-    } else if (e.op === 'const') vals.push(b.const((e as { value: number }).value, e.dtype));
-    else if (e.op === 'acc') vals.push(undefined);
+    if (!inv.invariant[ei]) vals.push(undefined);
+    else if (e.op === 'load') vals.push(b.load(e.dtype, env.ptr((e as { load: number }).load)));
+    else if (e.op === 'const') vals.push(b.const((e as { value: number }).value, e.dtype));
     else {
       const x = e as { op: string; args: number[]; attrs: Record<string, never>; node: Node; dtype: DType };
-      const args = x.args.map((a) => vals[a]);
-      if (!HOISTABLE.has(x.op) || (x.dtype !== 'f32' && x.dtype !== 'f64') || args.some((a) => a === undefined || a.dtype !== x.dtype)) {
-        vals.push(undefined);
-        continue;
-      }
       const low = getOp(x.op).lower;
       if (low.fusion !== 'elementwise') throw new LoweringError(`op '${x.op}' is not elementwise`, x.node);
       b.node = ctx.nodeIndex(x.node);
-      vals.push(low.value(b, args as BValue[], x.attrs) as BValue);
+      vals.push(
+        low.value(
+          b,
+          x.args.map((a) => vals[a]!),
+          x.attrs,
+        ) as BValue,
+      );
     }
   }
   return vals;

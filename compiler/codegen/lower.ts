@@ -27,6 +27,8 @@ export interface LowerOptions {
   simd?: boolean;
   /** Emit f32x4.relaxed_madd for a·b + c in vector loops (kernels.ts; the module then needs relaxed SIMD). */
   fastMath?: boolean;
+  /** Loop and reduce kernels of a constant size below this many elements are not split (default kernels.ts PAR_FLOOR). */
+  splitFloor?: number;
 }
 
 export interface LoweredEntry {
@@ -96,6 +98,7 @@ function lowerEntry(
     simd: opts.simd ?? true,
     parId: opts.parId,
     fastMath: opts.fastMath ?? false,
+    splitFloor: opts.splitFloor,
   };
   const prefix = e.kind === 'generic' ? 'g' : `s${ei}`;
   const kernels: (string | null)[] = [];

@@ -26,7 +26,12 @@
  * 6. reshape is always an alias; its input is materialised (a reshape of a computed
  *    expression is not affine in general).
  * 7. assign/assign_add/assign_sub are loops writing in place into the variable's buffer, with
- *    their value computation fused in (an SGD step is one loop).
+ *    their value computation fused in (an SGD step is one loop). An assign whose value is read
+ *    only by one loop kernel, element for element, is computed inside that kernel, which also
+ *    stores it into the variable (multi-output fusion): Adam's m, v and parameter updates are one
+ *    pass reading the gradient, m, v and the parameter once. Not when that kernel reads the
+ *    variable other than through the assign's own value (it must see the new value then), or
+ *    when a node waits for the assign by a control edge.
  * 8. `noFuse`: every value that is not a leaf or an alias is a root (one kernel per node).
  * 9. A chain of inlined nodes is at most `MAX_INLINE_DEPTH` deep below its root; the next node
  *    down is materialised. The kernel builder recurses along such chains, and binaryen's passes
@@ -116,9 +121,10 @@ export function fuse(unit: GraphUnit, opts: FuseOptions = {}): FusionResult {
   const shapes = inferSymShapes(nodes);
   const consumers = consumersOf(nodes);
   const fetched = new Set(unit.fetches.filter((f) => f.dtype !== null));
+  const controlled = new Set(nodes.flatMap((n) => n.controlInputs));
   const forced = new Set<Node>();
   for (;;) {
-    const decisions = decide(nodes, consumers, fed, fetched, forced, !!opts.noFuse);
+    const decisions = decide(nodes, consumers, fed, fetched, controlled, forced, !!opts.noFuse);
     const aliases = resolveAliases(nodes, decisions);
     const b = new KernelBuilder(decisions, aliases, shapes, fetched, opts.constImmediates !== false);
     const kernels: Kernel[] = [];
@@ -135,7 +141,15 @@ export function fuse(unit: GraphUnit, opts: FuseOptions = {}): FusionResult {
   }
 }
 
-function decide(nodes: Node[], consumers: Map<Node, Node[]>, fed: Set<Node>, fetched: Set<Node>, forced: Set<Node>, noFuse: boolean): Map<Node, Decision> {
+function decide(
+  nodes: Node[],
+  consumers: Map<Node, Node[]>,
+  fed: Set<Node>,
+  fetched: Set<Node>,
+  controlled: Set<Node>,
+  forced: Set<Node>,
+  noFuse: boolean,
+): Map<Node, Decision> {
   const d = new Map<Node, Decision>();
   /** For inline nodes: the roots of the kernels that compute them. */
   const kernelsOf = new Map<Node, Set<Node>>();
@@ -155,7 +169,8 @@ function decide(nodes: Node[], consumers: Map<Node, Node[]>, fed: Set<Node>, fet
       d.set(n, 'alias');
       continue;
     }
-    if (noFuse || forced.has(n) || !isFusible(n)) {
+    const assign = rootKind(n) === 'assign';
+    if (noFuse || forced.has(n) || (!isFusible(n) && !assign) || (assign && controlled.has(n))) {
       d.set(n, 'root');
       continue;
     }
@@ -171,7 +186,9 @@ function decide(nodes: Node[], consumers: Map<Node, Node[]>, fed: Set<Node>, fet
     // How deep n would sit under its kernel's root: a chain inlined deeper is cut (rule 9).
     let depth = 1;
     for (const c of consumers.get(n) ?? []) if (d.get(c) === 'inline') depth = Math.max(depth, depthOf.get(c)! + 1);
-    if (needsBuffer || ks.size === 0 || (ks.size > 1 && (!isCheap(n) || fetched.has(n))) || depth > MAX_INLINE_DEPTH) d.set(n, 'root');
+    // An assign (rule 7) runs once: inside one loop kernel or as its own.
+    const once = assign && (ks.size !== 1 || !['loop', 'assign'].includes(rootKind([...ks][0]!)));
+    if (needsBuffer || ks.size === 0 || (ks.size > 1 && (!isCheap(n) || fetched.has(n))) || depth > MAX_INLINE_DEPTH || once) d.set(n, 'root');
     else {
       d.set(n, 'inline');
       kernelsOf.set(n, ks);
@@ -191,7 +208,7 @@ function resolveAliases(nodes: Node[], d: Map<Node, Decision>): Map<Node, Node> 
   const a = new Map<Node, Node>();
   for (const n of nodes) {
     if (d.get(n) === 'alias') a.set(n, a.get(n.inputs[0]) ?? n.inputs[0]);
-    else if (rootKind(n) === 'assign' && d.get(n) === 'root') a.set(n, a.get(n.inputs[0]) ?? n.inputs[0]);
+    else if (rootKind(n) === 'assign' && (d.get(n) === 'root' || d.get(n) === 'inline')) a.set(n, a.get(n.inputs[0]) ?? n.inputs[0]);
   }
   return a;
 }
@@ -216,6 +233,32 @@ class KernelBuilder {
 
   shape(n: Node): Poly[] {
     return this.shapes.get(n)!;
+  }
+
+  /**
+   * The assigns a loop kernel computes write in place (rule 7): every read of an assigned
+   * variable in the kernel must be at the index written (else the root's value, or the inlined
+   * assign, is materialised), and only an inlined assign's own value may read its variable (any
+   * other member waits for the assign, so it must see the new value: the assign is a root then).
+   */
+  checkInPlace(ctx: BodyContext, root: Node): void {
+    const space = ctx.space;
+    for (const a of ctx.members) {
+      if (rootKind(a) !== 'assign') continue;
+      const v = a.inputs[0];
+      const base = this.aliases.get(v) ?? v;
+      for (const l of ctx.loads) {
+        // A one-element space reads and writes index 0 whatever the load's pattern (scalar variables: global_step).
+        const sameIndex = numel(this.shape(l.node)).equals(numel(space)) && (l.pattern === 'contiguous' || numel(space).equals(1));
+        if ((this.aliases.get(l.node) ?? l.node) === base && !sameIndex) this.mustMaterialise.add(a === root ? a.inputs[1] : a);
+      }
+      if (a === root) continue;
+      const own = cone(a, ctx.members);
+      for (const n of ctx.members) {
+        // (an assign root's update reads its variable too: a second assign to it must see a's value)
+        if (!own.has(n) && n.inputs.some((x) => (this.aliases.get(x) ?? x) === base && !ctx.members.has(x))) this.mustMaterialise.add(a);
+      }
+    }
   }
 
   build(root: Node): Kernel {
@@ -278,22 +321,28 @@ class KernelBuilder {
       const update = low.fusion === 'stateful' ? low.update : null;
       if (update === null) e = value;
       else e = ctx.push({ op: update, args: [ctx.load(v, view), value], attrs: {}, dtype: root.dtype!, node: root });
-      // In place: every read of the variable in this loop must be at the index written.
-      const base = this.aliases.get(v) ?? v;
-      for (const l of ctx.loads) {
-        // A one-element space reads and writes index 0 whatever the load's pattern (scalar variables: global_step).
-        const sameIndex = numel(this.shape(l.node)).equals(numel(space)) && (l.pattern === 'contiguous' || numel(space).equals(1));
-        if ((this.aliases.get(l.node) ?? l.node) === base && !sameIndex) {
-          this.mustMaterialise.add(root.inputs[1]);
-        }
-      }
     } else {
       e = ctx.def(root, view);
     }
     ctx.members.add(root);
     ctx.stores.push({ ...ctx.access(root, view), expr: e });
+    this.checkInPlace(ctx, root);
     return { ...common, kind: 'loop', space, body: ctx.body(), nodes: ctx.memberList(), inputs: ctx.inputs(), outputs: ctx.stores.map((s) => s.node) };
   }
+}
+
+/** Nodes of a kernel's members that `n`'s value is computed from, `n` included. */
+function cone(n: Node, members: Set<Node>): Set<Node> {
+  const out = new Set<Node>([n]);
+  const stack = [n];
+  while (stack.length) {
+    for (const x of stack.pop()!.inputs) {
+      if (!members.has(x) || out.has(x)) continue;
+      out.add(x);
+      stack.push(x);
+    }
+  }
+  return out;
 }
 
 class BodyContext {
@@ -374,6 +423,7 @@ class BodyContext {
   /** The definition of a fusible node from its inputs: its view rule, or its elementwise op. */
   def(n: Node, v: View): number {
     const low = lowering(n.op);
+    if (low.fusion === 'stateful') return this.assign(n, v, low.update);
     const view = low.fusion === 'view' || low.fusion === 'elementwise' ? low.view : undefined;
     if (view) {
       const ctx: ViewContext = { shape: (x) => this.b.shape(x), cols: this.space.length };
@@ -384,6 +434,16 @@ class BodyContext {
     const shape = this.b.shape(n);
     const args = n.inputs.map((i) => this.expr(i, broadcastView(v, shape, this.b.shape(i))));
     return this.push({ op: n.op, args, attrs: n.attrs, dtype: n.dtype as DType, node: n });
+  }
+
+  /** An inlined assign (rule 7): its new value, stored into the variable here, element for element. */
+  assign(n: Node, v: View, update: 'add' | 'sub' | null): number {
+    const shape = this.b.shape(n);
+    const value = this.expr(n.inputs[1], broadcastView(v, shape, this.b.shape(n.inputs[1])));
+    const e = update === null ? value : this.push({ op: update, args: [this.load(n.inputs[0], v), value], attrs: {}, dtype: n.dtype!, node: n });
+    if (isBijective(v, shape, this.space)) this.stores.push({ ...this.access(n, v), expr: e });
+    else this.b.mustMaterialise.add(n);
+    return e;
   }
 }
 

@@ -254,3 +254,41 @@ t.test('a fed consumer does not force its producer into a buffer', (t) => {
   );
   t.end();
 });
+
+t.test("assigns read by one loop element for element are fused into it (Adam's m, v and parameter: one pass)", (t) => {
+  const b = new B();
+  const w = b.v('w', [7, 3]);
+  const m = b.v('m', [7, 3]);
+  const v = b.v('v', [7, 3]);
+  const g = b.ph('g', [7, 3]);
+  const m1 = b.op('assign_add', [m, b.op('mul', [b.op('sub', [g, m]), b.c(0.1)])], {}, 'm1');
+  const v1 = b.op('assign_add', [v, b.op('mul', [b.op('sub', [b.op('square', [g]), v]), b.c(0.001)])], {}, 'v1');
+  const step = b.op('assign_sub', [w, b.op('div', [b.op('mul', [m1, b.c(0.01)]), b.op('add', [b.op('sqrt', [v1]), b.c(1e-8)])])], {}, 'step');
+  const p = schedule(makeUnit(b.g, [step], [g]));
+  t.equal(p.kernels.length, 1, 'one kernel');
+  const k = p.kernels[0] as LoopKernel;
+  t.same(
+    k.inputs.map((n) => n.name),
+    ['g', 'm', 'v', 'w'],
+    'reads the gradient, m, v and w',
+  );
+  t.same(
+    k.outputs.map((n) => n.name),
+    ['m1', 'v1', 'step'],
+    'writes m, v and w',
+  );
+  for (const [a, x] of [
+    [m1, m],
+    [v1, v],
+    [step, w],
+  ])
+    t.equal(p.memory.bufferOf(a), p.memory.bufferOf(x), `${a.name} is stored in place into ${x.name}`);
+  // fetching the new m as well changes nothing; a second reader of m1 makes it a kernel of its own
+  t.equal(schedule(makeUnit(b.g, [step, m1], [g])).kernels.length, 1);
+  const other = b.op('reduce_sum', [m1], { axis: null, keepdims: false }, 'other');
+  t.same(
+    schedule(makeUnit(b.g, [step, other], [g])).kernels.map((x) => x.name),
+    ['m1', 'step', 'other'],
+  );
+  t.end();
+});
