@@ -7,6 +7,11 @@
  * tfjs left out), then MNIST training, then compile speed (bench/compile.ts), then the start-up of the `tfg` command. The header records the date, machine, Node version and
  * load average before and after.
  *
+ * Sections with a thread pool among their contenders (ours or ORT at 2 threads) time them settled
+ * (common.ts timeInterleaved `settle`): ORT's intra-op pool spins for tens of ms after each run
+ * and would take a core from the next contender (docs/benchmarks.md "Method: thread pools of
+ * different engines").
+ *
  *   node dist/bench/all.js [--out bench-results.md] [--min-ms 3000]
  */
 import { execFileSync } from 'node:child_process';

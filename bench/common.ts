@@ -24,6 +24,11 @@ export interface Timing {
   p90: number;
   best: number;
   runs: number;
+  /**
+   * With `settle`: median milliseconds this process stayed busy after the contender's bursts
+   * returned (its thread pool idling: spinning workers), as measured by the settle that followed.
+   */
+  tailMs?: number;
 }
 
 export interface TimeOptions {
@@ -33,6 +38,18 @@ export interface TimeOptions {
   minMs?: number;
   minRuns?: number;
   maxRuns?: number;
+  /**
+   * For contenders with thread pools (ours at N threads, ORT at N threads): per round, before
+   * each contender, wait until no thread of this process is busy (`settleQuiet`: the previous
+   * contender's pool has stopped spinning and blocked), then run the contender in a burst of
+   * back-to-back calls for `burstMs` (at least one), the first untimed (it wakes the contender's
+   * own pool; the timed calls see the pool as a loop of calls does). Every call of a burst is a
+   * sample. Without it, a pool that spins after a call (ORT's intra-op pool does, for tens of
+   * ms) takes a core from whichever contender runs next, and a pool whose workers blocked
+   * between two of its calls pays a wake-up that a loop of calls would not.
+   */
+  settle?: boolean;
+  burstMs?: number;
 }
 
 export function summarize(times: number[]): Timing {
@@ -51,6 +68,7 @@ export async function timeInterleaved(fns: ReadonlyArray<() => unknown>, opts: T
   const minRuns = opts.minRuns ?? 7;
   const maxRuns = opts.maxRuns ?? 1000;
   for (let i = 0; i < warmup; i++) for (const f of fns) await f();
+  if (opts.settle) return timeSettled(fns, { minMs, minRuns, maxRuns, burstMs: opts.burstMs ?? 0 });
   const times: number[][] = fns.map(() => []);
   const start = performance.now();
   let round = 0;
@@ -65,6 +83,93 @@ export async function timeInterleaved(fns: ReadonlyArray<() => unknown>, opts: T
     round++;
   }
   return times.map(summarize);
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Block the calling thread (Atomics.wait: no CPU) until performance.now() reaches `until`. */
+export function sleepUntil(until: number): void {
+  for (let d = until - performance.now(); d > 0; d = until - performance.now()) Atomics.wait(sleepCell, 0, 0, d);
+}
+
+/** CPU milliseconds of this process so far, all threads (getrusage). */
+export function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** The settle's quiet test: windows of this many ms, each with under QUIET_BUSY cores busy, QUIET_WINDOWS in a row. */
+export const QUIET = { windowMs: 2, busy: 0.1, windows: 2, maxMs: 500 };
+
+/**
+ * Sleep until this process is quiet: the caller asleep in Atomics.wait, QUIET.windows windows
+ * in a row in which the process (every thread) used under QUIET.busy of a core. Returns how long
+ * the process stayed busy (ms from the call to the end of the last busy window; QUIET.maxMs at most).
+ */
+export function settleQuiet(): number {
+  const t0 = performance.now();
+  let c = processCpuMs();
+  let t = t0;
+  let busyUntil = t0;
+  let quiet = 0;
+  while (quiet < QUIET.windows && t - t0 < QUIET.maxMs) {
+    sleepUntil(t + QUIET.windowMs);
+    const t1 = performance.now(),
+      c1 = processCpuMs();
+    if (c1 - c < QUIET.busy * (t1 - t)) quiet++;
+    else {
+      quiet = 0;
+      busyUntil = t1;
+    }
+    t = t1;
+    c = c1;
+  }
+  return busyUntil - t0;
+}
+
+async function timeSettled(fns: ReadonlyArray<() => unknown>, opts: { minMs: number; minRuns: number; maxRuns: number; burstMs: number }): Promise<Timing[]> {
+  const times: number[][] = fns.map(() => []);
+  const tails: number[][] = fns.map(() => []);
+  const start = performance.now();
+  let prev = -1;
+  settleQuiet();
+  for (let round = 0; times[0]!.length < opts.minRuns || (performance.now() - start < opts.minMs && times[0]!.length < opts.maxRuns); round++) {
+    for (let j = 0; j < fns.length; j++) {
+      const i = (j + round) % fns.length;
+      const tail = settleQuiet();
+      if (prev >= 0) tails[prev]!.push(tail);
+      const f = fns[i]!;
+      const r0 = f();
+      if (r0 instanceof Promise) await r0;
+      const b0 = performance.now();
+      do {
+        const t0 = performance.now();
+        const r = f();
+        if (r instanceof Promise) await r;
+        times[i]!.push(performance.now() - t0);
+      } while (performance.now() - b0 < opts.burstMs);
+      prev = i;
+    }
+  }
+  tails[prev]!.push(settleQuiet());
+  return times.map((t, i) => ({ ...summarize(t), tailMs: summarize(tails[i]!).median }));
+}
+
+/**
+ * bench/all's settle settings for sections whose contenders include a thread pool (ours or ORT
+ * at 2+ threads; docs/benchmarks.md "Method: thread pools of different engines"): bursts of
+ * 20 ms after each settle. `plain` (the scripts' `--plain`): the old back-to-back single calls.
+ */
+export function poolTiming(pools: boolean, plain: boolean): Pick<TimeOptions, 'settle' | 'burstMs'> {
+  return pools && !plain ? { settle: true, burstMs: 20 } : {};
+}
+
+/** One line: how long the process stayed busy after each contender (settled timing only; '' otherwise). */
+export function tailLine(names: readonly string[], ts: readonly Timing[]): string {
+  if (ts.every((t) => t.tailMs === undefined)) return '';
+  return (
+    'Settled timing (common.ts timeInterleaved `settle`); the process stayed busy after each contender (its pool spinning) for, median: ' +
+    `${names.map((n, i) => `${n} ${(ts[i]?.tailMs ?? 0).toFixed(1)} ms`).join(', ')}.`
+  );
 }
 
 /** `12.3 ms` style with 3 significant digits (µs below 1 ms). */

@@ -19,7 +19,10 @@
  * Each tfjs call reads the scalar back (`dataSync`) and disposes what it made. All contenders'
  * results are checked to agree.
  *
- *   node dist/bench/elementwise.js [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--sizes 1048576,16777216]
+ *   node dist/bench/elementwise.js [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--sizes 1048576,16777216] [--threads 2] [--plain]
+ *
+ * With a thread pool among the contenders (`--threads` or `--ort-threads` above 1) the timing is
+ * settled (common.ts timeInterleaved `settle`; `--plain`: back to back, as bench/matmul.ts says).
  */
 import '../session/node/threads.js';
 import { Tensor } from '../session/tensor.js';
@@ -36,15 +39,17 @@ import {
   markdownTable,
   maxRelDiff,
   parseArgs,
+  poolTiming,
   runMain,
   signatureEntry,
+  tailLine,
   targetLines,
   timeInterleaved,
   type Timing,
   useBackend,
 } from './common.js';
 
-const USAGE = 'usage: node dist/bench/elementwise.js [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--sizes 1048576,16777216] [--threads 2]';
+const USAGE = 'usage: node dist/bench/elementwise.js [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--sizes 1048576,16777216] [--threads 2] [--plain]';
 
 type TF = typeof import('@tensorflow/tfjs-core');
 type TfT = import('@tensorflow/tfjs-core').Tensor;
@@ -100,7 +105,11 @@ export interface ElementwiseResult {
   targets: { name: string; ratio: number; goal: number; met: boolean }[];
 }
 
-async function benchGraph(g: GraphSpec, n: number, opts: { minMs: number; ortThreads: number; tfjs: boolean; threads: number }): Promise<ElementwiseResult> {
+async function benchGraph(
+  g: GraphSpec,
+  n: number,
+  opts: { minMs: number; ortThreads: number; tfjs: boolean; threads: number; plain?: boolean },
+): Promise<ElementwiseResult> {
   const src = `a = placeholder(f32, shape=[${n}], name="a")
 b = placeholder(f32, shape=[${n}], name="b")
 c = placeholder(f32, shape=[${n}], name="c")
@@ -168,7 +177,11 @@ signature f(a, b, c) -> s
     });
     tfjsDispose = () => [ra, rb, rc].forEach((x) => x.dispose());
   }
-  const ts = await timeInterleaved([...fns, ...threadedFns], { minMs: opts.minMs, minRuns: 5 });
+  const ts = await timeInterleaved([...fns, ...threadedFns], {
+    minMs: opts.minMs,
+    minRuns: 5,
+    ...poolTiming(opts.ortThreads > 1 || nT > 1, opts.plain ?? false),
+  });
   const [eN, oN] = sN ? ts.slice(ts.length - 2) : [undefined, undefined];
   if (sN) {
     if (!Object.is(results.fusedThreads, results.fused)) throw new Error(`${g.key}: ${nT} threads computed ${results.fusedThreads}, 1 thread ${results.fused}`);
@@ -228,6 +241,20 @@ signature f(a, b, c) -> s
     markdownTable(['contender', 'median', 'p10', 'p90', 'time / ours fused (same view)'], rows),
     '',
     targetLines(targets),
+    ...[
+      tailLine(
+        [
+          'fused entry',
+          'unfused entry',
+          'fused run',
+          'unfused run',
+          `ORT ${opts.ortThreads}T`,
+          ...(opts.tfjs ? ['tfjs resident', 'tfjs upload'] : []),
+          ...(sN ? [`${nT}T entry`, `${nT}T run`] : []),
+        ],
+        ts,
+      ),
+    ].filter((l) => l !== ''),
     ...(drift.length ? [`- results: ours ${want.toPrecision(7)} (f64 sums); peers summing in f32 drift: ${drift.join(', ')}`] : []),
   ];
   return { markdown: lines.join('\n'), targets };
@@ -239,6 +266,7 @@ export async function benchElementwise(opts: {
   ortThreads: number;
   tfjs: boolean;
   threads: number;
+  plain?: boolean;
 }): Promise<ElementwiseResult> {
   const parts: ElementwiseResult[] = [];
   parts.push(await benchGraph(GRAPHS[0]!, 1048576, opts));
@@ -251,9 +279,9 @@ export async function benchElementwise(opts: {
 
 if (isMain(import.meta.url)) {
   runMain('bench/elementwise', async () => {
-    const o = parseArgs(process.argv.slice(2), { minMs: 3000, ortThreads: 1, noTfjs: false, sizes: '1048576,16777216', threads: 1 }, USAGE);
+    const o = parseArgs(process.argv.slice(2), { minMs: 3000, ortThreads: 1, noTfjs: false, sizes: '1048576,16777216', threads: 1, plain: false }, USAGE);
     const sizes = o.sizes.split(',').map(Number);
-    const r = await benchElementwise({ sizes, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, threads: o.threads });
+    const r = await benchElementwise({ sizes, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, threads: o.threads, plain: o.plain });
     console.log(r.markdown);
     process.exit(0);
   });

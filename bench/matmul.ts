@@ -10,7 +10,12 @@
  * (`matmul_f32_acc64`, which codegen used to switch to at K ≥ 1024) at K = 1024 for scale.
  *
  *   node dist/bench/matmul.js [--sizes 128,256,512,1024] [--min-ms 1500] [--ort-threads 1]
- *                             [--no-tfjs] [--no-k]
+ *                             [--no-tfjs] [--no-k] [--threads 2] [--plain]
+ *
+ * When a contender has a thread pool (`--threads` or `--ort-threads` above 1), the square sizes
+ * are timed settled (common.ts timeInterleaved `settle`: before each contender the process waits
+ * until no thread of it is busy, then bursts of calls), as ORT's pool spins for tens of ms after
+ * each run and would take a core from the next contender; `--plain` times them back to back.
  *
  * ORT's thread count is fixed per process (the first session initialises its wasm backend), so
  * 1 and 2 ORT threads are two runs of this script (bench/all.ts does both); each run's ratios
@@ -31,7 +36,9 @@ import {
   maxRelDiff,
   parseArgs,
   runMain,
+  poolTiming,
   signatureEntry,
+  tailLine,
   target,
   targetLines,
   timeInterleaved,
@@ -40,7 +47,7 @@ import {
   type Timing,
 } from './common.js';
 
-const USAGE = 'usage: node dist/bench/matmul.js [--sizes 128,256,512,1024] [--min-ms 1500] [--ort-threads 1] [--no-tfjs] [--no-k] [--threads 2]';
+const USAGE = 'usage: node dist/bench/matmul.js [--sizes 128,256,512,1024] [--min-ms 1500] [--ort-threads 1] [--no-tfjs] [--no-k] [--threads 2] [--plain]';
 
 export interface MatmulOptions {
   sizes: number[];
@@ -50,6 +57,8 @@ export interface MatmulOptions {
   kNeighbours: boolean;
   /** Also run ours through a session at this many threads (its signature's entry, inputs resident); 1: not. */
   threads: number;
+  /** Time the square sizes back to back even when a contender has a thread pool (common.ts poolTiming). */
+  plain?: boolean;
 }
 
 interface Ours {
@@ -98,6 +107,7 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
 
   // ---- square sizes ----
   const rows: string[][] = [];
+  const tails: string[] = [];
   const ortName = `ORT-web wasm ${opts.ortThreads}T`;
   for (const n of opts.sizes) {
     const mine = ours.map((o) => o.prepare(n, n, n));
@@ -137,7 +147,11 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
       threaded = { run: () => void entry(1), result: () => c, close: () => s.close() };
     }
     const fns = [...mine.map((m) => m.run), runOrt, ...(tfjs ? [runTf] : []), ...(threaded ? [threaded.run] : [])];
-    const ts = await timeInterleaved(fns, { minMs: opts.minMs, minRuns: 5, maxRuns: 2000 });
+    const pools = opts.ortThreads > 1 || opts.threads > 1;
+    const ts = await timeInterleaved(fns, { minMs: opts.minMs, minRuns: 5, maxRuns: 2000, ...poolTiming(pools, opts.plain ?? false) });
+    tails.push(
+      `n = ${n}: ` + tailLine(['exact', 'fast-math', `ORT ${opts.ortThreads}T`, ...(tfjs ? ['tfjs'] : []), ...(threaded ? [`ours ${opts.threads}T`] : [])], ts),
+    );
     const want = mine[0]!.result();
     for (const [name, c] of [
       ['fast-math', mine[1]!.result()],
@@ -193,6 +207,7 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
       rows,
     ),
     '',
+    ...tails.filter((l) => !l.endsWith(': ')).flatMap((l) => [l, '']),
   );
 
   // ---- K neighbours ----
@@ -252,10 +267,16 @@ export async function benchMatmul(opts: MatmulOptions): Promise<string> {
 
 if (isMain(import.meta.url)) {
   runMain('bench/matmul', async () => {
-    const o = parseArgs(process.argv.slice(2), { sizes: '128,256,512,1024', minMs: 1500, ortThreads: 1, noTfjs: false, noK: false, threads: 1 }, USAGE);
+    const o = parseArgs(
+      process.argv.slice(2),
+      { sizes: '128,256,512,1024', minMs: 1500, ortThreads: 1, noTfjs: false, noK: false, threads: 1, plain: false },
+      USAGE,
+    );
     const sizes = o.sizes.split(',').map(Number);
     if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes needs positive integers, got '${o.sizes}'`);
-    console.log(await benchMatmul({ sizes, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, kNeighbours: !o.noK, threads: o.threads }));
+    console.log(
+      await benchMatmul({ sizes, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, kNeighbours: !o.noK, threads: o.threads, plain: o.plain }),
+    );
     process.exit(0); // ORT's worker threads would keep the process alive
   });
 }

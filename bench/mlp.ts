@@ -10,7 +10,10 @@
  * interleaved, median of N after warm-up. All use the same weights (read back from our session)
  * and their outputs are checked to agree.
  *
- *   node dist/bench/mlp.js [--batches 1,1000] [--min-ms 3000] [--ort-threads 1] [--no-tfjs]
+ *   node dist/bench/mlp.js [--batches 1,1000] [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--threads 2] [--plain]
+ *
+ * With a thread pool among the contenders (`--threads` or `--ort-threads` above 1) the timing is
+ * settled (common.ts timeInterleaved `settle`; `--plain`: back to back, as bench/matmul.ts says).
  */
 import { Tensor } from '../session/tensor.js';
 import { loadOrt, onnxModel, ortSession } from './onnx.js';
@@ -27,8 +30,10 @@ import {
   markdownTable,
   maxRelDiff,
   parseArgs,
+  poolTiming,
   runMain,
   signatureEntry,
+  tailLine,
   target,
   targetLines,
   timeInterleaved,
@@ -36,7 +41,7 @@ import {
 } from './common.js';
 import '../session/node/threads.js';
 
-const USAGE = 'usage: node dist/bench/mlp.js [--batches 1,1000] [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--threads 2]';
+const USAGE = 'usage: node dist/bench/mlp.js [--batches 1,1000] [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--threads 2] [--plain]';
 
 /** The benchmarked model, in tfg: He-style truncated normal weights, zero biases. */
 export const MLP_SOURCE = `# 784-300-100-10 MLP (the seed's chapter 10 network)
@@ -65,7 +70,14 @@ export interface MlpResult {
   targets: { name: string; ratio: number; goal: number; met: boolean }[];
 }
 
-export async function benchMlp(opts: { batches: number[]; minMs: number; ortThreads: number; tfjs: boolean; threads?: number }): Promise<MlpResult> {
+export async function benchMlp(opts: {
+  batches: number[];
+  minMs: number;
+  ortThreads: number;
+  tfjs: boolean;
+  threads?: number;
+  plain?: boolean;
+}): Promise<MlpResult> {
   const built = buildSource(MLP_SOURCE, 'mlp.tfg');
   const { model, kernels } = compileModel(built, true);
   const sess = model.createSession();
@@ -119,6 +131,7 @@ export async function benchMlp(opts: { batches: number[]; minMs: number; ortThre
   );
 
   const rows: string[][] = [];
+  const tails: string[] = [];
   const targets: MlpResult['targets'] = [];
   const ortName = `ORT-web wasm ${opts.ortThreads}T`;
   for (const batch of opts.batches) {
@@ -151,7 +164,14 @@ export async function benchMlp(opts: { batches: number[]; minMs: number; ortThre
       runOursN();
       if (!oursN.every((v, i) => Object.is(v, ours[i]))) throw new Error(`batch ${batch}: ours at ${nT} threads differs from 1 thread`);
     }
-    const ts = await timeInterleaved([runOurs, callOurs, runOrt, ...(tf ? [runTf] : []), ...(sessN ? [runOursN] : [])], { minMs: opts.minMs, maxRuns: 5000 });
+    const ts = await timeInterleaved([runOurs, callOurs, runOrt, ...(tf ? [runTf] : []), ...(sessN ? [runOursN] : [])], {
+      minMs: opts.minMs,
+      maxRuns: 5000,
+      ...poolTiming(opts.ortThreads > 1 || nT > 1, opts.plain ?? false),
+    });
+    tails.push(
+      tailLine([`batch ${batch}: ours run`, 'ours entry', `ORT ${opts.ortThreads}T`, ...(tf ? ['tfjs'] : []), ...(sessN ? [`ours ${nT}T run`] : [])], ts),
+    );
     const [o, e, r] = ts;
     const w = tf ? ts[3] : undefined;
     const oN = sessN ? ts[ts.length - 1] : undefined;
@@ -198,16 +218,17 @@ export async function benchMlp(opts: { batches: number[]; minMs: number; ortThre
     markdownTable(['batch', 'contender', 'median', 'p10', 'p90', 'per sample', 'time / ours'], rows),
     '',
     targetLines(targets),
+    ...tails.filter((l) => l !== '').flatMap((l) => ['', l]),
   ];
   return { markdown: lines.join('\n'), targets: targets.filter((x) => x.goal > 0) };
 }
 
 if (isMain(import.meta.url)) {
   runMain('bench/mlp', async () => {
-    const o = parseArgs(process.argv.slice(2), { batches: '1,1000', minMs: 3000, ortThreads: 1, noTfjs: false, threads: 1 }, USAGE);
+    const o = parseArgs(process.argv.slice(2), { batches: '1,1000', minMs: 3000, ortThreads: 1, noTfjs: false, threads: 1, plain: false }, USAGE);
     const batches = o.batches.split(',').map(Number);
     if (batches.some((b) => !Number.isInteger(b) || b <= 0)) fail(`--batches needs positive integers, got '${o.batches}'\n${USAGE}`);
-    console.log((await benchMlp({ batches, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, threads: o.threads })).markdown);
+    console.log((await benchMlp({ batches, minMs: o.minMs, ortThreads: o.ortThreads, tfjs: !o.noTfjs, threads: o.threads, plain: o.plain })).markdown);
     process.exit(0);
   });
 }

@@ -8,7 +8,13 @@
  * does not depend on them). Optionally with fast math (the relaxed runtime; Node 20 needs
  * --experimental-wasm-relaxed-simd).
  *
- *   node dist/bench/threads.js [--threads 2] [--min-ms 3000] [--fast-math]
+ *   node dist/bench/threads.js [--threads 2] [--min-ms 3000] [--fast-math] [--plain]
+ *
+ * Timed settled (common.ts timeInterleaved `settle`): bursts of back-to-back calls of one
+ * session, the first untimed, after the process went quiet. Back to back single calls
+ * (`--plain`) let the N-thread session's workers block between its calls whenever the 1-thread
+ * call between them outlasts their polling (POOL.workerSpinUs), so its calls paid a wake-up
+ * that a loop of calls does not pay, in some rounds and not in others.
  *
  * `--sweep`: instead, the split threshold of generated kernels (threads.ts SPLIT.minElems): an
  * elementwise chain (8 ops, written out) and a row reduction of it, at 2^10 … 2^22 f32 elements,
@@ -30,8 +36,10 @@ import {
   machineLine,
   markdownTable,
   parseArgs,
+  poolTiming,
   runMain,
   signatureEntry,
+  tailLine,
   target,
   targetLines,
   timeInterleaved,
@@ -41,7 +49,7 @@ import { SPLIT } from '../session/wasm/threads.js';
 import { MLP_SOURCE } from './mlp.js';
 import { ADAM_SOURCE } from './mnist-train.js';
 
-const USAGE = 'usage: node dist/bench/threads.js [--threads 2] [--min-ms 3000] [--fast-math] [--sweep]';
+const USAGE = 'usage: node dist/bench/threads.js [--threads 2] [--min-ms 3000] [--fast-math] [--sweep] [--plain]';
 
 interface Workload {
   name: string;
@@ -152,8 +160,9 @@ signature red(a, b) -> r
   ].join('\n');
 }
 
-export async function benchThreads(opts: { threads: number; minMs: number; fastMath: boolean }): Promise<string> {
+export async function benchThreads(opts: { threads: number; minMs: number; fastMath: boolean; plain?: boolean }): Promise<string> {
   const rows: string[][] = [];
+  const tails: string[] = [];
   const targets: Target[] = [];
   const relaxedRuntime = opts.fastMath ? readRuntimeWasm('relaxed') : undefined;
   for (const w of [matmulWorkload(512), matmulWorkload(1024), mlpWorkload(1000), trainWorkload(50)]) {
@@ -165,7 +174,9 @@ export async function benchThreads(opts: { threads: number; minMs: number; fastM
     const fns = sessions.map((s) => w.prepare(s));
     const first = fns.map((f) => f());
     const same = sameBits(first[1]!, first[0]!);
-    const [t1, tn] = await timeInterleaved(fns, { minMs: opts.minMs, warmup: 3 });
+    const ts = await timeInterleaved(fns, { minMs: opts.minMs, warmup: 3, ...poolTiming(true, opts.plain ?? false) });
+    const [t1, tn] = ts;
+    tails.push(tailLine([`${w.name}: 1T`, `${opts.threads}T`], ts));
     const gf = (t: { median: number }): string => (w.flops ? ` (${(w.flops / t.median / 1e6).toFixed(1)} GFLOP/s)` : '');
     rows.push([
       w.name,
@@ -186,12 +197,13 @@ export async function benchThreads(opts: { threads: number; minMs: number; fastM
     markdownTable(['workload', '1 thread', `${opts.threads} threads`, 'speed-up', 'same bits', 'split'], rows),
     '',
     targetLines(targets),
+    ...tails.filter((l) => l !== '').flatMap((l) => ['', l]),
   ].join('\n');
 }
 
 if (isMain(import.meta.url)) {
   runMain('bench/threads', async () => {
-    const o = parseArgs(process.argv.slice(2), { threads: 2, minMs: 3000, fastMath: false, sweep: false }, USAGE);
+    const o = parseArgs(process.argv.slice(2), { threads: 2, minMs: 3000, fastMath: false, sweep: false, plain: false }, USAGE);
     if (o.fastMath) setFlagsFromString('--experimental-wasm-relaxed-simd');
     console.log(o.sweep ? await sweepThreshold({ threads: o.threads, minMs: Math.min(o.minMs, 1000) }) : await benchThreads(o));
   });
