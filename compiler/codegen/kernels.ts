@@ -291,15 +291,25 @@ function bodyDTypes(body: Body, extra: DType[] = []): DType[] {
  * Evaluate a body's expression DAG on `env`; loads use accesses [0, loads); `accAccess` is the
  * access index of the matmul product for `acc` exprs. Returns the value of every expr.
  */
-function evalBody(ctx: KernelContext, env: BodyEnv, body: Body, accAccess = -1, hoisted?: Map<number, Local>): BValue[] {
+function evalBody(
+  ctx: KernelContext,
+  env: BodyEnv,
+  body: Body,
+  accAccess = -1,
+  hoisted?: Map<number, Local>,
+  only?: { mask: boolean[]; upTo: number },
+): BValue[] {
   const b = env.b;
   const vals: BValue[] = [];
   // Fast math: add(mul(x, y), z) in f32 vector code is one relaxed_madd(x, y, z). The mul is
   // still evaluated (other uses read it; binaryen drops it when unused).
   const madd = ctx.fastMath && b.vector ? maddOperands(body) : null;
-  // With hoisted exprs, the ones only they read are not evaluated here (a load would stay: it may trap).
-  const needed = hoisted?.size ? neededExprs(body, hoisted) : null;
-  for (const [ei, e] of body.exprs.entries()) {
+  // With hoisted exprs, the ones only they read are not evaluated here (a load would stay: it may
+  // trap); with `only`, just the masked exprs up to `upTo` (the loop-invariant ones, before the nest).
+  const needed = only?.mask ?? (hoisted?.size ? neededExprs(body, hoisted) : null);
+  const end = only ? only.upTo + 1 : body.exprs.length;
+  for (let ei = 0; ei < end; ei++) {
+    const e = body.exprs[ei];
     const h = hoisted?.get(ei);
     if (h) {
       vals.push(b.fromScalar(e.dtype, h));
@@ -432,7 +442,7 @@ function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKerne
       ptr: (li) => () => ctx.m.binary('i32.add', accs[li].base(), polyExpr(ctx.m, f, accs[li].offset.scale(byteSize(accs[li].dtype)), B)),
     };
     // Evaluate the invariant exprs up to the last hoisted one (the unused ones are dropped by binaryen).
-    const vals = evalInvariant(ctx, env, k.body, inv);
+    const vals = evalBody(ctx, env, k.body, -1, undefined, { mask: inv.invariant, upTo: inv.hoisted[inv.hoisted.length - 1]! });
     for (const i of inv.hoisted) {
       const l = f.local(scalarType(k.body.exprs[i].dtype));
       pre.push(f.set(l, vals[i]!.get()));
@@ -458,33 +468,6 @@ function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKerne
       },
     ),
   ];
-}
-
-/** The scalar values of the invariant exprs up to the last hoisted one (the others: undefined), in scalar code. */
-function evalInvariant(ctx: KernelContext, env: BodyEnv, body: Body, inv: Invariants): (BValue | undefined)[] {
-  const b = env.b;
-  const vals: (BValue | undefined)[] = [];
-  const last = inv.hoisted[inv.hoisted.length - 1] ?? -1;
-  for (let ei = 0; ei <= last; ei++) {
-    const e = body.exprs[ei];
-    if (!inv.invariant[ei]) vals.push(undefined);
-    else if (e.op === 'load') vals.push(b.load(e.dtype, env.ptr((e as { load: number }).load)));
-    else if (e.op === 'const') vals.push(b.const((e as { value: number }).value, e.dtype));
-    else {
-      const x = e as { op: string; args: number[]; attrs: Record<string, never>; node: Node; dtype: DType };
-      const low = getOp(x.op).lower;
-      if (low.fusion !== 'elementwise') throw new LoweringError(`op '${x.op}' is not elementwise`, x.node);
-      b.node = ctx.nodeIndex(x.node);
-      vals.push(
-        low.value(
-          b,
-          x.args.map((a) => vals[a]!),
-          x.attrs,
-        ) as BValue,
-      );
-    }
-  }
-  return vals;
 }
 
 // ---------------------------------------------------------------- reduce
