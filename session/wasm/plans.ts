@@ -7,11 +7,16 @@
 import type { Tensor } from '../tensor.js';
 import type { FetchStructure, Manifest, ManifestNode, ManifestPlan, ManifestPoly } from './manifest.js';
 
+/** A slot's symbolic shape: its own (a view of a larger buffer), else its buffer's. */
+export function slotShape(plan: ManifestPlan, s: ManifestPlan['slots'][number]): ManifestPoly[] {
+  return s.shape ?? plan.buffers[s.buffer].shape;
+}
+
 /** A node's own symbolic shape in a plan. */
 export function nodeShape(plan: ManifestPlan, node: string): ManifestPoly[] {
   const s = slotsByName(plan).get(node);
   if (!s) throw new Error(`internal: no buffer for '${node}'`);
-  return s.shape ?? plan.buffers[s.buffer].shape;
+  return slotShape(plan, s);
 }
 
 const slotMemo = new WeakMap<ManifestPlan, Map<string, ManifestPlan['slots'][number]>>();
@@ -40,7 +45,7 @@ function feedShapesOf(plan: ManifestPlan): Map<string, FeedShape> {
   const memo = feedShapesMemo.get(plan);
   if (memo) return memo;
   const polys = new Map<string, ManifestPoly[]>();
-  for (const s of plan.slots) polys.set(s.node, s.shape ?? plan.buffers[s.buffer].shape);
+  for (const s of plan.slots) polys.set(s.node, slotShape(plan, s));
   for (const f of plan.feedShapes ?? []) polys.set(f.node, f.shape);
   const out = new Map<string, FeedShape>();
   for (const [node, poly] of polys) {

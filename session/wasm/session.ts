@@ -39,7 +39,7 @@ import { INIT_SIGNATURE, type Manifest, type ManifestNode, type ManifestPlan, ch
 import { evalPoly } from './manifest.js';
 import { ModelMemory, PAGE } from './memory.js';
 import type { Model } from './model.js';
-import { coveringSignature, nodeShape, slotsByName, solveB } from './plans.js';
+import { coveringSignature, nodeShape, slotShape, slotsByName, solveB } from './plans.js';
 import type { RandomHost } from './random-host.js';
 import { fetchBytes, type ByteSource } from './source.js';
 import type { ThreadPool } from './threads.js';
@@ -434,7 +434,7 @@ export class WasmSession implements Session {
       const s = slot.get(e.node.name)!;
       return this.mem.read(
         plan.buffers[s.buffer].dtype,
-        (s.shape ?? plan.buffers[s.buffer].shape).map((p) => evalPoly(p, B)),
+        slotShape(plan, s).map((p) => evalPoly(p, B)),
         addr[s.buffer],
       );
     });
