@@ -13,7 +13,7 @@
  * The cache is an optimisation, never an error: when binaryen's text does not have the shapes
  * rewritten, V8 rejects the cached data (another V8 or flags: it is then rewritten), or the
  * folder cannot be written, the command loads binaryen as before. `TFG_NO_CODE_CACHE=1` turns it
- * off. The loader is installed with `installBinaryenLoader()` before the compiler is imported;
+ * off. cli/main.ts installs the loader (importing this file only when a compile calls it);
  * compiler/codegen/binaryen.ts calls it.
  */
 import { isAscii } from 'node:buffer';
@@ -24,9 +24,6 @@ import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { cacheDir } from './cache.js';
-
-/** What compiler/codegen/binaryen.ts looks for (its BINARYEN_LOADER; not imported: that module loads binaryen). */
-const BINARYEN_LOADER = Symbol.for('tfg.binaryen.loader');
 
 /** How the last load went (tests and `TFG_DEBUG`): from the cache, cache written, or the plain import and why. */
 export interface BinaryenLoadInfo {
@@ -218,9 +215,4 @@ export function clearCodeCache(dir: string): number {
     // no folder: nothing to clear
   }
   return n;
-}
-
-/** Make the compiler load binaryen through the code cache (call before importing the compiler). */
-export function installBinaryenLoader(): void {
-  (globalThis as Record<symbol, unknown>)[BINARYEN_LOADER] ??= loadBinaryenCached;
 }

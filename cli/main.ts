@@ -9,12 +9,13 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { installBinaryenLoader } from './binaryen-cache.js';
 import { registerCommands } from './commands.js';
 import { type Io, processIo, renderError } from './io.js';
 
-// A command that compiles loads binaryen through V8's code cache (cli/binaryen-cache.ts).
-installBinaryenLoader();
+// A command that compiles loads binaryen through V8's code cache (cli/binaryen-cache.ts, imported
+// only then, so `tfg --version` does not load it). The symbol is compiler/codegen/binaryen.ts's
+// BINARYEN_LOADER (not imported from there: that module loads binaryen).
+(globalThis as Record<symbol, unknown>)[Symbol.for('tfg.binaryen.loader')] ??= async () => (await import('./binaryen-cache.js')).loadBinaryenCached();
 
 /** The package version (dist/cli/main.js → ../../package.json). */
 export function packageVersion(): string {
