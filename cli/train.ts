@@ -26,7 +26,7 @@ import { SummaryWriter } from '../session/node/summary-writer.js';
 import { encodeGraphDef } from '../session/io/events.js';
 import { graphToGraphDef } from '../compiler/emit/graphdef.js';
 import type { TrainPlan } from '../session/train/plan.js';
-import { Saver, variableSpecsOf } from '../session/train/saver.js';
+import { Saver } from '../session/train/saver.js';
 import { type TrainEvent, type TrainResult, Trainer, parseTrainState } from '../session/train/trainer.js';
 import { limitsFromOptions } from './limits.js';
 import { CliError, type Io, processIo, renderError } from './io.js';
@@ -284,8 +284,7 @@ export async function runTrain(file: string, opts: TrainCliOptions, io: TrainIo 
       const got = saver.restore(latest);
       resume = parseTrainState(got.state, latest);
       resumedFrom = latest;
-      const floats = variableSpecsOf(session).filter((v) => v.dtype === 'f32' || v.dtype === 'f64');
-      resumeBest = ckpts.loadBest(resume, new Map(floats.map((v) => [v.name, { dtype: v.dtype, shape: v.shape }])));
+      resumeBest = ckpts.loadBest(resume, session);
       io.err(`tfg train ${file}: resuming from ${latest} (step ${resume.global_step}, epoch ${resume.epoch}); --no-resume starts over`);
     } else {
       io.err(`tfg train ${file}: starting fresh${opts.resume === false ? ' (--no-resume)' : ` (no checkpoint in ${ckdir})`}`);

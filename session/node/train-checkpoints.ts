@@ -8,9 +8,9 @@
  * it when the process died between the two writes.
  */
 import { join } from 'node:path';
-import type { DType } from '../dtype.js';
 import { DataLossError, NotFoundError, type OpError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { type SaverSession, variableSpecsOf } from '../train/saver.js';
 import type { BestWeights, CheckpointSink, TrainState } from '../train/trainer.js';
 import { CheckpointManager, restoreCheckpoint, warnToStderr } from './checkpoint.js';
 
@@ -50,12 +50,17 @@ export class TrainCheckpoints implements CheckpointSink {
 
   /**
    * The best weights a resumed run needs (its state's best evaluation is not the checkpoint
-   * itself), read and verified against `floatVars` (name → dtype and shape of the float
-   * variables); null when none are needed. When they are missing or damaged the run can go on
+   * itself), read and verified against the session's float variables (names, dtypes, shapes);
+   * null when none are needed. When they are missing or damaged the run can go on
    * without them: a warning says it will end on its last weights, and nothing is deleted.
    */
-  loadBest(state: TrainState, floatVars: Map<string, { dtype: DType; shape: readonly number[] }>): BestWeights | null {
+  loadBest(state: TrainState, session: SaverSession): BestWeights | null {
     if (state.best_epoch === null || state.best_step === null || state.best_step === state.global_step) return null;
+    const floatVars = new Map(
+      variableSpecsOf(session)
+        .filter((v) => v.dtype === 'f32' || v.dtype === 'f64')
+        .map((v) => [v.name, { dtype: v.dtype, shape: v.shape }]),
+    );
     const prefix = join(this.bestDir, `model-${state.best_step}`);
     const lost = (why: string): null => {
       this.warn(
