@@ -8,7 +8,9 @@
  * with its one `import.meta.url`, its `await import("node:module")` and its final `export`
  * rewritten, and with the cached data of an earlier load, kept in the tfg cache folder
  * (`$TFG_CACHE_DIR` or `~/.cache/tfg`, file `v8/binaryen-*.cache`; the key names binaryen's
- * version, its file's size and mtime, Node's version and the CPU architecture).
+ * version, its file's size and mtime, Node's version, the CPU architecture and a hash of the
+ * process's Node/V8 flags: V8 rejects data made under other flags, so each flag set (a plain
+ * `tfg`, tap's `--enable-source-maps`) keeps its own file instead of rewriting a shared one).
  *
  * The cache is an optimisation, never an error: when binaryen's text does not have the shapes
  * rewritten, V8 rejects the cached data (another V8 or flags: it is then rewritten), or the
@@ -19,7 +21,7 @@
 import { isAscii } from 'node:buffer';
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
@@ -74,7 +76,25 @@ export function wrapBinaryenSource(src: string): string | null {
  */
 const WRAP_VERSION = 1;
 
-/** The cache file for this binaryen, wrapper, Node and CPU. */
+/** How many flag sets keep a cache file for one binaryen, Node and CPU (the newest written stay). */
+export const FLAG_SETS_KEPT = 3;
+
+/**
+ * A process's Node and V8 flags, hashed (8 hex digits): its command-line flags without the text of
+ * `-e`/`-p` (a script, not a flag) and `NODE_OPTIONS`.
+ */
+export function flagsHash(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): string {
+  const flags: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    flags.push(execArgv[i]);
+    if (['-e', '--eval', '-p', '--print'].includes(execArgv[i])) i++;
+  }
+  return crc32(Buffer.from([...flags, '\0', nodeOptions].join('\n'), 'utf8'))
+    .toString(16)
+    .padStart(8, '0');
+}
+
+/** The cache file for this binaryen, wrapper, Node, CPU and flag set (`<base>-f<flags hash>.cache`). */
 function cacheFileFor(entry: string): string {
   const st = statSync(entry);
   let version = 'unknown';
@@ -88,7 +108,7 @@ function cacheFileFor(entry: string): string {
       /[^\w.-]/g,
       '_',
     );
-  return join(cacheDir(), 'v8', `${key}.cache`);
+  return join(cacheDir(), 'v8', `${key}-f${flagsHash()}.cache`);
 }
 
 /**
@@ -104,23 +124,43 @@ export function unpackCache(bytes: Buffer): Buffer | null {
   return crc32(data) === bytes.readUInt32LE(MAGIC.length) ? data : null;
 }
 
-/** Write the cache file atomically and remove other binaryen caches of the folder (older versions). */
+/**
+ * Write the cache file atomically, then clean the folder: remove the binaryen caches of other
+ * binaryen, Node or CPU keys (older versions) and, of this key's flag sets, all but the
+ * FLAG_SETS_KEPT newest.
+ */
 function writeCache(file: string, data: Buffer): void {
-  mkdirSync(dirname(file), { recursive: true });
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   const crc = Buffer.alloc(4);
   crc.writeUInt32LE(crc32(data));
   writeFileSync(tmp, Buffer.concat([MAGIC, crc, data]));
   renameSync(tmp, file);
-  for (const f of readdirSync(dirname(file))) {
-    if (f.startsWith('binaryen-') && join(dirname(file), f) !== file && !f.includes('.tmp-')) {
-      try {
-        unlinkSync(join(dirname(file), f));
-      } catch {
-        // another process may have removed it
-      }
+  const name = basename(file);
+  const base = name.slice(0, name.lastIndexOf('-f') + 2);
+  const remove = (f: string): void => {
+    try {
+      unlinkSync(join(dir, f));
+    } catch {
+      // another process may have removed it
+    }
+  };
+  const siblings: { f: string; mtime: number }[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith('binaryen-') || f === name || f.includes('.tmp-')) continue;
+    if (!f.startsWith(base) || !f.endsWith('.cache')) {
+      remove(f);
+      continue;
+    }
+    try {
+      siblings.push({ f, mtime: statSync(join(dir, f)).mtimeMs });
+    } catch {
+      // removed meanwhile
     }
   }
+  siblings.sort((a, b) => b.mtime - a.mtime);
+  for (const { f } of siblings.slice(FLAG_SETS_KEPT - 1)) remove(f);
 }
 
 type BinaryenModule = typeof import('binaryen').default;

@@ -4,15 +4,15 @@
  * V8's cached data, the next takes it; a damaged cache file (CRC) or data V8 rejects is rewritten; text
  * of another shape, or TFG_NO_CODE_CACHE, falls back to the plain import. Never an error.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Script } from 'node:vm';
 import { crc32 } from 'node:zlib';
 import t from 'tap';
-import { lastLoad, loadBinaryenCached, unpackCache, wrapBinaryenSource } from '../../cli/binaryen-cache.js';
+import { FLAG_SETS_KEPT, flagsHash, lastLoad, loadBinaryenCached, unpackCache, wrapBinaryenSource } from '../../cli/binaryen-cache.js';
 
 /** A binaryen that builds, validates and emits a module computing 6·7, run here. */
 async function works(b: Awaited<ReturnType<typeof loadBinaryenCached>>): Promise<number> {
@@ -77,29 +77,65 @@ t.test('first load writes the cache, the next takes it; damaged data is rewritte
   }
   // V8's own check (version, flags, source length): intact data of another script is rejected
   // and rewritten. In a child, since V8 reuses this process's compiled binaryen without reading
-  // cached data at all.
+  // cached data at all. The child has other flags, so its own file (`-f<flags hash>`).
+  t.match(files[0], new RegExp(`-f${flagsHash()}\\.cache$`), 'the key ends with the hash of this process’s flags');
+  const childArgs = ['--input-type=module'];
+  const childFile = join(
+    dir,
+    'v8',
+    files[0].replace(/-f[0-9a-f]{8}\.cache$/, `-f${flagsHash([...childArgs, '-e', 'its script'], process.env.NODE_OPTIONS ?? '')}.cache`),
+  );
+  t.not(childFile, file, 'other flags, another file');
   writeFileSync(join(dir, 'v8', 'binaryen-0.0.1-old.cache'), 'old');
   const other = new Script('(function () { return 1; })');
   other.runInThisContext();
   const data = other.createCachedData();
   const crc = Buffer.alloc(4);
   crc.writeUInt32LE(crc32(data));
-  writeFileSync(file, Buffer.concat([good.subarray(0, 8), crc, data]));
+  writeFileSync(childFile, Buffer.concat([good.subarray(0, 8), crc, data]));
   const child = spawnSync(
     process.execPath,
     [
-      '--input-type=module',
+      ...childArgs,
       '-e',
       `const m = await import(${JSON.stringify(new URL('../../cli/binaryen-cache.js', import.meta.url).href)}); await m.loadBinaryenCached(); console.log(JSON.stringify(m.lastLoad));`,
     ],
     { env: { ...process.env, TFG_CACHE_DIR: dir }, encoding: 'utf8' },
   );
   t.equal(child.status, 0, child.stderr);
-  t.match(JSON.parse(child.stdout), { how: 'cache-written', why: 'V8 rejected the cached data' });
-  t.same(readdirSync(join(dir, 'v8')), [files[0]], 'writing a cache removes other binaryen caches of the folder');
-  t.ok(unpackCache(readFileSync(file)), 'and the file is a whole cache again');
+  t.match(JSON.parse(child.stdout), { how: 'cache-written', why: 'V8 rejected the cached data', cacheFile: childFile });
+  t.same(
+    readdirSync(join(dir, 'v8')).sort(),
+    [files[0], basename(childFile)].sort(),
+    'writing a cache removes the caches of other binaryen versions, and keeps this version’s for other flags',
+  );
+  t.ok(unpackCache(readFileSync(childFile)), 'and the file is a whole cache again');
+  t.ok(unpackCache(readFileSync(file)), 'the cache of this process’s flags is untouched');
+
+  // Of one binaryen's flag sets, the newest FLAG_SETS_KEPT stay.
+  const base = files[0].replace(/-f[0-9a-f]{8}\.cache$/, '');
+  const fakes = ['0000000a', '0000000b', '0000000c'].map((h, i) => {
+    const f = join(dir, 'v8', `${base}-f${h}.cache`);
+    writeFileSync(f, 'x');
+    utimesSync(f, new Date(Date.UTC(2020, 0, 1 + i)), new Date(Date.UTC(2020, 0, 1 + i)));
+    return basename(f);
+  });
+  utimesSync(childFile, new Date(Date.UTC(2019, 0, 1)), new Date(Date.UTC(2019, 0, 1)));
+  writeFileSync(file, 'damaged');
+  t.equal(await works(await loadBinaryenCached()), 42);
+  t.equal(lastLoad?.how, 'cache-written');
+  t.same(readdirSync(join(dir, 'v8')).sort(), [files[0], ...fakes.slice(-(FLAG_SETS_KEPT - 1))].sort(), `the ${FLAG_SETS_KEPT} newest flag sets stay`);
 
   process.env.TFG_NO_CODE_CACHE = '1';
   t.equal(await works(await loadBinaryenCached()), 42);
   t.match(lastLoad, { how: 'import', why: 'TFG_NO_CODE_CACHE is set' });
+});
+
+t.test('the flags hash: flags and NODE_OPTIONS count, an -e script does not', async (t) => {
+  t.match(flagsHash([], ''), /^[0-9a-f]{8}$/);
+  t.equal(flagsHash(['-e', 'a()'], ''), flagsHash(['-e', 'b()'], ''), 'the text of -e is a script, not a flag');
+  t.equal(flagsHash(['--print', 'a'], ''), flagsHash(['--print', 'b'], ''));
+  t.not(flagsHash(['--enable-source-maps'], ''), flagsHash([], ''), 'a flag changes the hash');
+  t.not(flagsHash([], '--max-old-space-size=100'), flagsHash([], ''), 'NODE_OPTIONS changes the hash');
+  t.not(flagsHash(['--a'], 'b'), flagsHash(['--a', 'b'], ''), 'flags and NODE_OPTIONS are kept apart');
 });
