@@ -349,6 +349,17 @@ export const ELEMENTWISE_OPS = {
       b.select(b.cmp('gt', x, b.const(0, x.dtype)), b.const(1, x.dtype), b.select(b.cmp('lt', x, b.const(0, x.dtype)), b.const(-1, x.dtype), x)),
     grad: ugrad((b, _dy, x) => b.zerosLike(x)),
   }),
+  floor: unary({
+    name: 'floor',
+    tfType: 'Floor',
+    doc: 'The largest integer not greater than x (floats).',
+    math: 'floor(x)',
+    types: FLOAT,
+    f: Math.floor,
+    value: (b, [x]) => b.floor(x),
+    // TF1's _FloorGrad: no gradient
+    grad: (_b, _n, _dy) => [null],
+  }),
   sin: unary({
     name: 'sin',
     expensive: true,

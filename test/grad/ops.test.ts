@@ -99,6 +99,8 @@ export const CASES: Record<string, Case[]> = {
   sub: binary(x, x),
   mul: binary(x, x),
   div: binary(x, nz),
+  // floor has no gradient (TF1's _FloorGrad returns None): zero, as finite differences between the steps
+  floor: unary((...shape: number[]) => ({ shape, range: [0.2, 0.8] })),
   // floordiv has no gradient (TF1's _FloorDivGrad returns None, None): zero, as finite differences away from the steps
   floordiv: binary(x, pos),
   // floormod: dx = dy, dy = -dy·floor(x / y) (TF1's _FloorModGrad), divisors of both signs

@@ -603,6 +603,14 @@ x = np.array([np.nan, -0.0, 0.0, -np.inf, np.inf], np.float32)
 case('leaky_relu', [(x, 'f32')], {'alpha': 0.2}, np.where(x > 0, x, x * np.float32(0.2)), 'f32', 'nan, zeros, infinities')
 case('leaky_relu', [(rand((0, 3), 'f32'), 'f32')], {'alpha': 0.2}, np.zeros((0, 3), np.float32), 'f32', 'size-0')
 
+# ---------------------------------------------------------------- floor (after the others: their random draws stay the same)
+for dt in ['f32', 'f64']:
+    for shape in [(2, 3), (5,), ()]:
+        x = rand(shape, dt, -3, 3)
+        case('floor', [(x, dt)], {}, out(np.floor(f64(x)), dt), dt, f'{dt} {shape}')
+    x = np.array([2.0, -2.0, 0.5, -0.5, -0.0, 0.0, 2.5e9, -1e-30, np.inf, -np.inf, np.nan], NP[dt])
+    case('floor', [(x, dt)], {}, out(np.floor(f64(x)), dt), dt, f'{dt} integers, signed zeros, large, tiny, infinities, nan')
+
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures.json')
 with open(path, 'w') as f:
     json.dump({'generator': 'test/ops/gen_fixtures.py', 'numpy': np.__version__, 'cases': CASES}, f, separators=(',', ':'))

@@ -31,7 +31,7 @@ import {
   validateScopeName,
 } from '../convert.js';
 import { typeError, valueError } from '../errors.js';
-import { truediv } from '../operators.js';
+import { binaryOp, truediv } from '../operators.js';
 import { type Value, NONE, asTensorNode, float, int, iterate, numberOf, tensor } from '../values.js';
 import { type Args, type BuiltinDef, arg, builtin } from './spec.js';
 
@@ -691,6 +691,7 @@ export const OP_BUILTINS: BuiltinDef[] = [
   unary('Math', 'exp', 'exp', 'Exp', 'tf.exp', 'e to the x.'),
   unary('Math', 'log', 'log', 'Log', 'tf.log', 'Natural logarithm.'),
   unary('Math', 'sign', 'sign', 'Sign', 'tf.sign', '-1, 0 or 1.'),
+  unary('Math', 'floor', 'floor', 'Floor', 'tf.floor', 'The largest integer not greater than x (no gradient, as TF1).'),
   unary('Math', 'sin', 'sin', 'Sin', 'tf.sin', 'Sine.'),
   unary('Math', 'cos', 'cos', 'Cos', 'tf.cos', 'Cosine.'),
   unary('Math', 'sigmoid', 'sigmoid', 'Sigmoid', 'tf.sigmoid', 'Logistic function.'),
@@ -952,13 +953,62 @@ function convertShapeOf(v: Value): number[] {
   return dims;
 }
 
+/**
+ * TF1's math_ops.cast: a tensor of the dtype is returned as it is; anything else opens the scope
+ * (`Cast`, `Cast_1`, ...), is converted (a Python number becomes the constant `Cast/x`, a variable
+ * its value) and gets a Cast node only when its dtype differs, so `cast(0.5, float32)` is the
+ * constant `Cast/x`.
+ */
 function castOp(ctx: Ctx, x: Value, dtype: DType, name: string | null, def: string): Value {
-  const n = asTensorNode(x);
-  if (n && n.dtype === dtype) return x;
+  if (x.kind === 'tensor' && x.node.dtype === dtype) return x;
   return t(
     scoped(ctx, name, def, (s) => {
-      const xn = n ?? convertToTensor(ctx, x, { name: 'x' });
-      return node(ctx, 'cast', [xn], { dtype }, s);
+      const xn = asTensorNode(x) ?? convertToTensor(ctx, x, { name: 'x' });
+      return xn.dtype === dtype ? xn : node(ctx, 'cast', [xn], { dtype }, s);
+    }),
+  );
+}
+
+/**
+ * TF1's tf.train.exponential_decay (training/learning_rate_decay.py, TF ≤ 1.12): under
+ * `ExponentialDecay/`, learning_rate (a number becomes `learning_rate`), the step, decay_steps and
+ * decay_rate cast to its dtype, `truediv`, `Floor` when staircase, `Pow`, and the product named
+ * by the scope itself.
+ */
+export function exponentialDecay(ctx: Ctx, a: Args): Value {
+  const step = arg(a, 'global_step');
+  if (step.kind === 'none') throw valueError('global_step is required for exponential_decay.');
+  const staircase = boolArg(arg(a, 'staircase'), 'staircase');
+  return t(
+    scoped(ctx, nameOf(a), 'ExponentialDecay', (s) => {
+      const lrV = arg(a, 'learning_rate');
+      const lr = asTensorNode(lrV) ?? convertToTensor(ctx, lrV, { name: 'learning_rate' });
+      const dtype = lr.dtype!;
+      const gs = castOp(ctx, step, dtype, null, 'Cast');
+      const steps = castOp(ctx, arg(a, 'decay_steps'), dtype, null, 'Cast');
+      const rate = castOp(ctx, arg(a, 'decay_rate'), dtype, null, 'Cast');
+      let p = binaryOp(ctx, '/', gs, steps);
+      if (staircase) p = t(applyOp(ctx, { op: 'floor', tfType: 'Floor', name: null, defaultName: 'Floor', inputs: [{ arg: 'x', value: p, type: 'T' }] }));
+      const pw = applyOp(ctx, {
+        op: 'pow',
+        tfType: 'Pow',
+        name: null,
+        defaultName: 'Pow',
+        inputs: [
+          { arg: 'x', value: rate, type: 'T' },
+          { arg: 'y', value: p, type: 'T' },
+        ],
+      });
+      return applyOp(ctx, {
+        op: 'mul',
+        tfType: 'Mul',
+        name: s,
+        defaultName: 'Mul',
+        inputs: [
+          { arg: 'x', value: t(lr), type: 'T' },
+          { arg: 'y', value: t(pw), type: 'T' },
+        ],
+      });
     }),
   );
 }

@@ -22,6 +22,7 @@ import { Node, type VariableInfo } from '../../ir/graph.js';
 import type { Ctx } from '../context.js';
 import { boolArg, optStrArg, strArg } from '../convert.js';
 import { attributeError, typeError } from '../errors.js';
+import { exponentialDecay } from './ops.js';
 import { type BuiltinValue, type Value, NONE, asTensorNode, list, numberOf, object, operation, pyStr, str, tensor, tuple, typeName } from '../values.js';
 import { type Args, type BuiltinDef, arg, bindArgs, builtin } from './spec.js';
 
@@ -245,5 +246,13 @@ export const TRAIN_BUILTINS: BuiltinDef[] = [
       const g = arg(a, 'graph');
       return { kind: 'variable', info: getOrCreateGlobalStep(g.kind === 'graph' ? g.graph : ctx.graph, ctx.span) };
     },
+  ),
+  builtin(
+    G,
+    'exponential_decay',
+    'learning_rate, global_step, decay_steps, decay_rate, staircase=False, name=None',
+    'tf.train.exponential_decay',
+    'learning_rate · decay_rate ^ (global_step / decay_steps), the ratio floored when staircase; nodes under `ExponentialDecay/`, as TF1.',
+    (a, ctx) => exponentialDecay(ctx, a),
   ),
 ];
