@@ -156,7 +156,7 @@ t.test('large constants keep their dtype and shape, not their bytes', (t) => {
 const TF1_OPS = new Set(
   (
     'Const Placeholder Fill ZerosLike OnesLike Range RandomUniform RandomStandardNormal TruncatedNormal VariableV2 Assign AssignAdd AssignSub ' +
-    'NoOp Identity StopGradient Neg Square Sqrt Rsqrt Exp Log Abs Sign Sin Cos Relu Sigmoid Tanh LogicalNot Add Sub Mul Div RealDiv Pow FloorDiv FloorMod ' +
+    'NoOp Identity StopGradient Neg Square Sqrt Rsqrt Exp Log Abs Sign Floor Sin Cos Relu Sigmoid Tanh LogicalNot Add Sub Mul Div RealDiv Pow FloorDiv FloorMod ' +
     'Maximum Minimum Equal NotEqual Less LessEqual Greater GreaterEqual LogicalAnd LogicalOr LeakyRelu Cast Select AddN Sum Mean Max Min Prod ArgMax ArgMin ' +
     'MatMul BatchMatMulV2 MatrixInverse Transpose Reshape ExpandDims Squeeze ConcatV2 Pack Slice StridedSlice GatherV2 Shape Size Rank OneHot BroadcastTo ' +
     'StridedSliceGrad Pad UnsortedSegmentSum Softmax LogSoftmax SparseSoftmaxCrossEntropyWithLogits SoftmaxCrossEntropyWithLogits InTopKV2 ScalarSummary'
