@@ -225,7 +225,7 @@ export function compileModel(r: BuildResult, fuse: boolean, threads = 1): { mode
  * The exported entry of a signature, called with the buffers as the session's last run laid
  * them out (inputs already in wasm memory): the compiled code alone, without feed conversion,
  * copies or fetch read-back. Reaches into WasmSession's private `exports` — a profiling aid for
- * the benches only; fails clearly if the loader changes shape.
+ * the benches only; fails clearly if the loader changes shape, and throws when a call fails.
  */
 export function signatureEntry(sess: WasmSession, signature: string): (B: number) => number {
   const m = sess.manifest;
@@ -234,7 +234,14 @@ export function signatureEntry(sess: WasmSession, signature: string): (B: number
   const exportsOf = (sess as unknown as { exports?: Record<string, unknown> }).exports;
   const f = exportsOf?.[sig.export];
   if (typeof f !== 'function') throw new Error(`cannot reach the export '${sig.export}' of the session (loader internals changed)`);
-  return f as (B: number) => number;
+  const entry = f as (B: number) => number;
+  // A failing call (its status set) stops at its first check, so its time would mean nothing: e.g.
+  // when the plan reused an input's buffer for a later value, a second call reads garbage there.
+  return (B: number): number => {
+    const r = entry(B);
+    if (r) throw new Error(`signature '${signature}': the entry failed (status set), so its time would be meaningless; are its inputs' buffers reused by the plan?`);
+    return r;
+  };
 }
 
 /**
