@@ -239,7 +239,8 @@ export function signatureEntry(sess: WasmSession, signature: string): (B: number
   // when the plan reused an input's buffer for a later value, a second call reads garbage there.
   return (B: number): number => {
     const r = entry(B);
-    if (r) throw new Error(`signature '${signature}': the entry failed (status set), so its time would be meaningless; are its inputs' buffers reused by the plan?`);
+    if (r)
+      throw new Error(`signature '${signature}': the entry failed (status set), so its time would be meaningless; are its inputs' buffers reused by the plan?`);
     return r;
   };
 }
