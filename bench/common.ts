@@ -216,9 +216,13 @@ export function buildSource(source: string, fileName: string): BuildResult {
 }
 
 /** Compile a built program (fused or not) and load it with the Node loader. */
-export function compileModel(r: BuildResult, fuse: boolean, threads = 1): { model: Model; wasmBytes: number; kernels: number[] } {
+export function compileModel(r: BuildResult, fuse: boolean, threads: number | 'default' = 1): { model: Model; wasmBytes: number; kernels: number[] } {
   const c = compileProgram(r, { fuse });
-  return { model: loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads }), wasmBytes: c.wasm.length, kernels: c.kernelCounts };
+  return {
+    model: loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads: threads === 'default' ? undefined : threads }),
+    wasmBytes: c.wasm.length,
+    kernels: c.kernelCounts,
+  };
 }
 
 /**
