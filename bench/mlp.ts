@@ -12,6 +12,11 @@
  *
  *   node dist/bench/mlp.js [--batches 1,1000] [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--threads 2] [--plain]
  *
+ * Goals (issue 10): batch 1000 ≥ 1.3× tfjs-wasm at 1 thread and ≥ 2.2× at `--threads` 2; batch 1
+ * ≥ 3× for our session at the default thread count (the available cores, at most 4: pass
+ * `--threads` equal to it, as bench/all.ts does with 2 on a 2-core machine; on a 1-core machine
+ * the 1-thread row carries it).
+ *
  * With a thread pool among the contenders (`--threads` or `--ort-threads` above 1) the timing is
  * settled (common.ts timeInterleaved `settle`; `--plain`: back to back, as bench/matmul.ts says).
  */
@@ -40,6 +45,7 @@ import {
   useBackend,
 } from './common.js';
 import '../session/node/threads.js';
+import { chooseThreads } from '../session/wasm/threads.js';
 
 const USAGE = 'usage: node dist/bench/mlp.js [--batches 1,1000] [--min-ms 3000] [--ort-threads 1] [--no-tfjs] [--threads 2] [--plain]';
 
@@ -83,6 +89,7 @@ export async function benchMlp(opts: {
   const sess = model.createSession();
   sess.run('init');
   const nT = opts.threads ?? 1;
+  const defaultThreads = chooseThreads(undefined, null).threads;
   // Ours at N threads (threads.ts): the same program, its variables copied from the 1-thread session.
   const sessN = nT > 1 ? compileModel(built, true, nT).model.createSession() : null;
   if (sessN) {
@@ -190,8 +197,12 @@ export async function benchMlp(opts: {
     if (oN) rows.push(line(`ours fused, ${nT} threads, Session.run`, oN));
     if (w) rows.push(line('tfjs-wasm 1T, tf.fused.matMul', w));
     rows.push(line(ortName, r));
+    // Batch 1000: the issue's goals name the thread counts (≥ 1.3× at 1 thread, ≥ 2.2× at 2). Batch
+    // 1 (≥ 3×) names none: it reads what a user gets, the session at the default thread count
+    // (LoadOptions.threads unset: the available cores, at most 4), as the train step's ≥ 15× does.
+    const defaultIsN = oN !== undefined && nT === defaultThreads;
     if (w) {
-      const goal = batch === 1 ? 3 : batch >= 1000 ? 1.3 : 0;
+      const goal = batch >= 1000 || (batch === 1 && defaultThreads === 1) ? (batch === 1 ? 3 : 1.3) : 0;
       targets.push({
         name: `MLP batch ${batch}: tfjs-wasm (fused) time / ours 1T (Session.run)`,
         ratio: w.median / o!.median,
@@ -200,7 +211,13 @@ export async function benchMlp(opts: {
       });
     }
     if (w && oN)
-      targets.push(target(`MLP batch ${batch}: tfjs-wasm 1T (fused) time / ours ${nT}T (Session.run)`, w.median / oN.median, batch >= 1000 ? 2.2 : 0));
+      targets.push(
+        target(
+          `MLP batch ${batch}: tfjs-wasm 1T (fused) time / ours ${nT}T${defaultIsN ? ' (the default thread count)' : ''} (Session.run)`,
+          w.median / oN.median,
+          batch >= 1000 ? 2.2 : batch === 1 && defaultIsN ? 3 : 0,
+        ),
+      );
     targets.push({ name: `batch ${batch}: ${ortName} time / ours (Session.run)`, ratio: r!.median / o!.median, goal: 0, met: true });
     if (oN) targets.push(target(`MLP batch ${batch}: ${ortName} time / ours ${nT}T (Session.run)`, r!.median / oN.median, 0));
     process.stderr.write(`mlp batch ${batch}: ${o!.runs} interleaved runs\n`);

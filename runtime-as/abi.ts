@@ -108,15 +108,20 @@ export const RUNTIME_KERNELS = {
 export type KernelName = keyof typeof RUNTIME_KERNELS;
 
 const mmPart: KernelSignature = { params: [...mmBatchedEp.params, I, I], result: 'none' };
+/** matmul_f32_cols(a, b, c, N, K, transB, scratch, bias, act, j0, j1). */
+const mmCols: KernelSignature = { params: [P, P, P, I, I, I, P, P, I, I, I], result: 'none' };
 /**
  * Kernels only the loader calls (session/wasm/threads.ts), never generated code: the rows
  * [r0, r1) of a batched product with epilogue (rows counted over batch × M), so that threads
- * can share one product. Not imported by generated modules; a runtime without them (an older
- * embedded one) runs single-threaded.
+ * can share one product, and the columns [j0, j1) of a one-row f32 product (a batch-1 dense
+ * layer, which has no rows to share). Not imported by generated modules; a runtime without them
+ * (an older embedded one) runs single-threaded, one without `matmul_f32_cols` splits no
+ * one-row product.
  */
 export const RUNTIME_PART_KERNELS = {
   matmul_f32_part: mmPart,
   matmul_f64_part: mmPart,
+  matmul_f32_cols: mmCols,
 } as const satisfies Record<string, KernelSignature>;
 export type PartKernelName = keyof typeof RUNTIME_PART_KERNELS;
 
@@ -132,6 +137,7 @@ const SPLIT_MATMULS = { matmul_f32_part: 'matmul_f32', matmul_f64_part: 'matmul_
 export function runtimeExportsFor(imported: Iterable<string>): Set<string> {
   const keep = new Set<string>(['ABI_VERSION', ...imported]);
   for (const [part, family] of Object.entries(SPLIT_MATMULS)) if (['', '_ep', '_batched', '_batched_ep'].some((s) => keep.has(family + s))) keep.add(part);
+  if (keep.has('matmul_f32_part')) keep.add('matmul_f32_cols');
   return keep;
 }
 

@@ -233,10 +233,11 @@ function gemvRow32(a: usize, b: usize, c: usize, N: i32, K: i32, acc: usize): vo
  * c += a[k]·B[k] + … + a[k+7]·B[k+7] (8 sequential row streams, each B line read once; the
  * column-block loop of gemvRow32 re-reads B's misaligned lines once per 16 columns and strides
  * through it: 1×784×300 took ~2× as long). Same summation order per element (k ascending), chunks
- * folded in f64 as everywhere.
+ * folded in f64 as everywhere. `ldb` is B's row stride in bytes (4·N for the whole product; a
+ * column range of a wider B, matmul_f32_cols, passes the whole row's). Each column's sum is
+ * computed alone, so any column range has the bits of the whole call.
  */
-function gemv1Row32(a: usize, b: usize, c: usize, N: i32, K: i32, acc: usize): void {
-  const ldb = <usize>N << 2;
+function gemv1Row32(a: usize, b: usize, c: usize, N: i32, K: i32, acc: usize, ldb: usize): void {
   const tmp = acc;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc), n4 = nc & ~3;
@@ -431,7 +432,7 @@ function small32(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, tb: bool,
   for (; i < M; i++) {
     const ci = c + <usize>i * ldc;
     if (tb) gemvRowT32(a + <usize>i * lda, b, ci, N, K);
-    else if (M == 1) gemv1Row32(a, b, ci, N, K, acc);
+    else if (M == 1) gemv1Row32(a, b, ci, N, K, acc, <usize>N << 2);
     else gemvRow32(a + <usize>i * lda, b, ci, N, K, acc);
     epi32(ci, 1, N, ldc, bias, act);
   }
@@ -1005,6 +1006,26 @@ export function matmul_f32_part(a: usize, b: usize, c: usize, batch: i32, M: i32
     const lo = r0 > i * M ? r0 - i * M : 0, hi = r1 - i * M < M ? r1 - i * M : M;
     gemm32Rows(a + (<usize>i * strideA << 2), b + (<usize>i * strideB << 2), c + (<usize>i * M * N << 2), M, N, K, transA, transB, scratch, bias, act, lo, hi);
   }
+}
+
+/**
+ * Columns [j0, j1) of a one-row product C[1,N] = op(A)·op(B) with the epilogue of matmul_f32_ep
+ * (M = 1, the small-M path's gemv1Row32 or, B transposed, gemvRowT32; A's one row is contiguous
+ * either way): what threads split a batch-1 dense layer by, since it has no rows to split. Every
+ * column is computed alone by the same code as in the whole call (k ascending, the same KCS
+ * chunks folded in f64, the same epilogue), so any column split gives the whole call's bits.
+ * `scratch` as for matmul_f32(1, N, K), one per concurrent part.
+ */
+export function matmul_f32_cols(a: usize, b: usize, c: usize, N: i32, K: i32, transB: bool, scratch: usize, bias: usize, act: i32, j0: i32, j1: i32): void {
+  if (j1 > N) j1 = N;
+  if (j0 < 0) j0 = 0;
+  const nc = j1 - j0;
+  if (nc <= 0) return;
+  const cj = c + (<usize>j0 << 2), bj: usize = bias == 0 ? 0 : bias + (<usize>j0 << 2);
+  if (K <= 0) memory.fill(cj, 0, <usize>nc << 2);
+  else if (transB) gemvRowT32(a, b + <usize>j0 * (<usize>K << 2), cj, nc, K);
+  else gemv1Row32(a, b + (<usize>j0 << 2), cj, nc, K, align16(scratch), <usize>N << 2);
+  epi32(cj, 1, nc, <usize>N << 2, bj, act);
 }
 
 /** Rows [r0, r1) of matmul_f64_batched_ep (batch 1 and strides 0: matmul_f64_ep). */

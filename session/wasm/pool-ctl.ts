@@ -19,7 +19,13 @@ export const CTL = {
   FN: 4,
   /** Number of arguments that follow. */
   NARGS: 5,
-  ARGS: 6,
+  /**
+   * Who runs the command posted as SEQ: whoever moves this word from SEQ − 1 to SEQ (a
+   * compare-exchange) — the worker when it picks the command up, or the posting thread, which
+   * takes back a part no worker has started once its own part is done (threads.ts ThreadPool.run).
+   */
+  CLAIM: 6,
+  ARGS: 7,
   /** FN of a generated kernel's part function `tfg_part_<id>(B, lo, hi)` is PART + id. */
   PART: 1 << 16,
 } as const;

@@ -3,8 +3,8 @@
  * shared memory, and the generated module on it too (its split kernels' part functions; the
  * memory has no data segments, so a second instance writes nothing), say ready, then loop
  * forever: wait for a command in the control block (the main thread bumps the worker's sequence
- * word and notifies), call the runtime kernel or part function it names with its i32 arguments,
- * publish completion. Browser-safe, no imports from Node; the entry files
+ * word and notifies), claim it (unless the main thread took it back), call the runtime kernel or
+ * part function it names with its i32 arguments, publish completion. Browser-safe, no imports from Node; the entry files
  * are pool-worker-web.ts (a Web Worker) and session/node/pool-worker.ts (worker_threads).
  */
 
@@ -94,6 +94,9 @@ export function workerMain(init: WorkerInit): void {
     }
     while (Atomics.load(ctl, base + CTL.SEQ) === seq) Atomics.wait(ctl, base + CTL.SEQ, seq);
     seq = Atomics.load(ctl, base + CTL.SEQ);
+    // The posting thread may have run this part itself (it was not picked up in time): then it is
+    // done, and this worker waits for the next one.
+    if (Atomics.compareExchange(ctl, base + CTL.CLAIM, seq - 1, seq) !== seq - 1) continue;
     const fn = ctl[base + CTL.FN];
     if (fn < 0) return;
     const nargs = ctl[base + CTL.NARGS];

@@ -4,10 +4,11 @@
  * (pool-worker.ts). The generated module is unchanged: its calls to the heavy runtime kernels
  * (matmul in every form — forward, and the gradient matmuls of a fused train step —, softmax,
  * log_softmax and both cross-entropies) go through the wrappers made here, which split a large
- * call into row ranges, post one range to each worker through a control block in a
+ * call into row ranges (a one-row matmul into column ranges), post one range to each worker through a control block in a
  * SharedArrayBuffer (Atomics.notify), run the first range on the calling thread, and wait for the
  * others (Atomics.wait where the thread may block — Node's main thread, a browser worker —, a
- * spin on Atomics.load on a browser page's main thread, which may not block).
+ * spin on Atomics.load on a browser page's main thread, which may not block), taking back and
+ * running itself any part a worker has not started by then.
  *
  * Bit-identical for any thread count: only outputs are split (rows of C, rows of a softmax),
  * never a reduction; every element is computed by the same code with the same blocking as in
@@ -117,6 +118,7 @@ function sharedMemoryWorks(): boolean {
 export const WORKER_KERNELS = [
   'matmul_f32_part',
   'matmul_f64_part',
+  'matmul_f32_cols',
   'softmax_f32',
   'softmax_f64',
   'log_softmax_f32',
@@ -172,6 +174,8 @@ export class ThreadPool {
   private closed = false;
   /** Calls split across threads so far. */
   splitCalls = 0;
+  /** Parts posted to a worker that the calling thread ran itself, the worker not having started them. */
+  takenBack = 0;
 
   constructor(
     private readonly host: ThreadHost,
@@ -231,7 +235,11 @@ export class ThreadPool {
 
   /**
    * Run `fn` once per argument list: the first on this thread (`self`), the others on ready
-   * workers, then wait for all of them.
+   * workers, then wait for all of them. A part its worker has not claimed by the time this thread
+   * finished its own (the worker asleep, waking up, or descheduled) is taken back and run here —
+   * the same code on the same memory, so the same bits —: a late worker then costs a
+   * compare-exchange, not the wait for its wake-up, and a split call is never much slower than
+   * the whole one.
    */
   run(fn: WorkerKernel | number, parts: number[][], self: (args: number[]) => void): void {
     const used = Math.min(parts.length - 1, this.ready.length);
@@ -256,6 +264,11 @@ export class ThreadPool {
       const w = this.ready[t],
         at = w * CTL.STRIDE + CTL.DONE,
         want = this.seq[w];
+      if (Atomics.compareExchange(ctl, w * CTL.STRIDE + CTL.CLAIM, want - 1, want) === want - 1) {
+        this.takenBack++;
+        self(parts[t + 1]);
+        continue;
+      }
       let d = Atomics.load(ctl, at);
       for (let n = SPIN; d !== want && n > 0; n--) d = Atomics.load(ctl, at);
       if (this.host.canBlock)
@@ -323,6 +336,9 @@ export function parKernel(pool: ThreadPool | null, part: (id: number) => PartFn)
   };
 }
 
+/** Columns per part of a one-row product split by columns (runtime-as matmul_f32_cols). */
+const COL_UNIT = 16;
+
 /** The runtime's small-M test (runtime-as matmul.ts useSmallPath): such products split only by whole batch entries. */
 function smallPath(M: number, ta: number, tb: number): boolean {
   return M <= (tb ? 8 : 4) && (M === 1 || !ta);
@@ -336,7 +352,23 @@ function smallPath(M: number, ta: number, tb: number): boolean {
 export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbove: (bytes: number) => number, i32: () => Int32Array): Record<string, unknown> {
   const out: Record<string, unknown> = { ...(rt as unknown as Record<string, unknown>) };
   const f32part = rt.matmul_f32_part!,
-    f64part = rt.matmul_f64_part!;
+    f64part = rt.matmul_f64_part!,
+    cols = rt.matmul_f32_cols;
+
+  // A one-row f32 product (a dense layer at batch 1) has no rows to share: split its columns, in
+  // whole units of COL_UNIT (a cache line of C and of each row of B per part).
+  const matmulCols = (a: number, b: number, c: number, N: number, K: number, tb: number, scratch: number, bias: number, act: number): boolean => {
+    if (N < 2 * COL_UNIT) return false;
+    const T = pool.participants();
+    if (T < 2) return false;
+    const bounds = splitRows(N, COL_UNIT, T);
+    const S = matmulF32ScratchBytes(1, N, K) + 16;
+    const ws = scratchAbove(S * (bounds.length - 2));
+    const parts: number[][] = [];
+    for (let t = 0; t + 1 < bounds.length; t++) parts.push([a, b, c, N, K, tb, t === 0 ? scratch : ws + (t - 1) * S, bias, act, bounds[t], bounds[t + 1]]);
+    pool.run('matmul_f32_cols', parts, (p) => cols!(...p));
+    return true;
+  };
 
   const matmul = (
     f64: boolean,
@@ -357,6 +389,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
   ): boolean => {
     const R = batch * M;
     if (R * N * K < SPLIT.minMacs) return false;
+    if (R === 1) return !f64 && cols !== undefined && matmulCols(a, b, c, N, K, tb, scratch, bias, act);
     const unit = smallPath(M, ta, tb) ? M : 4;
     const T = pool.participants();
     if (T < 2 || R < 2 * unit) return false;

@@ -29,7 +29,8 @@ import { Tensor } from '../../session/tensor.js';
 import { relaxedSimdSupported } from '../../session/wasm/fast-math.js';
 import type { WasmSession } from '../../session/wasm/model.js';
 import { loadModelSync } from '../../session/wasm/sync.js';
-import { SPLIT, setThreadHost, threadHost } from '../../session/wasm/threads.js';
+import { POOL, SPLIT, type ThreadHost, ThreadPool, setThreadHost, threadHost } from '../../session/wasm/threads.js';
+import { CTL } from '../../session/wasm/pool-ctl.js';
 import { readRuntimeWasm } from '../../runtime-as/node.js';
 import { createSharedMemory, instantiateRuntimeSync, matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
 import { buildSample } from '../samples/helpers.js';
@@ -170,6 +171,9 @@ def mm(name, dt, m, n, k, ta, tb) {
   return p
 }
 mm("m1", float32, 1, 33, 700, False, False)
+mm("m1t", float32, 1, 50, 70, False, True)
+mm("m1a", float32, 1, 40, 130, True, False)
+mm("m1w", float32, 1, 300, 784, False, False)
 mm("m3", float32, 3, 9, 40, False, True)
 mm("m7", float32, 7, 8, 5, True, True)
 mm("m37", float32, 37, 33, 1030, False, False)
@@ -376,6 +380,125 @@ t.test('runtime matmul_*_part: any split into row ranges gives the bits of the w
     }
   }
   t.equal(cases, 48);
+  t.end();
+});
+
+t.test('runtime matmul_f32_cols: any split of a one-row product into column ranges gives the bits of the whole product', (t) => {
+  const memory = createSharedMemory(256);
+  const rt = instantiateRuntimeSync(readRuntimeWasm(), memory);
+  const cols = rt.matmul_f32_cols!;
+  t.type(cols, 'function');
+  const r = rng(23);
+  let cases = 0;
+  for (const [N, K] of [
+    [1, 5],
+    [15, 64],
+    [16, 65],
+    [33, 700],
+    [100, 300],
+    [300, 784],
+    [47, 1],
+    [40, 0],
+    [260, 130],
+  ]) {
+    for (const [ta, tb] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+    ]) {
+      const a = 65536,
+        b = a + K * 4 + 64,
+        bias = b + K * N * 4 + 64,
+        c1 = bias + N * 4 + 64,
+        c2 = c1 + N * 4 + 64,
+        sc = c2 + N * 4 + 64,
+        sc2 = sc + matmulF32ScratchBytes(1, N, K) + 64;
+      const view = new Float32Array(memory.buffer);
+      for (let i = a / 4; i < c1 / 4; i++) view[i] = r() * 2 - 1;
+      view.fill(NaN, c2 / 4, c2 / 4 + N);
+      const act = Math.floor(r() * 4),
+        withBias = r() < 0.7 ? bias : 0;
+      rt.matmul_f32_ep(a, b, c1, 1, N, K, ta, tb, sc, withBias, act);
+      // Two or three ranges at random cuts (not only multiples of 16), in a shuffled order, each with its own scratch.
+      const cuts = [0, Math.floor(r() * (N + 1)), Math.floor(r() * (N + 1)), N].sort((x, y) => x - y);
+      const order = [0, 1, 2].sort(() => r() - 0.5);
+      for (const i of order) cols(a, b, c2, N, K, tb, i % 2 ? sc2 : sc, withBias, act, cuts[i], cuts[i + 1]);
+      const x = new Uint8Array(memory.buffer, c1, N * 4),
+        y = new Uint8Array(memory.buffer, c2, N * 4);
+      t.ok(
+        x.every((v, i) => v === y[i]),
+        `[1,${N},${K}] ta=${ta} tb=${tb} act=${act} bias=${withBias !== 0} split at columns ${cuts.join(',')}`,
+      );
+      cases++;
+    }
+  }
+  t.equal(cases, 27);
+  t.end();
+});
+
+t.test('a part no worker picks up is taken back and run by the calling thread', (t) => {
+  // A worker host whose workers say they are ready and then never run a command (asleep for good).
+  const stalled: ThreadHost = {
+    canBlock: true,
+    cores: 3,
+    spawn(init) {
+      Atomics.store(init.ctl, init.index * CTL.STRIDE + CTL.STATE, 1);
+      return { terminate() {} };
+    },
+  };
+  const memory = createSharedMemory(1);
+  const pool = new ThreadPool(stalled, new WebAssembly.Module(readRuntimeWasm() as Uint8Array<ArrayBuffer>), memory, 2);
+  t.equal(pool.participants(), 3);
+  for (let call = 1; call <= 3; call++) {
+    const ran: number[] = [];
+    pool.run('softmax_f32', [[10 * call], [10 * call + 1], [10 * call + 2]], (p) => void ran.push(p[0]));
+    t.same(ran, [10 * call, 10 * call + 1, 10 * call + 2], `call ${call}: every part ran here, the caller's first`);
+    t.equal(pool.takenBack, 2 * call);
+    // Each part was claimed exactly once: the claim word of each slot is at the slot's sequence number.
+    for (let w = 0; w < 2; w++) t.equal(Atomics.load(pool.ctl, w * CTL.STRIDE + CTL.CLAIM), call);
+  }
+  pool.terminate();
+  t.end();
+});
+
+t.test('workers that sleep between calls (no polling): parts taken back or run by them, the same bits', (t) => {
+  const spin = POOL.workerSpinUs;
+  POOL.workerSpinUs = 0;
+  try {
+    const r = buildProgram(KERNELS, 'kernels.tfg');
+    const g = r.defaultGraph;
+    const c = compileGraph(g, []);
+    const [one, two] = [1, 2].map((threads) => loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads }).createSession({ seed: 5 }));
+    const rnd = rng(9);
+    const feeds: Record<string, Tensor> = {};
+    for (const n of g.nodes)
+      if (n.op === 'placeholder') {
+        const v = Tensor.zeros(
+          n.dtype!,
+          (n.shape ?? [null]).map((d) => d ?? 29),
+        );
+        for (let i = 0; i < v.size; i++) v.data[i] = n.dtype === 'i32' ? Math.floor(rnd() * 13) : rnd() * 2 - 1;
+        feeds[`${n.name}:0`] = v;
+      }
+    const fetches = ['m1w_relu:0', 'm1t_p:0', 'm37_relu:0', 'bp:0', 'sm:0'];
+    const want = one.run(fetches, feeds) as Tensor[];
+    let bad = 0;
+    for (let i = 0; i < 40; i++) {
+      const got = two.run(fetches, feeds) as Tensor[];
+      got.forEach((x, k) => {
+        if (sameBits(x, want[k]) !== null) bad++;
+      });
+    }
+    t.equal(bad, 0, `40 runs at 2 threads: ${two.splitCalls} calls split, all with the bits of 1 thread`);
+    // A one-row product alone (m1w_p: 1×784 · 784×300, no epilogue kernel) is split, by columns.
+    const before = two.splitCalls;
+    t.equal(sameBits(two.run('m1w_p:0', feeds), one.run('m1w_p:0', feeds)), null, 'm1w_p: the bits of 1 thread');
+    t.equal(two.splitCalls - before, 1, 'the one-row product was split (by columns)');
+    one.close();
+    two.close();
+  } finally {
+    POOL.workerSpinUs = spin;
+  }
   t.end();
 });
 
