@@ -232,10 +232,13 @@ function gemvRow32(a: usize, b: usize, c: usize, N: i32, K: i32, acc: usize): vo
  * rows of B, 8 rows at a time: a[k..k+7] broadcast into 8 registers, then for every 4 columns
  * c += a[k]·B[k] + … + a[k+7]·B[k+7] (8 sequential row streams, each B line read once; the
  * column-block loop of gemvRow32 re-reads B's misaligned lines once per 16 columns and strides
- * through it: 1×784×300 took ~2× as long). Same summation order per element (k ascending), chunks
- * folded in f64 as everywhere. `ldb` is B's row stride in bytes (4·N for the whole product; a
- * column range of a wider B, matmul_f32_cols, passes the whole row's). Each column's sum is
- * computed alone, so any column range has the bits of the whole call.
+ * through it: 1×784×300 took ~2× as long). The 8 rows are reached through one pointer stepped
+ * by ldb: with eight row pointers V8 ran short of registers and reloaded three from the stack
+ * every iteration; one pointer is 11–15% faster (bench/kernel-ab, 1×300×784 and 1×100×300).
+ * Same summation order per element (k ascending), chunks folded in f64 as everywhere. `ldb` is
+ * B's row stride in bytes (4·N for the whole product; a column range of a wider B,
+ * matmul_f32_cols, passes the whole row's). Each column's sum is computed alone, so any column
+ * range has the bits of the whole call.
  */
 function gemv1Row32(a: usize, b: usize, c: usize, N: i32, K: i32, acc: usize, ldb: usize): void {
   const tmp = acc;
@@ -254,19 +257,20 @@ function gemv1Row32(a: usize, b: usize, c: usize, N: i32, K: i32, acc: usize, ld
         const pa = a + (<usize>k << 2);
         const x0 = v128.load32_splat(pa), x1 = v128.load32_splat(pa, 4), x2 = v128.load32_splat(pa, 8), x3 = v128.load32_splat(pa, 12);
         const x4 = v128.load32_splat(pa, 16), x5 = v128.load32_splat(pa, 20), x6 = v128.load32_splat(pa, 24), x7 = v128.load32_splat(pa, 28);
-        const r0 = bj + <usize>k * ldb, r1 = r0 + ldb, r2 = r1 + ldb, r3 = r2 + ldb, r4 = r3 + ldb, r5 = r4 + ldb, r6 = r5 + ldb, r7 = r6 + ldb;
+        const r0 = bj + <usize>k * ldb;
         let j = 0;
         for (; j < n4; j += 4) {
           const o = <usize>j << 2;
+          let p = r0 + o;
           let v = v128.load(dst + o);
-          v = f32x4.add(v, f32x4.mul(x0, v128.load(r0 + o)));
-          v = f32x4.add(v, f32x4.mul(x1, v128.load(r1 + o)));
-          v = f32x4.add(v, f32x4.mul(x2, v128.load(r2 + o)));
-          v = f32x4.add(v, f32x4.mul(x3, v128.load(r3 + o)));
-          v = f32x4.add(v, f32x4.mul(x4, v128.load(r4 + o)));
-          v = f32x4.add(v, f32x4.mul(x5, v128.load(r5 + o)));
-          v = f32x4.add(v, f32x4.mul(x6, v128.load(r6 + o)));
-          v = f32x4.add(v, f32x4.mul(x7, v128.load(r7 + o)));
+          v = f32x4.add(v, f32x4.mul(x0, v128.load(p))); p += ldb;
+          v = f32x4.add(v, f32x4.mul(x1, v128.load(p))); p += ldb;
+          v = f32x4.add(v, f32x4.mul(x2, v128.load(p))); p += ldb;
+          v = f32x4.add(v, f32x4.mul(x3, v128.load(p))); p += ldb;
+          v = f32x4.add(v, f32x4.mul(x4, v128.load(p))); p += ldb;
+          v = f32x4.add(v, f32x4.mul(x5, v128.load(p))); p += ldb;
+          v = f32x4.add(v, f32x4.mul(x6, v128.load(p))); p += ldb;
+          v = f32x4.add(v, f32x4.mul(x7, v128.load(p)));
           v128.store(dst + o, v);
         }
         for (; j < nc; j++) {
