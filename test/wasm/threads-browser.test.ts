@@ -88,12 +88,14 @@ function serve(models: string, isolate: boolean): Promise<{ server: Server; orig
   );
 }
 
+// At batch 203 the products split by rows; at batch 1 the first layer (1×577×300, above the
+// 2^17 multiply-adds of SPLIT.minMacs, 577 columns: an uneven last part) splits by columns.
 const SRC = `
 X = placeholder(f32, shape=[None, 300], name="X")
 Z = placeholder(f64, shape=[None, 40], name="Z")
-W1 = variable(random_normal([300, 257], stddev=0.1, seed=7), name="W1")
-b1 = variable(random_uniform([257], -0.5, 0.5, seed=8), name="b1")
-W2 = variable(truncated_normal([257, 130], stddev=0.2, seed=9), name="W2")
+W1 = variable(random_normal([300, 577], stddev=0.1, seed=7), name="W1")
+b1 = variable(random_uniform([577], -0.5, 0.5, seed=8), name="b1")
+W2 = variable(truncated_normal([577, 130], stddev=0.2, seed=9), name="W2")
 h = relu(matmul(X, W1) + b1, name="h")
 logits = matmul(h, W2, name="logits")
 proba = softmax(logits, name="proba")
