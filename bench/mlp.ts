@@ -171,6 +171,8 @@ export async function benchMlp(opts: {
       runOursN();
       if (!oursN.every((v, i) => Object.is(v, ours[i]))) throw new Error(`batch ${batch}: ours at ${nT} threads differs from 1 thread`);
     }
+    const split0 = sessN?.splitCalls ?? 0,
+      back0 = sessN?.takenBack ?? 0;
     const ts = await timeInterleaved([runOurs, callOurs, runOrt, ...(tf ? [runTf] : []), ...(sessN ? [runOursN] : [])], {
       minMs: opts.minMs,
       maxRuns: 5000,
@@ -221,6 +223,10 @@ export async function benchMlp(opts: {
     targets.push({ name: `batch ${batch}: ${ortName} time / ours (Session.run)`, ratio: r!.median / o!.median, goal: 0, met: true });
     if (oN) targets.push(target(`MLP batch ${batch}: ${ortName} time / ours ${nT}T (Session.run)`, r!.median / oN.median, 0));
     process.stderr.write(`mlp batch ${batch}: ${o!.runs} interleaved runs\n`);
+    if (sessN)
+      tails.push(
+        `Ours at ${nT} threads, batch ${batch}, while timed: ${sessN.splitCalls - split0} calls split, ${sessN.takenBack - back0} of their parts taken back by the calling thread (no worker had started them).`,
+      );
   }
   for (const w of weights) {
     w.W.dispose();

@@ -275,6 +275,14 @@ export class WasmSession implements Session {
     return this.pool?.splitCalls ?? 0;
   }
 
+  /**
+   * Parts of those split calls that this (the calling) thread ran itself because no worker had
+   * started them when its own part was done (a worker asleep, waking or descheduled).
+   */
+  get takenBack(): number {
+    return this.pool?.takenBack ?? 0;
+  }
+
   /** Resolves when this session's worker threads are up, with the number of threads a large kernel runs on. */
   async threadsReady(): Promise<number> {
     return this.pool ? this.pool.whenReady() : 1;
