@@ -125,19 +125,23 @@ export const RUNTIME_PART_KERNELS = {
 } as const satisfies Record<string, KernelSignature>;
 export type PartKernelName = keyof typeof RUNTIME_PART_KERNELS;
 
-/** The kernels whose products threads split with `matmul_<dtype>_part` (session/wasm/threads.ts). */
-const SPLIT_MATMULS = { matmul_f32_part: 'matmul_f32', matmul_f64_part: 'matmul_f64' } as const;
+/**
+ * The kernels whose products threads split (session/wasm/threads.ts), with the part kernels they
+ * split them by: the first (rows) is what a runtime needs for threads at all, the others (the
+ * f32 column split) are used when present.
+ */
+const SPLIT_MATMULS = { matmul_f32: ['matmul_f32_part', 'matmul_f32_cols'], matmul_f64: ['matmul_f64_part'] } as const;
+const usesFamily = (has: (name: string) => boolean, family: string): boolean => ['', '_ep', '_batched', '_batched_ep'].some((s) => has(family + s));
 
 /**
  * The runtime exports a model needs, given the kernels it imports: those kernels, `ABI_VERSION`
  * (the loader's check), the functions the loader calls itself when the model asks it for random
- * numbers (`hostRandom`: it imports `tfg_host.random`), and the part kernel of a dtype whose
+ * numbers (`hostRandom`: it imports `tfg_host.random`), and the part kernels of a dtype whose
  * matmuls threads split. A model embeds only these (compiler/emit/runtime.ts).
  */
 export function runtimeExportsFor(imported: Iterable<string>): Set<string> {
   const keep = new Set<string>(['ABI_VERSION', ...imported]);
-  for (const [part, family] of Object.entries(SPLIT_MATMULS)) if (['', '_ep', '_batched', '_batched_ep'].some((s) => keep.has(family + s))) keep.add(part);
-  if (keep.has('matmul_f32_part')) keep.add('matmul_f32_cols');
+  for (const [family, parts] of Object.entries(SPLIT_MATMULS)) if (usesFamily((n) => keep.has(n), family)) parts.forEach((p) => keep.add(p));
   return keep;
 }
 
@@ -147,7 +151,7 @@ export function runtimeExportsFor(imported: Iterable<string>): Set<string> {
  */
 export function runtimePredatesThreads(exportNames: readonly string[]): boolean {
   const names = new Set(exportNames);
-  return Object.entries(SPLIT_MATMULS).some(([part, family]) => ['', '_ep', '_batched', '_batched_ep'].some((s) => names.has(family + s)) && !names.has(part));
+  return Object.entries(SPLIT_MATMULS).some(([family, parts]) => usesFamily((n) => names.has(n), family) && !names.has(parts[0]));
 }
 
 type JsFn<S extends KernelSignature> = S['result'] extends 'none' ? (...args: number[]) => void : (...args: number[]) => number;

@@ -33,18 +33,8 @@ export interface PlanLayout {
 /** The typed-array class each dtype is held in. */
 const ARRAY_OF: Record<DType, string> = { f32: 'Float32Array', f64: 'Float64Array', i32: 'Int32Array', bool: 'Uint8Array' };
 
-/** Typed views of the whole memory, valid while `buf` is the memory's buffer. */
-interface Views {
-  buf: ArrayBufferLike;
-  u8: Uint8Array;
-  i32: Int32Array;
-  f32: Float32Array;
-  f64: Float64Array;
-}
-
 export class ModelMemory {
   private readonly layouts = new Map<ManifestPlan, PlanLayout>();
-  private cached: Views | null = null;
   /** The most bytes any layout has asked for: every buffer of a run lies below (threads' scratch goes above). */
   private top = 0;
 
@@ -56,20 +46,6 @@ export class ModelMemory {
 
   get bytes(): number {
     return this.memory.buffer.byteLength;
-  }
-
-  /**
-   * Views of the memory as it is now: made again whenever its buffer changed (a growth gives a
-   * new buffer, shared or not), else reused — a run at batch 1 made six such views per call.
-   */
-  private views(): Views {
-    const buf = this.memory.buffer;
-    let v = this.cached;
-    if (v === null || v.buf !== buf) {
-      const f64 = new Float64Array(buf, 0, buf.byteLength >> 3);
-      v = this.cached = { buf, u8: new Uint8Array(buf), i32: new Int32Array(buf), f32: new Float32Array(buf), f64 };
-    }
-    return v;
   }
 
   /** Grow to at least `bytes` (holding `what`, named in the error), or ResourceExhaustedError past the session's limit. */
@@ -114,21 +90,20 @@ export class ModelMemory {
     const bytes = n * byteSize(t.dtype);
     if (room !== undefined && bytes > room) throw new InvalidArgumentError(`internal: ${bytes} bytes do not fit the ${room} bytes of their buffer`);
     if (at < 0 || at + bytes > this.memory.buffer.byteLength) throw new InvalidArgumentError(`internal: a write of ${bytes} bytes at ${at} is outside memory`);
-    const v = this.views();
-    if (t.dtype === 'f32' && at % 4 === 0) v.f32.set(t.data as Float32Array, at >> 2);
-    else v.u8.set(new Uint8Array(t.data.buffer, t.data.byteOffset, bytes), at);
+    new Uint8Array(this.memory.buffer).set(new Uint8Array(t.data.buffer, t.data.byteOffset, bytes), at);
   }
 
   /** A tensor of `dtype` and `shape` read from `at` (one copy). */
   read(dtype: DType, shape: readonly number[], at: number): Tensor {
     const n = sizeOf(shape);
-    if (at < 0 || at + n * byteSize(dtype) > this.memory.buffer.byteLength)
-      throw new InvalidArgumentError(`internal: a read of ${n} ${dtype} at ${at} is outside memory`);
     if (dtype !== 'bool' && at % byteSize(dtype) === 0) {
-      const v = this.views(),
-        i = at / byteSize(dtype);
-      const data = dtype === 'f32' ? v.f32.slice(i, i + n) : dtype === 'f64' ? v.f64.slice(i, i + n) : v.i32.slice(i, i + n);
-      return new Tensor(dtype, [...shape], data);
+      const view =
+        dtype === 'f32'
+          ? new Float32Array(this.memory.buffer, at, n)
+          : dtype === 'f64'
+            ? new Float64Array(this.memory.buffer, at, n)
+            : new Int32Array(this.memory.buffer, at, n);
+      return new Tensor(dtype, [...shape], view.slice());
     }
     const out = allocArray(dtype, n);
     const bytes = new Uint8Array(this.memory.buffer, at, n * byteSize(dtype)).slice();
@@ -145,16 +120,15 @@ export class ModelMemory {
   }
 
   copyIn(bytes: Uint8Array, at: number): void {
-    this.views().u8.set(bytes, at);
+    new Uint8Array(this.memory.buffer).set(bytes, at);
   }
 
-  /** The memory as an Int32Array (valid until the memory grows). */
   i32(): Int32Array {
-    return this.views().i32;
+    return new Int32Array(this.memory.buffer);
   }
 
   clearStatus(): void {
-    this.views().i32.fill(0, STATUS_ADDR >> 2, (STATUS_ADDR >> 2) + 4);
+    new Int32Array(this.memory.buffer, STATUS_ADDR, 4).fill(0);
   }
 
   readStatus(): Status {

@@ -4,8 +4,9 @@
  * memory has no data segments, so a second instance writes nothing), say ready, then loop
  * forever: wait for a command in the control block (the main thread bumps the worker's sequence
  * word and notifies), claim it (unless the main thread took it back), call the runtime kernel or
- * part function it names with its i32 arguments, publish completion. Browser-safe, no imports from Node; the entry files
- * are pool-worker-web.ts (a Web Worker) and session/node/pool-worker.ts (worker_threads).
+ * part function it names with its i32 arguments, publish completion. Browser-safe, no imports
+ * from Node; the entry files are pool-worker-web.ts (a Web Worker) and session/node/pool-worker.ts
+ * (worker_threads).
  */
 
 import { CTL } from './pool-ctl.js';

@@ -4,8 +4,9 @@
  * (pool-worker.ts). The generated module is unchanged: its calls to the heavy runtime kernels
  * (matmul in every form — forward, and the gradient matmuls of a fused train step —, softmax,
  * log_softmax and both cross-entropies) go through the wrappers made here, which split a large
- * call into row ranges (a one-row matmul into column ranges), post one range to each worker through a control block in a
- * SharedArrayBuffer (Atomics.notify), run the first range on the calling thread, and wait for the
+ * call into row ranges (a one-row matmul into column ranges), post one range to each worker
+ * through a control block in a SharedArrayBuffer (Atomics.notify), run the first range on the
+ * calling thread, and wait for the
  * others (Atomics.wait where the thread may block — Node's main thread, a browser worker —, a
  * spin on Atomics.load on a browser page's main thread, which may not block), taking back and
  * running itself any part a worker has not started by then.
@@ -355,6 +356,14 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     f64part = rt.matmul_f64_part!,
     cols = rt.matmul_f32_cols;
 
+  // Matmul scratch for `n` parts: the caller's own for the first (the one the module passed),
+  // `bytes` (+ 16 for alignment) above every buffer of the running call for each other.
+  const partScratch = (own: number, bytes: number, n: number): number[] => {
+    const S = bytes + 16,
+      ws = scratchAbove(S * (n - 1));
+    return Array.from({ length: n }, (_, t) => (t === 0 ? own : ws + (t - 1) * S));
+  };
+
   // A one-row f32 product (a dense layer at batch 1) has no rows to share: split its columns, in
   // whole units of COL_UNIT (a cache line of C and of each row of B per part).
   const matmulCols = (a: number, b: number, c: number, N: number, K: number, tb: number, scratch: number, bias: number, act: number): boolean => {
@@ -362,10 +371,8 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     const T = pool.participants();
     if (T < 2) return false;
     const bounds = splitRows(N, COL_UNIT, T);
-    const S = matmulF32ScratchBytes(1, N, K) + 16;
-    const ws = scratchAbove(S * (bounds.length - 2));
-    const parts: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) parts.push([a, b, c, N, K, tb, t === 0 ? scratch : ws + (t - 1) * S, bias, act, bounds[t], bounds[t + 1]]);
+    const sc = partScratch(scratch, matmulF32ScratchBytes(1, N, K), bounds.length - 1);
+    const parts = sc.map((s, t) => [a, b, c, N, K, tb, s, bias, act, bounds[t], bounds[t + 1]]);
     pool.run('matmul_f32_cols', parts, (p) => cols!(...p));
     return true;
   };
@@ -394,13 +401,8 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     const T = pool.participants();
     if (T < 2 || R < 2 * unit) return false;
     const bounds = splitRows(R, unit, T);
-    const S = (f64 ? matmulF64ScratchBytes(M, N, K) : matmulF32ScratchBytes(M, N, K)) + 16;
-    const ws = scratchAbove(S * (bounds.length - 2));
-    const parts: number[][] = [];
-    for (let t = 0; t + 1 < bounds.length; t++) {
-      const sc = t === 0 ? scratch : ws + (t - 1) * S;
-      parts.push([a, b, c, batch, M, N, K, ta, tb, sc, sA, sB, bias, act, bounds[t], bounds[t + 1]]);
-    }
+    const sc = partScratch(scratch, f64 ? matmulF64ScratchBytes(M, N, K) : matmulF32ScratchBytes(M, N, K), bounds.length - 1);
+    const parts = sc.map((s, t) => [a, b, c, batch, M, N, K, ta, tb, s, sA, sB, bias, act, bounds[t], bounds[t + 1]]);
     const part = f64 ? f64part : f32part;
     pool.run(f64 ? 'matmul_f64_part' : 'matmul_f32_part', parts, (p) => part(...p));
     return true;
