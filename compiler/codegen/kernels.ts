@@ -427,13 +427,14 @@ function invariantExprs(body: Body): Invariants {
   return { invariant: inv, hoisted: [...used].sort((a, b) => a - b) };
 }
 
-function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKernel, range?: NestOptions['range']): Expr[] {
-  const accs = [...k.body.loads, ...k.body.stores].map((a) => accessOf(ctx, f, a));
-  const nl = k.body.loads.length;
-  // Loop-invariant scalar exprs: computed once, in scalar code, before the nest.
+/**
+ * Loop-invariant scalar exprs of a loop body (or a matmul epilogue's) over a non-empty space:
+ * computed once, in scalar code, by `pre`, into the locals of `hoisted` (for evalBody).
+ */
+function hoistInvariants(ctx: KernelContext, f: FunctionBuilder, B: Local, body: Body, accs: NestAccess[]): { pre: Expr[]; hoisted: Map<number, Local> } {
   const pre: Expr[] = [];
   const hoisted = new Map<number, Local>();
-  const inv = k.space.length > 0 ? invariantExprs(k.body) : { invariant: [], hoisted: [] };
+  const inv = invariantExprs(body);
   if (inv.hoisted.length > 0) {
     const sb = new ValueBuilder(ctx.m, f, 1, pre);
     const env: BodyEnv = {
@@ -442,13 +443,20 @@ function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKerne
       ptr: (li) => () => ctx.m.binary('i32.add', accs[li].base(), polyExpr(ctx.m, f, accs[li].offset.scale(byteSize(accs[li].dtype)), B)),
     };
     // Evaluate the invariant exprs up to the last hoisted one (the unused ones are dropped by binaryen).
-    const vals = evalBody(ctx, env, k.body, -1, undefined, { mask: inv.invariant, upTo: inv.hoisted[inv.hoisted.length - 1]! });
+    const vals = evalBody(ctx, env, body, -1, undefined, { mask: inv.invariant, upTo: inv.hoisted[inv.hoisted.length - 1]! });
     for (const i of inv.hoisted) {
-      const l = f.local(scalarType(k.body.exprs[i].dtype));
+      const l = f.local(scalarType(body.exprs[i].dtype));
       pre.push(f.set(l, vals[i]!.get()));
       hoisted.set(i, l);
     }
   }
+  return { pre, hoisted };
+}
+
+function emitLoop(ctx: KernelContext, f: FunctionBuilder, B: Local, k: LoopKernel, range?: NestOptions['range']): Expr[] {
+  const accs = [...k.body.loads, ...k.body.stores].map((a) => accessOf(ctx, f, a));
+  const nl = k.body.loads.length;
+  const { pre, hoisted } = k.space.length > 0 ? hoistInvariants(ctx, f, B, k.body, accs) : { pre: [], hoisted: new Map<number, Local>() };
   return [
     ...pre,
     ...emitNest(
@@ -753,7 +761,9 @@ function emitMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulK
     const accIdx = accs.length;
     accs.push({ dtype: dt, strides: contiguousStrides(space), offset: Poly.const(0), base: () => f.get(c) });
     const nl = ep.loads.length;
+    const { pre, hoisted } = hoistInvariants(ctx, f, B, ep, accs);
     out.push(
+      ...pre,
       ...emitNest(
         m,
         f,
@@ -764,7 +774,7 @@ function emitMatmul(ctx: KernelContext, f: FunctionBuilder, B: Local, k: MatmulK
         {
           lanes: lanesOf(ctx, bodyDTypes(ep, [dt])),
           body: (env) => {
-            const vals = evalBody(ctx, env, ep, accIdx);
+            const vals = evalBody(ctx, env, ep, accIdx, hoisted);
             return ep.stores.map((s, i) => env.b.store(vals[s.expr], env.ptr(nl + i)));
           },
         },
