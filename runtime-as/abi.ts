@@ -110,18 +110,26 @@ export type KernelName = keyof typeof RUNTIME_KERNELS;
 const mmPart: KernelSignature = { params: [...mmBatchedEp.params, I, I], result: 'none' };
 /** matmul_f32_cols(a, b, c, N, K, transB, scratch, bias, act, j0, j1). */
 const mmCols: KernelSignature = { params: [P, P, P, I, I, I, P, P, I, I, I], result: 'none' };
+/** matmul_f32_kslice(a, b, partials, M, N, K, transA, transB, scratch, s0, s1). */
+const mmKSlice: KernelSignature = { params: [P, P, P, I, I, I, I, I, P, I, I], result: 'none' };
+/** matmul_f32_kfold(partials, c, M, N, K, bias, act, r0, r1). */
+const mmKFold: KernelSignature = { params: [P, P, I, I, I, P, I, I, I], result: 'none' };
 /**
  * Kernels only the loader calls (session/wasm/threads.ts), never generated code: the rows
  * [r0, r1) of a batched product with epilogue (rows counted over batch × M), so that threads
- * can share one product, and the columns [j0, j1) of a one-row f32 product (a batch-1 dense
- * layer, which has no rows to share). Not imported by generated modules; a runtime without them
- * (an older embedded one) runs single-threaded, one without `matmul_f32_cols` splits no
- * one-row product.
+ * can share one product, the columns [j0, j1) of a one-row f32 product (a batch-1 dense
+ * layer, which has no rows to share), and the K slices of an f32 product with few rows and a
+ * long K with their fold (a train step's first layer: each thread reads only its rows of the
+ * weights). Not imported by generated modules; a runtime without them (an older embedded one)
+ * runs single-threaded, one without `matmul_f32_cols` splits no one-row product, one without
+ * the K-slice pair splits every product by rows.
  */
 export const RUNTIME_PART_KERNELS = {
   matmul_f32_part: mmPart,
   matmul_f64_part: mmPart,
   matmul_f32_cols: mmCols,
+  matmul_f32_kslice: mmKSlice,
+  matmul_f32_kfold: mmKFold,
 } as const satisfies Record<string, KernelSignature>;
 export type PartKernelName = keyof typeof RUNTIME_PART_KERNELS;
 
@@ -130,7 +138,10 @@ export type PartKernelName = keyof typeof RUNTIME_PART_KERNELS;
  * split them by: the first (rows) is what a runtime needs for threads at all, the others (the
  * f32 column split) are used when present.
  */
-const SPLIT_MATMULS = { matmul_f32: ['matmul_f32_part', 'matmul_f32_cols'], matmul_f64: ['matmul_f64_part'] } as const;
+const SPLIT_MATMULS = {
+  matmul_f32: ['matmul_f32_part', 'matmul_f32_cols', 'matmul_f32_kslice', 'matmul_f32_kfold'],
+  matmul_f64: ['matmul_f64_part'],
+} as const;
 const usesFamily = (has: (name: string) => boolean, family: string): boolean => ['', '_ep', '_batched', '_batched_ep'].some((s) => has(family + s));
 
 /**
@@ -182,6 +193,25 @@ const MB = 256,
   KC64 = 256;
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 const a16 = (x: number) => roundUp(x, 16);
+
+/**
+ * How many K slices the f32 packed matmul sums a product in (runtime-as matmul.ts gemm32Rows:
+ * slices of at most KC, equal and a multiple of 4): 1 for K ≤ KC.
+ */
+export function matmulF32KSlices(K: number): number {
+  if (K <= KC) return 1;
+  const slices = Math.ceil(K / KC),
+    kcb = roundUp(Math.ceil(K / slices), 4);
+  return Math.ceil(K / kcb);
+}
+
+/**
+ * The runtime's small-M test (matmul.ts useSmallPath: M ≤ 4, or ≤ 8 with B transposed, A's rows
+ * contiguous): such a product is computed whole by GEMV-like loops, never split by rows or K.
+ */
+export function matmulSmallPath(M: number, transA: boolean, transB: boolean): boolean {
+  return M <= (transB ? 8 : 4) && (M === 1 || !transA);
+}
 
 /** Scratch bytes matmul_f32(_batched)(_ep) needs (same as the runtime's matmul_f32_scratch). */
 export function matmulF32ScratchBytes(M: number, N: number, K: number): number {

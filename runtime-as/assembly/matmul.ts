@@ -1032,6 +1032,93 @@ export function matmul_f32_cols(a: usize, b: usize, c: usize, N: i32, K: i32, tr
   epi32(cj, 1, nc, <usize>N << 2, bj, act);
 }
 
+/**
+ * K slices [s0, s1) of a product C[M,N] = op(A)·op(B) with K > KC (several slices: gemm32Rows'
+ * `kcb` slicing, a function of K alone): slice s's f32 partial of every element, exactly as the
+ * whole call computes it before folding it into its f64 accumulator, to p + s·M·N·4 (row-major
+ * M×N). With matmul_f32_kfold this splits a product with few rows and a long K across threads
+ * by K: each thread reads only its rows of B (a layer's weights: the rows its share of the
+ * optimizer update writes), where a split by rows has every thread read and pack all of B.
+ * Not for the small-M path (the caller checks). `scratch` as for matmul_f32(M, N, K).
+ */
+export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, s0: i32, s1: i32): void {
+  if (M <= 0 || N <= 0 || K <= KC) return;
+  const ldp = <usize>N << 2;
+  const cacc = align16(scratch);
+  const mbMax = roundUp(min(M, MB), 4), mcMax = roundUp(min(M, MC), 4), ncMax = roundUp(min(N, NC), 8), kcMax = min(K, KC);
+  const pA = cacc + align16(<usize>(mbMax * ncMax * 8));
+  const pB = pA + align16(<usize>(mcMax * kcMax * 4));
+  const edge = pB + align16(<usize>(kcMax * ncMax * 4));
+  const slices = (K + KC - 1) / KC, kcb = roundUp((K + slices - 1) / slices, 4);
+  for (let s = s0; s < s1; s++) {
+    const pc = s * kcb;
+    if (pc >= K) break;
+    const kc = min(kcb, K - pc);
+    const ps = p + <usize>s * <usize>M * ldp;
+    for (let jc = 0; jc < N; jc += NC) {
+      const nc = min(NC, N - jc), ncp = roundUp(nc, 8);
+      packB32(b, transB, N, K, jc, pc, nc, kc, pB);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic), mcp = roundUp(mc, 4);
+        packA32(a, transA, M, K, ic, pc, mc, kc, pA);
+        for (let jr = 0; jr < ncp; jr += 8) {
+          const pb = pB + <usize>(jr * kc * 4);
+          const j0 = jc + jr, cols = min(8, N - j0);
+          for (let ir = 0; ir < mcp; ir += 4) {
+            const i0 = ic + ir, rows = min(4, M - i0);
+            const pp = ps + ((<usize>i0 * <usize>N + <usize>j0) << 2);
+            const full = rows == 4 && cols == 8;
+            micro32(pA + <usize>(ir * kc * 4), pb, kc, full ? pp : edge, full ? ldp : 32);
+            if (!full) {
+              for (let r = 0; r < rows; r++) memory.copy(pp + <usize>r * ldp, edge + (<usize>r << 5), <usize>cols << 2);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Rows [r0, r1) of C from matmul_f32_kslice's partials at p (every slice of K): each element's
+ * slices folded in f64 in slice order and rounded once, as gemm32Rows' FIRST / MID / LAST tile
+ * folds do, then the epilogue of matmul_f32_ep (bias row, activation): the whole call's bits.
+ */
+export function matmul_f32_kfold(p: usize, c: usize, M: i32, N: i32, K: i32, bias: usize, act: i32, r0: i32, r1: i32): void {
+  if (r1 > M) r1 = M;
+  if (r0 < 0) r0 = 0;
+  if (N <= 0 || r1 <= r0 || K <= KC) return;
+  const slices = (K + KC - 1) / KC, kcb = roundUp((K + slices - 1) / slices, 4);
+  const S = (K + kcb - 1) / kcb;
+  const plane = <usize>M * <usize>N << 2;
+  const e0 = <usize>r0 * <usize>N << 2, e1 = <usize>r1 * <usize>N << 2;
+  let e = e0;
+  for (; e + 16 <= e1; e += 16) {
+    let q = p + e;
+    let v = v128.load(q);
+    let l = lo64(v), h = hi64(v);
+    // (operands in fin4's order: the slice's partial, then the accumulator)
+    for (let s = 1; s < S - 1; s++) {
+      q += plane;
+      v = v128.load(q);
+      l = f64x2.add(lo64(v), l); h = f64x2.add(hi64(v), h);
+    }
+    v = v128.load(q + plane);
+    l = f64x2.add(lo64(v), l); h = f64x2.add(hi64(v), h);
+    v128.store(c + e, v128.shuffle<f32>(f32x4.demote_f64x2_zero(l), f32x4.demote_f64x2_zero(h), 0, 1, 4, 5));
+  }
+  for (; e < e1; e += 4) {
+    let q = p + e;
+    let x = <f64>load<f32>(q);
+    for (let s = 1; s < S - 1; s++) {
+      q += plane;
+      x = <f64>load<f32>(q) + x;
+    }
+    store<f32>(c + e, <f32>(<f64>load<f32>(q + plane) + x));
+  }
+  epi32(c + e0, r1 - r0, N, <usize>N << 2, bias, act);
+}
+
 /** Rows [r0, r1) of matmul_f64_batched_ep (batch 1 and strides 0: matmul_f64_ep). */
 export function matmul_f64_part(a: usize, b: usize, c: usize, batch: i32, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, strideA: i32, strideB: i32, bias: usize, act: i32, r0: i32, r1: i32): void {
   if (M <= 0) return;

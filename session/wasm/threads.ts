@@ -21,7 +21,14 @@
  * says why in `session.threadNote`. Browser-safe; the Node host is registered by session/node.ts.
  */
 import { InternalError } from '../errors.js';
-import { type RuntimeExports, matmulF32ScratchBytes, matmulF64ScratchBytes, runtimePredatesThreads } from '../../runtime-as/abi.js';
+import {
+  type RuntimeExports,
+  matmulF32KSlices,
+  matmulF32ScratchBytes,
+  matmulF64ScratchBytes,
+  matmulSmallPath,
+  runtimePredatesThreads,
+} from '../../runtime-as/abi.js';
 import { CTL } from './pool-ctl.js';
 import type { WorkerInit } from './pool-worker.js';
 
@@ -128,6 +135,8 @@ export const WORKER_KERNELS = [
   'softmax_xent_f64',
   'sparse_softmax_xent_f32',
   'sparse_softmax_xent_f64',
+  'matmul_f32_kslice',
+  'matmul_f32_kfold',
 ] as const;
 type WorkerKernel = (typeof WORKER_KERNELS)[number];
 const FN: Record<WorkerKernel, number> = Object.fromEntries(WORKER_KERNELS.map((k, i) => [k, i])) as Record<WorkerKernel, number>;
@@ -340,10 +349,15 @@ export function parKernel(pool: ThreadPool | null, part: (id: number) => PartFn)
 /** Columns per part of a one-row product split by columns (runtime-as matmul_f32_cols). */
 const COL_UNIT = 16;
 
-/** The runtime's small-M test (runtime-as matmul.ts useSmallPath): such products split only by whole batch entries. */
-function smallPath(M: number, ta: number, tb: number): boolean {
-  return M <= (tb ? 8 : 4) && (M === 1 || !ta);
-}
+/**
+ * An f32 product of at most this many rows whose K the runtime sums in several slices (K > 512)
+ * splits by K slices (runtime-as matmul_f32_kslice / matmul_f32_kfold), not by rows: a split by
+ * rows has every thread read and pack all of B, and at a train step's batch of 50 B is the first
+ * layer's weights, which the optimizer's update (split by rows of the variable, that is by K)
+ * writes a part of on each thread: read by the other thread, each such part crosses between the
+ * cores' caches every step.
+ */
+const KSPLIT_MAX_ROWS = 128;
 
 /**
  * The runtime kernels as the generated module imports them, with the splittable ones wrapped.
@@ -377,6 +391,41 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     return true;
   };
 
+  // A product with few rows and a long K: each thread sums its K slices into f32 partials (the
+  // slices the whole call sums, and each as it sums it), then the threads fold the partials of
+  // their rows in slice order in f64 and apply the epilogue, as the whole call does per tile.
+  const kslice = rt.matmul_f32_kslice,
+    kfold = rt.matmul_f32_kfold;
+  const matmulK = (
+    a: number,
+    b: number,
+    c: number,
+    M: number,
+    N: number,
+    K: number,
+    ta: number,
+    tb: number,
+    scratch: number,
+    bias: number,
+    act: number,
+  ): boolean => {
+    const S = matmulF32KSlices(K);
+    const T = Math.min(pool.participants(), S);
+    if (!kslice || !kfold || T < 2) return false;
+    const sb = splitRows(S, 1, T),
+      n = sb.length - 1;
+    const planes = Math.ceil((S * M * N * 4) / 16) * 16,
+      W = matmulF32ScratchBytes(M, N, K) + 16;
+    const partials = scratchAbove(planes + W * (n - 1));
+    const parts = sb.slice(0, -1).map((s0, t) => [a, b, partials, M, N, K, ta, tb, t === 0 ? scratch : partials + planes + (t - 1) * W, s0, sb[t + 1]]);
+    pool.run('matmul_f32_kslice', parts, (p) => kslice(...p));
+    // Fold by rows in units of 4, as a following product splits its rows.
+    const rb = splitRows(M, 4, T);
+    const folds = rb.slice(0, -1).map((r0, t) => [partials, c, M, N, K, bias, act, r0, rb[t + 1]]);
+    pool.run('matmul_f32_kfold', folds, (p) => kfold(...p));
+    return true;
+  };
+
   const matmul = (
     f64: boolean,
     a: number,
@@ -397,7 +446,10 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     const R = batch * M;
     if (R * N * K < SPLIT.minMacs) return false;
     if (R === 1) return !f64 && cols !== undefined && matmulCols(a, b, c, N, K, tb, scratch, bias, act);
-    const unit = smallPath(M, ta, tb) ? M : 4;
+    if (!f64 && batch === 1 && M <= KSPLIT_MAX_ROWS && matmulF32KSlices(K) > 1 && !matmulSmallPath(M, ta !== 0, tb !== 0))
+      if (matmulK(a, b, c, M, N, K, ta, tb, scratch, bias, act)) return true;
+    // A product on the runtime's small-M path splits only by whole batch entries.
+    const unit = matmulSmallPath(M, ta !== 0, tb !== 0) ? M : 4;
     const T = pool.participants();
     if (T < 2 || R < 2 * unit) return false;
     const bounds = splitRows(R, unit, T);

@@ -32,7 +32,14 @@ import { loadModelSync } from '../../session/wasm/sync.js';
 import { POOL, SPLIT, type ThreadHost, ThreadPool, setThreadHost, threadHost } from '../../session/wasm/threads.js';
 import { CTL } from '../../session/wasm/pool-ctl.js';
 import { readRuntimeWasm } from '../../runtime-as/node.js';
-import { createSharedMemory, instantiateRuntimeSync, matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
+import {
+  createSharedMemory,
+  instantiateRuntimeSync,
+  matmulF32KSlices,
+  matmulF32ScratchBytes,
+  matmulF64ScratchBytes,
+  matmulSmallPath,
+} from '../../runtime-as/abi.js';
 import { buildSample } from '../samples/helpers.js';
 import { runRun } from '../../cli/run.js';
 import { loadOptionsFrom } from '../../cli/perf.js';
@@ -178,6 +185,8 @@ mm("m3", float32, 3, 9, 40, False, True)
 mm("m7", float32, 7, 8, 5, True, True)
 mm("m37", float32, 37, 33, 1030, False, False)
 mm("m130", float32, 130, 17, 513, True, False)
+mm("m128", float32, 128, 20, 600, True, False)
+mm("m12", float32, 12, 300, 784, False, True)
 mm("m301", float32, 301, 9, 64, False, True)
 mm("d37", float64, 37, 33, 300, False, False)
 mm("d130", float64, 130, 5, 70, True, True)
@@ -436,6 +445,80 @@ t.test('runtime matmul_f32_cols: any split of a one-row product into column rang
   t.end();
 });
 
+t.test(
+  'runtime matmul_f32_kslice + kfold: the K slices of a product, computed in any grouping and folded by any rows, give the bits of the whole product',
+  (t) => {
+    const memory = createSharedMemory(512);
+    const rt = instantiateRuntimeSync(readRuntimeWasm(), memory);
+    const kslice = rt.matmul_f32_kslice!,
+      kfold = rt.matmul_f32_kfold!;
+    t.type(kslice, 'function');
+    t.type(kfold, 'function');
+    const r = rng(29);
+    let cases = 0;
+    for (const [M, N, K] of [
+      [50, 300, 784],
+      [5, 7, 513],
+      [13, 33, 1030],
+      [64, 8, 1600],
+      [9, 257, 2048],
+      [100, 10, 520],
+      [6, 1, 3000],
+    ]) {
+      const S = matmulF32KSlices(K);
+      t.ok(S > 1, `K = ${K} sums in ${S} slices`);
+      for (const [ta, tb] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]) {
+        if (matmulSmallPath(M, ta === 1, tb === 1)) continue;
+        const a = 65536,
+          b = a + M * K * 4 + 64,
+          bias = b + K * N * 4 + 64,
+          c1 = bias + N * 4 + 64,
+          c2 = c1 + M * N * 4 + 64,
+          parts = c2 + M * N * 4 + 64,
+          sc = parts + S * M * N * 4 + 64,
+          sc2 = sc + matmulF32ScratchBytes(M, N, K) + 64;
+        const view = new Float32Array(memory.buffer);
+        // Wide magnitudes, so that the f64 fold of the slices is not the f32 sum of them.
+        for (let i = a / 4; i < c1 / 4; i++) view[i] = (r() * 2 - 1) * 2 ** Math.floor(r() * 12 - 6);
+        view.fill(NaN, c2 / 4, c2 / 4 + M * N);
+        const act = Math.floor(r() * 4),
+          withBias = r() < 0.7 ? bias : 0;
+        rt.matmul_f32_ep(a, b, c1, M, N, K, ta, tb, sc, withBias, act);
+        // The slices in two groups at a random cut, each with its own scratch, in either order.
+        const cut = Math.floor(r() * (S + 1));
+        const groups =
+          r() < 0.5
+            ? [
+                [0, cut],
+                [cut, S],
+              ]
+            : [
+                [cut, S],
+                [0, cut],
+              ];
+        groups.forEach(([s0, s1], i) => kslice(a, b, parts, M, N, K, ta, tb, i ? sc2 : sc, s0!, s1!));
+        // Folded in row ranges at random cuts (not only multiples of 4).
+        const rc = [0, Math.floor(r() * (M + 1)), Math.floor(r() * (M + 1)), M].sort((x, y) => x - y);
+        for (let i = 2; i >= 0; i--) kfold(parts, c2, M, N, K, withBias, act, rc[i]!, rc[i + 1]!);
+        const x = new Uint8Array(memory.buffer, c1, M * N * 4),
+          y = new Uint8Array(memory.buffer, c2, M * N * 4);
+        t.ok(
+          x.every((v, i) => v === y[i]),
+          `[${M},${N},${K}] ta=${ta} tb=${tb} act=${act} bias=${withBias !== 0}: slices ${groups.map((g) => g.join('-')).join(', ')}, rows ${rc.join(',')}`,
+        );
+        cases++;
+      }
+    }
+    t.equal(cases, 26); // 7 shapes × 4 transposes, less the 2 on the small-M path
+    t.end();
+  },
+);
+
 t.test('a part no worker picks up is taken back and run by the calling thread', (t) => {
   // A worker host whose workers say they are ready and then never run a command (asleep for good).
   const stalled: ThreadHost = {
@@ -494,6 +577,10 @@ t.test('workers that sleep between calls (no polling): parts taken back or run b
     const before = two.splitCalls;
     t.equal(sameBits(two.run('m1w_p:0', feeds), one.run('m1w_p:0', feeds)), null, 'm1w_p: the bits of 1 thread');
     t.equal(two.splitCalls - before, 1, 'the one-row product was split (by columns)');
+    // A product with few rows and a long K (m37_p: 37×1030 · 1030×33) is split by K: its slices, then their fold (two calls).
+    const beforeK = two.splitCalls;
+    t.equal(sameBits(two.run('m37_p:0', feeds), one.run('m37_p:0', feeds)), null, 'm37_p: the bits of 1 thread');
+    t.equal(two.splitCalls - beforeK, 2, 'the 37-row product with K = 1030 was split by K slices, then folded');
     one.close();
     two.close();
   } finally {
