@@ -63,9 +63,13 @@ export const SPLIT = {
    * of the MNIST MLP's first layer, 235,200 elements, now splits) gave the best train step:
    * `node dist/bench/train-ab.js --builds new=dist --rounds 20 --min-elems 131072,65536` at load
    * 1.2: 2T/1T 1.16× at 2^18, 1.39× at 2^17, 1.37× at 2^16 (docs/benchmarks.md). Under heavy
-   * load no size gains.
+   * load no size gains. Since a part no worker has started is taken back, and since the update
+   * of a variable whose gradient product was split by rows reads the other thread's rows from
+   * its cache when it runs whole, 2^14 (the second layer's update, 30,000 elements, splits, each
+   * thread updating the rows of the gradient it computed): `--rounds 24 --min-elems
+   * 131072,32768,16384` 1.256 / 1.256 / 1.208 ms per step, and 1.174 / 1.153 in a second run.
    */
-  minElems: 1 << 17,
+  minElems: 1 << 14,
 };
 /** Polls of a worker's done word before the blocking main thread waits in Atomics.wait. */
 const SPIN = 20000;
