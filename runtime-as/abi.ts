@@ -110,8 +110,8 @@ export type KernelName = keyof typeof RUNTIME_KERNELS;
 const mmPart: KernelSignature = { params: [...mmBatchedEp.params, I, I], result: 'none' };
 /** matmul_f32_cols(a, b, c, N, K, transB, scratch, bias, act, j0, j1). */
 const mmCols: KernelSignature = { params: [P, P, P, I, I, I, P, P, I, I, I], result: 'none' };
-/** matmul_f32_kslice(a, b, partials, M, N, K, transA, transB, scratch, s0, s1). */
-const mmKSlice: KernelSignature = { params: [P, P, P, I, I, I, I, I, P, I, I], result: 'none' };
+/** matmul_f32_kslice(a, b, partials, M, N, K, transA, transB, scratch, s0, s1, r0, r1). */
+const mmKSlice: KernelSignature = { params: [P, P, P, I, I, I, I, I, P, I, I, I, I], result: 'none' };
 /** matmul_f32_kfold(partials, c, M, N, K, bias, act, r0, r1). */
 const mmKFold: KernelSignature = { params: [P, P, I, I, I, P, I, I, I], result: 'none' };
 /**

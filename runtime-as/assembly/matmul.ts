@@ -1033,16 +1033,19 @@ export function matmul_f32_cols(a: usize, b: usize, c: usize, N: i32, K: i32, tr
 }
 
 /**
- * K slices [s0, s1) of a product C[M,N] = op(A)·op(B) with K > KC (several slices: gemm32Rows'
- * `kcb` slicing, a function of K alone): slice s's f32 partial of every element, exactly as the
- * whole call computes it before folding it into its f64 accumulator, to p + s·M·N·4 (row-major
- * M×N). With matmul_f32_kfold this splits a product with few rows and a long K across threads
- * by K: each thread reads only its rows of B (a layer's weights: the rows its share of the
- * optimizer update writes), where a split by rows has every thread read and pack all of B.
- * Not for the small-M path (the caller checks). `scratch` as for matmul_f32(M, N, K).
+ * K slices [s0, s1) of rows [r0, r1) of a product C[M,N] = op(A)·op(B) with K > KC (several
+ * slices: gemm32Rows' `kcb` slicing, a function of K alone): slice s's f32 partial of each
+ * element, exactly as the whole call computes it before folding it into its f64 accumulator, to
+ * p + s·M·N·4 (row-major M×N). With matmul_f32_kfold this splits a product with few rows and a
+ * long K across threads by K (and, with more threads than slices, each slice by rows): each
+ * thread reads only its rows of B (a layer's weights: the rows its share of the optimizer update
+ * writes), where a split by rows has every thread read and pack all of B. Not for the small-M
+ * path (the caller checks). `scratch` as for matmul_f32(M, N, K).
  */
-export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, s0: i32, s1: i32): void {
-  if (M <= 0 || N <= 0 || K <= KC) return;
+export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, s0: i32, s1: i32, r0: i32, r1: i32): void {
+  if (r1 > M) r1 = M;
+  if (r0 < 0) r0 = 0;
+  if (r1 <= r0 || N <= 0 || K <= KC) return;
   const ldp = <usize>N << 2;
   const cacc = align16(scratch);
   const mbMax = roundUp(min(M, MB), 4), mcMax = roundUp(min(M, MC), 4), ncMax = roundUp(min(N, NC), 8), kcMax = min(K, KC);
@@ -1058,14 +1061,14 @@ export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, 
     for (let jc = 0; jc < N; jc += NC) {
       const nc = min(NC, N - jc), ncp = roundUp(nc, 8);
       packB32(b, transB, N, K, jc, pc, nc, kc, pB);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = min(MC, M - ic), mcp = roundUp(mc, 4);
+      for (let ic = r0; ic < r1; ic += MC) {
+        const mc = min(MC, r1 - ic), mcp = roundUp(mc, 4);
         packA32(a, transA, M, K, ic, pc, mc, kc, pA);
         for (let jr = 0; jr < ncp; jr += 8) {
           const pb = pB + <usize>(jr * kc * 4);
           const j0 = jc + jr, cols = min(8, N - j0);
           for (let ir = 0; ir < mcp; ir += 4) {
-            const i0 = ic + ir, rows = min(4, M - i0);
+            const i0 = ic + ir, rows = min(4, r1 - i0);
             const pp = ps + ((<usize>i0 * <usize>N + <usize>j0) << 2);
             const full = rows == 4 && cols == 8;
             micro32(pA + <usize>(ir * kc * 4), pb, kc, full ? pp : edge, full ? ldp : 32);

@@ -414,14 +414,21 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     act: number,
   ): boolean => {
     const S = matmulF32KSlices(K);
-    const T = Math.min(pool.participants(), S);
+    const T = pool.participants();
     if (!kslice || !kfold || T < 2) return false;
-    const sb = splitRows(S, 1, T),
-      n = sb.length - 1;
+    // With more threads than slices, the threads of a group of slices share its rows (in units
+    // of 4): parts in order of slices, then rows, as the optimizer's split of the weights runs.
+    const sb = splitRows(S, 1, Math.min(T, S)),
+      groups = sb.length - 1;
+    const ranges: number[][] = [];
+    for (let g = 0; g < groups; g++) {
+      const rb = splitRows(M, 4, Math.floor(T / groups) + (g < T % groups ? 1 : 0));
+      for (let i = 0; i + 1 < rb.length; i++) ranges.push([sb[g], sb[g + 1], rb[i], rb[i + 1]]);
+    }
     const planes = Math.ceil((S * M * N * 4) / 16) * 16,
       W = matmulF32ScratchBytes(M, N, K) + 16;
-    const partials = scratchAbove(planes + W * (n - 1));
-    const parts = sb.slice(0, -1).map((s0, t) => [a, b, partials, M, N, K, ta, tb, t === 0 ? scratch : partials + planes + (t - 1) * W, s0, sb[t + 1]]);
+    const partials = scratchAbove(planes + W * (ranges.length - 1));
+    const parts = ranges.map((sr, t) => [a, b, partials, M, N, K, ta, tb, t === 0 ? scratch : partials + planes + (t - 1) * W, ...sr]);
     pool.run('matmul_f32_kslice', parts, (p) => kslice(...p));
     // Fold by rows in units of 4, as a following product splits its rows.
     const rb = splitRows(M, 4, T);

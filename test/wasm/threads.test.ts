@@ -446,7 +446,7 @@ t.test('runtime matmul_f32_cols: any split of a one-row product into column rang
 });
 
 t.test(
-  'runtime matmul_f32_kslice + kfold: the K slices of a product, computed in any grouping and folded by any rows, give the bits of the whole product',
+  'runtime matmul_f32_kslice + kfold: the K slices of a product, computed in any grouping of slices and rows and folded by any rows, give the bits of the whole product',
   (t) => {
     const memory = createSharedMemory(512);
     const rt = instantiateRuntimeSync(readRuntimeWasm(), memory);
@@ -489,19 +489,16 @@ t.test(
         const act = Math.floor(r() * 4),
           withBias = r() < 0.7 ? bias : 0;
         rt.matmul_f32_ep(a, b, c1, M, N, K, ta, tb, sc, withBias, act);
-        // The slices in two groups at a random cut, each with its own scratch, in either order.
-        const cut = Math.floor(r() * (S + 1));
-        const groups =
-          r() < 0.5
-            ? [
-                [0, cut],
-                [cut, S],
-              ]
-            : [
-                [cut, S],
-                [0, cut],
-              ];
-        groups.forEach(([s0, s1], i) => kslice(a, b, parts, M, N, K, ta, tb, i ? sc2 : sc, s0!, s1!));
+        // The slices in two groups at a random cut, the first group's rows in two ranges at a
+        // random cut (not only a multiple of 4), each part with its own scratch, in shuffled order.
+        const cut = Math.floor(r() * (S + 1)),
+          rcut = Math.floor(r() * (M + 1));
+        const groups = [
+          [0, cut, 0, rcut],
+          [0, cut, rcut, M],
+          [cut, S, 0, M],
+        ].sort(() => r() - 0.5);
+        groups.forEach(([s0, s1, q0, q1], i) => kslice(a, b, parts, M, N, K, ta, tb, i % 2 ? sc2 : sc, s0!, s1!, q0!, q1!));
         // Folded in row ranges at random cuts (not only multiples of 4).
         const rc = [0, Math.floor(r() * (M + 1)), Math.floor(r() * (M + 1)), M].sort((x, y) => x - y);
         for (let i = 2; i >= 0; i--) kfold(parts, c2, M, N, K, withBias, act, rc[i]!, rc[i + 1]!);
@@ -509,7 +506,7 @@ t.test(
           y = new Uint8Array(memory.buffer, c2, M * N * 4);
         t.ok(
           x.every((v, i) => v === y[i]),
-          `[${M},${N},${K}] ta=${ta} tb=${tb} act=${act} bias=${withBias !== 0}: slices ${groups.map((g) => g.join('-')).join(', ')}, rows ${rc.join(',')}`,
+          `[${M},${N},${K}] ta=${ta} tb=${tb} act=${act} bias=${withBias !== 0}: slices:rows ${groups.map(([s0, s1, q0, q1]) => `${s0}-${s1}:${q0}-${q1}`).join(', ')}, folded rows ${rc.join(',')}`,
         );
         cases++;
       }
