@@ -89,7 +89,8 @@ function serve(models: string, isolate: boolean): Promise<{ server: Server; orig
 }
 
 // At batch 203 the products split by rows; at batch 1 the first layer (1×577×300, above the
-// 2^17 multiply-adds of SPLIT.minMacs, 577 columns: an uneven last part) splits by columns.
+// 2^17 multiply-adds of SPLIT.minMacs, 577 columns: an uneven last part) splits by columns; at
+// batch 40 the second (40×130×577: few rows, K = 577 in two slices) splits by K slices.
 const SRC = `
 X = placeholder(f32, shape=[None, 300], name="X")
 Z = placeholder(f64, shape=[None, 40], name="Z")
@@ -119,6 +120,7 @@ const STEPS: RunStep[] = [
   { fetches: ['init'], feeds: {} },
   { fetches: FETCHES, feeds: { 'X:0': feed('f32', [203, 300], 1) } },
   { fetches: FETCHES, feeds: { 'X:0': feed('f32', [1, 300], 2) } },
+  { fetches: FETCHES, feeds: { 'X:0': feed('f32', [40, 300], 4) } },
   { fetches: ['zz:0'], feeds: { 'Z:0': feed('f64', [700, 40], 3) } },
 ];
 
@@ -190,7 +192,7 @@ t.test('threads and fast math in headless Chromium', async (t) => {
       t.equal(b?.b64, a.b64, `step ${si} ${name}: 2 threads in Chromium = 1 thread in Node, bit for bit`);
     }),
   );
-  t.equal(compared, 11);
+  t.equal(compared, 16);
 
   const fast = await iso.run(2, '/repo/runtime-as/build/runtime-relaxed.wasm');
   t.equal(fast.fastMath, true, `Chromium has relaxed SIMD: fast math on (${fast.fastMathNote})`);
