@@ -70,6 +70,17 @@ export const SPLIT = {
    * 131072,32768,16384` 1.256 / 1.256 / 1.208 ms per step, and 1.174 / 1.153 in a second run.
    */
   minElems: 1 << 14,
+  /**
+   * An f32 product of at most this many rows whose K the runtime sums in several slices (K >
+   * 512) splits by K slices (runtime-as matmul_f32_kslice / matmul_f32_kfold), not by rows: a
+   * split by rows has every thread read and pack all of B, and at a train step's batch of 50 B
+   * is the first layer's weights, which the optimizer's update (split by rows of the variable,
+   * that is by K) writes a part of on each thread: read by the other thread, each such part
+   * crosses between the cores' caches every step. For inference alone (a 784×300 dense layer
+   * at 2 threads, interleaved) the K split is 7, 3, 5, 4, 1 and 0% faster than the row split at
+   * 16, 32, 50, 64, 96 and 128 rows. (Mutable for tests and benchmarks.)
+   */
+  kSplitMaxRows: 128,
 };
 /** Polls of a worker's done word before the blocking main thread waits in Atomics.wait. */
 const SPIN = 20000;
@@ -354,16 +365,6 @@ export function parKernel(pool: ThreadPool | null, part: (id: number) => PartFn)
 const COL_UNIT = 16;
 
 /**
- * An f32 product of at most this many rows whose K the runtime sums in several slices (K > 512)
- * splits by K slices (runtime-as matmul_f32_kslice / matmul_f32_kfold), not by rows: a split by
- * rows has every thread read and pack all of B, and at a train step's batch of 50 B is the first
- * layer's weights, which the optimizer's update (split by rows of the variable, that is by K)
- * writes a part of on each thread: read by the other thread, each such part crosses between the
- * cores' caches every step.
- */
-const KSPLIT_MAX_ROWS = 128;
-
-/**
  * The runtime kernels as the generated module imports them, with the splittable ones wrapped.
  * `scratchAbove(bytes)` gives the address of `bytes` bytes of scratch above every buffer of the
  * running call (the workers' matmul scratch; the caller's is the one the module passes).
@@ -457,7 +458,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     const R = batch * M;
     if (R * N * K < SPLIT.minMacs) return false;
     if (R === 1) return !f64 && cols !== undefined && matmulCols(a, b, c, N, K, tb, scratch, bias, act);
-    if (!f64 && batch === 1 && M <= KSPLIT_MAX_ROWS && matmulF32KSlices(K) > 1 && !matmulSmallPath(M, ta !== 0, tb !== 0))
+    if (!f64 && batch === 1 && M <= SPLIT.kSplitMaxRows && matmulF32KSlices(K) > 1 && !matmulSmallPath(M, ta !== 0, tb !== 0))
       if (matmulK(a, b, c, M, N, K, ta, tb, scratch, bias, act)) return true;
     // A product on the runtime's small-M path splits only by whole batch entries.
     const unit = matmulSmallPath(M, ta !== 0, tb !== 0) ? M : 4;
