@@ -136,7 +136,7 @@ export type PartKernelName = keyof typeof RUNTIME_PART_KERNELS;
 /**
  * The kernels whose products threads split (session/wasm/threads.ts), with the part kernels they
  * split them by: the first (rows) is what a runtime needs for threads at all, the others (the
- * f32 column split) are used when present.
+ * f32 column split, the f32 K-slice split and its fold) are used when present.
  */
 const SPLIT_MATMULS = {
   matmul_f32: ['matmul_f32_part', 'matmul_f32_cols', 'matmul_f32_kslice', 'matmul_f32_kfold'],

@@ -363,6 +363,8 @@ export function parKernel(pool: ThreadPool | null, part: (id: number) => PartFn)
 
 /** Columns per part of a one-row product split by columns (runtime-as matmul_f32_cols). */
 const COL_UNIT = 16;
+/** The most bytes of partials a K split places above a call's buffers (SPLIT.kSplitMaxRows). */
+const KSPLIT_MAX_PARTIAL_BYTES = 16 << 20;
 
 /**
  * The runtime kernels as the generated module imports them, with the splittable ones wrapped.
@@ -415,8 +417,10 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     act: number,
   ): boolean => {
     const S = matmulF32KSlices(K);
+    // (The partials take S·M·N·4 bytes above the call's buffers: a very wide product splits by rows.)
+    if (!kslice || !kfold || S * M * N * 4 > KSPLIT_MAX_PARTIAL_BYTES) return false;
     const T = pool.participants();
-    if (!kslice || !kfold || T < 2) return false;
+    if (T < 2) return false;
     // With more threads than slices, the threads of a group of slices share its rows (in units
     // of 4): parts in order of slices, then rows, as the optimizer's split of the weights runs.
     const sb = splitRows(S, 1, Math.min(T, S)),
