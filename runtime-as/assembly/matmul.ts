@@ -84,6 +84,27 @@ import { math_sigmoid_f32, math_sigmoid_f64, math_tanh_f32, math_tanh_f64 } from
   return K <= block ? SINGLE : k0 == 0 ? FIRST : k0 + kc >= K ? LAST : MID;
 }
 
+/**
+ * The length of the f32 kernels' K slices: K in equal slices of at most KC, a multiple of 4 (K =
+ * 1028 runs as 5 × 208 rather than 4 × 256 + 4, whose last slice would pay a whole pass of
+ * packing and f64 folding for 4 terms). A function of K alone: gemm32Rows, matmul_f32_kslice and
+ * matmul_f32_kfold (and runtime-as/abi.ts matmulF32KSlices) slice alike.
+ */
+// @ts-ignore: decorator
+@inline function sliceK(K: i32): i32 {
+  const slices = (K + KC - 1) / KC;
+  return roundUp((K + slices - 1) / slices, 4);
+}
+
+// The packed f32 path's scratch (matmul_f32_scratch sizes it): the f64 tile accumulator (MB×NC)
+// at cacc, then the packed A block (MC×KC), the packed B block (KC×NC), the 4×8 edge tile.
+// @ts-ignore: decorator
+@inline function scratchA32(cacc: usize, M: i32, N: i32): usize { return cacc + align16(<usize>(roundUp(min(M, MB), 4) * roundUp(min(N, NC), 8) * 8)); }
+// @ts-ignore: decorator
+@inline function scratchB32(pA: usize, M: i32, K: i32): usize { return pA + align16(<usize>(roundUp(min(M, MC), 4) * min(K, KC) * 4)); }
+// @ts-ignore: decorator
+@inline function scratchEdge32(pB: usize, N: i32, K: i32): usize { return pB + align16(<usize>(min(K, KC) * roundUp(min(N, NC), 8) * 4)); }
+
 // f32x4 partial ↔ two f64x2 halves of the accumulator at p (p: cols 0-1, p+16: cols 2-3).
 // @ts-ignore: decorator
 @inline function lo64(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
@@ -741,13 +762,8 @@ function gemm32Rows(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bo
   }
   const cacc = align16(scratch);
   if (useSmallPath(M, ta, tb)) { small32(a, b, c, M, N, K, tb, cacc, bias, act); return; }
-  const mbMax = roundUp(min(M, MB), 4), mcMax = roundUp(min(M, MC), 4), ncMax = roundUp(min(N, NC), 8), kcMax = min(K, KC);
-  const pA = cacc + align16(<usize>(mbMax * ncMax * 8));
-  const pB = pA + align16(<usize>(mcMax * kcMax * 4));
-  const edge = pB + align16(<usize>(kcMax * ncMax * 4)), tile = edge + 128;
-  // K in equal slices of at most KC (a multiple of 4): K = 1028 runs as 5 × 208 rather than
-  // 4 × 256 + 4, whose last slice would pay a whole pass of packing and f64 folding for 4 terms.
-  const slices = (K + KC - 1) / KC, kcb = roundUp((K + slices - 1) / slices, 4);
+  const pA = scratchA32(cacc, M, N), pB = scratchB32(pA, M, K), edge = scratchEdge32(pB, N, K), tile = edge + 128;
+  const kcb = sliceK(K);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc), ncp = roundUp(nc, 8);
     const tilesN = <usize>(ncp >> 3);
@@ -1047,12 +1063,9 @@ export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, 
   if (r0 < 0) r0 = 0;
   if (r1 <= r0 || N <= 0 || K <= KC) return;
   const ldp = <usize>N << 2;
-  const cacc = align16(scratch);
-  const mbMax = roundUp(min(M, MB), 4), mcMax = roundUp(min(M, MC), 4), ncMax = roundUp(min(N, NC), 8), kcMax = min(K, KC);
-  const pA = cacc + align16(<usize>(mbMax * ncMax * 8));
-  const pB = pA + align16(<usize>(mcMax * kcMax * 4));
-  const edge = pB + align16(<usize>(kcMax * ncMax * 4));
-  const slices = (K + KC - 1) / KC, kcb = roundUp((K + slices - 1) / slices, 4);
+  // The layout of gemm32Rows' scratch (its f64 accumulator left unused), so the same size serves.
+  const pA = scratchA32(align16(scratch), M, N), pB = scratchB32(pA, M, K), edge = scratchEdge32(pB, N, K);
+  const kcb = sliceK(K);
   for (let s = s0; s < s1; s++) {
     const pc = s * kcb;
     if (pc >= K) break;
@@ -1091,8 +1104,7 @@ export function matmul_f32_kfold(p: usize, c: usize, M: i32, N: i32, K: i32, bia
   if (r1 > M) r1 = M;
   if (r0 < 0) r0 = 0;
   if (N <= 0 || r1 <= r0 || K <= KC) return;
-  const slices = (K + KC - 1) / KC, kcb = roundUp((K + slices - 1) / slices, 4);
-  const S = (K + kcb - 1) / kcb;
+  const kcb = sliceK(K), S = (K + kcb - 1) / kcb;
   const plane = <usize>M * <usize>N << 2;
   const e0 = <usize>r0 * <usize>N << 2, e1 = <usize>r1 * <usize>N << 2;
   let e = e0;

@@ -418,7 +418,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
   ): boolean => {
     const S = matmulF32KSlices(K);
     // (The partials take S·M·N·4 bytes above the call's buffers: a very wide product splits by rows.)
-    if (!kslice || !kfold || S * M * N * 4 > KSPLIT_MAX_PARTIAL_BYTES) return false;
+    if (S < 2 || !kslice || !kfold || S * M * N * 4 > KSPLIT_MAX_PARTIAL_BYTES) return false;
     const T = pool.participants();
     if (T < 2) return false;
     // With more threads than slices, the threads of a group of slices share its rows (in units
@@ -462,8 +462,8 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     const R = batch * M;
     if (R * N * K < SPLIT.minMacs) return false;
     if (R === 1) return !f64 && cols !== undefined && matmulCols(a, b, c, N, K, tb, scratch, bias, act);
-    if (!f64 && batch === 1 && M <= SPLIT.kSplitMaxRows && matmulF32KSlices(K) > 1 && !matmulSmallPath(M, ta !== 0, tb !== 0))
-      if (matmulK(a, b, c, M, N, K, ta, tb, scratch, bias, act)) return true;
+    if (!f64 && batch === 1 && M <= SPLIT.kSplitMaxRows && !matmulSmallPath(M, ta !== 0, tb !== 0) && matmulK(a, b, c, M, N, K, ta, tb, scratch, bias, act))
+      return true;
     // A product on the runtime's small-M path splits only by whole batch entries.
     const unit = matmulSmallPath(M, ta !== 0, tb !== 0) ? M : 4;
     const T = pool.participants();
