@@ -184,9 +184,9 @@ export const MATMUL_ACT = { none: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
 export type MatmulActivation = keyof typeof MATMUL_ACT;
 
 // Block sizes of runtime-as/assembly/matmul.ts (checked against the wasm by test/runtime).
-const MB = 256,
+const MB = 1024,
   MC = 64,
-  NC = 256,
+  NCP = 320,
   KC = 512,
   MC64 = 64,
   NC64 = 128,
@@ -213,11 +213,18 @@ export function matmulSmallPath(M: number, transA: boolean, transB: boolean): bo
   return M <= (transB ? 8 : 4) && (M === 1 || !transA);
 }
 
+/** The packed f32 matmul's column-block width (matmul.ts blockN): N in equal blocks of at most NCP, a multiple of 8. */
+function matmulF32BlockN(N: number): number {
+  if (N <= 0) return 0;
+  const blocks = Math.ceil(N / NCP);
+  return roundUp(Math.ceil(N / blocks), 8);
+}
+
 /** Scratch bytes matmul_f32(_batched)(_ep) needs (same as the runtime's matmul_f32_scratch). */
 export function matmulF32ScratchBytes(M: number, N: number, K: number): number {
   const mb = roundUp(Math.min(M, MB), 4),
     mc = roundUp(Math.min(M, MC), 4),
-    nc = roundUp(Math.min(N, NC), 8),
+    nc = matmulF32BlockN(N),
     kc = Math.min(K, KC);
   return a16(mb * nc * 8) + a16(mc * kc * 4) + a16(kc * nc * 4) + 256;
 }

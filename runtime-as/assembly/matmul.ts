@@ -3,8 +3,8 @@
  * optional transposes, a batched form, an optional fused epilogue (bias row + activation), and an
  * f32 variant that accumulates every product in f64 (kept for the ABI; codegen no longer needs it).
  *
- * f32 (GotoBLAS / BLIS structure): for each block of NC columns (jc) and MB rows (mb) of C, and
- * each KC slice (pc) of the reduction, op(B)[pc:pc+KC, jc:jc+NC] is packed once into 8-column
+ * f32 (GotoBLAS / BLIS structure): for each block of ≤ NCP columns (jc, equal blocks: blockN) and
+ * MB rows (mb) of C, and each KC slice (pc) of the reduction, op(B)[pc:pc+KC, jc block] is packed once into 8-column
  * panels [k][8] (zero padded) and reused by every MC-row block (ic) of the MB rows, whose
  * op(A)[ic:ic+MC, pc:pc+KC] is packed into 4-row panels [k][4]. A register-blocked 4×8
  * micro-kernel (8 f32x4 accumulators, A broadcast with v128.load32_splat, one k per iteration;
@@ -19,14 +19,16 @@
  * the normal equation) comes within 6e-6 of f64 accumulation, at the speed of the f32 kernel,
  * with no switch on K. When K ≤ KC there is one slice and the tile goes straight to C.
  *
- * Epilogue: the last slice writes each finished tile to C and applies `bias[j]` (a row of N
- * values added to every row, or none) and an activation (ACT_* below) to it while it is in L1,
- * so a dense layer is one pass over its output. Relu is f32x4.max(x, 0); sigmoid and tanh call
+ * Epilogue: the last slice writes each finished tile to C; once an MC-row block of a column block
+ * is finished (its ≤ 64 × 320 values still in L2) `bias[j]` (a row of N values added to every
+ * row, or none) and an activation (ACT_* below) are applied to it, so a dense layer is one pass
+ * over its output. Relu is f32x4.max(x, 0); sigmoid and tanh call
  * the runtime's math_sigmoid_f32 / math_tanh_f32 per lane, the functions generated code calls,
  * so fused results are bit-identical to an unfused epilogue loop.
  *
  * Edge tiles (M%4, N%8) are computed whole on zero-padded panels into a 4×8 scratch tile and
- * their valid part copied to C; the micro-kernel never sees a tail; any K works.
+ * their valid part copied to C; the micro-kernel never sees a tail; any K works. A last panel of
+ * ≤ 4 valid columns runs micro32h (columns 0-3 only, the same sums).
  *
  * Small M (M ≤ 4, or ≤ 8 with transB; A's rows contiguous) skips packing: GEMV-like loops read
  * op(B) in place (B as stored: a[k] splat times 16 contiguous columns of row k into 4 f32x4
@@ -41,16 +43,20 @@
  */
 
 // Block sizes (elements). The KC×8 B micro-panel (16 KiB f32) stays in L1 while the A panels
-// (MC×KC, 128 KiB) stream from L2; the packed B block (KC×NC, 512 KiB) and the f64 accumulator
-// (MB×NC×8, 512 KiB) live in L2/L3 (1 MiB L2 per core on the machine this was tuned on). KC = 512
-// over 256: 2-3% faster (half the f64 folds and packing passes).
+// (MC×KC, 128 KiB) stream from L2; the packed B block (KC × ≤ NCP, ≤ 640 KiB) lives in L2 and the
+// f64 accumulator (MB × ≤ NCP × 8, touched once per tile per slice) in L2/L3 (1 MiB L2 per core on
+// the machine this was tuned on). KC = 512 over 256: 2-3% faster (half the f64 folds and packing
+// passes). NCP = 320 and MB = 1024 over 256 / 256: A and B each packed once for 1000×300×784
+// (docs/runtime.md, 2-4% faster). NC is the small-M path's column block.
 const MC: i32 = 64;
 const NC: i32 = 256;
 const KC: i32 = 512;
+// Widest column block of the packed path: N splits into equal blocks of at most NCP (blockN).
+const NCP: i32 = 320;
 // Sub-block of the micro-kernel: f32 register sums of KF terms, added into the f32 tile.
 const KF: i32 = 64;
-// Rows of C accumulated against one packed B block (bounds the f64 accumulator to MB×NC).
-const MB: i32 = 256;
+// Rows of C accumulated against one packed B block (bounds the f64 accumulator to MB×NCP).
+const MB: i32 = 1024;
 // K chunk of the small-M path (f32 partials of KCS terms, combined in f64).
 const KCS: i32 = 64;
 // f64 (and f32-accumulated-in-f64) blocks.
@@ -96,14 +102,28 @@ import { math_sigmoid_f32, math_sigmoid_f64, math_tanh_f32, math_tanh_f64 } from
   return roundUp((K + slices - 1) / slices, 4);
 }
 
-// The packed f32 path's scratch (matmul_f32_scratch sizes it): the f64 tile accumulator (MB×NC)
-// at cacc, then the packed A block (MC×KC), the packed B block (KC×NC), the 4×8 edge tile.
+/**
+ * The width of the packed f32 path's column blocks: N in equal blocks of at most NCP, a multiple
+ * of 8. Each block repacks A, so N = 300 runs as one block of 304 rather than 256 + 44, whose
+ * second block would pack all of A again for 6 panels. Also sizes the f64 tile accumulator, which
+ * the small-M path reuses (it needs 12·min(N, NC) bytes: blockN(N) ≥ min(N, NC) for N ≤ NCP and
+ * > NCP / 2 beyond, and the accumulator holds ≥ 4 rows of 8 bytes per column).
+ */
 // @ts-ignore: decorator
-@inline function scratchA32(cacc: usize, M: i32, N: i32): usize { return cacc + align16(<usize>(roundUp(min(M, MB), 4) * roundUp(min(N, NC), 8) * 8)); }
+@inline function blockN(N: i32): i32 {
+  if (N <= 0) return 0;
+  const blocks = (N + NCP - 1) / NCP;
+  return roundUp((N + blocks - 1) / blocks, 8);
+}
+
+// The packed f32 path's scratch (matmul_f32_scratch sizes it): the f64 tile accumulator (MB rows ×
+// blockN) at cacc, then the packed A block (MC×KC), the packed B block (KC × blockN), the 4×8 edge tile.
+// @ts-ignore: decorator
+@inline function scratchA32(cacc: usize, M: i32, N: i32): usize { return cacc + align16(<usize>(roundUp(min(M, MB), 4) * blockN(N) * 8)); }
 // @ts-ignore: decorator
 @inline function scratchB32(pA: usize, M: i32, K: i32): usize { return pA + align16(<usize>(roundUp(min(M, MC), 4) * min(K, KC) * 4)); }
 // @ts-ignore: decorator
-@inline function scratchEdge32(pB: usize, N: i32, K: i32): usize { return pB + align16(<usize>(min(K, KC) * roundUp(min(N, NC), 8) * 4)); }
+@inline function scratchEdge32(pB: usize, N: i32, K: i32): usize { return pB + align16(<usize>(min(K, KC) * blockN(N) * 4)); }
 
 // f32x4 partial ↔ two f64x2 halves of the accumulator at p (p: cols 0-1, p+16: cols 2-3).
 // @ts-ignore: decorator
@@ -547,7 +567,7 @@ function small64(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, tb: bool,
 
 /** Scratch bytes needed by matmul_f32(_ep) / matmul_f32_batched(_ep) for these sizes. */
 export function matmul_f32_scratch(M: i32, N: i32, K: i32): i32 {
-  const mb = roundUp(min(M, MB), 4), mc = roundUp(min(M, MC), 4), nc = roundUp(min(N, NC), 8), kc = min(K, KC);
+  const mb = roundUp(min(M, MB), 4), mc = roundUp(min(M, MC), 4), nc = blockN(N), kc = min(K, KC);
   // f64 tile accumulator (≥ 256 bytes: the small path's two f64 rows of 16), A block, B block,
   // edge tile and block tile (128 bytes each).
   return <i32>(align16(<usize>(mb * nc * 8)) + align16(<usize>(mc * kc * 4)) + align16(<usize>(kc * nc * 4)) + 256);
@@ -727,6 +747,42 @@ function packB32(b: usize, tb: bool, N: i32, K: i32, jc: i32, pc: i32, nc: i32, 
 }
 
 /**
+ * micro32 for a panel of at most 4 valid columns (N % 8 in 1..4, the last panel): columns 0-3 of
+ * the [4][8] tile only, with the same sums in the same order (so the same bits), at half the
+ * multiply-adds. Columns 4-7 of dst are left as they were; the caller copies only valid columns.
+ * N = 300 and 100 (the MNIST layers) end in such a panel: 1/38 and 1/13 of their products.
+ */
+function micro32h(pa: usize, pb: usize, kc: i32, dst: usize, ldd: usize): void {
+  const p1 = dst + ldd, p2 = p1 + ldd, p3 = p2 + ldd;
+  let b0: v128;
+  for (let k0 = 0; k0 < kc; k0 += KF) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    let k = min(KF, kc - k0);
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      while (k > 0) {
+        b0 = v128.load(pb);
+        c0 = f32x4.relaxed_madd(v128.load32_splat(pa, 0), b0, c0); c1 = f32x4.relaxed_madd(v128.load32_splat(pa, 4), b0, c1);
+        c2 = f32x4.relaxed_madd(v128.load32_splat(pa, 8), b0, c2); c3 = f32x4.relaxed_madd(v128.load32_splat(pa, 12), b0, c3);
+        pa += 16; pb += 32; k--;
+      }
+    } else {
+      while (k > 0) {
+        b0 = v128.load(pb);
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa, 0), b0)); c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa, 4), b0));
+        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa, 8), b0)); c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa, 12), b0));
+        pa += 16; pb += 32; k--;
+      }
+    }
+    if (k0 == 0) {
+      v128.store(dst, c0); v128.store(p1, c1); v128.store(p2, c2); v128.store(p3, c3);
+    } else {
+      v128.store(dst, f32x4.add(v128.load(dst), c0)); v128.store(p1, f32x4.add(v128.load(p1), c1));
+      v128.store(p2, f32x4.add(v128.load(p2), c2)); v128.store(p3, f32x4.add(v128.load(p3), c3));
+    }
+  }
+}
+
+/**
  * Fold the f32 tile [4][8] at `tile` into the f64 accumulator tile `acc` ([4][8] f64) by `mode`
  * (FIRST: store, MID: add, LAST: add and round to the 4 rows of dst, row stride ldd bytes).
  * Unrolled with a constant mode per caller (tileFirst/tileMid/tileLast), so no branch is left.
@@ -763,9 +819,9 @@ function gemm32Rows(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bo
   const cacc = align16(scratch);
   if (useSmallPath(M, ta, tb)) { small32(a, b, c, M, N, K, tb, cacc, bias, act); return; }
   const pA = scratchA32(cacc, M, N), pB = scratchB32(pA, M, K), edge = scratchEdge32(pB, N, K), tile = edge + 128;
-  const kcb = sliceK(K);
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc), ncp = roundUp(nc, 8);
+  const kcb = sliceK(K), ncb = blockN(N);
+  for (let jc = 0; jc < N; jc += ncb) {
+    const nc = min(ncb, N - jc), ncp = roundUp(nc, 8);
     const tilesN = <usize>(ncp >> 3);
     for (let mb = m0; mb < m1; mb += MB) {
       const mbn = min(MB, m1 - mb);
@@ -789,16 +845,19 @@ function gemm32Rows(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bo
               const full = rows == 4 && cols == 8;
               // One call site, so that binaryen inlines the micro-kernel (measured 20% faster).
               const direct = mode == SINGLE && full;
-              micro32(pa, pb, kc, direct ? pc0 : mode == SINGLE ? edge : tile, direct ? ldc : 32);
+              if (cols <= 4) micro32h(pa, pb, kc, mode == SINGLE ? edge : tile, 32);
+              else micro32(pa, pb, kc, direct ? pc0 : mode == SINGLE ? edge : tile, direct ? ldc : 32);
               if (mode == FIRST) { tileFirst(tile, tacc); continue; }
               if (mode == MID) { tileMid(tile, tacc); continue; }
               if (mode == LAST) tileLast(tile, tacc, full ? pc0 : edge, full ? ldc : 32);
               if (!full) {
                 for (let r = 0; r < rows; r++) memory.copy(pc0 + <usize>r * ldc, edge + (<usize>r << 5), <usize>cols << 2);
               }
-              epi32(pc0, rows, cols, ldc, bias != 0 ? bias + (<usize>j0 << 2) : 0, act);
             }
           }
+          // The block's rows of C are final (in L2): the epilogue once per block, not per tile
+          // (a call per 4×8 tile cost ~2% of a 1000×300×784 product).
+          if (mode == SINGLE || mode == LAST) epi32(c + ((<usize>ic * <usize>N + <usize>jc) << 2), mc, nc, ldc, bias != 0 ? bias + (<usize>jc << 2) : 0, act);
         }
       }
     }
@@ -1065,14 +1124,14 @@ export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, 
   const ldp = <usize>N << 2;
   // The layout of gemm32Rows' scratch (its f64 accumulator left unused), so the same size serves.
   const pA = scratchA32(align16(scratch), M, N), pB = scratchB32(pA, M, K), edge = scratchEdge32(pB, N, K);
-  const kcb = sliceK(K);
+  const kcb = sliceK(K), ncb = blockN(N);
   for (let s = s0; s < s1; s++) {
     const pc = s * kcb;
     if (pc >= K) break;
     const kc = min(kcb, K - pc);
     const ps = p + <usize>s * <usize>M * ldp;
-    for (let jc = 0; jc < N; jc += NC) {
-      const nc = min(NC, N - jc), ncp = roundUp(nc, 8);
+    for (let jc = 0; jc < N; jc += ncb) {
+      const nc = min(ncb, N - jc), ncp = roundUp(nc, 8);
       packB32(b, transB, N, K, jc, pc, nc, kc, pB);
       for (let ic = r0; ic < r1; ic += MC) {
         const mc = min(MC, r1 - ic), mcp = roundUp(mc, 4);
@@ -1084,7 +1143,8 @@ export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, 
             const i0 = ic + ir, rows = min(4, r1 - i0);
             const pp = ps + ((<usize>i0 * <usize>N + <usize>j0) << 2);
             const full = rows == 4 && cols == 8;
-            micro32(pA + <usize>(ir * kc * 4), pb, kc, full ? pp : edge, full ? ldp : 32);
+            if (cols <= 4) micro32h(pA + <usize>(ir * kc * 4), pb, kc, edge, 32);
+            else micro32(pA + <usize>(ir * kc * 4), pb, kc, full ? pp : edge, full ? ldp : 32);
             if (!full) {
               for (let r = 0; r < rows; r++) memory.copy(pp + <usize>r * ldp, edge + (<usize>r << 5), <usize>cols << 2);
             }

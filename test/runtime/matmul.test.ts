@@ -1,7 +1,8 @@
 /**
  * @fileoverview runtime.wasm matmul kernels (f32, f64, f32 accumulated in f64; plain and batched)
  * against a naive f64 matmul, over every transpose combination and sizes that leave every tail
- * (M%4, N%8, K%4), cross the cache blocks (MB=256, MC=64, NC=256/128, KC=512 f32, KC=256 f64) and are 0.
+ * (M%4, N%8, K%4; an f32 last panel of ≤ 4 columns has its own micro-kernel), cross the cache blocks
+ * (f32: MB=1024 rows, MC=64, N in equal blocks of ≤ 320, KC=512; f64: MC=64, NC=128, KC=256) and are 0.
  *
  * Tolerances: |c − ref| ≤ 2·K·ε·Σ_k|a_ik·b_kj| + tiny, with ε = 2^-24 (f32) or 2^-53 (f64)
  * (the standard dot-product error bound); acc64: one f32 rounding, |c − ref| ≤ 2^-24·|ref|·1.01.
@@ -69,6 +70,8 @@ for (const v of ['f32', 'f64', 'acc64'] as const) {
       [128, 128, 128],
       [1030, 9, 300],
       [517, 260, 3],
+      // f32: more rows than MB, N in two blocks (168 + 156, the last panel half wide), two K slices.
+      ...(v === 'f32' ? [[1028, 324, 516] as [number, number, number]] : []),
     ];
     for (const [M, N, K] of shapes) {
       for (const ta of [false, true])
