@@ -747,6 +747,20 @@ function packB32(b: usize, tb: bool, N: i32, K: i32, jc: i32, pc: i32, nc: i32, 
 }
 
 /**
+ * The valid part of an edge tile ([4][8] at `edge`, `cols` ≤ 8 columns of `rows` ≤ 4 rows) to C:
+ * vector and scalar stores (memory.copy calls out of the wasm code per row: a 1000×10 product
+ * spent ~1000 such calls on its last panel).
+ */
+function copyEdge(dst: usize, ldd: usize, edge: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const d = dst + <usize>r * ldd, e = edge + (<usize>r << 5);
+    let j = 0;
+    if (cols >= 4) { v128.store(d, v128.load(e)); j = 4; }
+    for (; j < cols; j++) store<f32>(d + (<usize>j << 2), load<f32>(e + (<usize>j << 2)));
+  }
+}
+
+/**
  * micro32 for a panel of at most 4 valid columns (N % 8 in 1..4, the last panel): columns 0-3 of
  * the [4][8] tile only, with the same sums in the same order (so the same bits), at half the
  * multiply-adds. Columns 4-7 of dst are left as they were; the caller copies only valid columns.
@@ -851,7 +865,7 @@ function gemm32Rows(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bo
               if (mode == MID) { tileMid(tile, tacc); continue; }
               if (mode == LAST) tileLast(tile, tacc, full ? pc0 : edge, full ? ldc : 32);
               if (!full) {
-                for (let r = 0; r < rows; r++) memory.copy(pc0 + <usize>r * ldc, edge + (<usize>r << 5), <usize>cols << 2);
+                copyEdge(pc0, ldc, edge, rows, cols);
               }
             }
           }
@@ -1146,7 +1160,7 @@ export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, 
             if (cols <= 4) micro32h(pA + <usize>(ir * kc * 4), pb, kc, edge, 32);
             else micro32(pA + <usize>(ir * kc * 4), pb, kc, full ? pp : edge, full ? ldp : 32);
             if (!full) {
-              for (let r = 0; r < rows; r++) memory.copy(pp + <usize>r * ldp, edge + (<usize>r << 5), <usize>cols << 2);
+              copyEdge(pp, ldp, edge, rows, cols);
             }
           }
         }
