@@ -357,3 +357,49 @@ t.test('matmul_*_ep: act(A·B + bias) equals matmul then the unfused epilogue bi
     t.same(failures, [], `${dt}: ${n} cases`);
   }
 });
+
+/**
+ * Each element of C is its own sum, so a product's first N columns must be the same bits whatever
+ * columns follow them. N = 8q + r with r in 1..4 ends in a half-width panel (micro32h) and r in
+ * 1..7 in an edge tile copied column by column; appending columns to B up to 8(q+1) computes the
+ * same columns on a full 8-wide panel stored straight to C. Rows M % 4 ≠ 0 end in edge rows
+ * likewise. With the `_ep` epilogue (bias, sigmoid) and across 1-3 K slices.
+ */
+t.test('f32: a column is the same bits on a half-width or edge panel as on a full panel (micro32h, copyEdge)', async (t) => {
+  const failures: string[] = [];
+  let n = 0;
+  for (const M of [5, 12, 67])
+    for (const K of [70, 300, 600, 1100])
+      for (const N of [1, 4, 9, 12, 13, 100, 300, 327])
+        for (const ta of [false, true])
+          for (const tb of [false, true]) {
+            h.reset();
+            const r = rng(M * 7919 + K * 31 + N + (ta ? 2 : 0) + (tb ? 1 : 0));
+            const W = Math.ceil(N / 8) * 8 + (N % 8 === 0 ? 8 : 0);
+            const a = randomArray(M * K, r).map(Math.fround),
+              bw = randomArray(K * W, r).map(Math.fround),
+              bias = randomArray(W, r).map(Math.fround);
+            // B of N columns: the first N columns of the wide B (as stored: [K][N], or [N][K] when transposed).
+            const b = new Array<number>(K * N);
+            for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) b[tb ? j * K + k : k * N + j] = bw[tb ? j * K + k : k * W + j]!;
+            const run = (bm: number[], cols: number): Float32Array => {
+              const pa = h.put('f32', a),
+                pb = h.put('f32', bm),
+                pbias = h.put('f32', bias.slice(0, cols)),
+                pc = h.put('f32', new Array(M * cols).fill(0)),
+                ps = h.alloc(h.rt.matmul_f32_scratch(M, cols, K));
+              h.rt.matmul_f32_ep(pa, pb, pc, M, cols, K, ta ? 1 : 0, tb ? 1 : 0, ps, pbias, 2);
+              return h.f32(pc, M * cols).slice();
+            };
+            const narrow = run(b, N),
+              wide = run(bw, W);
+            n++;
+            for (let i = 0; i < M && failures.length < 10; i++)
+              for (let j = 0; j < N; j++)
+                if (!Object.is(narrow[i * N + j], wide[i * W + j])) {
+                  failures.push(`${M}x${N}x${K} ta=${ta} tb=${tb}: C[${i},${j}] ${narrow[i * N + j]} vs ${wide[i * W + j]} with ${W} columns`);
+                  break;
+                }
+          }
+  t.same(failures, [], `${n} products, each against the same product with columns appended`);
+});
