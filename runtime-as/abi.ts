@@ -6,8 +6,13 @@
  * `compiler/`. See docs/runtime.md.
  */
 
-/** Bump with ABI_VERSION in runtime-as/assembly/index.ts on any signature or layout change. */
-export const RUNTIME_ABI_VERSION = 4;
+/**
+ * Bump with ABI_VERSION in runtime-as/assembly/index.ts on any signature or layout change (5: the
+ * f32 matmul's scratch grew with MB = 1024 and column blocks of ≤ 320, so a module compiled for 4
+ * reserves too little for a version-5 runtime, e.g. the loader's tfg-runtime.wasm with a
+ * `--no-embed-runtime` module: refused, not overrun).
+ */
+export const RUNTIME_ABI_VERSION = 5;
 /** Import module name under which generated modules import the kernels. */
 export const RUNTIME_IMPORT_MODULE = 'tfg_rt';
 /** Both the runtime and the generated module import this memory. */

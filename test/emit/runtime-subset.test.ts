@@ -14,7 +14,15 @@ import { buildProgram } from '../../compiler/frontend/index.js';
 import { compileProgram } from '../../compiler/driver.js';
 import { host } from '../../compiler/host.js';
 import { runtimeFor } from '../../compiler/emit/runtime.js';
-import { RUNTIME_KERNELS, RUNTIME_PART_KERNELS, createSharedMemory, embeddedRuntime, instantiateRuntimeSync } from '../../runtime-as/abi.js';
+import {
+  RUNTIME_ABI_VERSION,
+  RUNTIME_KERNELS,
+  RUNTIME_PART_KERNELS,
+  RuntimeLinkError,
+  createSharedMemory,
+  embeddedRuntime,
+  instantiateRuntimeSync,
+} from '../../runtime-as/abi.js';
 import { Tensor } from '../../session/tensor.js';
 import { loadModelSync } from '../../session/wasm/sync.js';
 import { repoPath } from '../helpers.js';
@@ -166,6 +174,23 @@ t.test('the loader checks the ABI of an embedded subset', (t) => {
   const rt = new Uint8Array(embeddedRuntime(new WebAssembly.Module(sub.wasm as Uint8Array<ArrayBuffer>))!);
   const exp = instantiateRuntimeSync(rt, createSharedMemory(2, 2)) as unknown as { ABI_VERSION: WebAssembly.Global };
   t.ok(exp.ABI_VERSION instanceof WebAssembly.Global, 'ABI_VERSION kept');
+  t.end();
+});
+
+t.test('a module compiled for another runtime ABI is refused, not run (its reserved scratch may be too small: ABI 5 grew the f32 matmul scratch)', (t) => {
+  const r = buildProgram(readFileSync(repoPath('samples/relu_modular.tfg'), 'utf8'), 'relu_modular.tfg');
+  const c = compileProgram(r, { signatures: ['forward'], generic: false, embedRuntime: false });
+  const runtime = full;
+  t.ok(loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { runtime }), 'this ABI loads');
+  const old = { ...(c.manifest as object), runtimeAbiVersion: RUNTIME_ABI_VERSION - 1 };
+  let err: unknown = null;
+  try {
+    loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { runtime, manifest: old as never });
+  } catch (e) {
+    err = e;
+  }
+  t.ok(err instanceof RuntimeLinkError, 'a RuntimeLinkError');
+  t.match((err as Error | null)?.message, `model built for runtime ABI ${RUNTIME_ABI_VERSION - 1}, loader has ${RUNTIME_ABI_VERSION}`);
   t.end();
 });
 
