@@ -10,9 +10,10 @@
  * Bump with ABI_VERSION in runtime-as/assembly/index.ts on any signature or layout change (5: the
  * f32 matmul's scratch grew with MB = 1024 and column blocks of ≤ 320, so a module compiled for 4
  * reserves too little for a version-5 runtime, e.g. the loader's tfg-runtime.wasm with a
- * `--no-embed-runtime` module: refused, not overrun).
+ * `--no-embed-runtime` module: refused, not overrun; 6: a product of more than 128 rows slices K
+ * by up to 1024, and its scratch packs that much of A and B).
  */
-export const RUNTIME_ABI_VERSION = 5;
+export const RUNTIME_ABI_VERSION = 6;
 /** Import module name under which generated modules import the kernels. */
 export const RUNTIME_IMPORT_MODULE = 'tfg_rt';
 /** Both the runtime and the generated module import this memory. */
@@ -193,19 +194,27 @@ const MB = 1024,
   MC = 64,
   NCP = 320,
   KC = 512,
+  KCL = 1024,
+  KCL_ROWS = 128,
   MC64 = 64,
   NC64 = 128,
   KC64 = 256;
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 const a16 = (x: number) => roundUp(x, 16);
 
+/** The longest K slice of an f32 product of M rows (matmul.ts kcMax): KC, or KCL above KCL_ROWS rows. */
+function matmulF32KcMax(M: number): number {
+  return M > KCL_ROWS ? KCL : KC;
+}
+
 /**
- * How many K slices the f32 packed matmul sums a product in (runtime-as matmul.ts gemm32Rows:
- * slices of at most KC, equal and a multiple of 4): 1 for K ≤ KC.
+ * How many K slices the f32 packed matmul sums a product of M rows in (runtime-as matmul.ts
+ * sliceK: slices of at most matmulF32KcMax(M), equal and a multiple of 4): 1 when K fits one.
  */
-export function matmulF32KSlices(K: number): number {
-  if (K <= KC) return 1;
-  const slices = Math.ceil(K / KC),
+export function matmulF32KSlices(M: number, K: number): number {
+  const kcm = matmulF32KcMax(M);
+  if (K <= kcm) return 1;
+  const slices = Math.ceil(K / kcm),
     kcb = roundUp(Math.ceil(K / slices), 4);
   return Math.ceil(K / kcb);
 }
@@ -230,7 +239,7 @@ export function matmulF32ScratchBytes(M: number, N: number, K: number): number {
   const mb = roundUp(Math.min(M, MB), 4),
     mc = roundUp(Math.min(M, MC), 4),
     nc = matmulF32BlockN(N),
-    kc = Math.min(K, KC);
+    kc = Math.min(K, matmulF32KcMax(M));
   return a16(mb * nc * 8) + a16(mc * kc * 4) + a16(kc * nc * 4) + 256;
 }
 /** Scratch bytes matmul_f64 and matmul_f32_acc64 (and batched forms) need. */

@@ -416,7 +416,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     bias: number,
     act: number,
   ): boolean => {
-    const S = matmulF32KSlices(K);
+    const S = matmulF32KSlices(M, K);
     // (The partials take S·M·N·4 bytes above the call's buffers: a very wide product splits by rows.)
     if (S < 2 || !kslice || !kfold || S * M * N * 4 > KSPLIT_MAX_PARTIAL_BYTES) return false;
     const T = pool.participants();

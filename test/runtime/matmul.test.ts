@@ -216,7 +216,7 @@ function blockedCase(M: number, N: number, K: number, ta: boolean, tb: boolean, 
   return null;
 }
 
-t.test('f32: K around the block sizes (KF = KCS = 64, KC = 512, equal slices), packed and small M, all transposes', async (t) => {
+t.test('f32: K around the block sizes (KF = KCS = 64, KC = 512, KCL = 1024 above 128 rows, equal slices), packed and small M, all transposes', async (t) => {
   const Ks = [4, 63, 64, 65, 127, 128, 129, 252, 255, 256, 257, 260, 511, 512, 513, 516, 767, 768, 769, 1020, 1024, 1028, 2047, 2048, 2049];
   for (const [M, N] of [
     [1, 19],
@@ -225,6 +225,8 @@ t.test('f32: K around the block sizes (KF = KCS = 64, KC = 512, equal slices), p
     [8, 5],
     [9, 17],
     [37, 70],
+    [128, 9],
+    [129, 9],
   ] as const) {
     const failures: string[] = [];
     for (const K of Ks)
@@ -243,6 +245,7 @@ t.test('f32: long K (the normal equation’s XᵀX shape, 9×9×20640) within th
     [1, 1],
     [9, 1],
     [4, 9],
+    [132, 3],
   ] as const) {
     t.equal(blockedCase(M, N, 20640, true, false, 77 + M + N), null, `${M}x${N}x20640 transA`);
     t.equal(blockedCase(M, N, 20640, false, false, 78 + M + N), null, `${M}x${N}x20640`);

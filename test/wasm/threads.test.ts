@@ -349,6 +349,8 @@ t.test('runtime matmul_*_part: any split into row ranges gives the bits of the w
     for (const [batch, M, N, K] of [
       [1, 37, 33, 1030],
       [1, 130, 9, 513],
+      // more than 128 rows: K slices of up to 1024 (two of 552 here), folded in f64
+      [1, 260, 12, 1100],
       [3, 21, 17, 40],
       [4, 3, 20, 70],
       [1, 9, 5, 7],
@@ -388,7 +390,7 @@ t.test('runtime matmul_*_part: any split into row ranges gives the bits of the w
       }
     }
   }
-  t.equal(cases, 48);
+  t.equal(cases, 56);
   t.end();
 });
 
@@ -465,7 +467,7 @@ t.test(
       [100, 10, 520],
       [6, 1, 3000],
     ]) {
-      const S = matmulF32KSlices(K);
+      const S = matmulF32KSlices(M, K);
       t.ok(S > 1, `K = ${K} sums in ${S} slices`);
       for (const [ta, tb] of [
         [0, 0],
