@@ -10,8 +10,8 @@
  * Bump with ABI_VERSION in runtime-as/assembly/index.ts on any signature or layout change (5: the
  * f32 matmul's scratch grew with MB = 1024 and column blocks of ≤ 320, so a module compiled for 4
  * reserves too little for a version-5 runtime, e.g. the loader's tfg-runtime.wasm with a
- * `--no-embed-runtime` module: refused, not overrun; 6: a product of more than 128 rows slices K
- * by up to 1024, and its scratch packs that much of A and B).
+ * `--no-embed-runtime` module: refused, not overrun; 6: a product of more than 128 rows with K ≤
+ * 1024 is one K slice, whose scratch packs that much of A and B in place of the f64 accumulator).
  */
 export const RUNTIME_ABI_VERSION = 6;
 /** Import module name under which generated modules import the kernels. */
@@ -202,17 +202,22 @@ const MB = 1024,
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 const a16 = (x: number) => roundUp(x, 16);
 
-/** The longest K slice of an f32 product of M rows (matmul.ts kcMax): KC, or KCL above KCL_ROWS rows. */
-function matmulF32KcMax(M: number): number {
-  return M > KCL_ROWS ? KCL : KC;
+/** Whether an f32 product runs as one K slice of up to KCL, with no f64 accumulator (matmul.ts wideSlice). */
+function matmulF32WideSlice(M: number, K: number): boolean {
+  return M > KCL_ROWS && K <= KCL;
+}
+/** The longest K slice of an f32 product (matmul.ts kcMax). */
+function matmulF32KcMax(M: number, K: number): number {
+  return matmulF32WideSlice(M, K) ? KCL : KC;
 }
 
 /**
  * How many K slices the f32 packed matmul sums a product of M rows in (runtime-as matmul.ts
- * sliceK: slices of at most matmulF32KcMax(M), equal and a multiple of 4): 1 when K fits one.
+ * sliceK: one slice for more than 128 rows and K ≤ 1024, else slices of at most 512, equal and a
+ * multiple of 4): 1 when K fits one.
  */
 export function matmulF32KSlices(M: number, K: number): number {
-  const kcm = matmulF32KcMax(M);
+  const kcm = matmulF32KcMax(M, K);
   if (K <= kcm) return 1;
   const slices = Math.ceil(K / kcm),
     kcb = roundUp(Math.ceil(K / slices), 4);
@@ -236,10 +241,10 @@ function matmulF32BlockN(N: number): number {
 
 /** Scratch bytes matmul_f32(_batched)(_ep) needs (same as the runtime's matmul_f32_scratch). */
 export function matmulF32ScratchBytes(M: number, N: number, K: number): number {
-  const mb = roundUp(Math.min(M, MB), 4),
+  const mb = matmulF32WideSlice(M, K) ? 0 : roundUp(Math.min(M, MB), 4),
     mc = roundUp(Math.min(M, MC), 4),
     nc = matmulF32BlockN(N),
-    kc = Math.min(K, matmulF32KcMax(M));
+    kc = Math.min(K, matmulF32KcMax(M, K));
   return a16(mb * nc * 8) + a16(mc * kc * 4) + a16(kc * nc * 4) + 256;
 }
 /** Scratch bytes matmul_f64 and matmul_f32_acc64 (and batched forms) need. */

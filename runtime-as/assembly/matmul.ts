@@ -12,8 +12,8 @@
  *
  * Accumulation (accurate and fast), three levels: the micro-kernel sums KF = 64 terms in f32
  * registers, then adds them into the f32 tile in memory (≤ KCL/KF = 16 such adds per slice: 24
- * loads/adds/stores per 64·32 multiply-adds, ~2%); across K slices (≤ KC = 512 long, ≤ KCL = 1024
- * for more than KCL_ROWS = 128 rows: kcMax) the tile partials are added in
+ * loads/adds/stores per 64·32 multiply-adds, ~2%); across K slices (≤ KC = 512 long; a product of
+ * more than KCL_ROWS = 128 rows with K ≤ KCL = 1024 is one slice: wideSlice) the tile partials are added in
  * f64 (a tile-major f64 accumulator in scratch, touched once per tile per slice), and C is rounded
  * to f32 once, after the last slice. Error ≲ (KF + KCL/KF)·2⁻²⁴·Σ|a||b| + 2⁻²⁴|c| for any K,
  * against K·2⁻²⁴·Σ|a||b| for one f32 running sum: a long dot product (XᵀX over 20,640 rows of
@@ -52,11 +52,13 @@
 const MC: i32 = 64;
 const NC: i32 = 256;
 const KC: i32 = 512;
-// K slices of a product of more than KCL_ROWS rows are at most KCL long (kcMax). Such a product
-// is never split by K across threads (the host's K split is for ≤ 128 rows), and its slices fold
-// through an f64 accumulator of MB×NCP (2.5 MiB) that a second slice reads back from L3: K = 784
-// (the MNIST first layer at batch 1000) in one slice of 784 rather than two of 392 is 1.8% faster.
-// The KCL×8 B micro-panel (≤ 32 KiB) and a 4-row A panel (≤ 16 KiB) still fit the 48 KiB L1.
+// A product of more than KCL_ROWS rows with K ≤ KCL runs as one slice (wideSlice). Such a product
+// is never split by K across threads (the host's K split is for ≤ 128 rows), and as two slices it
+// would fold through an f64 accumulator of MB×NCP (2.5 MiB) that the second slice reads back from
+// L3: K = 784 (the MNIST first layer at batch 1000) in one slice of 784 rather than two of 392 is
+// 1.3-1.8% faster. One slice needs no accumulator, so its larger packed blocks (A 256 KiB, B
+// 1.25 MiB) take its place and the scratch bound stays that of KC slices. The KCL×8 B micro-panel
+// (≤ 32 KiB) and a 4-row A panel (≤ 16 KiB) still fit the 48 KiB L1.
 const KCL: i32 = 1024;
 const KCL_ROWS: i32 = 128;
 // Widest column block of the packed path: N splits into equal blocks of at most NCP (blockN).
@@ -107,14 +109,17 @@ import { math_sigmoid_f32, math_sigmoid_f64, math_tanh_f32, math_tanh_f64 } from
  */
 // @ts-ignore: decorator
 @inline function sliceK(M: i32, K: i32): i32 {
-  const kcm = kcMax(M);
+  const kcm = kcMax(M, K);
   const slices = (K + kcm - 1) / kcm;
   return roundUp((K + slices - 1) / slices, 4);
 }
 
-/** The longest K slice of an f32 product of M rows (KC, or KCL for more than KCL_ROWS rows). */
+/** Whether an f32 product runs as one slice of up to KCL (more than KCL_ROWS rows, K ≤ KCL), with no f64 accumulator. */
 // @ts-ignore: decorator
-@inline function kcMax(M: i32): i32 { return M > KCL_ROWS ? KCL : KC; }
+@inline function wideSlice(M: i32, K: i32): bool { return M > KCL_ROWS && K <= KCL; }
+/** The longest K slice of an f32 product: KCL for a wide slice, else KC. */
+// @ts-ignore: decorator
+@inline function kcMax(M: i32, K: i32): i32 { return wideSlice(M, K) ? KCL : KC; }
 
 /**
  * The width of the packed f32 path's column blocks: N in equal blocks of at most NCP, a multiple
@@ -133,11 +138,11 @@ import { math_sigmoid_f32, math_sigmoid_f64, math_tanh_f32, math_tanh_f64 } from
 // The packed f32 path's scratch (matmul_f32_scratch sizes it): the f64 tile accumulator (MB rows ×
 // blockN) at cacc, then the packed A block (MC×KC), the packed B block (KC × blockN), the 4×8 edge tile.
 // @ts-ignore: decorator
-@inline function scratchA32(cacc: usize, M: i32, N: i32): usize { return cacc + align16(<usize>(roundUp(min(M, MB), 4) * blockN(N) * 8)); }
+@inline function scratchA32(cacc: usize, M: i32, N: i32, K: i32): usize { return wideSlice(M, K) ? cacc : cacc + align16(<usize>(roundUp(min(M, MB), 4) * blockN(N) * 8)); }
 // @ts-ignore: decorator
-@inline function scratchB32(pA: usize, M: i32, K: i32): usize { return pA + align16(<usize>(roundUp(min(M, MC), 4) * min(K, kcMax(M)) * 4)); }
+@inline function scratchB32(pA: usize, M: i32, K: i32): usize { return pA + align16(<usize>(roundUp(min(M, MC), 4) * min(K, kcMax(M, K)) * 4)); }
 // @ts-ignore: decorator
-@inline function scratchEdge32(pB: usize, M: i32, N: i32, K: i32): usize { return pB + align16(<usize>(min(K, kcMax(M)) * blockN(N) * 4)); }
+@inline function scratchEdge32(pB: usize, M: i32, N: i32, K: i32): usize { return pB + align16(<usize>(min(K, kcMax(M, K)) * blockN(N) * 4)); }
 
 // f32x4 partial ↔ two f64x2 halves of the accumulator at p (p: cols 0-1, p+16: cols 2-3).
 // @ts-ignore: decorator
@@ -601,8 +606,8 @@ function small64(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, tb: bool,
 
 /** Scratch bytes needed by matmul_f32(_ep) / matmul_f32_batched(_ep) for these sizes. */
 export function matmul_f32_scratch(M: i32, N: i32, K: i32): i32 {
-  const mb = roundUp(min(M, MB), 4), mc = roundUp(min(M, MC), 4), nc = blockN(N), kc = min(K, kcMax(M));
-  // f64 tile accumulator (≥ 256 bytes: the small path's two f64 rows of 16), A block, B block,
+  const mb = wideSlice(M, K) ? 0 : roundUp(min(M, MB), 4), mc = roundUp(min(M, MC), 4), nc = blockN(N), kc = min(K, kcMax(M, K));
+  // f64 tile accumulator (≥ 256 bytes: the small path's two f64 rows of 16; none for a wide slice), A block, B block,
   // edge tile and block tile (128 bytes each).
   return <i32>(align16(<usize>(mb * nc * 8)) + align16(<usize>(mc * kc * 4)) + align16(<usize>(kc * nc * 4)) + 256);
 }
@@ -866,7 +871,7 @@ function gemm32Rows(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bo
   }
   const cacc = align16(scratch);
   if (useSmallPath(M, ta, tb)) { small32(a, b, c, M, N, K, tb, cacc, bias, act); return; }
-  const pA = scratchA32(cacc, M, N), pB = scratchB32(pA, M, K), edge = scratchEdge32(pB, M, N, K), tile = edge + 128;
+  const pA = scratchA32(cacc, M, N, K), pB = scratchB32(pA, M, K), edge = scratchEdge32(pB, M, N, K), tile = edge + 128;
   const kcb = sliceK(M, K), ncb = blockN(N);
   for (let jc = 0; jc < N; jc += ncb) {
     const nc = min(ncb, N - jc), ncp = roundUp(nc, 8);
@@ -875,7 +880,7 @@ function gemm32Rows(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, ta: bo
       const mbn = min(MB, m1 - mb);
       for (let pc = 0; pc < K; pc += kcb) {
         const kc = min(kcb, K - pc);
-        const mode = blockMode(pc, kc, K, kcMax(M));
+        const mode = blockMode(pc, kc, K, kcMax(M, K));
         // One packed B block serves every row block of the chunk.
         packB32(b, tb, N, K, jc, pc, nc, kc, pB);
         for (let ic = mb; ic < mb + mbn; ic += MC) {
@@ -1156,7 +1161,7 @@ export function matmul_f32_cols(a: usize, b: usize, c: usize, N: i32, K: i32, tr
 }
 
 /**
- * K slices [s0, s1) of rows [r0, r1) of a product C[M,N] = op(A)·op(B) with K > kcMax(M) (several
+ * K slices [s0, s1) of rows [r0, r1) of a product C[M,N] = op(A)·op(B) with K > kcMax(M, K) (several
  * slices: gemm32Rows' `kcb` slicing, sliceK(M, K)): slice s's f32 partial of each
  * element, exactly as the whole call computes it before folding it into its f64 accumulator, to
  * p + s·M·N·4 (row-major M×N). With matmul_f32_kfold this splits a product with few rows and a
@@ -1168,10 +1173,10 @@ export function matmul_f32_cols(a: usize, b: usize, c: usize, N: i32, K: i32, tr
 export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, K: i32, transA: bool, transB: bool, scratch: usize, s0: i32, s1: i32, r0: i32, r1: i32): void {
   if (r1 > M) r1 = M;
   if (r0 < 0) r0 = 0;
-  if (r1 <= r0 || N <= 0 || K <= kcMax(M)) return;
+  if (r1 <= r0 || N <= 0 || K <= kcMax(M, K)) return;
   const ldp = <usize>N << 2;
   // The layout of gemm32Rows' scratch (its f64 accumulator left unused), so the same size serves.
-  const pA = scratchA32(align16(scratch), M, N), pB = scratchB32(pA, M, K), edge = scratchEdge32(pB, M, N, K);
+  const pA = scratchA32(align16(scratch), M, N, K), pB = scratchB32(pA, M, K), edge = scratchEdge32(pB, M, N, K);
   const kcb = sliceK(M, K), ncb = blockN(N);
   for (let s = s0; s < s1; s++) {
     const pc = s * kcb;
@@ -1211,7 +1216,7 @@ export function matmul_f32_kslice(a: usize, b: usize, p: usize, M: i32, N: i32, 
 export function matmul_f32_kfold(p: usize, c: usize, M: i32, N: i32, K: i32, bias: usize, act: i32, r0: i32, r1: i32): void {
   if (r1 > M) r1 = M;
   if (r0 < 0) r0 = 0;
-  if (N <= 0 || r1 <= r0 || K <= kcMax(M)) return;
+  if (N <= 0 || r1 <= r0 || K <= kcMax(M, K)) return;
   const kcb = sliceK(M, K), S = (K + kcb - 1) / kcb;
   const plane = <usize>M * <usize>N << 2;
   const e0 = <usize>r0 * <usize>N << 2, e1 = <usize>r1 * <usize>N << 2;

@@ -158,11 +158,14 @@ t.test('batched matmul with strides (0 broadcasts)', async (t) => {
   }
 });
 
-t.test('scratch sizes: TS mirror in abi.ts equals the runtime', async (t) => {
+t.test('scratch sizes: TS mirror in abi.ts equals the runtime; the unbounded shape bounds them all', async (t) => {
   const mismatches: string[] = [];
-  for (const M of [0, 1, 4, 63, 64, 65, 1000])
-    for (const N of [0, 1, 8, 255, 256, 300])
-      for (const K of [0, 1, 255, 256, 1000]) {
+  // compiler/schedule/layout.ts reserves the scratch of the unbounded shape for any product.
+  const worst = matmulF32ScratchBytes(1 << 20, 1 << 20, 1 << 20);
+  for (const M of [0, 1, 4, 63, 64, 65, 128, 129, 1000, 1 << 20])
+    for (const N of [0, 1, 8, 255, 256, 300, 320, 321, 1 << 20])
+      for (const K of [0, 1, 255, 256, 511, 512, 513, 1000, 1024, 1025, 1 << 20]) {
+        if (matmulF32ScratchBytes(M, N, K) > worst) mismatches.push(`f32 ${M},${N},${K} needs more than the unbounded shape`);
         if (h.rt.matmul_f32_scratch(M, N, K) !== matmulF32ScratchBytes(M, N, K)) mismatches.push(`f32 ${M},${N},${K}`);
         if (h.rt.matmul_f64_scratch(M, N, K) !== matmulF64ScratchBytes(M, N, K)) mismatches.push(`f64 ${M},${N},${K}`);
         if (h.rt.matmul_f32_acc64_scratch(M, N, K) !== matmulF64ScratchBytes(M, N, K)) mismatches.push(`acc64 ${M},${N},${K}`);
