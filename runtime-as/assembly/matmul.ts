@@ -136,7 +136,8 @@ import { math_sigmoid_f32, math_sigmoid_f64, math_tanh_f32, math_tanh_f64 } from
 }
 
 // The packed f32 path's scratch (matmul_f32_scratch sizes it): the f64 tile accumulator (MB rows ×
-// blockN) at cacc, then the packed A block (MC×KC), the packed B block (KC × blockN), the 4×8 edge tile.
+// blockN) at cacc (none for a wide slice: A starts at cacc), then the packed A block (MC × the
+// slice, ≤ KC or ≤ KCL for a wide slice), the packed B block (the slice × blockN), the 4×8 edge tile.
 // @ts-ignore: decorator
 @inline function scratchA32(cacc: usize, M: i32, N: i32, K: i32): usize { return wideSlice(M, K) ? cacc : cacc + align16(<usize>(roundUp(min(M, MB), 4) * blockN(N) * 8)); }
 // @ts-ignore: decorator

@@ -192,7 +192,8 @@ t.test('acc64 is more accurate than f32 accumulation on a cancelling sum', async
 
 /**
  * Tighter than the dot-product bound for long K: the packed kernel sums 64 terms in f32 registers
- * and adds at most 8 such sums into an f32 tile per KC = 512 slice, the small-M path sums chunks of
+ * and adds at most 16 such sums into an f32 tile per slice (8 per KC = 512 slice, 16 in a wide slice
+ * of ≤ 1024 above 128 rows), the small-M path sums chunks of
  * 64 terms; slices/chunks are added in f64 and C rounded once, so
  * |c − ref| ≤ 80·ε·Σ|a||b| + ε·|ref| (+ the f64 part, ≤ K·2⁻⁵³·Σ|a||b|) whatever K is.
  */
@@ -241,6 +242,20 @@ t.test('f32: K around the block sizes (KF = KCS = 64, KC = 512, KCL = 1024 above
     t.same(failures, [], `${M}x${N}: ${Ks.length * 4} depths × transposes`);
   }
 });
+
+t.test(
+  'f32: wide slices at full size (one K slice of ≤ 1024 above 128 rows: the widest B block, several column and MB blocks) within the bound and the scratch',
+  async (t) => {
+    for (const [M, N, K, tas] of [
+      [132, 640, 1024, [false]],
+      [1030, 90, 1000, [false]],
+      [129, 321, 516, [false, true]],
+    ] as const)
+      for (const ta of tas)
+        for (const tb of [false, true])
+          t.equal(blockedCase(M, N, K, ta, tb, M + N + K + (ta ? 1 : 0) + (tb ? 2 : 0)), null, `${M}x${N}x${K} transA=${ta} transB=${tb}`);
+  },
+);
 
 t.test('f32: long K (the normal equation’s XᵀX shape, 9×9×20640) within the blocked bound', async (t) => {
   for (const [M, N] of [

@@ -21,9 +21,9 @@ async function wasmText(bytes: Uint8Array): Promise<string> {
 }
 
 /**
- * `call`s whose result a later `drop` discards after a `br_if` within the next few instructions
- * of the same function: the shape binaryen gives a speculated arm (its value is left on the stack
- * for the `br_if`, which leaves the block when its condition holds, else it is dropped).
+ * `call`s followed within a few instructions by a `br_if` and, right after it, a `drop`: the shape
+ * binaryen gives a speculated arm (its value is left on the stack for the `br_if`, which leaves
+ * the block with it when its condition holds; else the next instruction drops it).
  */
 export function speculativeCalls(text: string): string[] {
   const lines = text.split('\n');
@@ -35,7 +35,7 @@ export function speculativeCalls(text: string): string[] {
     if (!l.startsWith('call ')) continue;
     const next = lines.slice(i + 1, i + 9).map((x) => x.trim());
     const br = next.findIndex((x) => x.startsWith('br_if'));
-    if (br >= 0 && next.slice(br + 1).includes('drop')) out.push(`${func}: ${l}`);
+    if (br >= 0 && next[br + 1] === 'drop') out.push(`${func}: ${l}`);
   }
   return out;
 }
@@ -58,6 +58,20 @@ t.test('the scan finds the pattern it looks for', async (t) => {
   const hits = speculativeCalls(await wasmText(buffer));
   t.equal(hits.length, 1, hits.join('; '));
   t.match(hits[0], /call \$sig/);
+  // Not speculation: a call that is the condition of a value-less br_if.
+  const ok = wabt.parseWat(
+    'ok.wat',
+    `(module
+    (func $sig (param f32) (result f32) local.get 0)
+    (func $f (param $x f32) (result f32)
+      (block $done
+        (br_if $done (f32.gt (call $sig (local.get $x)) (f32.const 0)))
+        (drop (i32.const 1)))
+      local.get $x))`,
+  );
+  const okBytes = ok.toBinary({ write_debug_names: true }).buffer;
+  ok.destroy();
+  t.same(speculativeCalls(await wasmText(okBytes)), [], 'a call in a branch condition is not flagged');
 });
 
 for (const variant of ['simd', 'relaxed'] as RuntimeVariant[]) {

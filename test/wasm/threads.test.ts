@@ -348,8 +348,11 @@ t.test('runtime matmul_*_part: any split into row ranges gives the bits of the w
     const es = f64 ? 8 : 4;
     for (const [batch, M, N, K] of [
       [1, 37, 33, 1030],
+      // more than 128 rows and K ≤ 1024: one K slice (runtime wideSlice), whatever rows a part has
       [1, 130, 9, 513],
-      // more than 128 rows: K slices of up to 1024 (two of 552 here), folded in f64
+      [1, 260, 12, 1000],
+      [1, 1100, 20, 784],
+      // more than 128 rows and K > 1024: slices of ≤ 512 (368 + 368 + 364), folded in f64
       [1, 260, 12, 1100],
       [3, 21, 17, 40],
       [4, 3, 20, 70],
@@ -390,7 +393,7 @@ t.test('runtime matmul_*_part: any split into row ranges gives the bits of the w
       }
     }
   }
-  t.equal(cases, 56);
+  t.equal(cases, 72);
   t.end();
 });
 
