@@ -247,6 +247,25 @@ export function matmulF32ScratchBytes(M: number, N: number, K: number): number {
     kc = Math.min(K, matmulF32KcMax(M, K));
   return a16(mb * nc * 8) + a16(mc * kc * 4) + a16(kc * nc * 4) + 256;
 }
+/**
+ * An upper bound of the scratch bytes one product of `dtype` needs (matmul_f32 / matmul_f64 and
+ * their batched and `_ep` forms, and the thread parts the caller runs in it), given M, N and K as
+ * numbers or null (any size). matmulF32ScratchBytes is not monotonic: a wide slice (more than
+ * KCL_ROWS rows, K ≤ KCL) has no f64 accumulator, and the column block peaks at N = NCP. So an
+ * unknown dimension is tried at every value where one of its pieces peaks: M at KCL_ROWS (the most
+ * rows that are never wide) and beyond MB, N at NCP and beyond, K at KC, KCL and beyond.
+ */
+export function matmulScratchBound(dtype: 'f32' | 'f64', M: number | null, N: number | null, K: number | null): number {
+  const BIG = 1 << 20;
+  const ms = M === null ? [KCL_ROWS, BIG] : [M],
+    ns = N === null ? [NCP, BIG] : [N],
+    ks = K === null ? [KC, KCL, BIG] : [K];
+  let most = 0;
+  for (const m of ms)
+    for (const n of ns) for (const k of ks) most = Math.max(most, dtype === 'f32' ? matmulF32ScratchBytes(m, n, k) : matmulF64ScratchBytes(m, n, k));
+  return most;
+}
+
 /** Scratch bytes matmul_f64 and matmul_f32_acc64 (and batched forms) need. */
 export function matmulF64ScratchBytes(M: number, N: number, K: number): number {
   const mc = roundUp(Math.min(M, MC64), 4),

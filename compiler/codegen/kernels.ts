@@ -22,7 +22,17 @@ import { byteSize, type DType } from '../../session/dtype.js';
 import type { Node } from '../ir/graph.js';
 import { LoweringError, type OpaqueEmitter } from '../ops/lower-api.js';
 import { getOp } from '../ops/registry.js';
-import type { Body, Kernel, Load, LoopKernel, MatmulKernel, OpaqueKernel, ReduceKernel, Store } from '../schedule/kernel.js';
+import {
+  MAX_REDUCE_SEGMENTS,
+  type Body,
+  type Kernel,
+  type Load,
+  type LoopKernel,
+  type MatmulKernel,
+  type OpaqueKernel,
+  type ReduceKernel,
+  type Store,
+} from '../schedule/kernel.js';
 import { MATMUL_ACT } from '../../runtime-as/abi.js';
 import { Poly, contiguousStrides, numel } from '../ir/sym.js';
 import { FAIL, STATUS_ADDR, ValueBuilder, lanesFor, scalarType, type BValue, type Lanes } from './expr.js';
@@ -139,8 +149,8 @@ function emitSplitKernel(ctx: KernelContext, k: LoopKernel | ReduceKernel, name:
   return true;
 }
 
-/** A full reduction in segments: at most this many, of at least SEGMENT_MIN elements (fewer elements: one segment). */
-const MAX_SEGMENTS = 64;
+/** A full reduction in segments: at most this many (schedule/kernel.ts), of at least SEGMENT_MIN elements (fewer elements: one segment). */
+const MAX_SEGMENTS = MAX_REDUCE_SEGMENTS;
 const SEGMENT_LOG2 = 14;
 
 /**

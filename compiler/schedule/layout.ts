@@ -13,7 +13,9 @@
  */
 import { byteSize, type DType } from '../../session/dtype.js';
 import { STATUS_ADDR, STATUS_BYTES } from '../../session/wasm/status.js';
-import { matmulF32ScratchBytes, matmulF64ScratchBytes, matrixInverseScratchBytes } from '../../runtime-as/abi.js';
+import { matmulScratchBound, matrixInverseScratchBytes } from '../../runtime-as/abi.js';
+import { MAX_REDUCE_SEGMENTS } from './kernel.js';
+import { getOp } from '../ops/registry.js';
 import { CompileError, error } from '../diagnostics/diagnostic.js';
 import type { Graph, Node } from '../ir/graph.js';
 import type { Tensor } from '../../session/tensor.js';
@@ -172,6 +174,51 @@ export function moduleNodes(graph: Graph, entries: readonly EntryPlan[]): Node[]
   return graph.nodes.filter((n) => keep.has(n));
 }
 
+/**
+ * Bytes of the runtime scratch the module's kernels can use at once (one kernel runs at a time):
+ * the largest product's matmul scratch (runtime-as/abi.ts matmulScratchBound: a dimension that is
+ * not a constant counts as any size), a matrix inverse's, and a segmented reduction's partials.
+ * Products come from every entry's matmul kernels (their dims after the passes) and, with a
+ * generic path, from every contraction of the graph by its static shape (kernels with run-time
+ * shapes run them; an unknown rank leaves every dimension unknown). A module of small products
+ * reserves kilobytes where the bound of any product (3.25 MiB) was reserved for every module.
+ * The scratch is shared by the kernels of every entry, so it must hold the most any one needs;
+ * a product that outgrew it would overwrite the slot tables and constants above it.
+ */
+export function runtimeScratchBytes(nodes: readonly Node[], entries: readonly EntryPlan[]): number {
+  let bytes = MAX_REDUCE_SEGMENTS * 8;
+  const product = (dt: DType | null, M: number | null, N: number | null, K: number | null): void => {
+    if (dt === 'f32' || dt === 'f64') bytes = Math.max(bytes, matmulScratchBound(dt, M, N, K));
+  };
+  const known = (p: Poly | undefined): number | null => (p !== undefined && p.isConst() ? p.constValue() : null);
+  for (const e of entries) {
+    if (!e.plan) continue;
+    for (const k of e.plan.kernels) {
+      if (k.kind !== 'matmul') continue;
+      const as = e.plan.fusion.shapes.get(k.a);
+      const r = k.space.length;
+      const K = as ? (k.transposeA ? as[as.length - 2] : as[as.length - 1]) : undefined;
+      product(k.node.dtype, known(k.space[r - 2]), known(k.space[r - 1]), known(K));
+    }
+  }
+  const generic = entries.some((e) => e.kind === 'generic');
+  for (const n of nodes) {
+    const low = getOp(n.op).lower;
+    if (generic && low.fusion === 'contraction') {
+      const { a, b, transposeA, transposeB } = low.operands(n);
+      const dim = (s: Node['shape'], fromEnd: number): number | null => (s && s.length >= 2 ? (s[s.length - fromEnd] ?? null) : null);
+      product(n.dtype, dim(a.shape, transposeA ? 1 : 2), dim(b.shape, transposeB ? 2 : 1), dim(a.shape, transposeA ? 2 : 1));
+    }
+    if (n.op === 'matrix_inverse') {
+      // An inverse of a size known only at run time keeps the reservation every module had before
+      // (3.25 MiB: n up to ~650); its scratch grows as n².
+      const last = n.shape?.[n.shape.length - 1];
+      bytes = Math.max(bytes, typeof last === 'number' ? matrixInverseScratchBytes(last) : matmulScratchBound('f32', null, null, null));
+    }
+  }
+  return bytes;
+}
+
 /** Lay out the module's static memory for its entries (each must have its memory plan). */
 export function layoutModule(graph: Graph, entries: readonly EntryPlan[], bake?: ReadonlyMap<string, Tensor>): ModuleLayout {
   let top = STATUS_ADDR + STATUS_BYTES;
@@ -193,10 +240,7 @@ export function layoutModule(graph: Graph, entries: readonly EntryPlan[], bake?:
     randoms.push({ node: n.name, stateAddr: top });
     top += 32;
   }
-  let scratchBytes = Math.max(matmulF32ScratchBytes(1 << 20, 1 << 20, 1 << 20), matmulF64ScratchBytes(1 << 20, 1 << 20, 1 << 20));
-  for (const n of nodes)
-    if (n.op === 'matrix_inverse' && n.shape && typeof n.shape[n.shape.length - 1] === 'number')
-      scratchBytes = Math.max(scratchBytes, matrixInverseScratchBytes(n.shape[n.shape.length - 1] as number));
+  const scratchBytes = runtimeScratchBytes(nodes, entries);
   const runtimeScratch = a16(top);
   top = runtimeScratch + a16(scratchBytes);
 

@@ -9,7 +9,7 @@
  * Writes past C and past the scratch size the runtime asks for are checked untouched (guard values).
  */
 import t from 'tap';
-import { matmulF32ScratchBytes, matmulF64ScratchBytes } from '../../runtime-as/abi.js';
+import { matmulF32ScratchBytes, matmulF64ScratchBytes, matmulScratchBound } from '../../runtime-as/abi.js';
 import { Harness, naiveMatmul, randomArray, rng } from './harness.js';
 
 type Variant = 'f32' | 'f64' | 'acc64';
@@ -171,6 +171,32 @@ t.test('scratch sizes: TS mirror in abi.ts equals the runtime; the unbounded sha
         if (h.rt.matmul_f32_acc64_scratch(M, N, K) !== matmulF64ScratchBytes(M, N, K)) mismatches.push(`acc64 ${M},${N},${K}`);
       }
   t.same(mismatches, []);
+});
+
+t.test('matmulScratchBound: a dimension left unknown bounds the scratch of every size it can take', async (t) => {
+  // compiler/schedule/layout.ts sizes a module's scratch with it; the scratch is not monotonic in
+  // M, N or K (a wide slice has no f64 accumulator; the column block peaks at N = 320).
+  const dims = [
+    1, 3, 4, 5, 8, 9, 63, 64, 65, 127, 128, 129, 130, 300, 319, 320, 321, 511, 512, 513, 640, 784, 1000, 1023, 1024, 1025, 1028, 2047, 2048, 4096, 20640,
+  ];
+  const bad: string[] = [];
+  let checked = 0;
+  for (const dt of ['f32', 'f64'] as const) {
+    const exact = dt === 'f32' ? matmulF32ScratchBytes : matmulF64ScratchBytes;
+    for (const M of dims)
+      for (const N of dims)
+        for (const K of dims) {
+          const need = exact(M, N, K);
+          for (let mask = 0; mask < 8; mask++) {
+            const b = matmulScratchBound(dt, mask & 1 ? null : M, mask & 2 ? null : N, mask & 4 ? null : K);
+            checked++;
+            if (b < need) bad.push(`${dt} ${M}x${N}x${K} mask ${mask}: bound ${b} < ${need}`);
+          }
+          if (matmulScratchBound(dt, M, N, K) !== need) bad.push(`${dt} ${M}x${N}x${K}: a known shape's bound is not its scratch`);
+        }
+  }
+  t.same(bad.slice(0, 10), [], `${checked} (shape, unknown dims) pairs`);
+  t.equal(matmulScratchBound('f32', null, null, null), matmulF32ScratchBytes(1 << 20, 1 << 20, 1 << 20), 'all unknown: the former reservation of every module');
 });
 
 t.test('acc64 is more accurate than f32 accumulation on a cancelling sum', async (t) => {
