@@ -133,13 +133,21 @@ export const MATMUL_OPS = {
             st,
             m.call(
               `rt_matrix_inverse_${n.dtype!}`,
-              [e.addr(n.inputs[0]), e.addr(n), e.poly(numel(s.slice(0, -2))), e.poly(nn), m.i32(n.attrs.adjoint ? 1 : 0), m.i32(e.runtimeScratch)],
+              [e.addr(n.inputs[0]), e.addr(n), e.poly(numel(s.slice(0, -2))), e.poly(nn), m.i32(n.attrs.adjoint ? 1 : 0), e.scratch()],
               'i32',
             ),
           ),
         ];
         vb.fail(f.get(st), FAIL.notInvertible);
         return [...out, ...vb.stmts];
+      },
+      // The LU's f64 copy, pivots and row order (runtime-as/abi.ts matrixInverseScratchBytes:
+      // a16(8n²) + a16(8n) + a16(4n) ≤ 8n² + 12n + 48) in the per-call scratch, sized for the run's
+      // n: in the fixed runtime scratch, an n known only at run time outgrew it past n ≈ 650.
+      scratch(n, shape) {
+        const s = shape(n.inputs[0]);
+        const k = s[s.length - 1]!;
+        return k.mul(k).scale(8).add(k.scale(12)).add(48);
       },
     },
     infer(inputs) {

@@ -13,7 +13,7 @@
  */
 import { byteSize, type DType } from '../../session/dtype.js';
 import { STATUS_ADDR, STATUS_BYTES } from '../../session/wasm/status.js';
-import { matmulScratchBound, matrixInverseScratchBytes } from '../../runtime-as/abi.js';
+import { matmulScratchBound } from '../../runtime-as/abi.js';
 import { MAX_REDUCE_SEGMENTS } from './kernel.js';
 import { getOp } from '../ops/registry.js';
 import { CompileError, error } from '../diagnostics/diagnostic.js';
@@ -177,7 +177,8 @@ export function moduleNodes(graph: Graph, entries: readonly EntryPlan[]): Node[]
 /**
  * Bytes of the runtime scratch the module's kernels can use at once (one kernel runs at a time):
  * the largest product's matmul scratch (runtime-as/abi.ts matmulScratchBound: a dimension that is
- * not a constant counts as any size), a matrix inverse's, and a segmented reduction's partials.
+ * not a constant counts as any size) and a segmented reduction's partials. (A matrix inverse uses
+ * the per-call scratch, sized for the run's n.)
  * Products come from every entry's matmul kernels (their dims after the passes) and, with a
  * generic path, from every contraction of the graph by its static shape (kernels with run-time
  * shapes run them; an unknown rank leaves every dimension unknown). A module of small products
@@ -208,12 +209,6 @@ export function runtimeScratchBytes(nodes: readonly Node[], entries: readonly En
       const { a, b, transposeA, transposeB } = low.operands(n);
       const dim = (s: Node['shape'], fromEnd: number): number | null => (s && s.length >= 2 ? (s[s.length - fromEnd] ?? null) : null);
       product(n.dtype, dim(a.shape, transposeA ? 1 : 2), dim(b.shape, transposeB ? 2 : 1), dim(a.shape, transposeA ? 2 : 1));
-    }
-    if (n.op === 'matrix_inverse') {
-      // An inverse of a size known only at run time keeps the reservation every module had before
-      // (3.25 MiB: n up to ~650); its scratch grows as n².
-      const last = n.shape?.[n.shape.length - 1];
-      bytes = Math.max(bytes, typeof last === 'number' ? matrixInverseScratchBytes(last) : matmulScratchBound('f32', null, null, null));
     }
   }
   return bytes;

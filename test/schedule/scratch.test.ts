@@ -91,13 +91,29 @@ c = matmul(a, w, name="c")
   );
   // a·w with a of unknown rank: M and K unknown (K is 2 at run time, but the bound does not use it), N = 2.
   t.equal(unknownRank.manifest.memory.runtimeScratchBytes, matmulScratchBound('f32', null, 2, null), 'unknown rank');
-  const inverse = compileProgram(
+  t.end();
+});
+
+t.test('an inverse of a size known only at run time takes its scratch per call: n = 50, 700, 1000', (t) => {
+  // Until 2026-12-05 it used the fixed runtime scratch (3.25 MiB), which n = 700 outgrew: the run
+  // failed with a wasm "memory access out of bounds" (or, with more memory above, overwrote the
+  // slot tables and constants).
+  const c = compileProgram(
     build(`m = placeholder(f64, shape=[None, None], name="m")
 i = matrix_inverse(m, name="i")
-signature inv(m) -> i
+d = matmul(m, i, name="d")
+signature inv(m) -> {"i": i, "d": d}
 `),
   );
-  t.ok(inverse.manifest.memory.runtimeScratchBytes >= matmulScratchBound('f32', null, null, null), 'inverse of unknown size');
+  const s = loadModelSync(c.wasm as Uint8Array<ArrayBuffer>).createSession({ threads: 1 });
+  for (const n of [50, 700, 1000]) {
+    const x = Tensor.zeros('f64', [n, n]);
+    for (let r = 0; r < n; r++) for (let q = 0; q < n; q++) x.data[r * n + q] = (r === q ? n : 0) + Math.sin(r * 7 + q * 3);
+    const d = (s.run(['d:0'], { 'm:0': x }) as Tensor[])[0]!;
+    let err = 0;
+    for (let r = 0; r < n; r++) for (let q = 0; q < n; q++) err = Math.max(err, Math.abs(d.data[r * n + q]! - (r === q ? 1 : 0)));
+    t.ok(err < 1e-12, `n = ${n}: max |m·inv(m) − I| = ${err}`);
+  }
   t.end();
 });
 
