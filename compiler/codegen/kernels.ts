@@ -149,8 +149,7 @@ function emitSplitKernel(ctx: KernelContext, k: LoopKernel | ReduceKernel, name:
   return true;
 }
 
-/** A full reduction in segments: at most this many (schedule/kernel.ts), of at least SEGMENT_MIN elements (fewer elements: one segment). */
-const MAX_SEGMENTS = MAX_REDUCE_SEGMENTS;
+// A full reduction runs in at most MAX_REDUCE_SEGMENTS segments (schedule/kernel.ts), of at least 2^SEGMENT_LOG2 elements (fewer elements: one segment).
 const SEGMENT_LOG2 = 14;
 
 /**
@@ -178,7 +177,7 @@ function emitSegmentedReduce(ctx: KernelContext, k: ReduceKernel, name: string, 
         [
           f.set(t, e),
           f.set(t, m.select(m.binary('i32.lt_s', f.get(t), m.i32(1)), m.i32(1), f.get(t))),
-          m.select(m.binary('i32.gt_s', f.get(t), m.i32(MAX_SEGMENTS)), m.i32(MAX_SEGMENTS), f.get(t)),
+          m.select(m.binary('i32.gt_s', f.get(t), m.i32(MAX_REDUCE_SEGMENTS)), m.i32(MAX_REDUCE_SEGMENTS), f.get(t)),
         ],
         'i32',
       );

@@ -21,13 +21,13 @@ import type { DType } from '../../session/dtype.js';
 import type { Attrs, Node } from '../ir/graph.js';
 import type { Poly } from './sym.js';
 
-/** How a load walks its buffer over the iteration space. */
 /**
  * Most segments a full reduction runs in (compiler/codegen/kernels.ts emitSegmentedReduce): their
  * partials, 8 bytes each, sit in the runtime scratch, which compiler/schedule/layout.ts sizes.
  */
 export const MAX_REDUCE_SEGMENTS = 64;
 
+/** How a load walks its buffer over the iteration space. */
 export type AccessPattern =
   /** buffer[flat(idx)]: same shape, row-major */
   | 'contiguous'

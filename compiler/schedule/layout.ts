@@ -202,14 +202,13 @@ export function runtimeScratchBytes(nodes: readonly Node[], entries: readonly En
       product(k.node.dtype, known(k.space[r - 2]), known(k.space[r - 1]), known(K));
     }
   }
-  const generic = entries.some((e) => e.kind === 'generic');
+  if (!entries.some((e) => e.kind === 'generic')) return bytes;
+  const dim = (s: Node['shape'], fromEnd: number): number | null => (s && s.length >= 2 ? (s[s.length - fromEnd] ?? null) : null);
   for (const n of nodes) {
     const low = getOp(n.op).lower;
-    if (generic && low.fusion === 'contraction') {
-      const { a, b, transposeA, transposeB } = low.operands(n);
-      const dim = (s: Node['shape'], fromEnd: number): number | null => (s && s.length >= 2 ? (s[s.length - fromEnd] ?? null) : null);
-      product(n.dtype, dim(a.shape, transposeA ? 1 : 2), dim(b.shape, transposeB ? 2 : 1), dim(a.shape, transposeA ? 2 : 1));
-    }
+    if (low.fusion !== 'contraction') continue;
+    const { a, b, transposeA, transposeB } = low.operands(n);
+    product(n.dtype, dim(a.shape, transposeA ? 1 : 2), dim(b.shape, transposeB ? 2 : 1), dim(a.shape, transposeA ? 2 : 1));
   }
   return bytes;
 }
