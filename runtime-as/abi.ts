@@ -11,9 +11,10 @@
  * f32 matmul's scratch grew with MB = 1024 and column blocks of ≤ 320, so a module compiled for 4
  * reserves too little for a version-5 runtime, e.g. the loader's tfg-runtime.wasm with a
  * `--no-embed-runtime` module: refused, not overrun; 6: a product of more than 128 rows with K ≤
- * 1024 is one K slice, whose scratch packs that much of A and B in place of the f64 accumulator).
+ * 1024 is one K slice, whose scratch packs that much of A and B in place of the f64 accumulator;
+ * 7: the vector forms math_exp/math_sigmoid/math_tanh _f32x4/_f64x2, which generated modules import).
  */
-export const RUNTIME_ABI_VERSION = 6;
+export const RUNTIME_ABI_VERSION = 7;
 /** Import module name under which generated modules import the kernels. */
 export const RUNTIME_IMPORT_MODULE = 'tfg_rt';
 /** Both the runtime and the generated module import this memory. */
@@ -28,7 +29,7 @@ export const RUNTIME_SECTION = 'tfg.runtime';
 export const PHILOX_STATE_BYTES = 24;
 
 /** Wasm-level value types of kernel parameters (bool flags are i32 0/1, pointers are i32). */
-export type AbiType = 'i32' | 'f32' | 'f64';
+export type AbiType = 'i32' | 'f32' | 'f64' | 'v128';
 export interface KernelSignature {
   readonly params: readonly AbiType[];
   readonly result: AbiType | 'none';
@@ -50,6 +51,8 @@ const xent: KernelSignature = { params: [P, P, P, P, I, I], result: 'none' };
 const sxent: KernelSignature = { params: [P, P, P, P, I, I], result: 'i32' };
 const m64: KernelSignature = { params: ['f64'], result: 'f64' };
 const m32: KernelSignature = { params: ['f32'], result: 'f32' };
+/** A vector form (wasm-to-wasm only: JavaScript cannot pass a v128). */
+const mv: KernelSignature = { params: ['v128'], result: 'v128' };
 
 /** Every kernel the runtime exports, with its wasm signature (the import table for codegen). */
 export const RUNTIME_KERNELS = {
@@ -109,6 +112,14 @@ export const RUNTIME_KERNELS = {
   math_sigmoid_f32: m32,
   math_pow_f32: { params: ['f32', 'f32'], result: 'f32' },
   math_fmod_f32: { params: ['f32', 'f32'], result: 'f32' },
+  // Vector forms of exp, sigmoid and tanh, called once per vector by vector loops and the matmul
+  // epilogue: each lane the scalar form's bits (runtime-as/assembly/math.ts exp64x2, tanh64x2).
+  math_exp_f32x4: mv,
+  math_sigmoid_f32x4: mv,
+  math_tanh_f32x4: mv,
+  math_exp_f64x2: mv,
+  math_sigmoid_f64x2: mv,
+  math_tanh_f64x2: mv,
 } as const satisfies Record<string, KernelSignature>;
 
 export type KernelName = keyof typeof RUNTIME_KERNELS;

@@ -20,6 +20,12 @@ import { STATUS, STATUS_ADDR } from '../../session/wasm/status.js';
 export { STATUS_ADDR };
 export const FAIL = STATUS;
 
+/**
+ * Functions the runtime also has in vector form (math_<fn>_f32x4 / _f64x2: each lane the scalar
+ * form's bits), called once per vector in vector loops; the others run per lane.
+ */
+const VECTOR_MATH: ReadonlySet<MathFn> = new Set<MathFn>(['exp', 'sigmoid', 'tanh']);
+
 /** Terms of a sum between optimisation barriers (sumF64): bounds the depth of binaryen's trees. */
 const SUM_BARRIER = 256;
 
@@ -258,6 +264,8 @@ export class ValueBuilder implements ValueOps {
 
   math(fn: MathFn, ...xs: LValue[]): LValue {
     const d = xs[0].dtype;
+    if (this.vector && VECTOR_MATH.has(fn) && (d === 'f32' || d === 'f64'))
+      return this.val(d, this.m.call(`rt_math_${fn}_${d === 'f32' ? 'f32x4' : 'f64x2'}`, [this.g(xs[0])], 'v128'));
     if (this.vector) return this.perLane(d, xs, (s, a) => s.math(fn, ...a));
     return this.val(
       d,

@@ -23,9 +23,11 @@
  * Epilogue: the last slice writes each finished tile to C; once an MC-row block of a column block
  * is finished (its ≤ 64 × 320 values still in L2) `bias[j]` (a row of N values added to every
  * row, or none) and an activation (ACT_* below) are applied to it, so a dense layer is one pass
- * over its output. Relu is f32x4.max(x, 0); sigmoid and tanh call
- * the runtime's math_sigmoid_f32 / math_tanh_f32 per lane, the functions generated code calls,
- * so fused results are bit-identical to an unfused epilogue loop.
+ * over its output. Relu is f32x4.max(x, 0); sigmoid and tanh call sigmoid32x4Compact /
+ * tanh32x4Compact (f64x2 forms for f64; a tail element as lane 0 of a splat): the values of the
+ * runtime's math_sigmoid_f32x4 / math_tanh_f32x4, which generated code calls, from one smaller
+ * copy of their code, so fused results are bit-identical to an unfused loop and a model with a
+ * matmul grows by ~100 gzipped bytes rather than ~1.1 KB.
  *
  * Edge tiles (M%4, N%8) are computed whole on zero-padded panels into a 4×8 scratch tile and
  * their valid part copied to C; the micro-kernel never sees a tail; any K works. A last panel of
@@ -87,7 +89,7 @@ const FIRST: i32 = 1;
 const MID: i32 = 2;
 const LAST: i32 = 3;
 
-import { math_sigmoid_f32, math_sigmoid_f64, math_tanh_f32, math_tanh_f64 } from './math';
+import { sigmoid32x4Compact, sigmoid64x2Compact, tanh32x4Compact, tanh64x2Compact } from './math';
 
 // @ts-ignore: decorator
 @inline function min(a: i32, b: i32): i32 { return a < b ? a : b; }
@@ -183,15 +185,16 @@ import { math_sigmoid_f32, math_sigmoid_f64, math_tanh_f32, math_tanh_f64 } from
 // @ts-ignore: decorator
 @inline function act32(x: f32, act: i32): f32 {
   if (act == ACT_RELU) return max<f32>(x, 0);
-  if (act == ACT_SIGMOID) return math_sigmoid_f32(x);
-  if (act == ACT_TANH) return math_tanh_f32(x);
+  // The vector form on a splat (lane 0 is the scalar's bits): the matmul then reaches no scalar exp.
+  if (act == ACT_SIGMOID) return f32x4.extract_lane(sigmoid32x4Compact(f32x4.splat(x)), 0);
+  if (act == ACT_TANH) return f32x4.extract_lane(tanh32x4Compact(f32x4.splat(x)), 0);
   return x;
 }
 
 /**
  * c[r][j] = act(c[r][j] + bias[j]) for rows × cols elements (row stride ldc bytes); bias 0 = no
- * bias. f32 adds and f32x4.max/f32.max for relu (as generated code does), the runtime's
- * sigmoid/tanh per lane.
+ * bias. f32 adds and f32x4.max/f32.max for relu (as generated code does), sigmoid and tanh four
+ * lanes at a time (each lane the scalar math_sigmoid_f32 / math_tanh_f32's bits).
  *
  * One loop per activation (epiRows32 inlined with a constant `act`). With `act` a run-time value
  * in the loop, binaryen turned act32's if-chain into speculative br_if's that compute the sigmoid,
@@ -212,14 +215,14 @@ function epi32(c: usize, rows: i32, cols: i32, ldc: usize, bias: usize, act: i32
   for (let r = 0; r < rows; r++) {
     const p = c + <usize>r * ldc;
     let j = 0;
-    if (act <= ACT_RELU) {
-      for (; j + 4 <= cols; j += 4) {
-        const o = <usize>j << 2;
-        let v = v128.load(p + o);
-        if (bias != 0) v = f32x4.add(v, v128.load(bias + o));
-        if (act == ACT_RELU) v = f32x4.max(v, zero);
-        v128.store(p + o, v);
-      }
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      let v = v128.load(p + o);
+      if (bias != 0) v = f32x4.add(v, v128.load(bias + o));
+      if (act == ACT_RELU) v = f32x4.max(v, zero);
+      if (act == ACT_SIGMOID) v = sigmoid32x4Compact(v);
+      if (act == ACT_TANH) v = tanh32x4Compact(v);
+      v128.store(p + o, v);
     }
     for (; j < cols; j++) {
       const o = <usize>j << 2;
@@ -233,8 +236,8 @@ function epi32(c: usize, rows: i32, cols: i32, ldc: usize, bias: usize, act: i32
 // @ts-ignore: decorator
 @inline function act64(x: f64, act: i32): f64 {
   if (act == ACT_RELU) return max<f64>(x, 0);
-  if (act == ACT_SIGMOID) return math_sigmoid_f64(x);
-  if (act == ACT_TANH) return math_tanh_f64(x);
+  if (act == ACT_SIGMOID) return f64x2.extract_lane(sigmoid64x2Compact(f64x2.splat(x)), 0);
+  if (act == ACT_TANH) return f64x2.extract_lane(tanh64x2Compact(f64x2.splat(x)), 0);
   return x;
 }
 
@@ -250,7 +253,16 @@ function epi64(c: usize, rows: i32, cols: i32, ldc: usize, bias: usize, act: i32
 @inline function epiRows64(c: usize, rows: i32, cols: i32, ldc: usize, bias: usize, act: i32): void {
   for (let r = 0; r < rows; r++) {
     const p = c + <usize>r * ldc;
-    for (let j = 0; j < cols; j++) {
+    let j = 0;
+    if (act == ACT_SIGMOID || act == ACT_TANH) {
+      for (; j + 2 <= cols; j += 2) {
+        const o = <usize>j << 3;
+        let v = v128.load(p + o);
+        if (bias != 0) v = f64x2.add(v, v128.load(bias + o));
+        v128.store(p + o, act == ACT_SIGMOID ? sigmoid64x2Compact(v) : tanh64x2Compact(v));
+      }
+    }
+    for (; j < cols; j++) {
       const o = <usize>j << 3;
       let x = load<f64>(p + o);
       if (bias != 0) x += load<f64>(bias + o);

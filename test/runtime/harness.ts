@@ -91,3 +91,36 @@ export function naiveMatmul(
   }
   return { c, mag };
 }
+
+/**
+ * A map over buffers by v128 → v128 runtime functions (JavaScript cannot pass a v128): a small
+ * wasm module (wabt) importing `names` from `rt`, whose `map(i, src, dst, vectors)` stores
+ * names[i](v) for each 16-byte vector of src to dst.
+ */
+export async function vectorMapper(
+  memory: WebAssembly.Memory,
+  rt: object,
+  names: readonly string[],
+): Promise<(form: number, src: number, dst: number, vectors: number) => void> {
+  const wabt = await (await import('wabt')).default();
+  const src = `(module
+  (import "env" "memory" (memory 1 65536))
+  ${names.map((n, i) => `(import "rt" "${n}" (func $f${i} (param v128) (result v128)))`).join('\n  ')}
+  (type $vv (func (param v128) (result v128)))
+  (table ${names.length} funcref)
+  (elem (i32.const 0) ${names.map((_, i) => `$f${i}`).join(' ')})
+  (func (export "map") (param $f i32) (param $src i32) (param $dst i32) (param $n i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (v128.store (local.get $dst) (call_indirect (type $vv) (v128.load (local.get $src)) (local.get $f)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))))`;
+  const m = wabt.parseWat('vector-map.wat', src, { simd: true });
+  const bytes = m.toBinary({}).buffer;
+  m.destroy();
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { env: { memory }, rt: rt as WebAssembly.ModuleImports });
+  return inst.exports.map as (form: number, src: number, dst: number, vectors: number) => void;
+}
