@@ -4,7 +4,7 @@
  * matmul (the wasm SIMD peak probe, square sizes vs tfjs-wasm 1T and ORT 1T, the K-neighbour
  * table), elementwise (short graph; 8-op chain at 1M and 16M) and MLP inference with ORT at 1
  * thread (and tfjs), then the same with ORT at 2 threads (ORT's thread count is fixed per process;
- * tfjs left out), then MNIST training, then compile speed (bench/compile.ts), then the start-up of the `tfg` command. The header records the date, machine, Node version and
+ * tfjs left out), then exp/sigmoid/tanh over 1M values (bench/math.ts), then MNIST training, then compile speed (bench/compile.ts), then the start-up of the `tfg` command. The header records the date, machine, Node version and
  * load average before and after.
  *
  * Sections with a thread pool among their contenders (ours or ORT at 2 threads) time them settled
@@ -51,6 +51,8 @@ export async function benchAll(opts: { minMs: number }): Promise<string> {
     child('mlp.js', ['--min-ms', ms, '--threads', '2']),
     '### MLP inference, ORT 2 threads, ours at 1 and 2 threads (tfjs left out)',
     child('mlp.js', ['--min-ms', ms, '--ort-threads', '2', '--no-tfjs', '--threads', '2']),
+    '### Transcendentals: exp, sigmoid, tanh, ORT 1 thread, ours at 1 and 2 threads (bench/math.ts)',
+    child('math.js', ['--min-ms', String(Math.min(opts.minMs, 2000)), '--threads', '2']),
     '### MNIST training step (bench/mnist-train.ts)',
     child('mnist-train.js', ['--min-ms', ms]),
     '### Ours, 1 vs 2 threads (bench/threads.ts)',

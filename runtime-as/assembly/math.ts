@@ -16,6 +16,11 @@
  * pow(x, NaN) are NaN (C gives 1). sigmoid is the reference's formula: x ≥ 0 ? 1/(1 + e^−x) :
  * e^x/(1 + e^x). (The random ops' normal samples do not come from here: both Sessions draw them
  * with fdlibm in JavaScript, session/random.ts `FDLIBM`.)
+ *
+ * exp, sigmoid and tanh also come in vector form (math_<fn>_f32x4 / _f64x2: v128 → v128, each
+ * lane the scalar form's bits; exp64x2 and tanh64x2 below), which vector loops call once per
+ * vector rather than once per lane across the module boundary. asconfig.json silences AS112
+ * (exporting a v128 function), since only wasm modules call them.
  */
 
 // @ts-ignore: decorator
@@ -190,9 +195,9 @@ const T_EM1_TINY: i32 = 18; // expm1: |x| below this (high word < 0x3c900000, 2�
 
 /**
  * expFdlibm on both lanes of an f64x2, the same bits as the scalar function lane by lane, with no
- * branch: every lane takes the general path, then the lanes that fdlibm returns early (NaN,
- * overflow, underflow, |x| < 2⁻²⁸) and those scaled outside the normal range (k < −1021,
- * k = 1024) are selected in. fdlibm's k = ±1 branch is the general formula with k forced to ±1.
+ * per-lane branch: every lane takes the general path; with `edges` (some lane of the vector
+ * needs it: edges64/edges32), the lanes that fdlibm returns early (NaN, overflow, underflow,
+ * |x| < 2⁻²⁸) and those scaled outside the normal range (k < −1021, k = 1024) are selected in. fdlibm's k = ±1 branch is the general formula with k forced to ±1.
  * Where fdlibm does not reduce (|x| ≤ ln2/2) k = +0, so hi = x − 0 = x and lo = 0, and
  * 1 − ((lo − q) − hi) is the scalar's 1 − ((x·c)/(c − 2) − x), since c − 2 = −(2 − c) and
  * a/−b = −(a/b) exactly. k stays in f64 (integral, |k| ≤ 1075 where it matters): trunc is the
