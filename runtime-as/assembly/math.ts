@@ -240,11 +240,15 @@ const T_EM1_TINY: i32 = 18; // expm1: |x| below this (high word < 0x3c900000, 2�
 
 /**
  * sigmoid64 on both lanes (the same bits lane by lane): x ≥ 0 ? 1/(1 + e^−x) : e^x/(1 + e^x),
- * both from e = e^−|x|, with one division of the chosen numerator (1 or e) by 1 + e.
+ * both from e = e^−|x|, with one division of the chosen numerator (1 or e) by 1 + e. A NaN keeps
+ * its sign (the scalar takes e^x of it; −|x| would flip a positive NaN's sign bit), which only
+ * a vector with edges (a NaN makes it one) needs to check.
  */
 // @ts-ignore: decorator
 @inline function sigmoid64x2(x: v128, edges: bool): v128 {
-  const e = exp64x2(v128.or(x, K(X_SIGN)), edges);
+  let m = v128.or(x, K(X_SIGN));
+  if (edges) m = v128.bitselect(x, m, f64x2.ne(x, x));
+  const e = exp64x2(m, edges);
   return f64x2.div(v128.bitselect(K(X_ONE), e, f64x2.ge(x, f64x2.splat(0))), f64x2.add(K(X_ONE), e));
 }
 

@@ -182,6 +182,9 @@ t.test('each vector math kernel alone in a subset (its constants kept) gives the
   for (const k of vector) {
     const alone = runtimeFor(full, [k]);
     t.same(await run(alone, k), await run(full, k), `${k}: the same bits alone (${alone.length} bytes)`);
+    // Their constant tables are followed by zero padding (runtime-as/assembly/math.ts EXP_K), so
+    // that musl's log/pow tables (math_log_f32 alone: ~4.8 KB) are not kept beside them.
+    t.ok(alone.length < 4096, `${k}: no log/pow table kept beside its constants (${alone.length} bytes)`);
   }
 });
 

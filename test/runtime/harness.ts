@@ -124,3 +124,43 @@ export async function vectorMapper(
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { env: { memory }, rt: rt as WebAssembly.ModuleImports });
   return inst.exports.map as (form: number, src: number, dst: number, vectors: number) => void;
 }
+
+/**
+ * A map over buffers by scalar (f32 → f32 or f64 → f64) runtime functions, called from wasm so
+ * that NaN payloads and signs reach memory untouched by JavaScript: `map(i, src, dst, n)` stores
+ * names[i].name(x) for each of n elements of src to dst.
+ */
+export async function scalarMapper(
+  memory: WebAssembly.Memory,
+  rt: object,
+  names: readonly { name: string; type: 'f32' | 'f64' }[],
+): Promise<(form: number, src: number, dst: number, n: number) => void> {
+  const wabt = await (await import('wabt')).default();
+  const fns = names.map(({ name, type }, i) => `(import "rt" "${name}" (func $f${i} (param ${type}) (result ${type})))`);
+  const maps = names.map(({ type }, i) => {
+    const w = type === 'f32' ? 4 : 8;
+    return `(func $m${i} (param $src i32) (param $dst i32) (param $n i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (${type}.store (local.get $dst) (call $f${i} (${type}.load (local.get $src))))
+        (local.set $src (i32.add (local.get $src) (i32.const ${w})))
+        (local.set $dst (i32.add (local.get $dst) (i32.const ${w})))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next))))`;
+  });
+  const src = `(module
+  (import "env" "memory" (memory 1 65536))
+  ${fns.join('\n  ')}
+  ${maps.join('\n  ')}
+  (type $map (func (param i32 i32 i32)))
+  (table ${names.length} funcref)
+  (elem (i32.const 0) ${names.map((_, i) => `$m${i}`).join(' ')})
+  (func (export "map") (param $f i32) (param $src i32) (param $dst i32) (param $n i32)
+    (call_indirect (type $map) (local.get $src) (local.get $dst) (local.get $n) (local.get $f))))`;
+  const m = wabt.parseWat('scalar-map.wat', src, {});
+  const bytes = m.toBinary({}).buffer;
+  m.destroy();
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { env: { memory }, rt: rt as WebAssembly.ModuleImports });
+  return inst.exports.map as (form: number, src: number, dst: number, n: number) => void;
+}

@@ -12,7 +12,7 @@
  * docs/runtime.md.)
  */
 import t from 'tap';
-import { Harness, rng, vectorMapper } from './harness.js';
+import { Harness, rng, scalarMapper, vectorMapper } from './harness.js';
 
 const FORMS = [
   { name: 'math_exp_f32x4', scalar: 'math_exp_f32', f32: true },
@@ -29,7 +29,6 @@ const FORMS = [
 ] as const;
 
 const h = new Harness();
-const rt = h.rt as unknown as Record<string, (x: number) => number>;
 
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
@@ -110,11 +109,20 @@ function mixed(lanes: number): number[] {
   return xs;
 }
 
-t.test('vector exp, sigmoid and tanh: each lane the scalar form’s bits', async (t) => {
+/** NaNs of both signs, quiet and signalling, with payloads: written as raw bits (a JavaScript number may not keep them). */
+const NAN32 = [0x7fc00000, 0xffc00000, 0x7f800001, 0xffa00123, 0x7fc12345];
+const NAN64 = [0x7ff8000000000000n, 0xfff8000000000000n, 0x7ff0000000000001n, 0xfff4000000000123n, 0x7ff8000123456789n];
+
+t.test('vector exp, sigmoid and tanh: each lane the scalar form’s bits, NaNs included', async (t) => {
   const map = await vectorMapper(
     h.memory,
     h.rt,
     FORMS.map((f) => f.name),
+  );
+  const smap = await scalarMapper(
+    h.memory,
+    h.rt,
+    FORMS.map((f) => ({ name: f.scalar, type: f.f32 ? 'f32' : 'f64' })),
   );
   const args64 = [...f64Arguments(), ...mixed(2)];
   const args32 = [...f32Arguments(), ...mixed(4)];
@@ -124,17 +132,30 @@ t.test('vector exp, sigmoid and tanh: each lane the scalar form’s bits', async
     const n = Math.ceil(xs.length / lanes) * lanes;
     h.reset();
     const src = form.f32 ? h.put('f32', xs) : h.put('f64', xs);
+    // NaN bit patterns at the front, each alone among ordinary lanes and in every lane position.
+    const nans = form.f32 ? NAN32.length : NAN64.length;
+    for (let i = 0; i < nans; i++) {
+      const at = i * lanes + (i % lanes);
+      if (form.f32) h.u32(src + 4 * at, 1)[0] = NAN32[i]!;
+      else new BigUint64Array(h.memory.buffer, src + 8 * at, 1)[0] = NAN64[i]!;
+    }
     const dst = h.alloc(n * (form.f32 ? 4 : 8));
+    const want = h.alloc(n * (form.f32 ? 4 : 8));
     map(fi, src, dst, n / lanes);
+    smap(fi, src, want, n);
+    const words = form.f32 ? 1 : 2;
+    const got32 = h.u32(dst, n * words);
+    const want32 = h.u32(want, n * words);
     const ins = form.f32 ? h.f32(src, n) : h.f64(src, n);
-    const outs = form.f32 ? h.f32(dst, n) : h.f64(dst, n);
-    const scalar = rt[form.scalar]!;
     const bad: string[] = [];
     for (let i = 0; i < xs.length; i++) {
-      const want = scalar(ins[i]!);
-      const got = outs[i]!;
-      if (!Object.is(got, want) && !(Number.isNaN(got) && Number.isNaN(want))) bad.push(`${form.name}(${ins[i]}) = ${got}, scalar ${want}`);
+      let same = true;
+      for (let w = 0; w < words; w++) if (got32[i * words + w] !== want32[i * words + w]) same = false;
+      if (!same)
+        bad.push(
+          `${form.name}(${ins[i]}) = ${form.f32 ? h.f32(dst, n)[i] : h.f64(dst, n)[i]}, scalar ${form.f32 ? h.f32(want, n)[i] : h.f64(want, n)[i]} (raw bits differ)`,
+        );
     }
-    t.same(bad.slice(0, 5), [], `${form.name}: ${xs.length} arguments`);
+    t.same(bad.slice(0, 5), [], `${form.name}: ${xs.length} arguments, raw bits`);
   });
 });
