@@ -291,12 +291,15 @@ bd = placeholder(float64, shape=(None, 9001), name="bd")
 bdm = reduce_mean(bd * 2.0, name="bdm")
 `;
 
-t.test('generated loop and reduce kernels at the split edges: same bits at 1, 2, 3 threads', (t) => {
+t.test('generated loop and reduce kernels at the split edges: same bits at 1, 2, 3 threads', async (t) => {
   const r = buildProgram(LOOPS, 'loops.tfg');
   if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
   const g = r.defaultGraph;
   const c = compileGraph(g, []);
   const ss = sessions(c.wasm, 5);
+  // The split counts below need the workers running: under a loaded machine (two suites on two
+  // cores) a pool could still be starting through all three batches and split nothing.
+  await Promise.all(ss.map((s) => s.threadsReady()));
   const ref = new ReferenceSession(g);
   const rnd = rng(9);
   const fetches = [
