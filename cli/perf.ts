@@ -19,7 +19,10 @@ function parseThreads(value: string): number {
 export function addPerfOptions(cmd: Command): Command {
   return cmd
     .option('--threads <n>', 'threads of the wasm Session (default: the available cores, at most 4); results are the same bits for any count', parseThreads)
-    .option('--fast-math', 'relaxed SIMD (fused multiply-add where the engine chooses) in the runtime: faster, not bit-exact across engines');
+    .option(
+      '--fast-math',
+      'relaxed SIMD (fused multiply-add where the engine chooses) and f32 approximations of exp, sigmoid and tanh (≤ 5 ulp) in the runtime: faster, not bit-exact',
+    );
 }
 
 export interface PerfOptions {

@@ -23,6 +23,8 @@
  * (exporting a v128 function), since only wasm modules call them.
  */
 
+import { expFast32x4, sigmoidFast32x4, tanhFast32x4 } from './fast-math';
+
 // @ts-ignore: decorator
 @inline function pow64(x: f64, y: f64): f64 {
   // JavaScript: Math.pow(x, NaN) = NaN and Math.pow(±1, ±Infinity) = NaN; musl returns 1 for
@@ -360,10 +362,12 @@ const T_EM1_TINY: i32 = 18; // expm1: |x| below this (high word < 0x3c900000, 2�
 export function math_exp_f64x2(x: v128): v128 { return edges64(x) ? exp64x2(x, true) : exp64x2(x, false); }
 export function math_sigmoid_f64x2(x: v128): v128 { return edges64(x) ? sigmoid64x2(x, true) : sigmoid64x2(x, false); }
 export function math_exp_f32x4(x: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return expFast32x4(x);
   const lo = lowF64(x), hi = highF64(x);
   return edges32(x) ? joinF32(exp64x2(lo, true), exp64x2(hi, true)) : joinF32(exp64x2(lo, false), exp64x2(hi, false));
 }
 export function math_sigmoid_f32x4(x: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return sigmoidFast32x4(x);
   const lo = lowF64(x), hi = highF64(x);
   return edges32(x) ? joinF32(sigmoid64x2(lo, true), sigmoid64x2(hi, true)) : joinF32(sigmoid64x2(lo, false), sigmoid64x2(hi, false));
 }
@@ -371,6 +375,7 @@ export function math_sigmoid_f32x4(x: v128): v128 {
 function sigmoid64x2Call(x: v128, edges: bool): v128 { return sigmoid64x2(x, edges); }
 /** math_sigmoid_f32x4's values through sigmoid64x2Call (the matmul epilogue's form). */
 export function sigmoid32x4Compact(x: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return sigmoidFast32x4(x);
   const edges = edges32(x);
   return joinF32(sigmoid64x2Call(lowF64(x), edges), sigmoid64x2Call(highF64(x), edges));
 }
@@ -385,6 +390,7 @@ export function sigmoid64x2Compact(x: v128): v128 { return sigmoid64x2Call(x, ed
 function tanh64x2Call(x: v128, edges: bool): v128 { return tanh64x2(x, edges); }
 /** math_tanh_f32x4's values through tanh64x2Call (the matmul epilogue's form). */
 export function tanh32x4Compact(x: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return tanhFast32x4(x);
   const edges = tanhEdges32(x);
   return joinF32(tanh64x2Call(lowF64(x), edges), tanh64x2Call(highF64(x), edges));
 }
@@ -393,6 +399,7 @@ export function tanh64x2Compact(x: v128): v128 { return tanh64x2Call(x, tanhEdge
 
 export function math_tanh_f64x2(x: v128): v128 { return tanhEdges64(x) ? tanh64x2(x, true) : tanh64x2(x, false); }
 export function math_tanh_f32x4(x: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return tanhFast32x4(x);
   const lo = lowF64(x), hi = highF64(x);
   return tanhEdges32(x) ? joinF32(tanh64x2(lo, true), tanh64x2(hi, true)) : joinF32(tanh64x2(lo, false), tanh64x2(hi, false));
 }
@@ -415,13 +422,24 @@ export function math_pow_f64(x: f64, y: f64): f64 { return pow64(x, y); }
 /** C's fmod: x - trunc(x / y)·y exactly (the sign of x); floormod adjusts it to the divisor's sign. */
 export function math_fmod_f64(x: f64, y: f64): f64 { return NativeMath.mod(x, y); }
 
-export function math_exp_f32(x: f32): f32 { return <f32>expFdlibm(<f64>x); }
+// The relaxed build (fast math) computes f32 exp, sigmoid and tanh by fast-math.ts, a scalar as
+// lane 0 of a splat: the vector forms' bits, wherever a loop meets the element.
+export function math_exp_f32(x: f32): f32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.extract_lane(expFast32x4(f32x4.splat(x)), 0);
+  return <f32>expFdlibm(<f64>x);
+}
 export function math_log_f32(x: f32): f32 { return <f32>NativeMath.log(<f64>x); }
 export function math_sin_f32(x: f32): f32 { return <f32>NativeMath.sin(<f64>x); }
 export function math_cos_f32(x: f32): f32 { return <f32>NativeMath.cos(<f64>x); }
-export function math_tanh_f32(x: f32): f32 { return <f32>NativeMath.tanh(<f64>x); }
+export function math_tanh_f32(x: f32): f32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.extract_lane(tanhFast32x4(f32x4.splat(x)), 0);
+  return <f32>NativeMath.tanh(<f64>x);
+}
 export function math_log1p_f32(x: f32): f32 { return <f32>NativeMath.log1p(<f64>x); }
-export function math_sigmoid_f32(x: f32): f32 { return <f32>sigmoid64(<f64>x); }
+export function math_sigmoid_f32(x: f32): f32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.extract_lane(sigmoidFast32x4(f32x4.splat(x)), 0);
+  return <f32>sigmoid64(<f64>x);
+}
 export function math_pow_f32(x: f32, y: f32): f32 { return <f32>pow64(<f64>x, <f64>y); }
 // fmod of two f32 values is exact in f64 and representable in f32
 export function math_fmod_f32(x: f32, y: f32): f32 { return <f32>NativeMath.mod(<f64>x, <f64>y); }

@@ -7,18 +7,20 @@
 import { BUFFER_ALIGN, createSharedMemory, RUNTIME_RESERVED_BYTES, instantiateRuntimeSync, type RuntimeExports } from '../../runtime-as/abi.js';
 import { readRuntimeWasm } from '../../runtime-as/node.js';
 
-let cachedModule: WebAssembly.Module | null = null;
-export function runtimeModule(): WebAssembly.Module {
-  cachedModule ??= new WebAssembly.Module(readRuntimeWasm());
-  return cachedModule;
+const cachedModules = new Map<'simd' | 'relaxed', WebAssembly.Module>();
+/** The runtime build (`relaxed`: the fast-math build; Node 20 compiles it only with --experimental-wasm-relaxed-simd). */
+export function runtimeModule(variant: 'simd' | 'relaxed' = 'simd'): WebAssembly.Module {
+  let m = cachedModules.get(variant);
+  if (!m) cachedModules.set(variant, (m = new WebAssembly.Module(readRuntimeWasm(variant))));
+  return m;
 }
 
 export class Harness {
   readonly memory = createSharedMemory(16);
   readonly rt: RuntimeExports;
   private top = RUNTIME_RESERVED_BYTES;
-  constructor() {
-    this.rt = instantiateRuntimeSync(runtimeModule(), this.memory);
+  constructor(variant: 'simd' | 'relaxed' = 'simd') {
+    this.rt = instantiateRuntimeSync(runtimeModule(variant), this.memory);
   }
   /** Reserve `bytes` (16-byte aligned), growing memory as needed. */
   alloc(bytes: number): number {

@@ -8,7 +8,10 @@
  * the module must contain relaxed_madd, 1 and 2 threads must give the same bits, and every
  * output must be within the same tolerance of the reference — for one relaxed_madd the
  * difference from mul-then-add is one rounding of a·b, |Δ| ≤ 2⁻²⁴·|a·b|, so the chains' values
- * stay within 2e-4·(1 + |ref|) and the sums (f64 totals of f32 block partials) too. Prints one JSON line.
+ * stay within 2e-4·(1 + |ref|) and the sums (f64 totals of f32 block partials) too. The relaxed
+ * runtime's f32 exp, sigmoid and tanh are approximations (runtime-as/assembly/fast-math.ts, at most
+ * 5 ulp): a tanh epilogue and exp/sigmoid/tanh loops are in both parts, the loops' values the same
+ * bits at 1 and 2 threads. Prints one JSON line.
  */
 import { compileGraph } from '../../compiler/driver.js';
 import { buildProgram } from '../../compiler/frontend/index.js';
@@ -29,6 +32,7 @@ w2 = placeholder(float32, shape=(300, 10), name="w2")
 h = relu(matmul(x, w1) + b1, name="h")
 y = softmax(matmul(h, w2), name="y")
 z = matmul(x, w1, transpose_b=True, name="z")
+k = tanh(matmul(x, w1) + b1, name="k")
 `;
 const r = buildProgram(SRC, 'fm.tfg');
 if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
@@ -46,7 +50,7 @@ for (const [name, shape] of [
   for (let i = 0; i < v.size; i++) v.data[i] = rnd() * 2 - 1;
   feeds[`${name}:0`] = v;
 }
-const fetches = ['h:0', 'y:0', 'z:0'];
+const fetches = ['h:0', 'y:0', 'z:0', 'k:0'];
 const want = ref.run(fetches, feeds) as Tensor[];
 const failures: string[] = [];
 const fastMath: boolean[] = [];
@@ -76,10 +80,12 @@ a = placeholder(float32, shape=(None, 1027), name="a")
 b = placeholder(float32, shape=(None, 1027), name="b")
 c = placeholder(float32, shape=(None, 1027), name="c")
 e = tanh(a * b + c, name="e")
+g = sigmoid(a * b + c, name="g")
+q = exp(a - c, name="q")
 f = identity(c + (a * b) * 0.5 + b * c, name="f")
 s = reduce_sum(a * b, axis=1, name="s")
 t = reduce_sum(a * c, name="t")
-signature fm(a, b, c) -> [e, f, s, t]
+signature fm(a, b, c) -> [e, f, s, t, g, q]
 `;
 const rl = buildProgram(LOOPS, 'fm-loops.tfg');
 if (!rl.ok) throw new Error(rl.diagnostics.map((d) => d.message).join('; '));
@@ -94,7 +100,7 @@ for (const name of ['a', 'b', 'c']) {
   for (let i = 0; i < v.size; i++) v.data[i] = rnd() * 2 - 1;
   lfeeds[`${name}:0`] = v;
 }
-const lf = ['e:0', 'f:0', 's:0', 't:0'];
+const lf = ['e:0', 'f:0', 's:0', 't:0', 'g:0', 'q:0'];
 const wantL = refL.run(lf, lfeeds) as Tensor[];
 const outs: Tensor[][] = [];
 for (const threads of [1, 2]) {
