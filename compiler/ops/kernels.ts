@@ -147,7 +147,9 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
 
 /**
  * Visit every element of `outShape` in row-major order, passing the output flat index and
- * each input's flat offset (inputs given by their aligned strides). Incremental odometer.
+ * each input's flat offset (inputs given by their aligned strides). The innermost dimension runs
+ * as a tight loop; an odometer advances the outer ones (the reference interpreter spends much of
+ * its time here: the housing samples' 3,000 epochs).
  */
 export function forEachStrided(
   outShape: readonly number[],
@@ -156,19 +158,61 @@ export function forEachStrided(
 ): void {
   const n = sizeOf(outShape);
   if (n === 0) return;
-  const rank = outShape.length;
+  const c = coalesce(outShape, strides);
+  const rank = c.shape.length;
   const k = strides.length;
   const offs = new Array<number>(k).fill(0);
+  if (rank === 0) return fn(0, offs);
+  const inner = c.shape[rank - 1];
+  const last = c.strides.map((s) => s[rank - 1]);
   const idx = new Array<number>(rank).fill(0);
-  for (let o = 0; o < n; o++) {
-    fn(o, offs);
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++;
-      for (let j = 0; j < k; j++) offs[j] += strides[j][d];
-      if (idx[d] < outShape[d]) break;
-      for (let j = 0; j < k; j++) offs[j] -= strides[j][d] * outShape[d];
-      idx[d] = 0;
+  for (let o = 0; o < n;) {
+    for (let i = 0; i < inner; i++, o++) {
+      fn(o, offs);
+      for (let j = 0; j < k; j++) offs[j] += last[j];
     }
+    for (let j = 0; j < k; j++) offs[j] -= last[j] * inner;
+    advanceOuter(c, idx, offs);
+  }
+}
+
+/** A strided iteration space with size-1 dimensions dropped and adjacent dimensions merged. */
+export interface Coalesced {
+  shape: number[];
+  strides: number[][];
+}
+
+/**
+ * `shape` with its size-1 dimensions dropped and each dimension merged into the one before it
+ * when every input steps over both as over one (stride of the outer = stride of the inner × its
+ * size): the same elements in the same row-major order, in as few and as long rows as possible.
+ */
+export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): Coalesced {
+  const sh: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const m = sh.length - 1;
+    if (m >= 0 && strides.every((s, j) => st[j][m] === s[d] * shape[d])) {
+      sh[m] *= shape[d];
+      st.forEach((t, j) => (t[m] = strides[j][d]));
+    } else {
+      sh.push(shape[d]);
+      st.forEach((t, j) => t.push(strides[j][d]));
+    }
+  }
+  return { shape: sh, strides: st };
+}
+
+/** The odometer step over all but the innermost dimension of a coalesced space. */
+export function advanceOuter(c: Coalesced, idx: number[], offs: number[]): void {
+  const { shape, strides } = c;
+  for (let d = shape.length - 2; d >= 0; d--) {
+    idx[d]++;
+    for (let j = 0; j < offs.length; j++) offs[j] += strides[j][d];
+    if (idx[d] < shape[d]) return;
+    for (let j = 0; j < offs.length; j++) offs[j] -= strides[j][d] * shape[d];
+    idx[d] = 0;
   }
 }
 
@@ -204,10 +248,27 @@ export function mapBinary(a: Tensor, b: Tensor, dtype: DType, fn: (x: number, y:
     return new Tensor(dtype, a.shape, out);
   }
   const shape = broadcastRuntime(a.shape, b.shape);
-  const out = allocArray(dtype, sizeOf(shape));
-  forEachStrided(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)], (o, offs) => {
-    out[o] = fn(ad[offs[0]], bd[offs[1]]);
-  });
+  const n = sizeOf(shape);
+  const out = allocArray(dtype, n);
+  if (n === 0) return new Tensor(dtype, shape, out);
+  // forEachStrided's order without a callback per element: rows of the innermost dimension.
+  const c = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+  const rank = c.shape.length;
+  if (rank === 0) {
+    out[0] = fn(ad[0], bd[0]);
+    return new Tensor(dtype, shape, out);
+  }
+  const inner = c.shape[rank - 1];
+  const [sa, sb] = [c.strides[0][rank - 1], c.strides[1][rank - 1]];
+  const idx = new Array<number>(rank).fill(0);
+  const offs = [0, 0];
+  for (let o = 0; o < n; o += inner) {
+    const [oa, ob] = offs;
+    if (sa === 1 && sb === 0) for (let i = 0; i < inner; i++) out[o + i] = fn(ad[oa + i], bd[ob]);
+    else if (sa === 0 && sb === 1) for (let i = 0; i < inner; i++) out[o + i] = fn(ad[oa], bd[ob + i]);
+    else for (let i = 0; i < inner; i++) out[o + i] = fn(ad[oa + i * sa], bd[ob + i * sb]);
+    advanceOuter(c, idx, offs);
+  }
   return new Tensor(dtype, shape, out);
 }
 
