@@ -77,15 +77,22 @@ export function naiveMatmul(
 ): { c: Float64Array; mag: Float64Array } {
   const c = new Float64Array(M * N),
     mag = new Float64Array(M * N);
+  // op(A) as rows [M, K] and op(B) as columns [N, K], so both run along k contiguously (the
+  // sums are the same, in the same order: k ascending).
+  const ar = new Float64Array(M * K),
+    bc = new Float64Array(N * K);
+  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) ar[i * K + k] = ta ? a[k * M + i]! : a[i * K + k]!;
+  for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) bc[j * K + k] = tb ? b[j * K + k]! : b[k * N + j]!;
   for (let i = 0; i < M; i++) {
+    const ai = i * K;
     for (let j = 0; j < N; j++) {
+      const bj = j * K;
       let s = 0,
         m = 0;
       for (let k = 0; k < K; k++) {
-        const x = ta ? a[k * M + i]! : a[i * K + k]!;
-        const y = tb ? b[j * K + k]! : b[k * N + j]!;
-        s += x * y;
-        m += Math.abs(x * y);
+        const p = ar[ai + k]! * bc[bj + k]!;
+        s += p;
+        m += Math.abs(p);
       }
       c[i * N + j] = s;
       mag[i * N + j] = m;
