@@ -8,7 +8,7 @@
  * approximations. Inputs: uniform in [−4, 4] (both signs and both sides of every branch of the
  * scalar algorithms, as a layer's pre-activations would be). With fast math (`LoadOptions.fastMath`,
  * `--fast-math`: the relaxed runtime, where this engine has relaxed SIMD) ours computes f32
- * approximations too (runtime-as/assembly/fast-math.ts: at most 2, 3 and 5 ulp), timed at 1 and
+ * approximations too (runtime-as/assembly/fast-math.ts: at most 2, 4 and 7 ulp), timed at 1 and
  * N threads in the same rounds.
  *
  *   node dist/bench/math.js [--min-ms 2000] [--n 1048576] [--ops exp,sigmoid,tanh] [--threads 2]

@@ -21,7 +21,7 @@ export function addPerfOptions(cmd: Command): Command {
     .option('--threads <n>', 'threads of the wasm Session (default: the available cores, at most 4); results are the same bits for any count', parseThreads)
     .option(
       '--fast-math',
-      'relaxed SIMD (fused multiply-add where the engine chooses) and f32 approximations of exp, sigmoid and tanh (≤ 5 ulp) in the runtime: faster, not bit-exact',
+      'relaxed SIMD (fused multiply-add where the engine chooses) and f32 approximations of exp, sigmoid and tanh (≤ 7 ulp) in the runtime: faster, not bit-exact',
     );
 }
 

@@ -42,7 +42,7 @@ export interface LoadOptions {
   /**
    * Fast math (default false, bit-exact): where the engine has relaxed SIMD, the runtime's
    * relaxed build (`f32x4.relaxed_madd` in the matmul micro-kernel: fused or unfused, as the
-   * engine chooses; f32 exp, sigmoid and tanh as f32 approximations within 2, 3 and 5 ulp;
+   * engine chooses; f32 exp, sigmoid and tanh as f32 approximations within 2, 4 and 7 ulp;
    * results within the stated tolerance, not bit-exact with the reference or across engines).
    * Elsewhere the exact runtime runs and `model.fastMathNote` says why.
    */

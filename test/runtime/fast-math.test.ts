@@ -2,10 +2,11 @@
  * @fileoverview Fast math's f32 exp, sigmoid and tanh (runtime-as/assembly/fast-math.ts): what
  * the relaxed runtime build computes for math_<fn>_f32x4, math_<fn>_f32 and the matmul
  * epilogue's sigmoid32x4Compact / tanh32x4Compact. Not bit-exact with the reference, so checked
- * against stated error bounds: at most 2 (exp), 3 (sigmoid) and 5 (tanh) ulp from the f64 value
+ * against stated error bounds: at most 2 (exp), 4 (sigmoid) and 7 (tanh) ulp from the f64 value
  * rounded to f32, counting ulps across subnormals and infinities alike (an overflow to ∞ where
- * the exact value is FLT_MAX is 1 ulp). The bounds are those measured over all 2³² f32 arguments
- * (docs/runtime.md, "Fast math"); here: special values, each clamp and cut-over point ±64 ulps,
+ * the exact value is FLT_MAX is 1 ulp). The bounds are the worst over all 2³² f32 arguments
+ * against the exact build's values (docs/runtime.md, "Fast math"); these arguments reach 2, 3
+ * and 5. Here: special values, each clamp and cut-over point ±64 ulps,
  * a dense grid over [−110, 110] and random bit patterns. Also: NaN in, NaN out; ±∞ and the
  * clamps' limits; the scalar forms are lane 0 of the vector forms (so a loop's tail element and a
  * thread split cannot change a value); the epilogue's forms are the exported ones. The exact
@@ -21,8 +22,8 @@ setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const FNS = [
   { fn: 'exp', ulps: 2, exact: (x: number) => Math.exp(x), compact: null },
-  { fn: 'sigmoid', ulps: 3, exact: (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))), compact: 'sigmoid32x4Compact' },
-  { fn: 'tanh', ulps: 5, exact: (x: number) => Math.tanh(x), compact: 'tanh32x4Compact' },
+  { fn: 'sigmoid', ulps: 4, exact: (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))), compact: 'sigmoid32x4Compact' },
+  { fn: 'tanh', ulps: 7, exact: (x: number) => Math.tanh(x), compact: 'tanh32x4Compact' },
 ] as const;
 
 const f32 = new Float32Array(1);

@@ -10,7 +10,7 @@
  * difference from mul-then-add is one rounding of a·b, |Δ| ≤ 2⁻²⁴·|a·b|, so the chains' values
  * stay within 2e-4·(1 + |ref|) and the sums (f64 totals of f32 block partials) too. The relaxed
  * runtime's f32 exp, sigmoid and tanh are approximations (runtime-as/assembly/fast-math.ts, at most
- * 5 ulp): a tanh epilogue and exp/sigmoid/tanh loops are in both parts, the loops' values the same
+ * 7 ulp): a tanh epilogue and exp/sigmoid/tanh loops are in both parts, the loops' values the same
  * bits at 1 and 2 threads. Prints one JSON line.
  */
 import { compileGraph } from '../../compiler/driver.js';
