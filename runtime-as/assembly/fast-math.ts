@@ -11,8 +11,9 @@
  *   through. At most 2 ulp from the exact build's value.
  * - sigmoid: e = exp(−|x|), f = e/(1 + e); 1 − f for x ≥ 0 (XNNPACK's form: no cancellation
  *   for x < 0, so subnormal results too). At most 4 ulp.
- * - tanh: Eigen's and ONNX Runtime's (MLAS) rational form, x·P(x²)/Q(x²) (degrees 13/6) on x
- *   clamped to ±7.9053, x itself for |x| < 0.0004. At most 7 ulp (4.2e-7 relative).
+ * - tanh: Eigen's rational form x·P(x²)/Q(x²) (degrees 13/6; ONNX Runtime's MLAS has the same,
+ *   clamped at ±9) on x clamped to ±7.9053 (Eigen's clamp, where the value is exactly ±1), x
+ *   itself for |x| < 0.0004. At most 7 ulp (4.2e-7 relative).
  *
  * The bounds are the worst over all 2³² f32 arguments against the exact build's values. Plain
  * f32x4 mul and add (no relaxed_madd): the same bits in every engine, with or without fused
