@@ -147,72 +147,70 @@ export function broadcastStrides(inShape: readonly number[], outShape: readonly 
 
 /**
  * Visit every element of `outShape` in row-major order, passing the output flat index and
- * each input's flat offset (inputs given by their aligned strides). The innermost dimension runs
- * as a tight loop; an odometer advances the outer ones (the reference interpreter spends much of
- * its time here: the housing samples' 3,000 epochs).
+ * each input's flat offset (inputs given by their aligned strides). A row at a time (forEachRow).
  */
 export function forEachStrided(
   outShape: readonly number[],
   strides: readonly (readonly number[])[],
   fn: (o: number, offs: Int32Array | number[]) => void,
 ): void {
-  const n = sizeOf(outShape);
-  if (n === 0) return;
-  const c = coalesce(outShape, strides);
-  const rank = c.shape.length;
   const k = strides.length;
-  const offs = new Array<number>(k).fill(0);
-  if (rank === 0) return fn(0, offs);
-  const inner = c.shape[rank - 1];
-  const last = c.strides.map((s) => s[rank - 1]);
-  const idx = new Array<number>(rank).fill(0);
-  for (let o = 0; o < n;) {
-    for (let i = 0; i < inner; i++, o++) {
-      fn(o, offs);
-      for (let j = 0; j < k; j++) offs[j] += last[j];
+  const at = new Array<number>(k).fill(0);
+  forEachRow(outShape, strides, (o, offs, inner, steps) => {
+    for (let j = 0; j < k; j++) at[j] = offs[j];
+    for (let i = 0; i < inner; i++) {
+      fn(o + i, at);
+      for (let j = 0; j < k; j++) at[j] += steps[j];
     }
-    for (let j = 0; j < k; j++) offs[j] -= last[j] * inner;
-    advanceOuter(c, idx, offs);
-  }
-}
-
-/** A strided iteration space with size-1 dimensions dropped and adjacent dimensions merged. */
-export interface Coalesced {
-  shape: number[];
-  strides: number[][];
+  });
 }
 
 /**
- * `shape` with its size-1 dimensions dropped and each dimension merged into the one before it
- * when every input steps over both as over one (stride of the outer = stride of the inner × its
- * size): the same elements in the same row-major order, in as few and as long rows as possible.
+ * Visit `outShape` in row-major order a row at a time: `fn(o, offs, inner, steps)` for each run of
+ * `inner` consecutive outputs from flat index o, where input j starts at offs[j] and steps by
+ * steps[j]. Size-1 dimensions are dropped and a dimension is merged into the one before it when
+ * every input steps over both as over one, so the rows are as long as the strides allow (the
+ * reference interpreter spends much of its time in these loops: the housing samples' 3,000
+ * epochs). The same elements, in the same order, as an odometer over `outShape`.
  */
-export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): Coalesced {
-  const sh: number[] = [];
+export function forEachRow(
+  outShape: readonly number[],
+  strides: readonly (readonly number[])[],
+  fn: (o: number, offs: readonly number[], inner: number, steps: readonly number[]) => void,
+): void {
+  const n = sizeOf(outShape);
+  if (n === 0) return;
+  const k = strides.length;
+  // Coalesce.
+  const shape: number[] = [];
   const st: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const m = sh.length - 1;
-    if (m >= 0 && strides.every((s, j) => st[j][m] === s[d] * shape[d])) {
-      sh[m] *= shape[d];
+  for (let d = 0; d < outShape.length; d++) {
+    if (outShape[d] === 1) continue;
+    const m = shape.length - 1;
+    if (m >= 0 && strides.every((s, j) => st[j][m] === s[d] * outShape[d])) {
+      shape[m] *= outShape[d];
       st.forEach((t, j) => (t[m] = strides[j][d]));
     } else {
-      sh.push(shape[d]);
+      shape.push(outShape[d]);
       st.forEach((t, j) => t.push(strides[j][d]));
     }
   }
-  return { shape: sh, strides: st };
-}
-
-/** The odometer step over all but the innermost dimension of a coalesced space. */
-export function advanceOuter(c: Coalesced, idx: number[], offs: number[]): void {
-  const { shape, strides } = c;
-  for (let d = shape.length - 2; d >= 0; d--) {
-    idx[d]++;
-    for (let j = 0; j < offs.length; j++) offs[j] += strides[j][d];
-    if (idx[d] < shape[d]) return;
-    for (let j = 0; j < offs.length; j++) offs[j] -= strides[j][d] * shape[d];
-    idx[d] = 0;
+  const rank = shape.length;
+  const offs = new Array<number>(k).fill(0);
+  if (rank === 0) return fn(0, offs, 1, offs);
+  const inner = shape[rank - 1];
+  const steps = st.map((s) => s[rank - 1]);
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < n; o += inner) {
+    fn(o, offs, inner, steps);
+    // The odometer over all but the innermost dimension.
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++;
+      for (let j = 0; j < k; j++) offs[j] += st[j][d];
+      if (idx[d] < shape[d]) break;
+      for (let j = 0; j < k; j++) offs[j] -= st[j][d] * shape[d];
+      idx[d] = 0;
+    }
   }
 }
 
@@ -248,27 +246,12 @@ export function mapBinary(a: Tensor, b: Tensor, dtype: DType, fn: (x: number, y:
     return new Tensor(dtype, a.shape, out);
   }
   const shape = broadcastRuntime(a.shape, b.shape);
-  const n = sizeOf(shape);
-  const out = allocArray(dtype, n);
-  if (n === 0) return new Tensor(dtype, shape, out);
-  // forEachStrided's order without a callback per element: rows of the innermost dimension.
-  const c = coalesce(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
-  const rank = c.shape.length;
-  if (rank === 0) {
-    out[0] = fn(ad[0], bd[0]);
-    return new Tensor(dtype, shape, out);
-  }
-  const inner = c.shape[rank - 1];
-  const [sa, sb] = [c.strides[0][rank - 1], c.strides[1][rank - 1]];
-  const idx = new Array<number>(rank).fill(0);
-  const offs = [0, 0];
-  for (let o = 0; o < n; o += inner) {
-    const [oa, ob] = offs;
+  const out = allocArray(dtype, sizeOf(shape));
+  forEachRow(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)], (o, [oa, ob], inner, [sa, sb]) => {
     if (sa === 1 && sb === 0) for (let i = 0; i < inner; i++) out[o + i] = fn(ad[oa + i], bd[ob]);
     else if (sa === 0 && sb === 1) for (let i = 0; i < inner; i++) out[o + i] = fn(ad[oa], bd[ob + i]);
     else for (let i = 0; i < inner; i++) out[o + i] = fn(ad[oa + i * sa], bd[ob + i * sb]);
-    advanceOuter(c, idx, offs);
-  }
+  });
   return new Tensor(dtype, shape, out);
 }
 

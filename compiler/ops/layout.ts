@@ -29,7 +29,6 @@ import { FAIL, STATUS_ADDR, access, checkEq, checkedKernel, copyNest, splitSym, 
 import {
   ALL,
   INT,
-  advanceOuter,
   attrDType,
   attrNum,
   attrNums,
@@ -38,9 +37,9 @@ import {
   castScalar,
   checkArity,
   checkDType,
-  coalesce,
   dtypeList,
   fmt,
+  forEachRow,
   forEachStrided,
   splitAxis,
   takeAlongAxis,
@@ -69,20 +68,9 @@ function permOf(attrs: Attrs, rank: number): number[] {
 function gatherStrided(x: Tensor, shape: readonly number[], strides: readonly number[], base = 0): Tensor {
   const out = allocArray(x.dtype, sizeOf(shape));
   const d = x.data;
-  const n = out.length;
-  if (n === 0) return new Tensor(x.dtype, shape, out);
-  // forEachStrided's order, a row of the innermost (coalesced) dimension at a time.
-  const c = coalesce(shape, [strides]);
-  const rank = c.shape.length;
-  const inner = rank === 0 ? 1 : c.shape[rank - 1];
-  const step = rank === 0 ? 0 : c.strides[0][rank - 1];
-  const idx = new Array<number>(rank).fill(0);
-  const offs = [base];
-  for (let o = 0; o < n; o += inner) {
-    const p = offs[0];
-    for (let i = 0; i < inner; i++) out[o + i] = d[p + i * step];
-    advanceOuter(c, idx, offs);
-  }
+  forEachRow(shape, [strides], (o, [p], inner, [step]) => {
+    for (let i = 0; i < inner; i++) out[o + i] = d[base + p + i * step];
+  });
   return new Tensor(x.dtype, shape, out);
 }
 

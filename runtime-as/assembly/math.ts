@@ -199,7 +199,8 @@ const T_EM1_TINY: i32 = 18; // expm1: |x| below this (high word < 0x3c900000, 2�
  * expFdlibm on both lanes of an f64x2, the same bits as the scalar function lane by lane, with no
  * per-lane branch: every lane takes the general path; with `edges` (some lane of the vector
  * needs it: edges64/edges32), the lanes that fdlibm returns early (NaN, overflow, underflow,
- * |x| < 2⁻²⁸) and those scaled outside the normal range (k < −1021, k = 1024) are selected in. fdlibm's k = ±1 branch is the general formula with k forced to ±1.
+ * |x| < 2⁻²⁸) and those scaled outside the normal range (k < −1021, k = 1024) are selected in.
+ * fdlibm's k = ±1 branch is the general formula with k forced to ±1.
  * Where fdlibm does not reduce (|x| ≤ ln2/2) k = +0, so hi = x − 0 = x and lo = 0, and
  * 1 − ((lo − q) − hi) is the scalar's 1 − ((x·c)/(c − 2) − x), since c − 2 = −(2 − c) and
  * a/−b = −(a/b) exactly. k stays in f64 (integral, |k| ≤ 1075 where it matters): trunc is the
