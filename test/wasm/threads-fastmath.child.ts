@@ -103,9 +103,13 @@ for (const name of ['a', 'b', 'c']) {
 const lf = ['e:0', 'f:0', 's:0', 't:0', 'g:0', 'q:0'];
 const wantL = refL.run(lf, lfeeds) as Tensor[];
 const outs: Tensor[][] = [];
+// Threads ready in the 2-thread session: its worker started and instantiated the relaxed runtime
+// and module (a worker started without the flag's effect would fail and leave 1).
+let ready = 0;
 for (const threads of [1, 2]) {
   const m = loadModelSync(cl.wasm as Uint8Array<ArrayBuffer>, { threads, fastMath: true, relaxedRuntime: readRuntimeWasm('relaxed') });
   const s = m.createSession();
+  if (threads === 2) ready = await s.threadsReady();
   const got = s.run(lf, lfeeds) as Tensor[];
   outs.push(got);
   got.forEach((g, k) => {
@@ -121,4 +125,6 @@ for (const threads of [1, 2]) {
   s.close();
 }
 const loopsSameBits = outs[0].every((g, k) => g.data.every((v, i) => Object.is(v, outs[1][k].data[i])));
-console.log(JSON.stringify({ supported: relaxedSimdSupported(), fastMath, failures: failures.slice(0, 10), checked, maxRel, relaxedMadd, loopsSameBits }));
+console.log(
+  JSON.stringify({ supported: relaxedSimdSupported(), fastMath, failures: failures.slice(0, 10), checked, maxRel, relaxedMadd, loopsSameBits, ready }),
+);

@@ -24,7 +24,7 @@ import { checkRecipe, recipeSignatures } from '../../compiler/frontend/recipe.js
 import { ReferenceSession } from '../../compiler/interp/session.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { Operation } from '../../compiler/ir/graph.js';
-import '../../session/node/threads.js';
+import { withoutHooks } from '../../session/node/threads.js';
 import { Tensor } from '../../session/tensor.js';
 import { relaxedSimdSupported } from '../../session/wasm/fast-math.js';
 import type { WasmSession } from '../../session/wasm/model.js';
@@ -649,9 +649,29 @@ t.test('fast math: without relaxed SIMD the exact runtime runs, with a note', (t
   t.end();
 });
 
+t.test("pool workers' NODE_OPTIONS: the module hooks and preloads dropped, the other options kept", (t) => {
+  const cases: [string, string][] = [
+    ['"--import=file:///work/a b/hook.mjs" --max-old-space-size=100', '--max-old-space-size=100'],
+    ['--require dotenv/config --no-warnings', '--no-warnings'],
+    ['-r ./a.cjs --enable-source-maps --loader tsx --experimental-loader=x.mjs', '--enable-source-maps'],
+    ['--import tsx', ''],
+    ['--no-warnings "--title=a b"', '--no-warnings "--title=a b"'],
+    ['', ''],
+  ];
+  for (const [given, kept] of cases) t.equal(withoutHooks(given), kept, given || '(empty)');
+  t.end();
+});
+
 t.test('fast math for real: a Node process with --experimental-wasm-relaxed-simd', (t) => {
   const child = fileURLToPath(new URL('./threads-fastmath.child.js', import.meta.url));
-  const p = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', child], { encoding: 'utf8', timeout: 240000 });
+  // With a module hook that throws in any other thread, on the command line and in NODE_OPTIONS:
+  // pool workers start without the parent's hooks (and still with V8's relaxed-SIMD flag).
+  const hook = new URL('./threads-hook.child.js', import.meta.url).href;
+  const p = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', `--import=${hook}`, child], {
+    encoding: 'utf8',
+    timeout: 240000,
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} "--import=${hook}"`.trim() },
+  });
   t.equal(p.status, 0, `child exits 0 (stderr: ${p.stderr.slice(0, 2000)})`);
   const res = JSON.parse(p.stdout.trim().split('\n').pop() ?? '{}') as {
     supported: boolean;
@@ -661,9 +681,11 @@ t.test('fast math for real: a Node process with --experimental-wasm-relaxed-simd
     maxRel: number;
     relaxedMadd: number;
     loopsSameBits: boolean;
+    ready: number;
   };
   t.equal(res.supported, true, 'the probe validates with the flag');
   t.ok(res.relaxedMadd >= 4, `generated loops compiled with fastMath use f32x4.relaxed_madd (${res.relaxedMadd} sites)`);
+  t.equal(res.ready, 2, "the 2-thread session's worker started: without the parent's module hooks, with V8's relaxed-SIMD flag");
   t.equal(res.loopsSameBits, true, 'fast-math generated loops: the same bits at 1 and 2 threads');
   t.same(res.fastMath, [true, true], 'fast math on at 1 and 2 threads');
   t.same(res.failures, [], 'every fast-math result within the tolerance of the reference');
