@@ -172,7 +172,8 @@ export async function benchMlp(opts: {
       if (!oursN.every((v, i) => Object.is(v, ours[i]))) throw new Error(`batch ${batch}: ours at ${nT} threads differs from 1 thread`);
     }
     const split0 = sessN?.splitCalls ?? 0,
-      back0 = sessN?.takenBack ?? 0;
+      back0 = sessN?.takenBack ?? 0,
+      asleep0 = sessN?.leftAsleep ?? 0;
     const ts = await timeInterleaved([runOurs, callOurs, runOrt, ...(tf ? [runTf] : []), ...(sessN ? [runOursN] : [])], {
       minMs: opts.minMs,
       maxRuns: 5000,
@@ -225,7 +226,7 @@ export async function benchMlp(opts: {
     process.stderr.write(`mlp batch ${batch}: ${o!.runs} interleaved runs\n`);
     if (sessN)
       tails.push(
-        `Ours at ${nT} threads, batch ${batch}, while timed: ${sessN.splitCalls - split0} calls split, ${sessN.takenBack - back0} of their parts taken back by the calling thread (no worker had started them).`,
+        `Ours at ${nT} threads, batch ${batch}, while timed: ${sessN.splitCalls - split0} calls split, ${sessN.takenBack - back0} of their parts taken back by the calling thread (no worker had started them); ${sessN.leftAsleep - asleep0} small calls left a sleeping worker asleep and ran on the awake threads.`,
       );
   }
   for (const w of weights) {

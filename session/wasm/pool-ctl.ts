@@ -6,7 +6,7 @@
 /** Layout of each worker's slot in the control block (Int32Array words). */
 export const CTL = {
   /** Words per worker. */
-  STRIDE: 32,
+  STRIDE: 33,
   /** Sequence number of the last command posted (bumped by the main thread). */
   SEQ: 0,
   /** Sequence number of the last command finished (set by the worker). */
@@ -25,7 +25,9 @@ export const CTL = {
    * takes back a part no worker has started once its own part is done (threads.ts ThreadPool.run).
    */
   CLAIM: 6,
-  ARGS: 7,
+  /** 1 while the worker blocks in Atomics.wait for its next command (waking it costs the poster a futex wake). */
+  ASLEEP: 7,
+  ARGS: 8,
   /** FN of a generated kernel's part function `tfg_part_<id>(B, lo, hi)` is PART + id. */
   PART: 1 << 16,
 } as const;

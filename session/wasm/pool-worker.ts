@@ -93,7 +93,11 @@ export function workerMain(init: WorkerInit): void {
           last = t;
         }
     }
-    while (Atomics.load(ctl, base + CTL.SEQ) === seq) Atomics.wait(ctl, base + CTL.SEQ, seq);
+    if (Atomics.load(ctl, base + CTL.SEQ) === seq) {
+      Atomics.store(ctl, base + CTL.ASLEEP, 1);
+      while (Atomics.load(ctl, base + CTL.SEQ) === seq) Atomics.wait(ctl, base + CTL.SEQ, seq);
+      Atomics.store(ctl, base + CTL.ASLEEP, 0);
+    }
     seq = Atomics.load(ctl, base + CTL.SEQ);
     // The posting thread may have run this part itself (it was not picked up in time): then it is
     // done, and this worker waits for the next one.

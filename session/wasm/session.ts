@@ -283,6 +283,14 @@ export class WasmSession implements Session {
     return this.pool?.takenBack ?? 0;
   }
 
+  /**
+   * Small calls (SPLIT.wakeMacs, wakeElems) that ran without the workers asleep at the time:
+   * waking one costs about as much as such a call (threads.ts ThreadPool.participants).
+   */
+  get leftAsleep(): number {
+    return this.pool?.leftAsleep ?? 0;
+  }
+
   /** Resolves when this session's worker threads are up, with the number of threads a large kernel runs on. */
   async threadsReady(): Promise<number> {
     return this.pool ? this.pool.whenReady() : 1;

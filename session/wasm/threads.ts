@@ -81,6 +81,23 @@ export const SPLIT = {
    * 16, 32, 50, 64, 96 and 128 rows. (Mutable for tests and benchmarks.)
    */
   kSplitMaxRows: 128,
+  /**
+   * A call below these sizes (multiply-adds of a product; elements of a generated kernel or a
+   * softmax) is "small": it is not worth waking a worker that sleeps in Atomics.wait. Waking one
+   * costs the posting thread a futex wake (15–30 µs on the 2-vCPU VM, `Atomics.notify` timed
+   * alone) and the worker as long again before it starts, about the time of the whole call: a
+   * batch-1 dense layer (784×300, 235,200 multiply-adds) takes ~17 µs on one thread. So a small
+   * call runs on the workers that are awake (polling after a recent command) and leaves the
+   * sleeping ones asleep, unless small calls come often (wakeWindowMs): then it wakes them, and
+   * the calls after it find them polling. With a 3 ms pause before each batch-1 run of the MNIST
+   * MLP (one inference per event), 2 threads took 159 µs median with this and 221 µs waking the
+   * worker each time (1 thread: 150 µs); back to back, both 36–37 µs. (Mutable for tests and
+   * benchmarks; 0 and 0: every call wakes the workers, as before.)
+   */
+  wakeMacs: 1 << 21,
+  wakeElems: 1 << 18,
+  /** Two small calls this close together (ms) wake sleeping workers for the calls that follow. */
+  wakeWindowMs: 2,
 };
 /** Polls of a worker's done word before the blocking main thread waits in Atomics.wait. */
 const SPIN = 20000;
@@ -201,6 +218,12 @@ export class ThreadPool {
   splitCalls = 0;
   /** Parts posted to a worker that the calling thread ran itself, the worker not having started them. */
   takenBack = 0;
+  /** Small calls that left a sleeping worker asleep (participants). */
+  leftAsleep = 0;
+  /** The workers the next run posts to (participants). */
+  private use: number[] = [];
+  /** performance.now() of the last small call. */
+  private lastSmall = -Infinity;
 
   constructor(
     private readonly host: ThreadHost,
@@ -213,12 +236,29 @@ export class ThreadPool {
     this.seq = new Array<number>(workers).fill(0);
   }
 
-  /** Threads that take part in a call now: the caller and every ready worker. */
-  participants(): number {
+  /**
+   * Threads that take part in the next call (ThreadPool.run posts to the same workers): the
+   * caller and every ready worker, except, for a `small` call (SPLIT.wakeMacs, wakeElems), the
+   * workers asleep in Atomics.wait, unless the previous small call was less than
+   * SPLIT.wakeWindowMs ago.
+   */
+  participants(small = false): number {
     if (this.closed) return 1;
     if (!this.started) this.start();
     if (this.ready.length < this.workers) this.poll();
-    return 1 + this.ready.length;
+    this.use = this.ready;
+    if (small) {
+      const now = performance.now();
+      if (now - this.lastSmall >= SPLIT.wakeWindowMs) {
+        const awake = this.ready.filter((w) => Atomics.load(this.ctl, w * CTL.STRIDE + CTL.ASLEEP) === 0);
+        if (awake.length < this.ready.length) {
+          this.use = awake;
+          this.leftAsleep++;
+        }
+      }
+      this.lastSmall = now;
+    }
+    return 1 + this.use.length;
   }
 
   private start(): void {
@@ -243,6 +283,7 @@ export class ThreadPool {
   private poll(): void {
     this.ready = [];
     for (let i = 0; i < this.workers; i++) if (Atomics.load(this.ctl, i * CTL.STRIDE + CTL.STATE) === 1) this.ready.push(i);
+    this.use = this.ready;
   }
 
   /** Resolves when every worker is ready (or failed), with the number of threads a call can use. */
@@ -267,11 +308,11 @@ export class ThreadPool {
    * the whole one.
    */
   run(fn: WorkerKernel | number, parts: number[][], self: (args: number[]) => void): void {
-    const used = Math.min(parts.length - 1, this.ready.length);
+    const used = Math.min(parts.length - 1, this.use.length);
     const ctl = this.ctl;
     this.splitCalls++;
     for (let t = 0; t < used; t++) {
-      const w = this.ready[t],
+      const w = this.use[t],
         base = w * CTL.STRIDE,
         args = parts[t + 1];
       ctl[base + CTL.FN] = typeof fn === 'number' ? fn : FN[fn];
@@ -286,7 +327,7 @@ export class ThreadPool {
     for (let t = used + 1; t < parts.length; t++) self(parts[t]);
     let failed = false;
     for (let t = 0; t < used; t++) {
-      const w = this.ready[t],
+      const w = this.use[t],
         at = w * CTL.STRIDE + CTL.DONE,
         want = this.seq[w];
       if (Atomics.compareExchange(ctl, w * CTL.STRIDE + CTL.CLAIM, want - 1, want) === want - 1) {
@@ -350,7 +391,7 @@ type PartFn = (B: number, lo: number, hi: number) => number;
 export function parKernel(pool: ThreadPool | null, part: (id: number) => PartFn): (id: number, B: number, size: number, unit: number, total: number) => void {
   return (id, B, size, unit, total) => {
     const fn = part(id);
-    const T = pool && total >= SPLIT.minElems && size >= 2 * unit ? pool.participants() : 1;
+    const T = pool && total >= SPLIT.minElems && size >= 2 * unit ? pool.participants(total < SPLIT.wakeElems) : 1;
     if (T < 2) {
       fn(B, 0, size);
       return;
@@ -389,7 +430,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
   // whole units of COL_UNIT (a cache line of C and of each row of B per part).
   const matmulCols = (a: number, b: number, c: number, N: number, K: number, tb: number, scratch: number, bias: number, act: number): boolean => {
     if (N < 2 * COL_UNIT) return false;
-    const T = pool.participants();
+    const T = pool.participants(N * K < SPLIT.wakeMacs);
     if (T < 2) return false;
     const bounds = splitRows(N, COL_UNIT, T);
     const sc = partScratch(scratch, matmulF32ScratchBytes(1, N, K), bounds.length - 1);
@@ -419,7 +460,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     const S = matmulF32KSlices(M, K);
     // (The partials take S·M·N·4 bytes above the call's buffers: a very wide product splits by rows.)
     if (S < 2 || !kslice || !kfold || S * M * N * 4 > KSPLIT_MAX_PARTIAL_BYTES) return false;
-    const T = pool.participants();
+    const T = pool.participants(M * N * K < SPLIT.wakeMacs);
     if (T < 2) return false;
     // With more threads than slices, the threads of a group of slices share its rows (in units
     // of 4): parts in order of slices, then rows, as the optimizer's split of the weights runs.
@@ -466,7 +507,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
       return true;
     // A product on the runtime's small-M path splits only by whole batch entries.
     const unit = matmulSmallPath(M, ta !== 0, tb !== 0) ? M : 4;
-    const T = pool.participants();
+    const T = pool.participants(R * N * K < SPLIT.wakeMacs);
     if (T < 2 || R < 2 * unit) return false;
     const bounds = splitRows(R, unit, T);
     const sc = partScratch(scratch, f64 ? matmulF64ScratchBytes(M, N, K) : matmulF32ScratchBytes(M, N, K), bounds.length - 1);
@@ -539,7 +580,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     for (const name of [`softmax_${dt}`, `log_softmax_${dt}`] as const) {
       const whole = rt[name];
       out[name] = (x: number, y: number, outer: number, n: number, inner: number) => {
-        const T = outer * n * inner >= SPLIT.minSoftmax && outer >= 2 ? pool.participants() : 1;
+        const T = outer * n * inner >= SPLIT.minSoftmax && outer >= 2 ? pool.participants(outer * n * inner < SPLIT.wakeElems) : 1;
         if (T < 2) return whole(x, y, outer, n, inner);
         const bounds = splitRows(outer, 1, T),
           row = n * inner * es;
@@ -550,7 +591,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     // Cross-entropies: rows of [rows, cols] (labels, logits, backprop) and of loss [rows].
     const dense = rt[`softmax_xent_${dt}`];
     out[`softmax_xent_${dt}`] = (lab: number, lg: number, loss: number, bp: number, rows: number, cols: number) => {
-      const T = rows * cols >= SPLIT.minSoftmax && rows >= 2 ? pool.participants() : 1;
+      const T = rows * cols >= SPLIT.minSoftmax && rows >= 2 ? pool.participants(rows * cols < SPLIT.wakeElems) : 1;
       if (T < 2) return dense(lab, lg, loss, bp, rows, cols);
       const bounds = splitRows(rows, 1, T),
         row = cols * es;
@@ -559,7 +600,7 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     };
     const sparse = rt[`sparse_softmax_xent_${dt}`];
     out[`sparse_softmax_xent_${dt}`] = (lab: number, lg: number, loss: number, bp: number, rows: number, cols: number): number => {
-      const T = rows * cols >= SPLIT.minSoftmax && rows >= 2 ? pool.participants() : 1;
+      const T = rows * cols >= SPLIT.minSoftmax && rows >= 2 ? pool.participants(rows * cols < SPLIT.wakeElems) : 1;
       if (T < 2) return sparse(lab, lg, loss, bp, rows, cols);
       // A label out of range: the whole kernel reports the first such row and writes nothing.
       const labels = i32().subarray(lab >> 2, (lab >> 2) + rows);

@@ -26,8 +26,14 @@ import {
 } from '../../runtime-as/abi.js';
 import { Tensor } from '../../session/tensor.js';
 import { loadModelSync } from '../../session/wasm/sync.js';
+import { SPLIT } from '../../session/wasm/threads.js';
 import { repoPath } from '../helpers.js';
 import { vectorMapper } from '../runtime/harness.js';
+
+// Every split-worthy call wakes the workers (threads.ts SPLIT.wakeMacs): the split counts of two
+// sessions compare whether or not a worker slept in between.
+SPLIT.wakeMacs = 0;
+SPLIT.wakeElems = 0;
 
 const full = host().runtimeWasm();
 const params = (k: string): readonly string[] => RUNTIME_KERNELS[k as keyof typeof RUNTIME_KERNELS].params;

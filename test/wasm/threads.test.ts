@@ -56,6 +56,10 @@ const THREADS = [1, 2, 3];
 SPLIT.minMacs = 1;
 SPLIT.minSoftmax = 1;
 SPLIT.minElems = 1;
+// Every call wakes sleeping workers, so which calls split does not depend on timing (the policy
+// that leaves them asleep for small calls has its own test below).
+SPLIT.wakeMacs = 0;
+SPLIT.wakeElems = 0;
 
 function sameBits(a: unknown, b: unknown): string | null {
   if (a === null || b === null) return a === b ? null : 'null vs tensor';
@@ -590,6 +594,58 @@ t.test('workers that sleep between calls (no polling): parts taken back or run b
     two.close();
   } finally {
     POOL.workerSpinUs = spin;
+  }
+  t.end();
+});
+
+t.test('a small call leaves a sleeping worker asleep unless small calls come often; a large call wakes it; the same bits', (t) => {
+  const saved = { spin: POOL.workerSpinUs, macs: SPLIT.wakeMacs, elems: SPLIT.wakeElems, window: SPLIT.wakeWindowMs };
+  POOL.workerSpinUs = 0; // a worker blocks in Atomics.wait as soon as it has finished a command
+  try {
+    // 1×784 · 784×300: 235,200 multiply-adds, split by columns when split.
+    const src = 'x = placeholder(f32, shape=[1, 784], name="x")\nw = placeholder(f32, shape=[784, 300], name="w")\ny = matmul(x, w, name="y")\n';
+    const r = buildProgram(src, 'small.tfg');
+    const c = compileGraph(r.defaultGraph, []);
+    const [one, two] = [1, 2].map((threads) => loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads }).createSession());
+    const rnd = rng(4);
+    const feeds = {
+      'x:0': new Tensor(
+        'f32',
+        [1, 784],
+        Float32Array.from({ length: 784 }, () => rnd() * 2 - 1),
+      ),
+      'w:0': new Tensor(
+        'f32',
+        [784, 300],
+        Float32Array.from({ length: 784 * 300 }, () => rnd() * 2 - 1),
+      ),
+    };
+    const want = one.run('y:0', feeds);
+    SPLIT.wakeMacs = 0;
+    t.equal(sameBits(two.run('y:0', feeds), want), null, 'first call (starts the worker): the bits of 1 thread');
+    const ctl = (two as unknown as { pool: { ctl: Int32Array } }).pool.ctl;
+    const tick = new Int32Array(new SharedArrayBuffer(4));
+    const asleep = (): boolean => {
+      for (let i = 0; i < 2000 && Atomics.load(ctl, CTL.ASLEEP) !== 1; i++) Atomics.wait(tick, 0, 0, 1);
+      return Atomics.load(ctl, CTL.ASLEEP) === 1;
+    };
+    const step = (what: string, macs: number, window: number, splits: boolean): void => {
+      SPLIT.wakeMacs = macs;
+      SPLIT.wakeWindowMs = window;
+      t.ok(asleep(), `${what}: the worker sleeps`);
+      const [s0, a0] = [two.splitCalls, two.leftAsleep];
+      t.equal(sameBits(two.run('y:0', feeds), want), null, `${what}: the bits of 1 thread`);
+      t.equal(two.splitCalls - s0, splits ? 1 : 0, `${what}: ${splits ? 'split' : 'not split'}`);
+      t.equal(two.leftAsleep - a0, splits ? 0 : 1, `${what}: the worker ${splits ? 'woken' : 'left asleep'}`);
+    };
+    step('small call, none just before', 1 << 21, 0, false);
+    step('small call, another just before', 1 << 21, 1e9, true);
+    step('large call', 1 << 17, 0, true);
+    one.close();
+    two.close();
+  } finally {
+    POOL.workerSpinUs = saved.spin;
+    Object.assign(SPLIT, { wakeMacs: saved.macs, wakeElems: saved.elems, wakeWindowMs: saved.window });
   }
   t.end();
 });
