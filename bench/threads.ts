@@ -112,8 +112,9 @@ function sameBits(a: unknown[], b: unknown[]): boolean {
 
 /** The split threshold sweep (see the file comment). */
 export async function sweepThreshold(opts: { threads: number; minMs: number }): Promise<string> {
-  const saved = SPLIT.minElems;
+  const saved = { ...SPLIT };
   SPLIT.minElems = 1;
+  SPLIT.wakeElems = 0; // every size splits, whether or not the worker slept before it
   const rows: string[][] = [];
   for (let log = 10; log <= 22; log += 2) {
     const n = 1 << log,
@@ -150,7 +151,7 @@ signature red(a, b) -> r
     for (const s of ss) s.close();
     process.stderr.write(`bench/threads sweep 2^${log} done\n`);
   }
-  SPLIT.minElems = saved;
+  Object.assign(SPLIT, saved);
   return [
     `#### Split threshold of generated kernels: 1 vs ${opts.threads} threads, every size split (SPLIT.minElems = 1), entry calls on resident inputs`,
     '',

@@ -42,11 +42,13 @@ export function withoutHooks(nodeOptions: string): string {
  * preloads, which a worker would run again: a test runner's mocks, a tracer or a `.env` preload
  * would only slow its start. Under tap's two `--import` hooks a 3-thread session's workers were
  * ready after 0.78 s instead of 0.15 s. Run from sources under a loader (tsx: no compiled
- * pool-worker.js beside this file), the worker needs the parent's hooks to load its entry, and
- * inherits them.
+ * pool-worker.js beside this file) or under Yarn Plug'n'Play, the worker needs the parent's
+ * hooks to load its entry, and inherits them.
  */
 function workerOptions(): { execArgv?: string[]; env?: NodeJS.ProcessEnv } {
-  if (!existsSync(fileURLToPath(entry))) return {};
+  // Yarn Plug'n'Play serves packages from zip archives through its hooks (and makes them look
+  // present to existsSync): there, too, the worker needs them to load its entry.
+  if (!existsSync(fileURLToPath(entry)) || process.versions.pnp !== undefined) return {};
   const opts = process.env.NODE_OPTIONS;
   const kept = opts === undefined ? opts : withoutHooks(opts);
   return { execArgv: [], ...(kept !== undefined && kept !== opts!.trim() ? { env: { ...process.env, NODE_OPTIONS: kept } } : {}) };

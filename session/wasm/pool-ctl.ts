@@ -6,7 +6,7 @@
 /** Layout of each worker's slot in the control block (Int32Array words). */
 export const CTL = {
   /** Words per worker. */
-  STRIDE: 33,
+  STRIDE: 32,
   /** Sequence number of the last command posted (bumped by the main thread). */
   SEQ: 0,
   /** Sequence number of the last command finished (set by the worker). */
@@ -25,9 +25,15 @@ export const CTL = {
    * takes back a part no worker has started once its own part is done (threads.ts ThreadPool.run).
    */
   CLAIM: 6,
-  /** 1 while the worker blocks in Atomics.wait for its next command (waking it costs the poster a futex wake). */
-  ASLEEP: 7,
-  ARGS: 8,
+  /** Up to 24 arguments (ASLEEP follows them). */
+  ARGS: 7,
+  /**
+   * 1 while the worker blocks in Atomics.wait for its next command (waking it costs the poster a
+   * futex wake). The slot's last word, so that a worker of the previous layout (no ASLEEP: a
+   * stale cached pool-worker-web.js) still reads its arguments where they are, and is never
+   * thought asleep.
+   */
+  ASLEEP: 31,
   /** FN of a generated kernel's part function `tfg_part_<id>(B, lo, hi)` is PART + id. */
   PART: 1 << 16,
 } as const;

@@ -88,16 +88,18 @@ export const SPLIT = {
    * alone) and the worker as long again before it starts, about the time of the whole call: a
    * batch-1 dense layer (784×300, 235,200 multiply-adds) takes ~17 µs on one thread. So a small
    * call runs on the workers that are awake (polling after a recent command) and leaves the
-   * sleeping ones asleep, unless small calls come often (wakeWindowMs): then it wakes them, and
-   * the calls after it find them polling. With a 3 ms pause before each batch-1 run of the MNIST
+   * sleeping ones asleep, unless small calls come often (the wakeAfter-th in a row, each within
+   * wakeWindowMs of the one before: a loop of inferences, not the two or three small layers of
+   * one): then it wakes them, and the calls after it find them polling. With a 3 ms pause before each batch-1 run of the MNIST
    * MLP (one inference per event), 2 threads took 159 µs median with this and 221 µs waking the
    * worker each time (1 thread: 150 µs); back to back, both 36–37 µs. (Mutable for tests and
    * benchmarks; 0 and 0: every call wakes the workers, as before.)
    */
   wakeMacs: 1 << 21,
   wakeElems: 1 << 18,
-  /** Two small calls this close together (ms) wake sleeping workers for the calls that follow. */
+  /** Small calls this close together (ms) count as a row; the wakeAfter-th in a row wakes sleeping workers. */
   wakeWindowMs: 2,
+  wakeAfter: 4,
 };
 /** Polls of a worker's done word before the blocking main thread waits in Atomics.wait. */
 const SPIN = 20000;
@@ -222,8 +224,9 @@ export class ThreadPool {
   leftAsleep = 0;
   /** The workers the next run posts to (participants). */
   private use: number[] = [];
-  /** performance.now() of the last small call. */
+  /** performance.now() of the last small call, and the small calls in a row up to it (each within SPLIT.wakeWindowMs of the one before). */
   private lastSmall = -Infinity;
+  private streak = 0;
 
   constructor(
     private readonly host: ThreadHost,
@@ -239,8 +242,8 @@ export class ThreadPool {
   /**
    * Threads that take part in the next call (ThreadPool.run posts to the same workers): the
    * caller and every ready worker, except, for a `small` call (SPLIT.wakeMacs, wakeElems), the
-   * workers asleep in Atomics.wait, unless the previous small call was less than
-   * SPLIT.wakeWindowMs ago.
+   * workers asleep in Atomics.wait, unless it is the SPLIT.wakeAfter-th small call in a row, each
+   * within SPLIT.wakeWindowMs of the one before. Call it once per call.
    */
   participants(small = false): number {
     if (this.closed) return 1;
@@ -249,14 +252,15 @@ export class ThreadPool {
     this.use = this.ready;
     if (small) {
       const now = performance.now();
-      if (now - this.lastSmall >= SPLIT.wakeWindowMs) {
+      this.streak = now - this.lastSmall < SPLIT.wakeWindowMs ? this.streak + 1 : 1;
+      this.lastSmall = now;
+      if (this.streak < SPLIT.wakeAfter) {
         const awake = this.ready.filter((w) => Atomics.load(this.ctl, w * CTL.STRIDE + CTL.ASLEEP) === 0);
         if (awake.length < this.ready.length) {
           this.use = awake;
           this.leftAsleep++;
         }
       }
-      this.lastSmall = now;
     }
     return 1 + this.use.length;
   }
@@ -316,6 +320,7 @@ export class ThreadPool {
         base = w * CTL.STRIDE,
         args = parts[t + 1];
       ctl[base + CTL.FN] = typeof fn === 'number' ? fn : FN[fn];
+      if (args.length > CTL.ASLEEP - CTL.ARGS) throw new InternalError(`a pool command takes at most ${CTL.ASLEEP - CTL.ARGS} arguments, not ${args.length}`);
       ctl[base + CTL.NARGS] = args.length;
       for (let i = 0; i < args.length; i++) ctl[base + CTL.ARGS + i] = args[i];
       this.seq[w]++;
@@ -428,15 +433,11 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
 
   // A one-row f32 product (a dense layer at batch 1) has no rows to share: split its columns, in
   // whole units of COL_UNIT (a cache line of C and of each row of B per part).
-  const matmulCols = (a: number, b: number, c: number, N: number, K: number, tb: number, scratch: number, bias: number, act: number): boolean => {
-    if (N < 2 * COL_UNIT) return false;
-    const T = pool.participants(N * K < SPLIT.wakeMacs);
-    if (T < 2) return false;
+  const matmulCols = (T: number, a: number, b: number, c: number, N: number, K: number, tb: number, scratch: number, bias: number, act: number): void => {
     const bounds = splitRows(N, COL_UNIT, T);
     const sc = partScratch(scratch, matmulF32ScratchBytes(1, N, K), bounds.length - 1);
     const parts = sc.map((s, t) => [a, b, c, N, K, tb, s, bias, act, bounds[t], bounds[t + 1]]);
     pool.run('matmul_f32_cols', parts, (p) => cols!(...p));
-    return true;
   };
 
   // A product with few rows and a long K: each thread sums its K slices into f32 partials (the
@@ -444,7 +445,14 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
   // their rows in slice order in f64 and apply the epilogue, as the whole call does per tile.
   const kslice = rt.matmul_f32_kslice,
     kfold = rt.matmul_f32_kfold;
+  // Whether the K split applies (the partials take S·M·N·4 bytes above the call's buffers: a
+  // very wide product splits by rows).
+  const kSplits = (M: number, N: number, K: number): boolean => {
+    const S = matmulF32KSlices(M, K);
+    return S >= 2 && kslice !== undefined && kfold !== undefined && S * M * N * 4 <= KSPLIT_MAX_PARTIAL_BYTES;
+  };
   const matmulK = (
+    T: number,
     a: number,
     b: number,
     c: number,
@@ -456,12 +464,8 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
     scratch: number,
     bias: number,
     act: number,
-  ): boolean => {
+  ): void => {
     const S = matmulF32KSlices(M, K);
-    // (The partials take S·M·N·4 bytes above the call's buffers: a very wide product splits by rows.)
-    if (S < 2 || !kslice || !kfold || S * M * N * 4 > KSPLIT_MAX_PARTIAL_BYTES) return false;
-    const T = pool.participants(M * N * K < SPLIT.wakeMacs);
-    if (T < 2) return false;
     // With more threads than slices, the threads of a group of slices share its rows (in units
     // of 4): parts in order of slices, then rows, as the optimizer's split of the weights runs.
     const sb = splitRows(S, 1, Math.min(T, S)),
@@ -475,12 +479,11 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
       W = matmulF32ScratchBytes(M, N, K) + 16;
     const partials = scratchAbove(planes + W * (ranges.length - 1));
     const parts = ranges.map((sr, t) => [a, b, partials, M, N, K, ta, tb, t === 0 ? scratch : partials + planes + (t - 1) * W, ...sr]);
-    pool.run('matmul_f32_kslice', parts, (p) => kslice(...p));
+    pool.run('matmul_f32_kslice', parts, (p) => kslice!(...p));
     // Fold by rows in units of 4, as a following product splits its rows.
     const rb = splitRows(M, 4, T);
     const folds = rb.slice(0, -1).map((r0, t) => [partials, c, M, N, K, bias, act, r0, rb[t + 1]]);
-    pool.run('matmul_f32_kfold', folds, (p) => kfold(...p));
-    return true;
+    pool.run('matmul_f32_kfold', folds, (p) => kfold!(...p));
   };
 
   const matmul = (
@@ -502,13 +505,28 @@ export function threadedKernels(rt: RuntimeExports, pool: ThreadPool, scratchAbo
   ): boolean => {
     const R = batch * M;
     if (R * N * K < SPLIT.minMacs) return false;
-    if (R === 1) return !f64 && cols !== undefined && matmulCols(a, b, c, N, K, tb, scratch, bias, act);
-    if (!f64 && batch === 1 && M <= SPLIT.kSplitMaxRows && !matmulSmallPath(M, ta !== 0, tb !== 0) && matmulK(a, b, c, M, N, K, ta, tb, scratch, bias, act))
+    // How the product would split is settled first, then the threads asked for once: a second
+    // `participants` for the same product would count as a second small call (SPLIT.wakeWindowMs).
+    const small = R * N * K < SPLIT.wakeMacs;
+    if (R === 1) {
+      if (f64 || cols === undefined || N < 2 * COL_UNIT) return false;
+      const T = pool.participants(small);
+      if (T < 2) return false;
+      matmulCols(T, a, b, c, N, K, tb, scratch, bias, act);
       return true;
+    }
+    const smallPath = matmulSmallPath(M, ta !== 0, tb !== 0);
+    if (!f64 && batch === 1 && M <= SPLIT.kSplitMaxRows && !smallPath && kSplits(M, N, K)) {
+      const T = pool.participants(small);
+      if (T < 2) return false;
+      matmulK(T, a, b, c, M, N, K, ta, tb, scratch, bias, act);
+      return true;
+    }
     // A product on the runtime's small-M path splits only by whole batch entries.
-    const unit = matmulSmallPath(M, ta !== 0, tb !== 0) ? M : 4;
-    const T = pool.participants(R * N * K < SPLIT.wakeMacs);
-    if (T < 2 || R < 2 * unit) return false;
+    const unit = smallPath ? M : 4;
+    if (R < 2 * unit) return false;
+    const T = pool.participants(small);
+    if (T < 2) return false;
     const bounds = splitRows(R, unit, T);
     const sc = partScratch(scratch, f64 ? matmulF64ScratchBytes(M, N, K) : matmulF32ScratchBytes(M, N, K), bounds.length - 1);
     const parts = sc.map((s, t) => [a, b, c, batch, M, N, K, ta, tb, s, sA, sB, bias, act, bounds[t], bounds[t + 1]]);

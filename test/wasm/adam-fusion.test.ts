@@ -26,6 +26,9 @@ import { rng } from './helpers.js';
 
 const THREADS = [1, 2, 3];
 SPLIT.minElems = 1;
+// Every loop splits, whether or not the workers slept before it (SPLIT.wakeElems).
+SPLIT.wakeElems = 0;
+SPLIT.wakeMacs = 0;
 
 function build(src: string): BuildResult {
   const r = buildProgram(src, 'adam.tfg');

@@ -90,7 +90,9 @@ function serve(models: string, isolate: boolean): Promise<{ server: Server; orig
 
 // At batch 203 the products split by rows; at batch 1 the first layer (1×577×300, above the
 // 2^17 multiply-adds of SPLIT.minMacs, 577 columns: an uneven last part) splits by columns; at
-// batch 40 the second (40×130×577: few rows, K = 577 in two slices) splits by K slices.
+// batch 40 the second (40×130×577: few rows, K = 577 in two slices) splits by K slices. The last
+// two are small calls (below SPLIT.wakeMacs): they split when the worker is still polling after
+// the call before, and run on the page's thread alone when it sleeps; the bits are the same.
 const SRC = `
 X = placeholder(f32, shape=[None, 300], name="X")
 Z = placeholder(f64, shape=[None, 40], name="Z")

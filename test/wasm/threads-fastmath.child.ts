@@ -73,8 +73,11 @@ for (const threads of [1, 2]) {
   });
   s.close();
 }
-// Generated loops with relaxed_madd (CompileOptions.fastMath), split across threads.
+// Generated loops with relaxed_madd (CompileOptions.fastMath), split across threads: every loop,
+// whether or not the worker slept before it (SPLIT.wakeElems).
 SPLIT.minElems = 1;
+SPLIT.wakeElems = 0;
+SPLIT.wakeMacs = 0;
 const LOOPS = `
 a = placeholder(float32, shape=(None, 1027), name="a")
 b = placeholder(float32, shape=(None, 1027), name="b")
@@ -105,13 +108,16 @@ const wantL = refL.run(lf, lfeeds) as Tensor[];
 const outs: Tensor[][] = [];
 // Threads ready in the 2-thread session: its worker started and instantiated the relaxed runtime
 // and module (a worker started without the flag's effect would fail and leave 1).
-let ready = 0;
+let ready = 0,
+  loopSplits = 0;
 for (const threads of [1, 2]) {
   const m = loadModelSync(cl.wasm as Uint8Array<ArrayBuffer>, { threads, fastMath: true, relaxedRuntime: readRuntimeWasm('relaxed') });
   const s = m.createSession();
   if (threads === 2) ready = await s.threadsReady();
+  const split0 = s.splitCalls;
   const got = s.run(lf, lfeeds) as Tensor[];
   outs.push(got);
+  if (threads === 2) loopSplits = s.splitCalls - split0;
   got.forEach((g, k) => {
     for (let i = 0; i < g.size; i++) {
       const a = g.data[i],
@@ -126,5 +132,15 @@ for (const threads of [1, 2]) {
 }
 const loopsSameBits = outs[0].every((g, k) => g.data.every((v, i) => Object.is(v, outs[1][k].data[i])));
 console.log(
-  JSON.stringify({ supported: relaxedSimdSupported(), fastMath, failures: failures.slice(0, 10), checked, maxRel, relaxedMadd, loopsSameBits, ready }),
+  JSON.stringify({
+    supported: relaxedSimdSupported(),
+    fastMath,
+    failures: failures.slice(0, 10),
+    checked,
+    maxRel,
+    relaxedMadd,
+    loopsSameBits,
+    ready,
+    loopSplits,
+  }),
 );

@@ -598,12 +598,20 @@ t.test('workers that sleep between calls (no polling): parts taken back or run b
   t.end();
 });
 
-t.test('a small call leaves a sleeping worker asleep unless small calls come often; a large call wakes it; the same bits', (t) => {
-  const saved = { spin: POOL.workerSpinUs, macs: SPLIT.wakeMacs, elems: SPLIT.wakeElems, window: SPLIT.wakeWindowMs };
+t.test('small calls leave a sleeping worker asleep unless they come in a row; a large call wakes it; the same bits', (t) => {
+  const saved = { spin: POOL.workerSpinUs, ...SPLIT };
   POOL.workerSpinUs = 0; // a worker blocks in Atomics.wait as soon as it has finished a command
   try {
-    // 1×784 · 784×300: 235,200 multiply-adds, split by columns when split.
-    const src = 'x = placeholder(f32, shape=[1, 784], name="x")\nw = placeholder(f32, shape=[784, 300], name="w")\ny = matmul(x, w, name="y")\n';
+    // y: 1×784 · 784×300, 235,200 multiply-adds, split by columns; z: 8×784 · 784×300, 1,881,600
+    // multiply-adds (below 2^21), split by K slices (K = 784 > 512 at 8 rows).
+    const src = [
+      'x = placeholder(f32, shape=[1, 784], name="x")',
+      'x8 = placeholder(f32, shape=[8, 784], name="x8")',
+      'w = placeholder(f32, shape=[784, 300], name="w")',
+      'y = matmul(x, w, name="y")',
+      'z = matmul(x8, w, name="z")',
+      '',
+    ].join('\n');
     const r = buildProgram(src, 'small.tfg');
     const c = compileGraph(r.defaultGraph, []);
     const [one, two] = [1, 2].map((threads) => loadModelSync(c.wasm as Uint8Array<ArrayBuffer>, { threads }).createSession());
@@ -614,38 +622,45 @@ t.test('a small call leaves a sleeping worker asleep unless small calls come oft
         [1, 784],
         Float32Array.from({ length: 784 }, () => rnd() * 2 - 1),
       ),
+      'x8:0': new Tensor(
+        'f32',
+        [8, 784],
+        Float32Array.from({ length: 8 * 784 }, () => rnd() * 2 - 1),
+      ),
       'w:0': new Tensor(
         'f32',
         [784, 300],
         Float32Array.from({ length: 784 * 300 }, () => rnd() * 2 - 1),
       ),
     };
-    const want = one.run('y:0', feeds);
+    const want = { y: one.run('y:0', feeds), z: one.run('z:0', feeds) };
     SPLIT.wakeMacs = 0;
-    t.equal(sameBits(two.run('y:0', feeds), want), null, 'first call (starts the worker): the bits of 1 thread');
+    t.equal(sameBits(two.run('y:0', feeds), want.y), null, 'first call (starts the worker): the bits of 1 thread');
     const ctl = (two as unknown as { pool: { ctl: Int32Array } }).pool.ctl;
     const tick = new Int32Array(new SharedArrayBuffer(4));
     const asleep = (): boolean => {
       for (let i = 0; i < 2000 && Atomics.load(ctl, CTL.ASLEEP) !== 1; i++) Atomics.wait(tick, 0, 0, 1);
       return Atomics.load(ctl, CTL.ASLEEP) === 1;
     };
-    const step = (what: string, macs: number, window: number, splits: boolean): void => {
-      SPLIT.wakeMacs = macs;
-      SPLIT.wakeWindowMs = window;
+    const step = (what: string, out: 'y' | 'z', o: { macs: number; window: number; after: number }, splits: number, left: number): void => {
+      Object.assign(SPLIT, { wakeMacs: o.macs, wakeWindowMs: o.window, wakeAfter: o.after });
       t.ok(asleep(), `${what}: the worker sleeps`);
       const [s0, a0] = [two.splitCalls, two.leftAsleep];
-      t.equal(sameBits(two.run('y:0', feeds), want), null, `${what}: the bits of 1 thread`);
-      t.equal(two.splitCalls - s0, splits ? 1 : 0, `${what}: ${splits ? 'split' : 'not split'}`);
-      t.equal(two.leftAsleep - a0, splits ? 0 : 1, `${what}: the worker ${splits ? 'woken' : 'left asleep'}`);
+      t.equal(sameBits(two.run(`${out}:0`, feeds), want[out]), null, `${what}: the bits of 1 thread`);
+      t.equal(two.splitCalls - s0, splits, `${what}: ${splits} split calls`);
+      t.equal(two.leftAsleep - a0, left, `${what}: ${left ? 'the worker left asleep' : 'the worker woken'}`);
     };
-    step('small call, none just before', 1 << 21, 0, false);
-    step('small call, another just before', 1 << 21, 1e9, true);
-    step('large call', 1 << 17, 0, true);
+    const small = { macs: 1 << 21, window: 0, after: 4 };
+    step('one-row product, small, none just before', 'y', small, 0, 1);
+    step('K-split product, small, none just before', 'z', small, 0, 1); // one participants() per product
+    step('one-row product, small, second in a row (wakeAfter 3)', 'y', { ...small, window: 1e9, after: 3 }, 0, 1);
+    step('one-row product, small, third in a row (wakeAfter 3)', 'y', { ...small, window: 1e9, after: 3 }, 1, 0);
+    step('K-split product, large', 'z', { ...small, macs: 1 << 20 }, 2, 0); // its slices, then their fold
     one.close();
     two.close();
   } finally {
     POOL.workerSpinUs = saved.spin;
-    Object.assign(SPLIT, { wakeMacs: saved.macs, wakeElems: saved.elems, wakeWindowMs: saved.window });
+    Object.assign(SPLIT, saved);
   }
   t.end();
 });
@@ -738,10 +753,12 @@ t.test('fast math for real: a Node process with --experimental-wasm-relaxed-simd
     relaxedMadd: number;
     loopsSameBits: boolean;
     ready: number;
+    loopSplits: number;
   };
   t.equal(res.supported, true, 'the probe validates with the flag');
   t.ok(res.relaxedMadd >= 4, `generated loops compiled with fastMath use f32x4.relaxed_madd (${res.relaxedMadd} sites)`);
   t.equal(res.ready, 2, "the 2-thread session's worker started: without the parent's module hooks, with V8's relaxed-SIMD flag");
+  t.ok(res.loopSplits >= 6, `fast-math generated loops: ${res.loopSplits} calls split at 2 threads`);
   t.equal(res.loopsSameBits, true, 'fast-math generated loops: the same bits at 1 and 2 threads');
   t.same(res.fastMath, [true, true], 'fast math on at 1 and 2 threads');
   t.same(res.failures, [], 'every fast-math result within the tolerance of the reference');
