@@ -284,8 +284,9 @@ export class WasmSession implements Session {
   }
 
   /**
-   * Small calls (SPLIT.wakeMacs, wakeElems) that ran without the workers asleep at the time:
-   * waking one costs about as much as such a call (threads.ts ThreadPool.participants).
+   * Small calls (SPLIT.wakeMacs, wakeElems) that ran on the awake threads alone, leaving the
+   * workers that slept asleep: waking one costs about as much as such a call (threads.ts
+   * ThreadPool.participants).
    */
   get leftAsleep(): number {
     return this.pool?.leftAsleep ?? 0;

@@ -90,10 +90,11 @@ export const SPLIT = {
    * call runs on the workers that are awake (polling after a recent command) and leaves the
    * sleeping ones asleep, unless small calls come often (the wakeAfter-th in a row, each within
    * wakeWindowMs of the one before: a loop of inferences, not the two or three small layers of
-   * one): then it wakes them, and the calls after it find them polling. With a 3 ms pause before each batch-1 run of the MNIST
-   * MLP (one inference per event), 2 threads took 159 µs median with this and 221 µs waking the
-   * worker each time (1 thread: 150 µs); back to back, both 36–37 µs. (Mutable for tests and
-   * benchmarks; 0 and 0: every call wakes the workers, as before.)
+   * one): then it wakes them, and the calls after it find them polling. With a 3 ms pause before
+   * each batch-1 run of the MNIST MLP (one inference per event), 2 threads took 148–159 µs median
+   * with this and 207–221 µs waking the worker each time (1 thread: 136–150 µs); back to back,
+   * 35–37 µs either way. (Mutable for tests and benchmarks; 0 and 0: every call wakes the
+   * workers, as before.)
    */
   wakeMacs: 1 << 21,
   wakeElems: 1 << 18,
